@@ -1,0 +1,11 @@
+DROP TABLE audit_events;
+DROP TABLE audit_head;
+DROP TABLE stage_decisions;
+DROP TABLE release_stages;
+DROP TABLE findings;
+DROP TABLE files;
+DROP TABLE release_versions;
+DROP TABLE releases;
+DROP TABLE users;
+DROP TABLE departments;
+DROP TABLE settings;

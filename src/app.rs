@@ -1,0 +1,87 @@
+//! Application state and start-up: what `serve`, the CLI and every test build.
+
+use std::sync::Arc;
+
+use actix_web::web;
+use anyhow::Context;
+use diesel::prelude::*;
+
+use crate::auth::TokenKeys;
+use crate::config::Settings;
+use crate::db::{self, DbConn, Pool};
+use crate::error::AppError;
+use crate::policy::Policies;
+use crate::store::FileStore;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub policies: Arc<Policies>,
+    pub store: FileStore,
+    pub tokens: TokenKeys,
+    pub settings: Arc<Settings>,
+}
+
+impl AppState {
+    /// Opens the database (migrating it), loads and validates the policies,
+    /// opens the file store and settles the token secret.
+    pub fn build(settings: Settings) -> anyhow::Result<Self> {
+        let policies = Policies::load(&settings.policy_dir)
+            .map_err(|e| anyhow::anyhow!("invalid policy: {e}"))?;
+        let pool = db::connect(&settings.database, settings.pool_size)?;
+        let store = FileStore::open(&settings.data_dir).with_context(|| {
+            format!(
+                "cannot open the data directory {}",
+                settings.data_dir.display()
+            )
+        })?;
+        let secret = match &settings.jwt_secret {
+            Some(secret) if secret.len() >= 32 => secret.clone(),
+            Some(_) => anyhow::bail!("RELEASEGATE_JWT_SECRET must be at least 32 characters"),
+            None => stored_secret(&mut *pool.get()?)?,
+        };
+        let tokens = TokenKeys::hs256(secret.as_bytes(), settings.token_ttl);
+        Ok(Self {
+            pool,
+            policies: Arc::new(policies),
+            store,
+            tokens,
+            settings: Arc::new(settings),
+        })
+    }
+
+    /// Runs blocking database work on the blocking thread pool, never on an
+    /// actix worker (each worker is a single-threaded runtime).
+    pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(AppError::internal)?
+    }
+}
+
+/// The token secret kept in the database, generated on first start. Insert
+/// first and read back, so concurrent first starts agree on one secret.
+fn stored_secret(conn: &mut DbConn) -> anyhow::Result<String> {
+    use crate::db::schema::settings::dsl::*;
+    let existing: Option<String> = settings
+        .find("jwt_secret")
+        .select(value)
+        .first(conn)
+        .optional()?;
+    if let Some(secret) = existing {
+        return Ok(secret);
+    }
+    let fresh = hex::encode(rand::random::<[u8; 32]>());
+    let _ = diesel::insert_into(settings)
+        .values((key.eq("jwt_secret"), value.eq(&fresh)))
+        .execute(conn);
+    Ok(settings.find("jwt_secret").select(value).first(conn)?)
+}

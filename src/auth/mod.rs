@@ -1,0 +1,10 @@
+//! Who is calling: password hashing, tokens, and the request extractor that
+//! makes authentication impossible to forget in a handler.
+
+mod extract;
+mod password;
+mod token;
+
+pub use extract::CurrentUser;
+pub use password::{hash_password, verify_password};
+pub use token::{Claims, TokenKeys};

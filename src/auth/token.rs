@@ -1,0 +1,85 @@
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+const ISSUER: &str = "releasegate";
+const AUDIENCE: &str = "releasegate-api";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub name: String,
+    pub iss: String,
+    pub aud: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    pub ttl: Duration,
+}
+
+impl TokenKeys {
+    pub fn hs256(secret: &[u8], ttl: Duration) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 30;
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            ttl,
+        }
+    }
+
+    pub fn issue(
+        &self,
+        user_id: &str,
+        username: &str,
+        ttl: Option<Duration>,
+    ) -> Result<(String, DateTime<Utc>), jsonwebtoken::errors::Error> {
+        let now = Utc::now();
+        let expires = now + ttl.unwrap_or(self.ttl);
+        let claims = Claims {
+            sub: user_id.to_string(),
+            name: username.to_string(),
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            iat: now.timestamp(),
+            exp: expires.timestamp(),
+        };
+        Ok((
+            encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?,
+            expires,
+        ))
+    }
+
+    /// Checks signature, expiry, issuer and audience.
+    pub fn verify(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
+        decode::<Claims>(token, &self.decoding, &self.validation).map(|data| data.claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issues_and_verifies_and_refuses_foreign_or_expired_tokens() {
+        let keys = TokenKeys::hs256(b"0123456789abcdef0123456789abcdef", Duration::hours(1));
+        let (token, _) = keys.issue("u1", "alice", None).unwrap();
+        assert_eq!(keys.verify(&token).unwrap().sub, "u1");
+        let other = TokenKeys::hs256(b"another secret of enough length!", Duration::hours(1));
+        assert!(other.verify(&token).is_err());
+        let (old, _) = keys
+            .issue("u1", "alice", Some(Duration::hours(-2)))
+            .unwrap();
+        assert!(keys.verify(&old).is_err());
+    }
+}

@@ -1,0 +1,204 @@
+//! The command line (clap). Each command returns its exit code: 0 success,
+//! 1 the answer is "no" (findings at --fail-on, a broken audit chain),
+//! 2 bad usage or input, with the problem named on stderr.
+
+mod admin;
+mod scan_cmd;
+mod serve;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "releasegate",
+    version,
+    about = "Secrecy-review gate for public data releases"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service (API, public catalogue).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Seed demo departments and one user per role, and print their credentials.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create the database if needed and apply pending migrations.
+    Migrate,
+    /// Manage departments.
+    Department {
+        #[command(subcommand)]
+        command: DepartmentCommand,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Issue API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Scan files with the detectors in the policy directory.
+    Scan(ScanArgs),
+    /// Verify and export the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Validate policies.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DepartmentCommand {
+    Add {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from stdin (one line).
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        #[arg(long)]
+        department: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a JWT for a user.
+    Issue {
+        #[arg(long)]
+        username: String,
+        /// Lifetime such as 30m, 1h, 7d.
+        #[arg(long, default_value = "1h")]
+        ttl: String,
+    },
+}
+
+#[derive(Args)]
+pub struct ScanArgs {
+    /// Files to scan (txt, md, csv, tsv, xlsx, docx, json).
+    #[arg(required_unless_present = "corpus", conflicts_with = "corpus")]
+    files: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: scan_cmd::Format,
+    /// Exit 1 when a finding reaches this severity (info, low, medium, high, block).
+    #[arg(long)]
+    fail_on: Option<String>,
+    /// Refuse files larger than this many bytes.
+    #[arg(long)]
+    max_size: Option<u64>,
+    /// Scan a JSONL corpus ({"id","text"} per line) and print predictions as JSONL.
+    #[arg(long)]
+    corpus: Option<PathBuf>,
+    /// Policy directory (default: RELEASEGATE_POLICY_DIR or ./policies).
+    #[arg(long)]
+    policy_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify the hash chain (the database's, or an exported NDJSON file).
+    Verify {
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Export events as NDJSON (verifiable) or CSV to stdout.
+    Export {
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        release: Option<String>,
+        #[arg(long, default_value = "ndjson")]
+        format: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Validate the workflow, calendar and detector packs.
+    Check { dir: Option<PathBuf> },
+}
+
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RELEASEGATE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+}
+
+/// Bad usage or input: say what, exit 2.
+fn usage_error(message: impl std::fmt::Display) -> i32 {
+    eprintln!("error: {message}");
+    2
+}
+
+pub fn run(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Serve { bind, demo } => serve::serve(&bind, demo),
+        Command::Migrate => admin::migrate(),
+        Command::Department {
+            command: DepartmentCommand::Add { code, name },
+        } => admin::add_department(&code, &name),
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    roles,
+                    department,
+                    email,
+                    password_stdin: _,
+                },
+        } => admin::add_user(&username, &roles, department.as_deref(), email.as_deref()),
+        Command::Token {
+            command: TokenCommand::Issue { username, ttl },
+        } => admin::issue_token(&username, &ttl),
+        Command::Scan(args) => scan_cmd::run(args),
+        Command::Audit {
+            command: AuditCommand::Verify { file },
+        } => admin::audit_verify(file.as_deref()),
+        Command::Audit {
+            command:
+                AuditCommand::Export {
+                    from,
+                    to,
+                    release,
+                    format,
+                },
+        } => admin::audit_export(from.as_deref(), to.as_deref(), release, &format),
+        Command::Policy {
+            command: PolicyCommand::Check { dir },
+        } => admin::policy_check(dir),
+    }
+}

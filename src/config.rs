@@ -1,0 +1,117 @@
+//! Settings, read from the environment (and CLI flags that override them):
+//!
+//! - `DATABASE_URL` — `sqlite://PATH` (default `sqlite://./releasegate.db`) or `postgres://...`
+//! - `RELEASEGATE_DATA_DIR` — content-addressed file store (default `./data`)
+//! - `RELEASEGATE_POLICY_DIR` — policies (default `./policies`)
+//! - `RELEASEGATE_JWT_SECRET` — HS256 secret; when absent one is generated on
+//!   first start and kept in the database, so all instances on it agree
+//! - `RELEASEGATE_TOKEN_TTL` — token lifetime, e.g. `8h`, `30m` (default `8h`)
+//! - `RELEASEGATE_MAX_UPLOAD_BYTES` — total upload size per request (default 50 MiB)
+//! - `RELEASEGATE_DB_POOL` — connections in the pool (default 8)
+
+use std::path::PathBuf;
+
+use chrono::Duration;
+
+use crate::db::DbTarget;
+
+#[derive(Clone)]
+pub struct Settings {
+    pub database: DbTarget,
+    pub data_dir: PathBuf,
+    pub policy_dir: PathBuf,
+    pub jwt_secret: Option<String>,
+    pub token_ttl: Duration,
+    pub max_upload_bytes: u64,
+    pub pool_size: u32,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database", &self.database)
+            .field("data_dir", &self.data_dir)
+            .field("policy_dir", &self.policy_dir)
+            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "***"))
+            .field("token_ttl", &self.token_ttl)
+            .field("max_upload_bytes", &self.max_upload_bytes)
+            .finish()
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, String> {
+        let database = DbTarget::parse(
+            &var("DATABASE_URL").unwrap_or_else(|| "sqlite://./releasegate.db".into()),
+        )?;
+        let token_ttl =
+            parse_duration(&var("RELEASEGATE_TOKEN_TTL").unwrap_or_else(|| "8h".into()))
+                .map_err(|e| format!("RELEASEGATE_TOKEN_TTL: {e}"))?;
+        let max_upload_bytes = match var("RELEASEGATE_MAX_UPLOAD_BYTES") {
+            None => 50 * 1024 * 1024,
+            Some(v) => v
+                .parse()
+                .map_err(|_| format!("RELEASEGATE_MAX_UPLOAD_BYTES: {v:?} is not a byte count"))?,
+        };
+        let pool_size =
+            match var("RELEASEGATE_DB_POOL") {
+                None => 8,
+                Some(v) => v.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    format!("RELEASEGATE_DB_POOL: {v:?} is not a positive number")
+                })?,
+            };
+        Ok(Self {
+            database,
+            data_dir: var("RELEASEGATE_DATA_DIR")
+                .unwrap_or_else(|| "./data".into())
+                .into(),
+            policy_dir: var("RELEASEGATE_POLICY_DIR")
+                .unwrap_or_else(|| "./policies".into())
+                .into(),
+            jwt_secret: var("RELEASEGATE_JWT_SECRET"),
+            token_ttl,
+            max_upload_bytes,
+            pool_size,
+        })
+    }
+}
+
+/// `90s`, `30m`, `8h`, `7d`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (num, unit) = text.split_at(split);
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 30m, 8h or 7d"))?;
+    let d = match unit {
+        "s" => Duration::seconds(n),
+        "m" => Duration::minutes(n),
+        "h" => Duration::hours(n),
+        "d" => Duration::days(n),
+        _ => return Err(format!("{text:?} is not a duration like 30m, 8h or 7d")),
+    };
+    if n <= 0 {
+        return Err(format!("{text:?} must be positive"));
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("8h").unwrap(), Duration::hours(8));
+        assert_eq!(parse_duration("30m").unwrap(), Duration::minutes(30));
+        assert!(parse_duration("8 hours").is_err());
+        assert!(parse_duration("0h").is_err());
+    }
+}

@@ -1,0 +1,158 @@
+//! Row structs: `X` is what a query returns, `NewX` what an insert takes.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = departments)]
+pub struct Department {
+    pub code: String,
+    pub name: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub password_hash: String,
+    /// Comma-separated role names, validated on the way in.
+    pub roles: String,
+    pub department: Option<String>,
+    pub email: Option<String>,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = releases)]
+pub struct Release {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub department: String,
+    /// JSON array of department codes.
+    pub co_departments: String,
+    pub data_category: String,
+    pub open_mode: String,
+    pub cross_border: bool,
+    pub publish_at: Option<NaiveDateTime>,
+    pub state: String,
+    pub version: i32,
+    pub submitter_id: String,
+    pub policy_digest: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub published_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = release_versions)]
+pub struct ReleaseVersion {
+    pub id: String,
+    pub release_id: String,
+    pub version: i32,
+    pub digest: String,
+    pub meta: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = files)]
+pub struct StoredFile {
+    pub id: String,
+    pub release_id: String,
+    pub version: i32,
+    pub name: String,
+    pub sha256: String,
+    pub size: i64,
+    pub kind: String,
+    pub encoding: Option<String>,
+    /// SHA-256 of the published (redacted) rendition, once published.
+    pub published_sha256: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = findings)]
+pub struct Finding {
+    pub id: String,
+    pub release_id: String,
+    pub version: i32,
+    pub file_id: String,
+    pub entity: String,
+    pub detector: String,
+    pub category: String,
+    pub severity: String,
+    pub severity_rank: i32,
+    pub confidence: f64,
+    /// JSON location object as API.md shapes it (with `file`).
+    pub location: String,
+    /// Which extracted segment of the file, and the byte range inside it: enough
+    /// for the redactor to find the value again without storing it.
+    pub segment: i32,
+    pub start_byte: i32,
+    pub end_byte: i32,
+    pub excerpt: String,
+    pub masked_value: String,
+    pub disposition: Option<String>,
+    pub disposition_note: Option<String>,
+    pub disposed_by: Option<String>,
+    pub disposed_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = release_stages)]
+pub struct ReleaseStage {
+    pub release_id: String,
+    pub stage: String,
+    pub position: i32,
+    pub status: String,
+    pub role: String,
+    /// `,A,B,` — department codes allowed to act, or NULL for city-wide.
+    /// The delimiters let one LIKE serve both backends in the queue query.
+    pub departments: Option<String>,
+    pub required_approvals: i32,
+    pub approvals: i32,
+    pub actionable: bool,
+    pub opened_at: Option<NaiveDateTime>,
+    pub deadline: Option<NaiveDateTime>,
+    /// Sort key of the queue: deadline first, stages without one last.
+    pub queue_rank: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = stage_decisions)]
+pub struct StageDecision {
+    pub id: String,
+    pub release_id: String,
+    pub version: i32,
+    pub stage: String,
+    pub actor_id: String,
+    pub actor_department: Option<String>,
+    pub decision: String,
+    pub comment: String,
+    pub digest: String,
+    pub dismissed: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_events)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: NaiveDateTime,
+    pub actor: String,
+    pub action: String,
+    pub release_id: Option<String>,
+    pub version: Option<i32>,
+    pub details: String,
+    pub prev_hash: String,
+    pub hash: String,
+    pub canonical: Vec<u8>,
+}

@@ -1,0 +1,177 @@
+//! One schema for both backends. Written by hand: the SQL types are the subset
+//! that diesel's `MultiConnection` supports on SQLite and PostgreSQL alike.
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    departments (code) {
+        code -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        password_hash -> Text,
+        roles -> Text,
+        department -> Nullable<Text>,
+        email -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    releases (id) {
+        id -> Text,
+        title -> Text,
+        description -> Text,
+        department -> Text,
+        co_departments -> Text,
+        data_category -> Text,
+        open_mode -> Text,
+        cross_border -> Bool,
+        publish_at -> Nullable<Timestamp>,
+        state -> Text,
+        version -> Integer,
+        submitter_id -> Text,
+        policy_digest -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    release_versions (id) {
+        id -> Text,
+        release_id -> Text,
+        version -> Integer,
+        digest -> Text,
+        meta -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    files (id) {
+        id -> Text,
+        release_id -> Text,
+        version -> Integer,
+        name -> Text,
+        sha256 -> Text,
+        size -> BigInt,
+        kind -> Text,
+        encoding -> Nullable<Text>,
+        published_sha256 -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    findings (id) {
+        id -> Text,
+        release_id -> Text,
+        version -> Integer,
+        file_id -> Text,
+        entity -> Text,
+        detector -> Text,
+        category -> Text,
+        severity -> Text,
+        severity_rank -> Integer,
+        confidence -> Double,
+        location -> Text,
+        segment -> Integer,
+        start_byte -> Integer,
+        end_byte -> Integer,
+        excerpt -> Text,
+        masked_value -> Text,
+        disposition -> Nullable<Text>,
+        disposition_note -> Nullable<Text>,
+        disposed_by -> Nullable<Text>,
+        disposed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    release_stages (release_id, stage) {
+        release_id -> Text,
+        stage -> Text,
+        position -> Integer,
+        status -> Text,
+        role -> Text,
+        departments -> Nullable<Text>,
+        required_approvals -> Integer,
+        approvals -> Integer,
+        actionable -> Bool,
+        opened_at -> Nullable<Timestamp>,
+        deadline -> Nullable<Timestamp>,
+        queue_rank -> Text,
+    }
+}
+
+diesel::table! {
+    stage_decisions (id) {
+        id -> Text,
+        release_id -> Text,
+        version -> Integer,
+        stage -> Text,
+        actor_id -> Text,
+        actor_department -> Nullable<Text>,
+        decision -> Text,
+        comment -> Text,
+        digest -> Text,
+        dismissed -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_events (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        release_id -> Nullable<Text>,
+        version -> Nullable<Integer>,
+        details -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+        canonical -> Binary,
+    }
+}
+
+diesel::joinable!(release_stages -> releases (release_id));
+diesel::joinable!(findings -> files (file_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    settings,
+    departments,
+    users,
+    releases,
+    release_versions,
+    files,
+    findings,
+    release_stages,
+    stage_decisions,
+    audit_head,
+    audit_events
+);

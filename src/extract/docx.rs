@@ -1,0 +1,284 @@
+//! DOCX: one segment per paragraph (runs concatenated) and per table cell,
+//! in the body, headers, footers, comments, footnotes and endnotes.
+//!
+//! Paragraph numbers count every `<w:p>` outside tables in document order,
+//! empty ones included, continuing across files of the same part (header1,
+//! header2, …). Tables are numbered the same way: `T1R2C3` is the third cell
+//! of the second row of the first top-level table; everything inside a cell,
+//! nested tables too, is that cell's text, paragraphs joined by `\n`.
+//! Deleted text of tracked changes (`<w:delText>`) is extracted: a reader
+//! who shows changes can see it.
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+use super::package::Package;
+use super::xml::{push_text, xml_error, Ns};
+use super::{
+    Anchors, DocxPart, ExtractError, Extracted, FileKind, Limits, Location, Parsed, Segment,
+};
+
+const MAIN_NS: &[&str] = &[
+    "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "http://purl.oclc.org/ooxml/wordprocessingml/main",
+];
+
+/// One part's XML as read, for patching.
+pub(crate) struct PartXml {
+    pub member: String,
+    pub xml: String,
+    pub ns: Ns,
+}
+
+/// What a stretch of a segment's text was made from.
+#[derive(Debug, Clone)]
+pub(crate) enum PieceKind {
+    /// Character data of a `<w:t>`/`<w:delText>` element with this qualified name.
+    Text(String),
+    /// A `<w:tab/>`, `<w:br/>`, … standing for one character.
+    Element,
+    /// The `\n` joining two paragraphs of a table cell; no XML of its own.
+    Separator,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Piece {
+    /// Byte range in the segment text.
+    pub at: usize,
+    pub len: usize,
+    /// Byte range of the element in the part XML.
+    pub start: usize,
+    pub end: usize,
+    pub kind: PieceKind,
+}
+
+pub(crate) struct DocxAnchors {
+    pub parts: Vec<PartXml>,
+    /// Per segment: its part and the pieces its text was built from.
+    pub segments: Vec<(usize, Vec<Piece>)>,
+}
+
+pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractError> {
+    let mut pkg = Package::open(bytes, limits)?;
+    let names = pkg.names();
+    let mut plan: Vec<(DocxPart, String)> = vec![(DocxPart::Body, "word/document.xml".into())];
+    for (part, stem) in [(DocxPart::Header, "header"), (DocxPart::Footer, "footer")] {
+        let mut numbered: Vec<(u32, String)> = names
+            .iter()
+            .filter_map(|n| {
+                let num = n
+                    .strip_prefix("word/")?
+                    .strip_prefix(stem)?
+                    .strip_suffix(".xml")?;
+                Some((num.parse().unwrap_or(0), n.clone()))
+            })
+            .collect();
+        numbered.sort();
+        plan.extend(numbered.into_iter().map(|(_, n)| (part, n)));
+    }
+    for (part, member) in [
+        (DocxPart::Comment, "word/comments.xml"),
+        (DocxPart::Footnote, "word/footnotes.xml"),
+        (DocxPart::Endnote, "word/endnotes.xml"),
+    ] {
+        plan.push((part, member.into()));
+    }
+
+    let mut reader = DocReader::default();
+    let mut parts = Vec::new();
+    for (part, member) in plan {
+        let Some(xml) = pkg.read_xml(&member)? else {
+            continue;
+        };
+        let ns = Ns::detect(&xml, MAIN_NS, "w");
+        let part_xml = PartXml { member, xml, ns };
+        reader.read_part(&part_xml, part, parts.len())?;
+        parts.push(part_xml);
+    }
+    Ok(Parsed {
+        extracted: Extracted {
+            kind: FileKind::Docx,
+            encoding: None,
+            segments: reader.segments,
+        },
+        anchors: Anchors::Docx(DocxAnchors {
+            parts,
+            segments: reader.pieces,
+        }),
+    })
+}
+
+#[derive(Default)]
+struct Acc {
+    text: String,
+    pieces: Vec<Piece>,
+}
+
+impl Acc {
+    fn push(&mut self, s: &str, start: usize, end: usize, kind: PieceKind) {
+        self.pieces.push(Piece {
+            at: self.text.len(),
+            len: s.len(),
+            start,
+            end,
+            kind,
+        });
+        self.text.push_str(s);
+    }
+}
+
+/// Counters that continue across files of the same part kind.
+#[derive(Default, Clone, Copy)]
+struct Counters {
+    paragraphs: usize,
+    tables: usize,
+}
+
+#[derive(Default)]
+struct DocReader {
+    counters: Vec<(DocxPart, Counters)>,
+    segments: Vec<Segment>,
+    pieces: Vec<(usize, Vec<Piece>)>,
+}
+
+impl DocReader {
+    fn read_part(
+        &mut self,
+        part_xml: &PartXml,
+        part: DocxPart,
+        part_index: usize,
+    ) -> Result<(), ExtractError> {
+        let (ns, member) = (&part_xml.ns, part_xml.member.as_str());
+        let mut counters = self
+            .counters
+            .iter()
+            .find(|(p, _)| *p == part)
+            .map(|(_, c)| *c)
+            .unwrap_or_default();
+        let mut reader = Reader::from_str(&part_xml.xml);
+        // Open paragraphs outside tables (text boxes nest them), with their numbers.
+        let mut paragraphs: Vec<(usize, Acc)> = Vec::new();
+        // The open top-level table cell and its address.
+        let mut cell: Option<(String, Acc)> = None;
+        let (mut table_depth, mut row, mut col, mut run_depth) = (0usize, 0usize, 0usize, 0usize);
+        // The `<w:t>` being read: its start offset, name and text.
+        let mut text_el: Option<(usize, String, String)> = None;
+        loop {
+            let before = reader.buffer_position() as usize;
+            let event = reader.read_event().map_err(|e| xml_error(member, e))?;
+            let after = reader.buffer_position() as usize;
+            let target = match cell.as_mut() {
+                Some((_, acc)) => Some(acc),
+                None => paragraphs.last_mut().map(|(_, acc)| acc),
+            };
+            match &event {
+                Event::Start(e) | Event::Empty(e) if ns.is(e.name().as_ref(), "p") => {
+                    if let Some((_, acc)) = cell.as_mut() {
+                        if !acc.text.is_empty() {
+                            acc.push("\n", before, before, PieceKind::Separator);
+                        }
+                    } else {
+                        counters.paragraphs += 1;
+                        if matches!(event, Event::Start(_)) {
+                            paragraphs.push((counters.paragraphs, Acc::default()));
+                        }
+                    }
+                }
+                Event::End(e) if ns.is(e.name().as_ref(), "p") => {
+                    if cell.is_none() {
+                        if let Some((number, acc)) = paragraphs.pop() {
+                            let location = Location::Docx {
+                                part,
+                                paragraph: Some(number),
+                                table_cell: None,
+                            };
+                            self.emit(acc, location, part_index);
+                        }
+                    }
+                }
+                Event::Start(e) if ns.is(e.name().as_ref(), "tbl") => {
+                    table_depth += 1;
+                    if table_depth == 1 {
+                        counters.tables += 1;
+                        row = 0;
+                    }
+                }
+                Event::End(e) if ns.is(e.name().as_ref(), "tbl") => {
+                    table_depth = table_depth.saturating_sub(1)
+                }
+                Event::Start(e) if table_depth == 1 && ns.is(e.name().as_ref(), "tr") => {
+                    row += 1;
+                    col = 0;
+                }
+                Event::Start(e) if table_depth == 1 && ns.is(e.name().as_ref(), "tc") => {
+                    col += 1;
+                    cell = Some((format!("T{}R{row}C{col}", counters.tables), Acc::default()));
+                }
+                Event::End(e) if table_depth == 1 && ns.is(e.name().as_ref(), "tc") => {
+                    if let Some((address, acc)) = cell.take() {
+                        let location = Location::Docx {
+                            part,
+                            paragraph: None,
+                            table_cell: Some(address),
+                        };
+                        self.emit(acc, location, part_index);
+                    }
+                }
+                Event::Start(e) if ns.is(e.name().as_ref(), "r") => run_depth += 1,
+                Event::End(e) if ns.is(e.name().as_ref(), "r") => {
+                    run_depth = run_depth.saturating_sub(1)
+                }
+                Event::Start(e)
+                    if ns.is(e.name().as_ref(), "t") || ns.is(e.name().as_ref(), "delText") =>
+                {
+                    let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                    text_el = Some((before, name, String::new()));
+                }
+                Event::End(e)
+                    if ns.is(e.name().as_ref(), "t") || ns.is(e.name().as_ref(), "delText") =>
+                {
+                    if let (Some((start, name, text)), Some(acc)) = (text_el.take(), target) {
+                        acc.push(&text, start, after, PieceKind::Text(name));
+                    }
+                }
+                Event::Empty(e) if run_depth > 0 => {
+                    let name = e.name();
+                    let stand_in = [
+                        ("tab", "\t"),
+                        ("br", "\n"),
+                        ("cr", "\n"),
+                        ("noBreakHyphen", "-"),
+                    ]
+                    .into_iter()
+                    .find(|(local, _)| ns.is(name.as_ref(), local));
+                    if let (Some((_, c)), Some(acc)) = (stand_in, target) {
+                        acc.push(c, before, after, PieceKind::Element);
+                    }
+                }
+                Event::Eof => break,
+                ev => {
+                    if let Some((_, _, text)) = text_el.as_mut() {
+                        push_text(text, ev, member)?;
+                    }
+                }
+            }
+        }
+        match self.counters.iter_mut().find(|(p, _)| *p == part) {
+            Some((_, c)) => *c = counters,
+            None => self.counters.push((part, counters)),
+        }
+        Ok(())
+    }
+
+    fn emit(&mut self, acc: Acc, location: Location, part_index: usize) {
+        if acc.text.trim().is_empty() {
+            return;
+        }
+        self.segments.push(Segment {
+            text: acc.text,
+            location,
+            column: None,
+        });
+        self.pieces.push((part_index, acc.pieces));
+    }
+}

@@ -1,0 +1,101 @@
+//! File type detection: magic bytes first (a renamed PDF is still a PDF),
+//! then the extension.
+
+use super::package::open_archive;
+use super::{ExtractError, FileKind};
+
+const MAGIC: &[(&[u8], &str)] = &[
+    (b"%PDF", "PDF document"),
+    (b"\x89PNG", "PNG image"),
+    (b"\xFF\xD8\xFF", "JPEG image"),
+    (b"GIF8", "GIF image"),
+    (b"II*\0", "TIFF image"),
+    (b"MM\0*", "TIFF image"),
+    (b"RIFF", "RIFF media (WAV/AVI/WebP)"),
+    (b"\x7FELF", "ELF executable"),
+    (b"MZ", "Windows executable"),
+    (b"\xCF\xFA\xED\xFE", "Mach-O executable"),
+    (
+        b"\xD0\xCF\x11\xE0",
+        "legacy or encrypted Office document (.doc/.xls/.ppt)",
+    ),
+    (b"\x1F\x8B", "gzip archive"),
+    (b"Rar!", "RAR archive"),
+    (b"7z\xBC\xAF", "7-Zip archive"),
+    (b"BZh", "bzip2 archive"),
+    (b"\xFD7zXZ", "xz archive"),
+    (b"{\\rtf", "RTF document"),
+    (b"SQLite format 3", "SQLite database"),
+];
+
+pub(crate) fn sniff(file_name: &str, bytes: &[u8]) -> Result<FileKind, ExtractError> {
+    let ext = file_name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return sniff_zip(bytes);
+    }
+    if let Some((_, name)) = MAGIC.iter().find(|(m, _)| bytes.starts_with(m)) {
+        return Err(ExtractError::Unsupported {
+            detected: (*name).to_owned(),
+        });
+    }
+    Ok(match ext.as_str() {
+        "xlsx" | "docx" => {
+            return Err(ExtractError::malformed(format!(
+                ".{ext} file is not a zip package"
+            )));
+        }
+        "csv" | "tsv" => FileKind::Csv,
+        "json" => FileKind::Json,
+        // .txt, .md and unknown names: anything that decodes as text is scanned as text.
+        _ => FileKind::Text,
+    })
+}
+
+fn sniff_zip(bytes: &[u8]) -> Result<FileKind, ExtractError> {
+    let archive = open_archive(bytes)?;
+    let has = |name: &str| archive.index_for_name(name).is_some();
+    if has("word/document.xml") {
+        Ok(FileKind::Docx)
+    } else if has("xl/workbook.xml") {
+        Ok(FileKind::Xlsx)
+    } else {
+        let detected = if has("ppt/presentation.xml") {
+            "PowerPoint presentation (PPTX)"
+        } else if has("mimetype") && has("content.xml") {
+            "OpenDocument file (ODT/ODS)"
+        } else {
+            "zip archive (not an XLSX workbook or DOCX document)"
+        };
+        Err(ExtractError::Unsupported {
+            detected: detected.to_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn magic_beats_extension() {
+        let err = sniff("report.txt", b"%PDF-1.7 ...").unwrap_err();
+        assert_eq!(err.to_string(), "unsupported file type: PDF document");
+        let err = sniff("a.csv", b"\x89PNG\r\n\x1a\n").unwrap_err();
+        assert_eq!(err.to_string(), "unsupported file type: PNG image");
+        assert!(matches!(
+            sniff("a.xlsx", b"not zip"),
+            Err(ExtractError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn extension_decides_text_kinds() {
+        assert_eq!(sniff("a.TSV", b"x").unwrap(), FileKind::Csv);
+        assert_eq!(sniff("a.json", b"{}").unwrap(), FileKind::Json);
+        assert_eq!(sniff("README.md", b"# t").unwrap(), FileKind::Text);
+        assert_eq!(sniff("noext", b"t").unwrap(), FileKind::Text);
+    }
+}

@@ -1,0 +1,63 @@
+//! Plain text and Markdown: the whole decoded file is one segment;
+//! `Extracted::locate` turns offsets into line and column.
+
+use super::encoding::{self, Decoded};
+use super::{
+    Anchors, ExtractError, Extracted, FileKind, Limits, Location, Parsed, Reserialise, Segment,
+    SourceSpan,
+};
+
+pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractError> {
+    let decoded = decode_text(bytes, limits)?;
+    let segments = if decoded.text.is_empty() {
+        Vec::new()
+    } else {
+        vec![Segment {
+            text: decoded.text.clone(),
+            location: Location::Text { line: 1, column: 1 },
+            column: None,
+        }]
+    };
+    let spans = vec![
+        SourceSpan {
+            start: 0,
+            end: decoded.text.len(),
+            how: Reserialise::Verbatim,
+        };
+        segments.len()
+    ];
+    Ok(finish(FileKind::Text, decoded, segments, spans))
+}
+
+/// Decodes a line-oriented file and enforces the line-length limit.
+pub(crate) fn decode_text(bytes: &[u8], limits: &Limits) -> Result<Decoded, ExtractError> {
+    let decoded = encoding::decode(bytes)?;
+    let mut line = 1;
+    for chunk in decoded.text.as_bytes().split(|&b| b == b'\n') {
+        if chunk.len() > limits.max_line_bytes {
+            return Err(ExtractError::too_large(
+                format!("line {line} length {} bytes", chunk.len()),
+                limits.max_line_bytes,
+            ));
+        }
+        line += 1;
+    }
+    Ok(decoded)
+}
+
+/// Assembles the result shared by the text-based formats.
+pub(crate) fn finish(
+    kind: FileKind,
+    decoded: Decoded,
+    segments: Vec<Segment>,
+    spans: Vec<SourceSpan>,
+) -> Parsed {
+    Parsed {
+        extracted: Extracted {
+            kind,
+            encoding: Some(decoded.encoding.name().to_owned()),
+            segments,
+        },
+        anchors: Anchors::Text { decoded, spans },
+    }
+}

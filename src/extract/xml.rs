@@ -1,0 +1,107 @@
+//! Small helpers over quick-xml shared by the XLSX and DOCX readers.
+
+use quick_xml::escape::resolve_xml_entity;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+use super::ExtractError;
+
+/// The prefix (`"w:"`, `"x:"` or `""`) a part binds to its main namespace,
+/// read from the root element, so `<w:t>` and a renamed `<x:t>` both match
+/// while `<m:t>` (math) or `<a:t>` (drawing) do not.
+#[derive(Debug, Clone)]
+pub(crate) struct Ns {
+    prefix: String,
+}
+
+impl Ns {
+    pub fn detect(xml: &str, uris: &[&str], fallback: &str) -> Self {
+        let mut reader = Reader::from_str(xml);
+        loop {
+            match reader.read_event() {
+                Ok(Event::Start(e) | Event::Empty(e)) => {
+                    let prefix = e.attributes().flatten().find_map(|a| {
+                        let value = a.unescape_value().ok()?;
+                        if !uris.contains(&value.as_ref()) {
+                            return None;
+                        }
+                        match a.key.as_ref() {
+                            b"xmlns" => Some(String::new()),
+                            k => k
+                                .strip_prefix(b"xmlns:")
+                                .map(|p| format!("{}:", String::from_utf8_lossy(p))),
+                        }
+                    });
+                    return Self {
+                        prefix: prefix.unwrap_or_else(|| format!("{fallback}:")),
+                    };
+                }
+                Ok(Event::Eof) | Err(_) => {
+                    return Self {
+                        prefix: format!("{fallback}:"),
+                    }
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+
+    /// Whether the qualified name is `local` in the main namespace.
+    pub fn is(&self, qname: &[u8], local: &str) -> bool {
+        qname.len() == self.prefix.len() + local.len()
+            && qname.starts_with(self.prefix.as_bytes())
+            && qname.ends_with(local.as_bytes())
+    }
+
+    /// The qualified name to write for `local`.
+    pub fn tag(&self, local: &str) -> String {
+        format!("{}{local}", self.prefix)
+    }
+}
+
+/// Appends the character data of a text-ish event; other events are ignored.
+pub(crate) fn push_text(out: &mut String, event: &Event, part: &str) -> Result<(), ExtractError> {
+    match event {
+        Event::Text(t) => out.push_str(&t.xml_content().map_err(|e| xml_error(part, e))?),
+        Event::CData(t) => out.push_str(&t.xml_content().map_err(|e| xml_error(part, e))?),
+        Event::GeneralRef(r) => {
+            if let Some(c) = r.resolve_char_ref().map_err(|e| xml_error(part, e))? {
+                out.push(c);
+            } else {
+                let name = r.decode().map_err(|e| xml_error(part, e))?;
+                match resolve_xml_entity(&name) {
+                    Some(s) => out.push_str(s),
+                    None => return Err(xml_error(part, format!("unknown entity &{name};"))),
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The raw (still escaped) value of the attribute named exactly `key`.
+pub(crate) fn raw_attr(e: &BytesStart, key: &[u8]) -> Option<String> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == key)
+        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+}
+
+/// The unescaped value of the attribute whose local name is `local`
+/// (`r:id` and `id` both match `id`).
+pub(crate) fn attr(e: &BytesStart, local: &[u8]) -> Option<String> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == local)
+        .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
+}
+
+pub(crate) fn xml_error(part: &str, e: impl std::fmt::Display) -> ExtractError {
+    ExtractError::malformed(format!("{part}: {e}"))
+}
+
+/// Escapes text for element content.
+pub(crate) fn escape_text(s: &str) -> String {
+    quick_xml::escape::partial_escape(s).into_owned()
+}

@@ -1,0 +1,353 @@
+//! The JSON API under /api/v1.
+
+use actix_multipart::Multipart;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDateTime};
+use serde::Deserialize;
+
+use super::multipart;
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::policy::Role;
+use crate::service::releases::{self, ListFilter};
+use crate::service::{accounts, audit_log};
+use crate::workflow::Decision;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/auth/login", web::post().to(login))
+        .route("/me", web::get().to(me))
+        .route("/releases", web::post().to(submit))
+        .route("/releases", web::get().to(list))
+        .route("/releases/{id}", web::get().to(get))
+        .route("/releases/{id}/findings", web::get().to(findings))
+        .route("/releases/{id}/versions", web::post().to(add_version))
+        .route(
+            "/releases/{id}/findings/{finding}/disposition",
+            web::post().to(dispose),
+        )
+        .route("/releases/{id}/decisions", web::post().to(decide))
+        .route("/releases/{id}/withdraw", web::post().to(withdraw))
+        .route("/releases/{id}/retract", web::post().to(retract))
+        .route("/queue", web::get().to(queue))
+        .route("/audit", web::get().to(audit))
+        .route("/audit/verify", web::get().to(audit_verify));
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Login {
+    username: String,
+    password: String,
+}
+
+async fn login(state: web::Data<AppState>, body: web::Json<Login>) -> AppResult<HttpResponse> {
+    let Login { username, password } = body.into_inner();
+    let user = state
+        .run(move |conn| accounts::authenticate(conn, &username, &password))
+        .await?;
+    let (token, expires) = state
+        .tokens
+        .issue(&user.id, &user.username, None)
+        .map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "token": token,
+        "expires_at": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "user": accounts::user_view(&user),
+    })))
+}
+
+async fn me(user: CurrentUser) -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({
+        "id": user.id, "username": user.username, "roles": user.roles, "department": user.department,
+    }))
+}
+
+/// Rejects an oversized request from its Content-Length before reading it.
+fn check_length(req: &HttpRequest, max: u64) -> AppResult<()> {
+    let declared = req
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    // Multipart framing adds a little; the exact limit is enforced while streaming.
+    if declared.is_some_and(|n| n > max + 64 * 1024) {
+        return Err(AppError::TooLarge(format!(
+            "the upload exceeds the limit of {max} bytes"
+        )));
+    }
+    Ok(())
+}
+
+async fn submit(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    req: HttpRequest,
+    payload: Multipart,
+) -> AppResult<HttpResponse> {
+    user.require(Role::Submitter)?;
+    let max = state.settings.max_upload_bytes;
+    check_length(&req, max)?;
+    let form = multipart::read(payload, max).await?;
+    let meta = form
+        .meta
+        .ok_or_else(|| AppError::BadRequest("the \"meta\" part is required".into()))?;
+    let st = state.clone();
+    let release = state
+        .run(move |conn| releases::submit(&st, conn, &user, meta, form.files))
+        .await?;
+    Ok(HttpResponse::Created().json(release))
+}
+
+async fn add_version(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+    req: HttpRequest,
+    payload: Multipart,
+) -> AppResult<HttpResponse> {
+    user.require(Role::Submitter)?;
+    let max = state.settings.max_upload_bytes;
+    check_length(&req, max)?;
+    let form = multipart::read(payload, max).await?;
+    let st = state.clone();
+    let release = state
+        .run(move |conn| releases::add_version(&st, conn, &user, &id, form.meta, form.files))
+        .await?;
+    Ok(HttpResponse::Created().json(release))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    state: Option<String>,
+    department: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let page = state
+        .run(move |conn| {
+            let filter = ListFilter {
+                state: q.state,
+                department: q.department,
+            };
+            releases::list(conn, &user, &filter, q.cursor.as_deref(), q.limit)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let st = state.clone();
+    let release = state
+        .run(move |conn| releases::view(&st, conn, &user, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(release))
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn findings(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let page = state
+        .run(move |conn| releases::findings_page(conn, &user, &id, q.cursor.as_deref(), q.limit))
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DispositionBody {
+    disposition: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn dispose(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    body: web::Json<DispositionBody>,
+) -> AppResult<HttpResponse> {
+    let (id, finding) = path.into_inner();
+    let body = body.into_inner();
+    let disposition = body
+        .disposition
+        .parse()
+        .map_err(|e: String| AppError::Unprocessable {
+            code: "unknown_disposition",
+            message: e,
+        })?;
+    let st = state.clone();
+    let view = state
+        .run(move |conn| {
+            releases::dispose(&st, conn, &user, &id, &finding, disposition, &body.note)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecisionBody {
+    stage: String,
+    decision: String,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn decide(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+    body: web::Json<DecisionBody>,
+) -> AppResult<HttpResponse> {
+    let body = body.into_inner();
+    let decision: Decision =
+        body.decision
+            .parse()
+            .map_err(|e: String| AppError::Unprocessable {
+                code: "unknown_decision",
+                message: e,
+            })?;
+    let st = state.clone();
+    let release = state
+        .run(move |conn| {
+            releases::decide(&st, conn, &user, &id, &body.stage, decision, &body.comment)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(release))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReasonBody {
+    reason: String,
+}
+
+async fn withdraw(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+    body: web::Json<ReasonBody>,
+) -> AppResult<HttpResponse> {
+    let st = state.clone();
+    let release = state
+        .run(move |conn| releases::withdraw(&st, conn, &user, &id, &body.reason))
+        .await?;
+    Ok(HttpResponse::Ok().json(release))
+}
+
+async fn retract(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+    body: web::Json<ReasonBody>,
+) -> AppResult<HttpResponse> {
+    let st = state.clone();
+    let release = state
+        .run(move |conn| releases::retract(&st, conn, &user, &id, &body.reason))
+        .await?;
+    Ok(HttpResponse::Ok().json(release))
+}
+
+async fn queue(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let page = state
+        .run(move |conn| releases::queue(conn, &user, q.cursor.as_deref(), q.limit))
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    release: Option<String>,
+    actor: Option<String>,
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    format: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+pub fn parse_time(name: &str, value: &str) -> AppResult<NaiveDateTime> {
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.naive_utc())
+        .map_err(|e| {
+            AppError::BadRequest(format!("{name}: {value:?} is not an RFC 3339 time ({e})"))
+        })
+}
+
+async fn audit(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<AuditQuery>,
+) -> AppResult<HttpResponse> {
+    user.require(Role::Supervisor)?;
+    let q = q.into_inner();
+    let filter = audit_log::Filter {
+        release: q.release,
+        actor: q.actor,
+        action: q.action,
+        from: q
+            .from
+            .as_deref()
+            .map(|t| parse_time("from", t))
+            .transpose()?,
+        to: q.to.as_deref().map(|t| parse_time("to", t)).transpose()?,
+    };
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => {
+            let after = match q.cursor.as_deref() {
+                Some(c) => c
+                    .parse()
+                    .map_err(|_| AppError::BadRequest("cursor must be an event seq".into()))?,
+                None => 0,
+            };
+            let limit = releases::clamp_limit(q.limit);
+            let events = state
+                .run(move |conn| Ok(audit_log::page(conn, &filter, after, limit + 1)?))
+                .await?;
+            let page = releases::Page {
+                next_cursor: (events.len() as i64 > limit)
+                    .then(|| events[limit as usize - 1].seq.to_string()),
+                items: events.into_iter().take(limit as usize).collect::<Vec<_>>(),
+            };
+            Ok(HttpResponse::Ok().json(page))
+        }
+        format @ ("ndjson" | "csv") => Ok(super::export::stream(&state, filter, format == "csv")),
+        other => Err(AppError::BadRequest(format!(
+            "unknown format {other:?} (json, ndjson, csv)"
+        ))),
+    }
+}
+
+async fn audit_verify(state: web::Data<AppState>, user: CurrentUser) -> AppResult<HttpResponse> {
+    user.require(Role::Supervisor)?;
+    let report = state.run(|conn| Ok(audit_log::verify(conn)?)).await?;
+    Ok(HttpResponse::Ok().json(report))
+}

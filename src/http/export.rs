@@ -1,0 +1,84 @@
+//! Streaming audit exports: events are written as they are read, page by
+//! page on the blocking pool, so an export of any size holds one page in memory.
+
+use actix_web::web::Bytes;
+use actix_web::HttpResponse;
+
+use crate::app::AppState;
+use crate::service::audit_log;
+
+/// Pages buffered between the database reader and the socket.
+const CHANNEL_DEPTH: usize = 16;
+
+struct ChannelWriter(tokio::sync::mpsc::Sender<Bytes>);
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .blocking_send(Bytes::copy_from_slice(buf))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+pub fn stream(state: &AppState, filter: audit_log::Filter, csv: bool) -> HttpResponse {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(CHANNEL_DEPTH);
+    let pool = state.pool.clone();
+    actix_web::rt::task::spawn_blocking(move || {
+        let result = pool
+            .get()
+            .map_err(anyhow::Error::from)
+            .and_then(|mut conn| {
+                let out = std::io::BufWriter::with_capacity(64 * 1024, ChannelWriter(tx));
+                write_export(&mut conn, &filter, csv, out)
+            });
+        if let Err(err) = result {
+            tracing::warn!(error = format!("{err:#}"), "audit export stopped");
+        }
+    });
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|chunk| (Ok::<_, actix_web::Error>(chunk), rx))
+    });
+    HttpResponse::Ok()
+        .content_type(if csv {
+            "text/csv; charset=utf-8"
+        } else {
+            "application/x-ndjson"
+        })
+        .streaming(body)
+}
+
+/// Writes the filtered events as NDJSON (one event per line, verifiable with
+/// `releasegate audit verify --file`) or CSV. Shared with the CLI export.
+pub fn write_export(
+    conn: &mut crate::db::DbConn,
+    filter: &audit_log::Filter,
+    csv: bool,
+    out: impl std::io::Write,
+) -> anyhow::Result<u64> {
+    if csv {
+        let mut writer = csv::Writer::from_writer(out);
+        writer.write_record(audit_log::CSV_HEADER)?;
+        let n = audit_log::for_each(conn, filter, |e| {
+            writer
+                .write_record(audit_log::csv_record(e))
+                .map_err(std::io::Error::other)
+        })?;
+        writer.flush()?;
+        Ok(n)
+    } else {
+        let mut out = out;
+        let n = audit_log::for_each(conn, filter, |e| {
+            serde_json::to_writer(&mut out, e)?;
+            out.write_all(b"\n")
+        })?;
+        out.flush()?;
+        Ok(n)
+    }
+}

@@ -1,0 +1,68 @@
+//! actix-web adapters. Handlers are glue: parse, authorise (the
+//! `CurrentUser` extractor), call a service, map the result.
+
+mod api;
+pub mod export;
+mod multipart;
+mod public;
+
+use std::net::SocketAddr;
+
+use actix_web::dev::Server;
+use actix_web::{middleware, web, App, HttpResponse, HttpServer};
+
+use crate::app::AppState;
+
+use crate::error::AppError;
+
+pub use api::parse_time;
+
+/// Every route of the service, in one place.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
+        .service(web::scope("/api/v1").configure(api::configure))
+        .service(web::scope("/public").configure(public::configure))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(1 << 20)
+                .error_handler(|err, _| {
+                    AppError::BadRequest(format!("invalid JSON body: {err}")).into()
+                }),
+        )
+        .app_data(
+            web::QueryConfig::default().error_handler(|err, _| {
+                AppError::BadRequest(format!("invalid query: {err}")).into()
+            }),
+        )
+        .app_data(
+            web::PathConfig::default().error_handler(|err, _| {
+                AppError::BadRequest(format!("invalid path: {err}")).into()
+            }),
+        )
+        .default_service(web::to(|| async {
+            Err::<HttpResponse, _>(AppError::NotFound("no such route".into()))
+        }));
+}
+
+/// Binds the service to `bind` (port 0 picks a free port) and returns the
+/// server to run and the address it listens on.
+pub fn server(state: AppState, bind: &str) -> std::io::Result<(Server, SocketAddr)> {
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .wrap(middleware::Logger::default())
+            .configure(configure)
+    })
+    .bind(bind)?;
+    let addr = server
+        .addrs()
+        .first()
+        .copied()
+        .ok_or_else(|| std::io::Error::other("bound to no address"))?;
+    Ok((server.run(), addr))
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}

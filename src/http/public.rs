@@ -1,0 +1,121 @@
+//! The public catalogue: published releases only, readable by anyone.
+
+use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::error::AppResult;
+use crate::service::releases;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/releases", web::get().to(list))
+        .route("/releases/{id}", web::get().to(get))
+        .route("/releases/{id}/files/{name}", web::get().to(file))
+        .route("/catalog", web::get().to(catalog));
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn list(state: web::Data<AppState>, q: web::Query<PageQuery>) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let page = state
+        .run(move |conn| releases::public_list(conn, q.cursor.as_deref(), q.limit))
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+async fn get(state: web::Data<AppState>, id: web::Path<String>) -> AppResult<HttpResponse> {
+    let release = state
+        .run(move |conn| releases::public_release(conn, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(release))
+}
+
+async fn file(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (id, name) = path.into_inner();
+    let st = state.clone();
+    let (name, bytes) = state
+        .run(move |conn| releases::public_file(&st, conn, &id, &name))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(content_type(&name))
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::FilenameExt(
+                actix_web::http::header::ExtendedValue {
+                    charset: actix_web::http::header::Charset::Ext("UTF-8".into()),
+                    language_tag: None,
+                    value: name.into_bytes(),
+                },
+            )],
+        })
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(bytes))
+}
+
+fn content_type(name: &str) -> &'static str {
+    let ext = name
+        .rsplit('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "csv" => "text/csv",
+        "tsv" => "text/tab-separated-values",
+        "json" => "application/json",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "txt" | "md" => "text/plain",
+        _ => "application/octet-stream",
+    }
+}
+
+/// DCAT catalogue of published releases (JSON-LD), one page at a time.
+async fn catalog(state: web::Data<AppState>, q: web::Query<PageQuery>) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let page = state
+        .run(move |conn| releases::public_list(conn, q.cursor.as_deref(), q.limit))
+        .await?;
+    let datasets: Vec<_> = page
+        .items
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "@type": "dcat:Dataset",
+                "@id": format!("/public/releases/{}", r.id),
+                "dct:identifier": r.id,
+                "dct:title": r.title,
+                "dct:description": r.description,
+                "dct:publisher": r.department,
+                "dct:issued": r.published_at,
+                "dcat:theme": r.data_category,
+                "dcat:distribution": r.files.iter().map(|f| serde_json::json!({
+                    "@type": "dcat:Distribution",
+                    "dct:title": f.name,
+                    "dcat:downloadURL": f.url,
+                    "spdx:checksum": {"spdx:algorithm": "sha256", "spdx:checksumValue": f.sha256},
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .content_type("application/ld+json")
+        .json(serde_json::json!({
+            "@context": {
+                "dcat": "http://www.w3.org/ns/dcat#",
+                "dct": "http://purl.org/dc/terms/",
+                "spdx": "http://spdx.org/rdf/terms#",
+            },
+            "@type": "dcat:Catalog",
+            "dcat:dataset": datasets,
+            "next_cursor": page.next_cursor,
+        })))
+}

@@ -1,0 +1,84 @@
+//! Loading and validating `policies/`: the workflow, the working-day calendar
+//! and the scanner's detector packs. A release records the digest of the
+//! policy set it was judged under.
+
+mod calendar;
+pub mod error;
+mod role;
+mod workflow;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+pub use calendar::Calendar;
+pub use error::{line_of, PolicyError};
+pub use role::{join_roles, parse_roles, Role};
+pub use workflow::{Condition, Rule, Scope, Stage, WorkflowPolicy};
+
+use crate::scan::Scanner;
+
+/// Everything loaded from the policy directory.
+pub struct Policies {
+    pub dir: PathBuf,
+    pub workflow: WorkflowPolicy,
+    pub calendar: Calendar,
+    pub scanner: Arc<Scanner>,
+    /// SHA-256 over every policy file (path and content), in path order.
+    pub digest: String,
+}
+
+impl Policies {
+    pub fn load(dir: &Path) -> Result<Self, PolicyError> {
+        if !dir.is_dir() {
+            return Err(PolicyError::new(
+                dir,
+                None,
+                "policy directory not found (set RELEASEGATE_POLICY_DIR)",
+            ));
+        }
+        let workflow = WorkflowPolicy::load(&dir.join("workflow.toml"))?;
+        let calendar = Calendar::load(&dir.join("calendar"))?;
+        let scanner = Arc::new(Scanner::load(dir)?);
+        let digest = digest_dir(dir)?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            workflow,
+            calendar,
+            scanner,
+            digest,
+        })
+    }
+}
+
+fn digest_dir(dir: &Path) -> Result<String, PolicyError> {
+    let mut files = Vec::new();
+    collect_toml(dir, &mut files)?;
+    files.sort();
+    let mut hasher = Sha256::new();
+    for path in files {
+        let bytes = std::fs::read(&path)
+            .map_err(|e| PolicyError::new(&path, None, format!("cannot read: {e}")))?;
+        let rel = path.strip_prefix(dir).unwrap_or(&path);
+        hasher.update(rel.to_string_lossy().as_bytes());
+        hasher.update([0]);
+        hasher.update((bytes.len() as u64).to_be_bytes());
+        hasher.update(&bytes);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), PolicyError> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| PolicyError::new(dir, None, format!("cannot list: {e}")))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_toml(&path, out)?;
+        } else if path.extension().is_some_and(|x| x == "toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,98 @@
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// The roles of API.md. A user may hold several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Submitter,
+    DeptApprover,
+    SecrecyReviewer,
+    PrivacyOfficer,
+    CrossBorderAssessor,
+    Leader,
+    Supervisor,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::Submitter,
+        Role::DeptApprover,
+        Role::SecrecyReviewer,
+        Role::PrivacyOfficer,
+        Role::CrossBorderAssessor,
+        Role::Leader,
+        Role::Supervisor,
+        Role::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Submitter => "submitter",
+            Role::DeptApprover => "dept_approver",
+            Role::SecrecyReviewer => "secrecy_reviewer",
+            Role::PrivacyOfficer => "privacy_officer",
+            Role::CrossBorderAssessor => "cross_border_assessor",
+            Role::Leader => "leader",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Submitters and department approvers act within their own department;
+    /// the other roles act city-wide.
+    pub fn is_departmental(self) -> bool {
+        matches!(self, Role::Submitter | Role::DeptApprover)
+    }
+
+    /// Reviewers may read any release that is in review.
+    pub fn is_reviewer(self) -> bool {
+        matches!(
+            self,
+            Role::DeptApprover
+                | Role::SecrecyReviewer
+                | Role::PrivacyOfficer
+                | Role::CrossBorderAssessor
+                | Role::Leader
+        )
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| {
+                let known: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                format!("unknown role {s:?} (known: {})", known.join(", "))
+            })
+    }
+}
+
+/// Parses the comma-separated role list stored on a user row.
+pub fn parse_roles(list: &str) -> Result<Vec<Role>, String> {
+    list.split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::parse)
+        .collect()
+}
+
+pub fn join_roles(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}

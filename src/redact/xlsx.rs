@@ -1,0 +1,116 @@
+//! XLSX renditions: each redacted cell becomes an inline string holding the
+//! masked text (its style kept, any formula dropped so it cannot recompute
+//! the raw value). Shared strings are never edited in place, since other
+//! cells may use them; one that no unredacted cell uses any more is blanked
+//! so the raw value does not linger in sharedStrings.xml.
+
+use std::collections::HashMap;
+
+use super::{apply, redaction_edits, rewrite_zip, splice, Plan};
+use crate::extract::xml::escape_text;
+use crate::extract::{ExtractError, Segment, XlsxAnchors};
+
+const CONTENT_TYPES: &str = "[Content_Types].xml";
+const WORKBOOK_RELS: &str = "xl/_rels/workbook.xml.rels";
+
+pub(super) fn render(
+    original: &[u8],
+    anchors: &XlsxAnchors,
+    segments: &[Segment],
+    plan: &Plan,
+) -> Result<Vec<u8>, ExtractError> {
+    let mut edits: Vec<Vec<(usize, usize, Vec<u8>)>> = vec![Vec::new(); anchors.sheets.len()];
+    let mut redacted_uses: HashMap<usize, usize> = HashMap::new();
+    let mut dropped_formula = false;
+    for (&i, group) in plan {
+        let cell = &anchors.cells[i];
+        let ns = &anchors.sheets[cell.sheet].ns;
+        let text = escape_text(&apply(&segments[i].text, redaction_edits(group)));
+        let style = cell
+            .style
+            .as_ref()
+            .map(|s| format!(" s=\"{s}\""))
+            .unwrap_or_default();
+        let (c, is, t) = (ns.tag("c"), ns.tag("is"), ns.tag("t"));
+        let xml = format!(
+            "<{c} r=\"{}\"{style} t=\"inlineStr\"><{is}><{t} xml:space=\"preserve\">{text}</{t}></{is}></{c}>",
+            cell.cell
+        );
+        edits[cell.sheet].push((cell.start, cell.end, xml.into_bytes()));
+        if let Some(k) = cell.shared {
+            *redacted_uses.entry(k).or_default() += 1;
+        }
+        dropped_formula |= cell.formula;
+    }
+
+    let mut replaced = HashMap::new();
+    for (sheet, mut sheet_edits) in anchors.sheets.iter().zip(edits) {
+        if !sheet_edits.is_empty() {
+            sheet_edits.sort_by_key(|e| e.0);
+            replaced.insert(
+                sheet.member.clone(),
+                splice(sheet.xml.as_bytes(), &sheet_edits),
+            );
+        }
+    }
+    if let Some(shared) = &anchors.shared {
+        let (si, t) = (shared.part.ns.tag("si"), shared.part.ns.tag("t"));
+        let mut blanked: Vec<_> = redacted_uses
+            .iter()
+            .filter(|&(&k, &n)| shared.uses[k] == n)
+            .map(|(&k, _)| {
+                (
+                    shared.items[k].0,
+                    shared.items[k].1,
+                    format!("<{si}><{t}></{t}></{si}>").into_bytes(),
+                )
+            })
+            .collect();
+        if !blanked.is_empty() {
+            blanked.sort_by_key(|e| e.0);
+            replaced.insert(
+                shared.part.member.clone(),
+                splice(shared.part.xml.as_bytes(), &blanked),
+            );
+        }
+    }
+    let mut removed = Vec::new();
+    // calcChain.xml lists formula cells; one naming a cell that no longer has
+    // a formula makes Excel "repair" the file, and Excel rebuilds it anyway.
+    if let (true, Some(calc_chain)) = (dropped_formula, &anchors.calc_chain) {
+        removed.push(calc_chain.clone());
+        let part_name = format!("PartName=\"/{calc_chain}\"");
+        let file_name = calc_chain.rsplit('/').next().unwrap_or_default();
+        for (member, needle) in [
+            (CONTENT_TYPES, part_name.as_str()),
+            (WORKBOOK_RELS, file_name),
+        ] {
+            if let Some(xml) = read_member(original, member)? {
+                replaced.insert(
+                    member.to_owned(),
+                    remove_empty_element(&xml, needle).into_bytes(),
+                );
+            }
+        }
+    }
+    rewrite_zip(original, &replaced, &removed)
+}
+
+fn read_member(original: &[u8], member: &str) -> Result<Option<String>, ExtractError> {
+    let limits = crate::extract::Limits::unlimited();
+    crate::extract::package::Package::open(original, &limits)?.read_xml(member)
+}
+
+/// Removes the self-closing element (`<Override …/>`, `<Relationship …/>`)
+/// whose attributes contain `needle`.
+fn remove_empty_element(xml: &str, needle: &str) -> String {
+    let Some(at) = xml.find(needle) else {
+        return xml.to_owned();
+    };
+    let start = xml[..at].rfind('<');
+    let end = xml[at..].find("/>").map(|e| at + e + 2);
+    match (start, end) {
+        (Some(start), Some(end)) => format!("{}{}", &xml[..start], &xml[end..]),
+        _ => xml.to_owned(),
+    }
+}

@@ -1,0 +1,207 @@
+//! Postal addresses down to a house, building, room or village group.
+//!
+//! Triggered by a street/village component suffix (`路`, `大道`, `村`, `小区` …):
+//! forward, the address must continue with numbered units (`103号`, `2栋`,
+//! `7组`, `2201室`, `3-2-1102`); backward it takes the street name and the
+//! administrative components before it (`湖北省鄂州市梁子湖区太和镇`).
+
+use super::context::TextCtx;
+use super::engine::context_confidence;
+use super::kinds::{required_lexicon, Coded, Found};
+use super::normalize::{is_digit, is_han};
+use super::pack::DetectorDef;
+use crate::policy::PolicyError;
+
+pub const LEXICON: &[&str] = &[
+    "street_suffixes",
+    "admin_suffixes",
+    "units",
+    "labels",
+    "stop_chars",
+];
+
+pub struct AddressDetector {
+    def: DetectorDef,
+    street_suffixes: Vec<String>,
+    admin_suffixes: Vec<String>,
+    /// Unit words after a number, longest first (`号楼` before `号`).
+    units: Vec<String>,
+    /// Labels that may be glued to the first component (`家住`, `位于`).
+    labels: Vec<String>,
+    /// Characters a component name never contains (`的`, `在`, …).
+    stop_chars: String,
+}
+
+/// Longest Han name before a component suffix or unit.
+const MAX_NAME: usize = 8;
+/// Administrative components taken before the street.
+const MAX_ADMIN: usize = 6;
+
+impl AddressDetector {
+    pub fn new(def: &DetectorDef) -> Result<Self, PolicyError> {
+        let mut units = required_lexicon(def, "units")?.to_vec();
+        units.sort_by_key(|u| std::cmp::Reverse(u.len()));
+        let mut admin_suffixes = required_lexicon(def, "admin_suffixes")?.to_vec();
+        admin_suffixes.sort_by_key(|u| std::cmp::Reverse(u.len()));
+        Ok(Self {
+            def: def.clone(),
+            street_suffixes: required_lexicon(def, "street_suffixes")?.to_vec(),
+            admin_suffixes,
+            units,
+            labels: super::kinds::lexicon(def, "labels").to_vec(),
+            stop_chars: super::kinds::lexicon(def, "stop_chars").concat(),
+        })
+    }
+
+    /// `digits unit` at `pos` (digits ASCII or full-width, `-` allowed inside
+    /// for room numbers such as `3-2-1102`); returns its end.
+    fn numbered_unit(&self, text: &str, pos: usize) -> Option<usize> {
+        let rest = &text[pos..];
+        let mut len = 0;
+        let mut dashes = 0;
+        for c in rest.chars() {
+            if is_digit(c) {
+                len += c.len_utf8();
+            } else if (c == '-' || c == '－') && len > 0 {
+                dashes += 1;
+                len += c.len_utf8();
+            } else {
+                break;
+            }
+        }
+        if len == 0 || !rest[..len].chars().last().is_some_and(is_digit) {
+            return None;
+        }
+        let after = pos + len;
+        if let Some(u) = self
+            .units
+            .iter()
+            .find(|u| text[after..].starts_with(u.as_str()))
+        {
+            return Some(after + u.len());
+        }
+        // A bare room number in `3-2-1102` style.
+        (dashes >= 2).then_some(after)
+    }
+
+    /// Numbered units (with named buildings between them) from `pos`.
+    fn units_from(&self, text: &str, mut pos: usize) -> Option<usize> {
+        let mut end = None;
+        loop {
+            let p = skip_one_space(text, pos);
+            if let Some(e) = self.numbered_unit(text, p) {
+                end = Some(e);
+                pos = e;
+                continue;
+            }
+            // A named building or compound, then a numbered unit.
+            let mut q = p;
+            let mut n = 0;
+            for c in text[p..].chars() {
+                if !is_han(c) || n == MAX_NAME || self.stop_chars.contains(c) {
+                    break;
+                }
+                q += c.len_utf8();
+                n += 1;
+                if let Some(e) = self.numbered_unit(text, q) {
+                    end = Some(e);
+                    pos = e;
+                    n = usize::MAX;
+                    break;
+                }
+            }
+            if n != usize::MAX || end.is_none() {
+                return end;
+            }
+        }
+    }
+
+    /// Start of the street name and administrative components before `pos`.
+    fn start_before(&self, text: &str, pos: usize) -> usize {
+        let name_start = self.name_before(text, pos);
+        let mut start = name_start;
+        for _ in 0..MAX_ADMIN {
+            let Some(suffix) = self
+                .admin_suffixes
+                .iter()
+                .find(|s| text[..start].ends_with(s.as_str()))
+            else {
+                break;
+            };
+            let suffix_start = start - suffix.len();
+            let s = self.name_before(text, suffix_start);
+            if s == suffix_start {
+                break;
+            }
+            start = s;
+        }
+        // A label glued to the first component (`家住湖北省…`) is outside.
+        for l in &self.labels {
+            if text[start..].starts_with(l.as_str())
+                && start + l.len() < name_start.max(start + l.len() + 1)
+            {
+                start += l.len();
+                break;
+            }
+        }
+        start
+    }
+
+    /// Han characters before `pos` up to an administrative suffix, a stop
+    /// character or a non-Han character.
+    fn name_before(&self, text: &str, pos: usize) -> usize {
+        let mut start = pos;
+        for (n, (i, c)) in text[..pos].char_indices().rev().enumerate() {
+            if n == MAX_NAME || !is_han(c) || self.stop_chars.contains(c) {
+                break;
+            }
+            if self
+                .admin_suffixes
+                .iter()
+                .any(|s| text[..i + c.len_utf8()].ends_with(s.as_str()))
+            {
+                break;
+            }
+            start = i;
+        }
+        start
+    }
+}
+
+fn skip_one_space(text: &str, pos: usize) -> usize {
+    match text[pos..].chars().next() {
+        Some(c @ (' ' | '\u{3000}')) => pos + c.len_utf8(),
+        _ => pos,
+    }
+}
+
+impl Coded for AddressDetector {
+    fn triggers(&self) -> Vec<String> {
+        self.street_suffixes.clone()
+    }
+
+    fn on_trigger(
+        &self,
+        cx: &TextCtx,
+        _word: usize,
+        start: usize,
+        end: usize,
+        out: &mut Vec<Found>,
+    ) {
+        let text = cx.text;
+        let Some(addr_end) = self.units_from(text, end) else {
+            return;
+        };
+        let addr_start = self.start_before(text, start);
+        if addr_start == start {
+            return; // a suffix without a name (`路12号` alone) is not an address
+        }
+        if let Some(confidence) = context_confidence(cx, &self.def, addr_start) {
+            out.push(Found {
+                start: addr_start,
+                end: addr_end,
+                confidence,
+            });
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! Credentials that need parsing: values assigned to credential keys
+//! (`DB_PASSWORD=…`, `"token": "…"`, `--requirepass …`, `密码：…`, `redis://:…@`)
+//! and PEM private-key blocks.
+
+use super::context::TextCtx;
+use super::engine::context_confidence;
+use super::kinds::{lexicon, required_lexicon, Coded, Found};
+use super::normalize::is_han;
+use super::pack::DetectorDef;
+use crate::policy::PolicyError;
+
+pub const LEXICON: &[&str] = &[
+    "keys",
+    "exclude_keys",
+    "sentence_separators",
+    "placeholders",
+];
+
+pub struct CredentialDetector {
+    def: DetectorDef,
+    keys: Vec<String>,
+    /// Identifiers that contain a key word but name no secret (`passport`).
+    exclude_keys: Vec<String>,
+    /// Words joining a key to its value in prose (`为`, `是`).
+    sentence_separators: Vec<String>,
+    /// Values that stand for "no value here" (`null`, `请填写`).
+    placeholders: Vec<String>,
+}
+
+const URL_USERINFO: &str = "://";
+
+impl CredentialDetector {
+    pub fn new(def: &DetectorDef) -> Result<Self, PolicyError> {
+        Ok(Self {
+            def: def.clone(),
+            keys: required_lexicon(def, "keys")?.to_vec(),
+            exclude_keys: lexicon(def, "exclude_keys")
+                .iter()
+                .map(|k| k.to_lowercase())
+                .collect(),
+            sentence_separators: lexicon(def, "sentence_separators").to_vec(),
+            placeholders: lexicon(def, "placeholders")
+                .iter()
+                .map(|k| k.to_lowercase())
+                .collect(),
+        })
+    }
+
+    /// Position of the value after a key ending at `key_end`, and whether the
+    /// key sits in a URL query.
+    fn value_start(&self, text: &str, key_start: usize, key_end: usize) -> Option<(usize, bool)> {
+        let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.';
+        let (mut start, mut end) = (key_start, key_end);
+        if text[key_start..key_end].is_ascii() {
+            start -= text[..start]
+                .chars()
+                .rev()
+                .take_while(|c| is_ident(*c))
+                .map(char::len_utf8)
+                .sum::<usize>();
+            end += text[end..]
+                .chars()
+                .take_while(|c| is_ident(*c))
+                .map(char::len_utf8)
+                .sum::<usize>();
+            let ident = text[start..end].to_lowercase();
+            if self.exclude_keys.iter().any(|x| ident.contains(x.as_str())) {
+                return None;
+            }
+        }
+        let flag = text[..start].ends_with("--");
+        let in_url = text[..start].ends_with(['?', '&']);
+        let mut p = end;
+        if text[p..].starts_with(['"', '\'']) {
+            p += 1;
+        }
+        let spaces = |p: usize| {
+            p + text[p..]
+                .bytes()
+                .take_while(|b| *b == b' ' || *b == b'\t')
+                .count()
+        };
+        let q = spaces(p);
+        let rest = &text[q..];
+        let after_sep = if let Some(c) = rest
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '=' | ':' | '：'))
+        {
+            q + c.len_utf8()
+        } else if let Some(s) = self
+            .sentence_separators
+            .iter()
+            .find(|s| rest.starts_with(s.as_str()))
+        {
+            q + s.len()
+        } else if flag && q > p {
+            q
+        } else {
+            return None;
+        };
+        let mut v = spaces(after_sep);
+        if text[v..].starts_with(['"', '\'']) {
+            v += 1;
+        }
+        Some((v, in_url))
+    }
+
+    fn value_end(text: &str, start: usize, in_url: bool) -> usize {
+        let mut end = start;
+        for c in text[start..].chars() {
+            let stop = c.is_whitespace()
+                || matches!(c, '"' | '\'' | '`')
+                || is_han(c)
+                || is_cjk_punct(c)
+                || (in_url && matches!(c, '&' | '@' | '#'));
+            if stop {
+                break;
+            }
+            end += c.len_utf8();
+        }
+        // A sentence-final `.` `,` `;` is punctuation, not part of the value.
+        while end > start && text[..end].ends_with(['.', ',', ';']) {
+            end -= 1;
+        }
+        end
+    }
+
+    fn is_placeholder(&self, value: &str) -> bool {
+        let v = value.to_lowercase();
+        value
+            .chars()
+            .all(|c| matches!(c, '*' | 'x' | 'X' | '•' | '.' | '-' | '_'))
+            || value.contains("**")
+            || v.starts_with("${")
+            || v.starts_with("{{")
+            || v.starts_with("%(")
+            || v.starts_with('<')
+            || v.starts_with('$')
+            || self.placeholders.iter().any(|p| *p == v)
+    }
+
+    fn emit(&self, cx: &TextCtx, start: usize, end: usize, out: &mut Vec<Found>) {
+        let value = &cx.text[start..end];
+        if end > start && !self.is_placeholder(value) {
+            if let Some(confidence) = context_confidence(cx, &self.def, start) {
+                out.push(Found {
+                    start,
+                    end,
+                    confidence,
+                });
+            }
+        }
+    }
+
+    /// `scheme://user:VALUE@host`
+    fn userinfo(&self, cx: &TextCtx, end: usize, out: &mut Vec<Found>) {
+        let text = cx.text;
+        let auth_len = text[end..]
+            .find(|c: char| c == '/' || c == '@' || c.is_whitespace() || is_han(c))
+            .unwrap_or(text.len() - end);
+        if !text[end + auth_len..].starts_with('@') {
+            return;
+        }
+        let auth = &text[end..end + auth_len];
+        if let Some(colon) = auth.find(':') {
+            self.emit(cx, end + colon + 1, end + auth_len, out);
+        }
+    }
+}
+
+fn is_cjk_punct(c: char) -> bool {
+    matches!(c, '\u{3000}'..='\u{303F}' | '\u{FF01}'..='\u{FF0F}' | '\u{FF1A}'..='\u{FF20}'
+        | '\u{2018}'..='\u{201F}' | '\u{FF3B}'..='\u{FF40}' | '\u{FF5B}'..='\u{FF65}')
+}
+
+impl Coded for CredentialDetector {
+    fn triggers(&self) -> Vec<String> {
+        let mut t = self.keys.clone();
+        t.push(URL_USERINFO.to_string());
+        t
+    }
+
+    fn on_trigger(
+        &self,
+        cx: &TextCtx,
+        word: usize,
+        start: usize,
+        end: usize,
+        out: &mut Vec<Found>,
+    ) {
+        if word == self.keys.len() {
+            return self.userinfo(cx, end, out);
+        }
+        if let Some((v, in_url)) = self.value_start(cx.text, start, end) {
+            let e = Self::value_end(cx.text, v, in_url);
+            self.emit(cx, v, e, out);
+        }
+    }
+}
+
+/// `-----BEGIN … PRIVATE KEY-----` through the matching END line.
+pub struct PemDetector;
+
+const PEM_BEGIN: &str = "-----BEGIN ";
+const PEM_END: &str = "-----END ";
+const PEM_PRIVATE: &str = "PRIVATE KEY-----";
+
+impl Coded for PemDetector {
+    fn triggers(&self) -> Vec<String> {
+        vec![PEM_BEGIN.to_string()]
+    }
+
+    fn on_trigger(
+        &self,
+        cx: &TextCtx,
+        _word: usize,
+        start: usize,
+        end: usize,
+        out: &mut Vec<Found>,
+    ) {
+        let text = cx.text;
+        let line_end = cx.line_end(end);
+        if !text[end..line_end].ends_with(PEM_PRIVATE) {
+            return;
+        }
+        let Some(rel) = text[line_end..].find(PEM_END) else {
+            return;
+        };
+        let end_line = line_end + rel;
+        let close = cx.line_end(end_line);
+        if text[end_line..close].ends_with(PEM_PRIVATE) {
+            out.push(Found {
+                start,
+                end: close,
+                confidence: 0.99,
+            });
+        }
+    }
+}

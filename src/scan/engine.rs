@@ -1,0 +1,282 @@
+//! The scan itself: one window pass for regex detectors and window-driven
+//! kinds, one Aho-Corasick pass for trigger words, then overlap resolution.
+
+use std::collections::BTreeMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::Regex;
+
+use super::context::TextCtx;
+use super::kinds::{Coded, Found};
+use super::normalize::{for_each_window, is_digit, Window};
+use super::pack::{DetectorDef, RegexSpec};
+use super::{Detection, ScanHints};
+use crate::policy::PolicyError;
+
+/// Windows with fewer digits/letters cannot hold any value we look for
+/// (the shortest, an IPv4 address such as `1.2.3.4`, has four).
+const MIN_WINDOW_ALNUM: usize = 4;
+
+struct CompiledRegex {
+    spec: RegexSpec,
+    /// Each pattern wrapped as `(?:^|[^0-9A-Za-z])(pattern)`: the leading token
+    /// boundary is part of the match, the trailing one is checked by hand (so
+    /// that adjacent values separated by one character are both found).
+    regexes: Vec<Regex>,
+}
+
+pub struct Engine {
+    defs: Vec<DetectorDef>,
+    regex: Vec<(usize, CompiledRegex)>,
+    coded: Vec<(usize, Box<dyn Coded>)>,
+    /// Trigger words of all coded detectors, with (index into `coded`, word index).
+    triggers: Option<AhoCorasick>,
+    trigger_owner: Vec<(usize, usize)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    det: usize,
+    found: Found,
+}
+
+impl Engine {
+    pub fn build(defs: Vec<DetectorDef>) -> Result<Engine, PolicyError> {
+        let mut regex = Vec::new();
+        let mut coded = Vec::new();
+        for (i, def) in defs.iter().enumerate() {
+            match (&def.regex, def.kind.build(def)?) {
+                (_, Some(c)) => coded.push((i, c)),
+                (Some(spec), None) => regex.push((i, compile_regex(def, spec)?)),
+                (None, None) => return Err(def.error("regex detector without patterns")),
+            }
+        }
+        let mut words = Vec::new();
+        let mut trigger_owner = Vec::new();
+        for (ci, (_, c)) in coded.iter().enumerate() {
+            for (wi, w) in c.triggers().into_iter().enumerate() {
+                words.push(w);
+                trigger_owner.push((ci, wi));
+            }
+        }
+        let triggers = if words.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&words)
+                    .map_err(|e| {
+                        PolicyError::new("detectors", None, format!("trigger words: {e}"))
+                    })?,
+            )
+        };
+        Ok(Engine {
+            defs,
+            regex,
+            coded,
+            triggers,
+            trigger_owner,
+        })
+    }
+
+    pub fn detector_ids(&self) -> impl Iterator<Item = &str> {
+        self.defs.iter().map(|d| d.id.as_str())
+    }
+
+    pub fn scan(&self, text: &str, hints: &ScanHints) -> Vec<Detection> {
+        let cx = TextCtx::new(text, hints);
+        let mut cands: Vec<Candidate> = Vec::new();
+        let mut found = Vec::new();
+        let window_coded: Vec<&(usize, Box<dyn Coded>)> = self
+            .coded
+            .iter()
+            .filter(|(_, c)| c.wants_windows())
+            .collect();
+        for_each_window(text, MIN_WINDOW_ALNUM, |w| {
+            for (det, re) in &self.regex {
+                self.run_regex(&cx, w, *det, re, &mut cands);
+            }
+            for (det, c) in &window_coded {
+                c.on_window(&cx, w, &mut found);
+                cands.extend(found.drain(..).map(|f| Candidate {
+                    det: *det,
+                    found: f,
+                }));
+            }
+        });
+        if let Some(ac) = &self.triggers {
+            for m in ac.find_overlapping_iter(text) {
+                let (ci, wi) = self.trigger_owner[m.pattern().as_usize()];
+                let (det, c) = &self.coded[ci];
+                c.on_trigger(&cx, wi, m.start(), m.end(), &mut found);
+                cands.extend(found.drain(..).map(|f| Candidate {
+                    det: *det,
+                    found: f,
+                }));
+            }
+        }
+        for (det, c) in &self.coded {
+            c.finish(&cx, &mut found);
+            cands.extend(found.drain(..).map(|f| Candidate {
+                det: *det,
+                found: f,
+            }));
+        }
+        self.resolve(text, cands)
+    }
+
+    fn run_regex(
+        &self,
+        cx: &TextCtx,
+        w: &Window,
+        det: usize,
+        re: &CompiledRegex,
+        out: &mut Vec<Candidate>,
+    ) {
+        let def = &self.defs[det];
+        let spec = &re.spec;
+        let folded: &str = &w.folded;
+        for regex in &re.regexes {
+            for caps in regex.captures_iter(folded) {
+                let Some(m) = caps.get(1) else { continue };
+                let (fs, fe) = (m.start(), m.end());
+                let prev = folded[..fs].chars().next_back();
+                let next = folded[fe..].chars().next();
+                let glued = |c: Option<char>, beyond: Option<char>| {
+                    c == Some('*')
+                        || (c.is_some_and(|c| spec.glue.contains(c))
+                            && beyond.is_some_and(|b| b.is_ascii_alphanumeric()))
+                };
+                if next.is_some_and(|c| c.is_ascii_alphanumeric())
+                    || glued(next, folded[fe..].chars().nth(1))
+                    || glued(prev, folded[..fs].chars().rev().nth(1))
+                {
+                    continue;
+                }
+                if spec.validator.is_some_and(|v| !(v.check)(m.as_str())) {
+                    continue;
+                }
+                let mut start = w.orig(fs);
+                let mut end = w.orig(fe);
+                if let Some(prefix) = &spec.prefix_chars {
+                    match cx.text[..w.start].chars().next_back() {
+                        Some(pc) if fs == 0 && prefix.contains(pc) => start -= pc.len_utf8(),
+                        _ => continue,
+                    }
+                }
+                if fe == folded.len() {
+                    end += extension_len(&cx.text[end..], &spec.extension);
+                }
+                let confidence = match context_confidence(cx, def, start) {
+                    Some(c) => c,
+                    None => continue,
+                };
+                out.push(Candidate {
+                    det,
+                    found: Found {
+                        start,
+                        end,
+                        confidence,
+                    },
+                });
+            }
+        }
+    }
+
+    /// Keeps the best non-overlapping candidates: higher priority first, then
+    /// longer spans, then earlier ones; allow-listed values are dropped.
+    fn resolve(&self, text: &str, mut cands: Vec<Candidate>) -> Vec<Detection> {
+        cands.retain(|c| {
+            let def = &self.defs[c.det];
+            let value = &text[c.found.start..c.found.end];
+            c.found.start < c.found.end && !def.allow.iter().any(|a| a == value)
+        });
+        cands.sort_by(|a, b| {
+            let (da, db) = (&self.defs[a.det], &self.defs[b.det]);
+            db.priority
+                .cmp(&da.priority)
+                .then((b.found.end - b.found.start).cmp(&(a.found.end - a.found.start)))
+                .then(a.found.start.cmp(&b.found.start))
+        });
+        let mut taken: BTreeMap<usize, (usize, Candidate)> = BTreeMap::new();
+        for c in cands {
+            let (s, e) = (c.found.start, c.found.end);
+            let clash_before = taken
+                .range(..e)
+                .next_back()
+                .is_some_and(|(_, (pe, _))| *pe > s);
+            if !clash_before {
+                taken.insert(s, (e, c));
+            }
+        }
+        taken
+            .into_values()
+            .map(|(_, c)| {
+                let def = &self.defs[c.det];
+                Detection {
+                    entity: def.entity.clone(),
+                    detector: def.id.clone(),
+                    category: def.category,
+                    severity: def.severity,
+                    confidence: c.found.confidence.clamp(0.0, 1.0),
+                    start: c.found.start,
+                    end: c.found.end,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Confidence of a candidate given the detector's context words, or `None`
+/// when the words are required and absent.
+pub fn context_confidence(cx: &TextCtx, def: &DetectorDef, start: usize) -> Option<f32> {
+    let ctx = &def.context;
+    if ctx.words.is_empty() {
+        return Some(def.confidence);
+    }
+    let has = cx.has_context(&ctx.words, start, ctx.window);
+    match (has, ctx.required) {
+        (false, true) => None,
+        (false, false) => Some(def.confidence * 0.8),
+        (true, _) => Some((def.confidence + 0.1).min(1.0)),
+    }
+}
+
+/// Length of an extension such as `转123` / `分机123` at the start of `rest`
+/// (1–5 digits, not followed by another digit), or 0.
+fn extension_len(rest: &str, words: &[String]) -> usize {
+    for w in words {
+        if let Some(after) = rest.strip_prefix(w.as_str()) {
+            let digits: usize = after
+                .chars()
+                .take_while(|c| is_digit(*c))
+                .map(char::len_utf8)
+                .sum();
+            let count = after[..digits].chars().count();
+            if (1..=5).contains(&count)
+                && !after[digits..]
+                    .starts_with(|c: char| c.is_alphanumeric() && !super::normalize::is_han(c))
+            {
+                return w.len() + digits;
+            }
+        }
+    }
+    0
+}
+
+fn compile_regex(def: &DetectorDef, spec: &RegexSpec) -> Result<CompiledRegex, PolicyError> {
+    let regexes = spec
+        .patterns
+        .iter()
+        .map(|p| {
+            Regex::new(&format!("(?:^|[^0-9A-Za-z])({p})"))
+                .map_err(|e| def.error(format!("detector `{}`: invalid regex: {e}", def.id)))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(CompiledRegex {
+        spec: spec.clone(),
+        regexes,
+    })
+}

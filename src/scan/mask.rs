@@ -1,0 +1,217 @@
+//! Masked display of values, and excerpts that never show a raw value.
+
+use super::normalize::is_digit;
+use super::Detection;
+
+/// Masks a raw value for display: `420106********1234`, `138****5678`,
+/// `6222 **** **** 1234`, `王*林`, `zh****@163.com`; credentials fully starred.
+pub fn mask(entity: &str, value: &str) -> String {
+    match entity {
+        "CN_ID_CARD" => mask_digits(value, 6, 4),
+        "CN_MOBILE" => mask_digits_from_end(value, 4, 4),
+        "BANK_CARD" => mask_digits(value, 4, 4),
+        "CN_LANDLINE" => mask_digits_from_end(value, 2, 4),
+        "PERSON_NAME" => mask_name(value),
+        "EMAIL" => mask_email(value),
+        "ADDRESS" => mask_tail(value, value.chars().count() / 3),
+        "CLASSIFICATION_MARK" => value.to_string(),
+        "SECRET_KEY" => "********".to_string(),
+        _ => mask_alnum(value, 2, 2),
+    }
+}
+
+/// Keeps the first `head` and last `tail` digits; separators stay.
+fn mask_digits(value: &str, head: usize, tail: usize) -> String {
+    let total = value.chars().filter(|c| c.is_alphanumeric()).count();
+    let mut seen = 0;
+    value
+        .chars()
+        .map(|c| {
+            if !c.is_alphanumeric() {
+                return c;
+            }
+            seen += 1;
+            if seen <= head || seen > total.saturating_sub(tail) {
+                c
+            } else {
+                '*'
+            }
+        })
+        .collect()
+}
+
+/// Stars `count` digits before the last `keep` digits (`138****5678`, also
+/// with a `+86` prefix).
+fn mask_digits_from_end(value: &str, keep: usize, count: usize) -> String {
+    let mut from_end = 0;
+    let mut out: Vec<char> = value
+        .chars()
+        .rev()
+        .map(|c| {
+            if !is_digit(c) {
+                return c;
+            }
+            from_end += 1;
+            if from_end > keep && from_end <= keep + count {
+                '*'
+            } else {
+                c
+            }
+        })
+        .collect();
+    out.reverse();
+    out.into_iter().collect()
+}
+
+fn mask_alnum(value: &str, head: usize, tail: usize) -> String {
+    if value.chars().filter(|c| c.is_alphanumeric()).count() <= head + tail {
+        return "*".repeat(value.chars().count());
+    }
+    mask_digits(value, head, tail)
+}
+
+fn mask_name(value: &str) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    match chars.len() {
+        0 => String::new(),
+        1 | 2 => format!("{}*", chars[0]),
+        n => {
+            let mut s = String::new();
+            s.push(chars[0]);
+            s.extend(std::iter::repeat_n('*', n - 2));
+            s.push(chars[n - 1]);
+            s
+        }
+    }
+}
+
+fn mask_email(value: &str) -> String {
+    match value.split_once('@') {
+        Some((local, domain)) => {
+            let head: String = local
+                .chars()
+                .take(2.min(local.len().saturating_sub(1)))
+                .collect();
+            format!("{head}****@{domain}")
+        }
+        None => mask_alnum(value, 2, 2),
+    }
+}
+
+fn mask_tail(value: &str, keep: usize) -> String {
+    value
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i < keep || c.is_whitespace() {
+                c
+            } else {
+                '*'
+            }
+        })
+        .collect()
+}
+
+/// About `context_chars` characters each side of `detections[idx]`, with that
+/// detection and every other detection touching the excerpt masked. The excerpt
+/// grows to cover a detection it would cut, so no raw fragment leaks.
+pub fn excerpt(text: &str, detections: &[Detection], idx: usize, context_chars: usize) -> String {
+    let Some(target) = detections.get(idx) else {
+        return String::new();
+    };
+    let floor = |mut i: usize| {
+        i = i.min(text.len());
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let mut start = floor(target.start);
+    let mut end = floor(target.end);
+    start = text[..start]
+        .char_indices()
+        .rev()
+        .nth(context_chars.saturating_sub(1))
+        .map_or(0, |(i, _)| i);
+    if context_chars == 0 {
+        start = floor(target.start);
+    }
+    end = text[end..]
+        .char_indices()
+        .nth(context_chars)
+        .map_or(text.len(), |(i, _)| end + i);
+    // Growing the window can pull in more detections; repeat until stable.
+    let mut overlapping = loop {
+        let overlapping: Vec<&Detection> = detections
+            .iter()
+            .filter(|d| d.start < end && d.end > start)
+            .collect();
+        let (s, e) = overlapping.iter().fold((start, end), |(s, e), d| {
+            (s.min(floor(d.start)), e.max(floor(d.end)))
+        });
+        if (s, e) == (start, end) {
+            break overlapping;
+        }
+        (start, end) = (s, e);
+    };
+    overlapping.sort_by_key(|d| d.start);
+    let mut out = String::new();
+    let mut pos = start;
+    for d in overlapping {
+        let (ds, de) = (floor(d.start).max(pos), floor(d.end));
+        if de <= pos {
+            continue;
+        }
+        out.push_str(&text[pos..ds]);
+        out.push_str(&mask(&d.entity, &text[floor(d.start)..de]));
+        pos = de;
+    }
+    out.push_str(&text[pos..end]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::{Category, Severity};
+
+    #[test]
+    fn masks_like_the_issue() {
+        assert_eq!(
+            mask("CN_ID_CARD", "420106199001011234"),
+            "420106********1234"
+        );
+        assert_eq!(mask("CN_MOBILE", "13812345678"), "138****5678");
+        assert_eq!(mask("CN_MOBILE", "+86 138-1234-5678"), "+86 138-****-5678");
+        assert_eq!(
+            mask("BANK_CARD", "6222 1234 5678 1234"),
+            "6222 **** **** 1234"
+        );
+        assert_eq!(mask("PERSON_NAME", "王忠林"), "王*林");
+        assert_eq!(mask("EMAIL", "zhang@163.com"), "zh****@163.com");
+        assert_eq!(mask("SECRET_KEY", "hunter2"), "********");
+    }
+
+    fn det(entity: &str, start: usize, end: usize) -> Detection {
+        Detection {
+            entity: entity.into(),
+            detector: entity.into(),
+            category: Category::Personal,
+            severity: Severity::High,
+            confidence: 1.0,
+            start,
+            end,
+        }
+    }
+
+    #[test]
+    fn excerpt_masks_neighbours() {
+        let text = "联系人王忠林电话13812345678。";
+        let n = text.find("王").unwrap();
+        let p = text.find("138").unwrap();
+        let dets = vec![det("PERSON_NAME", n, n + 9), det("CN_MOBILE", p, p + 11)];
+        let ex = excerpt(text, &dets, 0, 3);
+        assert!(ex.contains("王*林") && ex.contains("138****5678"), "{ex}");
+        assert!(!ex.contains("13812345678") && !ex.contains("王忠林"));
+    }
+}

@@ -1,0 +1,322 @@
+//! Full Chinese personal names (surname + one or two given characters).
+//!
+//! A surname list alone over-fires (`王家店`, `高新区`), so a name is only
+//! looked for where the text says one stands: after a label (`联系人：`,
+//! `驾驶人`), before or after a title (`副市长`, `同志`), in a list continuing
+//! such a name (`、`), or in a table column headed `姓名`/`户主` (or under the
+//! caller's column hint). Where the name ends is decided by what follows:
+//! punctuation, a non-Han character, or a known follower word (`同志`, `反映`).
+
+use std::collections::HashSet;
+
+use super::context::{cells, TextCtx};
+use super::engine::context_confidence;
+use super::kinds::{lexicon, required_lexicon, Coded, Found};
+use super::normalize::is_han;
+use super::pack::DetectorDef;
+use crate::policy::PolicyError;
+
+pub const LEXICON: &[&str] = &[
+    "surnames",
+    "labels",
+    "titles_before",
+    "titles_after",
+    "followers",
+    "not_given",
+    "non_names",
+    "name_columns",
+];
+
+pub struct NameDetector {
+    def: DetectorDef,
+    single_surnames: HashSet<char>,
+    compound_surnames: Vec<String>,
+    labels: Vec<String>,
+    titles_before: Vec<String>,
+    titles_after: Vec<String>,
+    /// Words that may directly follow a name (`同志`, `反映`, `的`).
+    followers: Vec<String>,
+    /// Characters never used as a given name in these positions (`某`, `局`).
+    not_given: HashSet<char>,
+    /// Surname + word combinations that are no name (`先生`, `女士`).
+    non_names: Vec<String>,
+    /// Column headers holding names (`姓名`, `户主`).
+    name_columns: Vec<String>,
+}
+
+/// Which trigger group a trigger word belongs to.
+enum Group {
+    Label,
+    TitleBefore,
+    TitleAfter,
+    Column,
+}
+
+const LIST_SEPARATORS: &[char] = &['、', '，', ',', ' '];
+
+impl NameDetector {
+    pub fn new(def: &DetectorDef) -> Result<Self, PolicyError> {
+        let surnames = required_lexicon(def, "surnames")?;
+        let chars_of = |key: &str| lexicon(def, key).iter().flat_map(|w| w.chars()).collect();
+        Ok(Self {
+            def: def.clone(),
+            single_surnames: surnames
+                .iter()
+                .filter(|s| s.chars().count() == 1)
+                .flat_map(|s| s.chars())
+                .collect(),
+            compound_surnames: surnames
+                .iter()
+                .filter(|s| s.chars().count() > 1)
+                .cloned()
+                .collect(),
+            labels: required_lexicon(def, "labels")?.to_vec(),
+            titles_before: lexicon(def, "titles_before").to_vec(),
+            titles_after: lexicon(def, "titles_after").to_vec(),
+            followers: lexicon(def, "followers").to_vec(),
+            not_given: chars_of("not_given"),
+            non_names: lexicon(def, "non_names").to_vec(),
+            name_columns: lexicon(def, "name_columns").to_vec(),
+        })
+    }
+
+    fn group(&self, word: usize) -> Group {
+        let a = self.labels.len();
+        let b = a + self.titles_before.len();
+        let c = b + self.titles_after.len();
+        match word {
+            w if w < a => Group::Label,
+            w if w < b => Group::TitleBefore,
+            w if w < c => Group::TitleAfter,
+            _ => Group::Column,
+        }
+    }
+
+    /// Length in bytes of the surname at `pos`.
+    fn surname_at(&self, text: &str, pos: usize) -> Option<usize> {
+        let rest = &text[pos..];
+        if let Some(c) = self
+            .compound_surnames
+            .iter()
+            .find(|c| rest.starts_with(c.as_str()))
+        {
+            return Some(c.len());
+        }
+        let c = rest.chars().next()?;
+        self.single_surnames.contains(&c).then_some(c.len_utf8())
+    }
+
+    /// Whether a name may end at `pos`: end of text, a non-Han character, or a
+    /// follower/title word.
+    fn ends_here(&self, text: &str, pos: usize) -> bool {
+        let rest = &text[pos..];
+        match rest.chars().next() {
+            None => true,
+            Some(c) if !is_han(c) => c != '*' && c != '×',
+            Some(_) => self
+                .followers
+                .iter()
+                .chain(&self.titles_after)
+                .chain(&self.titles_before)
+                .chain(&self.labels)
+                .any(|f| rest.starts_with(f.as_str())),
+        }
+    }
+
+    /// A name starting at `pos`: surname + 1–2 given characters, ending where
+    /// [`Self::ends_here`] allows. Longer given names are preferred.
+    fn name_at(&self, text: &str, pos: usize) -> Option<usize> {
+        let sl = self.surname_at(text, pos)?;
+        let given_start = pos + sl;
+        let mut ends = Vec::with_capacity(2);
+        let mut p = given_start;
+        for c in text[given_start..].chars().take(2) {
+            if !is_han(c) || self.not_given.contains(&c) {
+                break;
+            }
+            p += c.len_utf8();
+            ends.push(p);
+        }
+        if self
+            .non_names
+            .iter()
+            .any(|w| text[given_start..].starts_with(w.as_str()))
+        {
+            return None;
+        }
+        ends.into_iter().rev().find(|&e| self.ends_here(text, e))
+    }
+
+    /// A name ending at `end` (before a title such as `同志`): the longest
+    /// valid name whose start is a boundary.
+    fn name_before(&self, text: &str, end: usize) -> Option<usize> {
+        let starts: Vec<usize> = text[..end]
+            .char_indices()
+            .rev()
+            .take(4)
+            .map(|(i, _)| i)
+            .collect();
+        starts
+            .into_iter()
+            .rev()
+            .find(|&s| text[s..end].chars().all(is_han) && self.name_at(text, s) == Some(end))
+    }
+
+    fn push(&self, cx: &TextCtx, start: usize, end: usize, out: &mut Vec<Found>) {
+        if let Some(confidence) = context_confidence(cx, &self.def, start) {
+            out.push(Found {
+                start,
+                end,
+                confidence,
+            });
+        }
+    }
+
+    /// Names from `pos` on: one name, then more of the list it heads
+    /// (`张三（市财政局）、李四`).
+    fn names_from(&self, cx: &TextCtx, pos: usize, out: &mut Vec<Found>) {
+        let text = cx.text;
+        let mut p = skip_label_tail(text, pos);
+        while let Some(end) = self.name_at(text, p) {
+            self.push(cx, p, end, out);
+            let mut q = end;
+            let blanks = text[q..].bytes().take_while(|b| *b == b' ').count();
+            if text[q + blanks..].starts_with(['（', '(']) {
+                q += blanks;
+                match text[q..].find(['）', ')']) {
+                    Some(close) if close < 80 => {
+                        q += close + text[q + close..].chars().next().map_or(1, char::len_utf8)
+                    }
+                    _ => return,
+                }
+            }
+            let sep: usize = text[q..]
+                .chars()
+                .take_while(|c| LIST_SEPARATORS.contains(c))
+                .map(char::len_utf8)
+                .sum();
+            if sep == 0 {
+                return;
+            }
+            p = q + sep;
+        }
+    }
+
+    /// Every cell of the table column whose header cell is at `start`.
+    fn column(&self, cx: &TextCtx, start: usize, out: &mut Vec<Found>) {
+        let text = cx.text;
+        let line_start = cx.line_start(start);
+        let header_end = cx.line_end(start);
+        let header = &text[line_start..header_end];
+        if !header.contains(',') {
+            return;
+        }
+        let Some(col) =
+            cells(header).position(|c| self.name_columns.iter().any(|n| c.contains(n.as_str())))
+        else {
+            return;
+        };
+        let mut row_start = header_end;
+        while row_start < text.len() {
+            row_start += text[row_start..]
+                .chars()
+                .take_while(|c| *c == '\r' || *c == '\n')
+                .count();
+            let row_end = cx.line_end(row_start);
+            let row = &text[row_start..row_end];
+            if !row.contains(',') {
+                break;
+            }
+            if let Some((s, e)) = cell_range(row, col) {
+                self.whole_cell(cx, row_start + s, row_start + e, out);
+            }
+            row_start = row_end;
+        }
+    }
+
+    /// The cell `start..end` as a name when all of it is one.
+    fn whole_cell(&self, cx: &TextCtx, start: usize, end: usize, out: &mut Vec<Found>) {
+        if self.name_at(cx.text, start) == Some(end) {
+            self.push(cx, start, end, out);
+        }
+    }
+}
+
+/// Skips `：`, `:` and blanks after a label.
+fn skip_label_tail(text: &str, pos: usize) -> usize {
+    pos + text[pos..]
+        .chars()
+        .take_while(|c| matches!(c, '：' | ':' | ' ' | '\u{3000}' | '\t'))
+        .map(char::len_utf8)
+        .sum::<usize>()
+}
+
+/// Byte range of cell `col` in a CSV row, without quotes and blanks.
+fn cell_range(row: &str, col: usize) -> Option<(usize, usize)> {
+    let mut quoted = false;
+    let mut idx = 0;
+    let mut start = 0;
+    for (i, b) in row
+        .bytes()
+        .enumerate()
+        .chain(std::iter::once((row.len(), b',')))
+    {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => {
+                if idx == col {
+                    let cell = &row[start..i];
+                    let trimmed = cell.trim().trim_matches('"');
+                    let off = cell.find(trimmed).unwrap_or(0);
+                    return Some((start + off, start + off + trimmed.len()));
+                }
+                idx += 1;
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+impl Coded for NameDetector {
+    fn triggers(&self) -> Vec<String> {
+        self.labels
+            .iter()
+            .chain(&self.titles_before)
+            .chain(&self.titles_after)
+            .chain(&self.name_columns)
+            .cloned()
+            .collect()
+    }
+
+    fn on_trigger(
+        &self,
+        cx: &TextCtx,
+        word: usize,
+        start: usize,
+        end: usize,
+        out: &mut Vec<Found>,
+    ) {
+        match self.group(word) {
+            Group::Label | Group::TitleBefore => self.names_from(cx, end, out),
+            Group::TitleAfter => {
+                if let Some(s) = self.name_before(cx.text, start) {
+                    self.push(cx, s, start, out);
+                }
+            }
+            Group::Column => self.column(cx, start, out),
+        }
+    }
+
+    fn finish(&self, cx: &TextCtx, out: &mut Vec<Found>) {
+        let Some(h) = cx.hints.column_header.as_deref() else {
+            return;
+        };
+        if self.name_columns.iter().any(|n| h.contains(n.as_str())) {
+            let t = cx.text.trim();
+            let start = cx.text.find(t).unwrap_or(0);
+            self.whole_cell(cx, start, start + t.len(), out);
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! Departments and users: the administrator's CLI operations and login.
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::audit_log;
+use crate::auth::{hash_password, verify_password};
+use crate::db::models::{Department, User};
+use crate::db::schema::{departments, users};
+use crate::db::{write_tx, DbConn};
+use crate::error::{AppError, AppResult};
+use crate::policy::{join_roles, Role};
+
+/// Actor name of events done by an operator at the command line.
+pub const CLI_ACTOR: &str = "cli";
+
+/// Department codes appear in queries as `,CODE,` patterns, so they are kept
+/// to characters that mean nothing to LIKE.
+pub fn validate_department_code(code: &str) -> AppResult<()> {
+    let ok = (1..=32).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::BadRequest(format!(
+            "department code {code:?} must be 1-32 characters of A-Z, 0-9 and '-'"
+        )))
+    }
+}
+
+pub fn add_department(conn: &mut DbConn, code: &str, name: &str) -> AppResult<Department> {
+    validate_department_code(code)?;
+    if name.trim().is_empty() {
+        return Err(AppError::BadRequest(
+            "department name must not be empty".into(),
+        ));
+    }
+    write_tx(conn, |conn| {
+        if departments::table
+            .find(code)
+            .count()
+            .get_result::<i64>(conn)?
+            > 0
+        {
+            return Err(AppError::Conflict {
+                code: "exists",
+                message: format!("department {code} already exists"),
+            });
+        }
+        let dept = Department {
+            code: code.into(),
+            name: name.trim().into(),
+            created_at: crate::audit::now(),
+        };
+        diesel::insert_into(departments::table)
+            .values(&dept)
+            .execute(conn)?;
+        audit_log::append(
+            conn,
+            audit_log::draft(
+                CLI_ACTOR,
+                "department.added",
+                None,
+                serde_json::json!({"code": code, "name": dept.name}),
+            ),
+        )?;
+        Ok(dept)
+    })
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    pub roles: &'a [Role],
+    pub department: Option<&'a str>,
+    pub email: Option<&'a str>,
+}
+
+pub fn add_user(conn: &mut DbConn, new: &NewUser) -> AppResult<User> {
+    let name_ok = (3..=64).contains(&new.username.len())
+        && new
+            .username
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if !name_ok {
+        return Err(AppError::BadRequest(
+            "username must be 3-64 characters of a-z, 0-9, '.', '_' and '-'".into(),
+        ));
+    }
+    if new.password.chars().count() < 10 {
+        return Err(AppError::BadRequest(
+            "password must be at least 10 characters".into(),
+        ));
+    }
+    if new.roles.is_empty() {
+        return Err(AppError::BadRequest(
+            "a user needs at least one --role".into(),
+        ));
+    }
+    if new.roles.iter().any(|r| r.is_departmental()) && new.department.is_none() {
+        return Err(AppError::BadRequest(
+            "submitters and department approvers need --department".into(),
+        ));
+    }
+    let password_hash =
+        hash_password(new.password).map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+    write_tx(conn, |conn| {
+        if let Some(code) = new.department {
+            if departments::table
+                .find(code)
+                .count()
+                .get_result::<i64>(conn)?
+                == 0
+            {
+                return Err(AppError::BadRequest(format!("unknown department {code}")));
+            }
+        }
+        if users::table
+            .filter(users::username.eq(new.username))
+            .count()
+            .get_result::<i64>(conn)?
+            > 0
+        {
+            return Err(AppError::Conflict {
+                code: "exists",
+                message: format!("user {} already exists", new.username),
+            });
+        }
+        let user = User {
+            id: ulid::Ulid::new().to_string(),
+            username: new.username.into(),
+            password_hash,
+            roles: join_roles(new.roles),
+            department: new.department.map(Into::into),
+            email: new.email.map(Into::into),
+            active: true,
+            created_at: crate::audit::now(),
+        };
+        diesel::insert_into(users::table)
+            .values(&user)
+            .execute(conn)?;
+        audit_log::append(
+            conn,
+            audit_log::draft(
+                CLI_ACTOR,
+                "user.added",
+                None,
+                serde_json::json!({"username": user.username, "roles": user.roles, "department": user.department}),
+            ),
+        )?;
+        Ok(user)
+    })
+}
+
+pub fn find_user(conn: &mut DbConn, username: &str) -> AppResult<User> {
+    users::table
+        .filter(users::username.eq(username))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound(format!("no user {username}")))
+}
+
+/// Checks a password; the same answer for an unknown user and a wrong
+/// password, so login does not reveal which usernames exist.
+pub fn authenticate(conn: &mut DbConn, username: &str, password: &str) -> AppResult<User> {
+    let user = users::table
+        .filter(users::username.eq(username))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?;
+    match user {
+        Some(user) if user.active && verify_password(password, &user.password_hash) => {
+            write_tx(conn, |conn| {
+                audit_log::append(
+                    conn,
+                    audit_log::draft(&user.username, "user.login", None, serde_json::json!({})),
+                )
+            })?;
+            Ok(user)
+        }
+        _ => Err(AppError::Unauthorized("wrong username or password".into())),
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct UserView {
+    pub id: String,
+    pub username: String,
+    pub roles: Vec<Role>,
+    pub department: Option<String>,
+}
+
+/// Demo data: four departments and one user per role, with generated
+/// passwords, returned so `serve --demo` can print them once.
+pub fn seed_demo(conn: &mut DbConn) -> AppResult<Vec<(String, String, Vec<Role>, Option<String>)>> {
+    let depts = [
+        ("FGW", "市发展改革委"),
+        ("TJJ", "市统计局"),
+        ("DSJ", "市政府电子政务办"),
+        ("BMJ", "市国家保密局"),
+    ];
+    for (code, name) in depts {
+        if departments::table
+            .find(code)
+            .count()
+            .get_result::<i64>(conn)?
+            == 0
+        {
+            add_department(conn, code, name)?;
+        }
+    }
+    let people: [(&str, &[Role], Option<&str>); 9] = [
+        ("submitter", &[Role::Submitter], Some("FGW")),
+        ("approver", &[Role::DeptApprover], Some("FGW")),
+        ("approver-tjj", &[Role::DeptApprover], Some("TJJ")),
+        ("secrecy", &[Role::SecrecyReviewer], Some("BMJ")),
+        ("privacy", &[Role::PrivacyOfficer], Some("DSJ")),
+        ("crossborder", &[Role::CrossBorderAssessor], Some("DSJ")),
+        ("leader", &[Role::Leader], None),
+        ("supervisor", &[Role::Supervisor], None),
+        ("admin", &[Role::Admin], None),
+    ];
+    let mut created = Vec::new();
+    for (username, roles, dept) in people {
+        if users::table
+            .filter(users::username.eq(username))
+            .count()
+            .get_result::<i64>(conn)?
+            > 0
+        {
+            continue;
+        }
+        let password = format!("demo-{}", &hex::encode(rand::random::<[u8; 6]>()));
+        add_user(
+            conn,
+            &NewUser {
+                username,
+                password: &password,
+                roles,
+                department: dept,
+                email: None,
+            },
+        )?;
+        created.push((
+            username.to_string(),
+            password,
+            roles.to_vec(),
+            dept.map(Into::into),
+        ));
+    }
+    Ok(created)
+}
+
+pub fn user_view(user: &User) -> UserView {
+    UserView {
+        id: user.id.clone(),
+        username: user.username.clone(),
+        roles: crate::policy::parse_roles(&user.roles).unwrap_or_default(),
+        department: user.department.clone(),
+    }
+}

@@ -1,0 +1,190 @@
+//! The audit chain on the database: append inside the caller's transaction,
+//! verify and page through it without loading the whole table.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::audit::{self, Draft, Event, Report, Verifier};
+use crate::db::models::AuditRow;
+use crate::db::schema::{audit_events, audit_head};
+use crate::db::DbConn;
+
+const BATCH: i64 = 1000;
+
+/// Appends one event. Must run inside `db::write_tx`, which holds the chain lock.
+pub fn append(conn: &mut DbConn, draft: Draft) -> QueryResult<Event> {
+    let (seq, prev): (i64, String) = audit_head::table
+        .find(1)
+        .select((audit_head::seq, audit_head::hash))
+        .first(conn)?;
+    let (event, canonical) = audit::seal(draft, seq + 1, &prev);
+    diesel::insert_into(audit_events::table)
+        .values(AuditRow {
+            seq: event.seq,
+            at: event.at,
+            actor: event.actor.clone(),
+            action: event.action.clone(),
+            release_id: event.release_id.clone(),
+            version: event.version,
+            details: event.details.to_string(),
+            prev_hash: event.prev_hash.clone(),
+            hash: event.hash.clone(),
+            canonical,
+        })
+        .execute(conn)?;
+    diesel::update(audit_head::table.find(1))
+        .set((
+            audit_head::seq.eq(event.seq),
+            audit_head::hash.eq(&event.hash),
+        ))
+        .execute(conn)?;
+    Ok(event)
+}
+
+/// Builds a draft stamped now.
+pub fn draft(
+    actor: &str,
+    action: &str,
+    release: Option<(&str, i32)>,
+    details: serde_json::Value,
+) -> Draft {
+    Draft {
+        at: audit::now(),
+        actor: actor.to_string(),
+        action: action.to_string(),
+        release_id: release.map(|(id, _)| id.to_string()),
+        version: release.map(|(_, v)| v),
+        details,
+    }
+}
+
+fn to_event(row: &AuditRow) -> Event {
+    Event {
+        seq: row.seq,
+        at: row.at,
+        actor: row.actor.clone(),
+        action: row.action.clone(),
+        release_id: row.release_id.clone(),
+        version: row.version,
+        // Unparseable details cannot match the canonical bytes: verification names the event.
+        details: serde_json::from_str(&row.details).unwrap_or(serde_json::Value::Null),
+        prev_hash: row.prev_hash.clone(),
+        hash: row.hash.clone(),
+    }
+}
+
+/// Verifies the whole chain in batches, then checks the recorded head.
+pub fn verify(conn: &mut DbConn) -> QueryResult<Report> {
+    let mut verifier = Verifier::new();
+    let mut after = 0i64;
+    loop {
+        let rows: Vec<AuditRow> = audit_events::table
+            .filter(audit_events::seq.gt(after))
+            .order(audit_events::seq.asc())
+            .limit(BATCH)
+            .select(AuditRow::as_select())
+            .load(conn)?;
+        for row in &rows {
+            verifier.push(&to_event(row), Some(&row.canonical));
+        }
+        match rows.last() {
+            Some(last) if rows.len() as i64 == BATCH => after = last.seq,
+            _ => break,
+        }
+    }
+    let (seq, hash): (i64, String) = audit_head::table
+        .find(1)
+        .select((audit_head::seq, audit_head::hash))
+        .first(conn)?;
+    verifier.expect_head(seq, &hash);
+    Ok(verifier.finish())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub release: Option<String>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+}
+
+/// One page of events matching `filter`, in seq order, after `after_seq`.
+pub fn page(
+    conn: &mut DbConn,
+    filter: &Filter,
+    after_seq: i64,
+    limit: i64,
+) -> QueryResult<Vec<Event>> {
+    let mut query = audit_events::table
+        .filter(audit_events::seq.gt(after_seq))
+        .into_boxed();
+    if let Some(r) = &filter.release {
+        query = query.filter(audit_events::release_id.eq(r.clone()));
+    }
+    if let Some(a) = &filter.actor {
+        query = query.filter(audit_events::actor.eq(a.clone()));
+    }
+    if let Some(a) = &filter.action {
+        query = query.filter(audit_events::action.eq(a.clone()));
+    }
+    if let Some(t) = filter.from {
+        query = query.filter(audit_events::at.ge(t));
+    }
+    if let Some(t) = filter.to {
+        query = query.filter(audit_events::at.lt(t));
+    }
+    let rows: Vec<AuditRow> = query
+        .order(audit_events::seq.asc())
+        .limit(limit)
+        .select(AuditRow::as_select())
+        .load(conn)?;
+    Ok(rows.iter().map(to_event).collect())
+}
+
+/// Streams every matching event to `sink`, page by page.
+pub fn for_each(
+    conn: &mut DbConn,
+    filter: &Filter,
+    mut sink: impl FnMut(&Event) -> std::io::Result<()>,
+) -> anyhow::Result<u64> {
+    let mut after = 0;
+    let mut count = 0;
+    loop {
+        let events = page(conn, filter, after, BATCH)?;
+        for event in &events {
+            sink(event)?;
+            count += 1;
+        }
+        match events.last() {
+            Some(last) if events.len() as i64 == BATCH => after = last.seq,
+            _ => return Ok(count),
+        }
+    }
+}
+
+pub const CSV_HEADER: [&str; 9] = [
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "release_id",
+    "version",
+    "details",
+    "prev_hash",
+    "hash",
+];
+
+pub fn csv_record(event: &Event) -> [String; 9] {
+    [
+        event.seq.to_string(),
+        audit::format_time(&event.at),
+        event.actor.clone(),
+        event.action.clone(),
+        event.release_id.clone().unwrap_or_default(),
+        event.version.map(|v| v.to_string()).unwrap_or_default(),
+        event.details.to_string(),
+        event.prev_hash.clone(),
+        event.hash.clone(),
+    ]
+}

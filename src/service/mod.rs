@@ -1,0 +1,7 @@
+//! Application services: the domain operations on the database, each one a
+//! transaction that ends in an audit event. The JSON API, the dashboard and
+//! the CLI all call these; none of them touches tables directly.
+
+pub mod accounts;
+pub mod audit_log;
+pub mod releases;

@@ -1,0 +1,229 @@
+//! Re-evaluating a release after any change: the workflow engine decides the
+//! stages and the state; this writes them back (stage rows feed the queue).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::{co_departments, state_of, State};
+use crate::app::AppState;
+use crate::db::models::{Release, ReleaseStage, StageDecision};
+use crate::db::schema::{findings, release_stages, releases, stage_decisions};
+use crate::db::DbConn;
+use crate::error::{AppError, AppResult};
+use crate::policy::{Stage, WorkflowPolicy};
+use crate::scan::{Category, Severity};
+use crate::workflow::{self, CastDecision, Evaluation, Facts, Outcome, StageStatus};
+
+/// Queue rank of stages without a deadline: after every dated one.
+const NO_DEADLINE: &str = "9999-12-31T23:59:59";
+
+pub fn facts(conn: &mut DbConn, release: &Release) -> AppResult<Facts> {
+    let current = findings::table
+        .filter(findings::release_id.eq(&release.id))
+        .filter(findings::version.eq(release.version));
+    let categories: Vec<String> = current.select(findings::category).distinct().load(conn)?;
+    let categories = categories
+        .iter()
+        .map(|c| {
+            c.parse::<Category>()
+                .map_err(|e| AppError::internal(anyhow::anyhow!(e)))
+        })
+        .collect::<AppResult<BTreeSet<_>>>()?;
+    let open_blocking: i64 = current
+        .filter(findings::severity.eq(Severity::Block.as_str()))
+        .filter(
+            findings::disposition
+                .is_null()
+                .or(findings::disposition.ne("false_positive")),
+        )
+        .count()
+        .get_result(conn)?;
+    Ok(Facts {
+        department: release.department.clone(),
+        co_departments: co_departments(release),
+        cross_border: release.cross_border,
+        submitter_id: release.submitter_id.clone(),
+        categories,
+        open_blocking: open_blocking as usize,
+    })
+}
+
+pub fn cast_of(rows: &[StageDecision]) -> Vec<CastDecision> {
+    rows.iter()
+        .filter_map(|d| {
+            Some(CastDecision {
+                stage: d.stage.clone(),
+                actor_id: d.actor_id.clone(),
+                actor_department: d.actor_department.clone(),
+                decision: d.decision.parse().ok()?,
+            })
+        })
+        .collect()
+}
+
+/// Every decision ever cast on the release, oldest first.
+pub fn history(conn: &mut DbConn, release_id: &str) -> AppResult<Vec<StageDecision>> {
+    Ok(stage_decisions::table
+        .filter(stage_decisions::release_id.eq(release_id))
+        .order(stage_decisions::created_at.asc())
+        .select(StageDecision::as_select())
+        .load(conn)?)
+}
+
+/// Ids of findings the stage owns that are at or above the threshold and
+/// still lack a disposition (at most 20, enough to name them).
+pub fn pending_for(
+    conn: &mut DbConn,
+    policy: &WorkflowPolicy,
+    stage: &Stage,
+    release: &Release,
+) -> AppResult<Vec<String>> {
+    if stage.owns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let owned: Vec<&str> = stage.owns.iter().map(|c| c.as_str()).collect();
+    Ok(findings::table
+        .filter(findings::release_id.eq(&release.id))
+        .filter(findings::version.eq(release.version))
+        .filter(findings::disposition.is_null())
+        .filter(findings::severity_rank.ge(policy.disposition_threshold as i32))
+        .filter(findings::category.eq_any(owned))
+        .order(findings::id.asc())
+        .limit(20)
+        .select(findings::id)
+        .load(conn)?)
+}
+
+/// What changed when a release was re-evaluated.
+pub struct Transition {
+    pub from: State,
+    pub to: State,
+}
+
+/// Recomputes stages and state of `release` (in the caller's transaction),
+/// writes both back and returns the transition. Publication itself is the
+/// caller's next step when `to` is `Published`.
+pub fn reevaluate(
+    state: &AppState,
+    conn: &mut DbConn,
+    release: &mut Release,
+    now: NaiveDateTime,
+) -> AppResult<Transition> {
+    let policy = &state.policies.workflow;
+    let from = state_of(release)?;
+    let facts = facts(conn, release)?;
+    let in_force: Vec<StageDecision> = history(conn, &release.id)?
+        .into_iter()
+        .filter(|d| !d.dismissed)
+        .collect();
+    let evaluation = workflow::evaluate(policy, &facts, &cast_of(&in_force));
+    let to = if from.is_final() {
+        from
+    } else {
+        match evaluation.outcome {
+            Outcome::Blocked => State::Blocked,
+            Outcome::InReview => State::InReview,
+            Outcome::ChangesRequested => State::ChangesRequested,
+            Outcome::Rejected => State::Rejected,
+            Outcome::Approved if release.publish_at.is_some_and(|at| at > now) => State::Approved,
+            Outcome::Approved => State::Published,
+        }
+    };
+    write_stages(state, conn, release, &evaluation, to, now)?;
+    if to != from {
+        release.state = to.as_str().into();
+        release.updated_at = now;
+        diesel::update(releases::table.find(&release.id))
+            .set((
+                releases::state.eq(&release.state),
+                releases::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(Transition { from, to })
+}
+
+fn write_stages(
+    state: &AppState,
+    conn: &mut DbConn,
+    release: &Release,
+    evaluation: &Evaluation,
+    release_state: State,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let policy = &state.policies.workflow;
+    let previous: BTreeMap<String, ReleaseStage> = release_stages::table
+        .filter(release_stages::release_id.eq(&release.id))
+        .select(ReleaseStage::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|row| (row.stage.clone(), row))
+        .collect();
+    let blocked = release_state == State::Blocked;
+    let live = !release_state.is_final() && release_state != State::ChangesRequested;
+    let rows: Vec<ReleaseStage> = policy
+        .stages
+        .iter()
+        .zip(&evaluation.stages)
+        .enumerate()
+        .map(|(position, (stage, st))| {
+            let open = st.status == StageStatus::Open;
+            // A stage keeps its clock while it stays open; it restarts when it (re)opens.
+            let kept = previous
+                .get(&stage.key)
+                .filter(|p| p.status == StageStatus::Open.as_str() && open);
+            let opened_at = if open {
+                Some(kept.and_then(|p| p.opened_at).unwrap_or(now))
+            } else {
+                None
+            };
+            let deadline = match (opened_at, stage.sla_working_days) {
+                (Some(at), Some(days)) => Some(state.policies.calendar.deadline(at, days)),
+                _ => None,
+            };
+            // While blocked only the stage owning the blocking findings can act.
+            let actionable = live
+                && st.status != StageStatus::NotRequired
+                && if blocked {
+                    stage.owns.contains(&Category::Secrecy)
+                } else {
+                    open
+                };
+            let rank_time = deadline
+                .or(opened_at)
+                .map(|t| crate::audit::format_time(&t));
+            ReleaseStage {
+                release_id: release.id.clone(),
+                stage: stage.key.clone(),
+                position: position as i32,
+                status: st.status.as_str().into(),
+                role: stage.role.as_str().into(),
+                departments: st
+                    .departments
+                    .as_ref()
+                    .map(|d| format!(",{},", d.join(","))),
+                required_approvals: st.required_approvals as i32,
+                approvals: st.approvals as i32,
+                actionable,
+                opened_at,
+                deadline,
+                queue_rank: match (deadline, rank_time) {
+                    (Some(_), Some(t)) => t,
+                    (None, Some(t)) => format!("{NO_DEADLINE}|{t}"),
+                    _ => NO_DEADLINE.into(),
+                },
+            }
+        })
+        .collect();
+    diesel::delete(release_stages::table.filter(release_stages::release_id.eq(&release.id)))
+        .execute(conn)?;
+    // One statement per row: the multi-backend connection has no batch insert.
+    for row in &rows {
+        diesel::insert_into(release_stages::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,276 @@
+//! Publication: the redacted rendition of every file of the approved version
+//! goes to the store, and only then does the release show in `/public`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::evaluate::Transition;
+use super::{clamp_limit, views::paged, Page, State};
+use crate::app::AppState;
+use crate::db::models::{Finding, Release, StoredFile};
+use crate::db::schema::{files, findings, releases};
+use crate::db::{write_tx, DbConn};
+use crate::error::{AppError, AppResult};
+use crate::extract::{self, Limits};
+use crate::redact::{self, Redaction};
+use crate::scan;
+use crate::service::audit_log;
+
+/// Actor of events the service does by itself (embargoed publication).
+const SYSTEM_ACTOR: &str = "system";
+
+/// Publishes when a transition ended in `Published`. Runs in the caller's transaction.
+pub(super) fn after_transition(
+    state: &AppState,
+    conn: &mut DbConn,
+    release: &mut Release,
+    transition: &Transition,
+    actor: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    if transition.to == State::Published && transition.from != State::Published {
+        publish(state, conn, release, actor, now)?;
+    }
+    Ok(())
+}
+
+fn publish(
+    state: &AppState,
+    conn: &mut DbConn,
+    release: &mut Release,
+    actor: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let current: Vec<StoredFile> = files::table
+        .filter(files::release_id.eq(&release.id))
+        .filter(files::version.eq(release.version))
+        .select(StoredFile::as_select())
+        .load(conn)?;
+    let mut renditions = Vec::with_capacity(current.len());
+    for file in current {
+        let redact: Vec<Finding> = findings::table
+            .filter(findings::file_id.eq(&file.id))
+            .filter(findings::disposition.eq("redact"))
+            .order(findings::id.asc())
+            .select(Finding::as_select())
+            .load(conn)?;
+        let sha256 = render(state, &file, &redact)?;
+        diesel::update(files::table.find(&file.id))
+            .set(files::published_sha256.eq(&sha256))
+            .execute(conn)?;
+        renditions.push(serde_json::json!({"name": file.name, "original_sha256": file.sha256, "sha256": sha256, "redactions": redact.len()}));
+    }
+    release.state = State::Published.as_str().into();
+    release.published_at = Some(now);
+    diesel::update(releases::table.find(&release.id))
+        .set((
+            releases::state.eq(State::Published.as_str()),
+            releases::published_at.eq(now),
+            releases::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    audit_log::append(
+        conn,
+        audit_log::draft(
+            actor,
+            "release.published",
+            Some((&release.id, release.version)),
+            serde_json::json!({"files": renditions}),
+        ),
+    )?;
+    Ok(())
+}
+
+/// Writes the rendition of one file with its `redact` findings masked and
+/// returns its SHA-256. The original stays untouched in the store.
+fn render(state: &AppState, file: &StoredFile, redact: &[Finding]) -> AppResult<String> {
+    if redact.is_empty() {
+        return Ok(file.sha256.clone());
+    }
+    let original = state.store.get(&file.sha256).map_err(AppError::internal)?;
+    let extracted = extract::extract(&file.name, &original, &Limits::unlimited())
+        .map_err(AppError::internal)?;
+    let mut redactions = Vec::with_capacity(redact.len());
+    for f in redact {
+        let (segment, start, end) = (
+            f.segment as usize,
+            f.start_byte as usize,
+            f.end_byte as usize,
+        );
+        let value = extracted
+            .segments
+            .get(segment)
+            .and_then(|s| s.text.get(start..end))
+            .ok_or_else(|| {
+                AppError::internal(anyhow::anyhow!(
+                    "finding {} no longer matches its file",
+                    f.id
+                ))
+            })?;
+        redactions.push(Redaction {
+            segment,
+            start,
+            end,
+            replacement: scan::mask(&f.entity, value),
+        });
+    }
+    let bytes = redact::render(&file.name, &original, &extracted, &redactions)
+        .map_err(AppError::internal)?;
+    state.store.put(&bytes).map_err(AppError::internal)
+}
+
+/// Publishes every approved release whose `publish_at` has come. Called by
+/// the server's ticker; safe to run on several instances (each release is
+/// re-checked under the write lock).
+pub fn publish_due(state: &AppState, conn: &mut DbConn) -> AppResult<usize> {
+    let now = crate::audit::now();
+    let due: Vec<String> = releases::table
+        .filter(releases::state.eq(State::Approved.as_str()))
+        .filter(releases::publish_at.le(now))
+        .select(releases::id)
+        .limit(100)
+        .load(conn)?;
+    let mut published = 0;
+    for id in due {
+        write_tx(conn, |conn| {
+            let mut release: Release = super::load(conn, &id)?;
+            if release.state == State::Approved.as_str() {
+                publish(state, conn, &mut release, SYSTEM_ACTOR, now)?;
+                published += 1;
+            }
+            Ok::<_, AppError>(())
+        })?;
+    }
+    Ok(published)
+}
+
+#[derive(Debug, Serialize)]
+pub struct PublicFile {
+    pub name: String,
+    pub sha256: String,
+    pub url: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PublicRelease {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub department: String,
+    pub data_category: String,
+    pub open_mode: String,
+    pub version: i32,
+    pub published_at: Option<String>,
+    pub files: Vec<PublicFile>,
+}
+
+fn load_published(conn: &mut DbConn, id: &str) -> AppResult<Release> {
+    releases::table
+        .find(id)
+        .filter(releases::state.eq(State::Published.as_str()))
+        .select(Release::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound(format!("no published release {id}")))
+}
+
+fn public_view(conn: &mut DbConn, release: Release) -> AppResult<PublicRelease> {
+    let rows: Vec<(String, Option<String>)> = files::table
+        .filter(files::release_id.eq(&release.id))
+        .filter(files::version.eq(release.version))
+        .order(files::name.asc())
+        .select((files::name, files::published_sha256))
+        .load(conn)?;
+    let files = rows
+        .into_iter()
+        .filter_map(|(name, sha)| {
+            sha.map(|sha256| PublicFile {
+                url: format!(
+                    "/public/releases/{}/files/{}",
+                    release.id,
+                    percent_encode(&name)
+                ),
+                name,
+                sha256,
+            })
+        })
+        .collect();
+    Ok(PublicRelease {
+        id: release.id,
+        title: release.title,
+        description: release.description,
+        department: release.department,
+        data_category: release.data_category,
+        open_mode: release.open_mode,
+        version: release.version,
+        published_at: release.published_at.as_ref().map(crate::audit::format_time),
+        files,
+    })
+}
+
+fn percent_encode(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub fn public_list(
+    conn: &mut DbConn,
+    cursor: Option<&str>,
+    limit: Option<i64>,
+) -> AppResult<Page<PublicRelease>> {
+    let limit = clamp_limit(limit);
+    let mut query = releases::table
+        .filter(releases::state.eq(State::Published.as_str()))
+        .into_boxed();
+    if let Some(c) = cursor {
+        query = query.filter(releases::id.lt(c.to_string()));
+    }
+    let rows: Vec<Release> = query
+        .order(releases::id.desc())
+        .limit(limit + 1)
+        .select(Release::as_select())
+        .load(conn)?;
+    let page = paged(rows, limit, |r| r.id.clone(), |r| r);
+    let items = page
+        .items
+        .into_iter()
+        .map(|r| public_view(conn, r))
+        .collect::<AppResult<_>>()?;
+    Ok(Page {
+        items,
+        next_cursor: page.next_cursor,
+    })
+}
+
+pub fn public_release(conn: &mut DbConn, id: &str) -> AppResult<PublicRelease> {
+    let release = load_published(conn, id)?;
+    public_view(conn, release)
+}
+
+/// The published rendition of one file: its bytes and name.
+pub fn public_file(
+    state: &AppState,
+    conn: &mut DbConn,
+    id: &str,
+    name: &str,
+) -> AppResult<(String, Vec<u8>)> {
+    let release = load_published(conn, id)?;
+    let sha: Option<String> = files::table
+        .filter(files::release_id.eq(&release.id))
+        .filter(files::version.eq(release.version))
+        .filter(files::name.eq(name))
+        .select(files::published_sha256)
+        .first(conn)
+        .optional()?
+        .flatten();
+    let sha = sha.ok_or_else(|| AppError::NotFound(format!("no published file {name:?}")))?;
+    let bytes = state.store.get(&sha).map_err(AppError::internal)?;
+    Ok((name.to_string(), bytes))
+}

@@ -1,0 +1,436 @@
+//! Filing a release and adding versions: validate the metadata, inspect and
+//! store every file, record findings, route through the workflow.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use super::evaluate::reevaluate;
+use super::{co_departments, load, require_submitter_of, state_of, views, ReleaseView, State};
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::db::models::{Finding, Release, ReleaseVersion, StoredFile};
+use crate::db::schema::{
+    departments, files, findings, release_versions, releases, stage_decisions,
+};
+use crate::db::{write_tx, DbConn};
+use crate::error::{AppError, AppResult};
+use crate::extract::{ExtractError, Limits};
+use crate::inspect::{inspect, Inspection};
+use crate::service::audit_log;
+use crate::store::sha256_hex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenMode {
+    Unconditional,
+    Conditional,
+}
+
+/// The `meta` part of a submission.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseMeta {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub department: String,
+    #[serde(default)]
+    pub co_departments: Vec<String>,
+    pub data_category: String,
+    pub open_mode: OpenMode,
+    #[serde(default)]
+    pub cross_border: bool,
+    pub publish_at: Option<DateTime<Utc>>,
+}
+
+impl ReleaseMeta {
+    fn validate(&self) -> AppResult<()> {
+        let bad = |m: String| Err(AppError::BadRequest(m));
+        let title_len = self.title.trim().chars().count();
+        if !(1..=200).contains(&title_len) {
+            return bad("meta.title must be 1-200 characters".into());
+        }
+        if self.description.chars().count() > 10_000 {
+            return bad("meta.description must be at most 10000 characters".into());
+        }
+        if self.data_category.trim().is_empty() || self.data_category.chars().count() > 100 {
+            return bad("meta.data_category must be 1-100 characters".into());
+        }
+        let unique: BTreeSet<_> = self.co_departments.iter().collect();
+        if unique.len() != self.co_departments.len() {
+            return bad("meta.co_departments lists a department twice".into());
+        }
+        if unique.contains(&self.department) {
+            return bad("the lead department cannot also be a co-department".into());
+        }
+        Ok(())
+    }
+}
+
+/// One uploaded file.
+pub struct Upload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// File names become download paths: a plain name, no directories.
+fn validate_file_name(name: &str) -> AppResult<()> {
+    let ok = !name.is_empty()
+        && name.chars().count() <= 200
+        && !name.contains(['/', '\\', '\0'])
+        && name != "."
+        && name != ".."
+        && !name.chars().any(char::is_control);
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::BadRequest(format!(
+            "file name {name:?} must be a plain name of at most 200 characters"
+        )))
+    }
+}
+
+fn extract_error(name: &str, err: ExtractError) -> AppError {
+    match err {
+        ExtractError::Unsupported { .. } => AppError::UnsupportedType(format!("{name}: {err}")),
+        ExtractError::TooLarge { .. } => AppError::TooLarge(format!("{name}: {err}")),
+        ExtractError::Undecodable { .. } | ExtractError::Malformed { .. } => {
+            AppError::Unprocessable {
+                code: "unreadable_file",
+                message: format!("{name}: {err}"),
+            }
+        }
+    }
+}
+
+struct Inspected {
+    name: String,
+    sha256: String,
+    size: usize,
+    inspection: Inspection,
+}
+
+/// Inspects and stores every upload before any transaction starts: the slow
+/// work holds no lock, and a store write is harmless if the insert later fails.
+fn inspect_all(state: &AppState, uploads: Vec<Upload>) -> AppResult<Vec<Inspected>> {
+    if uploads.is_empty() {
+        return Err(AppError::BadRequest(
+            "at least one \"file\" part is required".into(),
+        ));
+    }
+    let mut names = BTreeSet::new();
+    let limits = Limits {
+        max_file_bytes: Some(state.settings.max_upload_bytes),
+        ..Limits::service_default()
+    };
+    uploads
+        .into_iter()
+        .map(|upload| {
+            validate_file_name(&upload.name)?;
+            if !names.insert(upload.name.clone()) {
+                return Err(AppError::BadRequest(format!(
+                    "two files are named {:?}",
+                    upload.name
+                )));
+            }
+            let inspection = inspect(
+                &state.policies.scanner,
+                &upload.name,
+                &upload.bytes,
+                &limits,
+            )
+            .map_err(|e| extract_error(&upload.name, e))?;
+            let sha256 = state.store.put(&upload.bytes).map_err(AppError::internal)?;
+            Ok(Inspected {
+                name: upload.name,
+                sha256,
+                size: upload.bytes.len(),
+                inspection,
+            })
+        })
+        .collect()
+}
+
+/// SHA-256 over the canonical JSON of the metadata and the file manifest:
+/// what an approval is bound to.
+fn version_digest(meta: &ReleaseMeta, files: &[Inspected]) -> String {
+    let mut manifest: Vec<_> = files
+        .iter()
+        .map(|f| serde_json::json!({"name": f.name, "sha256": f.sha256}))
+        .collect();
+    manifest.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    let doc = serde_json::json!({"meta": meta, "files": manifest});
+    // JCS cannot fail on a Value built from strings and numbers.
+    sha256_hex(&serde_json_canonicalizer::to_vec(&doc).unwrap_or_default())
+}
+
+fn check_departments(conn: &mut DbConn, meta: &ReleaseMeta) -> AppResult<()> {
+    let wanted: Vec<&String> = std::iter::once(&meta.department)
+        .chain(&meta.co_departments)
+        .collect();
+    let known: Vec<String> = departments::table
+        .filter(departments::code.eq_any(&wanted))
+        .select(departments::code)
+        .load(conn)?;
+    match wanted.iter().find(|w| !known.contains(w)) {
+        Some(missing) => Err(AppError::Unprocessable {
+            code: "unknown_department",
+            message: format!("unknown department {missing}"),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Writes the version row, its files and their findings.
+fn record_version(
+    conn: &mut DbConn,
+    release: &Release,
+    user: &CurrentUser,
+    meta: &ReleaseMeta,
+    inspected: &[Inspected],
+    now: NaiveDateTime,
+) -> AppResult<serde_json::Value> {
+    let digest = version_digest(meta, inspected);
+    diesel::insert_into(release_versions::table)
+        .values(ReleaseVersion {
+            id: ulid::Ulid::new().to_string(),
+            release_id: release.id.clone(),
+            version: release.version,
+            digest: digest.clone(),
+            meta: serde_json::to_string(meta).map_err(AppError::internal)?,
+            created_by: user.id.clone(),
+            created_at: now,
+        })
+        .execute(conn)?;
+    // Monotonic ids keep findings in file order for keyset paging.
+    let mut ids = ulid::Generator::new();
+    let mut manifest = Vec::new();
+    for file in inspected {
+        let file_id = ulid::Ulid::new().to_string();
+        diesel::insert_into(files::table)
+            .values(StoredFile {
+                id: file_id.clone(),
+                release_id: release.id.clone(),
+                version: release.version,
+                name: file.name.clone(),
+                sha256: file.sha256.clone(),
+                size: file.size as i64,
+                kind: serde_json::to_value(file.inspection.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
+                encoding: file.inspection.encoding.clone(),
+                published_sha256: None,
+                created_at: now,
+            })
+            .execute(conn)?;
+        let rows: Vec<Finding> = file
+            .inspection
+            .findings
+            .iter()
+            .map(|f| Finding {
+                id: ids
+                    .generate()
+                    .map(|u| u.to_string())
+                    .unwrap_or_else(|_| ulid::Ulid::new().to_string()),
+                release_id: release.id.clone(),
+                version: release.version,
+                file_id: file_id.clone(),
+                entity: f.entity.clone(),
+                detector: f.detector.clone(),
+                category: f.category.as_str().into(),
+                severity: f.severity.as_str().into(),
+                severity_rank: f.severity as i32,
+                confidence: f.confidence,
+                location: f.location.to_string(),
+                segment: f.segment as i32,
+                start_byte: f.start as i32,
+                end_byte: f.end as i32,
+                excerpt: f.excerpt.clone(),
+                masked_value: f.masked_value.clone(),
+                disposition: None,
+                disposition_note: None,
+                disposed_by: None,
+                disposed_at: None,
+                created_at: now,
+            })
+            .collect();
+        // One statement per row: the multi-backend connection has no batch insert.
+        for row in &rows {
+            diesel::insert_into(findings::table)
+                .values(row)
+                .execute(conn)?;
+        }
+        manifest.push(serde_json::json!({
+            "name": file.name, "sha256": file.sha256, "size": file.size,
+            "encoding": file.inspection.encoding, "findings": file.inspection.findings.len(),
+        }));
+    }
+    Ok(serde_json::json!({"digest": digest, "files": manifest}))
+}
+
+pub fn submit(
+    state: &AppState,
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    meta: ReleaseMeta,
+    uploads: Vec<Upload>,
+) -> AppResult<ReleaseView> {
+    require_submitter_of(user, &meta.department)?;
+    meta.validate()?;
+    check_departments(conn, &meta)?;
+    let inspected = inspect_all(state, uploads)?;
+    let now = crate::audit::now();
+    let id = write_tx(conn, |conn| {
+        let mut release = Release {
+            id: ulid::Ulid::new().to_string(),
+            title: meta.title.trim().into(),
+            description: meta.description.clone(),
+            department: meta.department.clone(),
+            co_departments: serde_json::to_string(&meta.co_departments)
+                .map_err(AppError::internal)?,
+            data_category: meta.data_category.trim().into(),
+            open_mode: serde_json::to_value(meta.open_mode)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+            cross_border: meta.cross_border,
+            publish_at: meta.publish_at.map(|t| t.naive_utc()),
+            state: State::InReview.as_str().into(),
+            version: 1,
+            submitter_id: user.id.clone(),
+            policy_digest: state.policies.digest.clone(),
+            created_at: now,
+            updated_at: now,
+            published_at: None,
+        };
+        diesel::insert_into(releases::table)
+            .values(&release)
+            .execute(conn)?;
+        let manifest = record_version(conn, &release, user, &meta, &inspected, now)?;
+        let transition = reevaluate(state, conn, &mut release, now)?;
+        audit_log::append(
+            conn,
+            audit_log::draft(
+                &user.username,
+                "release.submitted",
+                Some((&release.id, release.version)),
+                serde_json::json!({
+                    "title": release.title, "department": release.department,
+                    "co_departments": meta.co_departments, "cross_border": release.cross_border,
+                    "policy_digest": release.policy_digest, "version": manifest, "state": transition.to.as_str(),
+                }),
+            ),
+        )?;
+        super::publish::after_transition(
+            state,
+            conn,
+            &mut release,
+            &transition,
+            &user.username,
+            now,
+        )?;
+        Ok::<_, AppError>(release.id)
+    })?;
+    views::view(state, conn, user, &id)
+}
+
+/// A new version: rescanned, and every approval given to the old one dismissed.
+pub fn add_version(
+    state: &AppState,
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    id: &str,
+    meta: Option<ReleaseMeta>,
+    uploads: Vec<Upload>,
+) -> AppResult<ReleaseView> {
+    let existing = load(conn, id)?;
+    require_submitter_of(user, &existing.department)?;
+    let current_state = state_of(&existing)?;
+    if current_state.is_final() {
+        return Err(AppError::Conflict {
+            code: "not_open",
+            message: format!("a {} release takes no new version", current_state.as_str()),
+        });
+    }
+    let meta = match meta {
+        Some(meta) => {
+            if meta.department != existing.department {
+                return Err(AppError::Unprocessable {
+                    code: "department_fixed",
+                    message: "a new version cannot change the lead department".into(),
+                });
+            }
+            meta.validate()?;
+            check_departments(conn, &meta)?;
+            meta
+        }
+        None => previous_meta(conn, &existing)?,
+    };
+    let inspected = inspect_all(state, uploads)?;
+    let now = crate::audit::now();
+    write_tx(conn, |conn| {
+        // Re-read under the lock: another version may have landed meanwhile.
+        let mut release = load(conn, id)?;
+        release.version += 1;
+        release.title = meta.title.trim().into();
+        release.description = meta.description.clone();
+        release.co_departments =
+            serde_json::to_string(&meta.co_departments).map_err(AppError::internal)?;
+        release.data_category = meta.data_category.trim().into();
+        release.cross_border = meta.cross_border;
+        release.publish_at = meta.publish_at.map(|t| t.naive_utc());
+        release.policy_digest = state.policies.digest.clone();
+        // A new version answers a request for changes: review starts over.
+        release.state = State::InReview.as_str().into();
+        release.updated_at = now;
+        diesel::update(releases::table.find(id))
+            .set(&release)
+            .execute(conn)?;
+        let dismissed = diesel::update(
+            stage_decisions::table
+                .filter(stage_decisions::release_id.eq(id))
+                .filter(stage_decisions::dismissed.eq(false)),
+        )
+        .set(stage_decisions::dismissed.eq(true))
+        .execute(conn)?;
+        let manifest = record_version(conn, &release, user, &meta, &inspected, now)?;
+        let transition = reevaluate(state, conn, &mut release, now)?;
+        audit_log::append(
+            conn,
+            audit_log::draft(
+                &user.username,
+                "release.version_added",
+                Some((&release.id, release.version)),
+                serde_json::json!({
+                    "version": manifest, "dismissed_decisions": dismissed,
+                    "from_state": current_state.as_str(), "state": transition.to.as_str(),
+                }),
+            ),
+        )?;
+        super::publish::after_transition(
+            state,
+            conn,
+            &mut release,
+            &transition,
+            &user.username,
+            now,
+        )?;
+        Ok::<_, AppError>(())
+    })?;
+    views::view(state, conn, user, id)
+}
+
+fn previous_meta(conn: &mut DbConn, release: &Release) -> AppResult<ReleaseMeta> {
+    let stored: String = release_versions::table
+        .filter(release_versions::release_id.eq(&release.id))
+        .filter(release_versions::version.eq(release.version))
+        .select(release_versions::meta)
+        .first(conn)?;
+    let mut meta: ReleaseMeta = serde_json::from_str(&stored).map_err(AppError::internal)?;
+    meta.co_departments = co_departments(release);
+    Ok(meta)
+}

@@ -1,0 +1,458 @@
+//! Read models of releases and findings, as the API returns them.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::{clamp_limit, co_departments, load_readable, Page};
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::db::models::{Finding, Release, ReleaseStage, ReleaseVersion, StoredFile};
+use crate::db::schema::{
+    files, findings, release_stages, release_versions, releases, stage_decisions, users,
+};
+use crate::db::DbConn;
+use crate::error::{AppError, AppResult};
+
+mod time {
+    use chrono::NaiveDateTime;
+    use serde::Serializer;
+
+    pub fn opt<S: Serializer>(t: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&crate::audit::format_time(t)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn one<S: Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::audit::format_time(t))
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct DecisionView {
+    pub actor: String,
+    pub decision: String,
+    pub comment: String,
+    pub version: i32,
+    pub digest: String,
+    pub dismissed: bool,
+    #[serde(serialize_with = "time::one")]
+    pub at: NaiveDateTime,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StageView {
+    pub key: String,
+    pub name: String,
+    pub status: String,
+    pub role: String,
+    pub required_approvals: i32,
+    pub approvals: i32,
+    #[serde(serialize_with = "time::opt")]
+    pub opened_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "time::opt")]
+    pub deadline: Option<NaiveDateTime>,
+    pub decisions: Vec<DecisionView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileView {
+    pub name: String,
+    pub sha256: String,
+    pub size: i64,
+    pub kind: String,
+    pub encoding: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VersionView {
+    pub version: i32,
+    pub digest: String,
+    #[serde(serialize_with = "time::one")]
+    pub created_at: NaiveDateTime,
+    pub files: Vec<FileView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FindingCounts {
+    pub total: i64,
+    pub by_severity: BTreeMap<String, i64>,
+    pub undispositioned: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReleaseView {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub department: String,
+    pub co_departments: Vec<String>,
+    pub data_category: String,
+    pub open_mode: String,
+    pub cross_border: bool,
+    #[serde(serialize_with = "time::opt")]
+    pub publish_at: Option<NaiveDateTime>,
+    pub state: String,
+    pub version: i32,
+    pub submitter: String,
+    pub policy_digest: String,
+    pub stages: Vec<StageView>,
+    pub versions: Vec<VersionView>,
+    pub findings: FindingCounts,
+    #[serde(serialize_with = "time::one")]
+    pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "time::one")]
+    pub updated_at: NaiveDateTime,
+    #[serde(serialize_with = "time::opt")]
+    pub published_at: Option<NaiveDateTime>,
+}
+
+pub fn counts(conn: &mut DbConn, release: &Release) -> AppResult<FindingCounts> {
+    let current = findings::table
+        .filter(findings::release_id.eq(&release.id))
+        .filter(findings::version.eq(release.version));
+    let by_severity: BTreeMap<String, i64> = current
+        .group_by(findings::severity)
+        .select((findings::severity, count_star()))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let undispositioned = current
+        .filter(findings::disposition.is_null())
+        .count()
+        .get_result(conn)?;
+    Ok(FindingCounts {
+        total: by_severity.values().sum(),
+        by_severity,
+        undispositioned,
+    })
+}
+
+pub fn view(
+    state: &AppState,
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    id: &str,
+) -> AppResult<ReleaseView> {
+    let release = load_readable(conn, user, id)?;
+    build(state, conn, release)
+}
+
+pub(super) fn build(
+    state: &AppState,
+    conn: &mut DbConn,
+    release: Release,
+) -> AppResult<ReleaseView> {
+    let submitter: String = users::table
+        .find(&release.submitter_id)
+        .select(users::username)
+        .first(conn)?;
+    let decisions: Vec<(
+        String,
+        String,
+        String,
+        String,
+        i32,
+        String,
+        bool,
+        NaiveDateTime,
+    )> = stage_decisions::table
+        .inner_join(users::table.on(users::id.eq(stage_decisions::actor_id)))
+        .filter(stage_decisions::release_id.eq(&release.id))
+        .order(stage_decisions::created_at.asc())
+        .select((
+            stage_decisions::stage,
+            users::username,
+            stage_decisions::decision,
+            stage_decisions::comment,
+            stage_decisions::version,
+            stage_decisions::digest,
+            stage_decisions::dismissed,
+            stage_decisions::created_at,
+        ))
+        .load(conn)?;
+    let rows: Vec<ReleaseStage> = release_stages::table
+        .filter(release_stages::release_id.eq(&release.id))
+        .order(release_stages::position.asc())
+        .select(ReleaseStage::as_select())
+        .load(conn)?;
+    let stages = rows
+        .into_iter()
+        .map(|row| StageView {
+            name: state
+                .policies
+                .workflow
+                .stage(&row.stage)
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            decisions: decisions
+                .iter()
+                .filter(|d| d.0 == row.stage)
+                .map(|d| DecisionView {
+                    actor: d.1.clone(),
+                    decision: d.2.clone(),
+                    comment: d.3.clone(),
+                    version: d.4,
+                    digest: d.5.clone(),
+                    dismissed: d.6,
+                    at: d.7,
+                })
+                .collect(),
+            key: row.stage,
+            status: row.status,
+            role: row.role,
+            required_approvals: row.required_approvals,
+            approvals: row.approvals,
+            opened_at: row.opened_at,
+            deadline: row.deadline,
+        })
+        .collect();
+    let version_rows: Vec<ReleaseVersion> = release_versions::table
+        .filter(release_versions::release_id.eq(&release.id))
+        .order(release_versions::version.asc())
+        .select(ReleaseVersion::as_select())
+        .load(conn)?;
+    let file_rows: Vec<StoredFile> = files::table
+        .filter(files::release_id.eq(&release.id))
+        .order((files::version.asc(), files::name.asc()))
+        .select(StoredFile::as_select())
+        .load(conn)?;
+    let versions = version_rows
+        .into_iter()
+        .map(|v| VersionView {
+            files: file_rows
+                .iter()
+                .filter(|f| f.version == v.version)
+                .map(|f| FileView {
+                    name: f.name.clone(),
+                    sha256: f.sha256.clone(),
+                    size: f.size,
+                    kind: f.kind.clone(),
+                    encoding: f.encoding.clone(),
+                })
+                .collect(),
+            version: v.version,
+            digest: v.digest,
+            created_at: v.created_at,
+        })
+        .collect();
+    let findings = counts(conn, &release)?;
+    Ok(ReleaseView {
+        co_departments: co_departments(&release),
+        id: release.id,
+        title: release.title,
+        description: release.description,
+        department: release.department,
+        data_category: release.data_category,
+        open_mode: release.open_mode,
+        cross_border: release.cross_border,
+        publish_at: release.publish_at,
+        state: release.state,
+        version: release.version,
+        submitter,
+        policy_digest: release.policy_digest,
+        stages,
+        versions,
+        findings,
+        created_at: release.created_at,
+        updated_at: release.updated_at,
+        published_at: release.published_at,
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReleaseSummary {
+    pub id: String,
+    pub title: String,
+    pub department: String,
+    pub state: String,
+    pub version: i32,
+    #[serde(serialize_with = "time::one")]
+    pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "time::one")]
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Default)]
+pub struct ListFilter {
+    pub state: Option<String>,
+    pub department: Option<String>,
+}
+
+/// Releases the caller may read, newest first, keyset-paged on the id
+/// (ULIDs sort by creation time).
+pub fn list(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    filter: &ListFilter,
+    cursor: Option<&str>,
+    limit: Option<i64>,
+) -> AppResult<Page<ReleaseSummary>> {
+    let limit = clamp_limit(limit);
+    let mut query = releases::table.into_boxed();
+    if !user.roles.iter().any(|r| !r.is_departmental()) {
+        let dept = user.department.clone().unwrap_or_default();
+        query = query.filter(
+            releases::department
+                .eq(dept.clone())
+                .or(releases::co_departments.like(format!("%\"{dept}\"%"))),
+        );
+    }
+    if let Some(s) = &filter.state {
+        s.parse::<super::State>().map_err(AppError::BadRequest)?;
+        query = query.filter(releases::state.eq(s.clone()));
+    }
+    if let Some(d) = &filter.department {
+        query = query.filter(releases::department.eq(d.clone()));
+    }
+    if let Some(c) = cursor {
+        query = query.filter(releases::id.lt(c.to_string()));
+    }
+    let rows: Vec<Release> = query
+        .order(releases::id.desc())
+        .limit(limit + 1)
+        .select(Release::as_select())
+        .load(conn)?;
+    Ok(paged(
+        rows,
+        limit,
+        |r| r.id.clone(),
+        |r| ReleaseSummary {
+            id: r.id,
+            title: r.title,
+            department: r.department,
+            state: r.state,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        },
+    ))
+}
+
+/// Turns `limit + 1` fetched rows into a page and its cursor.
+pub(super) fn paged<R, T>(
+    mut rows: Vec<R>,
+    limit: i64,
+    key: impl Fn(&R) -> String,
+    map: impl Fn(R) -> T,
+) -> Page<T> {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = if more { rows.last().map(&key) } else { None };
+    Page {
+        items: rows.into_iter().map(map).collect(),
+        next_cursor,
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct DispositionView {
+    pub disposition: String,
+    pub note: Option<String>,
+    pub by: Option<String>,
+    #[serde(serialize_with = "time::opt")]
+    pub at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FindingView {
+    pub id: String,
+    pub version: i32,
+    #[serde(rename = "type")]
+    pub entity: String,
+    pub detector: String,
+    pub category: String,
+    pub severity: String,
+    pub confidence: f64,
+    pub location: serde_json::Value,
+    pub excerpt: String,
+    pub masked_value: String,
+    pub disposition: Option<DispositionView>,
+}
+
+fn finding_view(f: Finding, by: Option<String>) -> FindingView {
+    FindingView {
+        location: serde_json::from_str(&f.location).unwrap_or_default(),
+        disposition: f.disposition.map(|d| DispositionView {
+            disposition: d,
+            note: f.disposition_note,
+            by,
+            at: f.disposed_at,
+        }),
+        id: f.id,
+        version: f.version,
+        entity: f.entity,
+        detector: f.detector,
+        category: f.category,
+        severity: f.severity,
+        confidence: f.confidence,
+        excerpt: f.excerpt,
+        masked_value: f.masked_value,
+    }
+}
+
+fn with_disposer(
+    conn: &mut DbConn,
+    rows: Vec<Finding>,
+) -> AppResult<Vec<(Finding, Option<String>)>> {
+    let ids: Vec<String> = rows.iter().filter_map(|f| f.disposed_by.clone()).collect();
+    let names: BTreeMap<String, String> = users::table
+        .filter(users::id.eq_any(&ids))
+        .select((users::id, users::username))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|f| {
+            let by = f.disposed_by.as_ref().and_then(|id| names.get(id).cloned());
+            (f, by)
+        })
+        .collect())
+}
+
+pub fn finding(conn: &mut DbConn, id: &str) -> AppResult<FindingView> {
+    let row: Finding = findings::table
+        .find(id)
+        .select(Finding::as_select())
+        .first(conn)?;
+    let mut rows = with_disposer(conn, vec![row])?;
+    let (f, by) = rows.remove(0);
+    Ok(finding_view(f, by))
+}
+
+/// Findings of the current version, in file order, values masked.
+pub fn findings_page(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    id: &str,
+    cursor: Option<&str>,
+    limit: Option<i64>,
+) -> AppResult<Page<FindingView>> {
+    let release = load_readable(conn, user, id)?;
+    let limit = clamp_limit(limit);
+    let mut query = findings::table
+        .filter(findings::release_id.eq(&release.id))
+        .filter(findings::version.eq(release.version))
+        .into_boxed();
+    if let Some(c) = cursor {
+        query = query.filter(findings::id.gt(c.to_string()));
+    }
+    let rows: Vec<Finding> = query
+        .order(findings::id.asc())
+        .limit(limit + 1)
+        .select(Finding::as_select())
+        .load(conn)?;
+    let rows = with_disposer(conn, rows)?;
+    Ok(paged(
+        rows,
+        limit,
+        |(f, _)| f.id.clone(),
+        |(f, by)| finding_view(f, by),
+    ))
+}

@@ -1,0 +1,255 @@
+//! Authentication, authorisation, input limits and the public boundary.
+
+mod common;
+
+use common::*;
+use releasegate::policy::Role;
+use serde_json::json;
+
+#[actix_web::test]
+async fn login_and_token_checks() {
+    let app = TestApp::new().await;
+    app.department("FGW", "市发展改革委").await;
+    app.user("alice", &[Role::Submitter], Some("FGW")).await;
+
+    let res = app
+        .post_json(
+            "/api/v1/auth/login",
+            None,
+            json!({"username": "alice", "password": "wrong password"}),
+        )
+        .await;
+    res.assert_error(401, "unauthorized");
+    let res = app
+        .post_json(
+            "/api/v1/auth/login",
+            None,
+            json!({"username": "nobody", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        res.assert_error(401, "unauthorized"),
+        "wrong username or password",
+        "no hint which part was wrong"
+    );
+    let res = app
+        .post_json(
+            "/api/v1/auth/login",
+            None,
+            json!({"username": "alice", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    let body = res.json();
+    assert_eq!(body["user"]["roles"], json!(["submitter"]));
+    let token = body["token"].as_str().unwrap();
+    assert_eq!(
+        app.get("/api/v1/me", Some(token)).await.json()["username"],
+        "alice"
+    );
+
+    app.get("/api/v1/me", None)
+        .await
+        .assert_error(401, "unauthorized");
+    app.get("/api/v1/me", Some("not.a.token"))
+        .await
+        .assert_error(401, "unauthorized");
+    // A token signed with another secret, or for another audience, is refused.
+    let foreign = releasegate::auth::TokenKeys::hs256(
+        b"some-other-secret-some-other-secret",
+        chrono::Duration::hours(1),
+    );
+    let (forged, _) = foreign.issue("x", "alice", None).unwrap();
+    app.get("/api/v1/me", Some(&forged))
+        .await
+        .assert_error(401, "unauthorized");
+    let expired = app
+        .state
+        .tokens
+        .issue("x", "alice", Some(chrono::Duration::hours(-1)))
+        .unwrap()
+        .0;
+    app.get("/api/v1/me", Some(&expired))
+        .await
+        .assert_error(401, "unauthorized");
+
+    app.post_json("/api/v1/auth/login", None, json!({"username": "alice"}))
+        .await
+        .assert_error(400, "bad_request");
+}
+
+#[actix_web::test]
+async fn roles_and_departments_bound_every_route() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    app.department("DSJ", "市政府电子政务办").await;
+    let other_submitter = app
+        .user("dsj-submitter", &[Role::Submitter], Some("DSJ"))
+        .await;
+    let clean = "关于2026年补贴发放情况的说明\n".as_bytes();
+
+    // Only submitters file, and only for their own department.
+    let res = app
+        .post_multipart(
+            "/api/v1/releases",
+            &cast.approver,
+            Some(meta(&[])),
+            &[("a.txt", clean)],
+        )
+        .await;
+    res.assert_error(403, "forbidden");
+    let res = app
+        .post_multipart(
+            "/api/v1/releases",
+            &other_submitter,
+            Some(meta(&[])),
+            &[("a.txt", clean)],
+        )
+        .await;
+    res.assert_error(403, "forbidden");
+    let release = app
+        .post_multipart(
+            "/api/v1/releases",
+            &cast.submitter,
+            Some(meta(&[])),
+            &[("a.txt", clean)],
+        )
+        .await
+        .json();
+    let id = release["id"].as_str().unwrap();
+
+    // Another department cannot read it; a city-wide reviewer can.
+    app.get(&format!("/api/v1/releases/{id}"), Some(&other_submitter))
+        .await
+        .assert_error(403, "forbidden");
+    assert_eq!(
+        app.get(&format!("/api/v1/releases/{id}"), Some(&cast.privacy))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.get("/api/v1/releases", Some(&other_submitter))
+            .await
+            .json()["items"],
+        json!([])
+    );
+    assert_eq!(
+        app.get("/api/v1/releases", Some(&cast.submitter))
+            .await
+            .json()["items"][0]["id"],
+        id
+    );
+
+    // The audit trail is for supervisors.
+    app.get("/api/v1/audit", Some(&cast.secrecy))
+        .await
+        .assert_error(403, "forbidden");
+    app.get("/api/v1/audit/verify", Some(&cast.submitter))
+        .await
+        .assert_error(403, "forbidden");
+    app.get("/api/v1/audit?format=xml", Some(&cast.supervisor))
+        .await
+        .assert_error(400, "bad_request");
+    app.get("/api/v1/audit?from=yesterday", Some(&cast.supervisor))
+        .await
+        .assert_error(400, "bad_request");
+
+    app.get("/api/v1/releases/nope", Some(&cast.secrecy))
+        .await
+        .assert_error(404, "not_found");
+    app.get("/no/such/route", None)
+        .await
+        .assert_error(404, "not_found");
+}
+
+#[actix_web::test]
+async fn bad_uploads_are_refused_with_a_reason_and_store_nothing() {
+    let db = TestDb::new();
+    let app = TestApp::with_db(db, |s| s.max_upload_bytes = 64 * 1024).await;
+    let cast = app.cast().await;
+    let upload = |files: Vec<(&'static str, Vec<u8>)>, m: Option<serde_json::Value>| {
+        let token = cast.submitter.clone();
+        let app = &app;
+        async move {
+            let files: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+            app.post_multipart("/api/v1/releases", &token, m, &files)
+                .await
+        }
+    };
+    let big = vec![b'a'; 80 * 1024];
+    upload(vec![("big.txt", big)], Some(meta(&[])))
+        .await
+        .assert_error(413, "payload_too_large");
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let msg = upload(vec![("logo.png", png)], Some(meta(&[])))
+        .await
+        .assert_error(415, "unsupported_media_type");
+    assert!(msg.contains("logo.png"), "{msg}");
+    upload(vec![("a.txt", b"x".to_vec())], None)
+        .await
+        .assert_error(400, "bad_request");
+    upload(vec![], Some(meta(&[])))
+        .await
+        .assert_error(400, "bad_request");
+    upload(vec![("../etc/passwd", b"x".to_vec())], Some(meta(&[])))
+        .await
+        .assert_error(400, "bad_request");
+    upload(
+        vec![("a.txt", b"x".to_vec()), ("a.txt", b"y".to_vec())],
+        Some(meta(&[])),
+    )
+    .await
+    .assert_error(400, "bad_request");
+    let mut m = meta(&["NOPE"]);
+    upload(vec![("a.txt", b"x".to_vec())], Some(m.clone()))
+        .await
+        .assert_error(422, "unknown_department");
+    m["co_departments"] = json!(["FGW"]);
+    upload(vec![("a.txt", b"x".to_vec())], Some(m.clone()))
+        .await
+        .assert_error(400, "bad_request");
+    m["title"] = json!("");
+    upload(vec![("a.txt", b"x".to_vec())], Some(m))
+        .await
+        .assert_error(400, "bad_request");
+    let mut m = meta(&[]);
+    m["unexpected"] = json!(1);
+    upload(vec![("a.txt", b"x".to_vec())], Some(m))
+        .await
+        .assert_error(400, "bad_request");
+
+    // Nothing was recorded by any of those.
+    assert_eq!(
+        app.get("/api/v1/releases", Some(&cast.secrecy))
+            .await
+            .json()["items"],
+        json!([])
+    );
+}
+
+#[actix_web::test]
+async fn public_endpoints_show_published_releases_only() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let r = app
+        .post_multipart(
+            "/api/v1/releases",
+            &cast.submitter,
+            Some(meta(&[])),
+            &[("a.txt", &sample_text())],
+        )
+        .await
+        .json();
+    let id = r["id"].as_str().unwrap();
+    for path in [
+        format!("/public/releases/{id}"),
+        format!("/public/releases/{id}/files/a.txt"),
+    ] {
+        app.get(&path, None).await.assert_error(404, "not_found");
+    }
+    assert_eq!(
+        app.get("/public/catalog", None).await.json()["dcat:dataset"],
+        json!([])
+    );
+}

@@ -1,0 +1,202 @@
+//! The audit chain survives restarts and names the first altered event.
+
+mod common;
+
+use common::*;
+use diesel::RunQueryDsl;
+use serde_json::json;
+
+async fn some_history(app: &TestApp) -> (Cast, String) {
+    let cast = app.cast().await;
+    let r = app
+        .post_multipart(
+            "/api/v1/releases",
+            &cast.submitter,
+            Some(meta(&[])),
+            &[("a.txt", &sample_text())],
+        )
+        .await
+        .json();
+    (cast, r["id"].as_str().unwrap().to_string())
+}
+
+#[actix_web::test]
+async fn tampering_with_any_event_is_named() {
+    let app = TestApp::new().await;
+    let (cast, _) = some_history(&app).await;
+    let ok = app
+        .get("/api/v1/audit/verify", Some(&cast.supervisor))
+        .await
+        .json();
+    assert_eq!(ok["ok"], true, "{ok}");
+    let total = ok["events"].as_i64().unwrap();
+    assert!(total >= 10);
+
+    app.db(|c| {
+        diesel::sql_query("UPDATE audit_events SET actor = 'mallory' WHERE seq = 4")
+            .execute(c)
+            .unwrap()
+    })
+    .await;
+    let bad = app
+        .get("/api/v1/audit/verify", Some(&cast.supervisor))
+        .await
+        .json();
+    assert_eq!(
+        (bad["ok"].as_bool(), bad["first_bad_seq"].as_i64()),
+        (Some(false), Some(4)),
+        "{bad}"
+    );
+    app.db(|c| {
+        diesel::sql_query("UPDATE audit_events SET actor = 'cli' WHERE seq = 4")
+            .execute(c)
+            .unwrap()
+    })
+    .await;
+    assert_eq!(
+        app.get("/api/v1/audit/verify", Some(&cast.supervisor))
+            .await
+            .json()["ok"],
+        true
+    );
+
+    app.db(|c| {
+        diesel::sql_query("UPDATE audit_events SET details = '{\"code\":\"XXX\"}' WHERE seq = 2")
+            .execute(c)
+            .unwrap()
+    })
+    .await;
+    assert_eq!(
+        app.get("/api/v1/audit/verify", Some(&cast.supervisor))
+            .await
+            .json()["first_bad_seq"],
+        2
+    );
+}
+
+#[actix_web::test]
+async fn deleting_events_breaks_the_chain() {
+    let app = TestApp::new().await;
+    let (cast, _) = some_history(&app).await;
+    app.db(|c| {
+        diesel::sql_query("DELETE FROM audit_events WHERE seq = 6")
+            .execute(c)
+            .unwrap()
+    })
+    .await;
+    assert_eq!(
+        app.get("/api/v1/audit/verify", Some(&cast.supervisor))
+            .await
+            .json()["first_bad_seq"],
+        6
+    );
+
+    let app = TestApp::new().await;
+    let (cast, _) = some_history(&app).await;
+    app.db(|c| {
+        diesel::sql_query(
+            "DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)",
+        )
+        .execute(c)
+        .unwrap()
+    })
+    .await;
+    let report = app
+        .get("/api/v1/audit/verify", Some(&cast.supervisor))
+        .await
+        .json();
+    assert_eq!(
+        report["ok"], false,
+        "the head records the deleted newest event: {report}"
+    );
+}
+
+#[actix_web::test]
+async fn exports_filter_and_verify() {
+    let app = TestApp::new().await;
+    let (cast, id) = some_history(&app).await;
+    let ndjson = app
+        .get("/api/v1/audit?format=ndjson", Some(&cast.supervisor))
+        .await;
+    assert_eq!(
+        ndjson.headers.get("content-type").unwrap(),
+        "application/x-ndjson"
+    );
+    let mut verifier = releasegate::audit::Verifier::new();
+    for line in ndjson.text().lines() {
+        verifier.push(&serde_json::from_str(line).unwrap(), None);
+    }
+    let report = verifier.finish();
+    assert!(report.ok && report.events >= 10, "{report:?}");
+
+    let csv = app
+        .get(
+            &format!("/api/v1/audit?format=csv&release={id}"),
+            Some(&cast.supervisor),
+        )
+        .await
+        .text();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("seq,at,actor,action,release_id,version,details,prev_hash,hash")
+    );
+    assert_eq!(lines.count(), 1, "one event for that release: {csv}");
+
+    let page = app
+        .get(
+            "/api/v1/audit?action=user.added&limit=3",
+            Some(&cast.supervisor),
+        )
+        .await
+        .json();
+    assert_eq!(page["items"].as_array().unwrap().len(), 3);
+    let next = page["next_cursor"].as_str().unwrap();
+    let rest = app
+        .get(
+            &format!("/api/v1/audit?action=user.added&limit=3&cursor={next}"),
+            Some(&cast.supervisor),
+        )
+        .await
+        .json();
+    assert!(rest["items"][0]["seq"].as_i64() > page["items"][2]["seq"].as_i64());
+    assert!(rest["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["action"] == "user.added"));
+    let future = app
+        .get(
+            "/api/v1/audit?from=2999-01-01T00:00:00Z",
+            Some(&cast.supervisor),
+        )
+        .await
+        .json();
+    assert_eq!(future["items"], json!([]));
+}
+
+#[actix_web::test]
+async fn a_restart_keeps_everything() {
+    let app = TestApp::new().await;
+    let (cast, id) = some_history(&app).await;
+    let TestApp { state, db, .. } = app;
+    drop(state);
+    let app = TestApp::with_db(db, |_| {}).await;
+    let r = app
+        .get(&format!("/api/v1/releases/{id}"), Some(&cast.submitter))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["state"], "blocked");
+    assert_eq!(
+        app.get("/api/v1/audit/verify", Some(&cast.supervisor))
+            .await
+            .json()["ok"],
+        true
+    );
+    // The stored file is still there and intact.
+    let sha = r.json()["versions"][0]["files"][0]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(app.state.store.get(&sha).unwrap(), sample_text());
+}

@@ -1,0 +1,352 @@
+//! Test harness: a fresh database per test — a SQLite file by default, or a
+//! new PostgreSQL database when RELEASEGATE_TEST_DATABASE_URL points at a
+//! server (dropped again at the end) — and the real app on it.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use actix_http::Request;
+use actix_service::boxed::{self, BoxService};
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::StatusCode;
+use actix_web::{test, web, App};
+use diesel::{Connection, RunQueryDsl};
+use releasegate::app::AppState;
+use releasegate::config::Settings;
+use releasegate::db::DbTarget;
+use releasegate::policy::Role;
+use releasegate::service::accounts::{self, NewUser};
+use serde_json::Value;
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+/// One database for one test.
+pub struct TestDb {
+    pub target: DbTarget,
+    admin_url: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        match std::env::var("RELEASEGATE_TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
+            Some(base) => {
+                let name = format!("rg_test_{}", ulid::Ulid::new().to_string().to_lowercase());
+                let mut conn = diesel::PgConnection::establish(&base)
+                    .expect("connect to the test PostgreSQL server");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .unwrap();
+                let url = match base.rfind('/') {
+                    Some(i) if i > "postgres://".len() => format!("{}/{name}", &base[..i]),
+                    _ => panic!("RELEASEGATE_TEST_DATABASE_URL must end in /DATABASE"),
+                };
+                TestDb {
+                    target: DbTarget::parse(&url).unwrap(),
+                    admin_url: Some((base, name)),
+                    _dir: dir,
+                }
+            }
+            None => {
+                let path = dir.path().join("releasegate.db");
+                TestDb {
+                    target: DbTarget::Sqlite(path),
+                    admin_url: None,
+                    _dir: dir,
+                }
+            }
+        }
+    }
+
+    pub fn url(&self) -> String {
+        match &self.target {
+            DbTarget::Sqlite(p) => format!("sqlite://{}", p.display()),
+            DbTarget::Postgres(u) => u.clone(),
+        }
+    }
+
+    pub fn dir(&self) -> PathBuf {
+        self._dir.path().to_path_buf()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((base, name)) = &self.admin_url {
+            if let Ok(mut conn) = diesel::PgConnection::establish(base) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
+            }
+        }
+    }
+}
+
+pub fn settings(db: &TestDb) -> Settings {
+    Settings {
+        database: db.target.clone(),
+        data_dir: db.dir().join("data"),
+        policy_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies"),
+        jwt_secret: Some("test-secret-test-secret-test-secret!".into()),
+        token_ttl: chrono::Duration::hours(1),
+        max_upload_bytes: 2 * 1024 * 1024,
+        pool_size: 4,
+    }
+}
+
+pub struct TestApp {
+    pub state: AppState,
+    svc: BoxService<Request, ServiceResponse<BoxBody>, actix_web::Error>,
+    pub db: TestDb,
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: actix_web::http::header::HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl Response {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.bytes)
+            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&self.bytes)))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
+    /// Asserts the status and the API.md error envelope.
+    pub fn assert_error(&self, status: u16, code: &str) -> String {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text());
+        let body = self.json();
+        assert_eq!(body["error"]["code"], code, "body: {body}");
+        body["error"]["message"].as_str().unwrap().to_string()
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_db(TestDb::new(), |_| {}).await
+    }
+
+    pub async fn with_db(db: TestDb, tweak: impl FnOnce(&mut Settings)) -> Self {
+        let mut s = settings(&db);
+        tweak(&mut s);
+        let state = web::block(move || AppState::build(s))
+            .await
+            .unwrap()
+            .expect("app state");
+        let app = test::init_service(
+            App::new()
+                .app_data(web::Data::new(state.clone()))
+                .configure(releasegate::http::configure),
+        )
+        .await;
+        TestApp {
+            state,
+            svc: boxed::service(app),
+            db,
+        }
+    }
+
+    pub async fn call(&self, req: test::TestRequest) -> Response {
+        let res = test::call_service(&self.svc, req.to_request()).await;
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = test::read_body(res).await.to_vec();
+        Response {
+            status,
+            headers,
+            bytes,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut req = test::TestRequest::get().uri(path);
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        self.call(req).await
+    }
+
+    pub async fn post_json(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+        let mut req = test::TestRequest::post().uri(path).set_json(body);
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        self.call(req).await
+    }
+
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        token: &str,
+        meta: Option<Value>,
+        files: &[(&str, &[u8])],
+    ) -> Response {
+        let (content_type, body) = multipart(meta, files);
+        let req = test::TestRequest::post()
+            .uri(path)
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .insert_header(("Content-Type", content_type))
+            .set_payload(body);
+        self.call(req).await
+    }
+
+    /// Runs blocking database work against the app's pool.
+    pub async fn db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut releasegate::db::DbConn) -> T + Send + 'static,
+    ) -> T {
+        let pool = self.state.pool.clone();
+        web::block(move || f(&mut pool.get().unwrap()))
+            .await
+            .unwrap()
+    }
+
+    pub async fn department(&self, code: &'static str, name: &'static str) {
+        self.db(move |c| accounts::add_department(c, code, name).unwrap())
+            .await;
+    }
+
+    /// Creates a user and returns a token for them.
+    pub async fn user(
+        &self,
+        username: &'static str,
+        roles: &'static [Role],
+        dept: Option<&'static str>,
+    ) -> String {
+        let user = self
+            .db(move |c| {
+                accounts::add_user(
+                    c,
+                    &NewUser {
+                        username,
+                        password: PASSWORD,
+                        roles,
+                        department: dept,
+                        email: None,
+                    },
+                )
+                .unwrap()
+            })
+            .await;
+        self.state
+            .tokens
+            .issue(&user.id, &user.username, None)
+            .unwrap()
+            .0
+    }
+}
+
+pub fn multipart(meta: Option<Value>, files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----releasegate-test-boundary-7d1f";
+    let mut body = Vec::new();
+    if let Some(meta) = meta {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"meta\"\r\nContent-Type: application/json\r\n\r\n").as_bytes());
+        body.extend_from_slice(meta.to_string().as_bytes());
+        body.extend_from_slice(b"\r\n");
+    }
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// The cast of the default workflow, with a token each.
+pub struct Cast {
+    pub submitter: String,
+    pub approver: String,
+    pub approver_tjj: String,
+    pub secrecy: String,
+    pub privacy: String,
+    pub crossborder: String,
+    pub leader: String,
+    pub supervisor: String,
+}
+
+impl TestApp {
+    pub async fn cast(&self) -> Cast {
+        self.department("FGW", "市发展改革委").await;
+        self.department("TJJ", "市统计局").await;
+        self.department("BMJ", "市国家保密局").await;
+        Cast {
+            submitter: self
+                .user("submitter", &[Role::Submitter], Some("FGW"))
+                .await,
+            approver: self
+                .user("approver", &[Role::DeptApprover], Some("FGW"))
+                .await,
+            approver_tjj: self
+                .user("approver-tjj", &[Role::DeptApprover], Some("TJJ"))
+                .await,
+            secrecy: self
+                .user("secrecy", &[Role::SecrecyReviewer], Some("BMJ"))
+                .await,
+            privacy: self.user("privacy", &[Role::PrivacyOfficer], None).await,
+            crossborder: self
+                .user("crossborder", &[Role::CrossBorderAssessor], None)
+                .await,
+            leader: self.user("leader", &[Role::Leader], None).await,
+            supervisor: self.user("supervisor", &[Role::Supervisor], None).await,
+        }
+    }
+}
+
+/// A valid resident ID number (check character included) and where it sits.
+pub const ID_NUMBER: &str = "420704198503121233";
+pub const MOBILE: &str = "13812345678";
+
+pub fn sample_text() -> Vec<u8> {
+    format!("机密★10年\n关于2026年补贴发放情况的说明\n联系人：张建国，身份证号{ID_NUMBER}，手机{MOBILE}。\n本表共计发放补贴12笔。\n").into_bytes()
+}
+
+pub fn meta(co: &[&str]) -> Value {
+    serde_json::json!({
+        "title": "2026年第一季度补贴发放情况",
+        "description": "季度补贴发放汇总",
+        "department": "FGW",
+        "co_departments": co,
+        "data_category": "subsidy",
+        "open_mode": "unconditional",
+        "cross_border": false,
+    })
+}
+
+pub fn stage<'a>(release: &'a Value, key: &str) -> &'a Value {
+    release["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == key)
+        .unwrap_or_else(|| panic!("no stage {key}"))
+}
+
+pub async fn findings(app: &TestApp, id: &str, token: &str) -> Vec<Value> {
+    app.get(
+        &format!("/api/v1/releases/{id}/findings?limit=200"),
+        Some(token),
+    )
+    .await
+    .json()["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+pub fn finding_of<'a>(items: &'a [Value], kind: &str) -> &'a Value {
+    items
+        .iter()
+        .find(|f| f["type"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} finding in {items:?}"))
+}
