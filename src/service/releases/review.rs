@@ -283,6 +283,30 @@ pub fn decide(
     views::view(state, conn, user, release_id)
 }
 
+/// How a release leaves review outside the workflow.
+struct Ending {
+    allowed: &'static [State],
+    to: State,
+    action: &'static str,
+}
+
+const WITHDRAWAL: Ending = Ending {
+    allowed: &[
+        State::Blocked,
+        State::InReview,
+        State::ChangesRequested,
+        State::Approved,
+    ],
+    to: State::Withdrawn,
+    action: "release.withdrawn",
+};
+
+const RETRACTION: Ending = Ending {
+    allowed: &[State::Published],
+    to: State::Retracted,
+    action: "release.retracted",
+};
+
 /// Sets a release to a final state outside the workflow, with a reason.
 fn end_release(
     state: &AppState,
@@ -290,10 +314,13 @@ fn end_release(
     user: &CurrentUser,
     release_id: &str,
     reason: &str,
-    allowed: &[State],
-    to: State,
-    action: &str,
+    ending: Ending,
 ) -> AppResult<ReleaseView> {
+    let Ending {
+        allowed,
+        to,
+        action,
+    } = ending;
     note_required(reason, action)?;
     write_tx(conn, |conn| {
         let release = load(conn, release_id)?;
@@ -338,22 +365,7 @@ pub fn withdraw(
 ) -> AppResult<ReleaseView> {
     let release = load(conn, release_id)?;
     require_submitter_of(user, &release.department)?;
-    let open = [
-        State::Blocked,
-        State::InReview,
-        State::ChangesRequested,
-        State::Approved,
-    ];
-    end_release(
-        state,
-        conn,
-        user,
-        release_id,
-        reason,
-        &open,
-        State::Withdrawn,
-        "release.withdrawn",
-    )
+    end_release(state, conn, user, release_id, reason, WITHDRAWAL)
 }
 
 /// Emergency retraction of a published release: a secrecy reviewer, a
@@ -373,14 +385,5 @@ pub fn retract(
             "retraction needs the role secrecy_reviewer, leader or admin".into(),
         ));
     }
-    end_release(
-        state,
-        conn,
-        user,
-        release_id,
-        reason,
-        &[State::Published],
-        State::Retracted,
-        "release.retracted",
-    )
+    end_release(state, conn, user, release_id, reason, RETRACTION)
 }

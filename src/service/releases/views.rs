@@ -33,6 +33,21 @@ mod time {
     }
 }
 
+/// A decision joined with its actor's username.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = stage_decisions)]
+struct DecisionRow {
+    stage: String,
+    #[diesel(select_expression = users::username)]
+    actor: String,
+    decision: String,
+    comment: String,
+    version: i32,
+    digest: String,
+    dismissed: bool,
+    created_at: NaiveDateTime,
+}
+
 #[derive(Debug, Serialize)]
 pub struct DecisionView {
     pub actor: String,
@@ -152,29 +167,11 @@ pub(super) fn build(
         .find(&release.submitter_id)
         .select(users::username)
         .first(conn)?;
-    let decisions: Vec<(
-        String,
-        String,
-        String,
-        String,
-        i32,
-        String,
-        bool,
-        NaiveDateTime,
-    )> = stage_decisions::table
+    let decisions: Vec<DecisionRow> = stage_decisions::table
         .inner_join(users::table.on(users::id.eq(stage_decisions::actor_id)))
         .filter(stage_decisions::release_id.eq(&release.id))
         .order(stage_decisions::created_at.asc())
-        .select((
-            stage_decisions::stage,
-            users::username,
-            stage_decisions::decision,
-            stage_decisions::comment,
-            stage_decisions::version,
-            stage_decisions::digest,
-            stage_decisions::dismissed,
-            stage_decisions::created_at,
-        ))
+        .select(DecisionRow::as_select())
         .load(conn)?;
     let rows: Vec<ReleaseStage> = release_stages::table
         .filter(release_stages::release_id.eq(&release.id))
@@ -192,15 +189,15 @@ pub(super) fn build(
                 .unwrap_or_default(),
             decisions: decisions
                 .iter()
-                .filter(|d| d.0 == row.stage)
+                .filter(|d| d.stage == row.stage)
                 .map(|d| DecisionView {
-                    actor: d.1.clone(),
-                    decision: d.2.clone(),
-                    comment: d.3.clone(),
-                    version: d.4,
-                    digest: d.5.clone(),
-                    dismissed: d.6,
-                    at: d.7,
+                    actor: d.actor.clone(),
+                    decision: d.decision.clone(),
+                    comment: d.comment.clone(),
+                    version: d.version,
+                    digest: d.digest.clone(),
+                    dismissed: d.dismissed,
+                    at: d.created_at,
                 })
                 .collect(),
             key: row.stage,
