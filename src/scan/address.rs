@@ -127,7 +127,10 @@ impl AddressDetector {
             // One blank may separate components (`鄂州市 鄂城区 文星路`).
             let before = &text[..start];
             let before = before.strip_suffix([' ', '\u{3000}']).unwrap_or(before);
-            let Some(suffix) = self.admin_suffixes.iter().find(|s| before.ends_with(s.as_str()))
+            let Some(suffix) = self
+                .admin_suffixes
+                .iter()
+                .find(|s| before.ends_with(s.as_str()))
             else {
                 break;
             };
@@ -139,7 +142,11 @@ impl AddressDetector {
             start = s;
         }
         // A label glued to the first component (`家住湖北省…`) is outside.
-        match self.labels.iter().find(|l| text[start..].starts_with(l.as_str())) {
+        match self
+            .labels
+            .iter()
+            .find(|l| text[start..].starts_with(l.as_str()))
+        {
             Some(l) => start + l.len(),
             None => start,
         }
