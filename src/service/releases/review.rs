@@ -5,7 +5,10 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::evaluate::{cast_of, facts, history, pending_for, reevaluate};
-use super::{load, require_submitter_of, state_of, views, FindingView, ReleaseView, State};
+use super::{
+    load, require_submitter_of, state_of, views, FindingView, ReleaseView, State,
+    COLUMN_SUMMARY_SEGMENT,
+};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db::models::{Finding, StageDecision};
@@ -139,14 +142,32 @@ pub fn dispose(
             note_required(note, disposition.as_str())?;
         }
         let now = crate::audit::now();
+        let values = (
+            findings::disposition.eq(disposition.as_str()),
+            findings::disposition_note.eq(note.trim()),
+            findings::disposed_by.eq(&user.id),
+            findings::disposed_at.eq(now),
+        );
         diesel::update(findings::table.find(finding_id))
-            .set((
-                findings::disposition.eq(disposition.as_str()),
-                findings::disposition_note.eq(note.trim()),
-                findings::disposed_by.eq(&user.id),
-                findings::disposed_at.eq(now),
-            ))
+            .set(values)
             .execute(conn)?;
+        // A column summary dispositions every cell of its column that has
+        // no disposition of its own yet.
+        let cells = if finding.segment == COLUMN_SUMMARY_SEGMENT {
+            diesel::update(
+                findings::table
+                    .filter(findings::file_id.eq(&finding.file_id))
+                    .filter(findings::version.eq(finding.version))
+                    .filter(findings::column_ref.eq(&finding.column_ref))
+                    .filter(findings::entity.eq(&finding.entity))
+                    .filter(findings::segment.ne(COLUMN_SUMMARY_SEGMENT))
+                    .filter(findings::disposition.is_null()),
+            )
+            .set(values)
+            .execute(conn)?
+        } else {
+            0
+        };
         let transition = reevaluate(state, conn, &mut release, now)?;
         audit_log::append(
             conn,
@@ -158,6 +179,7 @@ pub fn dispose(
                     "finding_id": finding_id, "type": finding.entity, "severity": finding.severity,
                     "location": serde_json::from_str::<serde_json::Value>(&finding.location).unwrap_or_default(),
                     "previous": finding.disposition, "disposition": disposition.as_str(), "note": note.trim(),
+                    "column": finding.column_ref, "cells": cells,
                     "state": transition.to.as_str(),
                 }),
             ),

@@ -7,7 +7,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::{clamp_limit, co_departments, load_readable, Page};
+use super::{clamp_limit, co_departments, load_readable, Page, COLUMN_SUMMARY_SEGMENT};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db::models::{Finding, Release, ReleaseStage, ReleaseVersion, StoredFile};
@@ -130,7 +130,8 @@ pub struct ReleaseView {
 pub fn counts(conn: &mut DbConn, release: &Release) -> AppResult<FindingCounts> {
     let current = findings::table
         .filter(findings::release_id.eq(&release.id))
-        .filter(findings::version.eq(release.version));
+        .filter(findings::version.eq(release.version))
+        .filter(findings::segment.ne(COLUMN_SUMMARY_SEGMENT));
     let by_severity: BTreeMap<String, i64> = current
         .group_by(findings::severity)
         .select((findings::severity, count_star()))
@@ -367,6 +368,10 @@ pub struct FindingView {
     pub severity: String,
     pub confidence: f64,
     pub location: serde_json::Value,
+    /// `Sheet1!C` for findings in a table column.
+    pub column: Option<String>,
+    /// True for a column summary: its disposition applies to the column.
+    pub column_summary: bool,
     pub excerpt: String,
     pub masked_value: String,
     pub disposition: Option<DispositionView>,
@@ -375,6 +380,8 @@ pub struct FindingView {
 fn finding_view(f: Finding, by: Option<String>) -> FindingView {
     FindingView {
         location: serde_json::from_str(&f.location).unwrap_or_default(),
+        column_summary: f.segment == COLUMN_SUMMARY_SEGMENT,
+        column: f.column_ref,
         disposition: f.disposition.map(|d| DispositionView {
             disposition: d,
             note: f.disposition_note,
