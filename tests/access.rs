@@ -299,3 +299,51 @@ async fn every_documented_route_exists_and_metrics_report() {
         "{metrics}"
     );
 }
+
+#[actix_web::test]
+async fn repeated_wrong_passwords_lock_the_account_for_a_while() {
+    let app = TestApp::new().await;
+    app.department("FGW", "市发展改革委").await;
+    app.user("alice", &[Role::Submitter], Some("FGW")).await;
+    let login = |password: &'static str| {
+        app.post_json(
+            "/api/v1/auth/login",
+            None,
+            json!({"username": "alice", "password": password}),
+        )
+    };
+    for _ in 0..5 {
+        login("guess").await.assert_error(401, "unauthorized");
+    }
+    let msg = login(PASSWORD).await.assert_error(401, "unauthorized");
+    assert!(
+        msg.contains("locked"),
+        "even the right password waits: {msg}"
+    );
+    let events = app
+        .db(|c| releasegate::service::audit_log::page(c, &Default::default(), 0, 100).unwrap())
+        .await;
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "user.login_failed")
+            .count(),
+        4
+    );
+    assert!(actions.contains(&"user.locked"));
+
+    // Once the lock expires the right password works and the count starts over.
+    app.db(|c| {
+        use diesel::prelude::*;
+        use releasegate::db::schema::users;
+        diesel::update(users::table)
+            .set(users::locked_until.eq(Some(
+                chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1),
+            )))
+            .execute(c)
+            .unwrap();
+    })
+    .await;
+    assert_eq!(login(PASSWORD).await.status, 200);
+}
