@@ -347,3 +347,35 @@ async fn repeated_wrong_passwords_lock_the_account_for_a_while() {
     .await;
     assert_eq!(login(PASSWORD).await.status, 200);
 }
+
+#[actix_web::test]
+async fn a_zip_bomb_is_refused_with_413_naming_the_limit() {
+    use std::io::Write;
+    let db = TestDb::new();
+    let app = TestApp::with_db(db, |s| s.limits.max_decompressed_bytes = 1024 * 1024).await;
+    let cast = app.cast().await;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("word/document.xml", options).unwrap();
+    zip.write_all(&vec![b' '; 8 * 1024 * 1024]).unwrap();
+    let bomb = zip.finish().unwrap().into_inner();
+    assert!(
+        bomb.len() < 64 * 1024,
+        "small on the wire: {} bytes",
+        bomb.len()
+    );
+    let res = app
+        .post_multipart(
+            "/api/v1/releases",
+            &cast.submitter,
+            Some(meta(&[])),
+            &[("bomb.docx", &bomb)],
+        )
+        .await;
+    let msg = res.assert_error(413, "payload_too_large");
+    assert!(
+        msg.contains("bomb.docx") && msg.contains("1048576"),
+        "{msg}"
+    );
+}
