@@ -176,6 +176,28 @@ pub fn connect(target: &DbTarget, max_size: u32) -> Result<Pool, SetupError> {
         .map_err(SetupError::Pool)
 }
 
+/// Inserts many rows with multi-row INSERTs. The multi-backend connection
+/// has no batch insert, so this dispatches to the concrete connection; the
+/// chunk keeps each statement under SQLite's bound-parameter limit.
+#[macro_export]
+macro_rules! insert_batch {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        use diesel::RunQueryDsl as _;
+        let mut inserted = 0usize;
+        for chunk in $rows.chunks(500) {
+            inserted += match $conn {
+                $crate::db::DbConn::Postgres(c) => {
+                    diesel::insert_into($table).values(chunk).execute(c)?
+                }
+                $crate::db::DbConn::Sqlite(c) => {
+                    diesel::insert_into($table).values(chunk).execute(c)?
+                }
+            };
+        }
+        inserted
+    }};
+}
+
 /// Runs `f` in a transaction that first takes the audit-chain lock (a write
 /// to the single `audit_head` row). This serialises audited writers on both
 /// backends: the chain stays gapless, and SQLite never has to upgrade a read

@@ -222,11 +222,6 @@ fn write_stages(
         .collect();
     diesel::delete(release_stages::table.filter(release_stages::release_id.eq(&release.id)))
         .execute(conn)?;
-    // One statement per row: the multi-backend connection has no batch insert.
-    for row in &rows {
-        diesel::insert_into(release_stages::table)
-            .values(row)
-            .execute(conn)?;
-    }
+    crate::insert_batch!(conn, release_stages::table, rows);
     Ok(())
 }

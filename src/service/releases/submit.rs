@@ -270,12 +270,7 @@ fn record_version(
                 created_at: now,
             })
             .collect();
-        // One statement per row: the multi-backend connection has no batch insert.
-        for row in &rows {
-            diesel::insert_into(findings::table)
-                .values(row)
-                .execute(conn)?;
-        }
+        crate::insert_batch!(conn, findings::table, rows);
         manifest.push(serde_json::json!({
             "name": file.name, "sha256": file.sha256, "size": file.size,
             "encoding": file.inspection.encoding, "findings": file.inspection.findings.len(),
