@@ -25,7 +25,8 @@ pub struct Row {
     pub deadline: Option<String>,
     /// Working days to the deadline (negative when overdue).
     pub days_left: Option<i64>,
-    /// Calendar days since the stage opened, for stages without a deadline.
+    /// Calendar days since the stage opened (or the release was filed), for
+    /// stages without a deadline.
     pub age_days: Option<i64>,
 }
 
@@ -76,7 +77,9 @@ pub async fn queue(ctx: Ctx, q: Query<QueueQuery>) -> PageResult {
         .into_iter()
         .map(|item| {
             let deadline = item.deadline.as_deref().and_then(parse_stored);
-            let opened = item.opened_at.as_deref().and_then(parse_stored);
+            let opened = (item.opened_at.as_deref())
+                .or(Some(item.created_at.as_str()))
+                .and_then(parse_stored);
             Row {
                 counts: counts.get(&item.release_id).cloned().unwrap_or_default(),
                 days_left: deadline.map(|d| calendar.working_days_between(now, d)),

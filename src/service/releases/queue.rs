@@ -25,6 +25,8 @@ pub struct QueueItem {
     pub stage_status: String,
     pub opened_at: Option<String>,
     pub deadline: Option<String>,
+    /// When the release was filed: the age of items without a deadline.
+    pub created_at: String,
 }
 
 type Row = (
@@ -37,6 +39,7 @@ type Row = (
     Option<NaiveDateTime>,
     Option<NaiveDateTime>,
     String,
+    NaiveDateTime,
 );
 
 /// Optional narrowing of the queue; every field is an exact match.
@@ -118,6 +121,7 @@ pub fn queue(
             release_stages::opened_at,
             release_stages::deadline,
             release_stages::queue_rank,
+            releases::created_at,
         ))
         .load(conn)?;
     Ok(paged(
@@ -133,6 +137,7 @@ pub fn queue(
             stage_status: r.5,
             opened_at: r.6.as_ref().map(crate::audit::format_time),
             deadline: r.7.as_ref().map(crate::audit::format_time),
+            created_at: crate::audit::format_time(&r.9),
         },
     ))
 }
