@@ -253,3 +253,49 @@ async fn public_endpoints_show_published_releases_only() {
         json!([])
     );
 }
+
+#[actix_web::test]
+async fn every_documented_route_exists_and_metrics_report() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let spec = app.get("/api/openapi.json", None).await.json();
+    let paths = spec["paths"].as_object().unwrap();
+    assert!(paths.len() >= 19);
+    for (path, ops) in paths {
+        let concrete = path
+            .replace("{id}", "01NOSUCHRELEASE")
+            .replace("{finding_id}", "x")
+            .replace("{name}", "x");
+        for method in ops.as_object().unwrap().keys() {
+            let req = match method.as_str() {
+                "get" => actix_web::test::TestRequest::get(),
+                "post" => actix_web::test::TestRequest::post(),
+                other => panic!("unexpected method {other}"),
+            };
+            let res = app
+                .call(
+                    req.uri(&concrete)
+                        .insert_header(("Authorization", format!("Bearer {}", cast.supervisor))),
+                )
+                .await;
+            let unrouted = res.status == 404 && res.text().contains("no such route");
+            assert!(!unrouted, "{method} {path} is documented but not routed");
+        }
+    }
+    app.post_multipart(
+        "/api/v1/releases",
+        &cast.submitter,
+        Some(meta(&[])),
+        &[("a.txt", &sample_text())],
+    )
+    .await;
+    let metrics = app.get("/metrics", None).await.text();
+    assert!(
+        metrics.contains("releasegate_releases{state=\"blocked\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("releasegate_open_stages{stage=\"department_review\"} 1"),
+        "{metrics}"
+    );
+}

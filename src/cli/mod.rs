@@ -114,6 +114,9 @@ pub struct ScanArgs {
     /// Refuse files larger than this many bytes.
     #[arg(long)]
     max_size: Option<u64>,
+    /// Treat tables as aggregate statistics: apply the small-cell rule.
+    #[arg(long)]
+    statistics: bool,
     /// Scan a JSONL corpus ({"id","text"} per line) and print predictions as JSONL.
     #[arg(long)]
     corpus: Option<PathBuf>,

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::{usage_error, ScanArgs};
 use crate::config::Settings;
 use crate::extract::Limits;
-use crate::inspect::{inspect, FileFinding};
+use crate::inspect::{inspect, FileFinding, Options};
 use crate::policy::Policies;
 use crate::scan::{self, Severity};
 
@@ -52,6 +52,11 @@ pub fn run(args: ScanArgs) -> i32 {
         Ok(f) => f,
         Err(e) => return usage_error(format!("--fail-on: {e}")),
     };
+    let options = Options {
+        small_cell_threshold: args
+            .statistics
+            .then_some(policies.statistics.small_cell_threshold),
+    };
     let limits = Limits {
         max_file_bytes: args.max_size,
         ..Limits::unlimited()
@@ -65,7 +70,7 @@ pub fn run(args: ScanArgs) -> i32 {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let inspection = inspect(&policies.scanner, &name, &bytes, &limits)
+            let inspection = inspect(&policies.scanner, &name, &bytes, &limits, options)
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             let mut findings = inspection.findings;
             for f in &mut findings {

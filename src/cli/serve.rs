@@ -43,12 +43,14 @@ fn seed_demo(state: &AppState) -> Result<(), i32> {
     if created.is_empty() {
         eprintln!("demo users already exist; their passwords were printed when they were created");
     }
-    for (username, password, roles, dept) in created {
-        let roles: Vec<_> = roles.iter().map(|r| r.as_str()).collect();
+    for user in created {
+        let roles: Vec<_> = user.roles.iter().map(|r| r.as_str()).collect();
         println!(
-            "{username:<14} {password:<20} {:<24} {}",
+            "{:<14} {:<20} {:<24} {}",
+            user.username,
+            user.password,
             roles.join(","),
-            dept.unwrap_or_default()
+            user.department.unwrap_or_default()
         );
     }
     Ok(())

@@ -92,8 +92,11 @@ pub struct Finding {
     pub confidence: f64,
     /// JSON location object as API.md shapes it (with `file`).
     pub location: String,
+    /// `Sheet1!C` / `C` for findings in a table column (and column summaries).
+    pub column_ref: Option<String>,
     /// Which extracted segment of the file, and the byte range inside it: enough
     /// for the redactor to find the value again without storing it.
+    /// `-1` marks a column summary, which stands for the column's findings.
     pub segment: i32,
     pub start_byte: i32,
     pub end_byte: i32,

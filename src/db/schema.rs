@@ -90,6 +90,7 @@ diesel::table! {
         severity_rank -> Integer,
         confidence -> Double,
         location -> Text,
+        column_ref -> Nullable<Text>,
         segment -> Integer,
         start_byte -> Integer,
         end_byte -> Integer,

@@ -241,7 +241,7 @@ impl DocReader {
                         acc.push(&text, start, after, PieceKind::Text(name));
                     }
                 }
-                Event::Empty(e) if run_depth > 0 => {
+                Event::Empty(e) if run_depth > 0 && text_el.is_none() => {
                     let name = e.name();
                     let stand_in = [
                         ("tab", "\t"),

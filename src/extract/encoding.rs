@@ -58,8 +58,8 @@ impl TextEncoding {
         match self {
             Self::Utf8 => c.len_utf8(),
             Self::Utf16Le | Self::Utf16Be => c.len_utf16() * 2,
-            Self::Gbk | Self::Gb18030 => match body[at] {
-                0x00..=0x80 | 0xFF => 1,
+            Self::Gbk | Self::Gb18030 => match body.get(at) {
+                None | Some(0x00..=0x80 | 0xFF) => 1,
                 _ if matches!(body.get(at + 1), Some(0x30..=0x39)) => 4,
                 _ => 2,
             },

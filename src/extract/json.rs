@@ -253,6 +253,9 @@ impl Reader<'_> {
         let Some(b) = self.peek() else {
             return Err(self.error("unterminated escape"));
         };
+        if !b"\"\\/bfnrtu".contains(&b) {
+            return Err(self.error("invalid escape"));
+        }
         self.pos += 1;
         Ok(match b {
             b'"' => '"',
@@ -276,7 +279,7 @@ impl Reader<'_> {
                     char::from_u32(hi).unwrap_or('\u{FFFD}')
                 }
             }
-            _ => return Err(self.error("invalid escape")),
+            _ => '\u{FFFD}',
         })
     }
 

@@ -14,7 +14,7 @@ mod text;
 mod xlsx;
 pub(crate) mod xml;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use limits::Limits;
 
@@ -22,7 +22,7 @@ pub(crate) use docx::DocxAnchors;
 pub(crate) use encoding::Decoded;
 pub(crate) use xlsx::XlsxAnchors;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileKind {
     Text,
@@ -33,7 +33,7 @@ pub enum FileKind {
 }
 
 /// The DOCX story a paragraph belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DocxPart {
     Body,
@@ -49,7 +49,7 @@ pub enum DocxPart {
 /// `{"line":3,"column":5}`, `{"sheet":"Sheet1","cell":"B2"}` (CSV: `{"cell":"B2"}`),
 /// `{"part":"header","paragraph":2}`, `{"part":"body","table_cell":"T1R2C3"}`,
 /// `{"json_path":"$.items[0].phone"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Location {
     /// 1-based line; 1-based column counted in characters (not bytes).
@@ -77,7 +77,7 @@ pub enum Location {
 
 /// The table column a cell segment belongs to, for column-aware rules
 /// (a `身份证号` column makes an 18-digit value an ID number).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ColumnRef {
     /// Sheet name, or `""` for CSV.
     pub table: String,
@@ -93,7 +93,7 @@ pub struct ColumnRef {
 
 /// One unit of text: a whole text file, one CSV/XLSX cell, one DOCX
 /// paragraph or table cell, one JSON string (or ID-like number) value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Segment {
     pub text: String,
     /// Location of the segment's first character.
@@ -101,7 +101,7 @@ pub struct Segment {
     pub column: Option<ColumnRef>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Extracted {
     pub kind: FileKind,
     /// `"UTF-8"`, `"UTF-16LE"`, `"UTF-16BE"`, `"GBK"`, `"GB18030"`; `None` for XLSX/DOCX.
@@ -359,6 +359,7 @@ mod tests {
         ];
         for (loc, json) in cases {
             assert_eq!(serde_json::to_string(&loc).unwrap(), json);
+            assert_eq!(serde_json::from_str::<Location>(json).unwrap(), loc);
         }
     }
 

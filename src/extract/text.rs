@@ -32,15 +32,13 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
 /// Decodes a line-oriented file and enforces the line-length limit.
 pub(crate) fn decode_text(bytes: &[u8], limits: &Limits) -> Result<Decoded, ExtractError> {
     let decoded = encoding::decode(bytes)?;
-    let mut line = 1;
-    for chunk in decoded.text.as_bytes().split(|&b| b == b'\n') {
+    for (line, chunk) in (1..).zip(decoded.text.as_bytes().split(|&b| b == b'\n')) {
         if chunk.len() > limits.max_line_bytes {
             return Err(ExtractError::too_large(
                 format!("line {line} length {} bytes", chunk.len()),
                 limits.max_line_bytes,
             ));
         }
-        line += 1;
     }
     Ok(decoded)
 }

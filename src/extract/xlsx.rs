@@ -85,7 +85,7 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
         Some(xml) => {
             let (texts, items) = parse_shared(&xml, &shared_member)?;
             let uses = vec![0; items.len()];
-            let ns = Ns::detect(&xml, MAIN_NS, "x");
+            let ns = Ns::detect(&xml, MAIN_NS, "");
             let part = SheetXml {
                 member: shared_member,
                 xml,
@@ -108,7 +108,13 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
     let mut sheets = Vec::new();
     for (name, rid) in parse_workbook(&workbook)? {
         let target = match rels.iter().find(|r| r.id == rid) {
-            Some(rel) if rel.kind == "worksheet" => rel.target.clone(),
+            // A part listed twice is read once, so its cells have one anchor each.
+            Some(rel)
+                if rel.kind == "worksheet"
+                    && sheets.iter().all(|s: &SheetXml| s.member != rel.target) =>
+            {
+                rel.target.clone()
+            }
             // Chart sheets and dialog sheets hold no cells.
             Some(_) => continue,
             None => {
@@ -120,7 +126,7 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
         let xml = pkg.read_xml(&target)?.ok_or_else(|| {
             ExtractError::malformed(format!("sheet {name:?}: {target} is missing"))
         })?;
-        let ns = Ns::detect(&xml, MAIN_NS, "x");
+        let ns = Ns::detect(&xml, MAIN_NS, "");
         let sheet = SheetXml {
             member: target,
             xml,
@@ -147,7 +153,7 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
 
 /// `(name, relationship id)` of each sheet in workbook order.
 fn parse_workbook(xml: &str) -> Result<Vec<(String, String)>, ExtractError> {
-    let ns = Ns::detect(xml, MAIN_NS, "x");
+    let ns = Ns::detect(xml, MAIN_NS, "");
     let mut reader = Reader::from_str(xml);
     let mut out = Vec::new();
     loop {
@@ -206,11 +212,10 @@ fn resolve(base: &str, target: &str) -> String {
 }
 
 /// Texts and spans of the `<si>` items; phonetic runs (`<rPh>`) are not text.
-fn parse_shared(
-    xml: &str,
-    member: &str,
-) -> Result<(Vec<String>, Vec<(usize, usize)>), ExtractError> {
-    let ns = Ns::detect(xml, MAIN_NS, "x");
+type SharedItems = (Vec<String>, Vec<(usize, usize)>);
+
+fn parse_shared(xml: &str, member: &str) -> Result<SharedItems, ExtractError> {
+    let ns = Ns::detect(xml, MAIN_NS, "");
     let mut reader = Reader::from_str(xml);
     let (mut texts, mut spans) = (Vec::new(), Vec::new());
     let (mut start, mut current, mut in_t, mut phonetic) = (0, String::new(), false, 0usize);
@@ -455,7 +460,8 @@ mod tests {
 
     #[test]
     fn numbers_lose_their_exponent_not_their_digits() {
-        assert_eq!(plain_number("1.38123456789E10"), "13812345678");
+        assert_eq!(plain_number("1.3812345678E10"), "13812345678");
+        assert_eq!(plain_number("1.38123456789E10"), "13812345678.9");
         assert_eq!(plain_number("4.20106198501011E+17"), "420106198501011000");
         assert_eq!(plain_number("420106198501011234"), "420106198501011234");
         assert_eq!(plain_number("1.5E1"), "15");

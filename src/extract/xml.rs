@@ -8,7 +8,8 @@ use super::ExtractError;
 
 /// The prefix (`"w:"`, `"x:"` or `""`) a part binds to its main namespace,
 /// read from the root element, so `<w:t>` and a renamed `<x:t>` both match
-/// while `<m:t>` (math) or `<a:t>` (drawing) do not.
+/// while `<m:t>` (math) or `<a:t>` (drawing) do not. Without a declaration
+/// the conventional prefix (`fallback`, `""` for none) is assumed.
 #[derive(Debug, Clone)]
 pub(crate) struct Ns {
     prefix: String,
@@ -32,18 +33,20 @@ impl Ns {
                                 .map(|p| format!("{}:", String::from_utf8_lossy(p))),
                         }
                     });
-                    return Self {
-                        prefix: prefix.unwrap_or_else(|| format!("{fallback}:")),
-                    };
+                    return Self::with_prefix(prefix, fallback);
                 }
-                Ok(Event::Eof) | Err(_) => {
-                    return Self {
-                        prefix: format!("{fallback}:"),
-                    }
-                }
+                Ok(Event::Eof) | Err(_) => return Self::with_prefix(None, fallback),
                 Ok(_) => {}
             }
         }
+    }
+
+    fn with_prefix(prefix: Option<String>, fallback: &str) -> Self {
+        let prefix = prefix.unwrap_or_else(|| match fallback {
+            "" => String::new(),
+            f => format!("{f}:"),
+        });
+        Self { prefix }
     }
 
     /// Whether the qualified name is `local` in the main namespace.

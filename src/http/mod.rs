@@ -23,6 +23,8 @@ pub use api::parse_time;
 /// Every route of the service, in one place.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
+        .route("/metrics", web::get().to(metrics))
+        .route("/api/openapi.json", web::get().to(openapi))
         .service(web::scope("/api/v1").configure(api::configure))
         .service(web::scope("/public").configure(public::configure))
         .configure(dashboard::configure)
@@ -65,6 +67,20 @@ pub fn server(state: AppState, bind: &str) -> std::io::Result<(Server, SocketAdd
         .copied()
         .ok_or_else(|| std::io::Error::other("bound to no address"))?;
     Ok((server.run(), addr))
+}
+
+async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let text = state.run(crate::service::metrics::render).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(text))
+}
+
+/// The API description, kept beside the code it describes (docs/openapi.json).
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(include_str!("../../docs/openapi.json"))
 }
 
 async fn healthz() -> HttpResponse {

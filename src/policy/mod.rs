@@ -19,11 +19,57 @@ pub use workflow::{Condition, Rule, Scope, Stage, WorkflowPolicy};
 
 use crate::scan::Scanner;
 
+/// `policies/statistics.toml`: which releases are aggregate statistics and
+/// the small-cell threshold applied to their tables.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatisticsPolicy {
+    pub data_categories: Vec<String>,
+    pub small_cell_threshold: u32,
+}
+
+impl Default for StatisticsPolicy {
+    fn default() -> Self {
+        Self {
+            data_categories: vec!["statistics".into()],
+            small_cell_threshold: 10,
+        }
+    }
+}
+
+impl StatisticsPolicy {
+    fn load(path: &Path) -> Result<Self, PolicyError> {
+        let Ok(source) = std::fs::read_to_string(path) else {
+            return Ok(Self::default());
+        };
+        let policy: Self =
+            toml::from_str(&source).map_err(|e| PolicyError::from_toml(path, &source, &e))?;
+        if policy.small_cell_threshold < 2 {
+            return Err(PolicyError::new(
+                path,
+                None,
+                "small_cell_threshold must be at least 2",
+            ));
+        }
+        Ok(policy)
+    }
+
+    /// The threshold when `data_category` declares aggregate statistics.
+    pub fn small_cell_threshold_for(&self, data_category: &str) -> Option<u32> {
+        let category = data_category.trim();
+        self.data_categories
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(category))
+            .then_some(self.small_cell_threshold)
+    }
+}
+
 /// Everything loaded from the policy directory.
 pub struct Policies {
     pub dir: PathBuf,
     pub workflow: WorkflowPolicy,
     pub calendar: Calendar,
+    pub statistics: StatisticsPolicy,
     pub scanner: Arc<Scanner>,
     /// SHA-256 over every policy file (path and content), in path order.
     pub digest: String,
@@ -40,12 +86,14 @@ impl Policies {
         }
         let workflow = WorkflowPolicy::load(&dir.join("workflow.toml"))?;
         let calendar = Calendar::load(&dir.join("calendar"))?;
+        let statistics = StatisticsPolicy::load(&dir.join("statistics.toml"))?;
         let scanner = Arc::new(Scanner::load(dir)?);
         let digest = digest_dir(dir)?;
         Ok(Self {
             dir: dir.to_path_buf(),
             workflow,
             calendar,
+            statistics,
             scanner,
             digest,
         })

@@ -79,7 +79,7 @@ fn plan<'a>(segments: &[Segment], redactions: &'a [Redaction]) -> Result<Plan<'a
                 r.start, r.end, r.segment
             )));
         }
-        plan.entry(r.segment).or_insert_with(Vec::new).push(r);
+        plan.entry(r.segment).or_default().push(r);
     }
     for (segment, group) in &mut plan {
         group.sort_by_key(|r| (r.start, r.end));
@@ -118,17 +118,27 @@ pub(crate) fn redaction_edits<'a>(
         .map(|r| (r.start, r.end, r.replacement.as_str()))
 }
 
-/// Replaces byte ranges (sorted, disjoint) of `src`.
-pub(crate) fn splice(src: &[u8], edits: &[(usize, usize, Vec<u8>)]) -> Vec<u8> {
+/// Replaces byte ranges of `src`; `edits` are sorted by start. Overlapping
+/// ranges only arise from malformed XML (an element inside `<w:t>`) and are
+/// refused rather than guessed at.
+pub(crate) fn splice(
+    src: &[u8],
+    edits: &[(usize, usize, Vec<u8>)],
+) -> Result<Vec<u8>, ExtractError> {
     let mut out = Vec::with_capacity(src.len());
     let mut pos = 0;
     for (start, end, bytes) in edits {
+        if *start < pos || end < start || *end > src.len() {
+            return Err(ExtractError::malformed(
+                "overlapping elements; cannot redact in place",
+            ));
+        }
         out.extend_from_slice(&src[pos..*start]);
         out.extend_from_slice(bytes);
         pos = *end;
     }
     out.extend_from_slice(&src[pos..]);
-    out
+    Ok(out)
 }
 
 /// Copies a zip package member by member: untouched members raw (their

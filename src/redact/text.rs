@@ -40,7 +40,7 @@ pub(super) fn render(
             decoded.encoding.encode(text)?,
         ));
     }
-    Ok(splice(original, &byte_edits))
+    splice(original, &byte_edits)
 }
 
 /// Writes a redacted value back in the syntax its source used.

@@ -49,7 +49,7 @@ pub(super) fn render(
             sheet_edits.sort_by_key(|e| e.0);
             replaced.insert(
                 sheet.member.clone(),
-                splice(sheet.xml.as_bytes(), &sheet_edits),
+                splice(sheet.xml.as_bytes(), &sheet_edits)?,
             );
         }
     }
@@ -70,7 +70,7 @@ pub(super) fn render(
             blanked.sort_by_key(|e| e.0);
             replaced.insert(
                 shared.part.member.clone(),
-                splice(shared.part.xml.as_bytes(), &blanked),
+                splice(shared.part.xml.as_bytes(), &blanked)?,
             );
         }
     }

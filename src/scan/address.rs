@@ -36,6 +36,9 @@ pub struct AddressDetector {
 const MAX_NAME: usize = 8;
 /// Administrative components taken before the street.
 const MAX_ADMIN: usize = 6;
+/// Numbered units after the street (`号`, `栋`, `单元`, `室` …); bounds the
+/// work per trigger on text that repeats them endlessly.
+const MAX_UNITS: usize = 8;
 
 impl AddressDetector {
     pub fn new(def: &DetectorDef) -> Result<Self, PolicyError> {
@@ -72,7 +75,7 @@ impl AddressDetector {
         if len == 0 || !rest[..len].chars().last().is_some_and(is_digit) {
             return None;
         }
-        let after = pos + len;
+        let after = skip_one_space(text, pos + len);
         if let Some(u) = self
             .units
             .iter()
@@ -81,13 +84,13 @@ impl AddressDetector {
             return Some(after + u.len());
         }
         // A bare room number in `3-2-1102` style.
-        (dashes >= 2).then_some(after)
+        (dashes >= 2).then_some(pos + len)
     }
 
     /// Numbered units (with named buildings between them) from `pos`.
     fn units_from(&self, text: &str, mut pos: usize) -> Option<usize> {
         let mut end = None;
-        loop {
+        for _ in 0..MAX_UNITS {
             let p = skip_one_space(text, pos);
             if let Some(e) = self.numbered_unit(text, p) {
                 end = Some(e);
@@ -114,21 +117,24 @@ impl AddressDetector {
                 return end;
             }
         }
+        end
     }
 
     /// Start of the street name and administrative components before `pos`.
     fn start_before(&self, text: &str, pos: usize) -> usize {
-        let name_start = self.name_before(text, pos);
-        let mut start = name_start;
+        let mut start = self.name_before(text, pos);
         for _ in 0..MAX_ADMIN {
+            // One blank may separate components (`鄂州市 鄂城区 文星路`).
+            let before = &text[..start];
+            let before = before.strip_suffix([' ', '\u{3000}']).unwrap_or(before);
             let Some(suffix) = self
                 .admin_suffixes
                 .iter()
-                .find(|s| text[..start].ends_with(s.as_str()))
+                .find(|s| before.ends_with(s.as_str()))
             else {
                 break;
             };
-            let suffix_start = start - suffix.len();
+            let suffix_start = before.len() - suffix.len();
             let s = self.name_before(text, suffix_start);
             if s == suffix_start {
                 break;
@@ -136,15 +142,14 @@ impl AddressDetector {
             start = s;
         }
         // A label glued to the first component (`家住湖北省…`) is outside.
-        for l in &self.labels {
-            if text[start..].starts_with(l.as_str())
-                && start + l.len() < name_start.max(start + l.len() + 1)
-            {
-                start += l.len();
-                break;
-            }
+        match self
+            .labels
+            .iter()
+            .find(|l| text[start..].starts_with(l.as_str()))
+        {
+            Some(l) => start + l.len(),
+            None => start,
         }
-        start
     }
 
     /// Han characters before `pos` up to an administrative suffix, a stop

@@ -5,17 +5,19 @@ use std::cell::OnceCell;
 
 use super::ScanHints;
 
-/// Per-scan view of the text; the table layout is computed only when some
-/// detector first asks for a column header.
+/// Per-scan view of the text; the line layout is computed (in one linear
+/// pass) only when some detector first asks about lines or tables.
 pub struct TextCtx<'t> {
     pub text: &'t str,
     pub hints: &'t ScanHints,
-    tables: OnceCell<Vec<LineInfo>>,
+    lines: OnceCell<Vec<LineInfo>>,
 }
 
-/// A line and the first line of the comma-separated block it belongs to.
+/// A line (without its `\n`/`\r\n`) and the first line of the block of
+/// comma-separated lines it belongs to.
 struct LineInfo {
     start: usize,
+    end: usize,
     header_start: Option<usize>,
 }
 
@@ -27,18 +29,27 @@ impl<'t> TextCtx<'t> {
         Self {
             text,
             hints,
-            tables: OnceCell::new(),
+            lines: OnceCell::new(),
         }
     }
 
+    fn line(&self, pos: usize) -> &LineInfo {
+        let lines = self.lines.get_or_init(|| line_layout(self.text));
+        &lines[lines.partition_point(|l| l.start <= pos).saturating_sub(1)]
+    }
+
     pub fn line_start(&self, pos: usize) -> usize {
-        self.text[..pos].rfind('\n').map_or(0, |i| i + 1)
+        self.line(pos).start
     }
 
     pub fn line_end(&self, pos: usize) -> usize {
-        self.text[pos..]
-            .find(['\n', '\r'])
-            .map_or(self.text.len(), |i| pos + i)
+        self.line(pos).end
+    }
+
+    /// Whether `pos` lies in the first line of a block of comma-separated lines.
+    pub fn is_table_header(&self, pos: usize) -> bool {
+        let line = self.line(pos);
+        line.header_start == Some(line.start) && line.end - line.start <= MAX_ROW
     }
 
     /// Up to `chars` characters before `pos`, not crossing a line break.
@@ -70,20 +81,14 @@ impl<'t> TextCtx<'t> {
         if let Some(h) = self.hints.column_header.as_deref() {
             return Some(h);
         }
-        let tables = self.tables.get_or_init(|| table_layout(self.text));
-        let idx = tables.partition_point(|l| l.start <= pos).checked_sub(1)?;
-        let line = &tables[idx];
+        let line = self.line(pos);
         let header_start = line.header_start?;
-        if header_start == line.start {
+        if header_start == line.start || line.end - line.start > MAX_ROW {
             return None;
         }
-        let row_end = self.line_end(line.start);
-        if row_end - line.start > MAX_ROW {
-            return None;
-        }
-        let col = cell_index(&self.text[line.start..row_end], pos - line.start);
-        let header_end = self.line_end(header_start);
-        cells(&self.text[header_start..header_end]).nth(col)
+        let col = cell_index(&self.text[line.start..line.end], pos - line.start);
+        let header = self.line(header_start);
+        cells(&self.text[header.start..header.end]).nth(col)
     }
 }
 
@@ -98,13 +103,19 @@ pub fn contains_ci(hay: &str, needle: &str) -> bool {
     }
 }
 
-fn table_layout(text: &str) -> Vec<LineInfo> {
+fn line_layout(text: &str) -> Vec<LineInfo> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut block: Option<usize> = None;
-    while start <= text.len() {
-        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        let is_row = text[start..end].contains(',');
+    loop {
+        let next = text[start..].find('\n').map(|i| start + i);
+        let end = next.unwrap_or(text.len());
+        let content_end = if text[..end].ends_with('\r') && end > start {
+            end - 1
+        } else {
+            end
+        };
+        let is_row = text[start..content_end].contains(',');
         block = if is_row {
             Some(block.unwrap_or(start))
         } else {
@@ -112,14 +123,14 @@ fn table_layout(text: &str) -> Vec<LineInfo> {
         };
         out.push(LineInfo {
             start,
+            end: content_end,
             header_start: block,
         });
-        if end == text.len() {
-            break;
+        match next {
+            Some(n) => start = n + 1,
+            None => return out,
         }
-        start = end + 1;
     }
-    out
 }
 
 /// Index of the comma-separated cell containing byte `pos` of `row`.
@@ -139,26 +150,35 @@ fn cell_index(row: &str, pos: usize) -> usize {
     col
 }
 
-/// Cells of a CSV row, quotes and surrounding blanks removed.
-pub fn cells(row: &str) -> impl Iterator<Item = &str> {
+/// Byte ranges of the cells of a CSV row, without surrounding blanks and
+/// quotes (`"1",周俊艳` -> `1`, `周俊艳`).
+pub fn cell_ranges(row: &str) -> Vec<(usize, usize)> {
     let mut quoted = false;
     let mut last = 0;
-    let row = row.trim_end_matches('\r');
     let mut bounds = Vec::new();
-    for (i, b) in row.bytes().enumerate() {
+    for (i, b) in row
+        .bytes()
+        .enumerate()
+        .chain(std::iter::once((row.len(), b',')))
+    {
         match b {
             b'"' => quoted = !quoted,
-            b',' if !quoted => {
-                bounds.push((last, i));
+            b',' if !quoted || i == row.len() => {
+                let cell = &row[last..i];
+                let inner = cell.trim().trim_matches('"').trim();
+                let off = last + inner.as_ptr() as usize - cell.as_ptr() as usize;
+                bounds.push((off, off + inner.len()));
                 last = i + 1;
             }
             _ => {}
         }
     }
-    bounds.push((last, row.len()));
     bounds
-        .into_iter()
-        .map(move |(s, e)| row[s..e].trim().trim_matches('"').trim())
+}
+
+/// Cells of a CSV row, quotes and surrounding blanks removed.
+pub fn cells(row: &str) -> impl Iterator<Item = &str> {
+    cell_ranges(row).into_iter().map(move |(s, e)| &row[s..e])
 }
 
 #[cfg(test)]

@@ -28,6 +28,9 @@ pub struct CredentialDetector {
 }
 
 const URL_USERINFO: &str = "://";
+/// Longest key name and value considered; bounds the work per trigger.
+const MAX_KEY: usize = 64;
+const MAX_VALUE: usize = 512;
 
 impl CredentialDetector {
     pub fn new(def: &DetectorDef) -> Result<Self, PolicyError> {
@@ -52,17 +55,19 @@ impl CredentialDetector {
         let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.';
         let (mut start, mut end) = (key_start, key_end);
         if text[key_start..key_end].is_ascii() {
-            start -= text[..start]
-                .chars()
-                .rev()
-                .take_while(|c| is_ident(*c))
-                .map(char::len_utf8)
-                .sum::<usize>();
-            end += text[end..]
-                .chars()
-                .take_while(|c| is_ident(*c))
-                .map(char::len_utf8)
-                .sum::<usize>();
+            let ident_len = |it: &mut dyn Iterator<Item = char>| -> usize {
+                it.take(MAX_KEY)
+                    .take_while(|c| is_ident(*c))
+                    .map(char::len_utf8)
+                    .sum()
+            };
+            start -= ident_len(&mut text[..start].chars().rev());
+            // Leading dashes belong to a command-line flag, not to the name.
+            start += text[start..key_start]
+                .bytes()
+                .take_while(|b| *b == b'-')
+                .count();
+            end += ident_len(&mut text[end..].chars());
             let ident = text[start..end].to_lowercase();
             if self.exclude_keys.iter().any(|x| ident.contains(x.as_str())) {
                 return None;
@@ -106,24 +111,33 @@ impl CredentialDetector {
         Some((v, in_url))
     }
 
-    fn value_end(text: &str, start: usize, in_url: bool) -> usize {
+    /// End of the value starting at `start`, `None` for a truncated token
+    /// (`eyJhbGciOiJIUzI1NiJ9...`) or an implausibly long run.
+    fn value_end(text: &str, start: usize, in_url: bool) -> Option<usize> {
         let mut end = start;
         for c in text[start..].chars() {
+            if end - start > MAX_VALUE {
+                return None;
+            }
             let stop = c.is_whitespace()
                 || matches!(c, '"' | '\'' | '`')
                 || is_han(c)
                 || is_cjk_punct(c)
-                || (in_url && matches!(c, '&' | '@' | '#'));
+                || (in_url && matches!(c, '&' | '@' | '#'))
+                || (matches!(c, ';' | '&') && starts_field(&text[end + 1..]));
             if stop {
                 break;
             }
             end += c.len_utf8();
         }
+        if text[start..end].ends_with("..") || text[start..end].ends_with('…') {
+            return None;
+        }
         // A sentence-final `.` `,` `;` is punctuation, not part of the value.
         while end > start && text[..end].ends_with(['.', ',', ';']) {
             end -= 1;
         }
-        end
+        Some(end)
     }
 
     fn is_placeholder(&self, value: &str) -> bool {
@@ -137,7 +151,7 @@ impl CredentialDetector {
             || v.starts_with("%(")
             || v.starts_with('<')
             || v.starts_with('$')
-            || self.placeholders.iter().any(|p| *p == v)
+            || self.placeholders.contains(&v)
     }
 
     fn emit(&self, cx: &TextCtx, start: usize, end: usize, out: &mut Vec<Found>) {
@@ -156,9 +170,15 @@ impl CredentialDetector {
     /// `scheme://user:VALUE@host`
     fn userinfo(&self, cx: &TextCtx, end: usize, out: &mut Vec<Found>) {
         let text = cx.text;
-        let auth_len = text[end..]
-            .find(|c: char| c == '/' || c == '@' || c.is_whitespace() || is_han(c))
-            .unwrap_or(text.len() - end);
+        let limit = (end + MAX_VALUE).min(text.len());
+        let limit = (limit..=text.len())
+            .find(|i| text.is_char_boundary(*i))
+            .unwrap_or(text.len());
+        let Some(auth_len) =
+            text[end..limit].find(|c: char| c == '/' || c == '@' || c.is_whitespace() || is_han(c))
+        else {
+            return;
+        };
         if !text[end + auth_len..].starts_with('@') {
             return;
         }
@@ -167,6 +187,17 @@ impl CredentialDetector {
             self.emit(cx, end + colon + 1, end + auth_len, out);
         }
     }
+}
+
+/// `name=` at the start of `rest`: the next field of a connection string
+/// (`Password=abc;Server=db`, `pwd=abc&user=x`).
+fn starts_field(rest: &str) -> bool {
+    let name = rest
+        .bytes()
+        .take(MAX_KEY)
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b' ' | b'-'))
+        .count();
+    name > 0 && rest[name..].starts_with('=')
 }
 
 fn is_cjk_punct(c: char) -> bool {
@@ -193,8 +224,9 @@ impl Coded for CredentialDetector {
             return self.userinfo(cx, end, out);
         }
         if let Some((v, in_url)) = self.value_start(cx.text, start, end) {
-            let e = Self::value_end(cx.text, v, in_url);
-            self.emit(cx, v, e, out);
+            if let Some(e) = Self::value_end(cx.text, v, in_url) {
+                self.emit(cx, v, e, out);
+            }
         }
     }
 }
@@ -205,6 +237,8 @@ pub struct PemDetector;
 const PEM_BEGIN: &str = "-----BEGIN ";
 const PEM_END: &str = "-----END ";
 const PEM_PRIVATE: &str = "PRIVATE KEY-----";
+/// Private keys are a few KiB; an END further away than this is not ours.
+const MAX_PEM: usize = 16 * 1024;
 
 impl Coded for PemDetector {
     fn triggers(&self) -> Vec<String> {
@@ -224,7 +258,11 @@ impl Coded for PemDetector {
         if !text[end..line_end].ends_with(PEM_PRIVATE) {
             return;
         }
-        let Some(rel) = text[line_end..].find(PEM_END) else {
+        let limit = (line_end + MAX_PEM).min(text.len());
+        let limit = (limit..=text.len())
+            .find(|i| text.is_char_boundary(*i))
+            .unwrap_or(text.len());
+        let Some(rel) = text[line_end..limit].find(PEM_END) else {
             return;
         };
         let end_line = line_end + rel;

@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 
-use super::context::{cells, TextCtx};
+use super::context::{cell_ranges, cells, TextCtx};
 use super::engine::context_confidence;
 use super::kinds::{lexicon, required_lexicon, Coded, Found};
 use super::normalize::is_han;
@@ -20,7 +20,7 @@ pub const LEXICON: &[&str] = &[
     "surnames",
     "labels",
     "titles_before",
-    "titles_after",
+    "after_words",
     "followers",
     "not_given",
     "non_names",
@@ -31,9 +31,12 @@ pub struct NameDetector {
     def: DetectorDef,
     single_surnames: HashSet<char>,
     compound_surnames: Vec<String>,
+    /// Words a name follows (`联系人`, `驾驶人`, `出席`); `：` and blanks may sit between.
     labels: Vec<String>,
+    /// Titles a name follows directly (`副市长王忠林`).
     titles_before: Vec<String>,
-    titles_after: Vec<String>,
+    /// Words that directly follow a name and mark it (`同志`, `副区长`, `，身份证`).
+    after_words: Vec<String>,
     /// Words that may directly follow a name (`同志`, `反映`, `的`).
     followers: Vec<String>,
     /// Characters never used as a given name in these positions (`某`, `局`).
@@ -48,7 +51,7 @@ pub struct NameDetector {
 enum Group {
     Label,
     TitleBefore,
-    TitleAfter,
+    After,
     Column,
 }
 
@@ -72,7 +75,7 @@ impl NameDetector {
                 .collect(),
             labels: required_lexicon(def, "labels")?.to_vec(),
             titles_before: lexicon(def, "titles_before").to_vec(),
-            titles_after: lexicon(def, "titles_after").to_vec(),
+            after_words: lexicon(def, "after_words").to_vec(),
             followers: lexicon(def, "followers").to_vec(),
             not_given: chars_of("not_given"),
             non_names: lexicon(def, "non_names").to_vec(),
@@ -83,11 +86,11 @@ impl NameDetector {
     fn group(&self, word: usize) -> Group {
         let a = self.labels.len();
         let b = a + self.titles_before.len();
-        let c = b + self.titles_after.len();
+        let c = b + self.after_words.len();
         match word {
             w if w < a => Group::Label,
             w if w < b => Group::TitleBefore,
-            w if w < c => Group::TitleAfter,
+            w if w < c => Group::After,
             _ => Group::Column,
         }
     }
@@ -116,7 +119,7 @@ impl NameDetector {
             Some(_) => self
                 .followers
                 .iter()
-                .chain(&self.titles_after)
+                .chain(&self.after_words)
                 .chain(&self.titles_before)
                 .chain(&self.labels)
                 .any(|f| rest.starts_with(f.as_str())),
@@ -202,33 +205,46 @@ impl NameDetector {
         }
     }
 
-    /// Every cell of the table column whose header cell is at `start`.
-    fn column(&self, cx: &TextCtx, start: usize, out: &mut Vec<Found>) {
+    /// Every cell under a name column (`姓名`, `户主` …) of the table whose
+    /// header line holds the trigger at `start`. The first name-column word of
+    /// the header does the work for all columns, so each table is walked once.
+    fn columns(&self, cx: &TextCtx, start: usize, out: &mut Vec<Found>) {
         let text = cx.text;
-        let line_start = cx.line_start(start);
-        let header_end = cx.line_end(start);
-        let header = &text[line_start..header_end];
-        if !header.contains(',') {
+        if !cx.is_table_header(start) {
             return;
         }
-        let Some(col) =
-            cells(header).position(|c| self.name_columns.iter().any(|n| c.contains(n.as_str())))
-        else {
+        let header_start = cx.line_start(start);
+        if self
+            .name_columns
+            .iter()
+            .any(|n| text[header_start..start].contains(n.as_str()))
+        {
             return;
-        };
-        let mut row_start = header_end;
+        }
+        let is_name_column = |c: &str| self.name_columns.iter().any(|n| c.contains(n.as_str()));
+        let cols: Vec<usize> = cells(&text[header_start..cx.line_end(start)])
+            .enumerate()
+            .filter(|(_, c)| is_name_column(c))
+            .map(|(i, _)| i)
+            .collect();
+        let mut row_start = cx.line_end(start);
         while row_start < text.len() {
             row_start += text[row_start..]
-                .chars()
-                .take_while(|c| *c == '\r' || *c == '\n')
+                .bytes()
+                .take_while(|b| *b == b'\r' || *b == b'\n')
                 .count();
+            if row_start >= text.len() {
+                break;
+            }
             let row_end = cx.line_end(row_start);
             let row = &text[row_start..row_end];
             if !row.contains(',') {
                 break;
             }
-            if let Some((s, e)) = cell_range(row, col) {
-                self.whole_cell(cx, row_start + s, row_start + e, out);
+            for (i, (s, e)) in cell_ranges(row).into_iter().enumerate() {
+                if cols.contains(&i) {
+                    self.whole_cell(cx, row_start + s, row_start + e, out);
+                }
             }
             row_start = row_end;
         }
@@ -251,40 +267,12 @@ fn skip_label_tail(text: &str, pos: usize) -> usize {
         .sum::<usize>()
 }
 
-/// Byte range of cell `col` in a CSV row, without quotes and blanks.
-fn cell_range(row: &str, col: usize) -> Option<(usize, usize)> {
-    let mut quoted = false;
-    let mut idx = 0;
-    let mut start = 0;
-    for (i, b) in row
-        .bytes()
-        .enumerate()
-        .chain(std::iter::once((row.len(), b',')))
-    {
-        match b {
-            b'"' => quoted = !quoted,
-            b',' if !quoted => {
-                if idx == col {
-                    let cell = &row[start..i];
-                    let trimmed = cell.trim().trim_matches('"');
-                    let off = cell.find(trimmed).unwrap_or(0);
-                    return Some((start + off, start + off + trimmed.len()));
-                }
-                idx += 1;
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
 impl Coded for NameDetector {
     fn triggers(&self) -> Vec<String> {
         self.labels
             .iter()
             .chain(&self.titles_before)
-            .chain(&self.titles_after)
+            .chain(&self.after_words)
             .chain(&self.name_columns)
             .cloned()
             .collect()
@@ -300,12 +288,12 @@ impl Coded for NameDetector {
     ) {
         match self.group(word) {
             Group::Label | Group::TitleBefore => self.names_from(cx, end, out),
-            Group::TitleAfter => {
+            Group::After => {
                 if let Some(s) = self.name_before(cx.text, start) {
                     self.push(cx, s, start, out);
                 }
             }
-            Group::Column => self.column(cx, start, out),
+            Group::Column => self.columns(cx, start, out),
         }
     }
 

@@ -193,9 +193,17 @@ pub struct UserView {
     pub department: Option<String>,
 }
 
+/// A demo account and its generated password, printed once by `serve --demo`.
+pub struct DemoUser {
+    pub username: String,
+    pub password: String,
+    pub roles: Vec<Role>,
+    pub department: Option<String>,
+}
+
 /// Demo data: four departments and one user per role, with generated
-/// passwords, returned so `serve --demo` can print them once.
-pub fn seed_demo(conn: &mut DbConn) -> AppResult<Vec<(String, String, Vec<Role>, Option<String>)>> {
+/// passwords. Users that already exist are left alone.
+pub fn seed_demo(conn: &mut DbConn) -> AppResult<Vec<DemoUser>> {
     let depts = [
         ("FGW", "市发展改革委"),
         ("TJJ", "市统计局"),
@@ -244,12 +252,12 @@ pub fn seed_demo(conn: &mut DbConn) -> AppResult<Vec<(String, String, Vec<Role>,
                 email: None,
             },
         )?;
-        created.push((
-            username.to_string(),
+        created.push(DemoUser {
+            username: username.into(),
             password,
-            roles.to_vec(),
-            dept.map(Into::into),
-        ));
+            roles: roles.to_vec(),
+            department: dept.map(Into::into),
+        });
     }
     Ok(created)
 }

@@ -4,4 +4,5 @@
 
 pub mod accounts;
 pub mod audit_log;
+pub mod metrics;
 pub mod releases;

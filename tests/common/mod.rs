@@ -350,3 +350,112 @@ pub fn finding_of<'a>(items: &'a [Value], kind: &str) -> &'a Value {
         .find(|f| f["type"] == kind)
         .unwrap_or_else(|| panic!("no {kind} finding in {items:?}"))
 }
+
+/// A valid 18-digit resident ID for a 17-digit body.
+pub fn id_number(body: &str) -> String {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body
+        .chars()
+        .zip(WEIGHTS)
+        .map(|(c, w)| c.to_digit(10).unwrap() * w)
+        .sum();
+    format!(
+        "{body}{}",
+        "10X98765432".as_bytes()[(sum % 11) as usize] as char
+    )
+}
+
+impl TestApp {
+    /// Takes a release through every stage of the default workflow:
+    /// marks cleared as false positives, the rest dispositioned `personal`
+    /// (redact unless said otherwise), every required stage approved.
+    pub async fn approve_all(
+        &self,
+        id: &str,
+        cast: &Cast,
+        disposition_for: impl Fn(&Value) -> &'static str,
+    ) -> Value {
+        for f in findings(self, id, &cast.secrecy).await {
+            if f["disposition"].is_null() && f["category"] != "personal" {
+                let res = self
+                    .post_json(
+                        &format!(
+                            "/api/v1/releases/{id}/findings/{}/disposition",
+                            f["id"].as_str().unwrap()
+                        ),
+                        Some(&cast.secrecy),
+                        serde_json::json!({"disposition": "false_positive", "note": "测试样例"}),
+                    )
+                    .await;
+                assert_eq!(res.status, 200, "{}", res.text());
+            }
+        }
+        // Column summaries first: they disposition their cells.
+        let mut personal: Vec<Value> = findings(self, id, &cast.privacy)
+            .await
+            .into_iter()
+            .filter(|f| f["category"] == "personal")
+            .collect();
+        personal.sort_by_key(|f| !f["column_summary"].as_bool().unwrap_or(false));
+        for f in personal {
+            let current = self
+                .get(
+                    &format!("/api/v1/releases/{id}/findings?limit=200"),
+                    Some(&cast.privacy),
+                )
+                .await
+                .json();
+            let fresh = current["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["id"] == f["id"])
+                .unwrap()
+                .clone();
+            if fresh["disposition"].is_null() {
+                let res = self
+                    .post_json(
+                        &format!(
+                            "/api/v1/releases/{id}/findings/{}/disposition",
+                            f["id"].as_str().unwrap()
+                        ),
+                        Some(&cast.privacy),
+                        serde_json::json!({"disposition": disposition_for(&f), "note": "依规处理"}),
+                    )
+                    .await;
+                assert_eq!(res.status, 200, "{}", res.text());
+            }
+        }
+        let mut release = Value::Null;
+        for (stage, token) in [
+            ("department_review", &cast.approver),
+            ("secrecy_review", &cast.secrecy),
+            ("privacy_review", &cast.privacy),
+            ("cross_border_assessment", &cast.crossborder),
+            ("co_unit_signoff", &cast.approver_tjj),
+            ("final_signoff", &cast.leader),
+        ] {
+            let current = self
+                .get(&format!("/api/v1/releases/{id}"), Some(&cast.supervisor))
+                .await
+                .json();
+            if stage_status(&current, stage) == "not_required" {
+                continue;
+            }
+            let res = self
+                .post_json(
+                    &format!("/api/v1/releases/{id}/decisions"),
+                    Some(token),
+                    serde_json::json!({"stage": stage, "decision": "approve", "comment": "同意"}),
+                )
+                .await;
+            assert_eq!(res.status, 200, "{stage}: {}", res.text());
+            release = res.json();
+        }
+        release
+    }
+}
+
+pub fn stage_status(release: &Value, key: &str) -> String {
+    stage(release, key)["status"].as_str().unwrap().to_string()
+}

@@ -79,6 +79,7 @@ CREATE TABLE findings (
     severity_rank INTEGER NOT NULL,
     confidence DOUBLE PRECISION NOT NULL,
     location TEXT NOT NULL,
+    column_ref TEXT,
     segment INTEGER NOT NULL,
     start_byte INTEGER NOT NULL,
     end_byte INTEGER NOT NULL,

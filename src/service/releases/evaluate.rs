@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{co_departments, state_of, State};
+use super::{co_departments, state_of, State, COLUMN_SUMMARY_SEGMENT};
 use crate::app::AppState;
 use crate::db::models::{Release, ReleaseStage, StageDecision};
 use crate::db::schema::{findings, release_stages, releases, stage_decisions};
@@ -31,7 +31,9 @@ pub fn facts(conn: &mut DbConn, release: &Release) -> AppResult<Facts> {
                 .map_err(|e| AppError::internal(anyhow::anyhow!(e)))
         })
         .collect::<AppResult<BTreeSet<_>>>()?;
+    // Column summaries stand for their cells, which are counted themselves.
     let open_blocking: i64 = current
+        .filter(findings::segment.ne(COLUMN_SUMMARY_SEGMENT))
         .filter(findings::severity.eq(Severity::Block.as_str()))
         .filter(
             findings::disposition
@@ -88,6 +90,7 @@ pub fn pending_for(
         .filter(findings::release_id.eq(&release.id))
         .filter(findings::version.eq(release.version))
         .filter(findings::disposition.is_null())
+        .filter(findings::segment.ne(COLUMN_SUMMARY_SEGMENT))
         .filter(findings::severity_rank.ge(policy.disposition_threshold as i32))
         .filter(findings::category.eq_any(owned))
         .order(findings::id.asc())

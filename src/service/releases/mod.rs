@@ -30,6 +30,10 @@ use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::policy::Role;
 
+/// `findings.segment` of a column summary: it stands for the findings of one
+/// table column, and dispositioning it dispositions them.
+pub const COLUMN_SUMMARY_SEGMENT: i32 = -1;
+
 /// Release states of API.md (scans run inside the submit request, so a
 /// release is never observed in `scanning`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,18 +1,21 @@
 //! Publication: the redacted rendition of every file of the approved version
 //! goes to the store, and only then does the release show in `/public`.
 
+use std::collections::BTreeSet;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
 use super::evaluate::Transition;
-use super::{clamp_limit, views::paged, Page, State};
+use super::{clamp_limit, views::paged, Page, State, COLUMN_SUMMARY_SEGMENT};
 use crate::app::AppState;
 use crate::db::models::{Finding, Release, StoredFile};
 use crate::db::schema::{files, findings, releases};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::extract::{self, Limits};
+use crate::inspect::column_key;
 use crate::redact::{self, Redaction};
 use crate::scan;
 use crate::service::audit_log;
@@ -83,7 +86,9 @@ fn publish(
 }
 
 /// Writes the rendition of one file with its `redact` findings masked and
-/// returns its SHA-256. The original stays untouched in the store.
+/// returns its SHA-256. The original stays untouched in the store. A column
+/// summary dispositioned `redact` masks every body cell of its column,
+/// detected or not.
 fn render(state: &AppState, file: &StoredFile, redact: &[Finding]) -> AppResult<String> {
     if redact.is_empty() {
         return Ok(file.sha256.clone());
@@ -91,28 +96,59 @@ fn render(state: &AppState, file: &StoredFile, redact: &[Finding]) -> AppResult<
     let original = state.store.get(&file.sha256).map_err(AppError::internal)?;
     let extracted = extract::extract(&file.name, &original, &Limits::unlimited())
         .map_err(AppError::internal)?;
-    let mut redactions = Vec::with_capacity(redact.len());
-    for f in redact {
+    let columns: Vec<(&str, &str)> = redact
+        .iter()
+        .filter(|f| f.segment == COLUMN_SUMMARY_SEGMENT)
+        .filter_map(|f| Some((f.column_ref.as_deref()?, f.entity.as_str())))
+        .collect();
+    let mut whole_cells = BTreeSet::new();
+    let mut redactions = Vec::new();
+    for (index, segment) in extracted.segments.iter().enumerate() {
+        let Some(column) = segment.column.as_ref().filter(|c| c.row > 1) else {
+            continue;
+        };
+        let key = column_key(column);
+        if let Some((_, entity)) = columns.iter().find(|(c, _)| *c == key) {
+            if !segment.text.is_empty() {
+                whole_cells.insert(index);
+                redactions.push(Redaction {
+                    segment: index,
+                    start: 0,
+                    end: segment.text.len(),
+                    replacement: scan::mask(entity, &segment.text),
+                });
+            }
+        }
+    }
+    for f in redact
+        .iter()
+        .filter(|f| f.segment != COLUMN_SUMMARY_SEGMENT)
+    {
         let (segment, start, end) = (
             f.segment as usize,
             f.start_byte as usize,
             f.end_byte as usize,
         );
-        let value = extracted
+        if whole_cells.contains(&segment) {
+            continue;
+        }
+        if extracted
             .segments
             .get(segment)
             .and_then(|s| s.text.get(start..end))
-            .ok_or_else(|| {
-                AppError::internal(anyhow::anyhow!(
-                    "finding {} no longer matches its file",
-                    f.id
-                ))
-            })?;
+            .is_none()
+        {
+            return Err(AppError::internal(anyhow::anyhow!(
+                "finding {} no longer matches its file",
+                f.id
+            )));
+        }
+        // The masked value shown to reviewers is exactly what is published.
         redactions.push(Redaction {
             segment,
             start,
             end,
-            replacement: scan::mask(&f.entity, value),
+            replacement: f.masked_value.clone(),
         });
     }
     let bytes = redact::render(&file.name, &original, &extracted, &redactions)

@@ -5,7 +5,10 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::evaluate::{cast_of, facts, history, pending_for, reevaluate};
-use super::{load, require_submitter_of, state_of, views, FindingView, ReleaseView, State};
+use super::{
+    load, require_submitter_of, state_of, views, FindingView, ReleaseView, State,
+    COLUMN_SUMMARY_SEGMENT,
+};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db::models::{Finding, StageDecision};
@@ -139,14 +142,32 @@ pub fn dispose(
             note_required(note, disposition.as_str())?;
         }
         let now = crate::audit::now();
+        let values = (
+            findings::disposition.eq(disposition.as_str()),
+            findings::disposition_note.eq(note.trim()),
+            findings::disposed_by.eq(&user.id),
+            findings::disposed_at.eq(now),
+        );
         diesel::update(findings::table.find(finding_id))
-            .set((
-                findings::disposition.eq(disposition.as_str()),
-                findings::disposition_note.eq(note.trim()),
-                findings::disposed_by.eq(&user.id),
-                findings::disposed_at.eq(now),
-            ))
+            .set(values)
             .execute(conn)?;
+        // A column summary dispositions every cell of its column that has
+        // no disposition of its own yet.
+        let cells = if finding.segment == COLUMN_SUMMARY_SEGMENT {
+            diesel::update(
+                findings::table
+                    .filter(findings::file_id.eq(&finding.file_id))
+                    .filter(findings::version.eq(finding.version))
+                    .filter(findings::column_ref.eq(&finding.column_ref))
+                    .filter(findings::entity.eq(&finding.entity))
+                    .filter(findings::segment.ne(COLUMN_SUMMARY_SEGMENT))
+                    .filter(findings::disposition.is_null()),
+            )
+            .set(values)
+            .execute(conn)?
+        } else {
+            0
+        };
         let transition = reevaluate(state, conn, &mut release, now)?;
         audit_log::append(
             conn,
@@ -158,6 +179,7 @@ pub fn dispose(
                     "finding_id": finding_id, "type": finding.entity, "severity": finding.severity,
                     "location": serde_json::from_str::<serde_json::Value>(&finding.location).unwrap_or_default(),
                     "previous": finding.disposition, "disposition": disposition.as_str(), "note": note.trim(),
+                    "column": finding.column_ref, "cells": cells,
                     "state": transition.to.as_str(),
                 }),
             ),
@@ -283,6 +305,30 @@ pub fn decide(
     views::view(state, conn, user, release_id)
 }
 
+/// How a release leaves review outside the workflow.
+struct Ending {
+    allowed: &'static [State],
+    to: State,
+    action: &'static str,
+}
+
+const WITHDRAWAL: Ending = Ending {
+    allowed: &[
+        State::Blocked,
+        State::InReview,
+        State::ChangesRequested,
+        State::Approved,
+    ],
+    to: State::Withdrawn,
+    action: "release.withdrawn",
+};
+
+const RETRACTION: Ending = Ending {
+    allowed: &[State::Published],
+    to: State::Retracted,
+    action: "release.retracted",
+};
+
 /// Sets a release to a final state outside the workflow, with a reason.
 fn end_release(
     state: &AppState,
@@ -290,10 +336,13 @@ fn end_release(
     user: &CurrentUser,
     release_id: &str,
     reason: &str,
-    allowed: &[State],
-    to: State,
-    action: &str,
+    ending: Ending,
 ) -> AppResult<ReleaseView> {
+    let Ending {
+        allowed,
+        to,
+        action,
+    } = ending;
     note_required(reason, action)?;
     write_tx(conn, |conn| {
         let release = load(conn, release_id)?;
@@ -338,22 +387,7 @@ pub fn withdraw(
 ) -> AppResult<ReleaseView> {
     let release = load(conn, release_id)?;
     require_submitter_of(user, &release.department)?;
-    let open = [
-        State::Blocked,
-        State::InReview,
-        State::ChangesRequested,
-        State::Approved,
-    ];
-    end_release(
-        state,
-        conn,
-        user,
-        release_id,
-        reason,
-        &open,
-        State::Withdrawn,
-        "release.withdrawn",
-    )
+    end_release(state, conn, user, release_id, reason, WITHDRAWAL)
 }
 
 /// Emergency retraction of a published release: a secrecy reviewer, a
@@ -373,14 +407,5 @@ pub fn retract(
             "retraction needs the role secrecy_reviewer, leader or admin".into(),
         ));
     }
-    end_release(
-        state,
-        conn,
-        user,
-        release_id,
-        reason,
-        &[State::Published],
-        State::Retracted,
-        "release.retracted",
-    )
+    end_release(state, conn, user, release_id, reason, RETRACTION)
 }

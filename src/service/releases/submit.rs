@@ -8,7 +8,10 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::evaluate::reevaluate;
-use super::{co_departments, load, require_submitter_of, state_of, views, ReleaseView, State};
+use super::{
+    co_departments, load, require_submitter_of, state_of, views, ReleaseView, State,
+    COLUMN_SUMMARY_SEGMENT,
+};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db::models::{Finding, Release, ReleaseVersion, StoredFile};
@@ -18,7 +21,7 @@ use crate::db::schema::{
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::extract::{ExtractError, Limits};
-use crate::inspect::{inspect, Inspection};
+use crate::inspect::{inspect, Inspection, Options};
 use crate::service::audit_log;
 use crate::store::sha256_hex;
 
@@ -115,13 +118,23 @@ struct Inspected {
 
 /// Inspects and stores every upload before any transaction starts: the slow
 /// work holds no lock, and a store write is harmless if the insert later fails.
-fn inspect_all(state: &AppState, uploads: Vec<Upload>) -> AppResult<Vec<Inspected>> {
+fn inspect_all(
+    state: &AppState,
+    meta: &ReleaseMeta,
+    uploads: Vec<Upload>,
+) -> AppResult<Vec<Inspected>> {
     if uploads.is_empty() {
         return Err(AppError::BadRequest(
             "at least one \"file\" part is required".into(),
         ));
     }
     let mut names = BTreeSet::new();
+    let options = Options {
+        small_cell_threshold: state
+            .policies
+            .statistics
+            .small_cell_threshold_for(&meta.data_category),
+    };
     let limits = Limits {
         max_file_bytes: Some(state.settings.max_upload_bytes),
         ..Limits::service_default()
@@ -141,6 +154,7 @@ fn inspect_all(state: &AppState, uploads: Vec<Upload>) -> AppResult<Vec<Inspecte
                 &upload.name,
                 &upload.bytes,
                 &limits,
+                options,
             )
             .map_err(|e| extract_error(&upload.name, e))?;
             let sha256 = state.store.put(&upload.bytes).map_err(AppError::internal)?;
@@ -246,9 +260,10 @@ fn record_version(
                 severity_rank: f.severity as i32,
                 confidence: f.confidence,
                 location: f.location.to_string(),
-                segment: f.segment as i32,
-                start_byte: f.start as i32,
-                end_byte: f.end as i32,
+                column_ref: f.column.clone(),
+                segment: f.span.map_or(COLUMN_SUMMARY_SEGMENT, |s| s.segment as i32),
+                start_byte: f.span.map_or(0, |s| s.start as i32),
+                end_byte: f.span.map_or(0, |s| s.end as i32),
                 excerpt: f.excerpt.clone(),
                 masked_value: f.masked_value.clone(),
                 disposition: None,
@@ -282,7 +297,7 @@ pub fn submit(
     require_submitter_of(user, &meta.department)?;
     meta.validate()?;
     check_departments(conn, &meta)?;
-    let inspected = inspect_all(state, uploads)?;
+    let inspected = inspect_all(state, &meta, uploads)?;
     let now = crate::audit::now();
     let id = write_tx(conn, |conn| {
         let mut release = Release {
@@ -370,7 +385,7 @@ pub fn add_version(
         }
         None => previous_meta(conn, &existing)?,
     };
-    let inspected = inspect_all(state, uploads)?;
+    let inspected = inspect_all(state, &meta, uploads)?;
     let now = crate::audit::now();
     write_tx(conn, |conn| {
         // Re-read under the lock: another version may have landed meanwhile.

@@ -7,7 +7,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::{clamp_limit, co_departments, load_readable, Page};
+use super::{clamp_limit, co_departments, load_readable, Page, COLUMN_SUMMARY_SEGMENT};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db::models::{Finding, Release, ReleaseStage, ReleaseVersion, StoredFile};
@@ -31,6 +31,21 @@ mod time {
     pub fn one<S: Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&crate::audit::format_time(t))
     }
+}
+
+/// A decision joined with its actor's username.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = stage_decisions)]
+struct DecisionRow {
+    stage: String,
+    #[diesel(select_expression = users::username)]
+    actor: String,
+    decision: String,
+    comment: String,
+    version: i32,
+    digest: String,
+    dismissed: bool,
+    created_at: NaiveDateTime,
 }
 
 #[derive(Debug, Serialize)]
@@ -115,7 +130,8 @@ pub struct ReleaseView {
 pub fn counts(conn: &mut DbConn, release: &Release) -> AppResult<FindingCounts> {
     let current = findings::table
         .filter(findings::release_id.eq(&release.id))
-        .filter(findings::version.eq(release.version));
+        .filter(findings::version.eq(release.version))
+        .filter(findings::segment.ne(COLUMN_SUMMARY_SEGMENT));
     let by_severity: BTreeMap<String, i64> = current
         .group_by(findings::severity)
         .select((findings::severity, count_star()))
@@ -152,29 +168,11 @@ pub(super) fn build(
         .find(&release.submitter_id)
         .select(users::username)
         .first(conn)?;
-    let decisions: Vec<(
-        String,
-        String,
-        String,
-        String,
-        i32,
-        String,
-        bool,
-        NaiveDateTime,
-    )> = stage_decisions::table
+    let decisions: Vec<DecisionRow> = stage_decisions::table
         .inner_join(users::table.on(users::id.eq(stage_decisions::actor_id)))
         .filter(stage_decisions::release_id.eq(&release.id))
         .order(stage_decisions::created_at.asc())
-        .select((
-            stage_decisions::stage,
-            users::username,
-            stage_decisions::decision,
-            stage_decisions::comment,
-            stage_decisions::version,
-            stage_decisions::digest,
-            stage_decisions::dismissed,
-            stage_decisions::created_at,
-        ))
+        .select(DecisionRow::as_select())
         .load(conn)?;
     let rows: Vec<ReleaseStage> = release_stages::table
         .filter(release_stages::release_id.eq(&release.id))
@@ -192,15 +190,15 @@ pub(super) fn build(
                 .unwrap_or_default(),
             decisions: decisions
                 .iter()
-                .filter(|d| d.0 == row.stage)
+                .filter(|d| d.stage == row.stage)
                 .map(|d| DecisionView {
-                    actor: d.1.clone(),
-                    decision: d.2.clone(),
-                    comment: d.3.clone(),
-                    version: d.4,
-                    digest: d.5.clone(),
-                    dismissed: d.6,
-                    at: d.7,
+                    actor: d.actor.clone(),
+                    decision: d.decision.clone(),
+                    comment: d.comment.clone(),
+                    version: d.version,
+                    digest: d.digest.clone(),
+                    dismissed: d.dismissed,
+                    at: d.created_at,
                 })
                 .collect(),
             key: row.stage,
@@ -370,6 +368,10 @@ pub struct FindingView {
     pub severity: String,
     pub confidence: f64,
     pub location: serde_json::Value,
+    /// `Sheet1!C` for findings in a table column.
+    pub column: Option<String>,
+    /// True for a column summary: its disposition applies to the column.
+    pub column_summary: bool,
     pub excerpt: String,
     pub masked_value: String,
     pub disposition: Option<DispositionView>,
@@ -378,6 +380,8 @@ pub struct FindingView {
 fn finding_view(f: Finding, by: Option<String>) -> FindingView {
     FindingView {
         location: serde_json::from_str(&f.location).unwrap_or_default(),
+        column_summary: f.segment == COLUMN_SUMMARY_SEGMENT,
+        column: f.column_ref,
         disposition: f.disposition.map(|d| DispositionView {
             disposition: d,
             note: f.disposition_note,

@@ -1,0 +1,299 @@
+//! The command line, run as a process: exit codes, stdout/stderr discipline.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use common::*;
+
+fn releasegate(db: &TestDb, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_releasegate"));
+    cmd.args(args)
+        .env("DATABASE_URL", db.url())
+        .env("RELEASEGATE_DATA_DIR", db.dir().join("data"))
+        .env(
+            "RELEASEGATE_POLICY_DIR",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("policies"),
+        )
+        .env("RELEASEGATE_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn administration_token_and_audit_commands() {
+    let db = TestDb::new();
+    let out = releasegate(
+        &db,
+        &[
+            "department",
+            "add",
+            "--code",
+            "FGW",
+            "--name",
+            "市发展改革委",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = releasegate(
+        &db,
+        &["department", "add", "--code", "FGW", "--name", "again"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("already exists"));
+    let out = releasegate(
+        &db,
+        &[
+            "user",
+            "add",
+            "--username",
+            "alice",
+            "--role",
+            "submitter",
+            "--department",
+            "FGW",
+            "--password-stdin",
+        ],
+        Some("a-long-password\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = releasegate(
+        &db,
+        &[
+            "user",
+            "add",
+            "--username",
+            "bob",
+            "--role",
+            "mayor",
+            "--password-stdin",
+        ],
+        Some("a-long-password\n"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("unknown role \"mayor\""));
+
+    let out = releasegate(
+        &db,
+        &["token", "issue", "--username", "alice", "--ttl", "10m"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).trim().starts_with("eyJ"));
+    assert_eq!(
+        releasegate(&db, &["token", "issue", "--username", "ghost"], None)
+            .status
+            .code(),
+        Some(2)
+    );
+
+    let out = releasegate(&db, &["audit", "verify"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["events"], 2);
+
+    let export = releasegate(&db, &["audit", "export"], None);
+    assert_eq!(export.status.code(), Some(0));
+    let file = db.dir().join("export.ndjson");
+    std::fs::write(&file, &export.stdout).unwrap();
+    let out = releasegate(
+        &db,
+        &["audit", "verify", "--file", file.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // An altered export line is named.
+    let tampered = text(&export.stdout).replacen("\"cli\"", "\"mallory\"", 1);
+    std::fs::write(&file, tampered).unwrap();
+    let out = releasegate(
+        &db,
+        &["audit", "verify", "--file", file.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("BROKEN at event 1"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let csv = releasegate(&db, &["audit", "export", "--format", "csv"], None);
+    assert!(text(&csv.stdout).starts_with("seq,at,actor,action"));
+    assert_eq!(
+        releasegate(&db, &["audit", "export", "--from", "monday"], None)
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn audit_verify_fails_on_a_tampered_database() {
+    let db = TestDb::new();
+    releasegate(
+        &db,
+        &[
+            "department",
+            "add",
+            "--code",
+            "FGW",
+            "--name",
+            "市发展改革委",
+        ],
+        None,
+    );
+    releasegate(
+        &db,
+        &["department", "add", "--code", "TJJ", "--name", "市统计局"],
+        None,
+    );
+    let target = db.target.clone();
+    let pool = releasegate::db::connect(&target, 1).unwrap();
+    use diesel::RunQueryDsl;
+    diesel::sql_query("UPDATE audit_events SET action = 'department.removed' WHERE seq = 1")
+        .execute(&mut *pool.get().unwrap())
+        .unwrap();
+    drop(pool);
+    let out = releasegate(&db, &["audit", "verify"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["first_bad_seq"], 1);
+}
+
+#[test]
+fn policy_check_names_file_line_and_problem() {
+    let db = TestDb::new();
+    let ok = releasegate(&db, &["policy", "check"], None);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+    assert!(text(&ok.stdout).contains("6 stages"));
+
+    let dir = db.dir().join("policies");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("policies"),
+        &dir,
+    );
+    let workflow = dir.join("workflow.toml");
+    let bad = std::fs::read_to_string(&workflow).unwrap().replacen(
+        "rule = \"all\"",
+        "rule = \"most\"",
+        1,
+    );
+    std::fs::write(&workflow, &bad).unwrap();
+    let line = bad.lines().position(|l| l.contains("\"most\"")).unwrap() + 1;
+    let out = releasegate(&db, &["policy", "check", dir.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("workflow.toml:{line}:")) && err.contains("unknown rule \"most\""),
+        "{err}"
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn scan_prints_one_json_document_and_fails_on_request() {
+    let db = TestDb::new();
+    let file = db.dir().join("notice.txt");
+    std::fs::write(&file, sample_text()).unwrap();
+    let path = file.to_str().unwrap();
+    let out = releasegate(&db, &["scan", "--format", "json", path], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
+    let findings = doc["files"][0]["findings"].as_array().unwrap();
+    assert!(findings
+        .iter()
+        .any(|f| f["type"] == "CN_ID_CARD" && f["location"]["line"] == 3));
+    assert!(
+        !text(&out.stdout).contains(ID_NUMBER),
+        "raw values are not printed"
+    );
+
+    let out = releasegate(&db, &["scan", "--fail-on", "block", path], None);
+    assert_eq!(out.status.code(), Some(1));
+    let clean = db.dir().join("clean.txt");
+    std::fs::write(&clean, "本表共计发放补贴12笔。").unwrap();
+    assert_eq!(
+        releasegate(
+            &db,
+            &["scan", "--fail-on", "low", clean.to_str().unwrap()],
+            None
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+
+    let sarif = releasegate(&db, &["scan", "--format", "sarif", path], None);
+    let doc: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    assert_eq!(doc["version"], "2.1.0");
+    assert!(!doc["runs"][0]["results"].as_array().unwrap().is_empty());
+
+    assert_eq!(
+        releasegate(&db, &["scan", "--fail-on", "urgent", path], None)
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        releasegate(&db, &["scan", "/no/such/file.txt"], None)
+            .status
+            .code(),
+        Some(2)
+    );
+    let png = db.dir().join("x.png");
+    std::fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    let out = releasegate(&db, &["scan", png.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("unsupported"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn unknown_database_schemes_are_refused() {
+    let db = TestDb::new();
+    let out = Command::new(env!("CARGO_BIN_EXE_releasegate"))
+        .arg("migrate")
+        .env("DATABASE_URL", "mysql://root@localhost/x")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("sqlite:// or postgres://"));
+    drop(db);
+}

@@ -1,0 +1,312 @@
+//! The formats governments publish, through the service: findings located
+//! at their cell or paragraph, and published renditions of the same format
+//! with the dispositioned values masked. Fixtures are generated here.
+
+mod common;
+
+use std::io::Write;
+
+use common::*;
+use releasegate::extract::{self, Limits};
+use serde_json::{json, Value};
+
+fn people() -> Vec<(String, String, String)> {
+    ["张建国", "李秀英", "王志强", "刘海燕"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            (
+                name.to_string(),
+                id_number(&format!("4207041985031{i}123")),
+                format!("1381234567{i}"),
+            )
+        })
+        .collect()
+}
+
+fn statistics_meta(category: &str) -> Value {
+    let mut m = meta(&[]);
+    m["data_category"] = json!(category);
+    m
+}
+
+async fn submit(app: &TestApp, cast: &Cast, m: Value, name: &str, bytes: &[u8]) -> Value {
+    let res = app
+        .post_multipart(
+            "/api/v1/releases",
+            &cast.submitter,
+            Some(m),
+            &[(name, bytes)],
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    res.json()
+}
+
+async fn published_file(app: &TestApp, id: &str) -> Vec<u8> {
+    let public = app
+        .get(&format!("/public/releases/{id}"), None)
+        .await
+        .json();
+    let url = public["files"][0]["url"].as_str().unwrap().to_string();
+    let res = app.get(&url, None).await;
+    assert_eq!(res.status, 200);
+    res.bytes
+}
+
+#[actix_web::test]
+async fn gbk_csv_id_column_is_one_column_finding_and_is_masked_whole() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let mut csv = String::from("序号,姓名,身份证号,补贴金额\r\n");
+    for (i, (name, id, _)) in people().iter().enumerate() {
+        csv.push_str(&format!("{},{name},{id},1200.00\r\n", i + 1));
+    }
+    let (gbk, _, _) = encoding_rs::GBK.encode(&csv);
+    let release = submit(&app, &cast, meta(&[]), "名单.csv", &gbk).await;
+    let id = release["id"].as_str().unwrap().to_string();
+    assert_eq!(release["versions"][0]["files"][0]["encoding"], "GBK");
+
+    let items = findings(&app, &id, &cast.privacy).await;
+    let summary = items
+        .iter()
+        .find(|f| f["column_summary"] == true && f["type"] == "CN_ID_CARD")
+        .unwrap_or_else(|| panic!("no column summary in {items:#?}"));
+    assert_eq!(
+        summary["location"],
+        json!({"file": "名单.csv", "column": "C"})
+    );
+    assert!(
+        summary["excerpt"].as_str().unwrap().contains("4"),
+        "{summary}"
+    );
+    let cell = items
+        .iter()
+        .find(|f| f["type"] == "CN_ID_CARD" && f["column_summary"] == false)
+        .unwrap();
+    assert_eq!(cell["location"], json!({"file": "名单.csv", "cell": "C2"}));
+    // Counts are of cells, not of summaries.
+    let r = app
+        .get(&format!("/api/v1/releases/{id}"), Some(&cast.privacy))
+        .await
+        .json();
+    assert_eq!(r["findings"]["by_severity"]["high"], 4);
+
+    // One disposition of the summary dispositions the column.
+    let res = app
+        .post_json(
+            &format!(
+                "/api/v1/releases/{id}/findings/{}/disposition",
+                summary["id"].as_str().unwrap()
+            ),
+            Some(&cast.privacy),
+            json!({"disposition": "redact", "note": "整列脱敏"}),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    let after = findings(&app, &id, &cast.privacy).await;
+    assert!(after
+        .iter()
+        .filter(|f| f["type"] == "CN_ID_CARD")
+        .all(|f| f["disposition"]["disposition"] == "redact"));
+
+    let release = app
+        .approve_all(&id, &cast, |f| {
+            if f["type"] == "PERSON_NAME" {
+                "accepted"
+            } else {
+                "redact"
+            }
+        })
+        .await;
+    assert_eq!(release["state"], "published");
+    let published = published_file(&app, &id).await;
+    let (text, encoding, malformed) = encoding_rs::GBK.decode(&published);
+    assert_eq!(
+        (encoding.name(), malformed),
+        ("GBK", false),
+        "the rendition stays GBK"
+    );
+    for (name, number, _) in people() {
+        assert!(!text.contains(&number), "raw ID published: {text}");
+        assert!(
+            text.contains(&format!("{}********{}", &number[..6], &number[14..])),
+            "{text}"
+        );
+        assert!(text.contains(&name), "accepted names stay: {text}");
+    }
+    assert_eq!(text.lines().next(), Some("序号,姓名,身份证号,补贴金额"));
+    assert_eq!(text.matches("1200.00").count(), 4, "other cells unchanged");
+}
+
+fn xlsx(sheets: &[(&str, Vec<Vec<String>>)]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for (name, rows) in sheets {
+        let sheet = book.add_worksheet();
+        sheet.set_name(*name).unwrap();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, value) in row.iter().enumerate() {
+                sheet.write_string(r as u32, c as u16, value).unwrap();
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[actix_web::test]
+async fn xlsx_findings_name_sheet_and_cell_and_the_rendition_stays_a_workbook() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let (name, number, mobile) = people().remove(0);
+    let bytes = xlsx(&[
+        (
+            "汇总",
+            vec![
+                vec!["项目".into(), "金额".into()],
+                vec!["补贴".into(), "4800".into()],
+            ],
+        ),
+        (
+            "明细",
+            vec![
+                vec!["姓名".into(), "身份证号".into(), "联系电话".into()],
+                vec![name.clone(), number.clone(), mobile.clone()],
+            ],
+        ),
+    ]);
+    let release = submit(&app, &cast, meta(&[]), "补贴.xlsx", &bytes).await;
+    let id = release["id"].as_str().unwrap().to_string();
+    let items = findings(&app, &id, &cast.privacy).await;
+    let id_card = finding_of(&items, "CN_ID_CARD");
+    assert_eq!(
+        id_card["location"],
+        json!({"file": "补贴.xlsx", "sheet": "明细", "cell": "B2"})
+    );
+    assert_eq!(finding_of(&items, "CN_MOBILE")["location"]["cell"], "C2");
+
+    let release = app.approve_all(&id, &cast, |_| "redact").await;
+    assert_eq!(release["state"], "published");
+    let published = published_file(&app, &id).await;
+    let extracted = extract::extract("补贴.xlsx", &published, &Limits::unlimited())
+        .expect("the rendition is a valid workbook");
+    let texts: Vec<&str> = extracted.segments.iter().map(|s| s.text.as_str()).collect();
+    assert!(
+        !texts
+            .iter()
+            .any(|t| t.contains(&number) || t.contains(&mobile)),
+        "{texts:?}"
+    );
+    assert!(
+        texts.contains(&"4800") && texts.contains(&"补贴"),
+        "the other sheet is unchanged: {texts:?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("420704") && t.contains('*')),
+        "{texts:?}"
+    );
+}
+
+fn docx(header: &str, body: &str) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    let files = [
+        ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/header1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"/></Types>"#.to_string()),
+        ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#.to_string()),
+        ("word/_rels/document.xml.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/header" Target="header1.xml"/></Relationships>"#.to_string()),
+        ("word/document.xml", format!(r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><w:body><w:p><w:r><w:t>关于补贴发放的通知</w:t></w:r></w:p><w:p><w:r><w:t>{body}</w:t></w:r></w:p><w:sectPr><w:headerReference w:type="default" r:id="rId1"/></w:sectPr></w:body></w:document>"#)),
+        ("word/header1.xml", format!(r#"<?xml version="1.0" encoding="UTF-8"?><w:hdr xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:p><w:r><w:t>{header}</w:t></w:r></w:p></w:hdr>"#)),
+    ];
+    for (name, content) in files {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(content.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+#[actix_web::test]
+async fn a_classified_docx_header_blocks_and_body_values_are_masked_in_the_document() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let (_, number, _) = people().remove(1);
+    let bytes = docx("机密★10年", &format!("申请人身份证号{number}，请核实。"));
+    let release = submit(&app, &cast, meta(&[]), "通知.docx", &bytes).await;
+    assert_eq!(release["state"], "blocked", "a mark in the header counts");
+    let id = release["id"].as_str().unwrap().to_string();
+    let items = findings(&app, &id, &cast.secrecy).await;
+    assert_eq!(
+        finding_of(&items, "CLASSIFICATION_MARK")["location"]["part"],
+        "header"
+    );
+    let id_card = finding_of(&items, "CN_ID_CARD");
+    assert_eq!(
+        (
+            id_card["location"]["part"].as_str(),
+            id_card["location"]["paragraph"].as_i64()
+        ),
+        (Some("body"), Some(2))
+    );
+
+    let release = app.approve_all(&id, &cast, |_| "redact").await;
+    assert_eq!(release["state"], "published");
+    let published = published_file(&app, &id).await;
+    let extracted = extract::extract("通知.docx", &published, &Limits::unlimited())
+        .expect("the rendition is a valid document");
+    let body: Vec<&str> = extracted.segments.iter().map(|s| s.text.as_str()).collect();
+    assert!(
+        body.iter().any(|t| t.starts_with("申请人身份证号")
+            && t.contains('*')
+            && t.ends_with("，请核实。")),
+        "{body:?}"
+    );
+    assert!(!body.iter().any(|t| t.contains(&number)));
+}
+
+#[actix_web::test]
+async fn small_counts_in_statistical_tables_are_personal_findings() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let csv = "街道,男,女,合计\r\n凤凰街道,1532,1498,3030\r\n杜山镇,7,3,10\r\n";
+    let release = submit(
+        &app,
+        &cast,
+        statistics_meta("statistics"),
+        "人口.csv",
+        csv.as_bytes(),
+    )
+    .await;
+    let id = release["id"].as_str().unwrap().to_string();
+    let items = findings(&app, &id, &cast.privacy).await;
+    let small: Vec<&Value> = items.iter().filter(|f| f["type"] == "SMALL_CELL").collect();
+    let cells: Vec<&str> = small
+        .iter()
+        .map(|f| f["location"]["cell"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        cells,
+        ["B3", "C3"],
+        "7 and 3 are below 10; 10 and the totals are not"
+    );
+    assert_eq!(
+        stage_status(&release, "privacy_review"),
+        "waiting",
+        "small cells make privacy review required"
+    );
+
+    let release = app.approve_all(&id, &cast, |_| "redact").await;
+    assert_eq!(release["state"], "published");
+    let text = String::from_utf8(published_file(&app, &id).await).unwrap();
+    assert!(text.contains("杜山镇,<10,<10,10"), "{text}");
+
+    // The same table filed as ordinary data raises no small-cell findings.
+    let other = submit(
+        &app,
+        &cast,
+        statistics_meta("directory"),
+        "人口2.csv",
+        csv.as_bytes(),
+    )
+    .await;
+    assert_eq!(other["findings"]["total"], 0);
+}
