@@ -75,7 +75,10 @@ async fn login_sets_an_httponly_strict_session_cookie_and_pages_send_strict_head
     assert!(csp.to_str().unwrap().contains("default-src 'self'"));
     assert!(!csp.to_str().unwrap().contains("unsafe-inline"));
     assert_eq!(form.headers.get("x-frame-options").unwrap(), "DENY");
-    assert_eq!(form.headers.get("x-content-type-options").unwrap(), "nosniff");
+    assert_eq!(
+        form.headers.get("x-content-type-options").unwrap(),
+        "nosniff"
+    );
     let pre = set_cookies(&form)
         .into_iter()
         .find(|c| c.starts_with("rg_presession="))
@@ -98,10 +101,17 @@ async fn login_sets_an_httponly_strict_session_cookie_and_pages_send_strict_head
     };
     let wrong = app.call(login("wrong", csrf.clone(), pre.clone())).await;
     assert_eq!(wrong.status, 401);
-    assert!(set_cookies(&wrong).iter().all(|c| !c.starts_with("rg_session=")));
+    assert!(set_cookies(&wrong)
+        .iter()
+        .all(|c| !c.starts_with("rg_session=")));
 
-    let forged = app.call(login(PASSWORD, "00".repeat(32), pre.clone())).await;
-    assert_eq!(forged.status, 403, "a login without the form's token is refused");
+    let forged = app
+        .call(login(PASSWORD, "00".repeat(32), pre.clone()))
+        .await;
+    assert_eq!(
+        forged.status, 403,
+        "a login without the form's token is refused"
+    );
 
     let ok = app.call(login(PASSWORD, csrf, pre)).await;
     assert_eq!(ok.status, 303);
@@ -124,7 +134,11 @@ async fn login_sets_an_httponly_strict_session_cookie_and_pages_send_strict_head
 
     // Behind a TLS-terminating proxy the cookie is Secure.
     let form = app
-        .call(TestRequest::get().uri("/login").insert_header(("X-Forwarded-Proto", "https")))
+        .call(
+            TestRequest::get()
+                .uri("/login")
+                .insert_header(("X-Forwarded-Proto", "https")),
+        )
         .await;
     assert!(set_cookies(&form).iter().all(|c| c.contains("Secure")));
 }
@@ -134,7 +148,10 @@ async fn a_form_post_without_a_valid_csrf_token_is_refused_and_changes_nothing()
     let app = TestApp::new().await;
     let cast = app.cast().await;
     let id = submit(&app, &cast.submitter, meta(&[]), &sample_text()).await;
-    let mark = finding_of(&findings(&app, &id, &cast.secrecy).await, "CLASSIFICATION_MARK")["id"]
+    let mark = finding_of(
+        &findings(&app, &id, &cast.secrecy).await,
+        "CLASSIFICATION_MARK",
+    )["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -149,22 +166,47 @@ async fn a_form_post_without_a_valid_csrf_token_is_refused_and_changes_nothing()
         if let Some(t) = token {
             form.push(("csrf_token", t));
         }
-        let res = post_form(&app, &format!("/releases/{id}/dispositions"), &cast.secrecy, &form).await;
+        let res = post_form(
+            &app,
+            &format!("/releases/{id}/dispositions"),
+            &cast.secrecy,
+            &form,
+        )
+        .await;
         assert_eq!(res.status, 403, "{}", res.text());
-        let mut form = vec![("stage", "secrecy_review"), ("decision", "reject"), ("comment", "x")];
+        let mut form = vec![
+            ("stage", "secrecy_review"),
+            ("decision", "reject"),
+            ("comment", "x"),
+        ];
         if let Some(t) = token {
             form.push(("csrf_token", t));
         }
-        let res = post_form(&app, &format!("/releases/{id}/decide"), &cast.secrecy, &form).await;
+        let res = post_form(
+            &app,
+            &format!("/releases/{id}/decide"),
+            &cast.secrecy,
+            &form,
+        )
+        .await;
         assert_eq!(res.status, 403, "{}", res.text());
     }
     let res = post_form(&app, "/logout", &cast.secrecy, &[]).await;
     assert_eq!(res.status, 403);
 
-    let release = app.get(&format!("/api/v1/releases/{id}"), Some(&cast.secrecy)).await.json();
+    let release = app
+        .get(&format!("/api/v1/releases/{id}"), Some(&cast.secrecy))
+        .await
+        .json();
     assert_eq!(release["state"], "blocked");
-    assert_eq!(release["findings"]["undispositioned"], release["findings"]["total"]);
-    let audit = app.get("/api/v1/audit?limit=200", Some(&cast.supervisor)).await.json();
+    assert_eq!(
+        release["findings"]["undispositioned"],
+        release["findings"]["total"]
+    );
+    let audit = app
+        .get("/api/v1/audit?limit=200", Some(&cast.supervisor))
+        .await
+        .json();
     assert!(audit["items"]
         .as_array()
         .unwrap()
@@ -186,7 +228,10 @@ async fn a_form_post_without_a_valid_csrf_token_is_refused_and_changes_nothing()
     )
     .await;
     assert_eq!(res.status, 303, "{}", res.text());
-    let release = app.get(&format!("/api/v1/releases/{id}"), Some(&cast.secrecy)).await.json();
+    let release = app
+        .get(&format!("/api/v1/releases/{id}"), Some(&cast.secrecy))
+        .await
+        .json();
     assert_eq!(release["state"], "in_review");
 }
 
@@ -205,8 +250,14 @@ async fn a_script_in_a_title_shows_as_text() {
         let res = page(&app, &path, Some(token)).await;
         assert_eq!(res.status, 200, "{path}: {}", res.text());
         let body = res.text();
-        assert!(!body.contains("<script>"), "{path} renders markup from data");
-        assert!(body.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "{path}: {body}");
+        assert!(
+            !body.contains("<script>"),
+            "{path} renders markup from data"
+        );
+        assert!(
+            body.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+            "{path}: {body}"
+        );
     }
 }
 
@@ -222,7 +273,10 @@ async fn a_submitter_gets_no_decision_form_on_their_own_release_and_a_post_is_re
 
     let own = page(&app, &format!("/releases/{id}"), Some(&both)).await;
     assert_eq!(own.status, 200);
-    assert!(!own.text().contains(&action), "no decision form on one's own release");
+    assert!(
+        !own.text().contains(&action),
+        "no decision form on one's own release"
+    );
     let res = post_form(
         &app,
         &format!("/releases/{id}/decide"),
@@ -253,7 +307,10 @@ async fn a_submitter_gets_no_decision_form_on_their_own_release_and_a_post_is_re
     )
     .await;
     assert_eq!(res.status, 303, "{}", res.text());
-    let release = app.get(&format!("/api/v1/releases/{id}"), Some(&cast.approver)).await.json();
+    let release = app
+        .get(&format!("/api/v1/releases/{id}"), Some(&cast.approver))
+        .await
+        .json();
     assert_eq!(stage(&release, "department_review")["status"], "approved");
     // Decided: no second form for the same person.
     let again = page(&app, &format!("/releases/{id}"), Some(&cast.approver)).await;
@@ -275,10 +332,19 @@ async fn pages_answer_403_to_roles_that_may_not_use_them() {
     ] {
         let res = page(&app, path, Some(token)).await;
         assert_eq!(res.status, 403, "{path}");
-        assert!(res.text().contains("<html lang=\"zh-CN\">"), "an HTML error page");
+        assert!(
+            res.text().contains("<html lang=\"zh-CN\">"),
+            "an HTML error page"
+        );
     }
     // The department's release is not readable from another department.
-    let id = submit(&app, &cast.submitter, meta(&[]), "公开统计数据\n".as_bytes()).await;
+    let id = submit(
+        &app,
+        &cast.submitter,
+        meta(&[]),
+        "公开统计数据\n".as_bytes(),
+    )
+    .await;
     let res = page(&app, &format!("/releases/{id}"), Some(&cast.approver_tjj)).await;
     assert_eq!(res.status, 403);
 
@@ -344,11 +410,20 @@ async fn the_queue_shows_stage_counts_and_deadline_and_filters() {
     assert!(body.contains(&format!("/releases/{id}")), "{body}");
     assert!(body.contains("Secrecy review"));
     assert!(body.contains("sev-block"), "finding counts by severity");
-    assert!(body.contains("waiting 0 days"), "a blocked stage has no deadline yet: {body}");
+    assert!(
+        body.contains("waiting 0 days"),
+        "a blocked stage has no deadline yet: {body}"
+    );
     let filtered = page(&app, "/queue?stage=final_signoff", Some(&cast.secrecy)).await;
     assert!(!filtered.text().contains(&format!("/releases/{id}")));
 
     let css = page(&app, "/static/app.css", None).await;
     assert_eq!(css.status, 200);
-    assert!(css.headers.get("cache-control").unwrap().to_str().unwrap().contains("max-age"));
+    assert!(css
+        .headers
+        .get("cache-control")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("max-age"));
 }

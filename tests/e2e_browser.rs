@@ -208,7 +208,10 @@ impl Walk {
         self.fill("#note", note).await;
         self.click("#dispose-submit").await;
         let body = self.body().await;
-        assert!(!body.contains("class=\"error\""), "disposition refused: {body}");
+        assert!(
+            !body.contains("class=\"error\""),
+            "disposition refused: {body}"
+        );
     }
 
     async fn decide(&self, stage: &str, decision: &str, comment: &str) {
@@ -219,7 +222,10 @@ impl Walk {
         self.fill(&format!("#comment-{stage}"), comment).await;
         self.click(&format!("#decide-{stage}")).await;
         let body = self.body().await;
-        assert!(!body.contains("class=\"error\""), "decision refused: {body}");
+        assert!(
+            !body.contains("class=\"error\""),
+            "decision refused: {body}"
+        );
     }
 
     async fn screenshot(&self, name: &str) {
@@ -233,7 +239,8 @@ impl Walk {
 #[actix_web::test]
 async fn a_release_is_reviewed_and_published_through_the_dashboard_in_a_real_browser() {
     let required = std::env::var("RELEASEGATE_E2E").is_ok_and(|v| v == "1");
-    let has_driver = std::env::var_os("CHROMEDRIVER").is_some() || find_on_path("chromedriver").is_some();
+    let has_driver =
+        std::env::var_os("CHROMEDRIVER").is_some() || find_on_path("chromedriver").is_some();
     if !has_driver {
         assert!(
             !required,
@@ -279,7 +286,10 @@ async fn a_release_is_reviewed_and_published_through_the_dashboard_in_a_real_bro
         .strip_prefix("/releases/")
         .unwrap_or_else(|| panic!("landed on {url}"))
         .to_string();
-    assert!(w.body().await.contains("state-blocked"), "the mark blocks it");
+    assert!(
+        w.body().await.contains("state-blocked"),
+        "the mark blocks it"
+    );
 
     // The secrecy reviewer finds it in the queue and clears the mark.
     w.login("secrecy").await;
@@ -287,8 +297,12 @@ async fn a_release_is_reviewed_and_published_through_the_dashboard_in_a_real_bro
     assert!(w.body().await.contains(&format!("/releases/{id}")));
     w.screenshot("queue").await;
     w.click(&format!("a[href='/releases/{id}']")).await;
-    w.dispose("CLASSIFICATION_MARK", "false_positive", "样例文件中的示意标志，非真实密级文件")
-        .await;
+    w.dispose(
+        "CLASSIFICATION_MARK",
+        "false_positive",
+        "样例文件中的示意标志，非真实密级文件",
+    )
+    .await;
     assert!(w.body().await.contains("state-in_review"));
 
     // 初审 by the department approver, then secrecy approves.
@@ -302,7 +316,8 @@ async fn a_release_is_reviewed_and_published_through_the_dashboard_in_a_real_bro
     // The privacy officer has the ID redacted and approves.
     w.login("privacy").await;
     w.go(&format!("/releases/{id}")).await;
-    w.dispose("CN_ID_CARD", "redact", "身份证号脱敏后发布").await;
+    w.dispose("CN_ID_CARD", "redact", "身份证号脱敏后发布")
+        .await;
     w.go(&format!("/releases/{id}")).await;
     w.screenshot("release").await;
     w.decide("privacy_review", "approve", "已脱敏").await;
@@ -316,15 +331,14 @@ async fn a_release_is_reviewed_and_published_through_the_dashboard_in_a_real_bro
     // The public catalogue lists it; the download is masked.
     w.click("form[action='/logout'] button").await;
     w.go("/catalog").await;
-    let link = w
-        .c
-        .find(Locator::Css("article.card a[download]"))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap()
-        .unwrap();
+    let link =
+        w.c.find(Locator::Css("article.card a[download]"))
+            .await
+            .unwrap()
+            .attr("href")
+            .await
+            .unwrap()
+            .unwrap();
     let file = app.get(&link, None).await;
     assert_eq!(file.status, 200);
     let text = file.text();
@@ -339,15 +353,14 @@ async fn a_release_is_reviewed_and_published_through_the_dashboard_in_a_real_bro
     let body = w.body().await;
     assert!(body.contains("finding.dispositioned"), "{body}");
     w.screenshot("audit").await;
-    let export = w
-        .c
-        .find(Locator::Id("export-csv"))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap()
-        .unwrap();
+    let export =
+        w.c.find(Locator::Id("export-csv"))
+            .await
+            .unwrap()
+            .attr("href")
+            .await
+            .unwrap()
+            .unwrap();
     assert!(export.contains(&format!("release={id}")));
     let session = w.c.get_named_cookie("rg_session").await.unwrap();
     let csv = app
@@ -361,14 +374,13 @@ async fn a_release_is_reviewed_and_published_through_the_dashboard_in_a_real_bro
     assert!(csv.text().starts_with("seq,at,actor,action"));
     assert!(csv.text().contains("stage.decided"));
     w.click("#verify").await;
-    let result = w
-        .c
-        .find(Locator::Id("verify-result"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let result =
+        w.c.find(Locator::Id("verify-result"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
     assert!(result.contains("哈希链完整"), "{result}");
 
     w.c.close().await.unwrap();

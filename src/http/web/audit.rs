@@ -34,11 +34,7 @@ pub struct AuditQuery {
 impl AuditQuery {
     fn filter(&self) -> Result<audit_log::Filter, AppError> {
         let text = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
-        let time = |name: &str, v: &str| {
-            text(v)
-                .map(|t| parse_form_time(name, &t))
-                .transpose()
-        };
+        let time = |name: &str, v: &str| text(v).map(|t| parse_form_time(name, &t)).transpose();
         Ok(audit_log::Filter {
             release: text(&self.release),
             actor: text(&self.actor),

@@ -54,7 +54,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/releases/{id}/dispositions",
                 web::post().to(release::dispositions),
             )
-            .route("/releases/{id}/versions", web::post().to(submit::add_version))
+            .route(
+                "/releases/{id}/versions",
+                web::post().to(submit::add_version),
+            )
             .route("/audit", web::get().to(audit::search))
             .route("/audit/export.{format}", web::get().to(audit::export))
             .route("/audit/verify", web::post().to(audit::verify))
@@ -148,7 +151,9 @@ impl FromRequest for Ctx {
             .unwrap_or_default();
         let state = req.app_data::<web::Data<crate::app::AppState>>().cloned();
         let token = session_token(req);
-        let pre_session = req.cookie(PRE_SESSION_COOKIE).map(|c| c.value().to_string());
+        let pre_session = req
+            .cookie(PRE_SESSION_COOKIE)
+            .map(|c| c.value().to_string());
         let secure = is_tls(req);
         let user = CurrentUser::from_request(req, payload);
         Box::pin(async move {
@@ -230,7 +235,7 @@ impl Ctx {
         Shell {
             lang: self.lang,
             tr: self.tr(),
-            user: self.user.as_ref().map(|u| Nav::of(u)),
+            user: self.user.as_ref().map(Nav::of),
             csrf: self.csrf(),
         }
     }
@@ -340,9 +345,7 @@ pub type PageResult<T = HttpResponse> = Result<T, PageError>;
 
 /// Renders a template as a 200 page.
 pub fn render(ctx: &Ctx, page: &impl Template) -> PageResult {
-    let html = page
-        .render()
-        .map_err(|e| ctx.fail(AppError::internal(e)))?;
+    let html = page.render().map_err(|e| ctx.fail(AppError::internal(e)))?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))

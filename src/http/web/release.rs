@@ -143,12 +143,15 @@ fn decisions_for(
     if decided {
         return Vec::new();
     }
-    let all = [Decision::Approve, Decision::Reject, Decision::RequestChanges];
+    let all = [
+        Decision::Approve,
+        Decision::Reject,
+        Decision::RequestChanges,
+    ];
     match (view.state.as_str(), stage.status.as_str()) {
-        ("blocked", _) if def.owns.contains(&Category::Secrecy) => all[1..]
-            .iter()
-            .map(|d| d.as_str())
-            .collect(),
+        ("blocked", _) if def.owns.contains(&Category::Secrecy) => {
+            all[1..].iter().map(|d| d.as_str()).collect()
+        }
         ("in_review", "open") => all.iter().map(|d| d.as_str()).collect(),
         _ => Vec::new(),
     }
@@ -194,7 +197,10 @@ fn finding_row(
 
 /// `file · sheet!B2`, `file · 3:14`, `file · body ¶2`, `file · $.a.b`.
 fn location_text(loc: &serde_json::Value) -> String {
-    let s = |k: &str| loc.get(k).map(|v| v.to_string().trim_matches('"').to_string());
+    let s = |k: &str| {
+        loc.get(k)
+            .map(|v| v.to_string().trim_matches('"').to_string())
+    };
     let file = s("file").unwrap_or_default();
     let place = if let (Some(sheet), Some(cell)) = (s("sheet"), s("cell")) {
         format!("{sheet}!{cell}")
@@ -215,7 +221,13 @@ fn location_text(loc: &serde_json::Value) -> String {
 /// Findings that appeared or disappeared between two versions, matched by
 /// type, location and masked value.
 fn diff(previous: &[FindingView], current: &[FindingView]) -> Vec<DiffRow> {
-    let key = |f: &FindingView| (f.entity.clone(), location_text(&f.location), f.masked_value.clone());
+    let key = |f: &FindingView| {
+        (
+            f.entity.clone(),
+            location_text(&f.location),
+            f.masked_value.clone(),
+        )
+    };
     let old: BTreeSet<_> = previous.iter().map(key).collect();
     let new: BTreeSet<_> = current.iter().map(key).collect();
     let row = |added: bool| {

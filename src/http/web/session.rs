@@ -63,7 +63,8 @@ pub async fn login_form(ctx: Ctx) -> PageResult {
             .same_site(SameSite::Strict)
             .secure(ctx.secure)
             .finish();
-        res.add_cookie(&cookie).map_err(|e| ctx.fail(AppError::internal(e)))?;
+        res.add_cookie(&cookie)
+            .map_err(|e| ctx.fail(AppError::internal(e)))?;
     }
     Ok(res)
 }
@@ -112,9 +113,9 @@ pub async fn login(ctx: Ctx, form: web::Form<LoginForm>) -> PageResult {
         .http_only(true)
         .same_site(SameSite::Strict)
         .secure(ctx.secure)
-        .max_age(
-            actix_web::cookie::time::Duration::seconds(ctx.state.tokens.ttl.num_seconds()),
-        )
+        .max_age(actix_web::cookie::time::Duration::seconds(
+            ctx.state.tokens.ttl.num_seconds(),
+        ))
         .finish();
     let mut res = see_other("/");
     res.add_cookie(&session)

@@ -40,7 +40,10 @@ struct FormData {
 
 impl FormData {
     fn get(&self, name: &str) -> &str {
-        self.fields.get(name).map(String::as_str).unwrap_or_default()
+        self.fields
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_default()
     }
 }
 
@@ -93,10 +96,11 @@ async fn read_form(ctx: &Ctx, mut payload: Multipart) -> Result<FormData, AppErr
 }
 
 fn meta_of(form: &FormData) -> Result<ReleaseMeta, AppError> {
-    let open_mode = serde_json::from_value(serde_json::Value::String(
-        form.get("open_mode").to_string(),
-    ))
-    .map_err(|_| AppError::BadRequest("open_mode must be unconditional or conditional".into()))?;
+    let open_mode =
+        serde_json::from_value(serde_json::Value::String(form.get("open_mode").to_string()))
+            .map_err(|_| {
+                AppError::BadRequest("open_mode must be unconditional or conditional".into())
+            })?;
     let publish_at = match form.get("publish_at").trim() {
         "" => None,
         t => Some(parse_form_time("publish_at", t)?.and_utc()),
