@@ -356,6 +356,10 @@ async fn pages_answer_403_to_roles_that_may_not_use_them() {
         assert_eq!(location(&res), "/login");
     }
     assert_eq!(page(&app, "/catalog", None).await.status, 200);
+    // The dashboard's routes leave unknown paths to the API's 404.
+    page(&app, "/no-such-page", None)
+        .await
+        .assert_error(404, "not_found");
     for (token, home) in [
         (&cast.supervisor, "/audit"),
         (&cast.submitter, "/releases/mine"),
