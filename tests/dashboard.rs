@@ -431,3 +431,112 @@ async fn the_queue_shows_stage_counts_and_deadline_and_filters() {
         .unwrap()
         .contains("max-age"));
 }
+
+/// A browser-style multipart form: text fields, then `files` parts.
+fn form_multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----dashboard-form-boundary";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: text/plain\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn post_multipart_form(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &[u8])],
+) -> Response {
+    let (content_type, body) = form_multipart(fields, files);
+    app.call(
+        TestRequest::post()
+            .uri(path)
+            .insert_header(("Cookie", format!("rg_session={token}")))
+            .insert_header(("Content-Type", content_type))
+            .set_payload(body),
+    )
+    .await
+}
+
+fn fields(csrf: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("title", "补贴发放情况"),
+        ("description", ""),
+        ("department", "FGW"),
+        ("co_departments", "TJJ"),
+        ("data_category", "subsidy"),
+        ("open_mode", "unconditional"),
+        ("publish_at", ""),
+        ("csrf_token", csrf),
+    ]
+}
+
+#[actix_web::test]
+async fn a_submitter_files_and_revises_through_the_forms_and_sees_the_findings_diff() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let csrf = csrf_of(&page(&app, "/releases/new", Some(&cast.submitter)).await);
+    let text = sample_text();
+    let files: &[(&str, &[u8])] = &[("subsidy.txt", &text)];
+    let refused = post_multipart_form(&app, "/releases", &cast.submitter, &fields(""), files).await;
+    assert_eq!(refused.status, 403);
+    let list = app
+        .get("/api/v1/releases", Some(&cast.submitter))
+        .await
+        .json();
+    assert_eq!(list["items"], json!([]), "a refused form files nothing");
+
+    let res = post_multipart_form(&app, "/releases", &cast.submitter, &fields(&csrf), files).await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let id = location(&res).trim_start_matches("/releases/").to_string();
+    let release = app
+        .get(&format!("/api/v1/releases/{id}"), Some(&cast.submitter))
+        .await
+        .json();
+    assert_eq!(release["state"], "blocked");
+    assert_eq!(release["co_departments"], json!(["TJJ"]));
+
+    let mine = page(&app, "/releases/mine", Some(&cast.submitter))
+        .await
+        .text();
+    assert!(mine.contains("密级标志待保密审查员处置"), "{mine}");
+
+    // A new version without the mark: the page shows what disappeared.
+    let clean = "关于2026年补贴发放情况的说明\n本表共计发放补贴12笔。\n";
+    let res = post_multipart_form(
+        &app,
+        &format!("/releases/{id}/versions"),
+        &cast.submitter,
+        &[("csrf_token", &csrf)],
+        &[("subsidy.txt", clean.as_bytes())],
+    )
+    .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let body = page(
+        &app,
+        &format!("/releases/{id}?lang=en"),
+        Some(&cast.submitter),
+    )
+    .await
+    .text();
+    assert!(
+        body.contains("Compared with the previous version"),
+        "{body}"
+    );
+    assert!(body.contains("class=\"removed\""), "{body}");
+    assert!(body.contains("CLASSIFICATION_MARK"));
+}

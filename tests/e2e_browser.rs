@@ -296,6 +296,10 @@ async fn a_release_is_reviewed_and_published_through_the_dashboard_in_a_real_bro
     w.go("/queue").await;
     assert!(w.body().await.contains(&format!("/releases/{id}")));
     w.screenshot("queue").await;
+    w.c.set_window_size(420, 900).await.unwrap();
+    w.go("/queue").await;
+    w.screenshot("queue-phone").await;
+    w.c.set_window_size(1280, 1000).await.unwrap();
     w.click(&format!("a[href='/releases/{id}']")).await;
     w.dispose(
         "CLASSIFICATION_MARK",
