@@ -1,11 +1,13 @@
 //! Application state and start-up: what `serve`, the CLI and every test build.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use actix_web::web;
 use anyhow::Context;
 use diesel::prelude::*;
 
+use crate::audit::checkpoint::CheckpointKey;
 use crate::auth::TokenKeys;
 use crate::config::Settings;
 use crate::db::{self, DbConn, Pool};
@@ -19,6 +21,7 @@ pub struct AppState {
     pub policies: Arc<Policies>,
     pub store: FileStore,
     pub tokens: TokenKeys,
+    pub checkpoint_key: Arc<CheckpointKey>,
     pub settings: Arc<Settings>,
 }
 
@@ -41,11 +44,13 @@ impl AppState {
             None => stored_secret(&mut *pool.get()?)?,
         };
         let tokens = TokenKeys::hs256(secret.as_bytes(), settings.token_ttl);
+        let checkpoint_key = Arc::new(load_checkpoint_key(&settings.audit_key_file)?);
         Ok(Self {
             pool,
             policies: Arc::new(policies),
             store,
             tokens,
+            checkpoint_key,
             settings: Arc::new(settings),
         })
     }
@@ -65,6 +70,45 @@ impl AppState {
         .await
         .map_err(AppError::internal)?
     }
+}
+
+/// Reads the checkpoint signing seed, creating it (owner-only) on first start.
+fn load_checkpoint_key(path: &Path) -> anyhow::Result<CheckpointKey> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let seed = hex::encode(rand::random::<[u8; 32]>());
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            options
+                .open(path)
+                .and_then(|mut f| std::io::Write::write_all(&mut f, seed.as_bytes()))
+                .with_context(|| {
+                    format!("cannot create the audit signing key {}", path.display())
+                })?;
+            tracing::info!(path = %path.display(), "created the audit checkpoint signing key");
+            seed
+        }
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("cannot read the audit signing key {}", path.display()))
+        }
+    };
+    let seed = hex::decode(text.trim())
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .with_context(|| {
+            format!(
+                "{} must hold 64 hex characters (an ed25519 seed)",
+                path.display()
+            )
+        })?;
+    Ok(CheckpointKey::from_seed(seed))
 }
 
 /// The token secret kept in the database, generated on first start. Insert

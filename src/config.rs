@@ -8,6 +8,8 @@
 //! - `RELEASEGATE_TOKEN_TTL` — token lifetime, e.g. `8h`, `30m` (default `8h`)
 //! - `RELEASEGATE_MAX_UPLOAD_BYTES` — total upload size per request (default 50 MiB)
 //! - `RELEASEGATE_DB_POOL` — connections in the pool (default 8)
+//! - `RELEASEGATE_AUDIT_KEY_FILE` — ed25519 seed (64 hex characters) that signs
+//!   audit checkpoints; default `<data dir>/audit-signing.key`, created on first start
 
 use std::path::PathBuf;
 
@@ -24,6 +26,7 @@ pub struct Settings {
     pub token_ttl: Duration,
     pub max_upload_bytes: u64,
     pub pool_size: u32,
+    pub audit_key_file: PathBuf,
 }
 
 impl std::fmt::Debug for Settings {
@@ -35,6 +38,7 @@ impl std::fmt::Debug for Settings {
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "***"))
             .field("token_ttl", &self.token_ttl)
             .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("audit_key_file", &self.audit_key_file)
             .finish()
     }
 }
@@ -64,11 +68,15 @@ impl Settings {
                     format!("RELEASEGATE_DB_POOL: {v:?} is not a positive number")
                 })?,
             };
+        let data_dir: PathBuf = var("RELEASEGATE_DATA_DIR")
+            .unwrap_or_else(|| "./data".into())
+            .into();
         Ok(Self {
             database,
-            data_dir: var("RELEASEGATE_DATA_DIR")
-                .unwrap_or_else(|| "./data".into())
-                .into(),
+            audit_key_file: var("RELEASEGATE_AUDIT_KEY_FILE")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| data_dir.join("audit-signing.key")),
+            data_dir,
             policy_dir: var("RELEASEGATE_POLICY_DIR")
                 .unwrap_or_else(|| "./policies".into())
                 .into(),

@@ -200,3 +200,137 @@ async fn a_restart_keeps_everything() {
         .to_string();
     assert_eq!(app.state.store.get(&sha).unwrap(), sample_text());
 }
+
+/// What someone with write access to the database could do: change one
+/// event and recompute every later hash and the head, so the chain is
+/// consistent again.
+fn rewrite_chain(conn: &mut releasegate::db::DbConn, seq: i64) {
+    use diesel::prelude::*;
+    use releasegate::audit::{canonical_bytes, chain_hash, GENESIS_HASH};
+    use releasegate::db::schema::{audit_events, audit_head};
+    use releasegate::service::audit_log::{page, Filter};
+    let events = page(conn, &Filter::default(), 0, 100_000).unwrap();
+    let mut prev = GENESIS_HASH.to_string();
+    for mut e in events {
+        if e.seq == seq {
+            e.actor = "mallory".into();
+        }
+        let canonical = canonical_bytes(
+            e.seq,
+            &e.at,
+            &e.actor,
+            &e.action,
+            e.release_id.as_deref(),
+            e.version,
+            &e.details,
+        );
+        let hash = chain_hash(&prev, &canonical);
+        diesel::update(audit_events::table.find(e.seq))
+            .set((
+                audit_events::actor.eq(&e.actor),
+                audit_events::prev_hash.eq(&prev),
+                audit_events::hash.eq(&hash),
+                audit_events::canonical.eq(&canonical),
+            ))
+            .execute(conn)
+            .unwrap();
+        diesel::update(audit_head::table.find(1))
+            .set((audit_head::seq.eq(e.seq), audit_head::hash.eq(&hash)))
+            .execute(conn)
+            .unwrap();
+        prev = hash;
+    }
+}
+
+#[actix_web::test]
+async fn a_consistent_rewrite_is_caught_by_the_signed_checkpoint() {
+    let app = TestApp::new().await;
+    let (cast, _) = some_history(&app).await;
+    let res = app
+        .post_json(
+            "/api/v1/audit/checkpoints",
+            Some(&cast.submitter),
+            json!({}),
+        )
+        .await;
+    res.assert_error(403, "forbidden");
+    let res = app
+        .post_json(
+            "/api/v1/audit/checkpoints",
+            Some(&cast.supervisor),
+            json!({}),
+        )
+        .await;
+    let signed = res.json()["checkpoint_seq"].as_i64().expect("a checkpoint");
+    let again = app
+        .post_json(
+            "/api/v1/audit/checkpoints",
+            Some(&cast.supervisor),
+            json!({}),
+        )
+        .await
+        .json();
+    assert_eq!(
+        again["checkpoint_seq"],
+        serde_json::Value::Null,
+        "an unchanged head is not signed twice"
+    );
+    let report = app
+        .get("/api/v1/audit/verify", Some(&cast.supervisor))
+        .await
+        .json();
+    assert_eq!(
+        (report["ok"].as_bool(), report["checkpoints"].as_i64()),
+        (Some(true), Some(1)),
+        "{report}"
+    );
+
+    app.db(|c| rewrite_chain(c, 3)).await;
+    let report = app
+        .get("/api/v1/audit/verify", Some(&cast.supervisor))
+        .await
+        .json();
+    assert_eq!(
+        (report["ok"].as_bool(), report["first_bad_seq"].as_i64()),
+        (Some(false), Some(signed)),
+        "{report}"
+    );
+
+    // Nor can the rewriter sign a checkpoint of their own.
+    let forged = releasegate::audit::checkpoint::CheckpointKey::from_seed([9; 32]);
+    app.db(move |c| {
+        use diesel::prelude::*;
+        use releasegate::db::schema::audit_checkpoints;
+        diesel::delete(audit_checkpoints::table).execute(c).unwrap();
+        let (seq, hash): (i64, String) = releasegate::db::schema::audit_head::table
+            .select((
+                releasegate::db::schema::audit_head::seq,
+                releasegate::db::schema::audit_head::hash,
+            ))
+            .first(c)
+            .unwrap();
+        diesel::insert_into(audit_checkpoints::table)
+            .values(releasegate::db::models::CheckpointRow {
+                seq,
+                at: releasegate::audit::now(),
+                signature: forged.sign(seq, &hash),
+                public_key: forged.public_hex(),
+                hash,
+            })
+            .execute(c)
+            .unwrap();
+    })
+    .await;
+    let report = app
+        .get("/api/v1/audit/verify", Some(&cast.supervisor))
+        .await
+        .json();
+    assert_eq!(report["ok"], false, "{report}");
+    assert!(
+        report["problem"]
+            .as_str()
+            .unwrap()
+            .contains("not signed by this deployment"),
+        "{report}"
+    );
+}

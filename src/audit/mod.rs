@@ -5,6 +5,8 @@
 //! the canonical bytes from the fields (so an edit to any column shows), then
 //! checks the stored bytes, the hash and the link to the previous event.
 
+pub mod checkpoint;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -124,6 +126,8 @@ pub struct Report {
     pub events: u64,
     /// Hash of the last intact event.
     pub head: String,
+    /// Signed checkpoints that matched the chain.
+    pub checkpoints: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_bad_seq: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -136,6 +140,9 @@ pub struct Verifier {
     expected_seq: i64,
     head: String,
     failure: Option<(i64, String)>,
+    /// Signed (seq, hash) pairs still to be met, in seq order.
+    checkpoints: std::collections::VecDeque<(i64, String)>,
+    checkpoints_met: u64,
 }
 
 impl Default for Verifier {
@@ -151,6 +158,8 @@ impl Verifier {
             expected_seq: 1,
             head: GENESIS_HASH.to_string(),
             failure: None,
+            checkpoints: Default::default(),
+            checkpoints_met: 0,
         }
     }
 
@@ -173,6 +182,35 @@ impl Verifier {
         self.events += 1;
         self.expected_seq += 1;
         self.head = event.hash.clone();
+        if self
+            .checkpoints
+            .front()
+            .is_some_and(|(seq, _)| *seq == event.seq)
+        {
+            let (seq, hash) = self.checkpoints.pop_front().unwrap_or_default();
+            if hash == event.hash {
+                self.checkpoints_met += 1;
+            } else {
+                self.failure = Some((
+                    seq,
+                    format!("event {seq} differs from its signed checkpoint"),
+                ));
+            }
+        }
+    }
+
+    /// Adds checkpoints whose signatures were already checked; each must
+    /// match the hash the chain has at its seq. Call before pushing events.
+    pub fn expect_checkpoints(&mut self, mut signed: Vec<(i64, String)>) {
+        signed.sort();
+        self.checkpoints = signed.into();
+    }
+
+    /// Marks the chain broken at `seq` for a reason found outside the events.
+    pub fn fail(&mut self, seq: i64, problem: String) {
+        if self.failure.is_none() {
+            self.failure = Some((seq, problem));
+        }
     }
 
     fn check(&self, event: &Event, stored_canonical: Option<&[u8]>) -> Result<(), String> {
@@ -217,12 +255,21 @@ impl Verifier {
         }
     }
 
-    pub fn finish(self) -> Report {
+    pub fn finish(mut self) -> Report {
+        if let Some((seq, _)) = self.checkpoints.front() {
+            let seq = *seq;
+            self.fail(
+                seq,
+                format!("a signed checkpoint records event {seq}, which the log does not reach"),
+            );
+        }
+        let checkpoints = self.checkpoints_met;
         match self.failure {
             None => Report {
                 ok: true,
                 events: self.events,
                 head: self.head,
+                checkpoints,
                 first_bad_seq: None,
                 problem: None,
             },
@@ -230,6 +277,7 @@ impl Verifier {
                 ok: false,
                 events: self.events,
                 head: self.head,
+                checkpoints,
                 first_bad_seq: Some(seq),
                 problem: Some(problem),
             },

@@ -142,7 +142,7 @@ pub fn audit_verify(file: Option<&Path>) -> i32 {
                 .pool
                 .get()
                 .map_err(AppError::from)
-                .and_then(|mut c| Ok(audit_log::verify(&mut c)?))
+                .and_then(|mut c| Ok(audit_log::verify(&mut c, &state.checkpoint_key)?))
             {
                 Ok(r) => r,
                 Err(e) => return report(e),
@@ -188,6 +188,30 @@ fn verify_file(path: &Path) -> Result<crate::audit::Report, String> {
         verifier.push(&event, None);
     }
     Ok(verifier.finish())
+}
+
+pub fn audit_checkpoint() -> i32 {
+    let state = match state() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match state
+        .pool
+        .get()
+        .map_err(AppError::from)
+        .and_then(|mut c| Ok(audit_log::checkpoint(&mut c, &state.checkpoint_key)?))
+    {
+        Ok(Some(seq)) => {
+            println!("{seq}");
+            eprintln!("signed checkpoint at event {seq}");
+            0
+        }
+        Ok(None) => {
+            eprintln!("the head is already checkpointed");
+            0
+        }
+        Err(e) => report(e),
+    }
 }
 
 pub fn audit_export(

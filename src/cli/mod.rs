@@ -132,6 +132,8 @@ enum AuditCommand {
         #[arg(long)]
         file: Option<PathBuf>,
     },
+    /// Sign the current chain head (the server also does this every 5 minutes).
+    Checkpoint,
     /// Export events as NDJSON (verifiable) or CSV to stdout.
     Export {
         #[arg(long)]
@@ -191,6 +193,9 @@ pub fn run(cli: Cli) -> i32 {
         Command::Audit {
             command: AuditCommand::Verify { file },
         } => admin::audit_verify(file.as_deref()),
+        Command::Audit {
+            command: AuditCommand::Checkpoint,
+        } => admin::audit_checkpoint(),
         Command::Audit {
             command:
                 AuditCommand::Export {

@@ -122,9 +122,14 @@ fn run_corpus(policies: &Policies, corpus: &Path) -> i32 {
 }
 
 fn write_json(reports: &[FileReport]) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer(&mut out, &serde_json::json!({ "files": reports }))?;
-    writeln!(out)
+    #[derive(Serialize)]
+    struct Output<'a> {
+        files: &'a [FileReport],
+    }
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    serde_json::to_writer(&mut out, &Output { files: reports })?;
+    writeln!(out)?;
+    out.flush()
 }
 
 fn write_text(reports: &[FileReport]) -> std::io::Result<()> {

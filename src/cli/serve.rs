@@ -6,10 +6,12 @@ use super::usage_error;
 use crate::app::AppState;
 use crate::config::Settings;
 use crate::error::AppError;
-use crate::service::{accounts, releases};
+use crate::service::{accounts, audit_log, releases};
 
 /// How often approved releases are checked for a `publish_at` that has come.
 const PUBLISH_TICK: Duration = Duration::from_secs(30);
+/// How often the audit chain head is signed (when it moved).
+const CHECKPOINT_TICK: Duration = Duration::from_secs(300);
 
 pub fn serve(bind: &str, demo: bool) -> i32 {
     let settings = match Settings::from_env() {
@@ -70,6 +72,22 @@ async fn run(state: AppState, bind: String) -> std::io::Result<()> {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(published = n, "published embargoed releases"),
                 Err(e) => tracing::warn!(error = %e, "embargo publication failed"),
+            }
+        }
+    });
+    let checkpoint_state = state.clone();
+    actix_web::rt::spawn(async move {
+        let mut interval = actix_web::rt::time::interval(CHECKPOINT_TICK);
+        loop {
+            interval.tick().await;
+            let key = checkpoint_state.checkpoint_key.clone();
+            match checkpoint_state
+                .run(move |conn| Ok(audit_log::checkpoint(conn, &key)?))
+                .await
+            {
+                Ok(Some(seq)) => tracing::info!(seq, "signed an audit checkpoint"),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "audit checkpoint failed"),
             }
         }
     });

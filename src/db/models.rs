@@ -159,3 +159,13 @@ pub struct AuditRow {
     pub hash: String,
     pub canonical: Vec<u8>,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_checkpoints)]
+pub struct CheckpointRow {
+    pub seq: i64,
+    pub at: NaiveDateTime,
+    pub hash: String,
+    pub public_key: String,
+    pub signature: String,
+}

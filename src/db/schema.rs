@@ -160,6 +160,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_checkpoints (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        hash -> Text,
+        public_key -> Text,
+        signature -> Text,
+    }
+}
+
 diesel::joinable!(release_stages -> releases (release_id));
 diesel::joinable!(findings -> files (file_id));
 
@@ -174,5 +184,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     release_stages,
     stage_decisions,
     audit_head,
-    audit_events
+    audit_events,
+    audit_checkpoints
 );

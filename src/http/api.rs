@@ -31,7 +31,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/releases/{id}/retract", web::post().to(retract))
         .route("/queue", web::get().to(queue))
         .route("/audit", web::get().to(audit))
-        .route("/audit/verify", web::get().to(audit_verify));
+        .route("/audit/verify", web::get().to(audit_verify))
+        .route("/audit/checkpoints", web::post().to(audit_checkpoint));
 }
 
 #[derive(Deserialize)]
@@ -356,6 +357,22 @@ async fn audit(
 
 async fn audit_verify(state: web::Data<AppState>, user: CurrentUser) -> AppResult<HttpResponse> {
     user.require(Role::Supervisor)?;
-    let report = state.run(|conn| Ok(audit_log::verify(conn)?)).await?;
+    let key = state.checkpoint_key.clone();
+    let report = state
+        .run(move |conn| Ok(audit_log::verify(conn, &key)?))
+        .await?;
     Ok(HttpResponse::Ok().json(report))
+}
+
+/// Signs the current chain head now (the server also does so periodically).
+async fn audit_checkpoint(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> AppResult<HttpResponse> {
+    user.require(Role::Supervisor)?;
+    let key = state.checkpoint_key.clone();
+    let seq = state
+        .run(move |conn| Ok(audit_log::checkpoint(conn, &key)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"checkpoint_seq": seq})))
 }

@@ -142,10 +142,12 @@ pub fn excerpt(text: &str, detections: &[Detection], idx: usize, context_chars: 
         .map_or(text.len(), |(i, _)| end + i);
     // Growing the window can pull in more detections; repeat until stable.
     let mut overlapping = loop {
-        let overlapping: Vec<&Detection> = detections
-            .iter()
-            .filter(|d| d.start < end && d.end > start)
-            .collect();
+        // Detections are sorted and disjoint, so their ends are sorted too:
+        // the overlapping ones are one contiguous run, found by bisection
+        // (a scan of all of them per excerpt is quadratic on big files).
+        let first = detections.partition_point(|d| d.end <= start);
+        let last = detections.partition_point(|d| d.start < end);
+        let overlapping: Vec<&Detection> = detections[first..last.max(first)].iter().collect();
         let (s, e) = overlapping.iter().fold((start, end), |(s, e), d| {
             (s.min(floor(d.start)), e.max(floor(d.end)))
         });

@@ -4,9 +4,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::audit::checkpoint::{self, CheckpointKey};
 use crate::audit::{self, Draft, Event, Report, Verifier};
-use crate::db::models::AuditRow;
-use crate::db::schema::{audit_events, audit_head};
+use crate::db::models::{AuditRow, CheckpointRow};
+use crate::db::schema::{audit_checkpoints, audit_events, audit_head};
 use crate::db::DbConn;
 
 const BATCH: i64 = 1000;
@@ -73,9 +74,59 @@ fn to_event(row: &AuditRow) -> Event {
     }
 }
 
-/// Verifies the whole chain in batches, then checks the recorded head.
-pub fn verify(conn: &mut DbConn) -> QueryResult<Report> {
+/// Signs the current head unless it is already checkpointed; returns the
+/// seq signed, if any. Runs under the chain lock so the head cannot move.
+pub fn checkpoint(conn: &mut DbConn, key: &CheckpointKey) -> QueryResult<Option<i64>> {
+    crate::db::write_tx(conn, |conn| {
+        let (seq, hash): (i64, String) = audit_head::table
+            .find(1)
+            .select((audit_head::seq, audit_head::hash))
+            .first(conn)?;
+        let last: Option<i64> = audit_checkpoints::table
+            .select(diesel::dsl::max(audit_checkpoints::seq))
+            .first(conn)?;
+        if seq == 0 || last == Some(seq) {
+            return Ok(None);
+        }
+        diesel::insert_into(audit_checkpoints::table)
+            .values(CheckpointRow {
+                seq,
+                at: audit::now(),
+                signature: key.sign(seq, &hash),
+                public_key: key.public_hex(),
+                hash,
+            })
+            .execute(conn)?;
+        Ok(Some(seq))
+    })
+}
+
+/// Verifies the whole chain in batches, then the recorded head, then every
+/// signed checkpoint against `key` (the one trusted key: a checkpoint signed
+/// by any other key proves nothing and is reported).
+pub fn verify(conn: &mut DbConn, key: &CheckpointKey) -> QueryResult<Report> {
     let mut verifier = Verifier::new();
+    let checkpoints: Vec<CheckpointRow> = audit_checkpoints::table
+        .order(audit_checkpoints::seq.asc())
+        .select(CheckpointRow::as_select())
+        .load(conn)?;
+    let trusted = key.public_hex();
+    let mut signed = Vec::with_capacity(checkpoints.len());
+    for c in checkpoints {
+        if c.public_key != trusted
+            || !checkpoint::verify(c.seq, &c.hash, &c.public_key, &c.signature)
+        {
+            verifier.fail(
+                c.seq,
+                format!(
+                    "the checkpoint at event {} is not signed by this deployment's key",
+                    c.seq
+                ),
+            );
+        }
+        signed.push((c.seq, c.hash));
+    }
+    verifier.expect_checkpoints(signed);
     let mut after = 0i64;
     loop {
         let rows: Vec<AuditRow> = audit_events::table

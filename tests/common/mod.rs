@@ -95,6 +95,7 @@ pub fn settings(db: &TestDb) -> Settings {
         token_ttl: chrono::Duration::hours(1),
         max_upload_bytes: 2 * 1024 * 1024,
         pool_size: 4,
+        audit_key_file: db.dir().join("audit-signing.key"),
     }
 }
 

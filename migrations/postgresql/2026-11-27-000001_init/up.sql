@@ -148,3 +148,11 @@ CREATE INDEX audit_events_release ON audit_events(release_id, seq);
 CREATE INDEX audit_events_actor ON audit_events(actor, seq);
 CREATE INDEX audit_events_action ON audit_events(action, seq);
 CREATE INDEX audit_events_at ON audit_events(at, seq);
+
+CREATE TABLE audit_checkpoints (
+    seq BIGINT PRIMARY KEY NOT NULL,
+    at TIMESTAMP NOT NULL,
+    hash TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    signature TEXT NOT NULL
+);
