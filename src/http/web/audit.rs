@@ -136,9 +136,10 @@ pub async fn export(ctx: Ctx, format: Path<String>, q: Query<AuditQuery>) -> Pag
 pub async fn verify(ctx: Ctx, form: Form<CsrfForm>) -> PageResult {
     ctx.check_csrf(&form.csrf_token)?;
     ctx.with_role(&[Role::Supervisor])?;
+    let key = ctx.state.checkpoint_key.clone();
     let report = ctx
         .state
-        .run(|conn| Ok(audit_log::verify(conn)?))
+        .run(move |conn| Ok(audit_log::verify(conn, &key)?))
         .await
         .map_err(|e| ctx.fail(e))?;
     page(&ctx, AuditQuery::default(), Some(report)).await
