@@ -6,7 +6,8 @@
 //!
 //! Skips (with a message) when chromedriver is missing, unless
 //! RELEASEGATE_E2E=1 (CI), which makes a missing browser a failure.
-//! Screenshots go to docs/screenshots/.
+//! Screenshots: `RELEASEGATE_SCREENSHOTS=docs/screenshots` refreshes the
+//! committed ones.
 
 mod common;
 
@@ -228,9 +229,15 @@ impl Walk {
         );
     }
 
+    /// Saves a screenshot to $RELEASEGATE_SCREENSHOTS (relative to the crate;
+    /// `docs/screenshots` refreshes the committed ones), else to a temporary
+    /// folder, so that a test run leaves the work tree clean.
     async fn screenshot(&self, name: &str) {
         let png = self.c.screenshot().await.unwrap();
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+        let dir = match std::env::var_os("RELEASEGATE_SCREENSHOTS") {
+            Some(dir) => Path::new(env!("CARGO_MANIFEST_DIR")).join(dir),
+            None => std::env::temp_dir().join("releasegate-screenshots"),
+        };
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
