@@ -55,6 +55,7 @@ impl Tr {
 
 const STRINGS: &[(&str, &str, &str)] = &[
     ("app", "数据开放保密审查", "Release gate"),
+    ("nav.skip", "跳到正文", "Skip to content"),
     ("nav.queue", "待办审查", "Review queue"),
     ("nav.mine", "我的申请", "My releases"),
     ("nav.new", "提交申请", "New release"),
