@@ -540,3 +540,41 @@ async fn a_submitter_files_and_revises_through_the_forms_and_sees_the_findings_d
     assert!(body.contains("class=\"removed\""), "{body}");
     assert!(body.contains("CLASSIFICATION_MARK"));
 }
+
+#[actix_web::test]
+async fn a_bulk_disposition_is_all_or_nothing() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let id = submit(&app, &cast.submitter, meta(&[]), &sample_text()).await;
+    let items = findings(&app, &id, &cast.secrecy).await;
+    let mark = finding_of(&items, "CLASSIFICATION_MARK")["id"]
+        .as_str()
+        .unwrap();
+    let id_card = finding_of(&items, "CN_ID_CARD")["id"].as_str().unwrap();
+    let csrf = csrf_of(&page(&app, &format!("/releases/{id}"), Some(&cast.secrecy)).await);
+    // The ID number is the privacy officer's: the whole batch is refused.
+    let res = post_form(
+        &app,
+        &format!("/releases/{id}/dispositions"),
+        &cast.secrecy,
+        &[
+            ("finding", mark),
+            ("finding", id_card),
+            ("disposition", "false_positive"),
+            ("note", "批量处置"),
+            ("csrf_token", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 403, "{}", res.text());
+    let after = findings(&app, &id, &cast.secrecy).await;
+    assert!(
+        after.iter().all(|f| f["disposition"].is_null()),
+        "{after:?}"
+    );
+    let release = app
+        .get(&format!("/api/v1/releases/{id}"), Some(&cast.secrecy))
+        .await
+        .json();
+    assert_eq!(release["state"], "blocked");
+}

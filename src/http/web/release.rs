@@ -306,12 +306,15 @@ pub async fn dispositions(
     let id = id.into_inner();
     let target = format!("/releases/{id}#findings");
     let st = ctx.state.clone();
-    // Each disposition is its own audited transaction, as through the API;
-    // the first refusal stops the batch and is shown.
+    // One transaction around the batch (each disposition nests as a
+    // savepoint, with its own audit event): a refusal of any one of them
+    // leaves all of them undone, and is shown.
     ctx.state
         .run(move |conn| {
-            ids.iter().try_for_each(|finding| {
-                releases::dispose(&st, conn, &user, &id, finding, disposition, &note).map(drop)
+            crate::db::write_tx(conn, |conn| {
+                ids.iter().try_for_each(|finding| {
+                    releases::dispose(&st, conn, &user, &id, finding, disposition, &note).map(drop)
+                })
             })
         })
         .await
