@@ -284,6 +284,7 @@ async fn a_release_is_reviewed_and_published_through_the_dashboard_in_a_real_bro
     w.go("/releases/new").await;
     w.fill("#title", "2026年补贴发放名单").await;
     w.fill("#description", "端到端测试").await;
+    w.fill("#co_departments", "TJJ").await;
     w.fill("#data_category", "subsidy").await;
     w.fill("#files", &upload.display().to_string()).await;
     w.click("#submit-release").await;
@@ -329,9 +330,17 @@ async fn a_release_is_reviewed_and_published_through_the_dashboard_in_a_real_bro
     w.go(&format!("/releases/{id}")).await;
     w.dispose("CN_ID_CARD", "redact", "身份证号脱敏后发布")
         .await;
+    // Tall enough that the findings with their context are in the picture.
+    w.c.set_window_size(1280, 1900).await.unwrap();
     w.go(&format!("/releases/{id}")).await;
     w.screenshot("release").await;
+    w.c.set_window_size(1280, 1000).await.unwrap();
     w.decide("privacy_review", "approve", "已脱敏").await;
+
+    // The co-responsible department signs (会签).
+    w.login("approver-tjj").await;
+    w.go(&format!("/releases/{id}")).await;
+    w.decide("co_unit_signoff", "approve", "会签同意").await;
 
     // The leader signs off; with no embargo it is published at once.
     w.login("leader").await;
