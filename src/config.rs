@@ -8,6 +8,9 @@
 //! - `RELEASEGATE_TOKEN_TTL` — token lifetime, e.g. `8h`, `30m` (default `8h`)
 //! - `RELEASEGATE_MAX_UPLOAD_BYTES` — total upload size per request (default 50 MiB)
 //! - `RELEASEGATE_DB_POOL` — connections in the pool (default 8)
+//! - `RELEASEGATE_MAX_ZIP_MEMBERS`, `RELEASEGATE_MAX_DECOMPRESSED_BYTES`,
+//!   `RELEASEGATE_MAX_ROWS`, `RELEASEGATE_MAX_CELLS`, `RELEASEGATE_MAX_LINE_BYTES` —
+//!   extraction limits per uploaded file (defaults: `Limits::service_default`)
 //! - `RELEASEGATE_AUDIT_KEY_FILE` — ed25519 seed (64 hex characters) that signs
 //!   audit checkpoints; default `<data dir>/audit-signing.key`, created on first start
 
@@ -16,6 +19,7 @@ use std::path::PathBuf;
 use chrono::Duration;
 
 use crate::db::DbTarget;
+use crate::extract::Limits;
 
 #[derive(Clone)]
 pub struct Settings {
@@ -25,6 +29,8 @@ pub struct Settings {
     pub jwt_secret: Option<String>,
     pub token_ttl: Duration,
     pub max_upload_bytes: u64,
+    /// Extraction limits for each uploaded file.
+    pub limits: Limits,
     pub pool_size: u32,
     pub audit_key_file: PathBuf,
 }
@@ -38,6 +44,7 @@ impl std::fmt::Debug for Settings {
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "***"))
             .field("token_ttl", &self.token_ttl)
             .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("limits", &self.limits)
             .field("audit_key_file", &self.audit_key_file)
             .finish()
     }
@@ -45,6 +52,22 @@ impl std::fmt::Debug for Settings {
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// A positive number from the environment, or `default`.
+fn number<T: std::str::FromStr + PartialOrd + Default>(
+    name: &str,
+    default: T,
+) -> Result<T, String> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| *n > T::default())
+            .ok_or_else(|| format!("{name}: {v:?} is not a positive number")),
+    }
 }
 
 impl Settings {
@@ -55,19 +78,20 @@ impl Settings {
         let token_ttl =
             parse_duration(&var("RELEASEGATE_TOKEN_TTL").unwrap_or_else(|| "8h".into()))
                 .map_err(|e| format!("RELEASEGATE_TOKEN_TTL: {e}"))?;
-        let max_upload_bytes = match var("RELEASEGATE_MAX_UPLOAD_BYTES") {
-            None => 50 * 1024 * 1024,
-            Some(v) => v
-                .parse()
-                .map_err(|_| format!("RELEASEGATE_MAX_UPLOAD_BYTES: {v:?} is not a byte count"))?,
+        let max_upload_bytes: u64 = number("RELEASEGATE_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)?;
+        let pool_size: u32 = number("RELEASEGATE_DB_POOL", 8)?;
+        let defaults = Limits::service_default();
+        let limits = Limits {
+            max_file_bytes: Some(max_upload_bytes),
+            max_zip_members: number("RELEASEGATE_MAX_ZIP_MEMBERS", defaults.max_zip_members)?,
+            max_decompressed_bytes: number(
+                "RELEASEGATE_MAX_DECOMPRESSED_BYTES",
+                defaults.max_decompressed_bytes,
+            )?,
+            max_rows: number("RELEASEGATE_MAX_ROWS", defaults.max_rows)?,
+            max_cells: number("RELEASEGATE_MAX_CELLS", defaults.max_cells)?,
+            max_line_bytes: number("RELEASEGATE_MAX_LINE_BYTES", defaults.max_line_bytes)?,
         };
-        let pool_size =
-            match var("RELEASEGATE_DB_POOL") {
-                None => 8,
-                Some(v) => v.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-                    format!("RELEASEGATE_DB_POOL: {v:?} is not a positive number")
-                })?,
-            };
         let data_dir: PathBuf = var("RELEASEGATE_DATA_DIR")
             .unwrap_or_else(|| "./data".into())
             .into();
@@ -83,6 +107,7 @@ impl Settings {
             jwt_secret: var("RELEASEGATE_JWT_SECRET"),
             token_ttl,
             max_upload_bytes,
+            limits,
             pool_size,
         })
     }

@@ -299,3 +299,83 @@ async fn every_documented_route_exists_and_metrics_report() {
         "{metrics}"
     );
 }
+
+#[actix_web::test]
+async fn repeated_wrong_passwords_lock_the_account_for_a_while() {
+    let app = TestApp::new().await;
+    app.department("FGW", "市发展改革委").await;
+    app.user("alice", &[Role::Submitter], Some("FGW")).await;
+    let login = |password: &'static str| {
+        app.post_json(
+            "/api/v1/auth/login",
+            None,
+            json!({"username": "alice", "password": password}),
+        )
+    };
+    for _ in 0..5 {
+        login("guess").await.assert_error(401, "unauthorized");
+    }
+    let msg = login(PASSWORD).await.assert_error(401, "unauthorized");
+    assert!(
+        msg.contains("locked"),
+        "even the right password waits: {msg}"
+    );
+    let events = app
+        .db(|c| releasegate::service::audit_log::page(c, &Default::default(), 0, 100).unwrap())
+        .await;
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "user.login_failed")
+            .count(),
+        4
+    );
+    assert!(actions.contains(&"user.locked"));
+
+    // Once the lock expires the right password works and the count starts over.
+    app.db(|c| {
+        use diesel::prelude::*;
+        use releasegate::db::schema::users;
+        diesel::update(users::table)
+            .set(users::locked_until.eq(Some(
+                chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1),
+            )))
+            .execute(c)
+            .unwrap();
+    })
+    .await;
+    assert_eq!(login(PASSWORD).await.status, 200);
+}
+
+#[actix_web::test]
+async fn a_zip_bomb_is_refused_with_413_naming_the_limit() {
+    use std::io::Write;
+    let db = TestDb::new();
+    let app = TestApp::with_db(db, |s| s.limits.max_decompressed_bytes = 1024 * 1024).await;
+    let cast = app.cast().await;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("word/document.xml", options).unwrap();
+    zip.write_all(&vec![b' '; 8 * 1024 * 1024]).unwrap();
+    let bomb = zip.finish().unwrap().into_inner();
+    assert!(
+        bomb.len() < 64 * 1024,
+        "small on the wire: {} bytes",
+        bomb.len()
+    );
+    let res = app
+        .post_multipart(
+            "/api/v1/releases",
+            &cast.submitter,
+            Some(meta(&[])),
+            &[("bomb.docx", &bomb)],
+        )
+        .await;
+    let msg = res.assert_error(413, "payload_too_large");
+    assert!(
+        msg.contains("bomb.docx") && msg.contains("1048576"),
+        "{msg}"
+    );
+}

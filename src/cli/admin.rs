@@ -1,59 +1,59 @@
-//! Operator commands that work on the database and policies.
+//! Operator commands that work on the database and policies. Each returns
+//! its exit code; `with_db` maps every failure to one.
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use super::usage_error;
 use crate::app::AppState;
-use crate::audit::{Event, Verifier};
+use crate::audit::{Event, Report, Verifier};
 use crate::config::{parse_duration, Settings};
+use crate::db::DbConn;
 use crate::error::AppError;
 use crate::policy::{Policies, Role};
 use crate::service::{accounts, audit_log};
 
-fn state() -> Result<AppState, i32> {
+/// Opens the database (creating and migrating it) and runs `f` on one
+/// connection. Errors become exit codes: bad input 2, anything else 1.
+fn with_db<T>(f: impl FnOnce(&AppState, &mut DbConn) -> Result<T, AppError>) -> Result<T, i32> {
     let settings = Settings::from_env().map_err(usage_error)?;
-    AppState::build(settings).map_err(|e| usage_error(format!("{e:#}")))
-}
-
-/// Maps a service error to an exit code: input problems are 2, the rest 1.
-fn report(err: AppError) -> i32 {
-    match err {
+    let state = AppState::build(settings).map_err(|e| usage_error(format!("{e:#}")))?;
+    let result = state
+        .pool
+        .get()
+        .map_err(AppError::from)
+        .and_then(|mut conn| f(&state, &mut conn));
+    result.map_err(|err| match err {
         AppError::Internal(e) => {
             eprintln!("error: {e:#}");
             1
         }
         other => usage_error(other),
-    }
+    })
 }
 
-pub fn migrate() -> i32 {
-    match state() {
-        Ok(_) => {
-            eprintln!("database is up to date");
+/// Prints what a command produced on success, or passes its exit code on.
+fn finish<T>(result: Result<T, i32>, print: impl FnOnce(T)) -> i32 {
+    match result {
+        Ok(value) => {
+            print(value);
             0
         }
         Err(code) => code,
     }
 }
 
+pub fn migrate() -> i32 {
+    finish(with_db(|_, _| Ok(())), |()| {
+        eprintln!("database is up to date")
+    })
+}
+
 pub fn add_department(code: &str, name: &str) -> i32 {
-    let state = match state() {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let result = state
-        .pool
-        .get()
-        .map_err(AppError::from)
-        .and_then(|mut conn| accounts::add_department(&mut conn, code, name));
-    match result {
-        Ok(d) => {
-            println!("{}\t{}", d.code, d.name);
-            0
-        }
-        Err(e) => report(e),
-    }
+    finish(
+        with_db(|_, conn| accounts::add_department(conn, code, name)),
+        |d| println!("{}\t{}", d.code, d.name),
+    )
 }
 
 pub fn add_user(
@@ -75,10 +75,6 @@ pub fn add_user(
         return usage_error("cannot read the password from stdin");
     }
     let password = password.trim_end_matches(['\r', '\n']);
-    let state = match state() {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
     let new = accounts::NewUser {
         username,
         password,
@@ -86,18 +82,9 @@ pub fn add_user(
         department,
         email,
     };
-    match state
-        .pool
-        .get()
-        .map_err(AppError::from)
-        .and_then(|mut conn| accounts::add_user(&mut conn, &new))
-    {
-        Ok(user) => {
-            println!("{}\t{}", user.id, user.username);
-            0
-        }
-        Err(e) => report(e),
-    }
+    finish(with_db(|_, conn| accounts::add_user(conn, &new)), |user| {
+        println!("{}\t{}", user.id, user.username)
+    })
 }
 
 pub fn issue_token(username: &str, ttl: &str) -> i32 {
@@ -105,71 +92,43 @@ pub fn issue_token(username: &str, ttl: &str) -> i32 {
         Ok(t) => t,
         Err(e) => return usage_error(format!("--ttl: {e}")),
     };
-    let state = match state() {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let user = match state
-        .pool
-        .get()
-        .map_err(AppError::from)
-        .and_then(|mut conn| accounts::find_user(&mut conn, username))
-    {
-        Ok(u) => u,
-        Err(e) => return report(e),
-    };
-    match state.tokens.issue(&user.id, &user.username, Some(ttl)) {
-        Ok((token, _)) => {
-            println!("{token}");
-            0
-        }
-        Err(e) => report(AppError::internal(e)),
-    }
+    let token = with_db(|state, conn| {
+        let user = accounts::find_user(conn, username)?;
+        state
+            .tokens
+            .issue(&user.id, &user.username, Some(ttl))
+            .map_err(AppError::internal)
+    });
+    finish(token, |(token, _)| println!("{token}"))
 }
 
 pub fn audit_verify(file: Option<&Path>) -> i32 {
     let report = match file {
-        Some(path) => match verify_file(path) {
-            Ok(r) => r,
-            Err(e) => return usage_error(e),
-        },
-        None => {
-            let state = match state() {
-                Ok(s) => s,
-                Err(code) => return code,
-            };
-            match state
-                .pool
-                .get()
-                .map_err(AppError::from)
-                .and_then(|mut c| Ok(audit_log::verify(&mut c, &state.checkpoint_key)?))
-            {
-                Ok(r) => r,
-                Err(e) => return report(e),
-            }
-        }
+        Some(path) => verify_file(path).map_err(usage_error),
+        None => with_db(|state, conn| Ok(audit_log::verify(conn, &state.checkpoint_key)?)),
+    };
+    let report = match report {
+        Ok(r) => r,
+        Err(code) => return code,
     };
     println!("{}", serde_json::to_string(&report).unwrap_or_default());
-    match (report.ok, report.first_bad_seq) {
-        (true, _) => {
-            eprintln!(
-                "audit chain intact: {} events, head {}",
-                report.events, report.head
-            );
-            0
-        }
-        (false, seq) => {
-            eprintln!(
-                "audit chain BROKEN at event {}: {}",
-                seq.unwrap_or_default(),
-                report.problem.as_deref().unwrap_or("unknown problem")
-            );
-            1
-        }
+    if report.ok {
+        eprintln!(
+            "audit chain intact: {} events, {} signed checkpoints, head {}",
+            report.events, report.checkpoints, report.head
+        );
+        0
+    } else {
+        eprintln!(
+            "audit chain BROKEN at event {}: {}",
+            report.first_bad_seq.unwrap_or_default(),
+            report.problem.as_deref().unwrap_or("unknown problem")
+        );
+        1
     }
 }
 
-fn verify_file(path: &Path) -> Result<crate::audit::Report, String> {
+fn verify_file(path: &Path) -> Result<Report, String> {
     let file =
         std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     let mut verifier = Verifier::new();
@@ -191,27 +150,14 @@ fn verify_file(path: &Path) -> Result<crate::audit::Report, String> {
 }
 
 pub fn audit_checkpoint() -> i32 {
-    let state = match state() {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    match state
-        .pool
-        .get()
-        .map_err(AppError::from)
-        .and_then(|mut c| Ok(audit_log::checkpoint(&mut c, &state.checkpoint_key)?))
-    {
-        Ok(Some(seq)) => {
+    let signed = with_db(|state, conn| Ok(audit_log::checkpoint(conn, &state.checkpoint_key)?));
+    finish(signed, |seq| match seq {
+        Some(seq) => {
             println!("{seq}");
             eprintln!("signed checkpoint at event {seq}");
-            0
         }
-        Ok(None) => {
-            eprintln!("the head is already checkpointed");
-            0
-        }
-        Err(e) => report(e),
-    }
+        None => eprintln!("the head is already checkpointed"),
+    })
 }
 
 pub fn audit_export(
@@ -231,10 +177,6 @@ pub fn audit_export(
         (Ok(f), Ok(t)) => (f, t),
         (Err(e), _) | (_, Err(e)) => return usage_error(e),
     };
-    let state = match state() {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
     let filter = audit_log::Filter {
         release,
         actor: None,
@@ -242,23 +184,11 @@ pub fn audit_export(
         from,
         to,
     };
-    let result = state
-        .pool
-        .get()
-        .map_err(anyhow::Error::from)
-        .and_then(|mut conn| {
-            crate::http::export::write_export(&mut conn, &filter, csv, std::io::stdout().lock())
-        });
-    match result {
-        Ok(n) => {
-            eprintln!("exported {n} events");
-            0
-        }
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            1
-        }
-    }
+    let exported = with_db(|_, conn| {
+        crate::http::export::write_export(conn, &filter, csv, std::io::stdout().lock())
+            .map_err(AppError::Internal)
+    });
+    finish(exported, |n| eprintln!("exported {n} events"))
 }
 
 pub fn policy_check(dir: Option<PathBuf>) -> i32 {

@@ -24,6 +24,9 @@ pub struct User {
     pub department: Option<String>,
     pub email: Option<String>,
     pub active: bool,
+    /// Consecutive failed logins; reset by a success or a lockout.
+    pub failed_logins: i32,
+    pub locked_until: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
 }
 

@@ -25,6 +25,8 @@ diesel::table! {
         department -> Nullable<Text>,
         email -> Nullable<Text>,
         active -> Bool,
+        failed_logins -> Integer,
+        locked_until -> Nullable<Timestamp>,
         created_at -> Timestamp,
     }
 }

@@ -136,6 +136,8 @@ pub fn add_user(conn: &mut DbConn, new: &NewUser) -> AppResult<User> {
             department: new.department.map(Into::into),
             email: new.email.map(Into::into),
             active: true,
+            failed_logins: 0,
+            locked_until: None,
             created_at: crate::audit::now(),
         };
         diesel::insert_into(users::table)
@@ -163,25 +165,80 @@ pub fn find_user(conn: &mut DbConn, username: &str) -> AppResult<User> {
         .ok_or_else(|| AppError::NotFound(format!("no user {username}")))
 }
 
-/// Checks a password; the same answer for an unknown user and a wrong
-/// password, so login does not reveal which usernames exist.
+/// Failed logins in a row that lock an account, and for how long.
+const MAX_FAILED_LOGINS: i32 = 5;
+const LOCKOUT_MINUTES: i64 = 15;
+
+/// Checks a password. An unknown user and a wrong password get the same
+/// answer, so login does not reveal which usernames exist; five failures in
+/// a row lock the account for fifteen minutes (audited), which stops
+/// password guessing without a shared rate-limit store.
 pub fn authenticate(conn: &mut DbConn, username: &str, password: &str) -> AppResult<User> {
     let user = users::table
         .filter(users::username.eq(username))
         .select(User::as_select())
         .first(conn)
         .optional()?;
-    match user {
-        Some(user) if user.active && verify_password(password, &user.password_hash) => {
-            write_tx(conn, |conn| {
-                audit_log::append(
-                    conn,
-                    audit_log::draft(&user.username, "user.login", None, serde_json::json!({})),
-                )
-            })?;
-            Ok(user)
+    let wrong = || AppError::Unauthorized("wrong username or password".into());
+    let Some(user) = user.filter(|u| u.active) else {
+        return Err(wrong());
+    };
+    let now = crate::audit::now();
+    if user.locked_until.is_some_and(|until| until > now) {
+        return Err(AppError::Unauthorized(
+            "too many failed logins: the account is locked for a few minutes".into(),
+        ));
+    }
+    // Hashing happens outside the transaction: it is deliberately slow.
+    let ok = verify_password(password, &user.password_hash);
+    write_tx(conn, |conn| {
+        let target = users::table.find(&user.id);
+        if ok {
+            diesel::update(target)
+                .set((
+                    users::failed_logins.eq(0),
+                    users::locked_until.eq(None::<chrono::NaiveDateTime>),
+                ))
+                .execute(conn)?;
+            audit_log::append(
+                conn,
+                audit_log::draft(&user.username, "user.login", None, serde_json::json!({})),
+            )?;
+            return Ok(());
         }
-        _ => Err(AppError::Unauthorized("wrong username or password".into())),
+        let failures = user.failed_logins + 1;
+        let locked = failures >= MAX_FAILED_LOGINS;
+        let (count, until) = if locked {
+            (0, Some(now + chrono::Duration::minutes(LOCKOUT_MINUTES)))
+        } else {
+            (failures, None)
+        };
+        diesel::update(target)
+            .set((
+                users::failed_logins.eq(count),
+                users::locked_until.eq(until),
+            ))
+            .execute(conn)?;
+        let action = if locked {
+            "user.locked"
+        } else {
+            "user.login_failed"
+        };
+        audit_log::append(
+            conn,
+            audit_log::draft(
+                &user.username,
+                action,
+                None,
+                serde_json::json!({"failures": failures}),
+            ),
+        )?;
+        Ok::<_, AppError>(())
+    })?;
+    if ok {
+        Ok(user)
+    } else {
+        Err(wrong())
     }
 }
 

@@ -94,6 +94,10 @@ pub fn settings(db: &TestDb) -> Settings {
         jwt_secret: Some("test-secret-test-secret-test-secret!".into()),
         token_ttl: chrono::Duration::hours(1),
         max_upload_bytes: 2 * 1024 * 1024,
+        limits: releasegate::extract::Limits {
+            max_file_bytes: Some(2 * 1024 * 1024),
+            ..releasegate::extract::Limits::service_default()
+        },
         pool_size: 4,
         audit_key_file: db.dir().join("audit-signing.key"),
     }

@@ -17,6 +17,8 @@ CREATE TABLE users (
     department TEXT REFERENCES departments(code),
     email TEXT,
     active BOOLEAN NOT NULL DEFAULT TRUE,
+    failed_logins INTEGER NOT NULL DEFAULT 0,
+    locked_until TIMESTAMP,
     created_at TIMESTAMP NOT NULL
 );
 

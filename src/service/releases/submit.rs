@@ -20,7 +20,7 @@ use crate::db::schema::{
 };
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
-use crate::extract::{ExtractError, Limits};
+use crate::extract::ExtractError;
 use crate::inspect::{inspect, Inspection, Options};
 use crate::service::audit_log;
 use crate::store::sha256_hex;
@@ -135,10 +135,7 @@ fn inspect_all(
             .statistics
             .small_cell_threshold_for(&meta.data_category),
     };
-    let limits = Limits {
-        max_file_bytes: Some(state.settings.max_upload_bytes),
-        ..Limits::service_default()
-    };
+    let limits = &state.settings.limits;
     uploads
         .into_iter()
         .map(|upload| {
@@ -153,7 +150,7 @@ fn inspect_all(
                 &state.policies.scanner,
                 &upload.name,
                 &upload.bytes,
-                &limits,
+                limits,
                 options,
             )
             .map_err(|e| extract_error(&upload.name, e))?;
