@@ -5,6 +5,6 @@ mod extract;
 mod password;
 mod token;
 
-pub use extract::CurrentUser;
+pub use extract::{CurrentUser, SESSION_COOKIE};
 pub use password::{hash_password, verify_password};
 pub use token::{Claims, TokenKeys};

@@ -1,4 +1,5 @@
 use chrono::{DateTime, Duration, Utc};
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +21,8 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// The same secret, for HMACs that are not tokens (the dashboard's CSRF tokens).
+    mac_key: std::sync::Arc<[u8]>,
     pub ttl: Duration,
 }
 
@@ -34,8 +37,26 @@ impl TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            mac_key: secret.into(),
             ttl,
         }
+    }
+
+    /// HMAC-SHA256 of `data` under the server's secret, hex-encoded.
+    pub fn mac(&self, data: &[u8]) -> String {
+        hex::encode(self.mac_raw(data).finalize().into_bytes())
+    }
+
+    /// Checks `tag` (hex) against the HMAC of `data` in constant time.
+    pub fn verify_mac(&self, data: &[u8], tag: &str) -> bool {
+        hex::decode(tag).is_ok_and(|tag| self.mac_raw(data).verify_slice(&tag).is_ok())
+    }
+
+    fn mac_raw(&self, data: &[u8]) -> Hmac<sha2::Sha256> {
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&self.mac_key)
+            .expect("HMAC takes a key of any length");
+        mac.update(data);
+        mac
     }
 
     pub fn issue(

@@ -278,7 +278,15 @@ async fn queue(
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let page = state
-        .run(move |conn| releases::queue(conn, &user, q.cursor.as_deref(), q.limit))
+        .run(move |conn| {
+            releases::queue(
+                conn,
+                &user,
+                &releases::QueueFilter::default(),
+                q.cursor.as_deref(),
+                q.limit,
+            )
+        })
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }

@@ -5,6 +5,9 @@ mod api;
 pub mod export;
 mod multipart;
 mod public;
+// The dashboard lives in src/http/web/; the name `web` is actix's here.
+#[path = "web/mod.rs"]
+mod dashboard;
 
 use std::net::SocketAddr;
 
@@ -24,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/openapi.json", web::get().to(openapi))
         .service(web::scope("/api/v1").configure(api::configure))
         .service(web::scope("/public").configure(public::configure))
+        .configure(dashboard::configure)
         .app_data(
             web::JsonConfig::default()
                 .limit(1 << 20)

@@ -10,10 +10,13 @@ mod submit;
 mod views;
 
 pub use publish::{public_file, public_list, public_release, publish_due, PublicRelease};
-pub use queue::{queue, QueueItem};
+pub use queue::{open_stages, queue, severity_counts, QueueFilter, QueueItem};
 pub use review::{decide, dispose, retract, withdraw};
 pub use submit::{add_version, submit, ReleaseMeta, Upload};
-pub use views::{findings_page, list, view, FindingView, ListFilter, ReleaseSummary, ReleaseView};
+pub use views::{
+    findings_page, list, version_findings, view, FindingView, ListFilter, ReleaseSummary,
+    ReleaseView, StageView,
+};
 
 use std::str::FromStr;
 

@@ -2,13 +2,16 @@
 //! deadline first, keyset-paged on (rank, release, stage). Answered by one
 //! indexed query over the stage rows, whatever the number of releases.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::Serialize;
 
 use super::{clamp_limit, views::paged, Page};
 use crate::auth::CurrentUser;
-use crate::db::schema::{release_stages, releases, stage_decisions};
+use crate::db::schema::{findings, release_stages, releases, stage_decisions};
 use crate::db::DbConn;
 use crate::error::AppResult;
 
@@ -22,6 +25,8 @@ pub struct QueueItem {
     pub stage_status: String,
     pub opened_at: Option<String>,
     pub deadline: Option<String>,
+    /// When the release was filed: the age of items without a deadline.
+    pub created_at: String,
 }
 
 type Row = (
@@ -34,11 +39,21 @@ type Row = (
     Option<NaiveDateTime>,
     Option<NaiveDateTime>,
     String,
+    NaiveDateTime,
 );
+
+/// Optional narrowing of the queue; every field is an exact match.
+#[derive(Debug, Default, Clone)]
+pub struct QueueFilter {
+    pub stage: Option<String>,
+    pub department: Option<String>,
+    pub state: Option<String>,
+}
 
 pub fn queue(
     conn: &mut DbConn,
     user: &CurrentUser,
+    filter: &QueueFilter,
     cursor: Option<&str>,
     limit: Option<i64>,
 ) -> AppResult<Page<QueueItem>> {
@@ -67,6 +82,15 @@ pub fn queue(
         .filter(releases::submitter_id.ne(user.id.clone()))
         .filter(diesel::dsl::not(diesel::dsl::exists(decided_elsewhere)))
         .into_boxed();
+    if let Some(stage) = &filter.stage {
+        query = query.filter(release_stages::stage.eq(stage.clone()));
+    }
+    if let Some(dept) = &filter.department {
+        query = query.filter(releases::department.eq(dept.clone()));
+    }
+    if let Some(state) = &filter.state {
+        query = query.filter(releases::state.eq(state.clone()));
+    }
     if let Some((rank, release, stage)) = cursor.and_then(parse_cursor) {
         query = query.filter(
             release_stages::queue_rank
@@ -97,6 +121,7 @@ pub fn queue(
             release_stages::opened_at,
             release_stages::deadline,
             release_stages::queue_rank,
+            releases::created_at,
         ))
         .load(conn)?;
     Ok(paged(
@@ -112,6 +137,7 @@ pub fn queue(
             stage_status: r.5,
             opened_at: r.6.as_ref().map(crate::audit::format_time),
             deadline: r.7.as_ref().map(crate::audit::format_time),
+            created_at: crate::audit::format_time(&r.9),
         },
     ))
 }
@@ -123,4 +149,46 @@ fn parse_cursor(cursor: &str) -> Option<(String, String, String)> {
         parts.next()?.to_string(),
         parts.next()?.to_string(),
     ))
+}
+
+/// Finding counts by severity of each release's current version, for a page
+/// of releases in one grouped query.
+pub fn severity_counts(
+    conn: &mut DbConn,
+    release_ids: &[String],
+) -> AppResult<BTreeMap<String, BTreeMap<String, i64>>> {
+    let rows: Vec<(String, String, i64)> = findings::table
+        .inner_join(
+            releases::table.on(releases::id
+                .eq(findings::release_id)
+                .and(releases::version.eq(findings::version))),
+        )
+        .filter(findings::release_id.eq_any(release_ids))
+        .group_by((findings::release_id, findings::severity))
+        .select((findings::release_id, findings::severity, count_star()))
+        .load(conn)?;
+    let mut out: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for (id, severity, n) in rows {
+        out.entry(id).or_default().insert(severity, n);
+    }
+    Ok(out)
+}
+
+/// The stages of each release that are open (awaiting decisions), in route
+/// order: what a submitter's release is waiting on.
+pub fn open_stages(
+    conn: &mut DbConn,
+    release_ids: &[String],
+) -> AppResult<BTreeMap<String, Vec<String>>> {
+    let rows: Vec<(String, String)> = release_stages::table
+        .filter(release_stages::release_id.eq_any(release_ids))
+        .filter(release_stages::status.eq("open"))
+        .order((release_stages::release_id, release_stages::position))
+        .select((release_stages::release_id, release_stages::stage))
+        .load(conn)?;
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (id, stage) in rows {
+        out.entry(id).or_default().push(stage);
+    }
+    Ok(out)
 }

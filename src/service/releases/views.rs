@@ -460,3 +460,24 @@ pub fn findings_page(
         |(f, by)| finding_view(f, by),
     ))
 }
+
+/// Every finding of one version of a release, in id order (the release page
+/// shows them all and compares versions).
+pub fn version_findings(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    id: &str,
+    version: i32,
+) -> AppResult<Vec<FindingView>> {
+    let release = load_readable(conn, user, id)?;
+    let rows: Vec<Finding> = findings::table
+        .filter(findings::release_id.eq(&release.id))
+        .filter(findings::version.eq(version))
+        .order(findings::id.asc())
+        .select(Finding::as_select())
+        .load(conn)?;
+    Ok(with_disposer(conn, rows)?
+        .into_iter()
+        .map(|(f, by)| finding_view(f, by))
+        .collect())
+}

@@ -1,0 +1,38 @@
+//! The public catalogue page: published releases and their files, no sign-in.
+
+use actix_web::web::Query;
+use askama::Template;
+use serde::Deserialize;
+
+use super::{render, Ctx, PageResult, Shell};
+use crate::service::releases::{self, PublicRelease};
+
+#[derive(Deserialize)]
+pub struct CatalogQuery {
+    cursor: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "catalog.html")]
+struct CatalogPage {
+    s: Shell,
+    items: Vec<PublicRelease>,
+    next: Option<String>,
+}
+
+pub async fn catalog(ctx: Ctx, q: Query<CatalogQuery>) -> PageResult {
+    let cursor = q.into_inner().cursor;
+    let page = ctx
+        .state
+        .run(move |conn| releases::public_list(conn, cursor.as_deref(), None))
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    render(
+        &ctx,
+        &CatalogPage {
+            s: ctx.shell(),
+            items: page.items,
+            next: page.next_cursor,
+        },
+    )
+}

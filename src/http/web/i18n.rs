@@ -1,0 +1,280 @@
+//! Every UI string of the dashboard, in one table: key, 中文, English.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "zh-CN" | "zh" => Some(Self::Zh),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    /// The BCP 47 tag for `<html lang>` and the cookie.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Zh => "zh-CN",
+            Self::En => "en",
+        }
+    }
+}
+
+/// Looks strings up for one language; templates call `s.tr.t("key")`.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr(pub Lang);
+
+impl Tr {
+    /// The string for `key`; an unknown key shows itself, which a test catches.
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        match STRINGS.iter().find(|(k, _, _)| *k == key) {
+            Some((_, zh, en)) => match self.0 {
+                Lang::Zh => zh,
+                Lang::En => en,
+            },
+            None => key,
+        }
+    }
+
+    /// The string for `key` with its `{}` replaced by `n`.
+    pub fn n(&self, key: &str, n: impl std::borrow::Borrow<i64>) -> String {
+        self.t(key).replace("{}", &n.borrow().to_string())
+    }
+
+    /// Human name of a code (stage key, state, severity, disposition, ...),
+    /// falling back to the code itself.
+    pub fn code<'a>(&self, code: &'a str) -> &'a str {
+        self.t(code)
+    }
+}
+
+const STRINGS: &[(&str, &str, &str)] = &[
+    ("app", "数据开放保密审查", "Release gate"),
+    ("nav.skip", "跳到正文", "Skip to content"),
+    ("nav.queue", "待办审查", "Review queue"),
+    ("nav.mine", "我的申请", "My releases"),
+    ("nav.new", "提交申请", "New release"),
+    ("nav.audit", "审计日志", "Audit trail"),
+    ("nav.catalog", "公开目录", "Public catalogue"),
+    ("nav.logout", "退出", "Sign out"),
+    ("nav.login", "登录", "Sign in"),
+    ("nav.lang", "语言", "Language"),
+    ("login.title", "登录", "Sign in"),
+    ("login.username", "用户名", "Username"),
+    ("login.password", "密码", "Password"),
+    ("login.submit", "登录", "Sign in"),
+    (
+        "login.failed",
+        "用户名或密码错误",
+        "Wrong username or password",
+    ),
+    ("error.title", "出错了", "Something went wrong"),
+    ("error.back", "返回首页", "Back to the start page"),
+    ("queue.title", "待我审查", "Waiting for my decision"),
+    (
+        "queue.empty",
+        "没有待办事项。",
+        "Nothing is waiting for you.",
+    ),
+    ("queue.age", "已等待 {} 天", "waiting {} days"),
+    ("queue.left", "剩余 {} 个工作日", "{} working days left"),
+    (
+        "queue.overdue",
+        "已超期 {} 个工作日",
+        "overdue by {} working days",
+    ),
+    ("filter.apply", "筛选", "Filter"),
+    ("filter.any", "全部", "any"),
+    ("page.next", "下一页", "Next page"),
+    ("col.title", "标题", "Title"),
+    ("col.stage", "环节", "Stage"),
+    ("col.department", "部门", "Department"),
+    ("col.state", "状态", "State"),
+    ("col.findings", "发现项", "Findings"),
+    ("col.deadline", "期限（北京时间）", "Deadline (Beijing)"),
+    ("col.version", "版本", "Version"),
+    ("col.updated", "更新时间", "Updated"),
+    ("col.blocking", "待办事项", "Waiting on"),
+    ("col.type", "类型", "Type"),
+    ("col.severity", "级别", "Severity"),
+    ("col.location", "位置", "Location"),
+    ("col.excerpt", "上下文（已脱敏）", "Context (masked)"),
+    ("col.disposition", "处置", "Disposition"),
+    ("col.select", "选择", "Select"),
+    ("col.status", "状态", "Status"),
+    ("col.approvals", "通过数", "Approvals"),
+    ("col.decisions", "审查记录", "Decisions"),
+    ("col.files", "文件", "Files"),
+    ("col.time", "时间（北京）", "Time (Beijing)"),
+    ("col.actor", "操作人", "Actor"),
+    ("col.action", "操作", "Action"),
+    ("col.release", "申请", "Release"),
+    ("col.details", "详情", "Details"),
+    ("col.published", "发布时间", "Published"),
+    ("col.change", "变化", "Change"),
+    ("release.meta", "基本信息", "Details"),
+    ("release.description", "说明", "Description"),
+    ("release.co_departments", "会同单位", "Co-departments"),
+    ("release.data_category", "数据类别", "Data category"),
+    ("release.open_mode", "开放方式", "Open mode"),
+    ("release.cross_border", "数据出境", "Cross-border"),
+    ("release.publish_at", "计划发布时间", "Publish at"),
+    ("release.submitter", "提交人", "Submitter"),
+    ("release.stages", "审查环节", "Review stages"),
+    ("release.versions", "版本", "Versions"),
+    ("release.findings", "发现项", "Findings"),
+    ("release.no_findings", "未发现敏感内容。", "No findings."),
+    (
+        "release.diff",
+        "与上一版本相比",
+        "Compared with the previous version",
+    ),
+    (
+        "release.diff_none",
+        "发现项无变化。",
+        "The findings did not change.",
+    ),
+    ("release.added", "新增", "new"),
+    ("release.removed", "已消除", "gone"),
+    ("release.decide", "审查决定", "Decision"),
+    ("release.comment", "意见", "Comment"),
+    ("release.decide_submit", "提交决定", "Submit decision"),
+    (
+        "release.dispose",
+        "处置所选发现项",
+        "Disposition the selected findings",
+    ),
+    ("release.note", "处置说明", "Note"),
+    ("release.dispose_submit", "提交处置", "Submit dispositions"),
+    ("release.new_version", "上传新版本", "Upload a new version"),
+    ("release.upload", "上传", "Upload"),
+    (
+        "release.dismissed",
+        "（已因新版本失效）",
+        "(dismissed by a newer version)",
+    ),
+    ("release.by", "处置人", "by"),
+    ("yes", "是", "yes"),
+    ("no", "否", "no"),
+    ("new.title", "提交数据开放申请", "File a release"),
+    ("new.title_field", "标题", "Title"),
+    (
+        "new.co_departments_hint",
+        "部门代码，以逗号分隔",
+        "department codes, comma-separated",
+    ),
+    (
+        "new.publish_at_hint",
+        "北京时间，可留空",
+        "Beijing time, optional",
+    ),
+    ("new.files", "文件", "Files"),
+    ("new.submit", "提交并扫描", "Submit and scan"),
+    ("mine.title", "我的申请", "My releases"),
+    ("mine.empty", "尚无申请。", "No releases yet."),
+    (
+        "mine.blocked",
+        "密级标志待保密审查员处置",
+        "a classification mark awaits the secrecy reviewer",
+    ),
+    ("mine.changes", "需上传新版本", "upload a new version"),
+    ("audit.title", "审计日志", "Audit trail"),
+    ("audit.from", "起始时间", "From"),
+    ("audit.to", "截止时间", "To"),
+    ("audit.export_csv", "导出 CSV", "Export CSV"),
+    ("audit.export_ndjson", "导出 NDJSON", "Export NDJSON"),
+    ("audit.verify", "校验哈希链", "Verify the chain"),
+    ("audit.intact", "哈希链完整", "The chain is intact"),
+    (
+        "audit.broken",
+        "哈希链被篡改，首个异常事件序号",
+        "The chain is broken; first bad event",
+    ),
+    ("audit.events", "事件数", "events"),
+    ("audit.empty", "没有匹配的事件。", "No matching events."),
+    ("catalog.title", "公开数据目录", "Public data catalogue"),
+    (
+        "catalog.empty",
+        "暂无已发布的数据。",
+        "Nothing published yet.",
+    ),
+    // Codes: states, stages, decisions, dispositions, severities, open modes.
+    ("blocked", "已拦截", "blocked"),
+    ("in_review", "审查中", "in review"),
+    ("changes_requested", "需修改", "changes requested"),
+    ("rejected", "已驳回", "rejected"),
+    ("approved", "已通过", "approved"),
+    ("published", "已发布", "published"),
+    ("withdrawn", "已撤回", "withdrawn"),
+    ("retracted", "已撤销发布", "retracted"),
+    ("not_required", "无需", "not required"),
+    ("waiting", "等待前序环节", "waiting"),
+    ("open", "待审查", "open"),
+    ("department_review", "处室负责人初审", "Department review"),
+    ("secrecy_review", "保密审查", "Secrecy review"),
+    (
+        "privacy_review",
+        "个人信息保护审查",
+        "Personal-information review",
+    ),
+    (
+        "cross_border_assessment",
+        "数据出境安全评估",
+        "Cross-border assessment",
+    ),
+    ("co_unit_signoff", "会同单位会签", "Co-department sign-off"),
+    ("final_signoff", "分管领导签发", "Final sign-off"),
+    ("approve", "通过", "approve"),
+    ("reject", "驳回", "reject"),
+    ("request_changes", "退回修改", "request changes"),
+    ("false_positive", "误报", "false positive"),
+    ("accepted", "接受（说明理由）", "accepted"),
+    ("redact", "脱敏发布", "redact"),
+    ("block", "拦截", "block"),
+    ("high", "高", "high"),
+    ("medium", "中", "medium"),
+    ("low", "低", "low"),
+    ("info", "提示", "info"),
+    ("unconditional", "无条件开放", "unconditional"),
+    ("conditional", "有条件开放", "conditional"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_unique_and_translated() {
+        let mut keys: Vec<&str> = STRINGS.iter().map(|(k, _, _)| *k).collect();
+        keys.sort_unstable();
+        let before = keys.len();
+        keys.dedup();
+        assert_eq!(before, keys.len(), "a key is listed twice");
+        assert!(STRINGS
+            .iter()
+            .all(|(_, zh, en)| !zh.is_empty() && !en.is_empty()));
+    }
+
+    #[test]
+    fn every_key_used_by_a_template_exists() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let used = regex::Regex::new(r#"t\("([a-z_.]+)"\)"#).unwrap();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for cap in used.captures_iter(&text) {
+                let key = &cap[1];
+                assert!(
+                    STRINGS.iter().any(|(k, _, _)| *k == key),
+                    "{} uses the unknown key {key}",
+                    path.display()
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,382 @@
+//! The dashboard: server-rendered pages (askama) over the same services as
+//! the JSON API. Every page goes through [`Ctx`] (language, signed-in user,
+//! CSRF token) and the `page_headers` middleware (CSP and friends, language
+//! cookie); errors render as an HTML page with the service's status.
+
+mod audit;
+mod catalog;
+mod i18n;
+mod queue;
+mod release;
+mod session;
+mod submit;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::auth::{CurrentUser, SESSION_COOKIE};
+use crate::error::AppError;
+use crate::policy::Role;
+
+pub use i18n::{Lang, Tr};
+
+const LANG_COOKIE: &str = "rg_lang";
+/// Binds the login form's CSRF token before there is a session.
+const PRE_SESSION_COOKIE: &str = "rg_presession";
+const CSP: &str = "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self'; \
+                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CSS: &str = include_str!("../../../templates/app.css");
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("")
+            .wrap(from_fn(page_headers))
+            .route("/", web::get().to(session::home))
+            .route("/login", web::get().to(session::login_form))
+            .route("/login", web::post().to(session::login))
+            .route("/logout", web::post().to(session::logout))
+            .route("/queue", web::get().to(queue::queue))
+            .route("/releases/new", web::get().to(submit::new_form))
+            .route("/releases/mine", web::get().to(submit::mine))
+            .route("/releases", web::post().to(submit::submit))
+            .route("/releases/{id}", web::get().to(release::show))
+            .route("/releases/{id}/decide", web::post().to(release::decide))
+            .route(
+                "/releases/{id}/dispositions",
+                web::post().to(release::dispositions),
+            )
+            .route(
+                "/releases/{id}/versions",
+                web::post().to(submit::add_version),
+            )
+            .route("/audit", web::get().to(audit::search))
+            .route("/audit/export.{format}", web::get().to(audit::export))
+            .route("/audit/verify", web::post().to(audit::verify))
+            .route("/catalog", web::get().to(catalog::catalog))
+            .route("/static/app.css", web::get().to(stylesheet)),
+    );
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .body(CSS)
+}
+
+/// Security headers on every dashboard response, and the language cookie
+/// when `?lang=` chose one.
+async fn page_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let chosen = query_lang(req.request());
+    let secure = is_tls(req.request());
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if let Some(lang) = chosen {
+        let cookie = Cookie::build(LANG_COOKIE, lang.code())
+            .path("/")
+            .same_site(SameSite::Lax)
+            .secure(secure)
+            .max_age(actix_web::cookie::time::Duration::days(365))
+            .finish();
+        if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+            res.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    Ok(res)
+}
+
+fn query_lang(req: &HttpRequest) -> Option<Lang> {
+    web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .ok()?
+        .iter()
+        .find(|(k, _)| k == "lang")
+        .and_then(|(_, v)| Lang::parse(v))
+}
+
+/// The request came over TLS, directly or through a proxy that says so.
+fn is_tls(req: &HttpRequest) -> bool {
+    req.connection_info().scheme() == "https"
+}
+
+/// The session token of the request: the cookie, or a bearer header (API
+/// clients may read pages too).
+fn session_token(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_string())
+        .or_else(|| req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()))
+}
+
+/// What every page handler needs: language, the signed-in user (if any) and
+/// the CSRF token bound to the session.
+pub struct Ctx {
+    pub lang: Lang,
+    pub user: Option<CurrentUser>,
+    pub state: web::Data<crate::app::AppState>,
+    /// What the CSRF token is bound to: the session token when signed in,
+    /// the pre-session cookie on the login form.
+    binding: Option<String>,
+    pub secure: bool,
+}
+
+impl FromRequest for Ctx {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let lang = query_lang(req)
+            .or_else(|| req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())))
+            .unwrap_or_default();
+        let state = req.app_data::<web::Data<crate::app::AppState>>().cloned();
+        let token = session_token(req);
+        let pre_session = req
+            .cookie(PRE_SESSION_COOKIE)
+            .map(|c| c.value().to_string());
+        let secure = is_tls(req);
+        let user = CurrentUser::from_request(req, payload);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| {
+                actix_web::Error::from(AppError::internal(anyhow::anyhow!("AppState missing")))
+            })?;
+            // A missing, expired or foreign session is simply "not signed in".
+            let user = user.await.ok();
+            let binding = if user.is_some() { token } else { pre_session };
+            Ok(Ctx {
+                lang,
+                user,
+                state,
+                binding,
+                secure,
+            })
+        })
+    }
+}
+
+impl Ctx {
+    pub fn tr(&self) -> Tr {
+        Tr(self.lang)
+    }
+
+    /// The CSRF token for forms on this page (empty when nothing binds it yet).
+    pub fn csrf(&self) -> String {
+        self.binding
+            .as_deref()
+            .map(|b| csrf_for(&self.state, b))
+            .unwrap_or_default()
+    }
+
+    /// Refuses a form whose token does not match the session: 403, before
+    /// anything is read from or written to the database.
+    pub fn check_csrf(&self, token: &str) -> Result<(), PageError> {
+        let ok = self.binding.as_deref().is_some_and(|b| {
+            self.state
+                .tokens
+                .verify_mac(format!("csrf|{b}").as_bytes(), token)
+        });
+        if ok {
+            Ok(())
+        } else {
+            Err(self.fail(AppError::Forbidden(
+                "the form's CSRF token is missing or does not match the session".into(),
+            )))
+        }
+    }
+
+    /// The signed-in user, or a redirect to the login page.
+    pub fn signed_in(&self) -> Result<&CurrentUser, PageError> {
+        self.user
+            .as_ref()
+            .ok_or_else(|| self.fail(AppError::Unauthorized("sign in first".into())))
+    }
+
+    /// The signed-in user holding one of `roles`; 403 otherwise.
+    pub fn with_role(&self, roles: &[Role]) -> Result<&CurrentUser, PageError> {
+        let user = self.signed_in()?;
+        if roles.iter().any(|r| user.has(*r)) {
+            Ok(user)
+        } else {
+            Err(self.fail(AppError::Forbidden(
+                "your role may not use this page".into(),
+            )))
+        }
+    }
+
+    pub fn fail(&self, err: AppError) -> PageError {
+        PageError {
+            err,
+            shell: self.shell(),
+        }
+    }
+
+    /// Layout data every template extends.
+    pub fn shell(&self) -> Shell {
+        Shell {
+            lang: self.lang,
+            tr: self.tr(),
+            user: self.user.as_ref().map(Nav::of),
+            csrf: self.csrf(),
+        }
+    }
+}
+
+fn csrf_for(state: &crate::app::AppState, binding: &str) -> String {
+    state.tokens.mac(format!("csrf|{binding}").as_bytes())
+}
+
+/// Which menu entries the signed-in user sees.
+pub struct Nav {
+    pub username: String,
+    pub queue: bool,
+    pub submit: bool,
+    pub audit: bool,
+}
+
+impl Nav {
+    fn of(user: &CurrentUser) -> Self {
+        Nav {
+            username: user.username.clone(),
+            queue: REVIEWERS.iter().any(|r| user.has(*r)),
+            submit: user.has(Role::Submitter),
+            audit: user.has(Role::Supervisor),
+        }
+    }
+}
+
+/// Roles that work a queue.
+pub const REVIEWERS: [Role; 5] = [
+    Role::DeptApprover,
+    Role::SecrecyReviewer,
+    Role::PrivacyOfficer,
+    Role::CrossBorderAssessor,
+    Role::Leader,
+];
+
+pub struct Shell {
+    pub lang: Lang,
+    pub tr: Tr,
+    pub user: Option<Nav>,
+    pub csrf: String,
+}
+
+impl Shell {
+    /// A stored time as people read it (templates pass fields by value or reference).
+    pub fn time(&self, t: impl std::borrow::Borrow<chrono::NaiveDateTime>) -> String {
+        local_time(t.borrow())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    s: &'a Shell,
+    status: u16,
+    message: String,
+}
+
+/// An error shown as a page: 401 sends the browser to the login form, the
+/// rest render the service's message with its status.
+#[derive(Debug)]
+pub struct PageError {
+    err: AppError,
+    shell: Shell,
+}
+
+impl std::fmt::Debug for Shell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.lang.code())
+    }
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.err.fmt(f)
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.err.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if matches!(self.err, AppError::Unauthorized(_)) {
+            return see_other("/login");
+        }
+        if let AppError::Internal(err) = &self.err {
+            tracing::error!(error = format!("{err:#}"), "page failed");
+        }
+        let page = ErrorPage {
+            s: &self.shell,
+            status: self.status_code().as_u16(),
+            message: self.err.to_string(),
+        };
+        match page.render() {
+            Ok(html) => HttpResponse::build(self.status_code())
+                .content_type("text/html; charset=utf-8")
+                .body(html),
+            Err(_) => self.err.error_response(),
+        }
+    }
+}
+
+pub type PageResult<T = HttpResponse> = Result<T, PageError>;
+
+/// Renders a template as a 200 page.
+pub fn render(ctx: &Ctx, page: &impl Template) -> PageResult {
+    let html = page.render().map_err(|e| ctx.fail(AppError::internal(e)))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(html))
+}
+
+/// Post/redirect/get: 303 to `to`.
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+/// Formats a stored UTC time as Beijing time for people to read.
+pub fn local_time(t: &chrono::NaiveDateTime) -> String {
+    (*t + chrono::Duration::hours(8))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// Parses a form time: RFC 3339, or a `datetime-local` / date value read as
+/// Beijing time (what people in the office type).
+pub fn parse_form_time(name: &str, value: &str) -> Result<chrono::NaiveDateTime, AppError> {
+    let local = chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
+        .or_else(|_| {
+            chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+                .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
+        });
+    match local {
+        Ok(t) => Ok(t - chrono::Duration::hours(8)),
+        Err(_) => crate::http::parse_time(name, value),
+    }
+}

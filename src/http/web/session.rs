@@ -1,0 +1,142 @@
+//! Signing in and out, and the start page that sends each role home.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{csrf_for, render, see_other, Ctx, PageResult, Shell, PRE_SESSION_COOKIE, REVIEWERS};
+use crate::auth::SESSION_COOKIE;
+use crate::error::AppError;
+use crate::policy::Role;
+use crate::service::accounts;
+
+/// The signed-in user's home: their queue, their releases, or the audit trail.
+pub async fn home(ctx: Ctx) -> PageResult {
+    let Some(user) = &ctx.user else {
+        return Ok(see_other("/login"));
+    };
+    let to = if REVIEWERS.iter().any(|r| user.has(*r)) {
+        "/queue"
+    } else if user.has(Role::Submitter) {
+        "/releases/mine"
+    } else if user.has(Role::Supervisor) {
+        "/audit"
+    } else {
+        "/catalog"
+    };
+    Ok(see_other(to))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    s: Shell,
+    username: String,
+    failed: bool,
+}
+
+/// The login form. Before there is a session the CSRF token is bound to a
+/// random pre-session cookie (so a foreign site cannot sign a victim in).
+pub async fn login_form(ctx: Ctx) -> PageResult {
+    let mut s = ctx.shell();
+    let fresh = match ctx.binding.is_some() {
+        true => None,
+        false => {
+            let value = hex::encode(rand::random::<[u8; 16]>());
+            s.csrf = csrf_for(&ctx.state, &value);
+            Some(value)
+        }
+    };
+    let mut res = render(
+        &ctx,
+        &LoginPage {
+            s,
+            username: String::new(),
+            failed: false,
+        },
+    )?;
+    if let Some(value) = fresh {
+        let cookie = Cookie::build(PRE_SESSION_COOKIE, value)
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(ctx.secure)
+            .finish();
+        res.add_cookie(&cookie)
+            .map_err(|e| ctx.fail(AppError::internal(e)))?;
+    }
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+pub async fn login(ctx: Ctx, form: web::Form<LoginForm>) -> PageResult {
+    ctx.check_csrf(&form.csrf_token)?;
+    let LoginForm {
+        username, password, ..
+    } = form.into_inner();
+    let name = username.clone();
+    let result = ctx
+        .state
+        .run(move |conn| accounts::authenticate(conn, &name, &password))
+        .await;
+    let user = match result {
+        Ok(user) => user,
+        Err(AppError::Unauthorized(_)) => {
+            let mut page = render(
+                &ctx,
+                &LoginPage {
+                    s: ctx.shell(),
+                    username,
+                    failed: true,
+                },
+            )?;
+            *page.status_mut() = actix_web::http::StatusCode::UNAUTHORIZED;
+            return Ok(page);
+        }
+        Err(e) => return Err(ctx.fail(e)),
+    };
+    let (token, _) = ctx
+        .state
+        .tokens
+        .issue(&user.id, &user.username, None)
+        .map_err(|e| ctx.fail(AppError::internal(e)))?;
+    let session = Cookie::build(SESSION_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(ctx.secure)
+        .max_age(actix_web::cookie::time::Duration::seconds(
+            ctx.state.tokens.ttl.num_seconds(),
+        ))
+        .finish();
+    let mut res = see_other("/");
+    res.add_cookie(&session)
+        .map_err(|e| ctx.fail(AppError::internal(e)))?;
+    res.add_removal_cookie(&Cookie::build(PRE_SESSION_COOKIE, "").path("/").finish())
+        .map_err(|e| ctx.fail(AppError::internal(e)))?;
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf_token: String,
+}
+
+/// Drops the session cookie. The token itself stays valid until it expires
+/// (tokens are stateless); the cookie is what the browser would send.
+pub async fn logout(ctx: Ctx, form: web::Form<CsrfForm>) -> PageResult {
+    ctx.check_csrf(&form.csrf_token)?;
+    let mut res: HttpResponse = see_other("/login");
+    res.add_removal_cookie(&Cookie::build(SESSION_COOKIE, "").path("/").finish())
+        .map_err(|e| ctx.fail(AppError::internal(e)))?;
+    Ok(res)
+}

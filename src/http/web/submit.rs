@@ -1,0 +1,211 @@
+//! The submitter's pages: file a release, my releases, upload a new version.
+
+use std::collections::BTreeMap;
+
+use actix_multipart::Multipart;
+use actix_web::web::{Path, Query};
+use askama::Template;
+use futures_util::TryStreamExt;
+use serde::Deserialize;
+
+use super::{local_time, parse_form_time, render, see_other, Ctx, PageResult, Shell};
+use crate::error::AppError;
+use crate::policy::Role;
+use crate::service::releases::{self, ListFilter, ReleaseMeta, ReleaseSummary, Upload};
+
+#[derive(Template)]
+#[template(path = "new_release.html")]
+struct NewPage {
+    s: Shell,
+    department: String,
+}
+
+pub async fn new_form(ctx: Ctx) -> PageResult {
+    let user = ctx.with_role(&[Role::Submitter])?;
+    render(
+        &ctx,
+        &NewPage {
+            s: ctx.shell(),
+            department: user.department.clone().unwrap_or_default(),
+        },
+    )
+}
+
+/// A multipart form: its text fields and its files (parts with a file name;
+/// an empty file input sends a part without one, which is skipped).
+struct FormData {
+    fields: BTreeMap<String, String>,
+    files: Vec<Upload>,
+}
+
+impl FormData {
+    fn get(&self, name: &str) -> &str {
+        self.fields
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+}
+
+/// Text fields beyond this are refused (descriptions are at most 10,000 characters).
+const MAX_FIELD_BYTES: usize = 64 * 1024;
+
+async fn read_form(ctx: &Ctx, mut payload: Multipart) -> Result<FormData, AppError> {
+    let max_total = ctx.state.settings.max_upload_bytes;
+    let bad = |e: actix_multipart::MultipartError| {
+        AppError::BadRequest(format!("invalid multipart body: {e}"))
+    };
+    let mut form = FormData {
+        fields: BTreeMap::new(),
+        files: Vec::new(),
+    };
+    let mut total = 0u64;
+    while let Some(mut field) = payload.try_next().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(str::to_string);
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.try_next().await.map_err(bad)? {
+            total += chunk.len() as u64;
+            if total > max_total {
+                return Err(AppError::TooLarge(format!(
+                    "the upload exceeds the limit of {max_total} bytes"
+                )));
+            }
+            if file_name.is_none() && bytes.len() + chunk.len() > MAX_FIELD_BYTES {
+                return Err(AppError::TooLarge(format!("the field {name} is too long")));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        match file_name {
+            Some(file) if name == "files" => {
+                if !file.is_empty() {
+                    form.files.push(Upload { name: file, bytes });
+                }
+            }
+            _ => {
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| AppError::BadRequest(format!("the field {name} is not UTF-8")))?;
+                form.fields.insert(name, text);
+            }
+        }
+    }
+    Ok(form)
+}
+
+fn meta_of(form: &FormData) -> Result<ReleaseMeta, AppError> {
+    let open_mode =
+        serde_json::from_value(serde_json::Value::String(form.get("open_mode").to_string()))
+            .map_err(|_| {
+                AppError::BadRequest("open_mode must be unconditional or conditional".into())
+            })?;
+    let publish_at = match form.get("publish_at").trim() {
+        "" => None,
+        t => Some(parse_form_time("publish_at", t)?.and_utc()),
+    };
+    Ok(ReleaseMeta {
+        title: form.get("title").to_string(),
+        description: form.get("description").to_string(),
+        department: form.get("department").trim().to_string(),
+        co_departments: form
+            .get("co_departments")
+            .split([',', '，', ' '])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect(),
+        data_category: form.get("data_category").to_string(),
+        open_mode,
+        cross_border: !form.get("cross_border").is_empty(),
+        publish_at,
+    })
+}
+
+pub async fn submit(ctx: Ctx, payload: Multipart) -> PageResult {
+    // Who is asking before the upload is read; the token is inside the form.
+    let user = ctx.with_role(&[Role::Submitter])?.clone();
+    let form = read_form(&ctx, payload).await.map_err(|e| ctx.fail(e))?;
+    ctx.check_csrf(form.get("csrf_token"))?;
+    let meta = meta_of(&form).map_err(|e| ctx.fail(e))?;
+    let st = ctx.state.clone();
+    let release = ctx
+        .state
+        .run(move |conn| releases::submit(&st, conn, &user, meta, form.files))
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    Ok(see_other(&format!("/releases/{}", release.id)))
+}
+
+pub async fn add_version(ctx: Ctx, id: Path<String>, payload: Multipart) -> PageResult {
+    // Who is asking before the upload is read; the token is inside the form.
+    let user = ctx.with_role(&[Role::Submitter])?.clone();
+    let form = read_form(&ctx, payload).await.map_err(|e| ctx.fail(e))?;
+    ctx.check_csrf(form.get("csrf_token"))?;
+    let st = ctx.state.clone();
+    let id = id.into_inner();
+    let release = ctx
+        .state
+        .run(move |conn| releases::add_version(&st, conn, &user, &id, None, form.files))
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    Ok(see_other(&format!("/releases/{}", release.id)))
+}
+
+#[derive(Deserialize)]
+pub struct MineQuery {
+    cursor: Option<String>,
+}
+
+pub struct MineRow {
+    pub r: ReleaseSummary,
+    pub updated: String,
+    /// Open stages, for releases in review.
+    pub waiting_on: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "mine.html")]
+struct MinePage {
+    s: Shell,
+    rows: Vec<MineRow>,
+    next: Option<String>,
+}
+
+/// The releases of my department, newest first, with what each waits for.
+pub async fn mine(ctx: Ctx, q: Query<MineQuery>) -> PageResult {
+    let user = ctx.with_role(&[Role::Submitter])?.clone();
+    let cursor = q.into_inner().cursor;
+    let (page, open) = ctx
+        .state
+        .run(move |conn| {
+            let filter = ListFilter {
+                department: user.department.clone(),
+                ..ListFilter::default()
+            };
+            let page = releases::list(conn, &user, &filter, cursor.as_deref(), None)?;
+            let ids: Vec<String> = page.items.iter().map(|r| r.id.clone()).collect();
+            let open = releases::open_stages(conn, &ids)?;
+            Ok((page, open))
+        })
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    let rows = page
+        .items
+        .into_iter()
+        .map(|r| MineRow {
+            updated: local_time(&r.updated_at),
+            waiting_on: open.get(&r.id).cloned().unwrap_or_default(),
+            r,
+        })
+        .collect();
+    render(
+        &ctx,
+        &MinePage {
+            s: ctx.shell(),
+            rows,
+            next: page.next_cursor,
+        },
+    )
+}

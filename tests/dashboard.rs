@@ -1,0 +1,580 @@
+//! The dashboard pages through the actix test service: sessions, CSRF,
+//! escaping, role checks, language; SQLite or (with
+//! RELEASEGATE_TEST_DATABASE_URL) PostgreSQL.
+
+mod common;
+
+use actix_web::test::TestRequest;
+use common::*;
+use releasegate::policy::Role;
+use serde_json::json;
+
+/// A GET as the holder of `token`'s session cookie.
+async fn page(app: &TestApp, path: &str, token: Option<&str>) -> Response {
+    let mut req = TestRequest::get().uri(path);
+    if let Some(t) = token {
+        req = req.insert_header(("Cookie", format!("rg_session={t}")));
+    }
+    app.call(req).await
+}
+
+/// A form POST as the holder of `token`'s session cookie.
+async fn post_form(app: &TestApp, path: &str, token: &str, form: &[(&str, &str)]) -> Response {
+    let body = serde_urlencoded::to_string(form).unwrap();
+    app.call(
+        TestRequest::post()
+            .uri(path)
+            .insert_header(("Cookie", format!("rg_session={token}")))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(body),
+    )
+    .await
+}
+
+/// The CSRF token a page's forms carry.
+fn csrf_of(res: &Response) -> String {
+    let text = res.text();
+    let re = regex::Regex::new(r#"name="csrf_token" value="([0-9a-f]+)""#).unwrap();
+    re.captures(&text)
+        .unwrap_or_else(|| panic!("no CSRF token in {text}"))[1]
+        .to_string()
+}
+
+fn set_cookies(res: &Response) -> Vec<String> {
+    res.headers
+        .get_all("set-cookie")
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect()
+}
+
+fn location(res: &Response) -> &str {
+    res.headers.get("location").unwrap().to_str().unwrap()
+}
+
+async fn submit(app: &TestApp, token: &str, meta: serde_json::Value, text: &[u8]) -> String {
+    let res = app
+        .post_multipart(
+            "/api/v1/releases",
+            token,
+            Some(meta),
+            &[("subsidy.txt", text)],
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    res.json()["id"].as_str().unwrap().to_string()
+}
+
+#[actix_web::test]
+async fn login_sets_an_httponly_strict_session_cookie_and_pages_send_strict_headers() {
+    let app = TestApp::new().await;
+    app.cast().await;
+
+    let form = page(&app, "/login", None).await;
+    assert_eq!(form.status, 200);
+    let csp = form.headers.get("content-security-policy").unwrap();
+    assert!(csp.to_str().unwrap().contains("default-src 'self'"));
+    assert!(!csp.to_str().unwrap().contains("unsafe-inline"));
+    assert_eq!(form.headers.get("x-frame-options").unwrap(), "DENY");
+    assert_eq!(
+        form.headers.get("x-content-type-options").unwrap(),
+        "nosniff"
+    );
+    let pre = set_cookies(&form)
+        .into_iter()
+        .find(|c| c.starts_with("rg_presession="))
+        .expect("the login form binds its CSRF token to a pre-session cookie");
+    let pre = pre.split(';').next().unwrap().to_string();
+    let csrf = csrf_of(&form);
+
+    let login = |password: &'static str, csrf: String, pre: String| {
+        let body = serde_urlencoded::to_string([
+            ("username", "secrecy"),
+            ("password", password),
+            ("csrf_token", &csrf),
+        ])
+        .unwrap();
+        TestRequest::post()
+            .uri("/login")
+            .insert_header(("Cookie", pre))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(body)
+    };
+    let wrong = app.call(login("wrong", csrf.clone(), pre.clone())).await;
+    assert_eq!(wrong.status, 401);
+    assert!(set_cookies(&wrong)
+        .iter()
+        .all(|c| !c.starts_with("rg_session=")));
+
+    let forged = app
+        .call(login(PASSWORD, "00".repeat(32), pre.clone()))
+        .await;
+    assert_eq!(
+        forged.status, 403,
+        "a login without the form's token is refused"
+    );
+
+    let ok = app.call(login(PASSWORD, csrf, pre)).await;
+    assert_eq!(ok.status, 303);
+    assert_eq!(location(&ok), "/");
+    let session = set_cookies(&ok)
+        .into_iter()
+        .find(|c| c.starts_with("rg_session="))
+        .expect("a session cookie");
+    assert!(session.contains("HttpOnly"), "{session}");
+    assert!(session.contains("SameSite=Strict"), "{session}");
+    assert!(!session.contains("Secure"), "plain HTTP: no Secure flag");
+    let token = session
+        .trim_start_matches("rg_session=")
+        .split(';')
+        .next()
+        .unwrap();
+    let home = page(&app, "/", Some(token)).await;
+    assert_eq!(home.status, 303);
+    assert_eq!(location(&home), "/queue");
+
+    // Behind a TLS-terminating proxy the cookie is Secure.
+    let form = app
+        .call(
+            TestRequest::get()
+                .uri("/login")
+                .insert_header(("X-Forwarded-Proto", "https")),
+        )
+        .await;
+    assert!(set_cookies(&form).iter().all(|c| c.contains("Secure")));
+}
+
+#[actix_web::test]
+async fn a_form_post_without_a_valid_csrf_token_is_refused_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let id = submit(&app, &cast.submitter, meta(&[]), &sample_text()).await;
+    let mark = finding_of(
+        &findings(&app, &id, &cast.secrecy).await,
+        "CLASSIFICATION_MARK",
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let other_session_csrf = csrf_of(&page(&app, "/queue", Some(&cast.privacy)).await);
+
+    for token in [None, Some(""), Some(other_session_csrf.as_str())] {
+        let mut form = vec![
+            ("finding", mark.as_str()),
+            ("disposition", "false_positive"),
+            ("note", "不是密级标志"),
+        ];
+        if let Some(t) = token {
+            form.push(("csrf_token", t));
+        }
+        let res = post_form(
+            &app,
+            &format!("/releases/{id}/dispositions"),
+            &cast.secrecy,
+            &form,
+        )
+        .await;
+        assert_eq!(res.status, 403, "{}", res.text());
+        let mut form = vec![
+            ("stage", "secrecy_review"),
+            ("decision", "reject"),
+            ("comment", "x"),
+        ];
+        if let Some(t) = token {
+            form.push(("csrf_token", t));
+        }
+        let res = post_form(
+            &app,
+            &format!("/releases/{id}/decide"),
+            &cast.secrecy,
+            &form,
+        )
+        .await;
+        assert_eq!(res.status, 403, "{}", res.text());
+    }
+    let res = post_form(&app, "/logout", &cast.secrecy, &[]).await;
+    assert_eq!(res.status, 403);
+
+    let release = app
+        .get(&format!("/api/v1/releases/{id}"), Some(&cast.secrecy))
+        .await
+        .json();
+    assert_eq!(release["state"], "blocked");
+    assert_eq!(
+        release["findings"]["undispositioned"],
+        release["findings"]["total"]
+    );
+    let audit = app
+        .get("/api/v1/audit?limit=200", Some(&cast.supervisor))
+        .await
+        .json();
+    assert!(audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["action"] != "finding.dispositioned" && e["action"] != "stage.decided"));
+
+    // The same form with the page's own token goes through.
+    let csrf = csrf_of(&page(&app, &format!("/releases/{id}"), Some(&cast.secrecy)).await);
+    let res = post_form(
+        &app,
+        &format!("/releases/{id}/dispositions"),
+        &cast.secrecy,
+        &[
+            ("finding", &mark),
+            ("disposition", "false_positive"),
+            ("note", "示例文件中的标志"),
+            ("csrf_token", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let release = app
+        .get(&format!("/api/v1/releases/{id}"), Some(&cast.secrecy))
+        .await
+        .json();
+    assert_eq!(release["state"], "in_review");
+}
+
+#[actix_web::test]
+async fn a_script_in_a_title_shows_as_text() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let mut m = meta(&[]);
+    m["title"] = json!("<script>alert(1)</script>");
+    let id = submit(&app, &cast.submitter, m, "公开统计数据\n".as_bytes()).await;
+    for (path, token) in [
+        (format!("/releases/{id}"), &cast.submitter),
+        ("/releases/mine".to_string(), &cast.submitter),
+        ("/queue".to_string(), &cast.approver),
+    ] {
+        let res = page(&app, &path, Some(token)).await;
+        assert_eq!(res.status, 200, "{path}: {}", res.text());
+        let body = res.text();
+        assert!(
+            !body.contains("<script>"),
+            "{path} renders markup from data"
+        );
+        assert!(
+            body.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+            "{path}: {body}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_submitter_gets_no_decision_form_on_their_own_release_and_a_post_is_refused() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let both = app
+        .user("both", &[Role::Submitter, Role::DeptApprover], Some("FGW"))
+        .await;
+    let id = submit(&app, &both, meta(&[]), "公开统计数据\n".as_bytes()).await;
+    let action = format!("action=\"/releases/{id}/decide\"");
+
+    let own = page(&app, &format!("/releases/{id}"), Some(&both)).await;
+    assert_eq!(own.status, 200);
+    assert!(
+        !own.text().contains(&action),
+        "no decision form on one's own release"
+    );
+    let res = post_form(
+        &app,
+        &format!("/releases/{id}/decide"),
+        &both,
+        &[
+            ("stage", "department_review"),
+            ("decision", "approve"),
+            ("comment", ""),
+            ("csrf_token", &csrf_of(&own)),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 403, "{}", res.text());
+
+    // The other approver of the department gets the form and it works.
+    let theirs = page(&app, &format!("/releases/{id}"), Some(&cast.approver)).await;
+    assert!(theirs.text().contains(&action));
+    let res = post_form(
+        &app,
+        &format!("/releases/{id}/decide"),
+        &cast.approver,
+        &[
+            ("stage", "department_review"),
+            ("decision", "approve"),
+            ("comment", "同意"),
+            ("csrf_token", &csrf_of(&theirs)),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let release = app
+        .get(&format!("/api/v1/releases/{id}"), Some(&cast.approver))
+        .await
+        .json();
+    assert_eq!(stage(&release, "department_review")["status"], "approved");
+    // Decided: no second form for the same person.
+    let again = page(&app, &format!("/releases/{id}"), Some(&cast.approver)).await;
+    assert!(!again.text().contains(&action));
+}
+
+#[actix_web::test]
+async fn pages_answer_403_to_roles_that_may_not_use_them() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    for (path, token) in [
+        ("/queue", &cast.submitter),
+        ("/queue", &cast.supervisor),
+        ("/audit", &cast.submitter),
+        ("/audit", &cast.secrecy),
+        ("/audit/export.csv", &cast.leader),
+        ("/releases/new", &cast.secrecy),
+        ("/releases/mine", &cast.supervisor),
+    ] {
+        let res = page(&app, path, Some(token)).await;
+        assert_eq!(res.status, 403, "{path}");
+        assert!(
+            res.text().contains("<html lang=\"zh-CN\">"),
+            "an HTML error page"
+        );
+    }
+    // The department's release is not readable from another department.
+    let id = submit(
+        &app,
+        &cast.submitter,
+        meta(&[]),
+        "公开统计数据\n".as_bytes(),
+    )
+    .await;
+    let res = page(&app, &format!("/releases/{id}"), Some(&cast.approver_tjj)).await;
+    assert_eq!(res.status, 403);
+
+    // Signed out: the start page and the pages send the browser to sign in;
+    // the catalogue is public.
+    for path in ["/", "/queue", "/audit"] {
+        let res = page(&app, path, None).await;
+        assert_eq!(res.status, 303, "{path}");
+        assert_eq!(location(&res), "/login");
+    }
+    assert_eq!(page(&app, "/catalog", None).await.status, 200);
+    // The dashboard's routes leave unknown paths to the API's 404.
+    page(&app, "/no-such-page", None)
+        .await
+        .assert_error(404, "not_found");
+    for (token, home) in [
+        (&cast.supervisor, "/audit"),
+        (&cast.submitter, "/releases/mine"),
+        (&cast.leader, "/queue"),
+    ] {
+        assert_eq!(location(&page(&app, "/", Some(token)).await), home);
+    }
+    for (path, token) in [
+        ("/queue", &cast.secrecy),
+        ("/audit", &cast.supervisor),
+        ("/releases/new", &cast.submitter),
+        ("/releases/mine", &cast.submitter),
+    ] {
+        assert_eq!(page(&app, path, Some(token)).await.status, 200, "{path}");
+    }
+}
+
+#[actix_web::test]
+async fn the_language_switch_sets_html_lang_and_is_remembered() {
+    let app = TestApp::new().await;
+    let zh = page(&app, "/catalog", None).await;
+    assert!(zh.text().contains("<html lang=\"zh-CN\">"));
+    assert!(zh.text().contains("公开数据目录"));
+
+    let en = page(&app, "/catalog?lang=en", None).await;
+    assert!(en.text().contains("<html lang=\"en\">"));
+    assert!(en.text().contains("Public data catalogue"));
+    let cookie = set_cookies(&en)
+        .into_iter()
+        .find(|c| c.starts_with("rg_lang=en"))
+        .expect("the choice is remembered");
+
+    let again = app
+        .call(
+            TestRequest::get()
+                .uri("/login")
+                .insert_header(("Cookie", cookie.split(';').next().unwrap().to_string())),
+        )
+        .await;
+    assert!(again.text().contains("<html lang=\"en\">"));
+    let back = page(&app, "/login?lang=zh-CN", None).await;
+    assert!(back.text().contains("<html lang=\"zh-CN\">"));
+}
+
+#[actix_web::test]
+async fn the_queue_shows_stage_counts_and_deadline_and_filters() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let id = submit(&app, &cast.submitter, meta(&[]), &sample_text()).await;
+    let res = page(&app, "/queue?lang=en", Some(&cast.secrecy)).await;
+    let body = res.text();
+    assert!(body.contains(&format!("/releases/{id}")), "{body}");
+    assert!(body.contains("Secrecy review"));
+    assert!(body.contains("sev-block"), "finding counts by severity");
+    assert!(
+        body.contains("waiting 0 days"),
+        "a blocked stage has no deadline yet: {body}"
+    );
+    let filtered = page(&app, "/queue?stage=final_signoff", Some(&cast.secrecy)).await;
+    assert!(!filtered.text().contains(&format!("/releases/{id}")));
+
+    let css = page(&app, "/static/app.css", None).await;
+    assert_eq!(css.status, 200);
+    assert!(css
+        .headers
+        .get("cache-control")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("max-age"));
+}
+
+/// A browser-style multipart form: text fields, then `files` parts.
+fn form_multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----dashboard-form-boundary";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: text/plain\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn post_multipart_form(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &[u8])],
+) -> Response {
+    let (content_type, body) = form_multipart(fields, files);
+    app.call(
+        TestRequest::post()
+            .uri(path)
+            .insert_header(("Cookie", format!("rg_session={token}")))
+            .insert_header(("Content-Type", content_type))
+            .set_payload(body),
+    )
+    .await
+}
+
+fn fields(csrf: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("title", "补贴发放情况"),
+        ("description", ""),
+        ("department", "FGW"),
+        ("co_departments", "TJJ"),
+        ("data_category", "subsidy"),
+        ("open_mode", "unconditional"),
+        ("publish_at", ""),
+        ("csrf_token", csrf),
+    ]
+}
+
+#[actix_web::test]
+async fn a_submitter_files_and_revises_through_the_forms_and_sees_the_findings_diff() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let csrf = csrf_of(&page(&app, "/releases/new", Some(&cast.submitter)).await);
+    let text = sample_text();
+    let files: &[(&str, &[u8])] = &[("subsidy.txt", &text)];
+    let refused = post_multipart_form(&app, "/releases", &cast.submitter, &fields(""), files).await;
+    assert_eq!(refused.status, 403);
+    let list = app
+        .get("/api/v1/releases", Some(&cast.submitter))
+        .await
+        .json();
+    assert_eq!(list["items"], json!([]), "a refused form files nothing");
+
+    let res = post_multipart_form(&app, "/releases", &cast.submitter, &fields(&csrf), files).await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let id = location(&res).trim_start_matches("/releases/").to_string();
+    let release = app
+        .get(&format!("/api/v1/releases/{id}"), Some(&cast.submitter))
+        .await
+        .json();
+    assert_eq!(release["state"], "blocked");
+    assert_eq!(release["co_departments"], json!(["TJJ"]));
+
+    let mine = page(&app, "/releases/mine", Some(&cast.submitter))
+        .await
+        .text();
+    assert!(mine.contains("密级标志待保密审查员处置"), "{mine}");
+
+    // A new version without the mark: the page shows what disappeared.
+    let clean = "关于2026年补贴发放情况的说明\n本表共计发放补贴12笔。\n";
+    let res = post_multipart_form(
+        &app,
+        &format!("/releases/{id}/versions"),
+        &cast.submitter,
+        &[("csrf_token", &csrf)],
+        &[("subsidy.txt", clean.as_bytes())],
+    )
+    .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let body = page(
+        &app,
+        &format!("/releases/{id}?lang=en"),
+        Some(&cast.submitter),
+    )
+    .await
+    .text();
+    assert!(
+        body.contains("Compared with the previous version"),
+        "{body}"
+    );
+    assert!(body.contains("class=\"removed\""), "{body}");
+    assert!(body.contains("CLASSIFICATION_MARK"));
+}
+
+#[actix_web::test]
+async fn a_bulk_disposition_is_all_or_nothing() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let id = submit(&app, &cast.submitter, meta(&[]), &sample_text()).await;
+    let items = findings(&app, &id, &cast.secrecy).await;
+    let mark = finding_of(&items, "CLASSIFICATION_MARK")["id"]
+        .as_str()
+        .unwrap();
+    let id_card = finding_of(&items, "CN_ID_CARD")["id"].as_str().unwrap();
+    let csrf = csrf_of(&page(&app, &format!("/releases/{id}"), Some(&cast.secrecy)).await);
+    // The ID number is the privacy officer's: the whole batch is refused.
+    let res = post_form(
+        &app,
+        &format!("/releases/{id}/dispositions"),
+        &cast.secrecy,
+        &[
+            ("finding", mark),
+            ("finding", id_card),
+            ("disposition", "false_positive"),
+            ("note", "批量处置"),
+            ("csrf_token", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 403, "{}", res.text());
+    let after = findings(&app, &id, &cast.secrecy).await;
+    assert!(
+        after.iter().all(|f| f["disposition"].is_null()),
+        "{after:?}"
+    );
+    let release = app
+        .get(&format!("/api/v1/releases/{id}"), Some(&cast.secrecy))
+        .await
+        .json();
+    assert_eq!(release["state"], "blocked");
+}
