@@ -12,6 +12,7 @@ use crate::auth::TokenKeys;
 use crate::config::Settings;
 use crate::db::{self, DbConn, Pool};
 use crate::error::AppError;
+use crate::notify::Mailer;
 use crate::policy::Policies;
 use crate::store::FileStore;
 
@@ -22,6 +23,7 @@ pub struct AppState {
     pub store: FileStore,
     pub tokens: TokenKeys,
     pub checkpoint_key: Arc<CheckpointKey>,
+    pub mailer: Arc<Mailer>,
     pub settings: Arc<Settings>,
 }
 
@@ -45,12 +47,18 @@ impl AppState {
         };
         let tokens = TokenKeys::hs256(secret.as_bytes(), settings.token_ttl);
         let checkpoint_key = Arc::new(load_checkpoint_key(&settings.audit_key_file)?);
+        let mailer = Arc::new(Mailer::new(
+            settings.smtp_url.as_deref(),
+            &settings.mail_from,
+            settings.data_dir.join("mail"),
+        )?);
         Ok(Self {
             pool,
             policies: Arc::new(policies),
             store,
             tokens,
             checkpoint_key,
+            mailer,
             settings: Arc::new(settings),
         })
     }

@@ -11,6 +11,10 @@
 //! - `RELEASEGATE_MAX_ZIP_MEMBERS`, `RELEASEGATE_MAX_DECOMPRESSED_BYTES`,
 //!   `RELEASEGATE_MAX_ROWS`, `RELEASEGATE_MAX_CELLS`, `RELEASEGATE_MAX_LINE_BYTES` —
 //!   extraction limits per uploaded file (defaults: `Limits::service_default`)
+//! - `RELEASEGATE_SMTP_URL` — `smtp://host:port`, `smtp://user:pass@host:587?tls=required`
+//!   or `smtps://user:pass@host:465`; unset: mails are written as `.eml` files to `<data dir>/mail`
+//! - `RELEASEGATE_MAIL_FROM` — sender (default `releasegate <releasegate@localhost>`)
+//! - `RELEASEGATE_PUBLIC_URL` — base URL for links in mails (default `http://127.0.0.1:8080`)
 //! - `RELEASEGATE_AUDIT_KEY_FILE` — ed25519 seed (64 hex characters) that signs
 //!   audit checkpoints; default `<data dir>/audit-signing.key`, created on first start
 
@@ -33,6 +37,9 @@ pub struct Settings {
     pub limits: Limits,
     pub pool_size: u32,
     pub audit_key_file: PathBuf,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub public_url: String,
 }
 
 impl std::fmt::Debug for Settings {
@@ -46,6 +53,12 @@ impl std::fmt::Debug for Settings {
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("limits", &self.limits)
             .field("audit_key_file", &self.audit_key_file)
+            .field(
+                "smtp_url",
+                &self.smtp_url.as_deref().map(crate::db::redact_url),
+            )
+            .field("mail_from", &self.mail_from)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -105,6 +118,11 @@ impl Settings {
                 .unwrap_or_else(|| "./policies".into())
                 .into(),
             jwt_secret: var("RELEASEGATE_JWT_SECRET"),
+            smtp_url: var("RELEASEGATE_SMTP_URL"),
+            mail_from: var("RELEASEGATE_MAIL_FROM")
+                .unwrap_or_else(|| "releasegate <releasegate@localhost>".into()),
+            public_url: var("RELEASEGATE_PUBLIC_URL")
+                .unwrap_or_else(|| "http://127.0.0.1:8080".into()),
             token_ttl,
             max_upload_bytes,
             limits,

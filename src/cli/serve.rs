@@ -6,10 +6,13 @@ use super::usage_error;
 use crate::app::AppState;
 use crate::config::Settings;
 use crate::error::AppError;
+use crate::notify;
 use crate::service::{accounts, audit_log, releases};
 
 /// How often approved releases are checked for a `publish_at` that has come.
 const PUBLISH_TICK: Duration = Duration::from_secs(30);
+/// How often the outbox is sent.
+const MAIL_TICK: Duration = Duration::from_secs(15);
 /// How often the audit chain head is signed (when it moved).
 const CHECKPOINT_TICK: Duration = Duration::from_secs(300);
 
@@ -72,6 +75,24 @@ async fn run(state: AppState, bind: String) -> std::io::Result<()> {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(published = n, "published embargoed releases"),
                 Err(e) => tracing::warn!(error = %e, "embargo publication failed"),
+            }
+        }
+    });
+    let mail_state = state.clone();
+    actix_web::rt::spawn(async move {
+        let mut interval = actix_web::rt::time::interval(MAIL_TICK);
+        loop {
+            interval.tick().await;
+            let mailer = mail_state.mailer.clone();
+            match mail_state
+                .run(move |conn| Ok(notify::deliver_due(conn, &mailer)?))
+                .await
+            {
+                Ok(d) if d.sent + d.failed > 0 => {
+                    tracing::info!(sent = d.sent, failed = d.failed, "outbox")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "outbox delivery failed"),
             }
         }
     });

@@ -74,7 +74,8 @@ impl std::fmt::Debug for DbTarget {
     }
 }
 
-fn redact_url(url: &str) -> String {
+/// The URL with its password replaced by `***`, for logs.
+pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let creds = &url[scheme_end + 3..at];

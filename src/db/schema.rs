@@ -172,6 +172,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        next_attempt_at -> Timestamp,
+        attempts -> Integer,
+        sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(release_stages -> releases (release_id));
 diesel::joinable!(findings -> files (file_id));
 
@@ -187,5 +201,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     stage_decisions,
     audit_head,
     audit_events,
-    audit_checkpoints
+    audit_checkpoints,
+    outbox
 );

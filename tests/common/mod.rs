@@ -100,6 +100,9 @@ pub fn settings(db: &TestDb) -> Settings {
         },
         pool_size: 4,
         audit_key_file: db.dir().join("audit-signing.key"),
+        smtp_url: None,
+        mail_from: "releasegate <releasegate@localhost>".into(),
+        public_url: "http://releasegate.test".into(),
     }
 }
 

@@ -1,3 +1,4 @@
+DROP TABLE outbox;
 DROP TABLE audit_checkpoints;
 DROP TABLE audit_events;
 DROP TABLE audit_head;

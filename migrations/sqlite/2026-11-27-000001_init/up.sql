@@ -158,3 +158,16 @@ CREATE TABLE audit_checkpoints (
     public_key TEXT NOT NULL,
     signature TEXT NOT NULL
 );
+
+CREATE TABLE outbox (
+    id TEXT PRIMARY KEY NOT NULL,
+    recipient TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    next_attempt_at TIMESTAMP NOT NULL,
+    attempts INTEGER NOT NULL,
+    sent_at TIMESTAMP,
+    last_error TEXT
+);
+CREATE INDEX outbox_due ON outbox(sent_at, next_attempt_at);

@@ -134,7 +134,9 @@ pub fn reevaluate(
             Outcome::Approved => State::Published,
         }
     };
+    let waiting_before = super::notices::actionable_stages(conn, &release.id)?;
     write_stages(state, conn, release, &evaluation, to, now)?;
+    super::notices::announce(state, conn, release, &waiting_before, (from, to), now)?;
     if to != from {
         release.state = to.as_str().into();
         release.updated_at = now;

@@ -3,6 +3,7 @@
 //! (`publish`), the reviewer queue (`queue`), and the read models here.
 
 mod evaluate;
+mod notices;
 mod publish;
 mod queue;
 mod review;

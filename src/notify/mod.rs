@@ -1,0 +1,11 @@
+//! Mail to the people who must act: an outbox table written in the same
+//! transaction as the change that calls for the mail, and a sender that
+//! delivers it later (SMTP, or `.eml` files under the data directory when no
+//! SMTP server is configured). Mails carry titles, stages and links — never
+//! a finding's value.
+
+mod mailer;
+mod outbox;
+
+pub use mailer::{Mailer, MailerError};
+pub use outbox::{deliver_due, enqueue, stage_opened, submitter_told, Delivery};
