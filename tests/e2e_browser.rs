@@ -48,6 +48,9 @@ fn free_port() -> u16 {
 }
 
 async fn start_browser(profile: &Path) -> (Driver, Client) {
+    // Two rustls crypto providers are linked (ring for the service's SMTP,
+    // aws-lc-rs for the WebDriver client): name the process default.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let chromedriver = std::env::var_os("CHROMEDRIVER")
         .map(PathBuf::from)
         .or_else(|| find_on_path("chromedriver"))

@@ -167,6 +167,7 @@ impl DocReader {
             let before = reader.buffer_position() as usize;
             let event = reader.read_event().map_err(|e| xml_error(member, e))?;
             let after = reader.buffer_position() as usize;
+            let in_cell = cell.is_some();
             let target = match cell.as_mut() {
                 Some((_, acc)) => Some(acc),
                 None => paragraphs.last_mut().map(|(_, acc)| acc),
@@ -184,16 +185,14 @@ impl DocReader {
                         }
                     }
                 }
-                Event::End(e) if ns.is(e.name().as_ref(), "p") => {
-                    if cell.is_none() {
-                        if let Some((number, acc)) = paragraphs.pop() {
-                            let location = Location::Docx {
-                                part,
-                                paragraph: Some(number),
-                                table_cell: None,
-                            };
-                            self.emit(acc, location, part_index);
-                        }
+                Event::End(e) if !in_cell && ns.is(e.name().as_ref(), "p") => {
+                    if let Some((number, acc)) = paragraphs.pop() {
+                        let location = Location::Docx {
+                            part,
+                            paragraph: Some(number),
+                            table_cell: None,
+                        };
+                        self.emit(acc, location, part_index);
                     }
                 }
                 Event::Start(e) if ns.is(e.name().as_ref(), "tbl") => {

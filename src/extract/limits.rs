@@ -15,7 +15,7 @@ pub struct Limits {
     pub max_rows: usize,
     /// Cells of a CSV file or of all sheets of a workbook together.
     pub max_cells: usize,
-    /// Longest line of a text or CSV file, in bytes of the original encoding.
+    /// Longest line of a text or CSV file, in UTF-8 bytes after decoding.
     pub max_line_bytes: usize,
 }
 

@@ -11,7 +11,7 @@ mod limits;
 pub(crate) mod package;
 mod sniff;
 mod text;
-mod xlsx;
+pub(crate) mod xlsx;
 pub(crate) mod xml;
 
 use serde::{Deserialize, Serialize};
@@ -244,13 +244,14 @@ pub(crate) fn parse(
     bytes: &[u8],
     limits: &Limits,
 ) -> Result<Parsed, ExtractError> {
-    if let Some(max) = limits.max_file_bytes {
-        if bytes.len() as u64 > max {
-            return Err(ExtractError::too_large(
-                format!("file size {} bytes", bytes.len()),
-                max,
-            ));
-        }
+    if let Some(max) = limits
+        .max_file_bytes
+        .filter(|&max| bytes.len() as u64 > max)
+    {
+        return Err(ExtractError::too_large(
+            format!("file size {} bytes", bytes.len()),
+            max,
+        ));
     }
     match sniff::sniff(file_name, bytes)? {
         FileKind::Text => text::parse(bytes, limits),

@@ -24,13 +24,13 @@ impl<'a> Package<'a> {
                 limits.max_zip_members,
             ));
         }
-        if let Some(declared) = archive.decompressed_size() {
-            if declared > u128::from(limits.max_decompressed_bytes) {
-                return Err(ExtractError::too_large(
-                    format!("declared decompressed size {declared} bytes"),
-                    limits.max_decompressed_bytes,
-                ));
-            }
+        let declared = archive.decompressed_size();
+        if let Some(declared) = declared.filter(|&d| d > u128::from(limits.max_decompressed_bytes))
+        {
+            return Err(ExtractError::too_large(
+                format!("declared decompressed size {declared} bytes"),
+                limits.max_decompressed_bytes,
+            ));
         }
         Ok(Self {
             archive,

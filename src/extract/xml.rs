@@ -1,6 +1,9 @@
 //! Small helpers over quick-xml shared by the XLSX and DOCX readers.
 
+use std::borrow::Cow;
+
 use quick_xml::escape::resolve_xml_entity;
+use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
@@ -22,7 +25,7 @@ impl Ns {
             match reader.read_event() {
                 Ok(Event::Start(e) | Event::Empty(e)) => {
                     let prefix = e.attributes().flatten().find_map(|a| {
-                        let value = a.unescape_value().ok()?;
+                        let value = unescaped(&a)?;
                         if !uris.contains(&value.as_ref()) {
                             return None;
                         }
@@ -49,11 +52,16 @@ impl Ns {
         Self { prefix }
     }
 
-    /// Whether the qualified name is `local` in the main namespace.
+    /// Whether the qualified name is `local` in the main namespace. Called
+    /// several times per XML event, so compared byte by byte inline rather
+    /// than through `starts_with` (a `memcmp` call per tiny slice).
     pub fn is(&self, qname: &[u8], local: &str) -> bool {
-        qname.len() == self.prefix.len() + local.len()
-            && qname.starts_with(self.prefix.as_bytes())
-            && qname.ends_with(local.as_bytes())
+        let prefix = self.prefix.as_bytes();
+        qname.len() == prefix.len() + local.len()
+            && qname
+                .iter()
+                .zip(prefix.iter().chain(local.as_bytes()))
+                .all(|(a, b)| a == b)
     }
 
     /// The qualified name to write for `local`.
@@ -83,12 +91,13 @@ pub(crate) fn push_text(out: &mut String, event: &Event, part: &str) -> Result<(
     Ok(())
 }
 
-/// The raw (still escaped) value of the attribute named exactly `key`.
-pub(crate) fn raw_attr(e: &BytesStart, key: &[u8]) -> Option<String> {
+/// The raw (still escaped) bytes of the attribute named exactly `key`,
+/// borrowed: read for every cell, so no allocation.
+pub(crate) fn raw_attr<'a>(e: &'a BytesStart, key: &[u8]) -> Option<Cow<'a, [u8]>> {
     e.attributes()
         .flatten()
         .find(|a| a.key.as_ref() == key)
-        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+        .map(|a| a.value)
 }
 
 /// The unescaped value of the attribute whose local name is `local`
@@ -97,7 +106,17 @@ pub(crate) fn attr(e: &BytesStart, local: &[u8]) -> Option<String> {
     e.attributes()
         .flatten()
         .find(|a| a.key.local_name().as_ref() == local)
-        .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
+        .and_then(|a| unescaped(&a))
+}
+
+/// An attribute's value with entities resolved. Done by hand because
+/// quick-xml's own helper changes signature when another crate in the build
+/// enables its `encoding` feature.
+pub(crate) fn unescaped(a: &Attribute) -> Option<String> {
+    let raw = std::str::from_utf8(&a.value).ok()?;
+    quick_xml::escape::unescape(raw)
+        .ok()
+        .map(|v| v.into_owned())
 }
 
 pub(crate) fn xml_error(part: &str, e: impl std::fmt::Display) -> ExtractError {

@@ -1,12 +1,13 @@
 //! DOCX renditions: a redaction may span several runs. The characters it
 //! covers are deleted from each `<w:t>` they sit in, tabs and breaks inside
-//! it are removed, and the replacement goes into the first text element
-//! that reaches into the range, so every run keeps its own formatting and
-//! nothing outside the range moves. Untouched parts are copied raw.
+//! it are removed, and the replacement goes where the range starts (see
+//! [`host`]), so every run keeps its own formatting and nothing outside the
+//! range moves. Untouched parts are copied raw.
 
 use std::collections::HashMap;
 
-use super::{apply, rewrite_zip, splice, Plan, Redaction};
+use super::package::rewrite_zip;
+use super::{apply, splice, Plan, Redaction};
 use crate::extract::docx::{Piece, PieceKind};
 use crate::extract::xml::escape_text;
 use crate::extract::{DocxAnchors, ExtractError, Segment};

@@ -5,17 +5,14 @@
 //! copied raw, touched XML spliced, not re-serialised).
 
 mod docx;
+mod package;
 mod text;
 mod xlsx;
 
-use std::collections::{BTreeMap, HashMap};
-use std::io::{Cursor, Write};
+use std::collections::BTreeMap;
 
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, ZipWriter};
-
-use crate::extract::package::open_archive;
 use crate::extract::{parse, Anchors, ExtractError, Extracted, Limits, Segment};
+use package::check_residue;
 
 /// Replace `segments[segment].text[start..end]` (a byte range) with `replacement`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,10 +27,13 @@ pub struct Redaction {
 pub(crate) type Plan<'a> = BTreeMap<usize, Vec<&'a Redaction>>;
 
 /// Re-renders `original` with every redaction applied. `extracted` must be
-/// what [`crate::extract::extract`] returned for this file; the file is
-/// re-read here (without limits: it already passed them) and a mismatch is
-/// an error rather than a mis-placed mask. Overlapping redactions are
-/// refused: merging them would mean choosing a mask, which is the scanner's call.
+/// what [`crate::extract::extract`] returned for this file (it may have been
+/// stored and read back in between). The file is re-read here (without
+/// limits: it already passed them); every redacted segment must still read
+/// the same, else the masks would land in the wrong place and the call is
+/// refused — after an upgrade that changes extraction, re-extract and rescan.
+/// Overlapping redactions are refused: merging them would mean choosing a
+/// mask, which is the scanner's call.
 pub fn render(
     file_name: &str,
     original: &[u8],
@@ -41,20 +41,40 @@ pub fn render(
     redactions: &[Redaction],
 ) -> Result<Vec<u8>, ExtractError> {
     let parsed = parse(file_name, original, &Limits::unlimited())?;
-    if parsed.extracted != *extracted {
+    let segments = &parsed.extracted.segments;
+    let same = parsed.extracted.kind == extracted.kind
+        && segments.len() == extracted.segments.len()
+        && redactions
+            .iter()
+            .all(|r| segments.get(r.segment) == extracted.segments.get(r.segment));
+    if !same {
         return Err(ExtractError::malformed(
-            "the extraction given does not belong to this file",
+            "the extraction given does not match this file; extract it again",
         ));
     }
-    let segments = &parsed.extracted.segments;
     let plan = plan(segments, redactions)?;
     if plan.is_empty() {
         return Ok(original.to_vec());
     }
     match &parsed.anchors {
         Anchors::Text { decoded, spans } => text::render(original, decoded, spans, segments, &plan),
-        Anchors::Xlsx(anchors) => xlsx::render(original, anchors, segments, &plan),
-        Anchors::Docx(anchors) => docx::render(original, anchors, segments, &plan),
+        Anchors::Xlsx(anchors) => {
+            let out = xlsx::render(original, anchors, segments, &plan)?;
+            let read = anchors
+                .sheets
+                .iter()
+                .chain(anchors.shared.as_ref().map(|s| &s.part));
+            check_residue(out, read.map(|p| p.member.as_str()), segments, &plan)
+        }
+        Anchors::Docx(anchors) => {
+            let out = docx::render(original, anchors, segments, &plan)?;
+            check_residue(
+                out,
+                anchors.parts.iter().map(|p| p.member.as_str()),
+                segments,
+                &plan,
+            )
+        }
     }
 }
 
@@ -139,40 +159,4 @@ pub(crate) fn splice(
     }
     out.extend_from_slice(&src[pos..]);
     Ok(out)
-}
-
-/// Copies a zip package member by member: untouched members raw (their
-/// compressed bytes unchanged), `replaced` ones re-deflated, `removed` dropped.
-pub(crate) fn rewrite_zip(
-    original: &[u8],
-    replaced: &HashMap<String, Vec<u8>>,
-    removed: &[String],
-) -> Result<Vec<u8>, ExtractError> {
-    let zip_error =
-        |e: zip::result::ZipError| ExtractError::malformed(format!("rewriting zip package: {e}"));
-    let mut archive = open_archive(original)?;
-    let mut writer = ZipWriter::new(Cursor::new(Vec::with_capacity(original.len())));
-    for i in 0..archive.len() {
-        let member = archive.by_index_raw(i).map_err(zip_error)?;
-        let name = member.name().to_owned();
-        if removed.contains(&name) {
-            continue;
-        }
-        match replaced.get(&name) {
-            Some(data) => {
-                let options = SimpleFileOptions::default()
-                    .compression_method(CompressionMethod::Deflated)
-                    .last_modified_time(member.last_modified().unwrap_or_default());
-                drop(member);
-                writer
-                    .start_file(name.as_str(), options)
-                    .map_err(zip_error)?;
-                writer
-                    .write_all(data)
-                    .map_err(|e| ExtractError::malformed(format!("rewriting zip package: {e}")))?;
-            }
-            None => writer.raw_copy_file(member).map_err(zip_error)?,
-        }
-    }
-    Ok(writer.finish().map_err(zip_error)?.into_inner())
 }

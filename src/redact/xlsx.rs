@@ -1,14 +1,19 @@
 //! XLSX renditions: each redacted cell becomes an inline string holding the
 //! masked text (its style kept, any formula dropped so it cannot recompute
-//! the raw value). Shared strings are never edited in place, since other
-//! cells may use them; one that no unredacted cell uses any more is blanked
-//! so the raw value does not linger in sharedStrings.xml.
+//! the raw value). The one exception is the master of a shared formula:
+//! other cells' formulas are defined by it, so it stays, with the masked
+//! text as its cached result — without it Excel calls the file corrupt.
+//! Shared strings are never edited in place, since other cells may use
+//! them; one that no unredacted cell uses any more is blanked so the raw
+//! value does not linger in sharedStrings.xml.
 
 use std::collections::HashMap;
 
-use super::{apply, redaction_edits, rewrite_zip, splice, Plan};
+use super::package::rewrite_zip;
+use super::{apply, redaction_edits, splice, Plan};
+use crate::extract::xlsx::{Anchored, Formula};
 use crate::extract::xml::escape_text;
-use crate::extract::{ExtractError, Segment, XlsxAnchors};
+use crate::extract::{column_letter, ExtractError, Segment, XlsxAnchors};
 
 const CONTENT_TYPES: &str = "[Content_Types].xml";
 const WORKBOOK_RELS: &str = "xl/_rels/workbook.xml.rels";
@@ -23,24 +28,46 @@ pub(super) fn render(
     let mut redacted_uses: HashMap<usize, usize> = HashMap::new();
     let mut dropped_formula = false;
     for (&i, group) in plan {
-        let cell = &anchors.cells[i];
-        let ns = &anchors.sheets[cell.sheet].ns;
+        let anchor = &anchors.cells[i];
+        let ns = &anchors.sheets[anchor.sheet].ns;
         let text = escape_text(&apply(&segments[i].text, redaction_edits(group)));
-        let style = cell
-            .style
-            .as_ref()
-            .map(|s| format!(" s=\"{s}\""))
-            .unwrap_or_default();
-        let (c, is, t) = (ns.tag("c"), ns.tag("is"), ns.tag("t"));
-        let xml = format!(
-            "<{c} r=\"{}\"{style} t=\"inlineStr\"><{is}><{t} xml:space=\"preserve\">{text}</{t}></{is}></{c}>",
-            cell.cell
-        );
-        edits[cell.sheet].push((cell.start, cell.end, xml.into_bytes()));
-        if let Some(k) = cell.shared {
-            *redacted_uses.entry(k).or_default() += 1;
-        }
-        dropped_formula |= cell.formula;
+        let xml = match &anchor.what {
+            Anchored::Cell {
+                col,
+                row,
+                style,
+                shared,
+                formula,
+            } => {
+                if let Some(k) = shared {
+                    *redacted_uses.entry(*k).or_default() += 1;
+                }
+                let style = style
+                    .as_ref()
+                    .map(|s| format!(" s=\"{s}\""))
+                    .unwrap_or_default();
+                let (c, is, t, v) = (ns.tag("c"), ns.tag("is"), ns.tag("t"), ns.tag("v"));
+                let cell = format!("{}{row}", column_letter(*col));
+                match formula {
+                    Formula::SharedMaster(f) => {
+                        format!("<{c} r=\"{cell}\"{style} t=\"str\">{f}<{v}>{text}</{v}></{c}>")
+                    }
+                    Formula::None | Formula::Own => {
+                        dropped_formula |= *formula == Formula::Own;
+                        format!(
+                            "<{c} r=\"{cell}\"{style} t=\"inlineStr\"><{is}><{t} xml:space=\"preserve\">{text}</{t}></{is}></{c}>"
+                        )
+                    }
+                }
+            }
+            Anchored::HeaderFooter { element } => format!("<{element}>{text}</{element}>"),
+            Anchored::Comment { element, run: None } => format!("<{element}>{text}</{element}>"),
+            Anchored::Comment {
+                element,
+                run: Some(t),
+            } => format!("<{element}><{t} xml:space=\"preserve\">{text}</{t}></{element}>"),
+        };
+        edits[anchor.sheet].push((anchor.start, anchor.end, xml.into_bytes()));
     }
 
     let mut replaced = HashMap::new();

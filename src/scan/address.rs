@@ -8,7 +8,7 @@
 use super::context::TextCtx;
 use super::engine::context_confidence;
 use super::kinds::{required_lexicon, Coded, Found};
-use super::normalize::{is_digit, is_han};
+use super::normalize::{fold_char, is_blank, is_digit, is_han, skip_chars};
 use super::pack::DetectorDef;
 use crate::policy::PolicyError;
 
@@ -72,10 +72,20 @@ impl AddressDetector {
                 break;
             }
         }
-        if len == 0 || !rest[..len].chars().last().is_some_and(is_digit) {
+        if len == 0 {
+            // A building letter (`B座`, `A栋`).
+            len = rest
+                .chars()
+                .next()
+                .filter(|c| fold_char(*c).is_ascii_uppercase())
+                .map_or(0, char::len_utf8);
+        } else if !rest[..len].chars().last().is_some_and(is_digit) {
             return None;
         }
-        let after = skip_one_space(text, pos + len);
+        if len == 0 {
+            return None;
+        }
+        let after = skip_chars(text, pos + len, 1, is_blank);
         if let Some(u) = self
             .units
             .iter()
@@ -91,7 +101,7 @@ impl AddressDetector {
     fn units_from(&self, text: &str, mut pos: usize) -> Option<usize> {
         let mut end = None;
         for _ in 0..MAX_UNITS {
-            let p = skip_one_space(text, pos);
+            let p = skip_chars(text, pos, 1, is_blank);
             if let Some(e) = self.numbered_unit(text, p) {
                 end = Some(e);
                 pos = e;
@@ -141,15 +151,14 @@ impl AddressDetector {
             }
             start = s;
         }
-        // A label glued to the first component (`家住湖北省…`) is outside.
-        match self
-            .labels
+        // Labels and words that never belong to an address (`家住湖北省…`,
+        // `村民张三反映杨湖村3组`) cut it: it starts after the last one.
+        let span = &text[start..pos];
+        self.labels
             .iter()
-            .find(|l| text[start..].starts_with(l.as_str()))
-        {
-            Some(l) => start + l.len(),
-            None => start,
-        }
+            .filter_map(|l| span.rfind(l.as_str()).map(|i| start + i + l.len()))
+            .max()
+            .unwrap_or(start)
     }
 
     /// Han characters before `pos` up to an administrative suffix, a stop
@@ -170,13 +179,6 @@ impl AddressDetector {
             start = i;
         }
         start
-    }
-}
-
-fn skip_one_space(text: &str, pos: usize) -> usize {
-    match text[pos..].chars().next() {
-        Some(c @ (' ' | '\u{3000}')) => pos + c.len_utf8(),
-        _ => pos,
     }
 }
 

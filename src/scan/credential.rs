@@ -5,7 +5,7 @@
 use super::context::TextCtx;
 use super::engine::context_confidence;
 use super::kinds::{lexicon, required_lexicon, Coded, Found};
-use super::normalize::is_han;
+use super::normalize::{bounded_end, is_han, skip_chars};
 use super::pack::DetectorDef;
 use crate::policy::PolicyError;
 
@@ -79,12 +79,7 @@ impl CredentialDetector {
         if text[p..].starts_with(['"', '\'']) {
             p += 1;
         }
-        let spaces = |p: usize| {
-            p + text[p..]
-                .bytes()
-                .take_while(|b| *b == b' ' || *b == b'\t')
-                .count()
-        };
+        let spaces = |p: usize| skip_chars(text, p, usize::MAX, |c| c == ' ' || c == '\t');
         let q = spaces(p);
         let rest = &text[q..];
         let after_sep = if let Some(c) = rest
@@ -170,10 +165,7 @@ impl CredentialDetector {
     /// `scheme://user:VALUE@host`
     fn userinfo(&self, cx: &TextCtx, end: usize, out: &mut Vec<Found>) {
         let text = cx.text;
-        let limit = (end + MAX_VALUE).min(text.len());
-        let limit = (limit..=text.len())
-            .find(|i| text.is_char_boundary(*i))
-            .unwrap_or(text.len());
+        let limit = bounded_end(text, end, MAX_VALUE);
         let Some(auth_len) =
             text[end..limit].find(|c: char| c == '/' || c == '@' || c.is_whitespace() || is_han(c))
         else {
@@ -258,10 +250,7 @@ impl Coded for PemDetector {
         if !text[end..line_end].ends_with(PEM_PRIVATE) {
             return;
         }
-        let limit = (line_end + MAX_PEM).min(text.len());
-        let limit = (limit..=text.len())
-            .find(|i| text.is_char_boundary(*i))
-            .unwrap_or(text.len());
+        let limit = bounded_end(text, line_end, MAX_PEM);
         let Some(rel) = text[line_end..limit].find(PEM_END) else {
             return;
         };

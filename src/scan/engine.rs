@@ -1,26 +1,33 @@
 //! The scan itself: one window pass for regex detectors and window-driven
-//! kinds, one Aho-Corasick pass for trigger words, then overlap resolution.
+//! kinds, one walk for trigger words (`triggers.rs`), then overlap resolution.
 
 use std::collections::BTreeMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexSet};
 
 use super::context::TextCtx;
 use super::kinds::{Coded, Found};
-use super::normalize::{for_each_window, is_digit, Window};
+use super::normalize::{fold_char, for_each_window, is_digit, Window};
 use super::pack::{DetectorDef, RegexSpec};
+use super::triggers::TriggerSet;
 use super::{Detection, ScanHints};
 use crate::policy::PolicyError;
 
-/// Windows with fewer digits/letters cannot hold any value we look for
-/// (the shortest, an IPv4 address such as `1.2.3.4`, has four).
+/// Windows with fewer digits/letters hold no value we look for (the shortest,
+/// an IPv4 address such as `1.2.3.4`, has four) except a compressed IPv6
+/// address (`::1`).
 const MIN_WINDOW_ALNUM: usize = 4;
 /// Below this many digits/letters a window must also hold one of
 /// [`SHORT_VALUE_MARKS`] to be worth a regex search: years and amounts
 /// (`2019`, `7518`) are the most frequent windows in prose.
 const MIN_PLAIN_ALNUM: usize = 6;
 const SHORT_VALUE_MARKS: &[char] = &['.', ':', '@', '°'];
+
+fn worth_searching(w: &Window) -> bool {
+    w.alnum >= MIN_PLAIN_ALNUM
+        || (w.alnum >= MIN_WINDOW_ALNUM && w.folded.contains(SHORT_VALUE_MARKS))
+        || w.folded.contains("::")
+}
 
 struct CompiledRegex {
     spec: RegexSpec,
@@ -39,7 +46,7 @@ pub struct Engine {
     set_owner: Vec<(usize, usize)>,
     coded: Vec<(usize, Box<dyn Coded>)>,
     /// Trigger words of all coded detectors, with (index into `coded`, word index).
-    triggers: Option<AhoCorasick>,
+    triggers: TriggerSet,
     trigger_owner: Vec<Vec<(usize, usize)>>,
 }
 
@@ -86,20 +93,8 @@ impl Engine {
                 }
             }
         }
-        let triggers = if words.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .build(&words)
-                    .map_err(|e| {
-                        PolicyError::new("detectors", None, format!("trigger words: {e}"))
-                    })?,
-            )
-        };
+        let triggers = TriggerSet::new(&words)
+            .map_err(|e| PolicyError::new("detectors", None, format!("trigger words: {e}")))?;
         Ok(Engine {
             defs,
             regex,
@@ -119,14 +114,17 @@ impl Engine {
         let cx = TextCtx::new(text, hints);
         let mut cands: Vec<Candidate> = Vec::new();
         let mut found = Vec::new();
+        // Moves what a coded detector found into the candidates.
+        let take = |det: usize, found: &mut Vec<Found>, cands: &mut Vec<Candidate>| {
+            cands.extend(found.drain(..).map(|found| Candidate { det, found }));
+        };
         let window_coded: Vec<&(usize, Box<dyn Coded>)> = self
             .coded
             .iter()
             .filter(|(_, c)| c.wants_windows())
             .collect();
-        for_each_window(text, MIN_WINDOW_ALNUM, |w| {
-            let alnum = w.folded.bytes().filter(u8::is_ascii_alphanumeric).count();
-            if alnum >= MIN_PLAIN_ALNUM || w.folded.contains(SHORT_VALUE_MARKS) {
+        for_each_window(text, 1, |w| {
+            if worth_searching(w) {
                 for i in self.regex_set.matches(&w.folded).iter() {
                     let (ri, pi) = self.set_owner[i];
                     let (det, re) = &self.regex[ri];
@@ -135,30 +133,19 @@ impl Engine {
             }
             for (det, c) in &window_coded {
                 c.on_window(&cx, w, &mut found);
-                cands.extend(found.drain(..).map(|f| Candidate {
-                    det: *det,
-                    found: f,
-                }));
+                take(*det, &mut found, &mut cands);
             }
         });
-        if let Some(ac) = &self.triggers {
-            for m in ac.find_overlapping_iter(text) {
-                for &(ci, wi) in &self.trigger_owner[m.pattern().as_usize()] {
-                    let (det, c) = &self.coded[ci];
-                    c.on_trigger(&cx, wi, m.start(), m.end(), &mut found);
-                    cands.extend(found.drain(..).map(|f| Candidate {
-                        det: *det,
-                        found: f,
-                    }));
-                }
+        self.triggers.for_each_match(text, |word, start, end| {
+            for &(ci, wi) in &self.trigger_owner[word] {
+                let (det, c) = &self.coded[ci];
+                c.on_trigger(&cx, wi, start, end, &mut found);
+                take(*det, &mut found, &mut cands);
             }
-        }
+        });
         for (det, c) in &self.coded {
             c.finish(&cx, &mut found);
-            cands.extend(found.drain(..).map(|f| Candidate {
-                det: *det,
-                found: f,
-            }));
+            take(*det, &mut found, &mut cands);
         }
         self.resolve(text, cands)
     }
@@ -174,49 +161,45 @@ impl Engine {
     ) {
         let def = &self.defs[det];
         let folded: &str = &w.folded;
-        {
-            for caps in regex.captures_iter(folded) {
-                let Some(m) = caps.get(1) else { continue };
-                let (fs, fe) = (m.start(), m.end());
-                let prev = folded[..fs].chars().next_back();
-                let next = folded[fe..].chars().next();
-                let glued = |c: Option<char>, beyond: Option<char>| {
-                    c == Some('*')
-                        || (c.is_some_and(|c| spec.glue.contains(c))
-                            && beyond.is_some_and(|b| b.is_ascii_alphanumeric()))
+        // A neighbour `c` breaks the token when it is `*` (a masked value) or an
+        // ASCII glue character with a letter/digit `beyond` it. Glue is checked
+        // on the original text: `IPv6：fe80::1` has a full-width colon, no glue.
+        let glued = |c: Option<char>, beyond: Option<char>| {
+            c.is_some_and(|c| c == '*' || c == '＊')
+                || (c.is_some_and(|c| spec.glue.contains(c))
+                    && beyond.is_some_and(|b| fold_char(b).is_ascii_alphanumeric()))
+        };
+        for caps in regex.captures_iter(folded) {
+            let Some(m) = caps.get(1) else { continue };
+            let (fs, fe) = (m.start(), m.end());
+            if folded[fe..].starts_with(|c: char| c.is_ascii_alphanumeric())
+                || spec.validator.is_some_and(|v| !(v.check)(m.as_str()))
+            {
+                continue;
+            }
+            let mut after = cx.text[w.orig(fe)..].chars();
+            let mut before = cx.text[..w.orig(fs)].chars().rev();
+            if glued(after.next(), after.next()) || glued(before.next(), before.next()) {
+                continue;
+            }
+            let mut start = w.orig(fs);
+            let mut end = w.orig(fe);
+            if let Some(prefix) = &spec.prefix_chars {
+                match cx.text[..w.start].chars().next_back() {
+                    Some(pc) if fs == 0 && prefix.contains(pc) => start -= pc.len_utf8(),
+                    _ => continue,
+                }
+            }
+            if fe == folded.len() {
+                end += extension_len(&cx.text[end..], &spec.extension);
+            }
+            if let Some(confidence) = context_confidence(cx, def, start) {
+                let found = Found {
+                    start,
+                    end,
+                    confidence,
                 };
-                if next.is_some_and(|c| c.is_ascii_alphanumeric())
-                    || glued(next, folded[fe..].chars().nth(1))
-                    || glued(prev, folded[..fs].chars().rev().nth(1))
-                {
-                    continue;
-                }
-                if spec.validator.is_some_and(|v| !(v.check)(m.as_str())) {
-                    continue;
-                }
-                let mut start = w.orig(fs);
-                let mut end = w.orig(fe);
-                if let Some(prefix) = &spec.prefix_chars {
-                    match cx.text[..w.start].chars().next_back() {
-                        Some(pc) if fs == 0 && prefix.contains(pc) => start -= pc.len_utf8(),
-                        _ => continue,
-                    }
-                }
-                if fe == folded.len() {
-                    end += extension_len(&cx.text[end..], &spec.extension);
-                }
-                let confidence = match context_confidence(cx, def, start) {
-                    Some(c) => c,
-                    None => continue,
-                };
-                out.push(Candidate {
-                    det,
-                    found: Found {
-                        start,
-                        end,
-                        confidence,
-                    },
-                });
+                out.push(Candidate { det, found });
             }
         }
     }
@@ -291,9 +274,9 @@ fn extension_len(rest: &str, words: &[String]) -> usize {
                 .map(char::len_utf8)
                 .sum();
             let count = after[..digits].chars().count();
+            // The extension is a token too: no letter or digit may follow it.
             if (1..=5).contains(&count)
-                && !after[digits..]
-                    .starts_with(|c: char| c.is_alphanumeric() && !super::normalize::is_han(c))
+                && !after[digits..].starts_with(|c: char| c.is_ascii_alphanumeric())
             {
                 return w.len() + digits;
             }

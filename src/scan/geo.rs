@@ -32,7 +32,12 @@ fn coordinate(text: &str, pos: usize) -> Option<usize> {
         p += text[p..].starts_with(' ') as usize;
     }
     let int = digits_len(&text[p..]);
-    if int == 0 || int > 3 * 3 {
+    // Degrees: at most 180 (up to three digits, ASCII or full-width).
+    let digits = text[p..p + int]
+        .chars()
+        .map(|c| fold_char(c) as u32 - '0' as u32);
+    let count = text[p..p + int].chars().count();
+    if !(1..=3).contains(&count) || digits.fold(0, |acc, d| acc * 10 + d) > 180 {
         return None;
     }
     p += int;

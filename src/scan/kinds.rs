@@ -79,7 +79,7 @@ pub struct Found {
     pub confidence: f32,
 }
 
-/// A detector with code behind it. The engine makes one Aho-Corasick pass for
+/// A detector with code behind it. The engine makes one trigger-word walk for
 /// the trigger words of all coded detectors and one window pass, and hands each
 /// detector the hits it asked for.
 pub trait Coded: Send + Sync {

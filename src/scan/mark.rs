@@ -8,7 +8,7 @@
 use super::context::TextCtx;
 use super::engine::context_confidence;
 use super::kinds::{required_lexicon, Coded, Found};
-use super::normalize::{fold_char, is_digit};
+use super::normalize::{fold_char, is_blank, is_digit, skip_chars};
 use super::pack::DetectorDef;
 use crate::policy::PolicyError;
 
@@ -55,12 +55,12 @@ impl MarkDetector {
             .iter()
             .find(|l| text[pos..].starts_with(l.as_str()))?;
         let end = pos + level.len();
-        let after = skip_spaces(text, end);
+        let after = skip_chars(text, end, usize::MAX, is_blank);
         if !text[after..].starts_with(STAR) {
             return Some((end, false));
         }
         let star_end = after + STAR.len();
-        let term_start = skip_spaces(text, star_end);
+        let term_start = skip_chars(text, star_end, usize::MAX, is_blank);
         Some((self.term(text, term_start).unwrap_or(star_end), true))
     }
 
@@ -123,16 +123,6 @@ impl MarkDetector {
     }
 }
 
-fn skip_spaces(text: &str, mut pos: usize) -> usize {
-    while let Some(c) = text[pos..].chars().next() {
-        if c != ' ' && c != '\u{3000}' {
-            break;
-        }
-        pos += c.len_utf8();
-    }
-    pos
-}
-
 // Trigger groups: levels first, then standalone markings, field labels, the star.
 impl Coded for MarkDetector {
     fn triggers(&self) -> Vec<String> {
@@ -182,7 +172,7 @@ impl Coded for MarkDetector {
             let Some(colon) = rest.chars().next().filter(|c| *c == '：' || *c == ':') else {
                 return;
             };
-            let value = skip_spaces(text, end + colon.len_utf8());
+            let value = skip_chars(text, end + colon.len_utf8(), usize::MAX, is_blank);
             let form_end = self.level_form(text, value).map(|(e, _)| e).or_else(|| {
                 self.standalone
                     .iter()
@@ -194,7 +184,7 @@ impl Coded for MarkDetector {
             }
         } else {
             // `★机密`
-            let level = skip_spaces(text, end);
+            let level = skip_chars(text, end, usize::MAX, is_blank);
             if let Some(l) = self
                 .levels
                 .iter()

@@ -1,6 +1,6 @@
 //! Masked display of values, and excerpts that never show a raw value.
 
-use super::normalize::is_digit;
+use super::normalize::{bounded_end, is_digit};
 use super::Detection;
 
 /// Masks a raw value for display: `420106********1234`, `138****5678`,
@@ -119,13 +119,8 @@ pub fn excerpt(text: &str, detections: &[Detection], idx: usize, context_chars: 
     let Some(target) = detections.get(idx) else {
         return String::new();
     };
-    let floor = |mut i: usize| {
-        i = i.min(text.len());
-        while !text.is_char_boundary(i) {
-            i -= 1;
-        }
-        i
-    };
+    // Offsets from the caller are clamped down to char boundaries.
+    let floor = |i: usize| bounded_end(text, i, 0);
     let mut start = floor(target.start);
     let mut end = floor(target.end);
     start = text[..start]

@@ -1,12 +1,14 @@
 //! Sensitive-data scanner: detector packs from `policies/detectors/*.toml`,
-//! one pass over the text, findings with byte offsets into the original text.
+//! two linear walks over the text, findings with byte offsets into the
+//! original text.
 //!
-//! How a scan runs (see `engine.rs`): one walk over the text cuts it into
-//! "windows" (runs of ASCII / full-width characters, folded to ASCII) which the
-//! regex detectors and window-driven kinds inspect, and one Aho-Corasick pass
-//! finds the trigger words (labels, titles, secrecy words, key names) that the
-//! coded kinds (names, addresses, classification marks, credentials) start from.
-//! Everything else — the bulk of Chinese prose — is never looked at twice.
+//! How a scan runs (see `engine.rs`): one walk cuts the text into "windows"
+//! (runs of ASCII / full-width characters, folded to ASCII) which the regex
+//! detectors and window-driven kinds inspect; a second walk (`triggers.rs`, one
+//! table lookup per character) finds the trigger words (labels, titles,
+//! secrecy words, key names) the coded kinds (names, addresses, classification
+//! marks, credentials) start from. The bulk of Chinese prose is only skipped
+//! over, never matched against patterns.
 
 mod address;
 mod context;
@@ -21,6 +23,7 @@ mod mask;
 mod names;
 mod normalize;
 mod pack;
+mod triggers;
 mod validators;
 
 use std::path::{Path, PathBuf};

@@ -12,19 +12,21 @@ use std::collections::HashSet;
 use super::context::{cell_ranges, cells, TextCtx};
 use super::engine::context_confidence;
 use super::kinds::{lexicon, required_lexicon, Coded, Found};
-use super::normalize::is_han;
+use super::normalize::{bounded_end, is_blank, is_han, skip_chars};
 use super::pack::DetectorDef;
 use crate::policy::PolicyError;
 
 pub const LEXICON: &[&str] = &[
     "surnames",
     "labels",
+    "field_labels",
     "titles_before",
     "after_words",
     "followers",
     "not_given",
     "non_names",
     "name_columns",
+    "signoffs",
 ];
 
 pub struct NameDetector {
@@ -33,6 +35,8 @@ pub struct NameDetector {
     compound_surnames: Vec<String>,
     /// Words a name follows (`联系人`, `驾驶人`, `出席`); `：` and blanks may sit between.
     labels: Vec<String>,
+    /// Words a name follows only after `：`, `:` or a blank (`审核：张娟`).
+    field_labels: Vec<String>,
     /// Titles a name follows directly (`副市长王忠林`).
     titles_before: Vec<String>,
     /// Words that directly follow a name and mark it (`同志`, `副区长`, `，身份证`).
@@ -45,17 +49,25 @@ pub struct NameDetector {
     non_names: Vec<String>,
     /// Column headers holding names (`姓名`, `户主`).
     name_columns: Vec<String>,
+    /// Closings a signature follows on the same or next line (`此致敬礼`, `Regards`).
+    signoffs: Vec<String>,
 }
 
 /// Which trigger group a trigger word belongs to.
 enum Group {
     Label,
+    FieldLabel,
     TitleBefore,
     After,
     Column,
+    Signoff,
 }
 
 const LIST_SEPARATORS: &[char] = &['、', '，', ',', ' '];
+/// Blanks, line breaks and punctuation skipped between a closing and its signature.
+const MAX_SIGNOFF_GAP: usize = 12;
+/// Longest parenthetical (in bytes) skipped between two names of a list.
+const MAX_PAREN: usize = 90;
 
 impl NameDetector {
     pub fn new(def: &DetectorDef) -> Result<Self, PolicyError> {
@@ -74,24 +86,30 @@ impl NameDetector {
                 .cloned()
                 .collect(),
             labels: required_lexicon(def, "labels")?.to_vec(),
+            field_labels: lexicon(def, "field_labels").to_vec(),
             titles_before: lexicon(def, "titles_before").to_vec(),
             after_words: lexicon(def, "after_words").to_vec(),
             followers: lexicon(def, "followers").to_vec(),
             not_given: chars_of("not_given"),
             non_names: lexicon(def, "non_names").to_vec(),
             name_columns: lexicon(def, "name_columns").to_vec(),
+            signoffs: lexicon(def, "signoffs").to_vec(),
         })
     }
 
     fn group(&self, word: usize) -> Group {
-        let a = self.labels.len();
+        let l = self.labels.len();
+        let a = l + self.field_labels.len();
         let b = a + self.titles_before.len();
         let c = b + self.after_words.len();
+        let d = c + self.name_columns.len();
         match word {
-            w if w < a => Group::Label,
+            w if w < l => Group::Label,
+            w if w < a => Group::FieldLabel,
             w if w < b => Group::TitleBefore,
             w if w < c => Group::After,
-            _ => Group::Column,
+            w if w < d => Group::Column,
+            _ => Group::Signoff,
         }
     }
 
@@ -122,6 +140,7 @@ impl NameDetector {
                 .chain(&self.after_words)
                 .chain(&self.titles_before)
                 .chain(&self.labels)
+                .chain(&self.field_labels)
                 .any(|f| rest.starts_with(f.as_str())),
         }
     }
@@ -179,18 +198,22 @@ impl NameDetector {
     /// (`张三（市财政局）、李四`).
     fn names_from(&self, cx: &TextCtx, pos: usize, out: &mut Vec<Found>) {
         let text = cx.text;
-        let mut p = skip_label_tail(text, pos);
+        let mut p = skip_chars(text, pos, usize::MAX, |c| {
+            matches!(c, '：' | ':' | '\t') || is_blank(c)
+        });
         while let Some(end) = self.name_at(text, p) {
             self.push(cx, p, end, out);
             let mut q = end;
             let blanks = text[q..].bytes().take_while(|b| *b == b' ').count();
             if text[q + blanks..].starts_with(['（', '(']) {
                 q += blanks;
-                match text[q..].find(['）', ')']) {
-                    Some(close) if close < 80 => {
+                // A short parenthetical (`（市财政局）`), searched within a bound.
+                let window = bounded_end(text, q, MAX_PAREN);
+                match text[q..window].find(['）', ')']) {
+                    Some(close) => {
                         q += close + text[q + close..].chars().next().map_or(1, char::len_utf8)
                     }
-                    _ => return,
+                    None => return,
                 }
             }
             let sep: usize = text[q..]
@@ -258,22 +281,15 @@ impl NameDetector {
     }
 }
 
-/// Skips `：`, `:` and blanks after a label.
-fn skip_label_tail(text: &str, pos: usize) -> usize {
-    pos + text[pos..]
-        .chars()
-        .take_while(|c| matches!(c, '：' | ':' | ' ' | '\u{3000}' | '\t'))
-        .map(char::len_utf8)
-        .sum::<usize>()
-}
-
 impl Coded for NameDetector {
     fn triggers(&self) -> Vec<String> {
         self.labels
             .iter()
+            .chain(&self.field_labels)
             .chain(&self.titles_before)
             .chain(&self.after_words)
             .chain(&self.name_columns)
+            .chain(&self.signoffs)
             .cloned()
             .collect()
     }
@@ -288,12 +304,26 @@ impl Coded for NameDetector {
     ) {
         match self.group(word) {
             Group::Label | Group::TitleBefore => self.names_from(cx, end, out),
+            Group::FieldLabel => {
+                if cx.text[end..].starts_with([':', '：', ' ', '\t', '\u{3000}']) {
+                    self.names_from(cx, end, out);
+                }
+            }
             Group::After => {
                 if let Some(s) = self.name_before(cx.text, start) {
                     self.push(cx, s, start, out);
                 }
             }
             Group::Column => self.columns(cx, start, out),
+            Group::Signoff => {
+                // The signature: the next line(s) after closing punctuation.
+                let p = skip_chars(cx.text, end, MAX_SIGNOFF_GAP, |c| {
+                    c.is_whitespace() || matches!(c, '!' | '！' | ',' | '，' | '。' | '-' | '—')
+                });
+                if cx.text[end..p].contains('\n') {
+                    self.names_from(cx, p, out);
+                }
+            }
         }
     }
 

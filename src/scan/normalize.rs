@@ -16,6 +16,8 @@ pub struct Window<'t> {
     pub end: usize,
     /// The run with full-width forms folded to ASCII.
     pub folded: Cow<'t, str>,
+    /// How many digits and letters it holds.
+    pub alnum: usize,
     /// Original offset of every folded byte (plus one past the end); `None`
     /// when nothing was folded and offsets are `start + i`.
     map: Option<Vec<usize>>,
@@ -48,6 +50,31 @@ pub fn is_digit(c: char) -> bool {
 /// addresses and labels are written in.
 pub fn is_han(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
+}
+
+/// ASCII space or ideographic space, the blanks written inside values.
+pub fn is_blank(c: char) -> bool {
+    c == ' ' || c == '\u{3000}'
+}
+
+/// Position after at most `max` characters matching `pred` from `pos`.
+pub fn skip_chars(text: &str, pos: usize, max: usize, pred: impl Fn(char) -> bool) -> usize {
+    pos + text[pos..]
+        .chars()
+        .take(max)
+        .take_while(|c| pred(*c))
+        .map(char::len_utf8)
+        .sum::<usize>()
+}
+
+/// The largest char boundary at or before `pos + max_bytes`: bounds a search
+/// that starts at `pos`.
+pub fn bounded_end(text: &str, pos: usize, max_bytes: usize) -> usize {
+    let mut end = pos.saturating_add(max_bytes).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
 }
 
 /// Byte length of a window character starting at `i`, or `None` when the
@@ -111,18 +138,19 @@ pub fn for_each_window<'t>(text: &'t str, min_alnum: usize, mut f: impl FnMut(&W
             }
         }
         if alnum >= min_alnum {
-            f(&make_window(text, start, i, folded_any));
+            f(&make_window(text, start, i, alnum, folded_any));
         }
     }
 }
 
-fn make_window(text: &str, start: usize, end: usize, folded_any: bool) -> Window<'_> {
+fn make_window(text: &str, start: usize, end: usize, alnum: usize, folded_any: bool) -> Window<'_> {
     let raw = &text[start..end];
     if !folded_any {
         return Window {
             start,
             end,
             folded: Cow::Borrowed(raw),
+            alnum,
             map: None,
         };
     }
@@ -140,6 +168,7 @@ fn make_window(text: &str, start: usize, end: usize, folded_any: bool) -> Window
         start,
         end,
         folded: Cow::Owned(folded),
+        alnum,
         map: Some(map),
     }
 }

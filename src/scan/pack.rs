@@ -171,10 +171,12 @@ pub fn parse_packs(packs: &[(PathBuf, String)]) -> Result<Vec<DetectorDef>, Poli
                 ));
             }
             seen.insert(id.clone(), (file.clone(), line));
-            if !spec.enabled {
-                continue;
+            // Disabled detectors are validated too, so a bad edit shows at once.
+            let enabled = spec.enabled;
+            let def = validate(file, source, line, id, spec)?;
+            if enabled {
+                out.push(def);
             }
-            out.push(validate(file, source, line, id, spec)?);
         }
     }
     Ok(out)
@@ -195,7 +197,8 @@ fn validate(
         )
     };
     let entity = spec.entity.get_ref().trim().to_string();
-    if entity.is_empty() || !entity.bytes().all(|b| b.is_ascii_uppercase() || b == b'_') {
+    let upper_snake = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_';
+    if !entity.starts_with(|c: char| c.is_ascii_uppercase()) || !entity.bytes().all(upper_snake) {
         return Err(err(
             spec.entity.span(),
             format!("entity `{entity}` must be UPPER_SNAKE_CASE"),

@@ -1,0 +1,143 @@
+//! Zip bombs, oversized packages and inputs, unsupported types.
+
+mod files;
+
+use files::zip_of;
+use releasegate::extract::{extract, ExtractError, Limits};
+
+fn small_budget() -> Limits {
+    Limits {
+        max_decompressed_bytes: 1_000_000,
+        ..Limits::service_default()
+    }
+}
+
+/// A workbook-looking package whose workbook.xml inflates to `size` zeros.
+fn bomb(size: usize) -> Vec<u8> {
+    zip_of(&[("xl/workbook.xml", &vec![b' '; size])])
+}
+
+#[test]
+fn zip_bomb_is_rejected_by_declared_size() {
+    let bytes = bomb(5_000_000);
+    assert!(bytes.len() < 20_000, "deflates to {} bytes", bytes.len());
+    let err = extract("b.xlsx", &bytes, &small_budget()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "declared decompressed size 5000000 bytes exceeds limit 1000000"
+    );
+}
+
+#[test]
+fn zip_bomb_with_lying_headers_is_stopped_while_inflating() {
+    let mut bytes = bomb(5_000_000);
+    // Claim 100 bytes in both the local header and the central directory.
+    for (sig, offset) in [(b"PK\x03\x04", 22), (b"PK\x01\x02", 24)] {
+        let at = bytes.windows(4).position(|w| w == sig).unwrap() + offset;
+        bytes[at..at + 4].copy_from_slice(&100u32.to_le_bytes());
+    }
+    let err = extract("b.xlsx", &bytes, &small_budget()).unwrap_err();
+    assert_eq!(err.to_string(), "decompressed size exceeds limit 1000000");
+}
+
+#[test]
+fn too_many_zip_members() {
+    let names: Vec<String> = (0..20).map(|i| format!("word/media/{i}.bin")).collect();
+    let mut members: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b"x"[..])).collect();
+    members.push(("word/document.xml", b"<w:document/>"));
+    let limits = Limits {
+        max_zip_members: 10,
+        ..Limits::service_default()
+    };
+    let err = extract("m.docx", &zip_of(&members), &limits).unwrap_err();
+    assert_eq!(err.to_string(), "zip member count 21 exceeds limit 10");
+}
+
+#[test]
+fn workbook_row_and_cell_limits() {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for r in 0..10 {
+        for c in 0..3 {
+            ws.write_string(r, c, "v").unwrap();
+        }
+    }
+    let bytes = wb.save_to_buffer().unwrap();
+    let rows = Limits {
+        max_rows: 5,
+        ..Limits::service_default()
+    };
+    assert_eq!(
+        extract("r.xlsx", &bytes, &rows).unwrap_err().to_string(),
+        "row count exceeds limit 5"
+    );
+    let cells = Limits {
+        max_cells: 20,
+        ..Limits::service_default()
+    };
+    assert_eq!(
+        extract("r.xlsx", &bytes, &cells).unwrap_err().to_string(),
+        "cell count exceeds limit 20"
+    );
+    assert_eq!(
+        extract("r.xlsx", &bytes, &Limits::service_default())
+            .unwrap()
+            .segments
+            .len(),
+        30
+    );
+}
+
+#[test]
+fn oversized_file_is_rejected_before_parsing() {
+    let limits = Limits {
+        max_file_bytes: Some(1000),
+        ..Limits::service_default()
+    };
+    let err = extract(
+        "big.xlsx",
+        &bomb(10),
+        &Limits {
+            max_file_bytes: Some(10),
+            ..limits
+        },
+    )
+    .unwrap_err();
+    assert!(err.to_string().starts_with("file size"), "{err}");
+}
+
+#[test]
+fn unsupported_types_are_named() {
+    let cases: [(&str, &[u8], &str); 3] = [
+        ("x.pdf", b"%PDF-1.4", "unsupported file type: PDF document"),
+        (
+            "x.bin",
+            b"\x7FELF\x02\x01",
+            "unsupported file type: ELF executable",
+        ),
+        (
+            "x.xls",
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+            "unsupported file type: legacy or encrypted Office document (.doc/.xls/.ppt)",
+        ),
+    ];
+    for (name, bytes, message) in cases {
+        assert_eq!(
+            extract(name, bytes, &Limits::service_default())
+                .unwrap_err()
+                .to_string(),
+            message
+        );
+    }
+    let pptx = zip_of(&[("ppt/presentation.xml", b"<p/>")]);
+    let err = extract("x.docx", &pptx, &Limits::service_default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "unsupported file type: PowerPoint presentation (PPTX)"
+    );
+    let plain_zip = zip_of(&[("a.txt", b"hi")]);
+    assert!(matches!(
+        extract("x.zip", &plain_zip, &Limits::service_default()),
+        Err(ExtractError::Unsupported { .. })
+    ));
+}

@@ -1,0 +1,248 @@
+//! Property tests: no input, however broken, makes extraction or rendering
+//! panic; and any redaction of a valid file re-reads as exactly that edit.
+
+mod files;
+
+use files::zip_of;
+use proptest::prelude::*;
+use releasegate::extract::{extract, Extracted, Limits};
+use releasegate::redact::{render, Redaction};
+
+const NAMES: [&str; 7] = [
+    "a.txt", "a.md", "a.csv", "a.tsv", "a.json", "a.xlsx", "a.docx",
+];
+
+/// Fragments that steer random bytes into the readers' interesting paths.
+const FRAGMENTS: [&str; 30] = [
+    "<c r=\"A1\" t=\"s\">",
+    "<c r=\"B2\" t=\"inlineStr\">",
+    "<c>",
+    "</c>",
+    "<v>",
+    "</v>",
+    "0",
+    "1.5E3",
+    "<row r=\"1\">",
+    "</row>",
+    "<is><t>",
+    "</t></is>",
+    "<si><t>",
+    "</t></si>",
+    "<w:p>",
+    "</w:p>",
+    "<w:r>",
+    "</w:r>",
+    "<w:t>",
+    "</w:t>",
+    "<w:tab/>",
+    "<w:tbl><w:tr><w:tc>",
+    "</w:tc></w:tr></w:tbl>",
+    "&amp;",
+    "&#x4e2d;",
+    "&bogus;",
+    "张三",
+    "\"",
+    ",",
+    "\n",
+];
+
+const W: &str = r#" xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
+
+fn xmlish() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(&FRAGMENTS[..]), 0..40).prop_map(|v| v.concat())
+}
+
+fn packages() -> impl Strategy<Value = Vec<u8>> {
+    (xmlish(), xmlish(), xmlish(), any::<bool>()).prop_map(|(a, b, c, word)| {
+        if word {
+            let doc = format!("<w:document{W}><w:body>{a}</w:body></w:document>");
+            let hdr = format!("<w:hdr{W}>{b}</w:hdr>");
+            zip_of(&[("word/document.xml", doc.as_bytes()), ("word/header1.xml", hdr.as_bytes())])
+        } else {
+            let wb = r#"<workbook><sheets><sheet name="S" r:id="rId1"/><sheet name="T" r:id="rId1"/></sheets></workbook>"#;
+            let rels = r#"<Relationships><Relationship Id="rId1" Type="x/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#;
+            let sheet = format!("<worksheet><sheetData>{a}{c}</sheetData></worksheet>");
+            let shared = format!("<sst>{b}</sst>");
+            zip_of(&[
+                ("xl/workbook.xml", wb.as_bytes()),
+                ("xl/_rels/workbook.xml.rels", rels.as_bytes()),
+                ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
+                ("xl/sharedStrings.xml", shared.as_bytes()),
+            ])
+        }
+    })
+}
+
+/// Redactions at arbitrary char boundaries, disjoint within each segment.
+fn redactions(ex: &Extracted, picks: &[(usize, usize, usize)]) -> Vec<Redaction> {
+    let mut out: Vec<Redaction> = Vec::new();
+    for &(seg, a, b) in picks {
+        let Some(s) = ex.segments.get(seg % ex.segments.len().max(1)) else {
+            continue;
+        };
+        let bounds: Vec<usize> = s
+            .text
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain([s.text.len()])
+            .collect();
+        let (x, y) = (bounds[a % bounds.len()], bounds[b % bounds.len()]);
+        let (start, end) = (x.min(y), x.max(y));
+        let segment = seg % ex.segments.len();
+        if out.iter().any(|r| {
+            r.segment == segment && r.start < end.max(start + 1) && start < r.end.max(r.start + 1)
+        }) {
+            continue;
+        }
+        out.push(Redaction {
+            segment,
+            start,
+            end,
+            replacement: "＊*".into(),
+        });
+    }
+    out
+}
+
+/// Each segment's location and text with the redactions applied.
+fn expected_texts(ex: &Extracted, rs: &[Redaction]) -> Vec<(String, String)> {
+    let mut texts: Vec<String> = ex.segments.iter().map(|s| s.text.clone()).collect();
+    let mut sorted: Vec<&Redaction> = rs.iter().collect();
+    sorted.sort_by_key(|r| std::cmp::Reverse((r.segment, r.start)));
+    for r in sorted {
+        texts[r.segment].replace_range(r.start..r.end, &r.replacement);
+    }
+    let locations = ex
+        .segments
+        .iter()
+        .map(|s| serde_json::to_string(&s.location).unwrap());
+    locations
+        .zip(texts)
+        .filter(|(_, t)| !t.is_empty())
+        .collect()
+}
+
+fn texts_after(ex: &Extracted) -> Vec<(String, String)> {
+    ex.segments
+        .iter()
+        .map(|s| (serde_json::to_string(&s.location).unwrap(), s.text.clone()))
+        .collect()
+}
+
+fn exercise(name: &str, bytes: &[u8], picks: &[(usize, usize, usize)]) {
+    let limits = Limits {
+        max_decompressed_bytes: 10_000_000,
+        ..Limits::service_default()
+    };
+    let Ok(ex) = extract(name, bytes, &limits) else {
+        return;
+    };
+    for (i, s) in ex.segments.iter().enumerate() {
+        let _ = ex.locate(i, s.text.len() / 2);
+    }
+    let rs = redactions(&ex, picks);
+    // Rendering may refuse (e.g. overlapping elements) but must not panic.
+    let _ = render(name, bytes, &ex, &rs);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn arbitrary_bytes(name in prop::sample::select(&NAMES[..]), bytes in prop::collection::vec(any::<u8>(), 0..512),
+                       picks in prop::collection::vec((0usize..8, any::<usize>(), any::<usize>()), 0..4)) {
+        exercise(name, &bytes, &picks);
+    }
+
+    #[test]
+    fn arbitrary_text(name in prop::sample::select(&NAMES[..5]), text in xmlish(),
+                      picks in prop::collection::vec((0usize..8, any::<usize>(), any::<usize>()), 0..4)) {
+        exercise(name, text.as_bytes(), &picks);
+    }
+
+    #[test]
+    fn arbitrary_packages(bytes in packages(), flip in prop::option::of((any::<usize>(), any::<u8>())),
+                          picks in prop::collection::vec((0usize..8, any::<usize>(), any::<usize>()), 0..4)) {
+        let mut bytes = bytes;
+        if let Some((at, v)) = flip {
+            let len = bytes.len();
+            bytes[at % len] ^= v;
+        }
+        exercise("a.xlsx", &bytes, &picks);
+    }
+
+    /// Any redaction of a valid CSV re-reads as exactly that edit.
+    #[test]
+    fn csv_redaction_round_trips(cells in prop::collection::vec("[a-z张,\"\\n ]{0,6}", 1..12),
+                                 picks in prop::collection::vec((0usize..12, any::<usize>(), any::<usize>()), 1..4)) {
+        let mut csv = String::from("h1,h2,h3\n");
+        for (i, c) in cells.iter().enumerate() {
+            csv.push('"');
+            csv.push_str(&c.replace('"', "\"\""));
+            csv.push('"');
+            csv.push(if i % 3 == 2 { '\n' } else { ',' });
+        }
+        let ex = extract("p.csv", csv.as_bytes(), &Limits::unlimited()).unwrap();
+        let rs = redactions(&ex, &picks);
+        let out = render("p.csv", csv.as_bytes(), &ex, &rs).unwrap();
+        let again = extract("p.csv", &out, &Limits::unlimited()).unwrap();
+        prop_assert_eq!(texts_after(&again), expected_texts(&ex, &rs));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Any redaction of a DOCX paragraph split over runs and tabs re-reads
+    /// as exactly that edit.
+    #[test]
+    fn docx_redaction_round_trips(paragraphs in prop::collection::vec(prop::collection::vec("[a-z张 ]{1,5}|\t", 1..6), 1..4),
+                                  picks in prop::collection::vec((0usize..4, any::<usize>(), any::<usize>()), 1..4)) {
+        let mut body = String::new();
+        for runs in &paragraphs {
+            body.push_str("<w:p>");
+            for run in runs {
+                if run == "\t" {
+                    body.push_str("<w:r><w:tab/></w:r>");
+                } else {
+                    body.push_str(&format!("<w:r><w:rPr><w:b/></w:rPr><w:t xml:space=\"preserve\">{run}</w:t></w:r>"));
+                }
+            }
+            body.push_str("</w:p>");
+        }
+        let doc = format!("<w:document{W}><w:body>{body}</w:body></w:document>");
+        let bytes = zip_of(&[("word/document.xml", doc.as_bytes())]);
+        let ex = extract("p.docx", &bytes, &Limits::unlimited()).unwrap();
+        let rs = redactions(&ex, &picks);
+        let out = render("p.docx", &bytes, &ex, &rs).unwrap();
+        let again = extract("p.docx", &out, &Limits::unlimited()).unwrap();
+        prop_assert_eq!(texts_after(&again), expected_texts(&ex, &rs));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Any redaction of cells of a workbook (shared strings reused across
+    /// cells, numbers) re-reads as exactly that edit, every other cell as before.
+    #[test]
+    fn xlsx_redaction_round_trips(cells in prop::collection::vec(prop::sample::select(&["张三", "李四", "a&b<c>", "x", "13812345678"][..]), 1..20),
+                                  picks in prop::collection::vec((0usize..20, any::<usize>(), any::<usize>()), 1..5)) {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        for (i, c) in cells.iter().enumerate() {
+            let (row, col) = ((i / 4) as u32, (i % 4) as u16);
+            match c.parse::<f64>() {
+                Ok(n) => ws.write_number(row, col, n).map(|_| ()),
+                Err(_) => ws.write_string(row, col, *c).map(|_| ()),
+            }
+            .unwrap();
+        }
+        let bytes = wb.save_to_buffer().unwrap();
+        let ex = extract("p.xlsx", &bytes, &Limits::unlimited()).unwrap();
+        let rs = redactions(&ex, &picks);
+        let out = render("p.xlsx", &bytes, &ex, &rs).unwrap();
+        let again = extract("p.xlsx", &out, &Limits::unlimited()).unwrap();
+        prop_assert_eq!(texts_after(&again), expected_texts(&ex, &rs));
+    }
+}

@@ -1,0 +1,100 @@
+//! Helpers shared by the integration tests: find a value, redact it, re-read.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use releasegate::extract::{extract, Extracted, Limits};
+use releasegate::redact::{render, Redaction};
+
+pub fn unlimited(name: &str, bytes: &[u8]) -> Extracted {
+    extract(name, bytes, &Limits::unlimited()).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// Redactions masking every occurrence of each value in every segment.
+pub fn mask_all(ex: &Extracted, values: &[&str], replacement: &str) -> Vec<Redaction> {
+    let mut out = Vec::new();
+    for (segment, seg) in ex.segments.iter().enumerate() {
+        for value in values {
+            for (start, _) in seg.text.match_indices(value) {
+                out.push(Redaction {
+                    segment,
+                    start,
+                    end: start + value.len(),
+                    replacement: replacement.into(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Renders with the values masked and checks the rendition re-extracts to
+/// the same segments with only the masked values changed.
+pub fn redact_and_reread(
+    name: &str,
+    bytes: &[u8],
+    values: &[&str],
+    replacement: &str,
+) -> (Vec<u8>, Extracted) {
+    let before = unlimited(name, bytes);
+    let redactions = mask_all(&before, values, replacement);
+    assert!(!redactions.is_empty(), "{name}: nothing to redact");
+    let out = render(name, bytes, &before, &redactions).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let after = unlimited(name, &out);
+    assert_eq!(after.kind, before.kind);
+    assert_eq!(after.encoding, before.encoding);
+    assert_eq!(
+        after.segments.len(),
+        before.segments.len(),
+        "{name}: segment count changed"
+    );
+    for (a, b) in after.segments.iter().zip(&before.segments) {
+        let mut expected = b.text.clone();
+        for v in values {
+            expected = expected.replace(v, replacement);
+        }
+        assert_eq!(a.text, expected);
+        assert_eq!(a.location, b.location);
+        for v in values {
+            assert!(
+                !a.text.contains(v),
+                "{name}: {v} survived in {:?}",
+                a.location
+            );
+        }
+    }
+    (out, after)
+}
+
+/// A zip package from `(name, content)` pairs, deflated.
+pub fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in members {
+        w.start_file(*name, options).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// Every member of a zip package, inflated.
+pub fn zip_members(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let mut f = archive.by_index(i).unwrap();
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).unwrap();
+            (f.name().to_owned(), data)
+        })
+        .collect()
+}
+
+/// Asserts no member of the package contains `raw` anywhere.
+pub fn assert_absent_from_package(bytes: &[u8], raw: &str) {
+    for (name, data) in zip_members(bytes) {
+        let hit = data.windows(raw.len()).any(|w| w == raw.as_bytes());
+        assert!(!hit, "{raw} still present in {name}");
+    }
+}

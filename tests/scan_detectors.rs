@@ -1,0 +1,426 @@
+//! Behaviour of the shipped packs on the span conventions of
+//! `shared/eval/README.md`: what is found, with which exact span, and what not.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use releasegate::scan::{Detection, ScanHints, Scanner};
+
+fn scanner() -> &'static Scanner {
+    static S: OnceLock<Scanner> = OnceLock::new();
+    S.get_or_init(|| {
+        Scanner::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("policies")).expect("packs load")
+    })
+}
+
+fn found(text: &str) -> Vec<(String, &str)> {
+    spans(text, &scanner().scan(text))
+}
+
+fn spans<'t>(text: &'t str, dets: &[Detection]) -> Vec<(String, &'t str)> {
+    dets.iter()
+        .map(|d| (d.entity.clone(), &text[d.start..d.end]))
+        .collect()
+}
+
+fn assert_finds(text: &str, entity: &str, value: &str) {
+    let f = found(text);
+    assert!(
+        f.iter().any(|(e, v)| e == entity && *v == value),
+        "{text:?}: want {entity} {value:?}, got {f:?}"
+    );
+}
+
+fn assert_none(text: &str, entity: &str) {
+    let f = found(text);
+    assert!(
+        !f.iter().any(|(e, _)| e == entity),
+        "{text:?}: unexpected {entity} in {f:?}"
+    );
+}
+
+#[test]
+fn identity_numbers() {
+    assert_finds(
+        "身份证号11010519491231002X与户口簿一致",
+        "CN_ID_CARD",
+        "11010519491231002X",
+    );
+    assert_finds(
+        "身份证：110105 19491231 002x。",
+        "CN_ID_CARD",
+        "110105 19491231 002x",
+    );
+    assert_finds(
+        "证号１１０１０５１９４９１２３１００２Ｘ",
+        "CN_ID_CARD",
+        "１１０１０５１９４９１２３１００２Ｘ",
+    );
+    assert_finds("旧证420202740823045。", "CN_ID_CARD", "420202740823045");
+    assert_none("110105194912310021", "CN_ID_CARD"); // check character
+    assert_none("110105198502300027", "CN_ID_CARD"); // Feb 30
+    assert_none("420***********1234 4207041985****1234", "CN_ID_CARD");
+    assert_none("流水号811010519491231002X9", "CN_ID_CARD");
+}
+
+#[test]
+fn phones() {
+    assert_finds("手机：138-1234-5678。", "CN_MOBILE", "138-1234-5678");
+    assert_finds("tel +86 138 1234 5678", "CN_MOBILE", "+86 138 1234 5678");
+    assert_finds("（+86）13812345678", "CN_MOBILE", "（+86）13812345678");
+    assert_finds("008613812345678", "CN_MOBILE", "008613812345678");
+    assert_none(
+        "138****5678 12812345678 序列号1381234567813812345678",
+        "CN_MOBILE",
+    );
+    assert_finds(
+        "电话：0711-3201234转123。",
+        "CN_LANDLINE",
+        "0711-3201234转123",
+    );
+    assert_finds("电话（027）87654321", "CN_LANDLINE", "（027）87654321");
+    assert_finds("热线400-880-1234", "CN_LANDLINE", "400-880-1234");
+    assert_none("拨打12345或110", "CN_LANDLINE");
+}
+
+#[test]
+fn cards_codes_and_mail() {
+    assert_finds(
+        "卡号6222 0296 2879 1106 296，",
+        "BANK_CARD",
+        "6222 0296 2879 1106 296",
+    );
+    assert_finds(
+        "卡号4111-1111-1111-1111",
+        "BANK_CARD",
+        "4111-1111-1111-1111",
+    );
+    assert_none("6222 **** **** 1234 尾号1234 4111111111111112", "BANK_CARD");
+    assert_finds("代码：91350100M000100Y43", "CN_USCC", "91350100M000100Y43");
+    assert_none("代码：91350100M000100Y44", "CN_USCC");
+    assert_finds(
+        "请发送至zhang@ezhou.gov.cn。",
+        "EMAIL",
+        "zhang@ezhou.gov.cn",
+    );
+    assert_finds("<mailto:Li.Ming@163.COM>", "EMAIL", "Li.Ming@163.COM");
+    assert_none("zh****@163.com 关注@鄂州发布", "EMAIL");
+}
+
+#[test]
+fn travel_documents_need_context() {
+    assert_finds("护照号码：E12345678", "CN_PASSPORT", "E12345678");
+    assert_finds("Passport No. EA1234567", "CN_PASSPORT", "EA1234567");
+    assert_finds(
+        "姓名,护照号码\n张三,G12345678\n",
+        "CN_PASSPORT",
+        "G12345678",
+    );
+    assert_none("资产编号E12345678", "CN_PASSPORT");
+    assert_finds("往来港澳通行证：C12345678", "CN_HKMO_PERMIT", "C12345678");
+    assert_finds("回乡证号H1234567890", "CN_HKMO_PERMIT", "H1234567890");
+    assert_none("档案盒号C12345678", "CN_HKMO_PERMIT");
+    let hints = ScanHints {
+        column_header: Some("护照号码".into()),
+    };
+    let d = scanner().scan_with("E12345678", &hints);
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].entity, "CN_PASSPORT");
+}
+
+#[test]
+fn plates() {
+    assert_finds("车牌号鄂G·A1234，", "CN_LICENSE_PLATE", "鄂G·A1234");
+    assert_finds("鄂GD12345", "CN_LICENSE_PLATE", "鄂GD12345");
+    assert_finds("鄂G12345D", "CN_LICENSE_PLATE", "鄂G12345D");
+    assert_finds("鄂Ａ１２３４５", "CN_LICENSE_PLATE", "鄂Ａ１２３４５");
+    assert_none("鄂G·2**45 鄂G***** 鄂1872170374", "CN_LICENSE_PLATE");
+}
+
+#[test]
+fn ip_addresses() {
+    assert_finds("访问10.1.2.3:8080/api", "IP_ADDRESS", "10.1.2.3");
+    assert_finds("[2001:db8::1]:443", "IP_ADDRESS", "2001:db8::1");
+    assert_none(
+        "283.225.99.169 1.3.6.1.4.1.2011 第1.2.3.4.5款 v2.10.3 192.168.1.* 10.x.x.x",
+        "IP_ADDRESS",
+    );
+    assert_none("MAC 00:1A:2B:3C:4D:5E", "IP_ADDRESS");
+}
+
+#[test]
+fn coordinates() {
+    assert_finds(
+        "位置：30.391245, 114.894732。",
+        "GEO_COORDINATE",
+        "30.391245, 114.894732",
+    );
+    assert_finds(
+        "北纬30°23′28″ 东经114°53′41″",
+        "GEO_COORDINATE",
+        "北纬30°23′28″ 东经114°53′41″",
+    );
+    assert_finds(
+        "at N29.882454, E114.024725.",
+        "GEO_COORDINATE",
+        "N29.882454, E114.024725",
+    );
+    assert_none(
+        "30.39, 114.89 东经114°40′ 东经114.1度、北纬30.5度",
+        "GEO_COORDINATE",
+    );
+}
+
+#[test]
+fn classification_marks() {
+    assert_finds("绝密★长期\n关于…的通知", "CLASSIFICATION_MARK", "绝密★长期");
+    assert_finds(
+        "【机密 ★ 10年】\n正文",
+        "CLASSIFICATION_MARK",
+        "机密 ★ 10年",
+    );
+    assert_finds("密级：秘密\n", "CLASSIFICATION_MARK", "密级：秘密");
+    assert_finds(
+        "附件：涉密设备清单（秘密★1年）",
+        "CLASSIFICATION_MARK",
+        "秘密★1年",
+    );
+    assert_finds(
+        "内部资料，注意保存\n",
+        "CLASSIFICATION_MARK",
+        "内部资料，注意保存",
+    );
+    assert_finds(
+        "文件名,密级,期限\n方案,机密,10年\n",
+        "CLASSIFICATION_MARK",
+        "机密",
+    );
+    for prose in [
+        "不得将涉及国家秘密信息资源开放",
+        "保护国家秘密、商业秘密和个人隐私",
+        "密级分为绝密、机密、秘密三级",
+        "原定密级为秘密，已解密",
+        "对标注“内部资料”的文件严格管理",
+        "密级：公开",
+        "（此件不予公开）",
+    ] {
+        assert_none(prose, "CLASSIFICATION_MARK");
+    }
+}
+
+#[test]
+fn secrets() {
+    assert_finds("DB_PASSWORD=s3cr3t!x\n", "SECRET_KEY", "s3cr3t!x");
+    assert_finds("{\"password\": \"p@ss w0rd\"}", "SECRET_KEY", "p@ss");
+    assert_finds(
+        "redis-server --requirepass Zx9!abc",
+        "SECRET_KEY",
+        "Zx9!abc",
+    );
+    assert_finds(
+        "jdbc:mysql://h/db?user=root&password=admin6706Zx!&ssl=1",
+        "SECRET_KEY",
+        "admin6706Zx!",
+    );
+    assert_finds("redis://:hunter22@10.0.0.1:6379", "SECRET_KEY", "hunter22");
+    assert_finds("初始密码为Abc12345，请修改。", "SECRET_KEY", "Abc12345");
+    assert_finds(
+        "Server=db;User Id=sa;Password=Q1w2;e3!;Database=x",
+        "SECRET_KEY",
+        "Q1w2;e3!",
+    );
+    assert_finds(
+        "key AKIAIOSFODNN7EXAMPLE",
+        "SECRET_KEY",
+        "AKIAIOSFODNN7EXAMPLE",
+    );
+    let pem = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----";
+    assert_finds(&format!("key:\n{pem}\n"), "SECRET_KEY", pem);
+    for not_secret in [
+        "password=${DB_PASSWORD}",
+        "password: {{ vault_db_password }}",
+        "api_key=<YOUR_API_KEY>",
+        "密码：******",
+        "初始密码为身份证号后六位",
+        "token=eyJhbGciOiJIUzI1NiJ9...",
+        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+        "Passport No.: E12345678",
+        "{\"token_type\": \"bearer\", \"expires_in\": 3600}",
+        "password_file=/run/secrets/db",
+        "PASSWORD_MIN_LENGTH=8",
+    ] {
+        assert_none(not_secret, "SECRET_KEY");
+    }
+}
+
+#[test]
+fn names() {
+    assert_finds("副市长王忠林出席", "PERSON_NAME", "王忠林");
+    assert_finds("郑晓峰副区长指出", "PERSON_NAME", "郑晓峰");
+    assert_finds("杨湖村村民张建国反映", "PERSON_NAME", "张建国");
+    assert_finds(
+        "出席：欧阳春丽（市财政局）、李强（市统计局）",
+        "PERSON_NAME",
+        "李强",
+    );
+    assert_finds("姓名,电话\n司马丽,13812345678\n", "PERSON_NAME", "司马丽");
+    let hints = ScanHints {
+        column_header: Some("姓名".into()),
+    };
+    let d = scanner().scan_with("周俊艳", &hints);
+    assert_eq!(
+        spans("周俊艳", &d),
+        vec![("PERSON_NAME".to_string(), "周俊艳")]
+    );
+    for not_name in [
+        "联系人：张某",
+        "户主：李某某",
+        "经办人：王XX",
+        "联系人：刘××",
+        "联系人：王*林",
+        "联系人：张先生",
+        "途经王家店",
+    ] {
+        assert_none(not_name, "PERSON_NAME");
+    }
+}
+
+#[test]
+fn addresses() {
+    assert_finds(
+        "住址：湖北省鄂州市梁子湖区太和镇文星路103号滨湖小区2栋1单元2201室\n",
+        "ADDRESS",
+        "湖北省鄂州市梁子湖区太和镇文星路103号滨湖小区2栋1单元2201室",
+    );
+    assert_finds(
+        "家住华容区临江乡泥矶村12组94号。",
+        "ADDRESS",
+        "华容区临江乡泥矶村12组94号",
+    );
+    assert_finds(
+        "地址：鄂州市滨湖南路１３２号",
+        "ADDRESS",
+        "鄂州市滨湖南路１３２号",
+    );
+    for not_address in [
+        "鄂州市鄂城区",
+        "华容区葛店镇",
+        "杜山镇东港村",
+        "滨湖南路沿线",
+        "吴都大道与寒溪路交汇处",
+        "凤凰街道辖区",
+    ] {
+        assert_none(not_address, "ADDRESS");
+    }
+}
+
+#[test]
+fn results_are_sorted_disjoint_and_carry_pack_metadata() {
+    let text = "联系人：王忠林，手机13812345678，身份证11010519491231002X，邮箱a.b@x.cn";
+    let d = scanner().scan(text);
+    assert!(d.windows(2).all(|w| w[0].end <= w[1].start), "{d:?}");
+    let id = d.iter().find(|x| x.entity == "CN_ID_CARD").unwrap();
+    assert_eq!(
+        (id.category.as_str(), id.severity.as_str()),
+        ("personal", "high")
+    );
+    assert!(scanner().detector_ids().any(|i| i == "cn_id_card"));
+}
+
+#[test]
+fn more_real_text_variants() {
+    assert_finds(
+        "地址：鄂州市 鄂城区 文星路 12 号",
+        "ADDRESS",
+        "鄂州市 鄂城区 文星路 12 号",
+    );
+    assert_finds(
+        "凤凰街道南浦社区文星路12号",
+        "ADDRESS",
+        "凤凰街道南浦社区文星路12号",
+    );
+    assert_finds("住址：文星苑3-2-1102", "ADDRESS", "文星苑3-2-1102");
+    assert_finds(
+        "该户现居鄂城区滨湖南路12号。",
+        "ADDRESS",
+        "鄂城区滨湖南路12号",
+    );
+    assert_finds(
+        "办公地点设在鄂州市寿昌大道88号B座12层",
+        "ADDRESS",
+        "鄂州市寿昌大道88号B座12层",
+    );
+    assert_finds("（记者 王忠林 通讯员 李强）", "PERSON_NAME", "王忠林");
+    assert_finds(
+        "发件人：张建国 <zhang@ezhou.gov.cn>",
+        "PERSON_NAME",
+        "张建国",
+    );
+    assert_none("联系人：王经理", "PERSON_NAME");
+    assert_finds(
+        "此致\n敬礼！\n王忠林\n2023年5月1日",
+        "PERSON_NAME",
+        "王忠林",
+    );
+    assert_finds("Best regards,\n李晓梅\n市数据局", "PERSON_NAME", "李晓梅");
+    assert_none("此致\n敬礼！\n鄂州市人民政府办公室", "PERSON_NAME");
+    assert_finds("密级:机密★5年", "CLASSIFICATION_MARK", "密级:机密★5年");
+    assert_finds("★机密\n", "CLASSIFICATION_MARK", "★机密");
+    assert_finds(
+        "电话：０７１１－３２０１２３４分机８８",
+        "CN_LANDLINE",
+        "０７１１－３２０１２３４分机８８",
+    );
+    assert_finds(
+        "export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG",
+        "SECRET_KEY",
+        "wJalrXUtnFEMI/K7MDENG",
+    );
+    assert_finds(
+        "位置：30°23'28.5\"N, 114°53'41.2\"E。",
+        "GEO_COORDINATE",
+        "30°23'28.5\"N, 114°53'41.2\"E",
+    );
+}
+
+#[test]
+fn prose_around_label_words_has_no_names() {
+    for prose in [
+        "严格审核程序。",
+        "相关情况记录在案。",
+        "主持召开常务会议。",
+        "出席会议的有关单位。",
+        "由于时间关系，由各单位自行安排。",
+        "加强学生管理。",
+        "业主委员会换届。",
+        "签发日期：2024年1月1日",
+        "杨湖村村民反映路灯损坏。",
+        "联系方式：（略）",
+    ] {
+        assert_none(prose, "PERSON_NAME");
+    }
+    assert_finds("审核：张娟  2019年", "PERSON_NAME", "张娟");
+    assert_finds(
+        "来电人陈小红反映杨湖村3组路灯损坏。",
+        "PERSON_NAME",
+        "陈小红",
+    );
+    assert_finds(
+        "来电人陈小红反映杨湖村3组路灯损坏。",
+        "ADDRESS",
+        "杨湖村3组",
+    );
+}
+
+#[test]
+fn glue_is_ascii_only() {
+    assert_finds(
+        "IPv6：fe80::1ff:fe23:4567:890a%eth0",
+        "IP_ADDRESS",
+        "fe80::1ff:fe23:4567:890a",
+    );
+    assert_finds("地址：10.1.2.3。", "IP_ADDRESS", "10.1.2.3");
+    assert_none("1:2:3:4:5:6:7:8:9", "IP_ADDRESS");
+    assert_finds("bind ::1 port 6379", "IP_ADDRESS", "::1");
+    assert_none("std::string", "IP_ADDRESS");
+}
