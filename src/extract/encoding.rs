@@ -120,13 +120,15 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, ExtractError> {
         .map_err(|at| bad_bytes(at + bom.len(), enc.name()))?;
         return finish(text, *enc, bom.len());
     }
-    if let Some(at) = bytes.iter().position(|&b| b == 0) {
-        return Err(binary(at));
-    }
+    // Valid UTF-8 is the common case: `finish` looks for NUL bytes in it.
     let utf8_error = match std::str::from_utf8(bytes) {
         Ok(s) => return finish(s.to_owned(), TextEncoding::Utf8, 0),
         Err(e) => e.valid_up_to(),
     };
+    // `contains` on bytes is memchr-fast; the position is only for the message.
+    if bytes.contains(&0) {
+        return Err(binary(bytes.iter().position(|&b| b == 0).unwrap_or_default()));
+    }
     let mut detector = chardetng::EncodingDetector::new();
     detector.feed(
         &bytes[..bytes.len().min(SNIFF_BYTES)],

@@ -32,6 +32,9 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
 /// Decodes a line-oriented file and enforces the line-length limit.
 pub(crate) fn decode_text(bytes: &[u8], limits: &Limits) -> Result<Decoded, ExtractError> {
     let decoded = encoding::decode(bytes)?;
+    if decoded.text.len() <= limits.max_line_bytes {
+        return Ok(decoded);
+    }
     for (line, chunk) in (1..).zip(decoded.text.as_bytes().split(|&b| b == b'\n')) {
         if chunk.len() > limits.max_line_bytes {
             return Err(ExtractError::too_large(
