@@ -127,7 +127,9 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, ExtractError> {
     };
     // `contains` on bytes is memchr-fast; the position is only for the message.
     if bytes.contains(&0) {
-        return Err(binary(bytes.iter().position(|&b| b == 0).unwrap_or_default()));
+        return Err(binary(
+            bytes.iter().position(|&b| b == 0).unwrap_or_default(),
+        ));
     }
     let mut detector = chardetng::EncodingDetector::new();
     detector.feed(
