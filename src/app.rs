@@ -14,6 +14,7 @@ use crate::db::{self, DbConn, Pool};
 use crate::error::AppError;
 use crate::notify::Mailer;
 use crate::policy::Policies;
+use crate::slots::Slots;
 use crate::store::FileStore;
 
 #[derive(Clone)]
@@ -24,6 +25,8 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub checkpoint_key: Arc<CheckpointKey>,
     pub mailer: Arc<Mailer>,
+    /// Uploads being extracted and scanned at once (memory bound).
+    pub inspection_slots: Arc<Slots>,
     pub settings: Arc<Settings>,
 }
 
@@ -59,6 +62,7 @@ impl AppState {
             tokens,
             checkpoint_key,
             mailer,
+            inspection_slots: Arc::new(Slots::new(settings.max_concurrent_scans)),
             settings: Arc::new(settings),
         })
     }

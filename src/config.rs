@@ -8,6 +8,7 @@
 //! - `RELEASEGATE_TOKEN_TTL` — token lifetime, e.g. `8h`, `30m` (default `8h`)
 //! - `RELEASEGATE_MAX_UPLOAD_BYTES` — total upload size per request (default 50 MiB)
 //! - `RELEASEGATE_DB_POOL` — connections in the pool (default 8)
+//! - `RELEASEGATE_MAX_CONCURRENT_SCANS` — uploads inspected at once per instance (default 2)
 //! - `RELEASEGATE_MAX_ZIP_MEMBERS`, `RELEASEGATE_MAX_DECOMPRESSED_BYTES`,
 //!   `RELEASEGATE_MAX_ROWS`, `RELEASEGATE_MAX_CELLS`, `RELEASEGATE_MAX_LINE_BYTES` —
 //!   extraction limits per uploaded file (defaults: `Limits::service_default`)
@@ -36,6 +37,7 @@ pub struct Settings {
     /// Extraction limits for each uploaded file.
     pub limits: Limits,
     pub pool_size: u32,
+    pub max_concurrent_scans: usize,
     pub audit_key_file: PathBuf,
     pub smtp_url: Option<String>,
     pub mail_from: String,
@@ -93,6 +95,7 @@ impl Settings {
                 .map_err(|e| format!("RELEASEGATE_TOKEN_TTL: {e}"))?;
         let max_upload_bytes: u64 = number("RELEASEGATE_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)?;
         let pool_size: u32 = number("RELEASEGATE_DB_POOL", 8)?;
+        let max_concurrent_scans: usize = number("RELEASEGATE_MAX_CONCURRENT_SCANS", 2)?;
         let defaults = Limits::service_default();
         let limits = Limits {
             max_file_bytes: Some(max_upload_bytes),
@@ -127,6 +130,7 @@ impl Settings {
             max_upload_bytes,
             limits,
             pool_size,
+            max_concurrent_scans,
         })
     }
 }

@@ -20,5 +20,6 @@ pub mod policy;
 pub mod redact;
 pub mod scan;
 pub mod service;
+pub mod slots;
 pub mod store;
 pub mod workflow;

@@ -99,6 +99,7 @@ pub fn settings(db: &TestDb) -> Settings {
             ..releasegate::extract::Limits::service_default()
         },
         pool_size: 4,
+        max_concurrent_scans: 2,
         audit_key_file: db.dir().join("audit-signing.key"),
         smtp_url: None,
         mail_from: "releasegate <releasegate@localhost>".into(),

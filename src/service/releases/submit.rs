@@ -128,6 +128,7 @@ fn inspect_all(
             "at least one \"file\" part is required".into(),
         ));
     }
+    let _slot = state.inspection_slots.acquire();
     let mut names = BTreeSet::new();
     let options = Options {
         small_cell_threshold: state
