@@ -578,3 +578,76 @@ async fn a_bulk_disposition_is_all_or_nothing() {
         .json();
     assert_eq!(release["state"], "blocked");
 }
+
+#[actix_web::test]
+async fn the_owner_of_a_category_reveals_one_value_and_only_the_fact_is_audited() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let id = submit(&app, &cast.submitter, meta(&[]), &sample_text()).await;
+    let items = findings(&app, &id, &cast.privacy).await;
+    let id_card = finding_of(&items, "CN_ID_CARD")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let api = format!("/api/v1/releases/{id}/findings/{id_card}/reveal");
+
+    // The submitter and a role that does not own `personal` get nothing.
+    for token in [&cast.submitter, &cast.secrecy] {
+        app.post_json(&api, Some(token), json!({}))
+            .await
+            .assert_error(403, "forbidden");
+    }
+
+    let res = app.post_json(&api, Some(&cast.privacy), json!({})).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json()["value"], ID_NUMBER);
+    assert_eq!(res.headers.get("cache-control").unwrap(), "no-store");
+
+    // The page: a reveal button for the owner, the value after the POST.
+    let release = page(&app, &format!("/releases/{id}"), Some(&cast.privacy)).await;
+    let html = release.text();
+    assert!(html.contains(&format!("/releases/{id}/findings/{id_card}/reveal")));
+    assert!(!html.contains(ID_NUMBER));
+    let path = format!("/releases/{id}/findings/{id_card}/reveal");
+    let forged = post_form(&app, &path, &cast.privacy, &[("csrf_token", "00")]).await;
+    assert_eq!(forged.status, 403);
+    let shown = post_form(
+        &app,
+        &path,
+        &cast.privacy,
+        &[("csrf_token", &csrf_of(&release)), ("finding", "ignored")],
+    )
+    .await;
+    assert_eq!(shown.status, 200, "{}", shown.text());
+    assert_eq!(shown.headers.get("cache-control").unwrap(), "no-store");
+    assert!(shown
+        .text()
+        .contains(&format!("id=\"revealed-{id_card}\">{ID_NUMBER}</code>")));
+    let other = page(&app, &format!("/releases/{id}"), Some(&cast.secrecy)).await;
+    assert!(
+        !other.text().contains(&path),
+        "no reveal button for a role that does not own the finding"
+    );
+
+    let events = app
+        .db(|c| releasegate::service::audit_log::page(c, &Default::default(), 0, 1000).unwrap())
+        .await;
+    let revealed: Vec<_> = events
+        .iter()
+        .filter(|e| e.action == "finding.revealed")
+        .collect();
+    assert_eq!(revealed.len(), 2, "one event per reveal (API and page)");
+    assert_eq!(revealed[0].actor, "privacy");
+    assert_eq!(revealed[0].details["finding_id"], id_card.as_str());
+    assert_eq!(revealed[0].details["type"], "CN_ID_CARD");
+    assert!(revealed[0].details["location"].is_object());
+    let ndjson = app
+        .get("/api/v1/audit?format=ndjson", Some(&cast.supervisor))
+        .await;
+    assert_eq!(ndjson.status, 200);
+    assert!(ndjson.text().contains("finding.revealed"));
+    assert!(
+        !ndjson.text().contains(ID_NUMBER),
+        "the raw value never enters the audit trail"
+    );
+}

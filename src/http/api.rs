@@ -26,6 +26,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/releases/{id}/findings/{finding}/disposition",
             web::post().to(dispose),
         )
+        .route(
+            "/releases/{id}/findings/{finding}/reveal",
+            web::post().to(reveal),
+        )
         .route("/releases/{id}/decisions", web::post().to(decide))
         .route("/releases/{id}/withdraw", web::post().to(withdraw))
         .route("/releases/{id}/retract", web::post().to(retract))
@@ -205,6 +209,22 @@ async fn dispose(
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// One finding's raw value, for its owner; audited, never cached.
+async fn reveal(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (id, finding) = path.into_inner();
+    let st = state.clone();
+    let value = state
+        .run(move |conn| releases::reveal(&st, conn, &user, &id, &finding))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({ "value": value })))
 }
 
 #[derive(Deserialize)]

@@ -94,6 +94,8 @@ CREATE TABLE findings (
     created_at TIMESTAMP NOT NULL
 );
 CREATE INDEX findings_release_version_id ON findings(release_id, version, id);
+-- The release page's version diff looks findings up by what they found where.
+CREATE INDEX findings_diff ON findings(release_id, version, entity, masked_value);
 
 CREATE TABLE release_stages (
     release_id TEXT NOT NULL REFERENCES releases(id),

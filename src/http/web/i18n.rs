@@ -139,6 +139,18 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "发现项无变化。",
         "The findings did not change.",
     ),
+    (
+        "release.diff_truncated",
+        "变化较多，仅列出前 200 项新增和前 200 项消除。",
+        "Many changes: only the first 200 new and 200 gone findings are listed.",
+    ),
+    (
+        "release.reveal",
+        "查看原值（记入审计）",
+        "Show the value (audited)",
+    ),
+    ("release.revealed", "原值", "Value"),
+    ("release.more_findings", "更多发现项", "More findings"),
     ("release.added", "新增", "new"),
     ("release.removed", "已消除", "gone"),
     ("release.decide", "审查决定", "Decision"),

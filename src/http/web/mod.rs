@@ -55,6 +55,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(release::dispositions),
             )
             .route(
+                "/releases/{id}/findings/{finding}/reveal",
+                web::post().to(release::reveal),
+            )
+            .route(
                 "/releases/{id}/versions",
                 web::post().to(submit::add_version),
             )
