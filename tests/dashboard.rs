@@ -651,3 +651,130 @@ async fn the_owner_of_a_category_reveals_one_value_and_only_the_fact_is_audited(
         "the raw value never enters the audit trail"
     );
 }
+
+#[actix_web::test]
+async fn the_overview_counts_open_overdue_and_median_stage_times_per_department() {
+    use chrono::{Duration, NaiveDate};
+    use diesel::prelude::*;
+    use releasegate::db::schema::release_stages as rs;
+
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let clean = "公开统计数据\n".as_bytes();
+    let waiting = submit(&app, &cast.submitter, meta(&[]), clean).await;
+    let mut decided = Vec::new();
+    for _ in 0..2 {
+        let id = submit(&app, &cast.submitter, meta(&[]), clean).await;
+        let res = app
+            .post_json(
+                &format!("/api/v1/releases/{id}/decisions"),
+                Some(&cast.approver),
+                json!({"stage": "department_review", "decision": "approve", "comment": "同意"}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        decided.push(id);
+    }
+    // The decision kept the stage's opening time and stamped the decision.
+    let stamps = {
+        let id = decided[0].clone();
+        app.db(move |c| {
+            rs::table
+                .find((id, "department_review"))
+                .select((rs::opened_at, rs::decided_at))
+                .first::<(Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>)>(c)
+                .unwrap()
+        })
+        .await
+    };
+    assert!(stamps.0.is_some() && stamps.1 >= stamps.0, "{stamps:?}");
+
+    // Known times: one stage open for ten days and past its deadline, two
+    // decisions that took Monday→Wednesday and Monday→Friday.
+    let now = releasegate::audit::now();
+    let at = |d: u32| {
+        NaiveDate::from_ymd_opt(2026, 11, d)
+            .unwrap()
+            .and_hms_opt(2, 0, 0)
+            .unwrap()
+    };
+    let opened = now - Duration::days(10);
+    let (w, d0, d1) = (waiting.clone(), decided[0].clone(), decided[1].clone());
+    app.db(move |c| {
+        diesel::update(rs::table.find((w, "department_review")))
+            .set((
+                rs::opened_at.eq(opened),
+                rs::deadline.eq(now - Duration::days(1)),
+            ))
+            .execute(c)
+            .unwrap();
+        for (id, end) in [(d0, at(4)), (d1, at(6))] {
+            diesel::update(rs::table.find((id, "department_review")))
+                .set((rs::opened_at.eq(at(2)), rs::decided_at.eq(end)))
+                .execute(c)
+                .unwrap();
+        }
+    })
+    .await;
+
+    let mut open = 0;
+    for id in decided.iter().chain([&waiting]) {
+        let release = app
+            .get(&format!("/api/v1/releases/{id}"), Some(&cast.supervisor))
+            .await
+            .json();
+        open += release["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["status"] == "open")
+            .count() as i64;
+    }
+    let state = app.state.clone();
+    let o = app
+        .db(move |c| {
+            let supervisor = releasegate::auth::CurrentUser {
+                id: "x".into(),
+                username: "supervisor".into(),
+                roles: vec![Role::Supervisor],
+                department: None,
+            };
+            releasegate::service::overview::overview(&state, c, &supervisor).unwrap()
+        })
+        .await;
+    let calendar = &app.state.policies.calendar;
+    let fgw = o.departments.iter().find(|d| d.code == "FGW").unwrap();
+    assert_eq!(fgw.open_stages, open);
+    assert_eq!(
+        fgw.oldest_open_days,
+        Some(calendar.working_days_between(opened, now))
+    );
+    assert_eq!(fgw.overdue, 1);
+    let column = o
+        .stages
+        .iter()
+        .position(|k| k == "department_review")
+        .unwrap();
+    let expected = (calendar.working_days_between(at(2), at(4))
+        + calendar.working_days_between(at(2), at(6))) as f64
+        / 2.0;
+    assert_eq!(expected, 3.0, "Mon→Wed and Mon→Fri: 2 and 4 working days");
+    assert_eq!(fgw.median_days[column], Some(expected));
+    let tjj = o.departments.iter().find(|d| d.code == "TJJ").unwrap();
+    assert_eq!(
+        (tjj.open_stages, tjj.oldest_open_days, tjj.overdue),
+        (0, None, 0)
+    );
+    assert!(tjj.median_days.iter().all(Option::is_none));
+
+    // The page: supervisors only, linked from their menu.
+    let html = page(&app, "/overview?lang=en", Some(&cast.supervisor)).await;
+    assert_eq!(html.status, 200);
+    let text = html.text();
+    assert!(text.contains("href=\"/overview\""));
+    assert!(text.contains("<td class=\"median\">3.0</td>"), "{text}");
+    assert_eq!(
+        page(&app, "/overview", Some(&cast.approver)).await.status,
+        403
+    );
+}

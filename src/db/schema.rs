@@ -118,6 +118,7 @@ diesel::table! {
         approvals -> Integer,
         actionable -> Bool,
         opened_at -> Nullable<Timestamp>,
+        decided_at -> Nullable<Timestamp>,
         deadline -> Nullable<Timestamp>,
         queue_rank -> Text,
     }

@@ -108,11 +108,15 @@ CREATE TABLE release_stages (
     approvals INTEGER NOT NULL,
     actionable BOOLEAN NOT NULL,
     opened_at TIMESTAMP,
+    decided_at TIMESTAMP,
     deadline TIMESTAMP,
     queue_rank TEXT NOT NULL,
     PRIMARY KEY (release_id, stage)
 );
 CREATE INDEX release_stages_queue ON release_stages(actionable, role, queue_rank, release_id);
+-- The supervisor overview: open stages, and the latest decided ones per stage key.
+CREATE INDEX release_stages_status ON release_stages(status, stage);
+CREATE INDEX release_stages_decided ON release_stages(stage, decided_at);
 
 CREATE TABLE stage_decisions (
     id TEXT PRIMARY KEY NOT NULL,

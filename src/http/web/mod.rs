@@ -6,6 +6,7 @@
 mod audit;
 mod catalog;
 mod i18n;
+mod overview;
 mod queue;
 mod release;
 mod session;
@@ -62,6 +63,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/releases/{id}/versions",
                 web::post().to(submit::add_version),
             )
+            .route("/overview", web::get().to(overview::overview))
             .route("/audit", web::get().to(audit::search))
             .route("/audit/export.{format}", web::get().to(audit::export))
             .route("/audit/verify", web::post().to(audit::verify))
@@ -254,7 +256,8 @@ pub struct Nav {
     pub username: String,
     pub queue: bool,
     pub submit: bool,
-    pub audit: bool,
+    /// Supervisors: the audit trail and the overview.
+    pub supervisor: bool,
 }
 
 impl Nav {
@@ -263,7 +266,7 @@ impl Nav {
             username: user.username.clone(),
             queue: REVIEWERS.iter().any(|r| user.has(*r)),
             submit: user.has(Role::Submitter),
-            audit: user.has(Role::Supervisor),
+            supervisor: user.has(Role::Supervisor),
         }
     }
 }
