@@ -778,3 +778,61 @@ async fn the_overview_counts_open_overdue_and_median_stage_times_per_department(
         403
     );
 }
+
+#[actix_web::test]
+async fn the_audit_search_narrows_to_one_department_and_keeps_paging() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let tjj_submitter = app
+        .user("submitter-tjj", &[Role::Submitter], Some("TJJ"))
+        .await;
+    let fgw = submit(&app, &cast.submitter, meta(&[]), &sample_text()).await;
+    let mut tjj_meta = meta(&[]);
+    tjj_meta["department"] = json!("TJJ");
+    let tjj = submit(&app, &tjj_submitter, tjj_meta, &sample_text()).await;
+    let expected = app
+        .get(
+            &format!("/api/v1/audit?release={tjj}&limit=200"),
+            Some(&cast.supervisor),
+        )
+        .await
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(expected >= 1);
+
+    // One event per page, following the cursor.
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let res = app
+            .get(
+                &format!("/api/v1/audit?department=TJJ&limit=1{cursor}"),
+                Some(&cast.supervisor),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let body = res.json();
+        for e in body["items"].as_array().unwrap() {
+            assert_eq!(e["release_id"], tjj.as_str(), "{e}");
+            seen.push(e["seq"].as_i64().unwrap());
+        }
+        match body["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), expected);
+    assert!(seen.windows(2).all(|w| w[0] < w[1]));
+
+    let html = page(&app, "/audit?department=TJJ", Some(&cast.supervisor))
+        .await
+        .text();
+    assert!(html.contains(&tjj));
+    assert!(!html.contains(&fgw));
+    assert!(
+        html.contains("department=TJJ"),
+        "the export links keep the filter: {html}"
+    );
+}

@@ -316,6 +316,7 @@ struct AuditQuery {
     release: Option<String>,
     actor: Option<String>,
     action: Option<String>,
+    department: Option<String>,
     from: Option<String>,
     to: Option<String>,
     format: Option<String>,
@@ -342,6 +343,7 @@ async fn audit(
         release: q.release,
         actor: q.actor,
         action: q.action,
+        department: q.department,
         from: q
             .from
             .as_deref()
