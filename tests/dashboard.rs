@@ -836,3 +836,59 @@ async fn the_audit_search_narrows_to_one_department_and_keeps_paging() {
         "the export links keep the filter: {html}"
     );
 }
+
+#[actix_web::test]
+async fn the_release_page_shows_findings_200_at_a_time_with_a_more_link() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let mut csv = String::from("序号,手机\n");
+    for i in 0..260 {
+        csv.push_str(&format!("{i},{}\n", 13_800_000_000u64 + i * 7));
+    }
+    let res = app
+        .post_multipart(
+            "/api/v1/releases",
+            &cast.submitter,
+            Some(meta(&[])),
+            &[("phones.csv", csv.as_bytes())],
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let id = res.json()["id"].as_str().unwrap().to_string();
+    let row_ids = |html: &str| -> Vec<String> {
+        regex::Regex::new(r#"id="reveal-([0-9A-Z]+)""#)
+            .unwrap()
+            .captures_iter(html)
+            .map(|c| c[1].to_string())
+            .collect()
+    };
+
+    let first = page(&app, &format!("/releases/{id}"), Some(&cast.privacy))
+        .await
+        .text();
+    let first_ids = row_ids(&first);
+    assert_eq!(
+        first.matches("<span class=\"sev sev-").count(),
+        200,
+        "one page of findings"
+    );
+    let next =
+        regex::Regex::new(r#"href="(/releases/[^"]+\?after=[0-9A-Z]+)#findings" rel="next""#)
+            .unwrap()
+            .captures(&first)
+            .expect("a link to the next findings")[1]
+            .to_string();
+    let second = page(&app, &next, Some(&cast.privacy)).await.text();
+    let second_ids = row_ids(&second);
+    assert!(!second_ids.is_empty());
+    assert!(second_ids.iter().all(|f| !first_ids.contains(f)));
+    assert!(
+        !second.contains("rel=\"next\""),
+        "the last page has no more link"
+    );
+    // A reveal from the second page stays on the second page.
+    assert!(second.contains(&format!(
+        "/releases/{id}/findings/{}/reveal?after=",
+        second_ids[0]
+    )));
+}
