@@ -892,3 +892,45 @@ async fn the_release_page_shows_findings_200_at_a_time_with_a_more_link() {
         second_ids[0]
     )));
 }
+
+#[actix_web::test]
+async fn signing_out_revokes_the_session_token_but_not_the_users_other_sessions() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let other = {
+        let user = app
+            .db(|c| releasegate::service::accounts::find_user(c, "secrecy").unwrap())
+            .await;
+        app.state
+            .tokens
+            .issue(&user.id, &user.username, None)
+            .unwrap()
+            .0
+    };
+    let queue = page(&app, "/queue", Some(&cast.secrecy)).await;
+    assert_eq!(queue.status, 200);
+    let res = post_form(
+        &app,
+        "/logout",
+        &cast.secrecy,
+        &[("csrf_token", &csrf_of(&queue))],
+    )
+    .await;
+    assert_eq!(res.status, 303);
+    assert_eq!(location(&res), "/login");
+
+    let again = page(&app, "/queue", Some(&cast.secrecy)).await;
+    assert_eq!(again.status, 303, "the old cookie no longer signs in");
+    assert_eq!(location(&again), "/login");
+    app.get("/api/v1/me", Some(&cast.secrecy))
+        .await
+        .assert_error(401, "unauthorized");
+    // Only this session ended.
+    assert_eq!(app.get("/api/v1/me", Some(&other)).await.status, 200);
+    let events = app
+        .db(|c| releasegate::service::audit_log::page(c, &Default::default(), 0, 1000).unwrap())
+        .await;
+    assert!(events
+        .iter()
+        .any(|e| e.action == "user.logout" && e.actor == "secrecy"));
+}

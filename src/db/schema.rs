@@ -32,6 +32,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    revoked_tokens (token_hash) {
+        token_hash -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     releases (id) {
         id -> Text,
         title -> Text,
@@ -180,6 +187,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     settings,
     departments,
     users,
+    revoked_tokens,
     releases,
     release_versions,
     files,

@@ -22,6 +22,13 @@ CREATE TABLE users (
     created_at TIMESTAMP NOT NULL
 );
 
+-- Sessions ended by signing out, until their token would have expired anyway.
+CREATE TABLE revoked_tokens (
+    token_hash TEXT PRIMARY KEY NOT NULL,
+    expires_at TIMESTAMP NOT NULL
+);
+CREATE INDEX revoked_tokens_expiry ON revoked_tokens(expires_at);
+
 CREATE TABLE releases (
     id TEXT PRIMARY KEY NOT NULL,
     title TEXT NOT NULL,
