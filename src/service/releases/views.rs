@@ -491,7 +491,10 @@ pub fn version_diff(
 
 /// Findings of `version` without a match in `other`, first `limit` by id.
 /// The match is a correlated NOT EXISTS (diesel has no typed form for one),
-/// answered from the `findings_diff` index.
+/// answered from the `findings_diff` index. Its `OFFSET 0` keeps PostgreSQL
+/// from turning it into an anti-join: with statistics that predate a large
+/// upload, the planner would pick a nested loop over the whole version for
+/// every row (quadratic); as a subplan it is one index probe per row.
 fn only_in(
     conn: &mut DbConn,
     release_id: &str,
@@ -502,7 +505,8 @@ fn only_in(
     let unmatched = diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
         "NOT EXISTS (SELECT 1 FROM findings o WHERE o.release_id = findings.release_id \
          AND o.version = {other} AND o.entity = findings.entity \
-         AND o.masked_value = findings.masked_value AND o.location = findings.location)"
+         AND o.masked_value = findings.masked_value AND o.location = findings.location \
+         LIMIT 1 OFFSET 0)"
     ));
     let mut rows: Vec<Finding> = findings::table
         .filter(findings::release_id.eq(release_id))
