@@ -402,6 +402,16 @@ async fn the_language_switch_sets_html_lang_and_is_remembered() {
     assert!(again.text().contains("<html lang=\"en\">"));
     let back = page(&app, "/login?lang=zh-CN", None).await;
     assert!(back.text().contains("<html lang=\"zh-CN\">"));
+
+    // The switch links keep the page's other parameters.
+    let filtered = page(&app, "/catalog?q=%E8%A1%A5%E8%B4%B4&lang=en", None).await;
+    let html = filtered.text();
+    assert!(
+        html.contains("href=\"?q=%E8%A1%A5%E8%B4%B4&#38;lang=zh-CN\""),
+        "{html}"
+    );
+    assert!(html.contains("href=\"?q=%E8%A1%A5%E8%B4%B4&#38;lang=en\""));
+    assert!(!html.contains("lang=en&#38;lang="));
 }
 
 #[actix_web::test]

@@ -111,12 +111,30 @@ async fn page_headers(
     Ok(res)
 }
 
-fn query_lang(req: &HttpRequest) -> Option<Lang> {
+fn query_pairs(req: &HttpRequest) -> Vec<(String, String)> {
     web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-        .ok()?
+        .map(|q| q.into_inner())
+        .unwrap_or_default()
+}
+
+fn query_lang(req: &HttpRequest) -> Option<Lang> {
+    query_pairs(req)
         .iter()
         .find(|(k, _)| k == "lang")
         .and_then(|(_, v)| Lang::parse(v))
+}
+
+/// The request's query without `lang`, ready to have `lang=…` appended, so
+/// switching the language keeps the page's filters and cursor.
+fn query_keeping(req: &HttpRequest) -> String {
+    let kept: Vec<(String, String)> = query_pairs(req)
+        .into_iter()
+        .filter(|(k, _)| k != "lang")
+        .collect();
+    match serde_urlencoded::to_string(&kept) {
+        Ok(q) if !q.is_empty() => format!("{q}&"),
+        _ => String::new(),
+    }
 }
 
 /// The request came over TLS, directly or through a proxy that says so.
@@ -145,6 +163,8 @@ pub struct Ctx {
     /// the pre-session cookie on the login form.
     binding: Option<String>,
     pub secure: bool,
+    /// See [`query_keeping`].
+    query_keep: String,
 }
 
 impl FromRequest for Ctx {
@@ -161,6 +181,7 @@ impl FromRequest for Ctx {
             .cookie(PRE_SESSION_COOKIE)
             .map(|c| c.value().to_string());
         let secure = is_tls(req);
+        let query_keep = query_keeping(req);
         let user = CurrentUser::from_request(req, payload);
         Box::pin(async move {
             let state = state.ok_or_else(|| {
@@ -175,6 +196,7 @@ impl FromRequest for Ctx {
                 state,
                 binding,
                 secure,
+                query_keep,
             })
         })
     }
@@ -243,6 +265,7 @@ impl Ctx {
             tr: self.tr(),
             user: self.user.as_ref().map(Nav::of),
             csrf: self.csrf(),
+            query_keep: self.query_keep.clone(),
         }
     }
 }
@@ -285,6 +308,8 @@ pub struct Shell {
     pub tr: Tr,
     pub user: Option<Nav>,
     pub csrf: String,
+    /// The page's query minus `lang`, for the language-switch links.
+    pub query_keep: String,
 }
 
 impl Shell {
