@@ -254,7 +254,7 @@ impl Ctx {
     pub fn fail(&self, err: AppError) -> PageError {
         PageError {
             err,
-            shell: self.shell(),
+            shell: Box::new(self.shell()),
         }
     }
 
@@ -332,7 +332,8 @@ struct ErrorPage<'a> {
 #[derive(Debug)]
 pub struct PageError {
     err: AppError,
-    shell: Shell,
+    /// Boxed: keeps `Result<_, PageError>` small on the happy path.
+    shell: Box<Shell>,
 }
 
 impl std::fmt::Debug for Shell {
