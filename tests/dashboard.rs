@@ -402,6 +402,16 @@ async fn the_language_switch_sets_html_lang_and_is_remembered() {
     assert!(again.text().contains("<html lang=\"en\">"));
     let back = page(&app, "/login?lang=zh-CN", None).await;
     assert!(back.text().contains("<html lang=\"zh-CN\">"));
+
+    // The switch links keep the page's other parameters.
+    let filtered = page(&app, "/catalog?q=%E8%A1%A5%E8%B4%B4&lang=en", None).await;
+    let html = filtered.text();
+    assert!(
+        html.contains("href=\"?q=%E8%A1%A5%E8%B4%B4&#38;lang=zh-CN\""),
+        "{html}"
+    );
+    assert!(html.contains("href=\"?q=%E8%A1%A5%E8%B4%B4&#38;lang=en\""));
+    assert!(!html.contains("lang=en&#38;lang="));
 }
 
 #[actix_web::test]
@@ -577,4 +587,360 @@ async fn a_bulk_disposition_is_all_or_nothing() {
         .await
         .json();
     assert_eq!(release["state"], "blocked");
+}
+
+#[actix_web::test]
+async fn the_owner_of_a_category_reveals_one_value_and_only_the_fact_is_audited() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let id = submit(&app, &cast.submitter, meta(&[]), &sample_text()).await;
+    let items = findings(&app, &id, &cast.privacy).await;
+    let id_card = finding_of(&items, "CN_ID_CARD")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let api = format!("/api/v1/releases/{id}/findings/{id_card}/reveal");
+
+    // The submitter and a role that does not own `personal` get nothing.
+    for token in [&cast.submitter, &cast.secrecy] {
+        app.post_json(&api, Some(token), json!({}))
+            .await
+            .assert_error(403, "forbidden");
+    }
+
+    let res = app.post_json(&api, Some(&cast.privacy), json!({})).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json()["value"], ID_NUMBER);
+    assert_eq!(res.headers.get("cache-control").unwrap(), "no-store");
+
+    // The page: a reveal button for the owner, the value after the POST.
+    let release = page(&app, &format!("/releases/{id}"), Some(&cast.privacy)).await;
+    let html = release.text();
+    assert!(html.contains(&format!("/releases/{id}/findings/{id_card}/reveal")));
+    assert!(!html.contains(ID_NUMBER));
+    let path = format!("/releases/{id}/findings/{id_card}/reveal");
+    let forged = post_form(&app, &path, &cast.privacy, &[("csrf_token", "00")]).await;
+    assert_eq!(forged.status, 403);
+    let shown = post_form(
+        &app,
+        &path,
+        &cast.privacy,
+        &[("csrf_token", &csrf_of(&release)), ("finding", "ignored")],
+    )
+    .await;
+    assert_eq!(shown.status, 200, "{}", shown.text());
+    assert_eq!(shown.headers.get("cache-control").unwrap(), "no-store");
+    assert!(shown
+        .text()
+        .contains(&format!("id=\"revealed-{id_card}\">{ID_NUMBER}</code>")));
+    let other = page(&app, &format!("/releases/{id}"), Some(&cast.secrecy)).await;
+    assert!(
+        !other.text().contains(&path),
+        "no reveal button for a role that does not own the finding"
+    );
+
+    let events = app
+        .db(|c| releasegate::service::audit_log::page(c, &Default::default(), 0, 1000).unwrap())
+        .await;
+    let revealed: Vec<_> = events
+        .iter()
+        .filter(|e| e.action == "finding.revealed")
+        .collect();
+    assert_eq!(revealed.len(), 2, "one event per reveal (API and page)");
+    assert_eq!(revealed[0].actor, "privacy");
+    assert_eq!(revealed[0].details["finding_id"], id_card.as_str());
+    assert_eq!(revealed[0].details["type"], "CN_ID_CARD");
+    assert!(revealed[0].details["location"].is_object());
+    let ndjson = app
+        .get("/api/v1/audit?format=ndjson", Some(&cast.supervisor))
+        .await;
+    assert_eq!(ndjson.status, 200);
+    assert!(ndjson.text().contains("finding.revealed"));
+    assert!(
+        !ndjson.text().contains(ID_NUMBER),
+        "the raw value never enters the audit trail"
+    );
+}
+
+#[actix_web::test]
+async fn the_overview_counts_open_overdue_and_median_stage_times_per_department() {
+    use chrono::{Duration, NaiveDate};
+    use diesel::prelude::*;
+    use releasegate::db::schema::release_stages as rs;
+
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let clean = "公开统计数据\n".as_bytes();
+    let waiting = submit(&app, &cast.submitter, meta(&[]), clean).await;
+    let mut decided = Vec::new();
+    for _ in 0..2 {
+        let id = submit(&app, &cast.submitter, meta(&[]), clean).await;
+        let res = app
+            .post_json(
+                &format!("/api/v1/releases/{id}/decisions"),
+                Some(&cast.approver),
+                json!({"stage": "department_review", "decision": "approve", "comment": "同意"}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        decided.push(id);
+    }
+    // The decision kept the stage's opening time and stamped the decision.
+    let stamps = {
+        let id = decided[0].clone();
+        app.db(move |c| {
+            rs::table
+                .find((id, "department_review"))
+                .select((rs::opened_at, rs::decided_at))
+                .first::<(Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>)>(c)
+                .unwrap()
+        })
+        .await
+    };
+    assert!(stamps.0.is_some() && stamps.1 >= stamps.0, "{stamps:?}");
+
+    // Known times: one stage open for ten days and past its deadline, two
+    // decisions that took Monday→Wednesday and Monday→Friday.
+    let now = releasegate::audit::now();
+    let at = |d: u32| {
+        NaiveDate::from_ymd_opt(2026, 11, d)
+            .unwrap()
+            .and_hms_opt(2, 0, 0)
+            .unwrap()
+    };
+    let opened = now - Duration::days(10);
+    let (w, d0, d1) = (waiting.clone(), decided[0].clone(), decided[1].clone());
+    app.db(move |c| {
+        diesel::update(rs::table.find((w, "department_review")))
+            .set((
+                rs::opened_at.eq(opened),
+                rs::deadline.eq(now - Duration::days(1)),
+            ))
+            .execute(c)
+            .unwrap();
+        for (id, end) in [(d0, at(4)), (d1, at(6))] {
+            diesel::update(rs::table.find((id, "department_review")))
+                .set((rs::opened_at.eq(at(2)), rs::decided_at.eq(end)))
+                .execute(c)
+                .unwrap();
+        }
+    })
+    .await;
+
+    let mut open = 0;
+    for id in decided.iter().chain([&waiting]) {
+        let release = app
+            .get(&format!("/api/v1/releases/{id}"), Some(&cast.supervisor))
+            .await
+            .json();
+        open += release["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["status"] == "open")
+            .count() as i64;
+    }
+    let state = app.state.clone();
+    let o = app
+        .db(move |c| {
+            let supervisor = releasegate::auth::CurrentUser {
+                id: "x".into(),
+                username: "supervisor".into(),
+                roles: vec![Role::Supervisor],
+                department: None,
+            };
+            releasegate::service::overview::overview(&state, c, &supervisor).unwrap()
+        })
+        .await;
+    let calendar = &app.state.policies.calendar;
+    let fgw = o.departments.iter().find(|d| d.code == "FGW").unwrap();
+    assert_eq!(fgw.open_stages, open);
+    assert_eq!(
+        fgw.oldest_open_days,
+        Some(calendar.working_days_between(opened, now))
+    );
+    assert_eq!(fgw.overdue, 1);
+    let column = o
+        .stages
+        .iter()
+        .position(|k| k == "department_review")
+        .unwrap();
+    let expected = (calendar.working_days_between(at(2), at(4))
+        + calendar.working_days_between(at(2), at(6))) as f64
+        / 2.0;
+    assert_eq!(expected, 3.0, "Mon→Wed and Mon→Fri: 2 and 4 working days");
+    assert_eq!(fgw.median_days[column], Some(expected));
+    let tjj = o.departments.iter().find(|d| d.code == "TJJ").unwrap();
+    assert_eq!(
+        (tjj.open_stages, tjj.oldest_open_days, tjj.overdue),
+        (0, None, 0)
+    );
+    assert!(tjj.median_days.iter().all(Option::is_none));
+
+    // The page: supervisors only, linked from their menu.
+    let html = page(&app, "/overview?lang=en", Some(&cast.supervisor)).await;
+    assert_eq!(html.status, 200);
+    let text = html.text();
+    assert!(text.contains("href=\"/overview\""));
+    assert!(text.contains("<td class=\"median\">3.0</td>"), "{text}");
+    assert_eq!(
+        page(&app, "/overview", Some(&cast.approver)).await.status,
+        403
+    );
+}
+
+#[actix_web::test]
+async fn the_audit_search_narrows_to_one_department_and_keeps_paging() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let tjj_submitter = app
+        .user("submitter-tjj", &[Role::Submitter], Some("TJJ"))
+        .await;
+    let fgw = submit(&app, &cast.submitter, meta(&[]), &sample_text()).await;
+    let mut tjj_meta = meta(&[]);
+    tjj_meta["department"] = json!("TJJ");
+    let tjj = submit(&app, &tjj_submitter, tjj_meta, &sample_text()).await;
+    let expected = app
+        .get(
+            &format!("/api/v1/audit?release={tjj}&limit=200"),
+            Some(&cast.supervisor),
+        )
+        .await
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(expected >= 1);
+
+    // One event per page, following the cursor.
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let res = app
+            .get(
+                &format!("/api/v1/audit?department=TJJ&limit=1{cursor}"),
+                Some(&cast.supervisor),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let body = res.json();
+        for e in body["items"].as_array().unwrap() {
+            assert_eq!(e["release_id"], tjj.as_str(), "{e}");
+            seen.push(e["seq"].as_i64().unwrap());
+        }
+        match body["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), expected);
+    assert!(seen.windows(2).all(|w| w[0] < w[1]));
+
+    let html = page(&app, "/audit?department=TJJ", Some(&cast.supervisor))
+        .await
+        .text();
+    assert!(html.contains(&tjj));
+    assert!(!html.contains(&fgw));
+    assert!(
+        html.contains("department=TJJ"),
+        "the export links keep the filter: {html}"
+    );
+}
+
+#[actix_web::test]
+async fn the_release_page_shows_findings_200_at_a_time_with_a_more_link() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let mut csv = String::from("序号,手机\n");
+    for i in 0..260 {
+        csv.push_str(&format!("{i},{}\n", 13_800_000_000u64 + i * 7));
+    }
+    let res = app
+        .post_multipart(
+            "/api/v1/releases",
+            &cast.submitter,
+            Some(meta(&[])),
+            &[("phones.csv", csv.as_bytes())],
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let id = res.json()["id"].as_str().unwrap().to_string();
+    let row_ids = |html: &str| -> Vec<String> {
+        regex::Regex::new(r#"id="reveal-([0-9A-Z]+)""#)
+            .unwrap()
+            .captures_iter(html)
+            .map(|c| c[1].to_string())
+            .collect()
+    };
+
+    let first = page(&app, &format!("/releases/{id}"), Some(&cast.privacy))
+        .await
+        .text();
+    let first_ids = row_ids(&first);
+    assert_eq!(
+        first.matches("<span class=\"sev sev-").count(),
+        200,
+        "one page of findings"
+    );
+    let next =
+        regex::Regex::new(r#"href="(/releases/[^"]+\?after=[0-9A-Z]+)#findings" rel="next""#)
+            .unwrap()
+            .captures(&first)
+            .expect("a link to the next findings")[1]
+            .to_string();
+    let second = page(&app, &next, Some(&cast.privacy)).await.text();
+    let second_ids = row_ids(&second);
+    assert!(!second_ids.is_empty());
+    assert!(second_ids.iter().all(|f| !first_ids.contains(f)));
+    assert!(
+        !second.contains("rel=\"next\""),
+        "the last page has no more link"
+    );
+    // A reveal from the second page stays on the second page.
+    assert!(second.contains(&format!(
+        "/releases/{id}/findings/{}/reveal?after=",
+        second_ids[0]
+    )));
+}
+
+#[actix_web::test]
+async fn signing_out_revokes_the_session_token_but_not_the_users_other_sessions() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let other = {
+        let user = app
+            .db(|c| releasegate::service::accounts::find_user(c, "secrecy").unwrap())
+            .await;
+        app.state
+            .tokens
+            .issue(&user.id, &user.username, None)
+            .unwrap()
+            .0
+    };
+    let queue = page(&app, "/queue", Some(&cast.secrecy)).await;
+    assert_eq!(queue.status, 200);
+    let res = post_form(
+        &app,
+        "/logout",
+        &cast.secrecy,
+        &[("csrf_token", &csrf_of(&queue))],
+    )
+    .await;
+    assert_eq!(res.status, 303);
+    assert_eq!(location(&res), "/login");
+
+    let again = page(&app, "/queue", Some(&cast.secrecy)).await;
+    assert_eq!(again.status, 303, "the old cookie no longer signs in");
+    assert_eq!(location(&again), "/login");
+    app.get("/api/v1/me", Some(&cast.secrecy))
+        .await
+        .assert_error(401, "unauthorized");
+    // Only this session ended.
+    assert_eq!(app.get("/api/v1/me", Some(&other)).await.status, 200);
+    let events = app
+        .db(|c| releasegate::service::audit_log::page(c, &Default::default(), 0, 1000).unwrap())
+        .await;
+    assert!(events
+        .iter()
+        .any(|e| e.action == "user.logout" && e.actor == "secrecy"));
 }

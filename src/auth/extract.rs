@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use crate::app::AppState;
 use crate::db::models::User;
-use crate::db::schema::users;
+use crate::db::schema::{revoked_tokens, users};
 use crate::error::AppError;
 use crate::policy::{parse_roles, Role};
 
@@ -74,16 +74,25 @@ impl FromRequest for CurrentUser {
                 .tokens
                 .verify(&token)
                 .map_err(|e| AppError::Unauthorized(format!("invalid token: {e}")))?;
-            let user = state
+            let digest = super::token_digest(&token);
+            let (user, revoked) = state
                 .run(move |conn| {
-                    users::table
+                    let user = users::table
                         .find(&claims.sub)
                         .select(User::as_select())
                         .first(conn)
-                        .optional()
-                        .map_err(AppError::from)
+                        .optional()?;
+                    let revoked: bool =
+                        diesel::select(diesel::dsl::exists(revoked_tokens::table.find(&digest)))
+                            .get_result(conn)?;
+                    Ok((user, revoked))
                 })
                 .await?;
+            if revoked {
+                return Err(AppError::Unauthorized(
+                    "this session was ended by signing out".into(),
+                ));
+            }
             match user {
                 Some(user) if user.active => CurrentUser::from_row(user),
                 _ => Err(AppError::Unauthorized(

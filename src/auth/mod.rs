@@ -7,4 +7,4 @@ mod token;
 
 pub use extract::{CurrentUser, SESSION_COOKIE};
 pub use password::{hash_password, verify_password};
-pub use token::{Claims, TokenKeys};
+pub use token::{token_digest, Claims, TokenKeys};

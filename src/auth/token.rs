@@ -14,6 +14,10 @@ pub struct Claims {
     pub aud: String,
     pub iat: i64,
     pub exp: i64,
+    /// Random: two sessions started in the same second still get distinct
+    /// tokens, so signing out of one (which revokes its token) spares the other.
+    #[serde(default)]
+    pub jti: String,
 }
 
 #[derive(Clone)]
@@ -74,6 +78,7 @@ impl TokenKeys {
             aud: AUDIENCE.into(),
             iat: now.timestamp(),
             exp: expires.timestamp(),
+            jti: hex::encode(rand::random::<[u8; 16]>()),
         };
         Ok((
             encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?,
@@ -85,6 +90,12 @@ impl TokenKeys {
     pub fn verify(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
         decode::<Claims>(token, &self.decoding, &self.validation).map(|data| data.claims)
     }
+}
+
+/// What a revoked session is remembered by: the token's SHA-256, so the
+/// table holds nothing that could be replayed.
+pub fn token_digest(token: &str) -> String {
+    crate::store::sha256_hex(token.as_bytes())
 }
 
 #[cfg(test)]

@@ -179,10 +179,9 @@ pub fn audit_export(
     };
     let filter = audit_log::Filter {
         release,
-        actor: None,
-        action: None,
         from,
         to,
+        ..Default::default()
     };
     let exported = with_db(|_, conn| {
         crate::http::export::write_export(conn, &filter, csv, std::io::stdout().lock())

@@ -126,7 +126,10 @@ pub struct ReleaseStage {
     pub required_approvals: i32,
     pub approvals: i32,
     pub actionable: bool,
+    /// When the stage last opened; kept after its decision (with `decided_at`).
     pub opened_at: Option<NaiveDateTime>,
+    /// When the decision that stands was reached; NULL unless decided.
+    pub decided_at: Option<NaiveDateTime>,
     pub deadline: Option<NaiveDateTime>,
     /// Sort key of the queue: deadline first, stages without one last.
     pub queue_rank: String,

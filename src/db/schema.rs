@@ -32,6 +32,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    revoked_tokens (token_hash) {
+        token_hash -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     releases (id) {
         id -> Text,
         title -> Text,
@@ -118,6 +125,7 @@ diesel::table! {
         approvals -> Integer,
         actionable -> Bool,
         opened_at -> Nullable<Timestamp>,
+        decided_at -> Nullable<Timestamp>,
         deadline -> Nullable<Timestamp>,
         queue_rank -> Text,
     }
@@ -193,6 +201,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     settings,
     departments,
     users,
+    revoked_tokens,
     releases,
     release_versions,
     files,

@@ -26,6 +26,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/releases/{id}/findings/{finding}/disposition",
             web::post().to(dispose),
         )
+        .route(
+            "/releases/{id}/findings/{finding}/reveal",
+            web::post().to(reveal),
+        )
         .route("/releases/{id}/decisions", web::post().to(decide))
         .route("/releases/{id}/withdraw", web::post().to(withdraw))
         .route("/releases/{id}/retract", web::post().to(retract))
@@ -207,6 +211,22 @@ async fn dispose(
     Ok(HttpResponse::Ok().json(view))
 }
 
+/// One finding's raw value, for its owner; audited, never cached.
+async fn reveal(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (id, finding) = path.into_inner();
+    let st = state.clone();
+    let value = state
+        .run(move |conn| releases::reveal(&st, conn, &user, &id, &finding))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({ "value": value })))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DecisionBody {
@@ -296,6 +316,7 @@ struct AuditQuery {
     release: Option<String>,
     actor: Option<String>,
     action: Option<String>,
+    department: Option<String>,
     from: Option<String>,
     to: Option<String>,
     format: Option<String>,
@@ -322,6 +343,7 @@ async fn audit(
         release: q.release,
         actor: q.actor,
         action: q.action,
+        department: q.department,
         from: q
             .from
             .as_deref()

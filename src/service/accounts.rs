@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::audit_log;
 use crate::auth::{hash_password, verify_password};
 use crate::db::models::{Department, User};
-use crate::db::schema::{departments, users};
+use crate::db::schema::{departments, revoked_tokens, users};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::policy::{join_roles, Role};
@@ -260,6 +260,38 @@ pub struct DemoUser {
 
 /// Demo data: four departments and one user per role, with generated
 /// passwords. Users that already exist are left alone.
+/// Ends one session: its token (by digest) is refused from now on, until it
+/// would have expired anyway; tokens that have expired are forgotten here.
+pub fn end_session(
+    conn: &mut DbConn,
+    username: &str,
+    token_digest: &str,
+    expires_at: chrono::NaiveDateTime,
+) -> AppResult<()> {
+    write_tx(conn, |conn| {
+        let now = crate::audit::now();
+        diesel::delete(revoked_tokens::table.filter(revoked_tokens::expires_at.lt(now)))
+            .execute(conn)?;
+        let known: bool = diesel::select(diesel::dsl::exists(
+            revoked_tokens::table.find(token_digest),
+        ))
+        .get_result(conn)?;
+        if !known {
+            diesel::insert_into(revoked_tokens::table)
+                .values((
+                    revoked_tokens::token_hash.eq(token_digest),
+                    revoked_tokens::expires_at.eq(expires_at),
+                ))
+                .execute(conn)?;
+            audit_log::append(
+                conn,
+                audit_log::draft(username, "user.logout", None, serde_json::json!({})),
+            )?;
+        }
+        Ok(())
+    })
+}
+
 pub fn seed_demo(conn: &mut DbConn) -> AppResult<Vec<DemoUser>> {
     let depts = [
         ("FGW", "市发展改革委"),

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use crate::audit::checkpoint::{self, CheckpointKey};
 use crate::audit::{self, Draft, Event, Report, Verifier};
 use crate::db::models::{AuditRow, CheckpointRow};
-use crate::db::schema::{audit_checkpoints, audit_events, audit_head};
+use crate::db::schema::{audit_checkpoints, audit_events, audit_head, releases};
 use crate::db::DbConn;
 
 const BATCH: i64 = 1000;
@@ -156,6 +156,8 @@ pub struct Filter {
     pub release: Option<String>,
     pub actor: Option<String>,
     pub action: Option<String>,
+    /// Department code: events of the releases it leads.
+    pub department: Option<String>,
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
 }
@@ -178,6 +180,15 @@ pub fn page(
     }
     if let Some(a) = &filter.action {
         query = query.filter(audit_events::action.eq(a.clone()));
+    }
+    if let Some(d) = &filter.department {
+        query = query.filter(
+            audit_events::release_id.eq_any(
+                releases::table
+                    .filter(releases::department.eq(d.clone()))
+                    .select(releases::id.nullable()),
+            ),
+        );
     }
     if let Some(t) = filter.from {
         query = query.filter(audit_events::at.ge(t));

@@ -5,4 +5,5 @@
 pub mod accounts;
 pub mod audit_log;
 pub mod metrics;
+pub mod overview;
 pub mod releases;

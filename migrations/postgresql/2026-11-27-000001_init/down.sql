@@ -8,6 +8,7 @@ DROP TABLE findings;
 DROP TABLE files;
 DROP TABLE release_versions;
 DROP TABLE releases;
+DROP TABLE revoked_tokens;
 DROP TABLE users;
 DROP TABLE departments;
 DROP TABLE settings;

@@ -22,6 +22,13 @@ CREATE TABLE users (
     created_at TIMESTAMP NOT NULL
 );
 
+-- Sessions ended by signing out, until their token would have expired anyway.
+CREATE TABLE revoked_tokens (
+    token_hash TEXT PRIMARY KEY NOT NULL,
+    expires_at TIMESTAMP NOT NULL
+);
+CREATE INDEX revoked_tokens_expiry ON revoked_tokens(expires_at);
+
 CREATE TABLE releases (
     id TEXT PRIMARY KEY NOT NULL,
     title TEXT NOT NULL,
@@ -94,6 +101,8 @@ CREATE TABLE findings (
     created_at TIMESTAMP NOT NULL
 );
 CREATE INDEX findings_release_version_id ON findings(release_id, version, id);
+-- The release page's version diff looks findings up by what they found where.
+CREATE INDEX findings_diff ON findings(release_id, version, entity, masked_value);
 
 CREATE TABLE release_stages (
     release_id TEXT NOT NULL REFERENCES releases(id),
@@ -106,11 +115,15 @@ CREATE TABLE release_stages (
     approvals INTEGER NOT NULL,
     actionable BOOLEAN NOT NULL,
     opened_at TIMESTAMP,
+    decided_at TIMESTAMP,
     deadline TIMESTAMP,
     queue_rank TEXT NOT NULL,
     PRIMARY KEY (release_id, stage)
 );
 CREATE INDEX release_stages_queue ON release_stages(actionable, role, queue_rank, release_id);
+-- The supervisor overview: open stages, and the latest decided ones per stage key.
+CREATE INDEX release_stages_status ON release_stages(status, stage);
+CREATE INDEX release_stages_decided ON release_stages(stage, decided_at);
 
 CREATE TABLE stage_decisions (
     id TEXT PRIMARY KEY NOT NULL,

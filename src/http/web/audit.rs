@@ -1,5 +1,6 @@
-//! The supervisor's audit pages: search with keyset paging, export of the
-//! current search (streamed), and verification of the hash chain.
+//! The supervisor's audit pages: search (release, actor, action, department,
+//! time range) with keyset paging, export of the current search (streamed),
+//! and verification of the hash chain.
 
 use actix_web::web::{Form, Path, Query};
 use askama::Template;
@@ -24,6 +25,8 @@ pub struct AuditQuery {
     #[serde(default)]
     action: String,
     #[serde(default)]
+    department: String,
+    #[serde(default)]
     from: String,
     #[serde(default)]
     to: String,
@@ -39,6 +42,7 @@ impl AuditQuery {
             release: text(&self.release),
             actor: text(&self.actor),
             action: text(&self.action),
+            department: text(&self.department),
             from: time("from", &self.from)?,
             to: time("to", &self.to)?,
         })

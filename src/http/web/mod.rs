@@ -6,6 +6,7 @@
 mod audit;
 mod catalog;
 mod i18n;
+mod overview;
 mod queue;
 mod release;
 mod session;
@@ -55,9 +56,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(release::dispositions),
             )
             .route(
+                "/releases/{id}/findings/{finding}/reveal",
+                web::post().to(release::reveal),
+            )
+            .route(
                 "/releases/{id}/versions",
                 web::post().to(submit::add_version),
             )
+            .route("/overview", web::get().to(overview::overview))
             .route("/audit", web::get().to(audit::search))
             .route("/audit/export.{format}", web::get().to(audit::export))
             .route("/audit/verify", web::post().to(audit::verify))
@@ -105,12 +111,30 @@ async fn page_headers(
     Ok(res)
 }
 
-fn query_lang(req: &HttpRequest) -> Option<Lang> {
+fn query_pairs(req: &HttpRequest) -> Vec<(String, String)> {
     web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-        .ok()?
+        .map(|q| q.into_inner())
+        .unwrap_or_default()
+}
+
+fn query_lang(req: &HttpRequest) -> Option<Lang> {
+    query_pairs(req)
         .iter()
         .find(|(k, _)| k == "lang")
         .and_then(|(_, v)| Lang::parse(v))
+}
+
+/// The request's query without `lang`, ready to have `lang=…` appended, so
+/// switching the language keeps the page's filters and cursor.
+fn query_keeping(req: &HttpRequest) -> String {
+    let kept: Vec<(String, String)> = query_pairs(req)
+        .into_iter()
+        .filter(|(k, _)| k != "lang")
+        .collect();
+    match serde_urlencoded::to_string(&kept) {
+        Ok(q) if !q.is_empty() => format!("{q}&"),
+        _ => String::new(),
+    }
 }
 
 /// The request came over TLS, directly or through a proxy that says so.
@@ -139,6 +163,8 @@ pub struct Ctx {
     /// the pre-session cookie on the login form.
     binding: Option<String>,
     pub secure: bool,
+    /// See [`query_keeping`].
+    query_keep: String,
 }
 
 impl FromRequest for Ctx {
@@ -155,6 +181,7 @@ impl FromRequest for Ctx {
             .cookie(PRE_SESSION_COOKIE)
             .map(|c| c.value().to_string());
         let secure = is_tls(req);
+        let query_keep = query_keeping(req);
         let user = CurrentUser::from_request(req, payload);
         Box::pin(async move {
             let state = state.ok_or_else(|| {
@@ -169,6 +196,7 @@ impl FromRequest for Ctx {
                 state,
                 binding,
                 secure,
+                query_keep,
             })
         })
     }
@@ -226,7 +254,7 @@ impl Ctx {
     pub fn fail(&self, err: AppError) -> PageError {
         PageError {
             err,
-            shell: self.shell(),
+            shell: Box::new(self.shell()),
         }
     }
 
@@ -237,6 +265,7 @@ impl Ctx {
             tr: self.tr(),
             user: self.user.as_ref().map(Nav::of),
             csrf: self.csrf(),
+            query_keep: self.query_keep.clone(),
         }
     }
 }
@@ -250,7 +279,8 @@ pub struct Nav {
     pub username: String,
     pub queue: bool,
     pub submit: bool,
-    pub audit: bool,
+    /// Supervisors: the audit trail and the overview.
+    pub supervisor: bool,
 }
 
 impl Nav {
@@ -259,7 +289,7 @@ impl Nav {
             username: user.username.clone(),
             queue: REVIEWERS.iter().any(|r| user.has(*r)),
             submit: user.has(Role::Submitter),
-            audit: user.has(Role::Supervisor),
+            supervisor: user.has(Role::Supervisor),
         }
     }
 }
@@ -278,6 +308,8 @@ pub struct Shell {
     pub tr: Tr,
     pub user: Option<Nav>,
     pub csrf: String,
+    /// The page's query minus `lang`, for the language-switch links.
+    pub query_keep: String,
 }
 
 impl Shell {
@@ -300,7 +332,8 @@ struct ErrorPage<'a> {
 #[derive(Debug)]
 pub struct PageError {
     err: AppError,
-    shell: Shell,
+    /// Boxed: keeps `Result<_, PageError>` small on the happy path.
+    shell: Box<Shell>,
 }
 
 impl std::fmt::Debug for Shell {

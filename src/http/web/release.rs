@@ -3,20 +3,24 @@
 
 use std::collections::BTreeSet;
 
-use actix_web::web::{Form, Path};
+use actix_web::web::{Form, Path, Query};
 use askama::Template;
 use serde::Deserialize;
 
+use super::session::CsrfForm;
 use super::{local_time, render, see_other, Ctx, PageResult, Shell};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::policy::{Role, WorkflowPolicy};
 use crate::scan::Category;
-use crate::service::releases::{self, FindingView, ReleaseView, StageView};
+use crate::service::releases::{self, FindingView, ReleaseView, StageView, VersionDiff};
 use crate::workflow::{self, Actor, Decision, Facts};
 
+/// Findings per page of the release page (a "more" link pages on).
+const FINDINGS_PAGE: i64 = 200;
+
 /// One finding as the page shows it: the excerpt split around the masked
-/// value so the value stands out, and whether I may disposition it.
+/// value so the value stands out, and what I may do with it.
 pub struct FindingRow {
     pub f: FindingView,
     pub location: String,
@@ -24,6 +28,9 @@ pub struct FindingRow {
     pub value: String,
     pub after: String,
     pub can_dispose: bool,
+    pub can_reveal: bool,
+    /// The raw value, on the one response to a reveal of this finding.
+    pub revealed: Option<String>,
 }
 
 pub struct StageRow<'a> {
@@ -40,6 +47,11 @@ pub struct DiffRow {
     pub masked_value: String,
 }
 
+pub struct Diff {
+    pub rows: Vec<DiffRow>,
+    pub truncated: bool,
+}
+
 #[derive(Template)]
 #[template(path = "release.html")]
 struct ReleasePage<'a> {
@@ -48,25 +60,58 @@ struct ReleasePage<'a> {
     stages: Vec<StageRow<'a>>,
     findings: Vec<FindingRow>,
     any_disposable: bool,
-    diff: Option<Vec<DiffRow>>,
+    diff: Option<Diff>,
     can_upload: bool,
     publish_at: String,
+    /// `?after=…` of this page, kept by the reveal buttons.
+    page_query: String,
+    next: Option<String>,
 }
 
-pub async fn show(ctx: Ctx, id: Path<String>) -> PageResult {
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    after: Option<String>,
+}
+
+pub async fn show(ctx: Ctx, id: Path<String>, q: Query<PageQuery>) -> PageResult {
+    release_page(&ctx, id.into_inner(), q.into_inner(), None).await
+}
+
+/// A finding's raw value just revealed to its owner.
+struct Revealed {
+    finding: String,
+    value: String,
+}
+
+/// The release page: one page of current findings (keyset on the finding
+/// id) and, on the first page, the bounded diff against the previous version.
+async fn release_page(
+    ctx: &Ctx,
+    id: String,
+    q: PageQuery,
+    revealed: Option<Revealed>,
+) -> PageResult {
     let user = ctx.signed_in()?.clone();
     let st = ctx.state.clone();
     let me = user.clone();
-    let (view, current, previous) = ctx
+    let after = q.after.clone();
+    let (view, page, diff) = ctx
         .state
         .run(move |conn| {
             let view = releases::view(&st, conn, &me, &id)?;
-            let current = releases::version_findings(conn, &me, &id, view.version)?;
-            let previous = match view.version {
-                1 => None,
-                v => Some(releases::version_findings(conn, &me, &id, v - 1)?),
+            let page =
+                releases::findings_page(conn, &me, &id, after.as_deref(), Some(FINDINGS_PAGE))?;
+            let diff = match (view.version, &after) {
+                (2.., None) => Some(releases::version_diff(
+                    conn,
+                    &me,
+                    &id,
+                    view.version,
+                    FINDINGS_PAGE,
+                )?),
+                _ => None,
             };
-            Ok((view, current, previous))
+            Ok((view, page, diff))
         })
         .await
         .map_err(|e| ctx.fail(e))?;
@@ -80,30 +125,63 @@ pub async fn show(ctx: Ctx, id: Path<String>) -> PageResult {
             decisions: decisions_for(policy, &view, &user, stage),
         })
         .collect();
-    let diff = previous.map(|previous| diff(&previous, &current));
-    let findings: Vec<FindingRow> = current
+    let mut findings: Vec<FindingRow> = page
+        .items
         .into_iter()
         .map(|f| finding_row(policy, &view, &user, f))
         .collect();
+    if let Some(Revealed { finding, value }) = revealed {
+        if let Some(row) = findings.iter_mut().find(|row| row.f.id == finding) {
+            row.revealed = Some(value);
+        }
+    }
     let can_upload = user.has(Role::Submitter)
         && user.department.as_deref() == Some(view.department.as_str())
         && matches!(
             view.state.as_str(),
             "blocked" | "in_review" | "changes_requested"
         );
+    let encode = |after: &str| serde_urlencoded::to_string([("after", after)]).unwrap_or_default();
     render(
-        &ctx,
+        ctx,
         &ReleasePage {
             s: ctx.shell(),
             r: &view,
             stages,
             any_disposable: findings.iter().any(|f| f.can_dispose),
             findings,
-            diff,
+            diff: diff.map(diff_rows),
             can_upload,
             publish_at: view.publish_at.as_ref().map(local_time).unwrap_or_default(),
+            page_query: q
+                .after
+                .as_deref()
+                .map(|a| format!("?{}", encode(a)))
+                .unwrap_or_default(),
+            next: page.next_cursor.as_deref().map(encode),
         },
     )
+}
+
+/// Shows one finding's raw value (audited by the service) on the release
+/// page; the page is `no-store` like every page, so the value is not cached.
+pub async fn reveal(
+    ctx: Ctx,
+    path: Path<(String, String)>,
+    q: Query<PageQuery>,
+    form: Form<CsrfForm>,
+) -> PageResult {
+    ctx.check_csrf(&form.csrf_token)?;
+    let user = ctx.signed_in()?.clone();
+    let (id, finding) = path.into_inner();
+    let st = ctx.state.clone();
+    let (release_id, finding_id) = (id.clone(), finding.clone());
+    let value = ctx
+        .state
+        .run(move |conn| releases::reveal(&st, conn, &user, &release_id, &finding_id))
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    release_page(&ctx, id, q.into_inner(), Some(Revealed { finding, value })).await
 }
 
 /// The decisions the workflow rules allow `user` on `stage` right now. The
@@ -163,15 +241,15 @@ fn finding_row(
     user: &CurrentUser,
     f: FindingView,
 ) -> FindingRow {
+    // The owner role of the category, and not the submitter (as the services rule).
     let owner = f
         .category
         .parse::<Category>()
         .ok()
-        .and_then(|c| policy.owner_of(c));
+        .and_then(|c| policy.owner_of(c))
+        .filter(|owner| user.has(owner.role) && view.submitter != user.username);
     let can_dispose = owner.is_some_and(|owner| {
-        user.has(owner.role)
-            && view.submitter != user.username
-            && matches!(view.state.as_str(), "blocked" | "in_review")
+        matches!(view.state.as_str(), "blocked" | "in_review")
             && view
                 .stages
                 .iter()
@@ -191,6 +269,8 @@ fn finding_row(
         value,
         after,
         can_dispose,
+        can_reveal: owner.is_some() && !f.column_summary,
+        revealed: None,
         f,
     }
 }
@@ -218,30 +298,24 @@ fn location_text(loc: &serde_json::Value) -> String {
     format!("{file} · {place}")
 }
 
-/// Findings that appeared or disappeared between two versions, matched by
-/// type, location and masked value.
-fn diff(previous: &[FindingView], current: &[FindingView]) -> Vec<DiffRow> {
-    let key = |f: &FindingView| {
-        (
-            f.entity.clone(),
-            location_text(&f.location),
-            f.masked_value.clone(),
-        )
-    };
-    let old: BTreeSet<_> = previous.iter().map(key).collect();
-    let new: BTreeSet<_> = current.iter().map(key).collect();
+fn diff_rows(diff: VersionDiff) -> Diff {
     let row = |added: bool| {
-        move |(entity, location, masked_value): &(String, String, String)| DiffRow {
+        move |f: FindingView| DiffRow {
             added,
-            entity: entity.clone(),
-            location: location.clone(),
-            masked_value: masked_value.clone(),
+            entity: f.entity,
+            location: location_text(&f.location),
+            masked_value: f.masked_value,
         }
     };
-    new.difference(&old)
-        .map(row(true))
-        .chain(old.difference(&new).map(row(false)))
-        .collect()
+    Diff {
+        rows: diff
+            .added
+            .into_iter()
+            .map(row(true))
+            .chain(diff.removed.into_iter().map(row(false)))
+            .collect(),
+        truncated: diff.truncated,
+    }
 }
 
 #[derive(Deserialize)]

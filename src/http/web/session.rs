@@ -131,10 +131,26 @@ pub struct CsrfForm {
     pub csrf_token: String,
 }
 
-/// Drops the session cookie. The token itself stays valid until it expires
-/// (tokens are stateless); the cookie is what the browser would send.
+/// Ends the session: its token is revoked server-side (a copied cookie or
+/// the same token used as a bearer gets 401 from now on; other sessions of
+/// the user stay signed in) and the cookie is dropped.
 pub async fn logout(ctx: Ctx, form: web::Form<CsrfForm>) -> PageResult {
     ctx.check_csrf(&form.csrf_token)?;
+    if let (Some(user), Some(token)) = (&ctx.user, &ctx.binding) {
+        let claims = ctx
+            .state
+            .tokens
+            .verify(token)
+            .map_err(|e| ctx.fail(AppError::internal(e)))?;
+        let expires_at = chrono::DateTime::from_timestamp(claims.exp, 0)
+            .unwrap_or_default()
+            .naive_utc();
+        let (username, digest) = (user.username.clone(), crate::auth::token_digest(token));
+        ctx.state
+            .run(move |conn| accounts::end_session(conn, &username, &digest, expires_at))
+            .await
+            .map_err(|e| ctx.fail(e))?;
+    }
     let mut res: HttpResponse = see_other("/login");
     res.add_removal_cookie(&Cookie::build(SESSION_COOKIE, "").path("/").finish())
         .map_err(|e| ctx.fail(AppError::internal(e)))?;

@@ -175,16 +175,30 @@ fn write_stages(
         .enumerate()
         .map(|(position, (stage, st))| {
             let open = st.status == StageStatus::Open;
-            // A stage keeps its clock while it stays open; it restarts when it (re)opens.
-            let kept = previous
-                .get(&stage.key)
-                .filter(|p| p.status == StageStatus::Open.as_str() && open);
-            let opened_at = if open {
-                Some(kept.and_then(|p| p.opened_at).unwrap_or(now))
-            } else {
-                None
+            let decided = matches!(
+                st.status,
+                StageStatus::Approved | StageStatus::Rejected | StageStatus::ChangesRequested
+            );
+            let prev = previous.get(&stage.key);
+            let was_open = prev.is_some_and(|p| p.status == StageStatus::Open.as_str());
+            // A stage keeps its clock while it stays open; it restarts when it
+            // (re)opens. Deciding it stops the clock: `opened_at` stays and
+            // `decided_at` is set, so the supervisor overview can tell how
+            // long stages take; both stay while the decision stands.
+            let (opened_at, decided_at) = match prev {
+                _ if open => (
+                    Some(
+                        prev.filter(|_| was_open)
+                            .and_then(|p| p.opened_at)
+                            .unwrap_or(now),
+                    ),
+                    None,
+                ),
+                Some(p) if decided && was_open => (p.opened_at, Some(now)),
+                Some(p) if decided && p.status == st.status.as_str() => (p.opened_at, p.decided_at),
+                _ => (None, None),
             };
-            let deadline = match (opened_at, stage.sla_working_days) {
+            let deadline = match (opened_at.filter(|_| open), stage.sla_working_days) {
                 (Some(at), Some(days)) => Some(state.policies.calendar.deadline(at, days)),
                 _ => None,
             };
@@ -197,7 +211,7 @@ fn write_stages(
                     open
                 };
             let rank_time = deadline
-                .or(opened_at)
+                .or(opened_at.filter(|_| open))
                 .map(|t| crate::audit::format_time(&t));
             ReleaseStage {
                 release_id: release.id.clone(),
@@ -213,6 +227,7 @@ fn write_stages(
                 approvals: st.approvals as i32,
                 actionable,
                 opened_at,
+                decided_at,
                 deadline,
                 queue_rank: match (deadline, rank_time) {
                     (Some(_), Some(t)) => t,

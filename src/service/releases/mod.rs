@@ -6,17 +6,19 @@ mod evaluate;
 mod notices;
 mod publish;
 mod queue;
+mod reveal;
 mod review;
 mod submit;
 mod views;
 
 pub use publish::{public_file, public_list, public_release, publish_due, PublicRelease};
 pub use queue::{open_stages, queue, severity_counts, QueueFilter, QueueItem};
+pub use reveal::reveal;
 pub use review::{decide, dispose, retract, withdraw};
 pub use submit::{add_version, submit, ReleaseMeta, Upload};
 pub use views::{
-    findings_page, list, version_findings, view, FindingView, ListFilter, ReleaseSummary,
-    ReleaseView, StageView,
+    findings_page, list, version_diff, view, FindingView, ListFilter, ReleaseSummary, ReleaseView,
+    StageView, VersionDiff,
 };
 
 use std::str::FromStr;

@@ -11,11 +11,11 @@ use super::{
 };
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::db::models::{Finding, StageDecision};
+use crate::db::models::{Finding, Release, StageDecision};
 use crate::db::schema::{findings, releases, stage_decisions};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
-use crate::policy::Role;
+use crate::policy::{Role, Stage, WorkflowPolicy};
 use crate::scan::{Category, Severity};
 use crate::service::audit_log;
 use crate::workflow::{self, Actor, Decision, DecisionRequest, StageStatus};
@@ -79,35 +79,8 @@ pub fn dispose(
     let policy = &state.policies.workflow;
     write_tx(conn, |conn| {
         let mut release = load(conn, release_id)?;
-        let finding: Finding = findings::table
-            .find(finding_id)
-            .filter(findings::release_id.eq(release_id))
-            .select(Finding::as_select())
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| {
-                AppError::NotFound(format!("no finding {finding_id} in release {release_id}"))
-            })?;
-        let category: Category = finding
-            .category
-            .parse()
-            .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
-        let owner = policy
-            .owner_of(category)
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("no owner for {category:?}")))?;
-        if !user.has(owner.role) {
-            return Err(AppError::Forbidden(format!(
-                "{} findings are dispositioned by the {} ({})",
-                category.as_str(),
-                owner.role,
-                owner.key
-            )));
-        }
-        if user.id == release.submitter_id {
-            return Err(AppError::Forbidden(
-                "nobody may disposition findings of a release they submitted".into(),
-            ));
-        }
+        let finding = load_finding(conn, release_id, finding_id)?;
+        let owner = require_owner(policy, user, &release, &finding)?;
         if finding.version != release.version {
             return Err(AppError::Conflict {
                 code: "stale_version",
@@ -187,6 +160,54 @@ pub fn dispose(
         Ok(())
     })?;
     views::finding(conn, finding_id)
+}
+
+/// The stage owning the finding's category, if `user` holds its role and did
+/// not submit the release: who may disposition a finding, or see its value.
+pub(super) fn require_owner<'p>(
+    policy: &'p WorkflowPolicy,
+    user: &CurrentUser,
+    release: &Release,
+    finding: &Finding,
+) -> AppResult<&'p Stage> {
+    let category: Category = finding
+        .category
+        .parse()
+        .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+    let owner = policy
+        .owner_of(category)
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("no owner for {category:?}")))?;
+    if !user.has(owner.role) {
+        return Err(AppError::Forbidden(format!(
+            "{} findings are the {}'s ({})",
+            category.as_str(),
+            owner.role,
+            owner.key
+        )));
+    }
+    if user.id == release.submitter_id {
+        return Err(AppError::Forbidden(
+            "nobody may review findings of a release they submitted".into(),
+        ));
+    }
+    Ok(owner)
+}
+
+/// One finding of one release, or 404.
+pub(super) fn load_finding(
+    conn: &mut DbConn,
+    release_id: &str,
+    finding_id: &str,
+) -> AppResult<Finding> {
+    findings::table
+        .find(finding_id)
+        .filter(findings::release_id.eq(release_id))
+        .select(Finding::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| {
+            AppError::NotFound(format!("no finding {finding_id} in release {release_id}"))
+        })
 }
 
 fn release_stage_status(

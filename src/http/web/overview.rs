@@ -1,0 +1,33 @@
+//! The supervisor's overview of the departments (`service::overview`).
+
+use askama::Template;
+
+use super::{render, Ctx, PageResult, Shell};
+use crate::policy::Role;
+use crate::service::overview::{self, Overview, MEDIAN_SAMPLE};
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    s: Shell,
+    o: Overview,
+    sample: i64,
+}
+
+pub async fn overview(ctx: Ctx) -> PageResult {
+    let user = ctx.with_role(&[Role::Supervisor])?.clone();
+    let st = ctx.state.clone();
+    let o = ctx
+        .state
+        .run(move |conn| overview::overview(&st, conn, &user))
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    render(
+        &ctx,
+        &OverviewPage {
+            s: ctx.shell(),
+            o,
+            sample: MEDIAN_SAMPLE,
+        },
+    )
+}

@@ -1,0 +1,72 @@
+//! Showing one finding's raw value to the reviewer who owns it. The value is
+//! never stored: it is cut again from the original file on each request, and
+//! only the fact that it was shown (which finding, where) enters the audit
+//! trail.
+
+use diesel::prelude::*;
+
+use super::review::{load_finding, require_owner};
+use super::{load_readable, COLUMN_SUMMARY_SEGMENT};
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::db::schema::files;
+use crate::db::{write_tx, DbConn};
+use crate::error::{AppError, AppResult};
+use crate::extract::{self, Limits};
+use crate::service::audit_log;
+
+pub fn reveal(
+    state: &AppState,
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    release_id: &str,
+    finding_id: &str,
+) -> AppResult<String> {
+    let release = load_readable(conn, user, release_id)?;
+    let finding = load_finding(conn, release_id, finding_id)?;
+    require_owner(&state.policies.workflow, user, &release, &finding)?;
+    if finding.segment == COLUMN_SUMMARY_SEGMENT {
+        return Err(AppError::Unprocessable {
+            code: "column_summary",
+            message: "a column summary stands for many cells and has no single value".into(),
+        });
+    }
+    let (name, sha): (String, String) = files::table
+        .find(&finding.file_id)
+        .select((files::name, files::sha256))
+        .first(conn)?;
+    let original = state.store.get(&sha).map_err(AppError::internal)?;
+    // The stored file passed the limits once; re-reading it must not fail on them.
+    let extracted =
+        extract::extract(&name, &original, &Limits::unlimited()).map_err(AppError::internal)?;
+    let value = usize::try_from(finding.segment)
+        .ok()
+        .and_then(|i| extracted.segments.get(i))
+        .and_then(|seg| {
+            seg.text
+                .get(finding.start_byte as usize..finding.end_byte as usize)
+        })
+        .ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!(
+                "finding {finding_id} does not point into its file any more"
+            ))
+        })?
+        .to_string();
+    // Extraction runs before the chain lock is taken; the value leaves only
+    // once the event recording that it was shown has committed.
+    write_tx(conn, |conn| {
+        audit_log::append(
+            conn,
+            audit_log::draft(
+                &user.username,
+                "finding.revealed",
+                Some((&release.id, finding.version)),
+                serde_json::json!({
+                    "finding_id": finding.id, "type": finding.entity,
+                    "location": serde_json::from_str::<serde_json::Value>(&finding.location).unwrap_or_default(),
+                }),
+            ),
+        )
+    })?;
+    Ok(value)
+}
