@@ -47,7 +47,8 @@ impl CurrentUser {
     }
 }
 
-fn bearer(req: &HttpRequest) -> Option<String> {
+/// The token the request presents: the bearer header, else the session cookie.
+pub fn presented_token(req: &HttpRequest) -> Option<String> {
     if let Some(value) = req
         .headers()
         .get("Authorization")
@@ -64,7 +65,7 @@ impl FromRequest for CurrentUser {
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer(req);
+        let token = presented_token(req);
         Box::pin(async move {
             let state =
                 state.ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")))?;

@@ -5,6 +5,6 @@ mod extract;
 mod password;
 mod token;
 
-pub use extract::{CurrentUser, SESSION_COOKIE};
+pub use extract::{presented_token, CurrentUser, SESSION_COOKIE};
 pub use password::{hash_password, verify_password};
 pub use token::{token_digest, Claims, TokenKeys};

@@ -16,6 +16,7 @@ use crate::workflow::Decision;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/auth/login", web::post().to(login))
+        .route("/auth/logout", web::post().to(logout))
         .route("/me", web::get().to(me))
         .route("/releases", web::post().to(submit))
         .route("/releases", web::get().to(list))
@@ -60,6 +61,27 @@ async fn login(state: web::Data<AppState>, body: web::Json<Login>) -> AppResult<
         "expires_at": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "user": accounts::user_view(&user),
     })))
+}
+
+/// Revokes the token this request presents (until it would have expired).
+async fn logout(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let token = crate::auth::presented_token(&req).unwrap_or_default();
+    let claims = state
+        .tokens
+        .verify(&token)
+        .map_err(|e| AppError::Unauthorized(format!("invalid token: {e}")))?;
+    let expires_at = chrono::DateTime::from_timestamp(claims.exp, 0)
+        .unwrap_or_default()
+        .naive_utc();
+    let digest = crate::auth::token_digest(&token);
+    state
+        .run(move |conn| accounts::end_session(conn, &user.username, &digest, expires_at))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 async fn me(user: CurrentUser) -> HttpResponse {
