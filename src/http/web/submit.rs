@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use actix_multipart::Multipart;
 use actix_web::web::{Path, Query};
 use askama::Template;
-use futures_util::TryStreamExt;
 use serde::Deserialize;
 
 use super::{local_time, parse_form_time, render, see_other, Ctx, PageResult, Shell};
 use crate::error::AppError;
+use crate::http::multipart::read_parts;
 use crate::policy::Role;
 use crate::service::releases::{self, ListFilter, ReleaseMeta, ReleaseSummary, Upload};
 
@@ -50,45 +50,32 @@ impl FormData {
 /// Text fields beyond this are refused (descriptions are at most 10,000 characters).
 const MAX_FIELD_BYTES: usize = 64 * 1024;
 
-async fn read_form(ctx: &Ctx, mut payload: Multipart) -> Result<FormData, AppError> {
-    let max_total = ctx.state.settings.max_upload_bytes;
-    let bad = |e: actix_multipart::MultipartError| {
-        AppError::BadRequest(format!("invalid multipart body: {e}"))
-    };
+async fn read_form(ctx: &Ctx, payload: Multipart) -> Result<FormData, AppError> {
+    let parts = read_parts(
+        payload,
+        ctx.state.settings.max_upload_bytes,
+        MAX_FIELD_BYTES,
+    )
+    .await?;
     let mut form = FormData {
         fields: BTreeMap::new(),
         files: Vec::new(),
     };
-    let mut total = 0u64;
-    while let Some(mut field) = payload.try_next().await.map_err(bad)? {
-        let name = field.name().unwrap_or_default().to_string();
-        let file_name = field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename())
-            .map(str::to_string);
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.try_next().await.map_err(bad)? {
-            total += chunk.len() as u64;
-            if total > max_total {
-                return Err(AppError::TooLarge(format!(
-                    "the upload exceeds the limit of {max_total} bytes"
-                )));
-            }
-            if file_name.is_none() && bytes.len() + chunk.len() > MAX_FIELD_BYTES {
-                return Err(AppError::TooLarge(format!("the field {name} is too long")));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        match file_name {
-            Some(file) if name == "files" => {
+    for part in parts {
+        match part.file_name {
+            Some(file) if part.name == "files" => {
                 if !file.is_empty() {
-                    form.files.push(Upload { name: file, bytes });
+                    form.files.push(Upload {
+                        name: file,
+                        bytes: part.bytes,
+                    });
                 }
             }
             _ => {
-                let text = String::from_utf8(bytes)
-                    .map_err(|_| AppError::BadRequest(format!("the field {name} is not UTF-8")))?;
-                form.fields.insert(name, text);
+                let text = String::from_utf8(part.bytes).map_err(|_| {
+                    AppError::BadRequest(format!("the field {} is not UTF-8", part.name))
+                })?;
+                form.fields.insert(part.name, text);
             }
         }
     }
