@@ -137,11 +137,13 @@ impl Extracted {
         for i in order {
             let target = floor_char_boundary(&seg.text, bytes[i]);
             if target > pos {
-                for (off, &b) in text[pos..target].iter().enumerate() {
-                    if b == b'\n' {
-                        cur_line += 1;
-                        line_start = pos + off + 1;
-                    }
+                // A counting filter vectorises; the last newline is found
+                // from the end. Both beat a byte loop that tracks each line.
+                let span = &text[pos..target];
+                let newlines = span.iter().filter(|&&b| b == b'\n').count();
+                if newlines > 0 {
+                    cur_line += newlines;
+                    line_start = pos + span.iter().rposition(|&b| b == b'\n').unwrap_or(0) + 1;
                 }
                 pos = target;
             }

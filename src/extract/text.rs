@@ -8,24 +8,28 @@ use super::{
 };
 
 pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractError> {
-    let decoded = decode_text(bytes, limits)?;
-    let segments = if decoded.text.is_empty() {
+    let mut decoded = decode_text(bytes, limits)?;
+    // The one segment is the whole text: it is moved there rather than
+    // copied, and the redactor takes it back from the segment.
+    let text = std::mem::take(&mut decoded.text);
+    let spans = if text.is_empty() {
+        Vec::new()
+    } else {
+        vec![SourceSpan {
+            start: 0,
+            end: text.len(),
+            how: Reserialise::Verbatim,
+        }]
+    };
+    let segments = if text.is_empty() {
         Vec::new()
     } else {
         vec![Segment {
-            text: decoded.text.clone(),
+            text,
             location: Location::Text { line: 1, column: 1 },
             column: None,
         }]
     };
-    let spans = vec![
-        SourceSpan {
-            start: 0,
-            end: decoded.text.len(),
-            how: Reserialise::Verbatim,
-        };
-        segments.len()
-    ];
     Ok(finish(FileKind::Text, decoded, segments, spans))
 }
 

@@ -11,7 +11,7 @@ mod xlsx;
 
 use std::collections::BTreeMap;
 
-use crate::extract::{parse, Anchors, ExtractError, Extracted, Limits, Segment};
+use crate::extract::{parse, Anchors, Decoded, ExtractError, Extracted, FileKind, Limits, Segment};
 use package::check_residue;
 
 /// Replace `segments[segment].text[start..end]` (a byte range) with `replacement`.
@@ -57,6 +57,14 @@ pub fn render(
         return Ok(original.to_vec());
     }
     match &parsed.anchors {
+        // A plain text file's decoded text lives in its one segment.
+        Anchors::Text { decoded, spans } if parsed.extracted.kind == FileKind::Text => {
+            let whole = Decoded {
+                text: segments.first().map(|s| s.text.clone()).unwrap_or_default(),
+                ..*decoded
+            };
+            text::render(original, &whole, spans, segments, &plan)
+        }
         Anchors::Text { decoded, spans } => text::render(original, decoded, spans, segments, &plan),
         Anchors::Xlsx(anchors) => {
             let out = xlsx::render(original, anchors, segments, &plan)?;
