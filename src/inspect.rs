@@ -40,7 +40,7 @@ pub struct FileFinding {
     pub severity: Severity,
     pub confidence: f64,
     /// API.md location shape, `file` included.
-    pub location: serde_json::Value,
+    pub location: FindingLocation,
     pub excerpt: String,
     pub masked_value: String,
     /// `Sheet1!C` (or `C` for CSV) for findings inside a table column.
@@ -49,6 +49,43 @@ pub struct FileFinding {
     /// The value's place; `None` for a column summary.
     #[serde(skip)]
     pub span: Option<Span>,
+}
+
+/// Where a finding is, in the API.md shapes: the file, then the place in it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingLocation {
+    pub file: String,
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Place {
+    /// A line and column, a cell, a DOCX paragraph or cell, a JSON path.
+    At(extract::Location),
+    /// A whole table column (column summaries).
+    Column {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        sheet: Option<String>,
+        column: String,
+    },
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::At(location) => location.fmt(f),
+            Self::Column {
+                sheet: Some(sheet),
+                column,
+            } => write!(f, "{sheet}!{column}:{column}"),
+            Self::Column {
+                sheet: None,
+                column,
+            } => write!(f, "{column}:{column}"),
+        }
+    }
 }
 
 pub struct Inspection {
@@ -116,12 +153,11 @@ pub fn inspect(
     })
 }
 
-fn with_file(file_name: &str, location: impl Serialize) -> serde_json::Value {
-    let mut location = serde_json::to_value(location).unwrap_or_default();
-    if let Some(obj) = location.as_object_mut() {
-        obj.insert("file".into(), file_name.into());
+fn at(file_name: &str, location: extract::Location) -> FindingLocation {
+    FindingLocation {
+        file: file_name.to_string(),
+        place: Place::At(location),
     }
-    location
 }
 
 fn describe(
@@ -140,7 +176,7 @@ fn describe(
         severity: d.severity,
         // Two decimals are all a reviewer can use; f32 noise would show in JSON.
         confidence: (f64::from(d.confidence) * 100.0).round() / 100.0,
-        location: with_file(file_name, location),
+        location: at(file_name, location),
         excerpt: scan::excerpt(&segment.text, all, i, EXCERPT_CONTEXT),
         masked_value: scan::mask(&d.entity, &segment.text[d.start..d.end]),
         column: segment.column.as_ref().map(column_key),
@@ -177,7 +213,7 @@ fn small_cell(
         category: Category::Personal,
         severity: Severity::Medium,
         confidence: 1.0,
-        location: with_file(file_name, &segment.location),
+        location: at(file_name, segment.location.clone()),
         excerpt: format!("{} = {count} (< {threshold})", column.header),
         masked_value: format!("<{threshold}"),
         column: Some(column_key(column)),
@@ -219,10 +255,13 @@ fn column_summaries(
                 Some((sheet, letter)) => (Some(sheet.to_string()), letter.to_string()),
                 None => (None, column.clone()),
             };
-            let mut location = serde_json::json!({"file": file_name, "column": letter});
-            if let Some(sheet) = sheet {
-                location["sheet"] = sheet.into();
-            }
+            let location = FindingLocation {
+                file: file_name.to_string(),
+                place: Place::Column {
+                    sheet,
+                    column: letter,
+                },
+            };
             FileFinding {
                 entity,
                 detector: COLUMN_DETECTOR.into(),

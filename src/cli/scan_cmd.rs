@@ -12,7 +12,8 @@ use serde::Serialize;
 use super::{usage_error, ScanArgs};
 use crate::config::Settings;
 use crate::extract::Limits;
-use crate::inspect::{inspect, FileFinding, Options};
+use crate::extract::Location;
+use crate::inspect::{inspect, FileFinding, Options, Place};
 use crate::policy::Policies;
 use crate::scan::{self, Severity};
 
@@ -74,9 +75,7 @@ pub fn run(args: ScanArgs) -> i32 {
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             let mut findings = inspection.findings;
             for f in &mut findings {
-                if let Some(obj) = f.location.as_object_mut() {
-                    obj.insert("file".into(), path.display().to_string().into());
-                }
+                f.location.file = path.display().to_string();
             }
             Ok(FileReport {
                 path: path.display().to_string(),
@@ -166,41 +165,13 @@ fn write_text(reports: &[FileReport]) -> std::io::Result<()> {
                 "  {:<6} {:<20} {:<28} {}  {}",
                 severity,
                 f.entity,
-                location_text(&f.location),
+                f.location.place.to_string(),
                 f.masked_value,
                 paint("2", &f.excerpt.replace('\n', "⏎"))
             )?;
         }
     }
     Ok(())
-}
-
-/// `line 3, col 5`, `Sheet1!B2`, `header ¶2`, `$.a.b`.
-fn location_text(location: &serde_json::Value) -> String {
-    let get = |k: &str| {
-        location.get(k).map(|v| {
-            v.as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| v.to_string())
-        })
-    };
-    if let (Some(line), Some(col)) = (get("line"), get("column")) {
-        return format!("line {line}, col {col}");
-    }
-    if let Some(cell) = get("cell") {
-        return match get("sheet") {
-            Some(sheet) => format!("{sheet}!{cell}"),
-            None => cell,
-        };
-    }
-    if let Some(part) = get("part") {
-        return match (get("paragraph"), get("table_cell")) {
-            (Some(p), _) => format!("{part} ¶{p}"),
-            (_, Some(c)) => format!("{part} {c}"),
-            _ => part,
-        };
-    }
-    get("json_path").unwrap_or_default()
 }
 
 fn sarif_level(severity: Severity) -> &'static str {
@@ -227,16 +198,16 @@ fn write_sarif(reports: &[FileReport]) -> std::io::Result<()> {
                 }));
             }
             let mut physical = serde_json::json!({"artifactLocation": {"uri": report.path}});
-            if let (Some(line), Some(column)) = (f.location.get("line"), f.location.get("column")) {
+            if let Place::At(Location::Text { line, column }) = f.location.place {
                 physical["region"] = serde_json::json!({"startLine": line, "startColumn": column});
             }
             results.push(serde_json::json!({
                 "ruleId": f.detector,
                 "level": sarif_level(f.severity),
-                "message": {"text": format!("{} {} in {}", f.entity, f.masked_value, location_text(&f.location))},
+                "message": {"text": format!("{} {} in {}", f.entity, f.masked_value, f.location.place)},
                 "locations": [{
                     "physicalLocation": physical,
-                    "logicalLocations": [{"name": location_text(&f.location)}],
+                    "logicalLocations": [{"name": f.location.place.to_string()}],
                 }],
                 "properties": {"type": f.entity, "severity": f.severity.as_str(), "confidence": f.confidence, "excerpt": f.excerpt, "location": f.location},
             }));

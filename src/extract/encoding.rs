@@ -121,9 +121,13 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, ExtractError> {
         return finish(text, *enc, bom.len());
     }
     // Valid UTF-8 is the common case: `finish` looks for NUL bytes in it.
-    let utf8_error = match std::str::from_utf8(bytes) {
+    // SIMD validation is several times faster on CJK text; std's validator
+    // runs only on failure, to say where the bad bytes are.
+    let utf8_error = match simdutf8::basic::from_utf8(bytes) {
         Ok(s) => return finish(s.to_owned(), TextEncoding::Utf8, 0),
-        Err(e) => e.valid_up_to(),
+        Err(_) => std::str::from_utf8(bytes)
+            .err()
+            .map_or(0, |e| e.valid_up_to()),
     };
     // `contains` on bytes is memchr-fast; the position is only for the message.
     if bytes.contains(&0) {

@@ -44,6 +44,45 @@ pub enum DocxPart {
     Endnote,
 }
 
+impl DocxPart {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Body => "body",
+            Self::Header => "header",
+            Self::Footer => "footer",
+            Self::Comment => "comment",
+            Self::Footnote => "footnote",
+            Self::Endnote => "endnote",
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    /// In reviewer terms: `line 3, col 5`, `Sheet1!B2`, `header ¶2`, `body T1R2C3`, `$.a.b`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Text { line, column } => write!(f, "line {line}, col {column}"),
+            Self::Cell {
+                sheet: Some(sheet),
+                cell,
+            } => write!(f, "{sheet}!{cell}"),
+            Self::Cell { sheet: None, cell } => f.write_str(cell),
+            Self::Docx {
+                part,
+                paragraph: Some(p),
+                ..
+            } => write!(f, "{} ¶{p}", part.as_str()),
+            Self::Docx {
+                part,
+                table_cell: Some(c),
+                ..
+            } => write!(f, "{} {c}", part.as_str()),
+            Self::Docx { part, .. } => f.write_str(part.as_str()),
+            Self::Json { json_path } => f.write_str(json_path),
+        }
+    }
+}
+
 /// Where a piece of text sits, in reviewer terms. Serialises to the API.md
 /// `location` shapes without `file`, which the caller adds:
 /// `{"line":3,"column":5}`, `{"sheet":"Sheet1","cell":"B2"}` (CSV: `{"cell":"B2"}`),

@@ -257,7 +257,7 @@ fn record_version(
                 severity: f.severity.as_str().into(),
                 severity_rank: f.severity as i32,
                 confidence: f.confidence,
-                location: f.location.to_string(),
+                location: serde_json::to_string(&f.location).unwrap_or_default(),
                 column_ref: f.column.clone(),
                 segment: f.span.map_or(COLUMN_SUMMARY_SEGMENT, |s| s.segment as i32),
                 start_byte: f.span.map_or(0, |s| s.start as i32),
