@@ -87,20 +87,8 @@ async fn the_release_page_renders_quickly_with_a_hundred_thousand_findings_per_v
         html.contains("id=\"diff-none\""),
         "identical versions: no change"
     );
-    let mut times: Vec<Duration> = Vec::new();
-    for _ in 0..5 {
-        let t = Instant::now();
-        let res = app.call(get()).await;
-        times.push(t.elapsed());
-        assert_eq!(res.status, 200);
-    }
-    times.sort();
-    let median = times[times.len() / 2];
-    eprintln!(
-        "/releases/{{id}} with 2 × {FINDINGS} findings: median {median:?}, min {:?}, max {:?}",
-        times[0],
-        times[times.len() - 1]
-    );
+    let label = format!("/releases/{{id}} with 2 × {FINDINGS} findings");
+    let median = median_time(&app, 5, &label, get).await;
     // Generous (debug builds, shared cores): the point is that the page
     // does not load the findings whole.
     assert!(median < Duration::from_secs(3), "median {median:?}");

@@ -468,3 +468,28 @@ impl TestApp {
 pub fn stage_status(release: &Value, key: &str) -> String {
     stage(release, key)["status"].as_str().unwrap().to_string()
 }
+
+/// Median time of `n` successful calls of `request`, printed with min/max
+/// under `label` (render-time tests).
+pub async fn median_time(
+    app: &TestApp,
+    n: usize,
+    label: &str,
+    request: impl Fn() -> test::TestRequest,
+) -> std::time::Duration {
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let started = std::time::Instant::now();
+        let res = app.call(request()).await;
+        times.push(started.elapsed());
+        assert_eq!(res.status, 200, "{label}: {}", res.text());
+    }
+    times.sort();
+    let median = times[times.len() / 2];
+    eprintln!(
+        "{label}: median {median:?}, min {:?}, max {:?} ({n} renders)",
+        times[0],
+        times[times.len() - 1]
+    );
+    median
+}
