@@ -30,19 +30,6 @@ fn statistics_meta(category: &str) -> Value {
     m
 }
 
-async fn submit(app: &TestApp, cast: &Cast, m: Value, name: &str, bytes: &[u8]) -> Value {
-    let res = app
-        .post_multipart(
-            "/api/v1/releases",
-            &cast.submitter,
-            Some(m),
-            &[(name, bytes)],
-        )
-        .await;
-    assert_eq!(res.status, 201, "{}", res.text());
-    res.json()
-}
-
 async fn published_file(app: &TestApp, id: &str) -> Vec<u8> {
     let public = app
         .get(&format!("/public/releases/{id}"), None)
@@ -63,7 +50,9 @@ async fn gbk_csv_id_column_is_one_column_finding_and_is_masked_whole() {
         csv.push_str(&format!("{},{name},{id},1200.00\r\n", i + 1));
     }
     let (gbk, _, _) = encoding_rs::GBK.encode(&csv);
-    let release = submit(&app, &cast, meta(&[]), "名单.csv", &gbk).await;
+    let release = app
+        .file_release(&cast.submitter, meta(&[]), "名单.csv", &gbk)
+        .await;
     let id = release["id"].as_str().unwrap().to_string();
     assert_eq!(release["versions"][0]["files"][0]["encoding"], "GBK");
 
@@ -174,7 +163,9 @@ async fn xlsx_findings_name_sheet_and_cell_and_the_rendition_stays_a_workbook() 
             ],
         ),
     ]);
-    let release = submit(&app, &cast, meta(&[]), "补贴.xlsx", &bytes).await;
+    let release = app
+        .file_release(&cast.submitter, meta(&[]), "补贴.xlsx", &bytes)
+        .await;
     let id = release["id"].as_str().unwrap().to_string();
     let items = findings(&app, &id, &cast.privacy).await;
     let id_card = finding_of(&items, "CN_ID_CARD");
@@ -231,7 +222,9 @@ async fn a_classified_docx_header_blocks_and_body_values_are_masked_in_the_docum
     let cast = app.cast().await;
     let (_, number, _) = people().remove(1);
     let bytes = docx("机密★10年", &format!("申请人身份证号{number}，请核实。"));
-    let release = submit(&app, &cast, meta(&[]), "通知.docx", &bytes).await;
+    let release = app
+        .file_release(&cast.submitter, meta(&[]), "通知.docx", &bytes)
+        .await;
     assert_eq!(release["state"], "blocked", "a mark in the header counts");
     let id = release["id"].as_str().unwrap().to_string();
     let items = findings(&app, &id, &cast.secrecy).await;
@@ -268,14 +261,14 @@ async fn small_counts_in_statistical_tables_are_personal_findings() {
     let app = TestApp::new().await;
     let cast = app.cast().await;
     let csv = "街道,男,女,合计\r\n凤凰街道,1532,1498,3030\r\n杜山镇,7,3,10\r\n";
-    let release = submit(
-        &app,
-        &cast,
-        statistics_meta("statistics"),
-        "人口.csv",
-        csv.as_bytes(),
-    )
-    .await;
+    let release = app
+        .file_release(
+            &cast.submitter,
+            statistics_meta("statistics"),
+            "人口.csv",
+            csv.as_bytes(),
+        )
+        .await;
     let id = release["id"].as_str().unwrap().to_string();
     let items = findings(&app, &id, &cast.privacy).await;
     let small: Vec<&Value> = items.iter().filter(|f| f["type"] == "SMALL_CELL").collect();
@@ -300,13 +293,13 @@ async fn small_counts_in_statistical_tables_are_personal_findings() {
     assert!(text.contains("杜山镇,<10,<10,10"), "{text}");
 
     // The same table filed as ordinary data raises no small-cell findings.
-    let other = submit(
-        &app,
-        &cast,
-        statistics_meta("directory"),
-        "人口2.csv",
-        csv.as_bytes(),
-    )
-    .await;
+    let other = app
+        .file_release(
+            &cast.submitter,
+            statistics_meta("directory"),
+            "人口2.csv",
+            csv.as_bytes(),
+        )
+        .await;
     assert_eq!(other["findings"]["total"], 0);
 }

@@ -103,16 +103,12 @@ fn copy_release(conn: &mut releasegate::db::DbConn, template: &str, copies: usiz
 async fn the_queue_renders_quickly_with_ten_thousand_releases() {
     let app = TestApp::new().await;
     let cast = app.cast().await;
-    let res = app
-        .post_multipart(
-            "/api/v1/releases",
-            &cast.submitter,
-            Some(meta(&[])),
-            &[("subsidy.txt", &sample_text())],
-        )
-        .await;
-    assert_eq!(res.status, 201, "{}", res.text());
-    let template = res.json()["id"].as_str().unwrap().to_string();
+    let template = app
+        .file_release(&cast.submitter, meta(&[]), "subsidy.txt", &sample_text())
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     let seeding = Instant::now();
     app.db(move |conn| copy_release(conn, &template, RELEASES - 1))

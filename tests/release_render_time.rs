@@ -47,16 +47,12 @@ fn seed(conn: &mut releasegate::db::DbConn, release: &str, copies: usize) -> Que
 async fn the_release_page_renders_quickly_with_a_hundred_thousand_findings_per_version() {
     let app = TestApp::new().await;
     let cast = app.cast().await;
-    let res = app
-        .post_multipart(
-            "/api/v1/releases",
-            &cast.submitter,
-            Some(meta(&[])),
-            &[("a.txt", &sample_text())],
-        )
-        .await;
-    assert_eq!(res.status, 201, "{}", res.text());
-    let id = res.json()["id"].as_str().unwrap().to_string();
+    let id = app
+        .file_release(&cast.submitter, meta(&[]), "a.txt", &sample_text())
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let res = app
         .post_multipart(
             &format!("/api/v1/releases/{id}/versions"),

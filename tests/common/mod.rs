@@ -191,6 +191,16 @@ impl TestApp {
         self.call(req).await
     }
 
+    /// Files a release with one file as `token`'s user; asserts 201 and
+    /// returns the release.
+    pub async fn file_release(&self, token: &str, meta: Value, name: &str, bytes: &[u8]) -> Value {
+        let res = self
+            .post_multipart("/api/v1/releases", token, Some(meta), &[(name, bytes)])
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        res.json()
+    }
+
     pub async fn post_multipart(
         &self,
         path: &str,
