@@ -27,6 +27,10 @@ pub struct AppState {
     pub mailer: Arc<Mailer>,
     /// Uploads being extracted and scanned at once (memory bound).
     pub inspection_slots: Arc<Slots>,
+    /// The turn to write an audited change. Audited writers are serialised
+    /// by the audit-chain lock anyway; waiting for it here, before a pooled
+    /// connection is checked out, keeps the pool free for everyone else.
+    pub writer: Arc<Slots>,
     pub settings: Arc<Settings>,
 }
 
@@ -63,8 +67,49 @@ impl AppState {
             checkpoint_key,
             mailer,
             inspection_slots: Arc::new(Slots::new(settings.max_concurrent_scans)),
+            writer: Arc::new(Slots::new(1)),
             settings: Arc::new(settings),
         })
+    }
+
+    /// Runs slow work that needs no database (inspecting an upload) on the
+    /// blocking thread pool, holding no pooled connection meanwhile.
+    pub async fn off_pool<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&AppState) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let state = self.clone();
+        web::block(move || f(&state))
+            .await
+            .map_err(AppError::internal)?
+    }
+
+    /// `run` for work that needs the state too (policies, store, settings).
+    pub async fn call<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&AppState, &mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let state = self.clone();
+        self.run(move |conn| f(&state, conn)).await
+    }
+
+    /// An audited change: waits for the writer's turn first, then checks out
+    /// a connection, so requests queued behind a long write hold none.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&AppState, &mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let state = self.clone();
+        web::block(move || {
+            let _turn = state.writer.acquire();
+            let mut conn = state.pool.get()?;
+            f(&state, &mut conn)
+        })
+        .await
+        .map_err(AppError::internal)?
     }
 
     /// Runs blocking database work on the blocking thread pool, never on an

@@ -9,6 +9,7 @@
 //! - `RELEASEGATE_MAX_UPLOAD_BYTES` — total upload size per request (default 50 MiB)
 //! - `RELEASEGATE_DB_POOL` — connections in the pool (default 8)
 //! - `RELEASEGATE_MAX_CONCURRENT_SCANS` — uploads inspected at once per instance (default 2)
+//! - `RELEASEGATE_MAX_FILES_PER_RELEASE` — files in one submission or version (default 200)
 //! - `RELEASEGATE_MAX_ZIP_MEMBERS`, `RELEASEGATE_MAX_DECOMPRESSED_BYTES`,
 //!   `RELEASEGATE_MAX_ROWS`, `RELEASEGATE_MAX_CELLS`, `RELEASEGATE_MAX_LINE_BYTES` —
 //!   extraction limits per uploaded file (defaults: `Limits::service_default`)
@@ -38,6 +39,7 @@ pub struct Settings {
     pub limits: Limits,
     pub pool_size: u32,
     pub max_concurrent_scans: usize,
+    pub max_files_per_release: usize,
     pub audit_key_file: PathBuf,
     pub smtp_url: Option<String>,
     pub mail_from: String,
@@ -96,6 +98,7 @@ impl Settings {
         let max_upload_bytes: u64 = number("RELEASEGATE_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)?;
         let pool_size: u32 = number("RELEASEGATE_DB_POOL", 8)?;
         let max_concurrent_scans: usize = number("RELEASEGATE_MAX_CONCURRENT_SCANS", 2)?;
+        let max_files_per_release: usize = number("RELEASEGATE_MAX_FILES_PER_RELEASE", 200)?;
         let defaults = Limits::service_default();
         let limits = Limits {
             max_file_bytes: Some(max_upload_bytes),
@@ -131,6 +134,7 @@ impl Settings {
             limits,
             pool_size,
             max_concurrent_scans,
+            max_files_per_release,
         })
     }
 }

@@ -6,6 +6,103 @@ use actix_web::{HttpResponse, ResponseError};
 
 use crate::workflow::Refusal;
 
+/// Every `error.code` the service answers: a closed set, so clients can
+/// match on it and the API document can list it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    Internal,
+    // 409: conflicts with the release's current state.
+    NotOpen,
+    NotAllowedInState,
+    AlreadyDecided,
+    UndispositionedFindings,
+    StaleVersion,
+    StageDecided,
+    ReleaseChanged,
+    Exists,
+    // 422: valid input that breaks a rule.
+    UnknownStage,
+    UnknownDepartment,
+    UnknownDecision,
+    UnknownDisposition,
+    NoteRequired,
+    BlockingFinding,
+    DepartmentFixed,
+    UnreadableFile,
+    ColumnSummary,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 24] = [
+        Self::BadRequest,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::PayloadTooLarge,
+        Self::UnsupportedMediaType,
+        Self::Internal,
+        Self::NotOpen,
+        Self::NotAllowedInState,
+        Self::AlreadyDecided,
+        Self::UndispositionedFindings,
+        Self::StaleVersion,
+        Self::StageDecided,
+        Self::ReleaseChanged,
+        Self::Exists,
+        Self::UnknownStage,
+        Self::UnknownDepartment,
+        Self::UnknownDecision,
+        Self::UnknownDisposition,
+        Self::NoteRequired,
+        Self::BlockingFinding,
+        Self::DepartmentFixed,
+        Self::UnreadableFile,
+        Self::ColumnSummary,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BadRequest => "bad_request",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::Internal => "internal",
+            Self::NotOpen => "not_open",
+            Self::NotAllowedInState => "not_allowed_in_state",
+            Self::AlreadyDecided => "already_decided",
+            Self::UndispositionedFindings => "undispositioned_findings",
+            Self::StaleVersion => "stale_version",
+            Self::StageDecided => "stage_decided",
+            Self::ReleaseChanged => "release_changed",
+            Self::Exists => "exists",
+            Self::UnknownStage => "unknown_stage",
+            Self::UnknownDepartment => "unknown_department",
+            Self::UnknownDecision => "unknown_decision",
+            Self::UnknownDisposition => "unknown_disposition",
+            Self::NoteRequired => "note_required",
+            Self::BlockingFinding => "blocking_finding",
+            Self::DepartmentFixed => "department_fixed",
+            Self::UnreadableFile => "unreadable_file",
+            Self::ColumnSummary => "column_summary",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{0}")]
@@ -18,29 +115,29 @@ pub enum AppError {
     NotFound(String),
     /// Conflict with the current state; the code names which rule.
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: ErrorCode, message: String },
     #[error("{0}")]
     TooLarge(String),
     #[error("{0}")]
     UnsupportedType(String),
     /// Valid input that breaks a rule.
     #[error("{message}")]
-    Unprocessable { code: &'static str, message: String },
+    Unprocessable { code: ErrorCode, message: String },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
 
 impl AppError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::BadRequest(_) => "bad_request",
-            Self::Unauthorized(_) => "unauthorized",
-            Self::Forbidden(_) => "forbidden",
-            Self::NotFound(_) => "not_found",
-            Self::Conflict { code, .. } | Self::Unprocessable { code, .. } => code,
-            Self::TooLarge(_) => "payload_too_large",
-            Self::UnsupportedType(_) => "unsupported_media_type",
-            Self::Internal(_) => "internal",
+            Self::BadRequest(_) => ErrorCode::BadRequest,
+            Self::Unauthorized(_) => ErrorCode::Unauthorized,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::Conflict { code, .. } | Self::Unprocessable { code, .. } => *code,
+            Self::TooLarge(_) => ErrorCode::PayloadTooLarge,
+            Self::UnsupportedType(_) => ErrorCode::UnsupportedMediaType,
+            Self::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -67,26 +164,26 @@ impl From<diesel::r2d2::PoolError> for AppError {
 impl From<Refusal> for AppError {
     fn from(refusal: Refusal) -> Self {
         let message = refusal.to_string();
+        let conflict = |code| Self::Conflict {
+            code,
+            message: message.clone(),
+        };
+        let unprocessable = |code| Self::Unprocessable {
+            code,
+            message: message.clone(),
+        };
         match refusal {
-            Refusal::UnknownStage(_) => Self::Unprocessable {
-                code: "unknown_stage",
-                message,
-            },
-            Refusal::NotEntitled(_) => Self::Forbidden(message),
-            Refusal::OwnRelease => Self::Forbidden(message),
-            Refusal::SeparationOfDuties { .. } => Self::Forbidden(message),
-            Refusal::NotOpen(_) => Self::Conflict {
-                code: "not_open",
-                message,
-            },
-            Refusal::AlreadyDecided => Self::Conflict {
-                code: "already_decided",
-                message,
-            },
-            Refusal::Undispositioned(_) => Self::Conflict {
-                code: "undispositioned_findings",
-                message,
-            },
+            Refusal::UnknownStage(_) => unprocessable(ErrorCode::UnknownStage),
+            Refusal::BlockingFinding => unprocessable(ErrorCode::BlockingFinding),
+            Refusal::NotEntitled(_) | Refusal::OwnRelease | Refusal::SeparationOfDuties { .. } => {
+                Self::Forbidden(message)
+            }
+            Refusal::NotOpen(_) => conflict(ErrorCode::NotOpen),
+            Refusal::NotAllowedInState { .. } => conflict(ErrorCode::NotAllowedInState),
+            Refusal::AlreadyDecided => conflict(ErrorCode::AlreadyDecided),
+            Refusal::Undispositioned(_) => conflict(ErrorCode::UndispositionedFindings),
+            Refusal::StaleVersion { .. } => conflict(ErrorCode::StaleVersion),
+            Refusal::StageDecided(_) => conflict(ErrorCode::StageDecided),
         }
     }
 }
@@ -119,3 +216,64 @@ impl ResponseError for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code is produced somewhere: a variant nobody returns is dead
+    /// (or a rule that lost its check). Reads the sources, as lemmy's
+    /// "errors used" test does.
+    #[test]
+    fn every_error_code_is_produced_somewhere() {
+        let mut sources = String::new();
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("error.rs")
+                {
+                    sources.push_str(&std::fs::read_to_string(&path).unwrap());
+                }
+            }
+        }
+        // The generic codes come from the AppError variants themselves.
+        let generic = [
+            ErrorCode::BadRequest,
+            ErrorCode::Unauthorized,
+            ErrorCode::Forbidden,
+            ErrorCode::NotFound,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::UnsupportedMediaType,
+            ErrorCode::Internal,
+        ];
+        let refusals = [
+            ErrorCode::NotOpen,
+            ErrorCode::NotAllowedInState,
+            ErrorCode::AlreadyDecided,
+            ErrorCode::UndispositionedFindings,
+            ErrorCode::StaleVersion,
+            ErrorCode::StageDecided,
+            ErrorCode::UnknownStage,
+            ErrorCode::BlockingFinding,
+        ];
+        for code in ErrorCode::ALL {
+            if generic.contains(&code) || refusals.contains(&code) {
+                continue;
+            }
+            let name = format!("ErrorCode::{code:?}");
+            assert!(sources.contains(&name), "{name} is never produced");
+        }
+        let names: std::collections::BTreeSet<_> =
+            ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names.len(), ErrorCode::ALL.len(), "codes are distinct");
+        for code in ErrorCode::ALL {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        }
+    }
+}

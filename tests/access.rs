@@ -118,10 +118,11 @@ async fn roles_and_departments_bound_every_route() {
         .json();
     let id = release["id"].as_str().unwrap();
 
-    // Another department cannot read it; a city-wide reviewer can.
+    // Another department cannot read it, nor learn that it exists (404 as
+    // for a missing id); a city-wide reviewer can read it.
     app.get(&format!("/api/v1/releases/{id}"), Some(&other_submitter))
         .await
-        .assert_error(403, "forbidden");
+        .assert_error(404, "not_found");
     assert_eq!(
         app.get(&format!("/api/v1/releases/{id}"), Some(&cast.privacy))
             .await

@@ -452,7 +452,7 @@ async fn reject_is_final_and_request_changes_waits_for_a_new_version() {
             &[("a.txt", clean)],
         )
         .await;
-    res.assert_error(409, "not_open");
+    res.assert_error(409, "not_allowed_in_state");
     // A reject without a reason is refused.
     let b = app
         .post_multipart(

@@ -24,6 +24,15 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
+    /// The user as the workflow rules see them.
+    pub fn actor(&self) -> crate::workflow::Actor<'_> {
+        crate::workflow::Actor {
+            id: &self.id,
+            roles: &self.roles,
+            department: self.department.as_deref(),
+        }
+    }
+
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }

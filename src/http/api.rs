@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::multipart;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::policy::Role;
 use crate::service::releases::{self, ListFilter};
 use crate::service::{accounts, audit_log};
@@ -119,10 +119,7 @@ async fn submit(
     let meta = form
         .meta
         .ok_or_else(|| AppError::BadRequest("the \"meta\" part is required".into()))?;
-    let st = state.clone();
-    let release = state
-        .run(move |conn| releases::submit(&st, conn, &user, meta, form.files))
-        .await?;
+    let release = releases::file_release(&state, user, meta, form.files).await?;
     Ok(HttpResponse::Created().json(release))
 }
 
@@ -137,10 +134,8 @@ async fn add_version(
     let max = state.settings.max_upload_bytes;
     check_length(&req, max)?;
     let form = multipart::read(payload, max).await?;
-    let st = state.clone();
-    let release = state
-        .run(move |conn| releases::add_version(&st, conn, &user, &id, form.meta, form.files))
-        .await?;
+    let release =
+        releases::revise_release(&state, user, id.into_inner(), form.meta, form.files).await?;
     Ok(HttpResponse::Created().json(release))
 }
 
@@ -175,9 +170,8 @@ async fn get(
     user: CurrentUser,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let st = state.clone();
     let release = state
-        .run(move |conn| releases::view(&st, conn, &user, &id))
+        .call(move |st, conn| releases::view(st, conn, &user, &id))
         .await?;
     Ok(HttpResponse::Ok().json(release))
 }
@@ -221,13 +215,12 @@ async fn dispose(
         .disposition
         .parse()
         .map_err(|e: String| AppError::Unprocessable {
-            code: "unknown_disposition",
+            code: ErrorCode::UnknownDisposition,
             message: e,
         })?;
-    let st = state.clone();
     let view = state
-        .run(move |conn| {
-            releases::dispose(&st, conn, &user, &id, &finding, disposition, &body.note)
+        .write(move |st, conn| {
+            releases::dispose(st, conn, &user, &id, &finding, disposition, &body.note)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -240,9 +233,8 @@ async fn reveal(
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let (id, finding) = path.into_inner();
-    let st = state.clone();
     let value = state
-        .run(move |conn| releases::reveal(&st, conn, &user, &id, &finding))
+        .write(move |st, conn| releases::reveal(st, conn, &user, &id, &finding))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
@@ -269,13 +261,12 @@ async fn decide(
         body.decision
             .parse()
             .map_err(|e: String| AppError::Unprocessable {
-                code: "unknown_decision",
+                code: ErrorCode::UnknownDecision,
                 message: e,
             })?;
-    let st = state.clone();
     let release = state
-        .run(move |conn| {
-            releases::decide(&st, conn, &user, &id, &body.stage, decision, &body.comment)
+        .write(move |st, conn| {
+            releases::decide(st, conn, &user, &id, &body.stage, decision, &body.comment)
         })
         .await?;
     Ok(HttpResponse::Ok().json(release))
@@ -293,9 +284,8 @@ async fn withdraw(
     id: web::Path<String>,
     body: web::Json<ReasonBody>,
 ) -> AppResult<HttpResponse> {
-    let st = state.clone();
     let release = state
-        .run(move |conn| releases::withdraw(&st, conn, &user, &id, &body.reason))
+        .write(move |st, conn| releases::withdraw(st, conn, &user, &id, &body.reason))
         .await?;
     Ok(HttpResponse::Ok().json(release))
 }
@@ -306,9 +296,8 @@ async fn retract(
     id: web::Path<String>,
     body: web::Json<ReasonBody>,
 ) -> AppResult<HttpResponse> {
-    let st = state.clone();
     let release = state
-        .run(move |conn| releases::retract(&st, conn, &user, &id, &body.reason))
+        .write(move |st, conn| releases::retract(st, conn, &user, &id, &body.reason))
         .await?;
     Ok(HttpResponse::Ok().json(release))
 }

@@ -41,9 +41,8 @@ async fn file(
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let (id, name) = path.into_inner();
-    let st = state.clone();
     let (name, bytes) = state
-        .run(move |conn| releases::public_file(&st, conn, &id, &name))
+        .call(move |st, conn| releases::public_file(st, conn, &id, &name))
         .await?;
     Ok(HttpResponse::Ok()
         .content_type(content_type(&name))

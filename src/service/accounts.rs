@@ -8,7 +8,7 @@ use crate::auth::{hash_password, verify_password};
 use crate::db::models::{Department, User};
 use crate::db::schema::{departments, revoked_tokens, users};
 use crate::db::{write_tx, DbConn};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::policy::{join_roles, Role};
 
 /// Actor name of events done by an operator at the command line.
@@ -45,7 +45,7 @@ pub fn add_department(conn: &mut DbConn, code: &str, name: &str) -> AppResult<De
             > 0
         {
             return Err(AppError::Conflict {
-                code: "exists",
+                code: ErrorCode::Exists,
                 message: format!("department {code} already exists"),
             });
         }
@@ -124,7 +124,7 @@ pub fn add_user(conn: &mut DbConn, new: &NewUser) -> AppResult<User> {
             > 0
         {
             return Err(AppError::Conflict {
-                code: "exists",
+                code: ErrorCode::Exists,
                 message: format!("user {} already exists", new.username),
             });
         }

@@ -1,14 +1,20 @@
 //! The release state machine as pure logic: given the policy, the facts of a
-//! release and its decisions, which stages are required, which are open, what
-//! state the release is in, and whether an actor may take a decision.
+//! release and its decisions, which stages are required and open (`evaluate`),
+//! what state the release is in (`state`), and whether an actor may act
+//! (`rules::allowed`). Nothing outside this folder compares states.
+
+mod rules;
+mod state;
+
+pub use rules::{allowed, entitled, may_file, may_read, Action, Actor, Refusal, ReleaseFacts};
+pub use state::{Disposition, Ending, State, RETRACTION, WITHDRAWAL};
 
 use std::collections::BTreeSet;
-use std::fmt;
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::policy::{Condition, Role, Rule, Scope, Stage, WorkflowPolicy};
+use crate::policy::{Condition, Rule, Scope, Stage, WorkflowPolicy};
 use crate::scan::Category;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -39,7 +45,7 @@ impl StageStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     Approve,
@@ -48,6 +54,13 @@ pub enum Decision {
 }
 
 impl Decision {
+    pub const ALL: [Decision; 3] = [Self::Approve, Self::Reject, Self::RequestChanges];
+
+    /// Turning a release down or sending it back says why.
+    pub fn needs_note(self) -> bool {
+        self != Self::Approve
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Approve => "approve",
@@ -78,6 +91,8 @@ pub struct Facts {
     pub co_departments: Vec<String>,
     pub cross_border: bool,
     pub submitter_id: String,
+    /// Whoever filed a version of the release (the submitter included).
+    pub version_authors: BTreeSet<String>,
     /// Categories of the findings in the current version.
     pub categories: BTreeSet<Category>,
     /// Blocking findings not yet dispositioned false positive.
@@ -219,161 +234,6 @@ pub fn evaluate(policy: &WorkflowPolicy, facts: &Facts, cast: &[CastDecision]) -
         Outcome::InReview
     };
     Evaluation { stages, outcome }
-}
-
-/// The person asking to act.
-#[derive(Debug, Clone)]
-pub struct Actor<'a> {
-    pub id: &'a str,
-    pub roles: &'a [Role],
-    pub department: Option<&'a str>,
-}
-
-/// Why a decision is refused; each maps to one HTTP status.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    UnknownStage(String),
-    /// 403: the actor lacks the role or the department scope.
-    NotEntitled(String),
-    /// 403: the actor submitted the release.
-    OwnRelease,
-    /// 403: the actor already decided another stage of this release.
-    SeparationOfDuties {
-        other_stage: String,
-    },
-    /// 409: the release or stage is not in a state that takes this decision.
-    NotOpen(String),
-    /// 409: the actor (or their department, under 会签) already decided.
-    AlreadyDecided,
-    /// 409: findings this stage owns still need a disposition.
-    Undispositioned(Vec<String>),
-}
-
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::UnknownStage(key) => write!(f, "unknown stage {key:?}"),
-            Self::NotEntitled(why) => f.write_str(why),
-            Self::OwnRelease => f.write_str("nobody may decide on a release they submitted"),
-            Self::SeparationOfDuties { other_stage } => write!(
-                f,
-                "separation of duties: you already decided stage {other_stage} of this release"
-            ),
-            Self::NotOpen(why) => f.write_str(why),
-            Self::AlreadyDecided => {
-                f.write_str("this decision has already been given for this version")
-            }
-            Self::Undispositioned(ids) => write!(
-                f,
-                "{} finding(s) at or above the disposition threshold need a disposition first: {}",
-                ids.len(),
-                ids.join(", ")
-            ),
-        }
-    }
-}
-
-/// Whether `actor` may be the one to act for `stage` at all (role and scope).
-pub fn entitled(stage: &Stage, facts: &Facts, actor: &Actor) -> Result<(), Refusal> {
-    if !actor.roles.contains(&stage.role) {
-        return Err(Refusal::NotEntitled(format!(
-            "stage {} needs the role {}",
-            stage.key, stage.role
-        )));
-    }
-    let in_scope = match stage.scope {
-        Scope::CityWide => true,
-        Scope::LeadDepartment => actor.department == Some(facts.department.as_str()),
-        Scope::CoDepartments => actor
-            .department
-            .is_some_and(|d| facts.co_departments.iter().any(|c| c == d)),
-    };
-    if !in_scope {
-        return Err(Refusal::NotEntitled(format!(
-            "stage {} is decided by the {} of {}",
-            stage.key,
-            stage.role,
-            match stage.scope {
-                Scope::LeadDepartment => "the lead department",
-                _ => "a co-responsible department",
-            }
-        )));
-    }
-    Ok(())
-}
-
-/// Checks a decision against every rule. `history` holds every decision ever
-/// cast on the release (dismissed ones too: separation of duties is about
-/// people, across versions); `cast` the ones in force; `pending` the ids of
-/// findings at or above the threshold that the stage owns and nobody has
-/// dispositioned.
-pub struct DecisionRequest<'a> {
-    pub stage: &'a str,
-    pub decision: Decision,
-    pub actor: Actor<'a>,
-}
-
-pub fn check_decision(
-    policy: &WorkflowPolicy,
-    facts: &Facts,
-    evaluation: &Evaluation,
-    history: &[CastDecision],
-    cast: &[CastDecision],
-    pending: &[String],
-    request: &DecisionRequest,
-) -> Result<(), Refusal> {
-    let stage = policy
-        .stage(request.stage)
-        .ok_or_else(|| Refusal::UnknownStage(request.stage.to_string()))?;
-    entitled(stage, facts, &request.actor)?;
-    if request.actor.id == facts.submitter_id {
-        return Err(Refusal::OwnRelease);
-    }
-    if let Some(other) = history
-        .iter()
-        .find(|d| d.actor_id == request.actor.id && d.stage != stage.key)
-    {
-        return Err(Refusal::SeparationOfDuties {
-            other_stage: other.stage.clone(),
-        });
-    }
-    let state = evaluation
-        .stage(&stage.key)
-        .map(|s| s.status)
-        .unwrap_or(StageStatus::NotRequired);
-    // A blocked release can still be turned down by the stage that owns the
-    // blocking (secrecy) findings; nothing can be approved while it is blocked.
-    let blocked_owner =
-        evaluation.outcome == Outcome::Blocked && stage.owns.contains(&Category::Secrecy);
-    match (evaluation.outcome, request.decision) {
-        (Outcome::Blocked, Decision::Approve) => {
-            return Err(Refusal::NotOpen(
-                "the release is blocked by a classification mark: a secrecy reviewer must disposition it first".into(),
-            ))
-        }
-        (Outcome::Blocked, _) if blocked_owner => {}
-        (Outcome::Rejected | Outcome::ChangesRequested | Outcome::Approved, _) => {
-            return Err(Refusal::NotOpen("the release is not in review".into()))
-        }
-        _ if state != StageStatus::Open => {
-            return Err(Refusal::NotOpen(format!("stage {} is {}, not open", stage.key, state.as_str())))
-        }
-        _ => {}
-    }
-    let already = cast.iter().any(|d| {
-        d.stage == stage.key
-            && (d.actor_id == request.actor.id
-                || (stage.rule == Rule::All
-                    && d.decision == Decision::Approve
-                    && d.actor_department.as_deref() == request.actor.department))
-    });
-    if already {
-        return Err(Refusal::AlreadyDecided);
-    }
-    if request.decision == Decision::Approve && !pending.is_empty() {
-        return Err(Refusal::Undispositioned(pending.to_vec()));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,6 +1,10 @@
 use std::path::Path;
 
+use std::collections::BTreeMap;
+
 use super::*;
+use crate::policy::Role;
+use crate::scan::Severity;
 
 fn policy() -> WorkflowPolicy {
     WorkflowPolicy::parse(
@@ -16,6 +20,7 @@ fn facts() -> Facts {
         co_departments: vec!["TJJ".into(), "DSJ".into()],
         cross_border: false,
         submitter_id: "sub".into(),
+        version_authors: ["sub".to_string()].into(),
         categories: [Category::Personal].into(),
         open_blocking: 0,
     }
@@ -120,37 +125,66 @@ fn veto_and_countersign_rejects_end_the_release_but_any_rule_objections_do_not()
     );
 }
 
+fn release(state: State, facts: Facts, history: &[CastDecision]) -> ReleaseFacts {
+    ReleaseFacts {
+        state,
+        version: 1,
+        facts,
+        history: history.to_vec(),
+        in_force: history.to_vec(),
+        pending: BTreeMap::new(),
+    }
+}
+
+fn actor<'a>(id: &'a str, roles: &'a [Role], department: Option<&'a str>) -> Actor<'a> {
+    Actor {
+        id,
+        roles,
+        department,
+    }
+}
+
+fn decide(stage: &str, decision: Decision) -> Action<'_> {
+    Action::Decide { stage, decision }
+}
+
 #[test]
 fn blocking_findings_block_until_cleared() {
     let p = policy();
     let mut f = facts();
     f.open_blocking = 1;
-    let e = evaluate(&p, &f, &[]);
-    assert_eq!(e.outcome, Outcome::Blocked);
-    let req = DecisionRequest {
-        stage: "department_review",
-        decision: Decision::Approve,
-        actor: Actor {
-            id: "a",
-            roles: &[Role::DeptApprover],
-            department: Some("FGW"),
-        },
-    };
+    let r = release(State::Blocked, f, &[]);
+    assert_eq!(r.evaluation(&p).outcome, Outcome::Blocked);
+    let approver = actor("a", &[Role::DeptApprover], Some("FGW"));
     assert!(matches!(
-        check_decision(&p, &f, &e, &[], &[], &[], &req),
+        allowed(
+            &p,
+            &r,
+            &approver,
+            &decide("department_review", Decision::Approve)
+        ),
         Err(Refusal::NotOpen(_))
     ));
-    let reject = DecisionRequest {
-        stage: "secrecy_review",
-        decision: Decision::Reject,
-        actor: Actor {
-            id: "s",
-            roles: &[Role::SecrecyReviewer],
-            department: None,
-        },
-    };
+    assert!(
+        matches!(
+            allowed(
+                &p,
+                &r,
+                &approver,
+                &decide("department_review", Decision::RequestChanges)
+            ),
+            Err(Refusal::NotOpen(_))
+        ),
+        "while blocked only the secrecy review acts"
+    );
+    let secrecy = actor("s", &[Role::SecrecyReviewer], None);
     assert_eq!(
-        check_decision(&p, &f, &e, &[], &[], &[], &reject),
+        allowed(
+            &p,
+            &r,
+            &secrecy,
+            &decide("secrecy_review", Decision::Reject)
+        ),
         Ok(()),
         "secrecy may reject a blocked release"
     );
@@ -159,56 +193,231 @@ fn blocking_findings_block_until_cleared() {
 #[test]
 fn decision_rules() {
     let p = policy();
-    let f = facts();
-    let e = evaluate(&p, &f, &[]);
     let roles = [Role::DeptApprover, Role::Submitter];
-    let mut req = DecisionRequest {
-        stage: "department_review",
-        decision: Decision::Approve,
-        actor: Actor {
-            id: "sub",
-            roles: &roles,
-            department: Some("FGW"),
-        },
-    };
+    let approve_dept = decide("department_review", Decision::Approve);
+    let r = release(State::InReview, facts(), &[]);
     assert_eq!(
-        check_decision(&p, &f, &e, &[], &[], &[], &req),
+        allowed(&p, &r, &actor("sub", &roles, Some("FGW")), &approve_dept),
         Err(Refusal::OwnRelease)
     );
-    req.actor.id = "a";
-    req.actor.department = Some("TJJ");
     assert!(matches!(
-        check_decision(&p, &f, &e, &[], &[], &[], &req),
+        allowed(&p, &r, &actor("a", &roles, Some("TJJ")), &approve_dept),
         Err(Refusal::NotEntitled(_))
     ));
-    req.actor.department = Some("FGW");
-    let history = [approve("secrecy_review", "a", None)];
+    let a = actor("a", &roles, Some("FGW"));
+    let earlier = release(
+        State::InReview,
+        facts(),
+        &[approve("secrecy_review", "a", None)],
+    );
     assert!(matches!(
-        check_decision(&p, &f, &e, &history, &[], &[], &req),
+        allowed(&p, &earlier, &a, &approve_dept),
         Err(Refusal::SeparationOfDuties { .. })
     ));
-    assert_eq!(check_decision(&p, &f, &e, &[], &[], &[], &req), Ok(()));
-    let cast = [approve("department_review", "a", Some("FGW"))];
-    let e2 = evaluate(&p, &f, &cast);
-    req.stage = "secrecy_review";
-    req.actor = Actor {
-        id: "s",
-        roles: &[Role::SecrecyReviewer],
-        department: None,
-    };
-    let pending = vec!["f1".to_string()];
-    assert_eq!(
-        check_decision(&p, &f, &e2, &cast, &cast, &pending, &req),
-        Err(Refusal::Undispositioned(pending.clone()))
+    assert_eq!(allowed(&p, &r, &a, &approve_dept), Ok(()));
+
+    let mut r2 = release(
+        State::InReview,
+        facts(),
+        &[approve("department_review", "a", Some("FGW"))],
     );
-    req.stage = "final_signoff";
-    req.actor = Actor {
-        id: "l",
-        roles: &[Role::Leader],
-        department: None,
-    };
+    r2.pending
+        .insert("secrecy_review".into(), vec!["f1".into()]);
+    let secrecy = actor("s", &[Role::SecrecyReviewer], None);
+    assert_eq!(
+        allowed(
+            &p,
+            &r2,
+            &secrecy,
+            &decide("secrecy_review", Decision::Approve)
+        ),
+        Err(Refusal::Undispositioned(vec!["f1".into()]))
+    );
+    assert_eq!(
+        allowed(
+            &p,
+            &r2,
+            &secrecy,
+            &decide("secrecy_review", Decision::Reject)
+        ),
+        Ok(()),
+        "pending findings do not stop a reject"
+    );
     assert!(matches!(
-        check_decision(&p, &f, &e2, &cast, &cast, &[], &req),
+        allowed(
+            &p,
+            &r2,
+            &actor("l", &[Role::Leader], None),
+            &decide("final_signoff", Decision::Approve)
+        ),
         Err(Refusal::NotOpen(_))
     ));
+}
+
+#[test]
+fn the_author_of_a_later_version_may_not_review_it() {
+    let p = policy();
+    let mut f = facts();
+    f.version_authors.insert("v2".into());
+    let r = release(State::InReview, f, &[]);
+    let v2 = actor("v2", &[Role::Submitter, Role::DeptApprover], Some("FGW"));
+    assert_eq!(
+        allowed(&p, &r, &v2, &decide("department_review", Decision::Approve)),
+        Err(Refusal::OwnRelease)
+    );
+    let both = actor("v2", &[Role::PrivacyOfficer], None);
+    let dispose = Action::Dispose {
+        category: Category::Personal,
+        severity: Severity::High,
+        version: 1,
+        disposition: Disposition::Redact,
+    };
+    assert_eq!(allowed(&p, &r, &both, &dispose), Err(Refusal::OwnRelease));
+}
+
+/// Every state × action × actor relation, against the rules stated plainly.
+#[test]
+fn allowed_over_every_state_action_and_actor() {
+    let p = policy();
+    let mut f = facts();
+    f.version_authors.insert("v2".into());
+    let submitter = [Role::Submitter];
+    let approver = [Role::DeptApprover];
+    let both = [Role::Submitter, Role::DeptApprover];
+    let secrecy = [Role::SecrecyReviewer];
+    let privacy = [Role::PrivacyOfficer];
+    let leader = [Role::Leader];
+    let supervisor = [Role::Supervisor];
+    let admin = [Role::Admin];
+    let actors = [
+        ("lead submitter", actor("sub", &submitter, Some("FGW"))),
+        ("author of v2", actor("v2", &both, Some("FGW"))),
+        ("other submitter", actor("sub2", &submitter, Some("FGW"))),
+        ("foreign submitter", actor("sub3", &submitter, Some("TJJ"))),
+        ("lead approver", actor("a", &approver, Some("FGW"))),
+        ("co approver", actor("t", &approver, Some("TJJ"))),
+        ("foreign approver", actor("x", &approver, Some("GAJ"))),
+        ("secrecy reviewer", actor("s", &secrecy, None)),
+        ("privacy officer", actor("p", &privacy, None)),
+        ("leader", actor("l", &leader, None)),
+        ("supervisor", actor("sv", &supervisor, None)),
+        ("admin", actor("ad", &admin, None)),
+        ("decided elsewhere", actor("d", &secrecy, None)),
+    ];
+    let mut actions = vec![Action::AddVersion, Action::Withdraw, Action::Retract];
+    for stage in &p.stages {
+        for decision in Decision::ALL {
+            actions.push(decide(&stage.key, decision));
+        }
+    }
+    for category in [Category::Secrecy, Category::Personal, Category::Credential] {
+        for severity in [Severity::Block, Severity::High] {
+            for disposition in Disposition::ALL {
+                for version in [1, 0] {
+                    actions.push(Action::Dispose {
+                        category,
+                        severity,
+                        version,
+                        disposition,
+                    });
+                }
+            }
+        }
+        actions.push(Action::Reveal { category });
+    }
+    let history = [approve("department_review", "d", Some("FGW"))];
+    let mut granted = 0;
+    for state in State::ALL {
+        for blocked in [false, true] {
+            let mut facts = f.clone();
+            facts.open_blocking = usize::from(blocked);
+            let r = ReleaseFacts {
+                history: history.to_vec(),
+                in_force: Vec::new(),
+                ..release(state, facts, &[])
+            };
+            for (who, a) in &actors {
+                for action in &actions {
+                    let verdict = allowed(&p, &r, a, action);
+                    let ok = verdict.is_ok();
+                    granted += usize::from(ok);
+                    let case =
+                        format!("{who} {action:?} on {state} (blocked: {blocked}): {verdict:?}");
+                    let lead_submitter =
+                        a.roles.contains(&Role::Submitter) && a.department == Some("FGW");
+                    match action {
+                        Action::AddVersion => {
+                            assert_eq!(ok, lead_submitter && !state.is_final(), "{case}")
+                        }
+                        Action::Withdraw => assert_eq!(
+                            ok,
+                            lead_submitter && WITHDRAWAL.from.contains(&state),
+                            "{case}"
+                        ),
+                        Action::Retract => assert_eq!(
+                            ok,
+                            state == State::Published
+                                && (a.roles.contains(&Role::SecrecyReviewer)
+                                    || a.roles.contains(&Role::Leader)
+                                    || a.roles.contains(&Role::Admin)),
+                            "{case}"
+                        ),
+                        Action::Decide { stage, decision } => {
+                            if ok {
+                                assert!(state.under_review(), "{case}");
+                                assert!(!["sub", "v2", "d"].contains(&a.id), "{case}: authors and people who decided another stage never decide");
+                                assert!(
+                                    !blocked
+                                        || (*stage == "secrecy_review"
+                                            && *decision != Decision::Approve),
+                                    "{case}"
+                                );
+                                let def = p.stage(stage).unwrap();
+                                assert!(a.roles.contains(&def.role), "{case}");
+                            }
+                        }
+                        Action::Dispose {
+                            category,
+                            severity,
+                            version,
+                            disposition,
+                        } => {
+                            if ok {
+                                assert!(state.under_review() && *version == 1, "{case}");
+                                assert!(!["sub", "v2"].contains(&a.id), "{case}");
+                                assert!(
+                                    *severity != Severity::Block
+                                        || *disposition == Disposition::FalsePositive,
+                                    "{case}"
+                                );
+                                let owner = p.owner_of(*category).unwrap();
+                                assert!(a.roles.contains(&owner.role), "{case}");
+                            }
+                        }
+                        Action::Reveal { category } => {
+                            let owner = p.owner_of(*category).unwrap();
+                            assert_eq!(
+                                ok,
+                                a.roles.contains(&owner.role) && !["sub", "v2"].contains(&a.id),
+                                "{case}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Somebody may do something in review: the test would pass vacuously otherwise.
+    let r = release(State::InReview, f.clone(), &[]);
+    let lead = actor("a", &approver, Some("FGW"));
+    assert_eq!(
+        allowed(
+            &p,
+            &r,
+            &lead,
+            &decide("department_review", Decision::Approve)
+        ),
+        Ok(())
+    );
+    assert!(granted > 100, "only {granted} permits");
 }

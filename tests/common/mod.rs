@@ -100,6 +100,7 @@ pub fn settings(db: &TestDb) -> Settings {
         },
         pool_size: 4,
         max_concurrent_scans: 2,
+        max_files_per_release: 20,
         audit_key_file: db.dir().join("audit-signing.key"),
         smtp_url: None,
         mail_from: "releasegate <releasegate@localhost>".into(),

@@ -16,10 +16,9 @@ struct OverviewPage {
 
 pub async fn overview(ctx: Ctx) -> PageResult {
     let user = ctx.with_role(&[Role::Supervisor])?.clone();
-    let st = ctx.state.clone();
     let o = ctx
         .state
-        .run(move |conn| overview::overview(&st, conn, &user))
+        .call(move |st, conn| overview::overview(st, conn, &user))
         .await
         .map_err(|e| ctx.fail(e))?;
     render(

@@ -1,20 +1,18 @@
 //! The release page (findings in context, stages, versions) and its two
 //! forms: dispositions (one or many findings at once) and stage decisions.
 
-use std::collections::BTreeSet;
-
 use actix_web::web::{Form, Path, Query};
 use askama::Template;
 use serde::Deserialize;
 
 use super::session::CsrfForm;
 use super::{local_time, render, see_other, Ctx, PageResult, Shell};
-use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::policy::{Role, WorkflowPolicy};
-use crate::scan::Category;
-use crate::service::releases::{self, FindingView, ReleaseView, StageView, VersionDiff};
-use crate::workflow::{self, Actor, Decision, Facts};
+use crate::scan::{Category, Severity};
+use crate::service::releases::{
+    self, FindingView, Permissions, ReleaseView, StageView, VersionDiff,
+};
+use crate::workflow::{Action, Decision};
 
 /// Findings per page of the release page (a "more" link pages on).
 const FINDINGS_PAGE: i64 = 200;
@@ -92,13 +90,13 @@ async fn release_page(
     revealed: Option<Revealed>,
 ) -> PageResult {
     let user = ctx.signed_in()?.clone();
-    let st = ctx.state.clone();
     let me = user.clone();
     let after = q.after.clone();
-    let (view, page, diff) = ctx
+    let (view, may, page, diff) = ctx
         .state
-        .run(move |conn| {
-            let view = releases::view(&st, conn, &me, &id)?;
+        .call(move |st, conn| {
+            let view = releases::view(st, conn, &me, &id)?;
+            let may = releases::permissions(st, conn, &me, &id)?;
             let page =
                 releases::findings_page(conn, &me, &id, after.as_deref(), Some(FINDINGS_PAGE))?;
             let diff = match (view.version, &after) {
@@ -111,36 +109,34 @@ async fn release_page(
                 )?),
                 _ => None,
             };
-            Ok((view, page, diff))
+            Ok((view, may, page, diff))
         })
         .await
         .map_err(|e| ctx.fail(e))?;
-    let policy = &ctx.state.policies.workflow;
     let stages = view
         .stages
         .iter()
         .map(|stage| StageRow {
             stage,
             deadline: stage.deadline.as_ref().map(local_time).unwrap_or_default(),
-            decisions: decisions_for(policy, &view, &user, stage),
+            decisions: may
+                .decisions(&stage.key)
+                .into_iter()
+                .map(Decision::as_str)
+                .collect(),
         })
         .collect();
     let mut findings: Vec<FindingRow> = page
         .items
         .into_iter()
-        .map(|f| finding_row(policy, &view, &user, f))
+        .map(|f| finding_row(&may, f))
         .collect();
     if let Some(Revealed { finding, value }) = revealed {
         if let Some(row) = findings.iter_mut().find(|row| row.f.id == finding) {
             row.revealed = Some(value);
         }
     }
-    let can_upload = user.has(Role::Submitter)
-        && user.department.as_deref() == Some(view.department.as_str())
-        && matches!(
-            view.state.as_str(),
-            "blocked" | "in_review" | "changes_requested"
-        );
+    let can_upload = may.may(&Action::AddVersion);
     let encode = |after: &str| serde_urlencoded::to_string([("after", after)]).unwrap_or_default();
     render(
         ctx,
@@ -174,87 +170,24 @@ pub async fn reveal(
     ctx.check_csrf(&form.csrf_token)?;
     let user = ctx.signed_in()?.clone();
     let (id, finding) = path.into_inner();
-    let st = ctx.state.clone();
     let (release_id, finding_id) = (id.clone(), finding.clone());
     let value = ctx
         .state
-        .run(move |conn| releases::reveal(&st, conn, &user, &release_id, &finding_id))
+        .write(move |st, conn| releases::reveal(st, conn, &user, &release_id, &finding_id))
         .await
         .map_err(|e| ctx.fail(e))?;
     release_page(&ctx, id, q.into_inner(), Some(Revealed { finding, value })).await
 }
 
-/// The decisions the workflow rules allow `user` on `stage` right now. The
-/// service checks again on POST; this only decides which buttons to show.
-fn decisions_for(
-    policy: &WorkflowPolicy,
-    view: &ReleaseView,
-    user: &CurrentUser,
-    stage: &StageView,
-) -> Vec<&'static str> {
-    let Some(def) = policy.stage(&stage.key) else {
-        return Vec::new();
+fn finding_row(may: &Permissions, f: FindingView) -> FindingRow {
+    let category = f.category.parse::<Category>().ok();
+    let severity = f.severity.parse::<Severity>().ok();
+    let can_dispose = match (category, severity) {
+        (Some(c), Some(s)) => may.may_dispose(c, s, f.version),
+        _ => false,
     };
-    // Only role and department scope matter to `entitled`.
-    let facts = Facts {
-        department: view.department.clone(),
-        co_departments: view.co_departments.clone(),
-        cross_border: view.cross_border,
-        submitter_id: String::new(),
-        categories: BTreeSet::new(),
-        open_blocking: 0,
-    };
-    let actor = Actor {
-        id: &user.id,
-        roles: &user.roles,
-        department: user.department.as_deref(),
-    };
-    if view.submitter == user.username || workflow::entitled(def, &facts, &actor).is_err() {
-        return Vec::new();
-    }
-    // Separation of duties, and one decision per person per version.
-    let decided = view.stages.iter().any(|s| {
-        s.decisions
-            .iter()
-            .any(|d| d.actor == user.username && (s.key != stage.key || !d.dismissed))
-    });
-    if decided {
-        return Vec::new();
-    }
-    let all = [
-        Decision::Approve,
-        Decision::Reject,
-        Decision::RequestChanges,
-    ];
-    match (view.state.as_str(), stage.status.as_str()) {
-        ("blocked", _) if def.owns.contains(&Category::Secrecy) => {
-            all[1..].iter().map(|d| d.as_str()).collect()
-        }
-        ("in_review", "open") => all.iter().map(|d| d.as_str()).collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn finding_row(
-    policy: &WorkflowPolicy,
-    view: &ReleaseView,
-    user: &CurrentUser,
-    f: FindingView,
-) -> FindingRow {
-    // The owner role of the category, and not the submitter (as the services rule).
-    let owner = f
-        .category
-        .parse::<Category>()
-        .ok()
-        .and_then(|c| policy.owner_of(c))
-        .filter(|owner| user.has(owner.role) && view.submitter != user.username);
-    let can_dispose = owner.is_some_and(|owner| {
-        matches!(view.state.as_str(), "blocked" | "in_review")
-            && view
-                .stages
-                .iter()
-                .any(|s| s.key == owner.key && s.status != "approved")
-    });
+    let can_reveal =
+        !f.column_summary && category.is_some_and(|category| may.may(&Action::Reveal { category }));
     let (before, value, after) = match f.excerpt.find(&f.masked_value) {
         Some(i) if !f.masked_value.is_empty() => (
             f.excerpt[..i].to_string(),
@@ -269,7 +202,7 @@ fn finding_row(
         value,
         after,
         can_dispose,
-        can_reveal: owner.is_some() && !f.column_summary,
+        can_reveal,
         revealed: None,
         f,
     }
@@ -340,10 +273,9 @@ pub async fn decide(ctx: Ctx, id: Path<String>, form: Form<DecideForm>) -> PageR
         .map_err(|e: String| ctx.fail(AppError::BadRequest(e)))?;
     let id = id.into_inner();
     let target = format!("/releases/{id}");
-    let st = ctx.state.clone();
     ctx.state
-        .run(move |conn| {
-            releases::decide(&st, conn, &user, &id, &form.stage, decision, &form.comment)
+        .write(move |st, conn| {
+            releases::decide(st, conn, &user, &id, &form.stage, decision, &form.comment)
         })
         .await
         .map_err(|e| ctx.fail(e))?;
@@ -379,17 +311,9 @@ pub async fn dispositions(
     }
     let id = id.into_inner();
     let target = format!("/releases/{id}#findings");
-    let st = ctx.state.clone();
-    // One transaction around the batch (each disposition nests as a
-    // savepoint, with its own audit event): a refusal of any one of them
-    // leaves all of them undone, and is shown.
     ctx.state
-        .run(move |conn| {
-            crate::db::write_tx(conn, |conn| {
-                ids.iter().try_for_each(|finding| {
-                    releases::dispose(&st, conn, &user, &id, finding, disposition, &note).map(drop)
-                })
-            })
+        .write(move |st, conn| {
+            releases::dispose_many(st, conn, &user, &id, &ids, disposition, &note)
         })
         .await
         .map_err(|e| ctx.fail(e))?;

@@ -116,10 +116,7 @@ pub async fn submit(ctx: Ctx, payload: Multipart) -> PageResult {
     let form = read_form(&ctx, payload).await.map_err(|e| ctx.fail(e))?;
     ctx.check_csrf(form.get("csrf_token"))?;
     let meta = meta_of(&form).map_err(|e| ctx.fail(e))?;
-    let st = ctx.state.clone();
-    let release = ctx
-        .state
-        .run(move |conn| releases::submit(&st, conn, &user, meta, form.files))
+    let release = releases::file_release(&ctx.state, user, meta, form.files)
         .await
         .map_err(|e| ctx.fail(e))?;
     Ok(see_other(&format!("/releases/{}", release.id)))
@@ -130,11 +127,7 @@ pub async fn add_version(ctx: Ctx, id: Path<String>, payload: Multipart) -> Page
     let user = ctx.with_role(&[Role::Submitter])?.clone();
     let form = read_form(&ctx, payload).await.map_err(|e| ctx.fail(e))?;
     ctx.check_csrf(form.get("csrf_token"))?;
-    let st = ctx.state.clone();
-    let id = id.into_inner();
-    let release = ctx
-        .state
-        .run(move |conn| releases::add_version(&st, conn, &user, &id, None, form.files))
+    let release = releases::revise_release(&ctx.state, user, id.into_inner(), None, form.files)
         .await
         .map_err(|e| ctx.fail(e))?;
     Ok(see_other(&format!("/releases/{}", release.id)))

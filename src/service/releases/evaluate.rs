@@ -6,15 +6,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{co_departments, state_of, State, COLUMN_SUMMARY_SEGMENT};
+use super::{co_departments, state_of, COLUMN_SUMMARY_SEGMENT};
 use crate::app::AppState;
 use crate::db::models::{Release, ReleaseStage, StageDecision};
-use crate::db::schema::{findings, release_stages, releases, stage_decisions};
+use crate::db::schema::{findings, release_stages, release_versions, releases, stage_decisions};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::policy::{Stage, WorkflowPolicy};
 use crate::scan::{Category, Severity};
-use crate::workflow::{self, CastDecision, Evaluation, Facts, Outcome, StageStatus};
+use crate::workflow::{self, CastDecision, Evaluation, Facts, ReleaseFacts, StageStatus, State};
 
 /// Queue rank of stages without a deadline: after every dated one.
 const NO_DEADLINE: &str = "9999-12-31T23:59:59";
@@ -42,41 +42,84 @@ pub fn facts(conn: &mut DbConn, release: &Release) -> AppResult<Facts> {
         )
         .count()
         .get_result(conn)?;
+    let version_authors: Vec<String> = release_versions::table
+        .filter(release_versions::release_id.eq(&release.id))
+        .select(release_versions::created_by)
+        .distinct()
+        .load(conn)?;
     Ok(Facts {
         department: release.department.clone(),
-        co_departments: co_departments(release),
+        co_departments: co_departments(release)?,
         cross_border: release.cross_border,
         submitter_id: release.submitter_id.clone(),
+        version_authors: version_authors.into_iter().collect(),
         categories,
         open_blocking: open_blocking as usize,
     })
 }
 
-pub fn cast_of(rows: &[StageDecision]) -> Vec<CastDecision> {
-    rows.iter()
-        .filter_map(|d| {
-            Some(CastDecision {
-                stage: d.stage.clone(),
-                actor_id: d.actor_id.clone(),
-                actor_department: d.actor_department.clone(),
-                decision: d.decision.parse().ok()?,
-            })
-        })
-        .collect()
+fn cast_of(row: &StageDecision) -> AppResult<CastDecision> {
+    Ok(CastDecision {
+        stage: row.stage.clone(),
+        actor_id: row.actor_id.clone(),
+        actor_department: row.actor_department.clone(),
+        decision: row
+            .decision
+            .parse()
+            .map_err(|e: String| AppError::internal(anyhow::anyhow!(e)))?,
+    })
 }
 
-/// Every decision ever cast on the release, oldest first.
-pub fn history(conn: &mut DbConn, release_id: &str) -> AppResult<Vec<StageDecision>> {
-    Ok(stage_decisions::table
+/// Every decision ever cast on the release, oldest first, and the ones in force.
+fn history(
+    conn: &mut DbConn,
+    release_id: &str,
+) -> AppResult<(Vec<CastDecision>, Vec<CastDecision>)> {
+    let rows: Vec<StageDecision> = stage_decisions::table
         .filter(stage_decisions::release_id.eq(release_id))
         .order(stage_decisions::created_at.asc())
         .select(StageDecision::as_select())
-        .load(conn)?)
+        .load(conn)?;
+    let mut all = Vec::with_capacity(rows.len());
+    let mut in_force = Vec::new();
+    for row in &rows {
+        let cast = cast_of(row)?;
+        if !row.dismissed {
+            in_force.push(cast.clone());
+        }
+        all.push(cast);
+    }
+    Ok((all, in_force))
+}
+
+/// Everything the workflow rules look at for `release`, read in the
+/// caller's transaction.
+pub fn release_facts(
+    conn: &mut DbConn,
+    policy: &WorkflowPolicy,
+    release: &Release,
+) -> AppResult<ReleaseFacts> {
+    let (history, in_force) = history(conn, &release.id)?;
+    let mut pending = BTreeMap::new();
+    for stage in policy.stages.iter().filter(|s| !s.owns.is_empty()) {
+        pending.insert(
+            stage.key.clone(),
+            pending_for(conn, policy, stage, release)?,
+        );
+    }
+    Ok(ReleaseFacts {
+        state: state_of(release)?,
+        version: release.version,
+        facts: facts(conn, release)?,
+        history,
+        in_force,
+        pending,
+    })
 }
 
 /// Ids of findings the stage owns that are at or above the threshold and
 /// still lack a disposition (at most 20, enough to name them).
-pub fn pending_for(
+fn pending_for(
     conn: &mut DbConn,
     policy: &WorkflowPolicy,
     stage: &Stage,
@@ -106,38 +149,26 @@ pub struct Transition {
 }
 
 /// Recomputes stages and state of `release` (in the caller's transaction),
-/// writes both back and returns the transition. Publication itself is the
-/// caller's next step when `to` is `Published`.
+/// writes both back and returns the transition from `from`, the state before
+/// the change (an ending has already set the final state). Publication
+/// itself is the caller's next step when `to` is `Published`.
 pub fn reevaluate(
     state: &AppState,
     conn: &mut DbConn,
     release: &mut Release,
+    from: State,
     now: NaiveDateTime,
 ) -> AppResult<Transition> {
     let policy = &state.policies.workflow;
-    let from = state_of(release)?;
+    let current = state_of(release)?;
     let facts = facts(conn, release)?;
-    let in_force: Vec<StageDecision> = history(conn, &release.id)?
-        .into_iter()
-        .filter(|d| !d.dismissed)
-        .collect();
-    let evaluation = workflow::evaluate(policy, &facts, &cast_of(&in_force));
-    let to = if from.is_final() {
-        from
-    } else {
-        match evaluation.outcome {
-            Outcome::Blocked => State::Blocked,
-            Outcome::InReview => State::InReview,
-            Outcome::ChangesRequested => State::ChangesRequested,
-            Outcome::Rejected => State::Rejected,
-            Outcome::Approved if release.publish_at.is_some_and(|at| at > now) => State::Approved,
-            Outcome::Approved => State::Published,
-        }
-    };
+    let (_, in_force) = history(conn, &release.id)?;
+    let evaluation = workflow::evaluate(policy, &facts, &in_force);
+    let to = current.after(evaluation.outcome, release.publish_at, now);
     let waiting_before = super::notices::actionable_stages(conn, &release.id)?;
     write_stages(state, conn, release, &evaluation, to, now)?;
     super::notices::announce(state, conn, release, &waiting_before, (from, to), now)?;
-    if to != from {
+    if to != current {
         release.state = to.as_str().into();
         release.updated_at = now;
         diesel::update(releases::table.find(&release.id))

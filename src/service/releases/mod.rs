@@ -2,8 +2,10 @@
 //! dispositions and decisions (`review`), publication and the public reads
 //! (`publish`), the reviewer queue (`queue`), and the read models here.
 
+mod change;
 mod evaluate;
 mod notices;
+mod permissions;
 mod publish;
 mod queue;
 mod reveal;
@@ -11,88 +13,33 @@ mod review;
 mod submit;
 mod views;
 
+pub use permissions::{permissions, Permissions};
 pub use publish::{public_file, public_list, public_release, publish_due, PublicRelease};
 pub use queue::{open_stages, queue, severity_counts, QueueFilter, QueueItem};
 pub use reveal::reveal;
-pub use review::{decide, dispose, retract, withdraw};
-pub use submit::{add_version, submit, ReleaseMeta, Upload};
+pub use review::{decide, dispose, dispose_many, retract, withdraw};
+pub use submit::{
+    add_version, file_release, inspect_uploads, revise_release, submit, version_basis, Inspected,
+    OpenMode, ReleaseMeta, Upload, VersionBasis,
+};
 pub use views::{
     findings_page, list, version_diff, view, FindingView, ListFilter, ReleaseSummary, ReleaseView,
     StageView, VersionDiff,
 };
-
-use std::str::FromStr;
 
 use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::auth::CurrentUser;
 use crate::db::models::Release;
-use crate::db::schema::releases;
+use crate::db::schema::{releases, stage_decisions};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
-use crate::policy::Role;
+use crate::workflow::{self, State};
 
 /// `findings.segment` of a column summary: it stands for the findings of one
 /// table column, and dispositioning it dispositions them.
 pub const COLUMN_SUMMARY_SEGMENT: i32 = -1;
-
-/// Release states of API.md (scans run inside the submit request, so a
-/// release is never observed in `scanning`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum State {
-    Blocked,
-    InReview,
-    ChangesRequested,
-    Rejected,
-    Approved,
-    Published,
-    Withdrawn,
-    Retracted,
-}
-
-impl State {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Blocked => "blocked",
-            Self::InReview => "in_review",
-            Self::ChangesRequested => "changes_requested",
-            Self::Rejected => "rejected",
-            Self::Approved => "approved",
-            Self::Published => "published",
-            Self::Withdrawn => "withdrawn",
-            Self::Retracted => "retracted",
-        }
-    }
-
-    /// No review action can change these any more.
-    pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            Self::Rejected | Self::Published | Self::Withdrawn | Self::Retracted
-        )
-    }
-}
-
-impl FromStr for State {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        [
-            Self::Blocked,
-            Self::InReview,
-            Self::ChangesRequested,
-            Self::Rejected,
-            Self::Approved,
-            Self::Published,
-            Self::Withdrawn,
-            Self::Retracted,
-        ]
-        .into_iter()
-        .find(|st| st.as_str() == s)
-        .ok_or_else(|| format!("unknown state {s:?}"))
-    }
-}
 
 /// A release's state column, parsed.
 pub fn state_of(release: &Release) -> AppResult<State> {
@@ -102,18 +49,35 @@ pub fn state_of(release: &Release) -> AppResult<State> {
         .map_err(|e: String| AppError::internal(anyhow::anyhow!(e)))
 }
 
-pub fn co_departments(release: &Release) -> Vec<String> {
-    serde_json::from_str(&release.co_departments).unwrap_or_default()
+/// A release's co-responsible departments. A value that does not parse is
+/// an error, never "no co-departments": that would drop the 会签 stage.
+pub fn co_departments(release: &Release) -> AppResult<Vec<String>> {
+    serde_json::from_str(&release.co_departments).map_err(|e| {
+        AppError::internal(anyhow::anyhow!(
+            "release {}: co_departments is not a JSON list of codes: {e}",
+            release.id
+        ))
+    })
 }
 
-/// City-wide roles read every release; everyone else reads the releases of
-/// their own department, lead or co-responsible.
-pub fn can_read(user: &CurrentUser, release: &Release) -> bool {
-    let city_wide = user.roles.iter().any(|r| !r.is_departmental());
-    city_wide
-        || user.department.as_deref().is_some_and(|d| {
-            d == release.department || co_departments(release).iter().any(|c| c == d)
-        })
+/// The workflow's reading rule (`workflow::may_read`) for this user; whether
+/// they took part in the review is asked only when it matters.
+pub fn can_read(conn: &mut DbConn, user: &CurrentUser, release: &Release) -> AppResult<bool> {
+    let (state, co) = (state_of(release)?, co_departments(release)?);
+    let may =
+        |took_part| workflow::may_read(&user.actor(), state, &release.department, &co, took_part);
+    if may(false) {
+        return Ok(true);
+    }
+    if !may(true) {
+        return Ok(false);
+    }
+    let decided: i64 = stage_decisions::table
+        .filter(stage_decisions::release_id.eq(&release.id))
+        .filter(stage_decisions::actor_id.eq(&user.id))
+        .count()
+        .get_result(conn)?;
+    Ok(decided > 0)
 }
 
 pub fn load(conn: &mut DbConn, id: &str) -> AppResult<Release> {
@@ -125,26 +89,14 @@ pub fn load(conn: &mut DbConn, id: &str) -> AppResult<Release> {
         .ok_or_else(|| AppError::NotFound(format!("no release {id}")))
 }
 
-/// Loads a release the caller may read.
+/// Loads a release the caller may read. One the caller may not read answers
+/// 404 like a missing one, so its existence is not confirmed.
 pub fn load_readable(conn: &mut DbConn, user: &CurrentUser, id: &str) -> AppResult<Release> {
     let release = load(conn, id)?;
-    if !can_read(user, &release) {
-        return Err(AppError::Forbidden(
-            "this release belongs to another department".into(),
-        ));
+    if !can_read(conn, user, &release)? {
+        return Err(AppError::NotFound(format!("no release {id}")));
     }
     Ok(release)
-}
-
-/// The submitter of a department acts for it: files, revises, withdraws.
-fn require_submitter_of(user: &CurrentUser, department: &str) -> AppResult<()> {
-    user.require(Role::Submitter)?;
-    if user.department.as_deref() != Some(department) {
-        return Err(AppError::Forbidden(format!(
-            "submitters act only for their own department, not {department}"
-        )));
-    }
-    Ok(())
 }
 
 /// Keyset cursor: the opaque string is the last item's sort key.

@@ -5,15 +5,17 @@
 
 use diesel::prelude::*;
 
-use super::review::{load_finding, require_owner};
+use super::evaluate::release_facts;
+use super::review::{category_of, load_finding};
 use super::{load_readable, COLUMN_SUMMARY_SEGMENT};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db::schema::files;
 use crate::db::{write_tx, DbConn};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{self, Limits};
 use crate::service::audit_log;
+use crate::workflow::{self, Action};
 
 pub fn reveal(
     state: &AppState,
@@ -24,10 +26,15 @@ pub fn reveal(
 ) -> AppResult<String> {
     let release = load_readable(conn, user, release_id)?;
     let finding = load_finding(conn, release_id, finding_id)?;
-    require_owner(&state.policies.workflow, user, &release, &finding)?;
+    let policy = &state.policies.workflow;
+    let facts = release_facts(conn, policy, &release)?;
+    let action = Action::Reveal {
+        category: category_of(&finding)?,
+    };
+    workflow::allowed(policy, &facts, &user.actor(), &action)?;
     if finding.segment == COLUMN_SUMMARY_SEGMENT {
         return Err(AppError::Unprocessable {
-            code: "column_summary",
+            code: ErrorCode::ColumnSummary,
             message: "a column summary stands for many cells and has no single value".into(),
         });
     }

@@ -7,11 +7,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::evaluate::reevaluate;
-use super::{
-    co_departments, load, require_submitter_of, state_of, views, ReleaseView, State,
-    COLUMN_SUMMARY_SEGMENT,
-};
+use super::change::{commit, settle, Applied};
+use super::{co_departments, load, views, ReleaseView, COLUMN_SUMMARY_SEGMENT};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db::models::{Finding, Release, ReleaseVersion, StoredFile};
@@ -19,17 +16,26 @@ use crate::db::schema::{
     departments, files, findings, release_versions, releases, stage_decisions,
 };
 use crate::db::{write_tx, DbConn};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::ExtractError;
 use crate::inspect::{inspect, Inspection, Options};
-use crate::service::audit_log;
 use crate::store::sha256_hex;
+use crate::workflow::{self, Action, State};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OpenMode {
     Unconditional,
     Conditional,
+}
+
+impl OpenMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unconditional => "unconditional",
+            Self::Conditional => "conditional",
+        }
+    }
 }
 
 /// The `meta` part of a submission.
@@ -79,8 +85,22 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
-/// File names become download paths: a plain name, no directories.
+/// Characters that change how a name reads without being seen: bidirectional
+/// controls (`report\u{202e}txt.exe` shows as `reportexe.txt`) and zero-width
+/// or other format characters.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
+}
+
+/// File names become download paths: a plain, visible name, no directories.
 fn validate_file_name(name: &str) -> AppResult<()> {
+    if name.chars().any(is_invisible) {
+        return Err(AppError::BadRequest(format!(
+            "file name {name:?} contains an invisible or bidirectional control character"
+        )));
+    }
     let ok = !name.is_empty()
         && name.chars().count() <= 200
         && !name.contains(['/', '\\', '\0'])
@@ -102,23 +122,25 @@ fn extract_error(name: &str, err: ExtractError) -> AppError {
         ExtractError::TooLarge { .. } => AppError::TooLarge(format!("{name}: {err}")),
         ExtractError::Undecodable { .. } | ExtractError::Malformed { .. } => {
             AppError::Unprocessable {
-                code: "unreadable_file",
+                code: ErrorCode::UnreadableFile,
                 message: format!("{name}: {err}"),
             }
         }
     }
 }
 
-struct Inspected {
+/// One upload, inspected and stored.
+pub struct Inspected {
     name: String,
     sha256: String,
     size: usize,
     inspection: Inspection,
 }
 
-/// Inspects and stores every upload before any transaction starts: the slow
-/// work holds no lock, and a store write is harmless if the insert later fails.
-fn inspect_all(
+/// Inspects every upload, then stores them: the slow half of a submission,
+/// run with no database connection held (`AppState::off_pool`). Nothing is
+/// stored unless every file passed.
+pub fn inspect_uploads(
     state: &AppState,
     meta: &ReleaseMeta,
     uploads: Vec<Upload>,
@@ -128,8 +150,30 @@ fn inspect_all(
             "at least one \"file\" part is required".into(),
         ));
     }
-    let _slot = state.inspection_slots.acquire();
+    let max_files = state.settings.max_files_per_release;
+    if uploads.len() > max_files {
+        return Err(AppError::BadRequest(format!(
+            "{} files in one submission; at most {max_files} are accepted",
+            uploads.len()
+        )));
+    }
     let mut names = BTreeSet::new();
+    for upload in &uploads {
+        validate_file_name(&upload.name)?;
+        if upload.bytes.is_empty() {
+            return Err(AppError::BadRequest(format!(
+                "file {:?} is empty",
+                upload.name
+            )));
+        }
+        if !names.insert(upload.name.as_str()) {
+            return Err(AppError::BadRequest(format!(
+                "two files are named {:?}",
+                upload.name
+            )));
+        }
+    }
+    let _slot = state.inspection_slots.acquire();
     let options = Options {
         small_cell_threshold: state
             .policies
@@ -137,24 +181,23 @@ fn inspect_all(
             .small_cell_threshold_for(&meta.data_category),
     };
     let limits = &state.settings.limits;
-    uploads
-        .into_iter()
+    let inspections = uploads
+        .iter()
         .map(|upload| {
-            validate_file_name(&upload.name)?;
-            if !names.insert(upload.name.clone()) {
-                return Err(AppError::BadRequest(format!(
-                    "two files are named {:?}",
-                    upload.name
-                )));
-            }
-            let inspection = inspect(
+            inspect(
                 &state.policies.scanner,
                 &upload.name,
                 &upload.bytes,
                 limits,
                 options,
             )
-            .map_err(|e| extract_error(&upload.name, e))?;
+            .map_err(|e| extract_error(&upload.name, e))
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    uploads
+        .into_iter()
+        .zip(inspections)
+        .map(|(upload, inspection)| {
             let sha256 = state.store.put(&upload.bytes).map_err(AppError::internal)?;
             Ok(Inspected {
                 name: upload.name,
@@ -179,7 +222,8 @@ fn version_digest(meta: &ReleaseMeta, files: &[Inspected]) -> String {
     sha256_hex(&serde_json_canonicalizer::to_vec(&doc).unwrap_or_default())
 }
 
-fn check_departments(conn: &mut DbConn, meta: &ReleaseMeta) -> AppResult<()> {
+/// Every department named must exist.
+pub fn check_departments(conn: &mut DbConn, meta: &ReleaseMeta) -> AppResult<()> {
     let wanted: Vec<&String> = std::iter::once(&meta.department)
         .chain(&meta.co_departments)
         .collect();
@@ -189,7 +233,7 @@ fn check_departments(conn: &mut DbConn, meta: &ReleaseMeta) -> AppResult<()> {
         .load(conn)?;
     match wanted.iter().find(|w| !known.contains(w)) {
         Some(missing) => Err(AppError::Unprocessable {
-            code: "unknown_department",
+            code: ErrorCode::UnknownDepartment,
             message: format!("unknown department {missing}"),
         }),
         None => Ok(()),
@@ -280,17 +324,42 @@ fn record_version(
     Ok(serde_json::json!({"digest": digest, "files": manifest}))
 }
 
+/// Files a release: checks the metadata, inspects the files off the pool,
+/// then records everything in one audited transaction.
+pub async fn file_release(
+    state: &AppState,
+    user: CurrentUser,
+    meta: ReleaseMeta,
+    uploads: Vec<Upload>,
+) -> AppResult<ReleaseView> {
+    workflow::may_file(&user.actor(), &meta.department)?;
+    meta.validate()?;
+    let checked = meta.clone();
+    state
+        .run(move |conn| check_departments(conn, &checked))
+        .await?;
+    let (meta, inspected) = state
+        .off_pool(move |state| {
+            let inspected = inspect_uploads(state, &meta, uploads)?;
+            Ok((meta, inspected))
+        })
+        .await?;
+    state
+        .write(move |state, conn| submit(state, conn, &user, meta, inspected))
+        .await
+}
+
+/// Records a new release whose files `inspect_uploads` has inspected.
 pub fn submit(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
     meta: ReleaseMeta,
-    uploads: Vec<Upload>,
+    inspected: Vec<Inspected>,
 ) -> AppResult<ReleaseView> {
-    require_submitter_of(user, &meta.department)?;
+    workflow::may_file(&user.actor(), &meta.department)?;
     meta.validate()?;
     check_departments(conn, &meta)?;
-    let inspected = inspect_all(state, &meta, uploads)?;
     let now = crate::audit::now();
     let id = write_tx(conn, |conn| {
         let mut release = Release {
@@ -301,10 +370,7 @@ pub fn submit(
             co_departments: serde_json::to_string(&meta.co_departments)
                 .map_err(AppError::internal)?,
             data_category: meta.data_category.trim().into(),
-            open_mode: serde_json::to_value(meta.open_mode)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default(),
+            open_mode: meta.open_mode.as_str().into(),
             cross_border: meta.cross_border,
             publish_at: meta.publish_at.map(|t| t.naive_utc()),
             state: State::InReview.as_str().into(),
@@ -319,26 +385,19 @@ pub fn submit(
             .values(&release)
             .execute(conn)?;
         let manifest = record_version(conn, &release, user, &meta, &inspected, now)?;
-        let transition = reevaluate(state, conn, &mut release, now)?;
-        audit_log::append(
-            conn,
-            audit_log::draft(
-                &user.username,
-                "release.submitted",
-                Some((&release.id, release.version)),
-                serde_json::json!({
-                    "title": release.title, "department": release.department,
-                    "co_departments": meta.co_departments, "cross_border": release.cross_border,
-                    "policy_digest": release.policy_digest, "version": manifest, "state": transition.to.as_str(),
-                }),
-            ),
-        )?;
-        super::publish::after_transition(
+        let details = serde_json::json!({
+            "title": release.title, "department": release.department,
+            "co_departments": meta.co_departments, "cross_border": release.cross_border,
+            "policy_digest": release.policy_digest, "version": manifest,
+        });
+        settle(
             state,
             conn,
+            user,
             &mut release,
-            &transition,
-            &user.username,
+            State::InReview,
+            "release.submitted",
+            details,
             now,
         )?;
         Ok::<_, AppError>(release.id)
@@ -346,29 +405,66 @@ pub fn submit(
     views::view(state, conn, user, &id)
 }
 
-/// A new version: rescanned, and every approval given to the old one dismissed.
-pub fn add_version(
+/// What a new version is built on: the metadata it will carry and the
+/// version it follows.
+pub struct VersionBasis {
+    meta: ReleaseMeta,
+    follows: i32,
+}
+
+impl VersionBasis {
+    /// The metadata the new version will carry.
+    pub fn meta(&self) -> &ReleaseMeta {
+        &self.meta
+    }
+}
+
+/// A new version: rescanned, and every approval given to the old one
+/// dismissed. The files are inspected off the pool between the two reads.
+pub async fn revise_release(
+    state: &AppState,
+    user: CurrentUser,
+    id: String,
+    meta: Option<ReleaseMeta>,
+    uploads: Vec<Upload>,
+) -> AppResult<ReleaseView> {
+    let (me, release_id) = (user.clone(), id.clone());
+    let basis = state
+        .call(move |state, conn| version_basis(state, conn, &me, &release_id, meta))
+        .await?;
+    let (basis, inspected) = state
+        .off_pool(move |state| {
+            let inspected = inspect_uploads(state, &basis.meta, uploads)?;
+            Ok((basis, inspected))
+        })
+        .await?;
+    state
+        .write(move |state, conn| add_version(state, conn, &user, &id, basis, inspected))
+        .await
+}
+
+/// Checks early that `user` may revise the release (so a refused upload is
+/// never inspected) and settles the metadata of the new version.
+pub fn version_basis(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
     id: &str,
     meta: Option<ReleaseMeta>,
-    uploads: Vec<Upload>,
-) -> AppResult<ReleaseView> {
+) -> AppResult<VersionBasis> {
     let existing = load(conn, id)?;
-    require_submitter_of(user, &existing.department)?;
-    let current_state = state_of(&existing)?;
-    if current_state.is_final() {
-        return Err(AppError::Conflict {
-            code: "not_open",
-            message: format!("a {} release takes no new version", current_state.as_str()),
-        });
-    }
+    let facts = super::evaluate::release_facts(conn, &state.policies.workflow, &existing)?;
+    workflow::allowed(
+        &state.policies.workflow,
+        &facts,
+        &user.actor(),
+        &Action::AddVersion,
+    )?;
     let meta = match meta {
         Some(meta) => {
             if meta.department != existing.department {
                 return Err(AppError::Unprocessable {
-                    code: "department_fixed",
+                    code: ErrorCode::DepartmentFixed,
                     message: "a new version cannot change the lead department".into(),
                 });
             }
@@ -378,57 +474,73 @@ pub fn add_version(
         }
         None => previous_meta(conn, &existing)?,
     };
-    let inspected = inspect_all(state, &meta, uploads)?;
-    let now = crate::audit::now();
-    write_tx(conn, |conn| {
-        // Re-read under the lock: another version may have landed meanwhile.
-        let mut release = load(conn, id)?;
-        release.version += 1;
-        release.title = meta.title.trim().into();
-        release.description = meta.description.clone();
-        release.co_departments =
-            serde_json::to_string(&meta.co_departments).map_err(AppError::internal)?;
-        release.data_category = meta.data_category.trim().into();
-        release.cross_border = meta.cross_border;
-        release.publish_at = meta.publish_at.map(|t| t.naive_utc());
-        release.policy_digest = state.policies.digest.clone();
-        // A new version answers a request for changes: review starts over.
-        release.state = State::InReview.as_str().into();
-        release.updated_at = now;
-        diesel::update(releases::table.find(id))
-            .set(&release)
+    Ok(VersionBasis {
+        meta,
+        follows: existing.version,
+    })
+}
+
+/// Records a new version inspected by `inspect_uploads`. The rules are asked
+/// again under the audit lock: a release that became final meanwhile (a
+/// final sign-off, a veto, a withdrawal) takes no new version, and one that
+/// got another version meanwhile is not silently overwritten.
+pub fn add_version(
+    state: &AppState,
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    id: &str,
+    basis: VersionBasis,
+    inspected: Vec<Inspected>,
+) -> AppResult<ReleaseView> {
+    let VersionBasis { meta, follows } = basis;
+    commit(
+        state,
+        conn,
+        user,
+        id,
+        Action::AddVersion,
+        "release.version_added",
+        |conn, release, _, now| {
+            if release.version != follows {
+                return Err(AppError::Conflict {
+                    code: ErrorCode::ReleaseChanged,
+                    message: format!(
+                        "version {} was added meanwhile; file the new version against it",
+                        release.version
+                    ),
+                });
+            }
+            release.version += 1;
+            release.title = meta.title.trim().into();
+            release.description = meta.description.clone();
+            release.co_departments =
+                serde_json::to_string(&meta.co_departments).map_err(AppError::internal)?;
+            release.data_category = meta.data_category.trim().into();
+            release.cross_border = meta.cross_border;
+            release.publish_at = meta.publish_at.map(|t| t.naive_utc());
+            release.policy_digest = state.policies.digest.clone();
+            // A new version answers a request for changes: review starts over.
+            release.state = State::InReview.as_str().into();
+            release.updated_at = now;
+            diesel::update(releases::table.find(id))
+                .set(&*release)
+                .execute(conn)?;
+            let dismissed = diesel::update(
+                stage_decisions::table
+                    .filter(stage_decisions::release_id.eq(id))
+                    .filter(stage_decisions::dismissed.eq(false)),
+            )
+            .set(stage_decisions::dismissed.eq(true))
             .execute(conn)?;
-        let dismissed = diesel::update(
-            stage_decisions::table
-                .filter(stage_decisions::release_id.eq(id))
-                .filter(stage_decisions::dismissed.eq(false)),
-        )
-        .set(stage_decisions::dismissed.eq(true))
-        .execute(conn)?;
-        let manifest = record_version(conn, &release, user, &meta, &inspected, now)?;
-        let transition = reevaluate(state, conn, &mut release, now)?;
-        audit_log::append(
-            conn,
-            audit_log::draft(
-                &user.username,
-                "release.version_added",
-                Some((&release.id, release.version)),
-                serde_json::json!({
+            let manifest = record_version(conn, release, user, &meta, &inspected, now)?;
+            Ok(Applied {
+                value: (),
+                details: serde_json::json!({
                     "version": manifest, "dismissed_decisions": dismissed,
-                    "from_state": current_state.as_str(), "state": transition.to.as_str(),
                 }),
-            ),
-        )?;
-        super::publish::after_transition(
-            state,
-            conn,
-            &mut release,
-            &transition,
-            &user.username,
-            now,
-        )?;
-        Ok::<_, AppError>(())
-    })?;
+            })
+        },
+    )?;
     views::view(state, conn, user, id)
 }
 
@@ -439,6 +551,6 @@ fn previous_meta(conn: &mut DbConn, release: &Release) -> AppResult<ReleaseMeta>
         .select(release_versions::meta)
         .first(conn)?;
     let mut meta: ReleaseMeta = serde_json::from_str(&stored).map_err(AppError::internal)?;
-    meta.co_departments = co_departments(release);
+    meta.co_departments = co_departments(release)?;
     Ok(meta)
 }

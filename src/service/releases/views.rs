@@ -7,7 +7,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::{clamp_limit, co_departments, load_readable, Page, COLUMN_SUMMARY_SEGMENT};
+use super::{clamp_limit, co_departments, load_readable, Page, State, COLUMN_SUMMARY_SEGMENT};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db::models::{Finding, Release, ReleaseStage, ReleaseVersion, StoredFile};
@@ -16,6 +16,7 @@ use crate::db::schema::{
 };
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
+use crate::policy::Role;
 
 mod time {
     use chrono::NaiveDateTime;
@@ -241,7 +242,7 @@ pub(super) fn build(
         .collect();
     let findings = counts(conn, &release)?;
     Ok(ReleaseView {
-        co_departments: co_departments(&release),
+        co_departments: co_departments(&release)?,
         id: release.id,
         title: release.title,
         description: release.description,
@@ -293,13 +294,23 @@ pub fn list(
 ) -> AppResult<Page<ReleaseSummary>> {
     let limit = clamp_limit(limit);
     let mut query = releases::table.into_boxed();
-    if !user.roles.iter().any(|r| !r.is_departmental()) {
-        let dept = user.department.clone().unwrap_or_default();
-        query = query.filter(
-            releases::department
-                .eq(dept.clone())
-                .or(releases::co_departments.like(format!("%\"{dept}\"%"))),
+    let dept = user.department.clone().unwrap_or_default();
+    let own = releases::department
+        .eq(dept.clone())
+        .or(releases::co_departments.like(format!("%\"{dept}\"%")));
+    let overseer = user.has(Role::Supervisor) || user.has(Role::Admin);
+    let reviewer = user.roles.iter().any(|r| !r.is_departmental());
+    // The same rule as `workflow::may_read`, as one query.
+    if !reviewer {
+        query = query.filter(own);
+    } else if !overseer {
+        let ended = [State::Rejected.as_str(), State::Withdrawn.as_str()];
+        let took_part = diesel::dsl::exists(
+            stage_decisions::table
+                .filter(stage_decisions::release_id.eq(releases::id))
+                .filter(stage_decisions::actor_id.eq(user.id.clone())),
         );
+        query = query.filter(own.or(releases::state.ne_all(ended)).or(took_part));
     }
     if let Some(s) = &filter.state {
         s.parse::<super::State>().map_err(AppError::BadRequest)?;

@@ -1,0 +1,85 @@
+//! The one write path of an audited change to a release: facts read under
+//! the audit lock → `workflow::allowed` → apply → re-evaluate → one audit
+//! event → publication if due, all in one transaction.
+
+use chrono::NaiveDateTime;
+
+use super::evaluate::{reevaluate, release_facts, Transition};
+use super::{load, publish};
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::db::models::Release;
+use crate::db::{write_tx, DbConn};
+use crate::error::AppResult;
+use crate::service::audit_log;
+use crate::workflow::{self, Action, ReleaseFacts, State};
+
+/// What a change wrote: its result and the audit details it adds.
+pub(super) struct Applied<T> {
+    pub value: T,
+    pub details: serde_json::Value,
+}
+
+/// Runs one audited change to an existing release. The facts `allowed`
+/// judges are read inside the transaction, after the audit lock is taken,
+/// so a change decided on facts another request has meanwhile changed is
+/// refused instead of undoing that request.
+pub(super) fn commit<T>(
+    state: &AppState,
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    release_id: &str,
+    action: Action<'_>,
+    event: &str,
+    apply: impl FnOnce(&mut DbConn, &mut Release, &ReleaseFacts, NaiveDateTime) -> AppResult<Applied<T>>,
+) -> AppResult<T> {
+    write_tx(conn, |conn| {
+        let mut release = load(conn, release_id)?;
+        let facts = release_facts(conn, &state.policies.workflow, &release)?;
+        workflow::allowed(&state.policies.workflow, &facts, &user.actor(), &action)?;
+        let now = crate::audit::now();
+        let Applied { value, details } = apply(conn, &mut release, &facts, now)?;
+        settle(
+            state,
+            conn,
+            user,
+            &mut release,
+            facts.state,
+            event,
+            details,
+            now,
+        )?;
+        Ok(value)
+    })
+}
+
+/// The tail every audited change shares: stages and state re-evaluated from
+/// `from`, the event (with both states) appended, publication if now due.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn settle(
+    state: &AppState,
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    release: &mut Release,
+    from: State,
+    event: &str,
+    mut details: serde_json::Value,
+    now: NaiveDateTime,
+) -> AppResult<Transition> {
+    let transition = reevaluate(state, conn, release, from, now)?;
+    if let Some(map) = details.as_object_mut() {
+        map.insert("from_state".into(), from.as_str().into());
+        map.insert("state".into(), transition.to.as_str().into());
+    }
+    audit_log::append(
+        conn,
+        audit_log::draft(
+            &user.username,
+            event,
+            Some((&release.id, release.version)),
+            details,
+        ),
+    )?;
+    publish::after_transition(state, conn, release, &transition, &user.username, now)?;
+    Ok(transition)
+}

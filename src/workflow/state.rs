@@ -1,0 +1,162 @@
+//! Release states and finding dispositions: the vocabulary of the state
+//! machine, and how a review outcome becomes a release state.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use super::Outcome;
+
+/// Release states of API.md (inspection runs inside the submit request, so a
+/// release is never observed in `scanning` yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Blocked,
+    InReview,
+    ChangesRequested,
+    Rejected,
+    Approved,
+    Published,
+    Withdrawn,
+    Retracted,
+}
+
+impl State {
+    pub const ALL: [State; 8] = [
+        Self::Blocked,
+        Self::InReview,
+        Self::ChangesRequested,
+        Self::Rejected,
+        Self::Approved,
+        Self::Published,
+        Self::Withdrawn,
+        Self::Retracted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Blocked => "blocked",
+            Self::InReview => "in_review",
+            Self::ChangesRequested => "changes_requested",
+            Self::Rejected => "rejected",
+            Self::Approved => "approved",
+            Self::Published => "published",
+            Self::Withdrawn => "withdrawn",
+            Self::Retracted => "retracted",
+        }
+    }
+
+    /// No review action can change these any more.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Rejected | Self::Published | Self::Withdrawn | Self::Retracted
+        )
+    }
+
+    /// Findings can be dispositioned and stages decided.
+    pub fn under_review(self) -> bool {
+        matches!(self, Self::Blocked | Self::InReview)
+    }
+
+    /// The state a review outcome puts a live release in: an approved
+    /// release waits for its embargo (`publish_at`) before it is published.
+    /// A final state never changes by re-evaluation.
+    pub fn after(
+        self,
+        outcome: Outcome,
+        publish_at: Option<NaiveDateTime>,
+        now: NaiveDateTime,
+    ) -> State {
+        if self.is_final() {
+            return self;
+        }
+        match outcome {
+            Outcome::Blocked => Self::Blocked,
+            Outcome::InReview => Self::InReview,
+            Outcome::ChangesRequested => Self::ChangesRequested,
+            Outcome::Rejected => Self::Rejected,
+            Outcome::Approved if publish_at.is_some_and(|at| at > now) => Self::Approved,
+            Outcome::Approved => Self::Published,
+        }
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for State {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| format!("unknown state {s:?}"))
+    }
+}
+
+/// What a reviewer decided about one finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    FalsePositive,
+    Accepted,
+    Redact,
+}
+
+impl Disposition {
+    pub const ALL: [Disposition; 3] = [Self::FalsePositive, Self::Accepted, Self::Redact];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FalsePositive => "false_positive",
+            Self::Accepted => "accepted",
+            Self::Redact => "redact",
+        }
+    }
+
+    /// Redaction speaks for itself; clearing or accepting a finding says why.
+    pub fn needs_note(self) -> bool {
+        self != Self::Redact
+    }
+}
+
+impl FromStr for Disposition {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|d| d.as_str() == s)
+            .ok_or_else(|| format!("unknown disposition {s:?} (false_positive, accepted, redact)"))
+    }
+}
+
+/// How a release leaves review outside the stage decisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ending {
+    pub from: &'static [State],
+    pub to: State,
+}
+
+/// The submitter takes the release back before it goes out.
+pub const WITHDRAWAL: Ending = Ending {
+    from: &[
+        State::Blocked,
+        State::InReview,
+        State::ChangesRequested,
+        State::Approved,
+    ],
+    to: State::Withdrawn,
+};
+
+/// An emergency: a published release leaves the public catalogue.
+pub const RETRACTION: Ending = Ending {
+    from: &[State::Published],
+    to: State::Retracted,
+};
