@@ -30,8 +30,6 @@ pub enum ErrorCode {
     // 422: valid input that breaks a rule.
     UnknownStage,
     UnknownDepartment,
-    UnknownDecision,
-    UnknownDisposition,
     NoteRequired,
     BlockingFinding,
     DepartmentFixed,
@@ -40,7 +38,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 24] = [
+    pub const ALL: [ErrorCode; 22] = [
         Self::BadRequest,
         Self::Unauthorized,
         Self::Forbidden,
@@ -58,8 +56,6 @@ impl ErrorCode {
         Self::Exists,
         Self::UnknownStage,
         Self::UnknownDepartment,
-        Self::UnknownDecision,
-        Self::UnknownDisposition,
         Self::NoteRequired,
         Self::BlockingFinding,
         Self::DepartmentFixed,
@@ -86,8 +82,6 @@ impl ErrorCode {
             Self::Exists => "exists",
             Self::UnknownStage => "unknown_stage",
             Self::UnknownDepartment => "unknown_department",
-            Self::UnknownDecision => "unknown_decision",
-            Self::UnknownDisposition => "unknown_disposition",
             Self::NoteRequired => "note_required",
             Self::BlockingFinding => "blocking_finding",
             Self::DepartmentFixed => "department_fixed",

@@ -17,6 +17,7 @@ pub mod http;
 pub mod inspect;
 pub mod notify;
 pub mod policy;
+pub mod policy_error;
 pub mod redact;
 pub mod scan;
 pub mod service;

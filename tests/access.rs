@@ -380,3 +380,33 @@ async fn a_zip_bomb_is_refused_with_413_naming_the_limit() {
         "{msg}"
     );
 }
+
+/// The API authenticates by the Authorization header alone: a browser that
+/// holds the dashboard's session cookie cannot be made to drive it from
+/// another site (no CSRF token guards `/api/v1`).
+#[actix_web::test]
+async fn the_api_ignores_the_session_cookie() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let cookie = format!("rg_session={}", cast.submitter);
+    let with_cookie =
+        |req: actix_web::test::TestRequest| req.insert_header(("Cookie", cookie.clone()));
+    let (content_type, body) =
+        multipart(Some(meta(&[])), &[("a.txt", "公开统计数据\n".as_bytes())]);
+    let submit = with_cookie(actix_web::test::TestRequest::post().uri("/api/v1/releases"))
+        .insert_header(("Content-Type", content_type))
+        .set_payload(body);
+    app.call(submit).await.assert_error(401, "unauthorized");
+    let me = with_cookie(actix_web::test::TestRequest::get().uri("/api/v1/me"));
+    app.call(me).await.assert_error(401, "unauthorized");
+    let logout = with_cookie(actix_web::test::TestRequest::post().uri("/api/v1/auth/logout"));
+    app.call(logout).await.assert_error(401, "unauthorized");
+    // The same token as a bearer header works, and was not signed out.
+    assert_eq!(
+        app.get("/api/v1/me", Some(&cast.submitter)).await.status,
+        200
+    );
+    // Pages still take the cookie.
+    let page = with_cookie(actix_web::test::TestRequest::get().uri("/releases/new"));
+    assert_eq!(app.call(page).await.status, 200);
+}

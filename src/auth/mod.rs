@@ -1,10 +1,10 @@
-//! Who is calling: password hashing, tokens, and the request extractor that
-//! makes authentication impossible to forget in a handler.
+//! Who is calling: password hashing, tokens and the signed-in user (the
+//! request extractor that produces one is `http::identity`).
 
-mod extract;
 mod password;
 mod token;
+mod user;
 
-pub use extract::{presented_token, CurrentUser, SESSION_COOKIE};
 pub use password::{hash_password, verify_password};
 pub use token::{token_digest, Claims, TokenKeys};
+pub use user::CurrentUser;

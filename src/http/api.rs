@@ -5,14 +5,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime};
 use serde::Deserialize;
 
+use super::identity::{presented_token, Credential};
 use super::multipart;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult};
 use crate::policy::Role;
 use crate::service::releases::{self, ListFilter};
 use crate::service::{accounts, audit_log};
-use crate::workflow::Decision;
+use crate::workflow::{Decision, Disposition, Note};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/auth/login", web::post().to(login))
@@ -69,7 +70,7 @@ async fn logout(
     user: CurrentUser,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    let token = crate::auth::presented_token(&req).unwrap_or_default();
+    let token = presented_token(&req, Credential::Bearer).unwrap_or_default();
     let claims = state
         .tokens
         .verify(&token)
@@ -198,9 +199,9 @@ async fn findings(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DispositionBody {
-    disposition: String,
+    disposition: Disposition,
     #[serde(default)]
-    note: String,
+    note: Note,
 }
 
 async fn dispose(
@@ -210,17 +211,10 @@ async fn dispose(
     body: web::Json<DispositionBody>,
 ) -> AppResult<HttpResponse> {
     let (id, finding) = path.into_inner();
-    let body = body.into_inner();
-    let disposition = body
-        .disposition
-        .parse()
-        .map_err(|e: String| AppError::Unprocessable {
-            code: ErrorCode::UnknownDisposition,
-            message: e,
-        })?;
+    let DispositionBody { disposition, note } = body.into_inner();
     let view = state
         .write(move |st, conn| {
-            releases::dispose(st, conn, &user, &id, &finding, disposition, &body.note)
+            releases::dispose(st, conn, &user, &id, &finding, disposition, &note)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -245,9 +239,9 @@ async fn reveal(
 #[serde(deny_unknown_fields)]
 struct DecisionBody {
     stage: String,
-    decision: String,
+    decision: Decision,
     #[serde(default)]
-    comment: String,
+    comment: Note,
 }
 
 async fn decide(
@@ -256,18 +250,13 @@ async fn decide(
     id: web::Path<String>,
     body: web::Json<DecisionBody>,
 ) -> AppResult<HttpResponse> {
-    let body = body.into_inner();
-    let decision: Decision =
-        body.decision
-            .parse()
-            .map_err(|e: String| AppError::Unprocessable {
-                code: ErrorCode::UnknownDecision,
-                message: e,
-            })?;
+    let DecisionBody {
+        stage,
+        decision,
+        comment,
+    } = body.into_inner();
     let release = state
-        .write(move |st, conn| {
-            releases::decide(st, conn, &user, &id, &body.stage, decision, &body.comment)
-        })
+        .write(move |st, conn| releases::decide(st, conn, &user, &id, &stage, decision, &comment))
         .await?;
     Ok(HttpResponse::Ok().json(release))
 }
@@ -275,7 +264,7 @@ async fn decide(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ReasonBody {
-    reason: String,
+    reason: Note,
 }
 
 async fn withdraw(

@@ -2,12 +2,11 @@
 //! `CurrentUser` extractor), call a service, map the result.
 
 mod api;
+mod dashboard;
 pub mod export;
+pub mod identity;
 mod multipart;
 mod public;
-// The dashboard lives in src/http/web/; the name `web` is actix's here.
-#[path = "web/mod.rs"]
-mod dashboard;
 
 use std::net::SocketAddr;
 
@@ -15,7 +14,6 @@ use actix_web::dev::Server;
 use actix_web::{middleware, web, App, HttpResponse, HttpServer};
 
 use crate::app::AppState;
-
 use crate::error::AppError;
 
 pub use api::parse_time;

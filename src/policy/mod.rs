@@ -3,7 +3,6 @@
 //! policy set it was judged under.
 
 mod calendar;
-pub mod error;
 mod role;
 mod workflow;
 
@@ -12,8 +11,8 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
+pub use crate::policy_error::{line_of, PolicyError};
 pub use calendar::Calendar;
-pub use error::{line_of, PolicyError};
 pub use role::{join_roles, parse_roles, Role};
 pub use workflow::{Condition, Rule, Scope, Stage, WorkflowPolicy};
 

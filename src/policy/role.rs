@@ -29,6 +29,15 @@ impl Role {
         Role::Admin,
     ];
 
+    /// Roles that decide stages and so work a queue.
+    pub const REVIEWERS: [Role; 5] = [
+        Role::DeptApprover,
+        Role::SecrecyReviewer,
+        Role::PrivacyOfficer,
+        Role::CrossBorderAssessor,
+        Role::Leader,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Submitter => "submitter",
@@ -46,18 +55,6 @@ impl Role {
     /// the other roles act city-wide.
     pub fn is_departmental(self) -> bool {
         matches!(self, Role::Submitter | Role::DeptApprover)
-    }
-
-    /// Reviewers may read any release that is in review.
-    pub fn is_reviewer(self) -> bool {
-        matches!(
-            self,
-            Role::DeptApprover
-                | Role::SecrecyReviewer
-                | Role::PrivacyOfficer
-                | Role::CrossBorderAssessor
-                | Role::Leader
-        )
     }
 }
 

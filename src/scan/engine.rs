@@ -11,7 +11,7 @@ use super::normalize::{fold_char, for_each_window, is_digit, Window};
 use super::pack::{DetectorDef, RegexSpec};
 use super::triggers::TriggerSet;
 use super::{Detection, ScanHints};
-use crate::policy::PolicyError;
+use crate::policy_error::PolicyError;
 
 /// Windows with fewer digits/letters hold no value we look for (the shortest,
 /// an IPv4 address such as `1.2.3.4`, has four) except a compressed IPv6

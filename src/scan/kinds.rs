@@ -6,7 +6,7 @@
 use super::context::TextCtx;
 use super::normalize::Window;
 use super::pack::DetectorDef;
-use crate::policy::PolicyError;
+use crate::policy_error::PolicyError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

@@ -10,7 +10,7 @@ use super::engine::context_confidence;
 use super::kinds::{required_lexicon, Coded, Found};
 use super::normalize::{fold_char, is_blank, is_digit, skip_chars};
 use super::pack::DetectorDef;
-use crate::policy::PolicyError;
+use crate::policy_error::PolicyError;
 
 pub const LEXICON: &[&str] = &[
     "levels",

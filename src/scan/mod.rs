@@ -34,7 +34,7 @@ pub use lines::{LineIndex, Position};
 pub use mask::{excerpt, mask};
 pub use validators::validator_names;
 
-use crate::policy::PolicyError;
+use crate::policy_error::PolicyError;
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,

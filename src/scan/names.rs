@@ -14,7 +14,7 @@ use super::engine::context_confidence;
 use super::kinds::{lexicon, required_lexicon, Coded, Found};
 use super::normalize::{bounded_end, is_blank, is_han, skip_chars};
 use super::pack::DetectorDef;
-use crate::policy::PolicyError;
+use crate::policy_error::PolicyError;
 
 pub const LEXICON: &[&str] = &[
     "surnames",

@@ -10,8 +10,8 @@ use toml::Spanned;
 use super::kinds::Kind;
 use super::validators::{self, Validator};
 use super::{Category, Severity};
-use crate::policy::error::line_of;
-use crate::policy::PolicyError;
+use crate::policy_error::line_of;
+use crate::policy_error::PolicyError;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -12,10 +12,10 @@ use crate::db::schema::{findings, release_versions, releases, stage_decisions};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::scan::Category;
-use crate::workflow::{Action, Decision, Disposition, RETRACTION, WITHDRAWAL};
+use crate::workflow::{Action, Decision, Disposition, Note, RETRACTION, WITHDRAWAL};
 
-fn note_required(text: &str, what: &str) -> AppResult<()> {
-    if text.trim().is_empty() {
+fn note_required(text: &Note, what: &str) -> AppResult<()> {
+    if text.is_empty() {
         return Err(AppError::Unprocessable {
             code: ErrorCode::NoteRequired,
             message: format!("{what} needs a note saying why"),
@@ -31,13 +31,8 @@ pub fn dispose(
     release_id: &str,
     finding_id: &str,
     disposition: Disposition,
-    note: &str,
+    note: &Note,
 ) -> AppResult<FindingView> {
-    if note.chars().count() > 2000 {
-        return Err(AppError::BadRequest(
-            "note must be at most 2000 characters".into(),
-        ));
-    }
     if disposition.needs_note() {
         note_required(note, disposition.as_str())?;
     }
@@ -61,7 +56,7 @@ pub fn dispose(
         |conn, _, _, now| {
             let values = (
                 findings::disposition.eq(disposition.as_str()),
-                findings::disposition_note.eq(note.trim()),
+                findings::disposition_note.eq(note.as_str()),
                 findings::disposed_by.eq(&user.id),
                 findings::disposed_at.eq(now),
             );
@@ -92,7 +87,7 @@ pub fn dispose(
                 details: serde_json::json!({
                     "finding_id": finding_id, "type": finding.entity, "severity": finding.severity,
                     "location": location, "previous": finding.disposition,
-                    "disposition": disposition.as_str(), "note": note.trim(),
+                    "disposition": disposition.as_str(), "note": note.as_str(),
                     "column": finding.column_ref, "cells": cells,
                 }),
             })
@@ -112,7 +107,7 @@ pub fn dispose_many(
     release_id: &str,
     finding_ids: &[String],
     disposition: Disposition,
-    note: &str,
+    note: &Note,
 ) -> AppResult<()> {
     crate::db::write_tx(conn, |conn| {
         finding_ids.iter().try_for_each(|finding| {
@@ -152,13 +147,8 @@ pub fn decide(
     release_id: &str,
     stage_key: &str,
     decision: Decision,
-    comment: &str,
+    comment: &Note,
 ) -> AppResult<ReleaseView> {
-    if comment.chars().count() > 4000 {
-        return Err(AppError::BadRequest(
-            "comment must be at most 4000 characters".into(),
-        ));
-    }
     if decision.needs_note() {
         note_required(comment, decision.as_str())?;
     }
@@ -189,7 +179,7 @@ pub fn decide(
                     actor_id: user.id.clone(),
                     actor_department: user.department.clone(),
                     decision: decision.as_str().into(),
-                    comment: comment.trim().into(),
+                    comment: comment.as_str().into(),
                     digest: digest.clone(),
                     dismissed: false,
                     created_at: now,
@@ -199,7 +189,7 @@ pub fn decide(
                 value: (),
                 details: serde_json::json!({
                     "stage": stage_key, "decision": decision.as_str(),
-                    "comment": comment.trim(), "digest": digest,
+                    "comment": comment.as_str(), "digest": digest,
                 }),
             })
         },
@@ -213,7 +203,7 @@ fn end_release(
     conn: &mut DbConn,
     user: &CurrentUser,
     release_id: &str,
-    reason: &str,
+    reason: &Note,
     (action, event): (Action<'static>, &str),
 ) -> AppResult<ReleaseView> {
     note_required(reason, event)?;
@@ -239,7 +229,7 @@ fn end_release(
                 .execute(conn)?;
             Ok(Applied {
                 value: (),
-                details: serde_json::json!({"reason": reason.trim()}),
+                details: serde_json::json!({"reason": reason.as_str()}),
             })
         },
     )?;
@@ -251,7 +241,7 @@ pub fn withdraw(
     conn: &mut DbConn,
     user: &CurrentUser,
     release_id: &str,
-    reason: &str,
+    reason: &Note,
 ) -> AppResult<ReleaseView> {
     end_release(
         state,
@@ -270,7 +260,7 @@ pub fn retract(
     conn: &mut DbConn,
     user: &CurrentUser,
     release_id: &str,
-    reason: &str,
+    reason: &Note,
 ) -> AppResult<ReleaseView> {
     end_release(
         state,

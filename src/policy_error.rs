@@ -1,6 +1,8 @@
 //! The one error type for every policy file: it names the file, the line and
 //! the problem, so `releasegate policy check` and server start-up can point
-//! an operator straight at the mistake.
+//! an operator straight at the mistake. A leaf module: `scan` (detector
+//! packs) and `policy` (workflow, calendar) both report through it, and
+//! neither depends on the other for it.
 
 use std::fmt;
 use std::path::PathBuf;

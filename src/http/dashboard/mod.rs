@@ -24,8 +24,9 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 
-use crate::auth::{CurrentUser, SESSION_COOKIE};
+use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::http::identity::{authenticate, presented_token, Credential};
 use crate::policy::Role;
 
 pub use i18n::{Lang, Tr};
@@ -142,17 +143,6 @@ fn is_tls(req: &HttpRequest) -> bool {
     req.connection_info().scheme() == "https"
 }
 
-/// The session token of the request: the cookie, or a bearer header (API
-/// clients may read pages too).
-fn session_token(req: &HttpRequest) -> Option<String> {
-    req.headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_string())
-        .or_else(|| req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()))
-}
-
 /// What every page handler needs: language, the signed-in user (if any) and
 /// the CSRF token bound to the session.
 pub struct Ctx {
@@ -171,24 +161,23 @@ impl FromRequest for Ctx {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
 
-    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let lang = query_lang(req)
             .or_else(|| req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())))
             .unwrap_or_default();
         let state = req.app_data::<web::Data<crate::app::AppState>>().cloned();
-        let token = session_token(req);
+        let token = presented_token(req, Credential::Session);
         let pre_session = req
             .cookie(PRE_SESSION_COOKIE)
             .map(|c| c.value().to_string());
         let secure = is_tls(req);
         let query_keep = query_keeping(req);
-        let user = CurrentUser::from_request(req, payload);
         Box::pin(async move {
             let state = state.ok_or_else(|| {
                 actix_web::Error::from(AppError::internal(anyhow::anyhow!("AppState missing")))
             })?;
             // A missing, expired or foreign session is simply "not signed in".
-            let user = user.await.ok();
+            let user = authenticate(&state, token.clone()).await.ok();
             let binding = if user.is_some() { token } else { pre_session };
             Ok(Ctx {
                 lang,
@@ -287,21 +276,12 @@ impl Nav {
     fn of(user: &CurrentUser) -> Self {
         Nav {
             username: user.username.clone(),
-            queue: REVIEWERS.iter().any(|r| user.has(*r)),
+            queue: Role::REVIEWERS.iter().any(|r| user.has(*r)),
             submit: user.has(Role::Submitter),
             supervisor: user.has(Role::Supervisor),
         }
     }
 }
-
-/// Roles that work a queue.
-pub const REVIEWERS: [Role; 5] = [
-    Role::DeptApprover,
-    Role::SecrecyReviewer,
-    Role::PrivacyOfficer,
-    Role::CrossBorderAssessor,
-    Role::Leader,
-];
 
 pub struct Shell {
     pub lang: Lang,

@@ -5,9 +5,9 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{csrf_for, render, see_other, Ctx, PageResult, Shell, PRE_SESSION_COOKIE, REVIEWERS};
-use crate::auth::SESSION_COOKIE;
+use super::{csrf_for, render, see_other, Ctx, PageResult, Shell, PRE_SESSION_COOKIE};
 use crate::error::AppError;
+use crate::http::identity::SESSION_COOKIE;
 use crate::policy::Role;
 use crate::service::accounts;
 
@@ -16,7 +16,7 @@ pub async fn home(ctx: Ctx) -> PageResult {
     let Some(user) = &ctx.user else {
         return Ok(see_other("/login"));
     };
-    let to = if REVIEWERS.iter().any(|r| user.has(*r)) {
+    let to = if Role::REVIEWERS.iter().any(|r| user.has(*r)) {
         "/queue"
     } else if user.has(Role::Submitter) {
         "/releases/mine"

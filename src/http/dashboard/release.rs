@@ -12,7 +12,7 @@ use crate::scan::{Category, Severity};
 use crate::service::releases::{
     self, FindingView, Permissions, ReleaseView, StageView, VersionDiff,
 };
-use crate::workflow::{Action, Decision};
+use crate::workflow::{Action, Decision, Note};
 
 /// Findings per page of the release page (a "more" link pages on).
 const FINDINGS_PAGE: i64 = 200;
@@ -271,11 +271,12 @@ pub async fn decide(ctx: Ctx, id: Path<String>, form: Form<DecideForm>) -> PageR
         .decision
         .parse()
         .map_err(|e: String| ctx.fail(AppError::BadRequest(e)))?;
+    let comment = Note::parse(&form.comment).map_err(|e| ctx.fail(AppError::BadRequest(e)))?;
     let id = id.into_inner();
     let target = format!("/releases/{id}");
     ctx.state
         .write(move |st, conn| {
-            releases::decide(st, conn, &user, &id, &form.stage, decision, &form.comment)
+            releases::decide(st, conn, &user, &id, &form.stage, decision, &comment)
         })
         .await
         .map_err(|e| ctx.fail(e))?;
@@ -300,7 +301,7 @@ pub async fn dispositions(
     let disposition = field("disposition")
         .parse()
         .map_err(|e: String| ctx.fail(AppError::BadRequest(e)))?;
-    let note = field("note");
+    let note = Note::parse(&field("note")).map_err(|e| ctx.fail(AppError::BadRequest(e)))?;
     let ids: Vec<String> = form
         .iter()
         .filter(|(k, _)| k == "finding")

@@ -8,7 +8,8 @@ use web::Query;
 
 use actix_web::web;
 
-use super::{local_time, render, Ctx, PageResult, Shell, REVIEWERS};
+use super::{local_time, render, Ctx, PageResult, Shell};
+use crate::policy::Role;
 use crate::service::releases::{self, QueueFilter, QueueItem};
 
 #[derive(Deserialize)]
@@ -50,7 +51,7 @@ struct QueuePage {
 }
 
 pub async fn queue(ctx: Ctx, q: Query<QueueQuery>) -> PageResult {
-    let user = ctx.with_role(&REVIEWERS)?.clone();
+    let user = ctx.with_role(&Role::REVIEWERS)?.clone();
     let q = q.into_inner();
     let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
     let filter = QueueFilter {
