@@ -5,7 +5,8 @@
 use chrono::NaiveDateTime;
 
 use super::evaluate::{reevaluate, release_facts, Transition};
-use super::{load, publish};
+use super::load;
+use super::publish::{self, Renditions};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db::models::Release;
@@ -29,8 +30,8 @@ pub(super) fn commit<T>(
     conn: &mut DbConn,
     user: &CurrentUser,
     release_id: &str,
-    action: Action<'_>,
-    event: &str,
+    (action, event): (Action<'_>, &str),
+    renditions: &Renditions,
     apply: impl FnOnce(&mut DbConn, &mut Release, &ReleaseFacts, NaiveDateTime) -> AppResult<Applied<T>>,
 ) -> AppResult<T> {
     write_tx(conn, |conn| {
@@ -39,33 +40,40 @@ pub(super) fn commit<T>(
         workflow::allowed(&state.policies.workflow, &facts, &user.actor(), &action)?;
         let now = crate::audit::now();
         let Applied { value, details } = apply(conn, &mut release, &facts, now)?;
-        settle(
-            state,
-            conn,
-            user,
-            &mut release,
-            facts.state,
+        let change = Change {
+            from: facts.state,
             event,
             details,
-            now,
-        )?;
+        };
+        settle(state, conn, user, &mut release, change, renditions, now)?;
         Ok(value)
     })
 }
 
+/// One change as the audit trail records it.
+pub(super) struct Change<'a> {
+    /// The release's state before the change.
+    pub from: State,
+    pub event: &'a str,
+    pub details: serde_json::Value,
+}
+
 /// The tail every audited change shares: stages and state re-evaluated from
 /// `from`, the event (with both states) appended, publication if now due.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn settle(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
     release: &mut Release,
-    from: State,
-    event: &str,
-    mut details: serde_json::Value,
+    change: Change,
+    renditions: &Renditions,
     now: NaiveDateTime,
 ) -> AppResult<Transition> {
+    let Change {
+        from,
+        event,
+        mut details,
+    } = change;
     let transition = reevaluate(state, conn, release, from, now)?;
     if let Some(map) = details.as_object_mut() {
         map.insert("from_state".into(), from.as_str().into());
@@ -80,6 +88,13 @@ pub(super) fn settle(
             details,
         ),
     )?;
-    publish::after_transition(state, conn, release, &transition, &user.username, now)?;
+    publish::after_transition(
+        state,
+        conn,
+        release,
+        &transition,
+        (&user.username, renditions),
+        now,
+    )?;
     Ok(transition)
 }

@@ -1,7 +1,7 @@
 //! Publication: the redacted rendition of every file of the approved version
 //! goes to the store, and only then does the release show in `/public`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -19,9 +19,61 @@ use crate::inspect::column_key;
 use crate::redact::{self, Redaction};
 use crate::scan;
 use crate::service::audit_log;
+use crate::workflow::Disposition;
 
 /// Actor of events the service does by itself (embargoed publication).
 const SYSTEM_ACTOR: &str = "system";
+
+/// Renditions rendered before the transaction that publishes, so the audit
+/// lock is not held while files are rewritten. Each is keyed by what it was
+/// rendered from (the file and the ids of its `redact` findings): one whose
+/// inputs changed meanwhile is rendered again inside the transaction.
+/// Renditions are content-addressed, so an unused one is harmless.
+#[derive(Default)]
+pub struct Renditions(BTreeMap<(String, Vec<String>), String>);
+
+impl Renditions {
+    pub fn none() -> Self {
+        Self::default()
+    }
+}
+
+fn current_files(conn: &mut DbConn, release: &Release) -> AppResult<Vec<StoredFile>> {
+    Ok(files::table
+        .filter(files::release_id.eq(&release.id))
+        .filter(files::version.eq(release.version))
+        .select(StoredFile::as_select())
+        .load(conn)?)
+}
+
+fn redactions_of(conn: &mut DbConn, file: &StoredFile) -> AppResult<Vec<Finding>> {
+    Ok(findings::table
+        .filter(findings::file_id.eq(&file.id))
+        .filter(findings::disposition.eq(Disposition::Redact.as_str()))
+        .order(findings::id.asc())
+        .select(Finding::as_select())
+        .load(conn)?)
+}
+
+/// Renders the redacted files of the release's current version, outside
+/// any transaction.
+pub(super) fn prerender(
+    state: &AppState,
+    conn: &mut DbConn,
+    release_id: &str,
+) -> AppResult<Renditions> {
+    let release = super::load(conn, release_id)?;
+    let mut out = Renditions::none();
+    for file in current_files(conn, &release)? {
+        let redact = redactions_of(conn, &file)?;
+        if !redact.is_empty() {
+            let sha256 = render(state, &file, &redact)?;
+            let ids = redact.into_iter().map(|f| f.id).collect();
+            out.0.insert((file.id, ids), sha256);
+        }
+    }
+    Ok(out)
+}
 
 /// Publishes when a transition ended in `Published`. Runs in the caller's transaction.
 pub(super) fn after_transition(
@@ -29,11 +81,11 @@ pub(super) fn after_transition(
     conn: &mut DbConn,
     release: &mut Release,
     transition: &Transition,
-    actor: &str,
+    (actor, renditions): (&str, &Renditions),
     now: NaiveDateTime,
 ) -> AppResult<()> {
     if transition.to == State::Published && transition.from != State::Published {
-        publish(state, conn, release, actor, now)?;
+        publish(state, conn, release, (actor, renditions), now)?;
     }
     Ok(())
 }
@@ -42,23 +94,21 @@ fn publish(
     state: &AppState,
     conn: &mut DbConn,
     release: &mut Release,
-    actor: &str,
+    (actor, prepared): (&str, &Renditions),
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let current: Vec<StoredFile> = files::table
-        .filter(files::release_id.eq(&release.id))
-        .filter(files::version.eq(release.version))
-        .select(StoredFile::as_select())
-        .load(conn)?;
+    let current = current_files(conn, release)?;
     let mut renditions = Vec::with_capacity(current.len());
     for file in current {
-        let redact: Vec<Finding> = findings::table
-            .filter(findings::file_id.eq(&file.id))
-            .filter(findings::disposition.eq("redact"))
-            .order(findings::id.asc())
-            .select(Finding::as_select())
-            .load(conn)?;
-        let sha256 = render(state, &file, &redact)?;
+        let redact = redactions_of(conn, &file)?;
+        let key = (
+            file.id.clone(),
+            redact.iter().map(|f| f.id.clone()).collect(),
+        );
+        let sha256 = match prepared.0.get(&key) {
+            Some(sha256) => sha256.clone(),
+            None => render(state, &file, &redact)?,
+        };
         diesel::update(files::table.find(&file.id))
             .set(files::published_sha256.eq(&sha256))
             .execute(conn)?;
@@ -169,10 +219,11 @@ pub fn publish_due(state: &AppState, conn: &mut DbConn) -> AppResult<usize> {
         .load(conn)?;
     let mut published = 0;
     for id in due {
+        let renditions = prerender(state, conn, &id)?;
         write_tx(conn, |conn| {
             let mut release: Release = super::load(conn, &id)?;
             if release.state == State::Approved.as_str() {
-                publish(state, conn, &mut release, SYSTEM_ACTOR, now)?;
+                publish(state, conn, &mut release, (SYSTEM_ACTOR, &renditions), now)?;
                 published += 1;
             }
             Ok::<_, AppError>(())

@@ -4,6 +4,8 @@
 use diesel::prelude::*;
 
 use super::change::{commit, Applied};
+use super::evaluate::release_facts;
+use super::publish::{prerender, Renditions};
 use super::{views, FindingView, ReleaseView, COLUMN_SUMMARY_SEGMENT};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
@@ -12,7 +14,9 @@ use crate::db::schema::{findings, release_versions, releases, stage_decisions};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::scan::Category;
-use crate::workflow::{Action, Decision, Disposition, Note, RETRACTION, WITHDRAWAL};
+use crate::workflow::{
+    Action, CastDecision, Decision, Disposition, Note, State, RETRACTION, WITHDRAWAL,
+};
 
 fn note_required(text: &Note, what: &str) -> AppResult<()> {
     if text.is_empty() {
@@ -51,8 +55,8 @@ pub fn dispose(
         conn,
         user,
         release_id,
-        action,
-        "finding.dispositioned",
+        (action, "finding.dispositioned"),
+        &Renditions::none(),
         |conn, _, _, now| {
             let values = (
                 findings::disposition.eq(disposition.as_str()),
@@ -156,13 +160,20 @@ pub fn decide(
         stage: stage_key,
         decision,
     };
+    // The approval that completes the review publishes: render the redacted
+    // files now, before the audit lock is taken (checked again inside).
+    let renditions = if completes_review(state, conn, user, release_id, stage_key, decision)? {
+        prerender(state, conn, release_id)?
+    } else {
+        Renditions::none()
+    };
     commit(
         state,
         conn,
         user,
         release_id,
-        action,
-        "stage.decided",
+        (action, "stage.decided"),
+        &renditions,
         |conn, release, _, now| {
             // The approval is bound to the exact version it was given to.
             let digest: String = release_versions::table
@@ -197,6 +208,35 @@ pub fn decide(
     views::view(state, conn, user, release_id)
 }
 
+/// Whether `decision` by `user` would complete the review and publish now
+/// (an embargoed release waits for its ticker, which renders then).
+fn completes_review(
+    state: &AppState,
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    release_id: &str,
+    stage: &str,
+    decision: Decision,
+) -> AppResult<bool> {
+    if decision != Decision::Approve {
+        return Ok(false);
+    }
+    let release = super::load(conn, release_id)?;
+    let policy = &state.policies.workflow;
+    let mut facts = release_facts(conn, policy, &release)?;
+    facts.in_force.push(CastDecision {
+        stage: stage.into(),
+        actor_id: user.id.clone(),
+        actor_department: user.department.clone(),
+        decision,
+    });
+    let now = crate::audit::now();
+    let after = facts
+        .state
+        .after(facts.evaluation(policy).outcome, release.publish_at, now);
+    Ok(after == State::Published)
+}
+
 /// Sets a release to a final state outside the stage decisions, with a reason.
 fn end_release(
     state: &AppState,
@@ -216,8 +256,8 @@ fn end_release(
         conn,
         user,
         release_id,
-        action,
-        event,
+        (action, event),
+        &Renditions::none(),
         |conn, release, _, now| {
             release.state = to.as_str().into();
             release.updated_at = now;

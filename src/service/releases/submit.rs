@@ -7,7 +7,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::change::{commit, settle, Applied};
+use super::change::{commit, settle, Applied, Change};
+use super::publish::Renditions;
 use super::{co_departments, load, views, ReleaseView, COLUMN_SUMMARY_SEGMENT};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
@@ -390,14 +391,18 @@ pub fn submit(
             "co_departments": meta.co_departments, "cross_border": release.cross_border,
             "policy_digest": release.policy_digest, "version": manifest,
         });
+        let change = Change {
+            from: State::InReview,
+            event: "release.submitted",
+            details,
+        };
         settle(
             state,
             conn,
             user,
             &mut release,
-            State::InReview,
-            "release.submitted",
-            details,
+            change,
+            &Renditions::none(),
             now,
         )?;
         Ok::<_, AppError>(release.id)
@@ -498,8 +503,8 @@ pub fn add_version(
         conn,
         user,
         id,
-        Action::AddVersion,
-        "release.version_added",
+        (Action::AddVersion, "release.version_added"),
+        &Renditions::none(),
         |conn, release, _, now| {
             if release.version != follows {
                 return Err(AppError::Conflict {
