@@ -15,6 +15,7 @@ pub mod error;
 pub mod extract;
 pub mod http;
 pub mod inspect;
+pub mod jobs;
 pub mod notify;
 pub mod policy;
 pub mod policy_error;

@@ -1,0 +1,230 @@
+//! XLSX: one segment per non-empty cell of every sheet (hidden ones too),
+//! located as `{"sheet":"Sheet1","cell":"B2"}` with the column header from
+//! row 1; one per cell comment (at its cell, without a column); one per page
+//! header/footer (`"cell":"header"` / `"footer"`).
+//!
+//! Read straight from the package XML rather than through calamine: the
+//! sheet XML keeps a number's exact digits (`<v>420106198501011234</v>`,
+//! where an f64 would lose them), and redaction patches that same XML, so
+//! reading and writing agree on which cell is which.
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+mod dates;
+mod parts;
+mod sheet;
+
+use dates::*;
+use parts::*;
+use sheet::*;
+
+use super::package::Package;
+use super::xml::{attr, push_text, raw_attr, xml_error, Ns};
+use super::{
+    cell_segment, Anchors, ExtractError, Extracted, FileKind, Limits, Location, Parsed, Segment,
+};
+
+const MAIN_NS: &[&str] = &[
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "http://purl.oclc.org/ooxml/spreadsheetml/main",
+];
+const REL_NS: &[&str] = &["http://schemas.openxmlformats.org/package/2006/relationships"];
+const THREADED_NS: &str = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments";
+/// Page header/footer elements and the `cell` their segments report.
+const HEADER_FOOTER: [(&str, &str); 6] = [
+    ("oddHeader", "header"),
+    ("evenHeader", "header"),
+    ("firstHeader", "header"),
+    ("oddFooter", "footer"),
+    ("evenFooter", "footer"),
+    ("firstFooter", "footer"),
+];
+
+/// A sheet's XML as read, for patching.
+pub(crate) struct SheetXml {
+    pub member: String,
+    pub xml: String,
+    pub ns: Ns,
+}
+
+/// The shared-string table: each `<si>`'s span and how many cells use it,
+/// so a redaction can tell whether an unredacted cell still needs it.
+pub(crate) struct SharedXml {
+    pub part: SheetXml,
+    pub items: Vec<(usize, usize)>,
+    pub uses: Vec<usize>,
+}
+
+/// The formula of a cell, which decides how a redacted cell is rewritten.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Formula {
+    None,
+    /// The cell's own formula: dropped with the redaction.
+    Own,
+    /// The master of a shared formula (`<f t="shared" ref=…>`), as its XML:
+    /// other cells' formulas point at it, so it must stay.
+    SharedMaster(String),
+}
+
+/// Where a segment's element (`<c>…</c>` or `<oddHeader>…</oddHeader>`) sits.
+pub(crate) struct CellAnchor {
+    pub sheet: usize,
+    pub start: usize,
+    pub end: usize,
+    pub what: Anchored,
+}
+
+pub(crate) enum Anchored {
+    Cell {
+        /// 0-based column, 1-based row.
+        col: usize,
+        row: usize,
+        /// The `s` (style) attribute, kept on the rewritten cell.
+        style: Option<u32>,
+        shared: Option<usize>,
+        formula: Formula,
+    },
+    /// A page header or footer; `element` is its qualified name.
+    HeaderFooter { element: String },
+    /// A comment's `<text>` element; `run` is the name of the `<t>` inside
+    /// it for legacy comments, `None` for threaded ones (plain text).
+    Comment {
+        element: String,
+        run: Option<String>,
+    },
+}
+
+pub(crate) struct XlsxAnchors {
+    /// Sheet parts and the comment parts belonging to them.
+    pub sheets: Vec<SheetXml>,
+    pub shared: Option<SharedXml>,
+    /// One per segment.
+    pub cells: Vec<CellAnchor>,
+    /// The calcChain.xml member, dropped when a formula is redacted away.
+    pub calc_chain: Option<String>,
+}
+
+struct Rel {
+    id: String,
+    kind: String,
+    target: String,
+}
+
+pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractError> {
+    let mut pkg = Package::open(bytes, limits)?;
+    let workbook = pkg
+        .read_xml("xl/workbook.xml")?
+        .ok_or_else(|| ExtractError::malformed("xl/workbook.xml is missing"))?;
+    let rels = match pkg.read_xml("xl/_rels/workbook.xml.rels")? {
+        Some(xml) => parse_rels(&xml, "xl/_rels/workbook.xml.rels", "xl")?,
+        None => Vec::new(),
+    };
+    let rel_of_kind = |kind: &str| {
+        rels.iter()
+            .find(|r| r.kind == kind)
+            .map(|r| r.target.clone())
+    };
+
+    let shared_member =
+        rel_of_kind("sharedStrings").unwrap_or_else(|| "xl/sharedStrings.xml".into());
+    let (shared_texts, mut shared) = match pkg.read_xml(&shared_member)? {
+        Some(xml) => {
+            let (texts, items) = parse_shared(&xml, &shared_member)?;
+            let uses = vec![0; items.len()];
+            let ns = Ns::detect(&xml, MAIN_NS, "");
+            let part = SheetXml {
+                member: shared_member,
+                xml,
+                ns,
+            };
+            (texts, Some(SharedXml { part, items, uses }))
+        }
+        None => (Vec::new(), None),
+    };
+
+    let styles_member = rel_of_kind("styles").unwrap_or_else(|| "xl/styles.xml".into());
+    let date_styles = match pkg.read_xml(&styles_member)? {
+        Some(xml) => parse_date_styles(&xml, &styles_member)?,
+        None => Vec::new(),
+    };
+    let (sheet_list, date1904) = parse_workbook(&workbook)?;
+    let mut reader = SheetReader {
+        limits,
+        date_styles: &date_styles,
+        date1904,
+        rows: 0,
+        cells: 0,
+        shared_texts: &shared_texts,
+        shared_uses: shared.as_mut().map(|s| &mut s.uses),
+        segments: Vec::new(),
+        anchors: Vec::new(),
+    };
+    let mut sheets = Vec::new();
+    for (name, rid) in sheet_list {
+        let target = match rels.iter().find(|r| r.id == rid) {
+            // A part listed twice is read once, so its cells have one anchor each.
+            Some(rel)
+                if rel.kind == "worksheet"
+                    && sheets.iter().all(|s: &SheetXml| s.member != rel.target) =>
+            {
+                rel.target.clone()
+            }
+            // Chart sheets and dialog sheets hold no cells.
+            Some(_) => continue,
+            None => {
+                return Err(ExtractError::malformed(format!(
+                    "sheet {name:?} has no part"
+                )))
+            }
+        };
+        let xml = pkg.read_xml(&target)?.ok_or_else(|| {
+            ExtractError::malformed(format!("sheet {name:?}: {target} is missing"))
+        })?;
+        let ns = Ns::detect(&xml, MAIN_NS, "");
+        let sheet = SheetXml {
+            member: target.clone(),
+            xml,
+            ns,
+        };
+        reader.read_sheet(&sheet, &name, sheets.len())?;
+        sheets.push(sheet);
+        // Cell comments, legacy and threaded, live in parts of their own.
+        let (dir, file) = target.rsplit_once('/').unwrap_or(("", target.as_str()));
+        let rels_member = format!("{dir}/_rels/{file}.rels");
+        let Some(rels_xml) = pkg.read_xml(&rels_member)? else {
+            continue;
+        };
+        for rel in parse_rels(&rels_xml, &rels_member, dir)? {
+            let is_comments = rel.kind == "comments" || rel.kind == "threadedComment";
+            if !is_comments || sheets.iter().any(|s| s.member == rel.target) {
+                continue;
+            }
+            let Some(xml) = pkg.read_xml(&rel.target)? else {
+                continue;
+            };
+            let ns = Ns::detect(&xml, &[MAIN_NS, &[THREADED_NS]].concat(), "");
+            let part = SheetXml {
+                member: rel.target,
+                xml,
+                ns,
+            };
+            reader.read_comments(&part, &name, sheets.len())?;
+            sheets.push(part);
+        }
+    }
+    let (segments, cells) = (reader.segments, reader.anchors);
+    Ok(Parsed {
+        extracted: Extracted {
+            kind: FileKind::Xlsx,
+            encoding: None,
+            segments,
+        },
+        anchors: Anchors::Xlsx(XlsxAnchors {
+            sheets,
+            shared,
+            cells,
+            calc_chain: rel_of_kind("calcChain"),
+        }),
+    })
+}

@@ -1,0 +1,126 @@
+//! The package around the sheets: the workbook (sheet names and order,
+//! the 1904 date system), relationships, and the shared-string table.
+
+use super::*;
+
+/// `(name, relationship id)` of each sheet in workbook order, and whether
+/// dates count from 1904 (old Mac workbooks).
+pub(super) fn parse_workbook(xml: &str) -> Result<(Vec<(String, String)>, bool), ExtractError> {
+    let ns = Ns::detect(xml, MAIN_NS, "");
+    let mut reader = Reader::from_str(xml);
+    let (mut out, mut date1904) = (Vec::new(), false);
+    loop {
+        match reader
+            .read_event()
+            .map_err(|e| xml_error("xl/workbook.xml", e))?
+        {
+            Event::Start(e) | Event::Empty(e) if ns.is(e.name().as_ref(), "sheet") => {
+                let name = attr(&e, b"name").unwrap_or_default();
+                out.push((name, attr(&e, b"id").unwrap_or_default()));
+            }
+            Event::Start(e) | Event::Empty(e) if ns.is(e.name().as_ref(), "workbookPr") => {
+                date1904 = matches!(attr(&e, b"date1904").as_deref(), Some("1" | "true"));
+            }
+            Event::Eof => return Ok((out, date1904)),
+            _ => {}
+        }
+    }
+}
+
+/// Relationships of a part in folder `base`, with targets resolved to member names.
+pub(super) fn parse_rels(xml: &str, member: &str, base: &str) -> Result<Vec<Rel>, ExtractError> {
+    let ns = Ns::detect(xml, REL_NS, "");
+    let mut reader = Reader::from_str(xml);
+    let mut out = Vec::new();
+    loop {
+        match reader.read_event().map_err(|e| xml_error(member, e))? {
+            Event::Start(e) | Event::Empty(e) if ns.is(e.name().as_ref(), "Relationship") => {
+                let kind = attr(&e, b"Type").unwrap_or_default();
+                out.push(Rel {
+                    id: attr(&e, b"Id").unwrap_or_default(),
+                    kind: kind.rsplit('/').next().unwrap_or_default().to_owned(),
+                    target: resolve(base, &attr(&e, b"Target").unwrap_or_default()),
+                });
+            }
+            Event::Eof => return Ok(out),
+            _ => {}
+        }
+    }
+}
+
+/// Zip member name of a relationship target relative to folder `base`.
+pub(super) fn resolve(base: &str, target: &str) -> String {
+    let mut parts: Vec<&str> = if target.starts_with('/') {
+        Vec::new()
+    } else {
+        base.split('/').collect()
+    };
+    for piece in target.split('/') {
+        match piece {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+/// Texts and spans of the `<si>` items; phonetic runs (`<rPh>`) are not text.
+type SharedItems = (Vec<String>, Vec<(usize, usize)>);
+
+pub(super) fn parse_shared(xml: &str, member: &str) -> Result<SharedItems, ExtractError> {
+    let ns = Ns::detect(xml, MAIN_NS, "");
+    let mut reader = Reader::from_str(xml);
+    let (mut texts, mut spans) = (Vec::new(), Vec::new());
+    let (mut start, mut current, mut in_t, mut phonetic) = (0, String::new(), false, 0usize);
+    loop {
+        let before = reader.buffer_position() as usize;
+        let event = reader.read_event().map_err(|e| xml_error(member, e))?;
+        match &event {
+            Event::Start(e) if ns.is(e.name().as_ref(), "si") => {
+                start = before;
+                current.clear();
+            }
+            Event::Empty(e) if ns.is(e.name().as_ref(), "si") => {
+                texts.push(String::new());
+                spans.push((before, reader.buffer_position() as usize));
+            }
+            Event::End(e) if ns.is(e.name().as_ref(), "si") => {
+                texts.push(std::mem::take(&mut current));
+                spans.push((start, reader.buffer_position() as usize));
+            }
+            Event::Start(e) if ns.is(e.name().as_ref(), "rPh") => phonetic += 1,
+            Event::End(e) if ns.is(e.name().as_ref(), "rPh") => {
+                phonetic = phonetic.saturating_sub(1)
+            }
+            Event::Start(e) if ns.is(e.name().as_ref(), "t") => in_t = phonetic == 0,
+            Event::End(e) if ns.is(e.name().as_ref(), "t") => in_t = false,
+            Event::Eof => return Ok((texts, spans)),
+            ev if in_t => push_text(&mut current, ev, member)?,
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relationship_targets_resolve_against_their_base() {
+        assert_eq!(
+            resolve("xl", "worksheets/sheet1.xml"),
+            "xl/worksheets/sheet1.xml"
+        );
+        assert_eq!(
+            resolve("xl", "/xl/worksheets/sheet2.xml"),
+            "xl/worksheets/sheet2.xml"
+        );
+        assert_eq!(
+            resolve("xl", "../customXml/item1.xml"),
+            "customXml/item1.xml"
+        );
+    }
+}

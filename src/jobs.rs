@@ -1,0 +1,61 @@
+//! Background work of a running service: the periodic sweeps (embargoed
+//! publication, the mail outbox, audit checkpoints), each on its own timer.
+//! Each sweep is safe on several instances at once: it claims its work
+//! under the write lock.
+
+use std::time::Duration;
+
+use crate::app::AppState;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::notify;
+use crate::service::{audit_log, releases};
+
+/// A sweep: does what is due, and says what it did (`None`: nothing).
+pub type Sweep = fn(&AppState, &mut DbConn) -> Result<Option<String>, AppError>;
+
+/// The service's sweeps and how often each runs.
+pub const SWEEPS: [(&str, Duration, Sweep); 3] = [
+    // Approved releases whose `publish_at` has come.
+    ("publish_due", Duration::from_secs(30), publish_due),
+    ("outbox", Duration::from_secs(15), deliver_mail),
+    // Signs the audit chain head when it moved.
+    ("checkpoint", Duration::from_secs(300), checkpoint),
+];
+
+fn publish_due(state: &AppState, conn: &mut DbConn) -> Result<Option<String>, AppError> {
+    let n = releases::publish_due(state, conn)?;
+    Ok((n > 0).then(|| format!("published {n} embargoed release(s)")))
+}
+
+fn deliver_mail(state: &AppState, conn: &mut DbConn) -> Result<Option<String>, AppError> {
+    let d = notify::deliver_due(conn, &state.mailer)?;
+    Ok((d.sent + d.failed > 0).then(|| format!("sent {}, failed {}", d.sent, d.failed)))
+}
+
+fn checkpoint(state: &AppState, conn: &mut DbConn) -> Result<Option<String>, AppError> {
+    let seq = audit_log::checkpoint(conn, &state.checkpoint_key)?;
+    Ok(seq.map(|seq| format!("signed an audit checkpoint at seq {seq}")))
+}
+
+/// Runs `sweep` every `period` on the actix runtime, logging what it did.
+pub fn spawn_every(state: AppState, name: &'static str, period: Duration, sweep: Sweep) {
+    actix_web::rt::spawn(async move {
+        let mut interval = actix_web::rt::time::interval(period);
+        loop {
+            interval.tick().await;
+            match state.call(sweep).await {
+                Ok(Some(done)) => tracing::info!(job = name, "{done}"),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(job = name, error = %e, "background job failed"),
+            }
+        }
+    });
+}
+
+/// Starts every sweep of [`SWEEPS`].
+pub fn spawn_all(state: &AppState) {
+    for (name, period, sweep) in SWEEPS {
+        spawn_every(state.clone(), name, period, sweep);
+    }
+}
