@@ -947,3 +947,187 @@ async fn signing_out_revokes_the_session_token_but_not_the_users_other_sessions(
         .iter()
         .any(|e| e.action == "user.logout" && e.actor == "secrecy"));
 }
+
+/// The (stage, decision) pairs the release page offers.
+fn offered_decisions(page: &str) -> std::collections::BTreeSet<(String, String)> {
+    let form = regex::Regex::new(r#"(?s)name="stage" value="([a-z_]+)">(.*?)</form>"#).unwrap();
+    let radio = regex::Regex::new(r#"name="decision" value="([a-z_]+)""#).unwrap();
+    form.captures_iter(page)
+        .flat_map(|f| {
+            let stage = f[1].to_string();
+            radio
+                .captures_iter(&f[2])
+                .map(move |r| (stage.clone(), r[1].to_string()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Compares, for each person, the decision buttons of the release page
+/// with what `workflow::allowed` permits them (through `Permissions`, the
+/// service's one question); returns (people checked, buttons offered).
+async fn buttons_match_the_rules(
+    app: &TestApp,
+    id: &str,
+    people: &[(String, String)],
+) -> (usize, usize) {
+    use releasegate::service::releases;
+    let stages: Vec<String> = app
+        .state
+        .policies
+        .workflow
+        .stages
+        .iter()
+        .map(|s| s.key.clone())
+        .collect();
+    let mut seen = (0, 0);
+    for (username, token) in people {
+        let html = page(app, &format!("/releases/{id}"), Some(token))
+            .await
+            .text();
+        let offered = offered_decisions(&html);
+        let (state, rid, name, stages) = (
+            app.state.clone(),
+            id.to_string(),
+            username.clone(),
+            stages.clone(),
+        );
+        let allowed = app
+            .db(move |c| {
+                let user = releases_user(c, &name);
+                let may = releases::permissions(&state, c, &user, &rid).unwrap();
+                stages
+                    .iter()
+                    .flat_map(|s| {
+                        may.decisions(s)
+                            .into_iter()
+                            .map(move |d| (s.clone(), d.as_str().to_string()))
+                    })
+                    .collect::<std::collections::BTreeSet<_>>()
+            })
+            .await;
+        assert_eq!(offered, allowed, "{username} on {id}");
+        seen.0 += 1;
+        seen.1 += offered.len();
+    }
+    seen
+}
+
+/// The release page shows a decision button exactly where the workflow's
+/// `allowed` says yes, for every member of the cast, as releases move from
+/// blocked through review to publication.
+#[actix_web::test]
+async fn decision_buttons_are_exactly_what_the_rules_allow() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let people: Vec<(String, String)> = [
+        ("submitter", &cast.submitter),
+        ("approver", &cast.approver),
+        ("approver-tjj", &cast.approver_tjj),
+        ("secrecy", &cast.secrecy),
+        ("privacy", &cast.privacy),
+        ("leader", &cast.leader),
+    ]
+    .into_iter()
+    .map(|(u, t)| (u.to_string(), t.clone()))
+    .collect();
+    let mut totals = (0, 0);
+    let mut add = |(n, k): (usize, usize)| {
+        totals.0 += n;
+        totals.1 += k;
+    };
+    // Blocked by the mark: only the secrecy review may turn it down.
+    let id = submit(&app, &cast.submitter, meta(&["TJJ"]), &sample_text()).await;
+    add(buttons_match_the_rules(&app, &id, &people).await);
+    app.approve_all(&id, &cast, |_| "redact").await;
+    add(buttons_match_the_rules(&app, &id, &people).await);
+    // A second release, before and after its first stage.
+    let id2 = submit(
+        &app,
+        &cast.submitter,
+        meta(&["TJJ"]),
+        "公开统计数据\n".as_bytes(),
+    )
+    .await;
+    add(buttons_match_the_rules(&app, &id2, &people).await);
+    let res = app
+        .post_json(
+            &format!("/api/v1/releases/{id2}/decisions"),
+            Some(&cast.approver),
+            json!({"stage": "department_review", "decision": "approve", "comment": ""}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    add(buttons_match_the_rules(&app, &id2, &people).await);
+    assert_eq!(totals.0, 4 * people.len());
+    assert!(totals.1 >= 6, "some buttons were offered: {}", totals.1);
+}
+
+fn releases_user(
+    c: &mut releasegate::db::DbConn,
+    username: &str,
+) -> releasegate::auth::CurrentUser {
+    use diesel::prelude::*;
+    use releasegate::db::models::User;
+    use releasegate::db::schema::users;
+    let row: User = users::table
+        .filter(users::username.eq(username))
+        .select(User::as_select())
+        .first(c)
+        .unwrap();
+    releasegate::auth::CurrentUser::from_row(row).unwrap()
+}
+
+#[actix_web::test]
+async fn the_release_page_speaks_the_reviewers_language() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let csv = format!("姓名,身份证号\n张建国,{ID_NUMBER}\n");
+    let mut m = meta(&["TJJ"]);
+    m["title"] = json!("名册");
+    let res = app
+        .post_multipart(
+            "/api/v1/releases",
+            &cast.submitter,
+            Some(m),
+            &[("roster.csv", csv.as_bytes())],
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let id = res.json()["id"].as_str().unwrap().to_string();
+    let zh = page(&app, &format!("/releases/{id}"), Some(&cast.privacy))
+        .await
+        .text();
+    for words in [
+        "市发展改革委",
+        "市统计局",
+        "身份证号",
+        "CN_ID_CARD",
+        "个人信息",
+        "roster.csv · B2",
+    ] {
+        assert!(zh.contains(words), "the page lacks {words}");
+    }
+    assert!(!zh.contains("<dd>FGW</dd>"), "department shown as a code");
+    let en = page(
+        &app,
+        &format!("/releases/{id}?lang=en"),
+        Some(&cast.privacy),
+    )
+    .await
+    .text();
+    assert!(en.contains("ID card number"), "English finding type");
+    // Service errors are explained in the page's language.
+    let missing = page(
+        &app,
+        "/releases/01J0000000000000000000000",
+        Some(&cast.privacy),
+    )
+    .await;
+    assert_eq!(missing.status, 404);
+    assert!(
+        missing.text().contains("找不到该内容"),
+        "{}",
+        missing.text()
+    );
+}

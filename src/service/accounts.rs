@@ -30,6 +30,17 @@ pub fn validate_department_code(code: &str) -> AppResult<()> {
     }
 }
 
+/// Department names by code (a small table: read whole, for display).
+pub fn department_names(
+    conn: &mut DbConn,
+) -> AppResult<std::collections::BTreeMap<String, String>> {
+    Ok(departments::table
+        .select((departments::code, departments::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
 pub fn add_department(conn: &mut DbConn, code: &str, name: &str) -> AppResult<Department> {
     validate_department_code(code)?;
     if name.trim().is_empty() {

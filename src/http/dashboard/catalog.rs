@@ -4,7 +4,7 @@ use actix_web::web::Query;
 use askama::Template;
 use serde::Deserialize;
 
-use super::{render, Ctx, PageResult, Shell};
+use super::{render, Ctx, Departments, PageResult, Shell};
 use crate::service::releases::{self, PublicRelease};
 
 #[derive(Deserialize)]
@@ -16,21 +16,26 @@ pub struct CatalogQuery {
 #[template(path = "catalog.html")]
 struct CatalogPage {
     s: Shell,
+    depts: Departments,
     items: Vec<PublicRelease>,
     next: Option<String>,
 }
 
 pub async fn catalog(ctx: Ctx, q: Query<CatalogQuery>) -> PageResult {
     let cursor = q.into_inner().cursor;
-    let page = ctx
+    let (page, depts) = ctx
         .state
-        .run(move |conn| releases::public_list(conn, cursor.as_deref(), None))
+        .run(move |conn| {
+            let page = releases::public_list(conn, cursor.as_deref(), None)?;
+            Ok((page, Departments::load(conn)?))
+        })
         .await
         .map_err(|e| ctx.fail(e))?;
     render(
         &ctx,
         &CatalogPage {
             s: ctx.shell(),
+            depts,
             items: page.items,
             next: page.next_cursor,
         },

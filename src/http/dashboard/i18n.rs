@@ -1,4 +1,7 @@
-//! Every UI string of the dashboard, in one table: key, 中文, English.
+//! Every UI string of the dashboard, in tables of key, 中文, English: the
+//! page words, what each error code means, finding types and categories.
+
+use crate::error::ErrorCode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -32,7 +35,7 @@ pub struct Tr(pub Lang);
 impl Tr {
     /// The string for `key`; an unknown key shows itself, which a test catches.
     pub fn t<'a>(&self, key: &'a str) -> &'a str {
-        match STRINGS.iter().find(|(k, _, _)| *k == key) {
+        match table().find(|(k, _, _)| *k == key) {
             Some((_, zh, en)) => match self.0 {
                 Lang::Zh => zh,
                 Lang::En => en,
@@ -46,11 +49,76 @@ impl Tr {
         self.t(key).replace("{}", &n.borrow().to_string())
     }
 
-    /// Human name of a code (stage key, state, severity, disposition, ...),
-    /// falling back to the code itself.
+    /// Human name of a code (stage key, state, severity, disposition,
+    /// finding type, category, ...), falling back to the code itself.
     pub fn code<'a>(&self, code: &'a str) -> &'a str {
         self.t(code)
     }
+
+    /// What an error code means, in this language.
+    pub fn error(&self, code: ErrorCode) -> &'static str {
+        let key = format!("error.{}", code.as_str());
+        match ERRORS.iter().find(|(k, _, _)| *k == key) {
+            Some((_, zh, en)) => match self.0 {
+                Lang::Zh => zh,
+                Lang::En => en,
+            },
+            None => code.as_str(),
+        }
+    }
+}
+
+/// What each error code means, for the error page.
+const ERRORS: &[(&str, &str, &str)] = &[
+    ("error.bad_request", "请求内容有误。", "The request is malformed."),
+    ("error.unauthorized", "请先登录。", "Please sign in."),
+    ("error.forbidden", "您无权进行此操作。", "You may not do this."),
+    ("error.not_found", "找不到该内容。", "Not found."),
+    ("error.payload_too_large", "上传的文件过大。", "The upload is too large."),
+    ("error.unsupported_media_type", "不支持该文件格式。", "This file type is not supported."),
+    ("error.internal", "系统内部错误，请稍后重试。", "Internal error; please try again later."),
+    ("error.not_open", "该申请当前不在可审查状态。", "The release is not open for this."),
+    ("error.not_allowed_in_state", "该申请当前状态不允许此操作。", "The release's state does not allow this."),
+    ("error.already_decided", "您（或您所在单位）已就此版本作出决定。", "This decision has already been given for this version."),
+    ("error.undispositioned_findings", "仍有发现项未处置，请先处置。", "Some findings still need a disposition."),
+    ("error.stale_version", "该发现项属于旧版本。", "The finding belongs to an older version."),
+    ("error.stage_decided", "该审查环节已通过此版本。", "The stage has already approved this version."),
+    ("error.release_changed", "申请已有新版本，请刷新后重试。", "A newer version was filed meanwhile; reload and try again."),
+    ("error.exists", "已存在。", "Already exists."),
+    ("error.unknown_stage", "未知的审查环节。", "Unknown review stage."),
+    ("error.unknown_department", "未知的单位。", "Unknown department."),
+    ("error.note_required", "请填写理由。", "Please give a reason."),
+    ("error.blocking_finding", "密级标志只能作为误报清除，否则须提交不含该内容的新版本。", "A blocking finding is cleared only as a false positive; otherwise file a new version without it."),
+    ("error.department_fixed", "新版本不能更改牵头单位。", "A new version cannot change the lead department."),
+    ("error.unreadable_file", "文件无法读取。", "A file cannot be read."),
+    ("error.column_summary", "列汇总没有单个取值。", "A column summary has no single value."),
+];
+
+/// Finding types and categories, with the code shown beside them.
+const FINDINGS: &[(&str, &str, &str)] = &[
+    ("CLASSIFICATION_MARK", "密级标志", "Classification mark"),
+    ("CN_ID_CARD", "身份证号", "ID card number"),
+    ("CN_MOBILE", "手机号码", "Mobile number"),
+    ("CN_LANDLINE", "固定电话", "Landline number"),
+    ("BANK_CARD", "银行卡号", "Bank card number"),
+    ("EMAIL", "电子邮箱", "Email address"),
+    ("CN_PASSPORT", "护照号码", "Passport number"),
+    ("CN_HKMO_PERMIT", "港澳通行证号", "HK/Macao permit number"),
+    ("CN_LICENSE_PLATE", "车牌号码", "Licence plate"),
+    ("PERSON_NAME", "姓名", "Person name"),
+    ("ADDRESS", "地址", "Address"),
+    ("CN_USCC", "统一社会信用代码", "Unified social credit code"),
+    ("GEO_COORDINATE", "地理坐标", "Geographic coordinate"),
+    ("IP_ADDRESS", "IP 地址", "IP address"),
+    ("SECRET_KEY", "密钥凭据", "Secret key"),
+    ("secrecy", "涉密", "secrecy"),
+    ("personal", "个人信息", "personal information"),
+    ("commercial", "商业秘密", "commercial"),
+    ("credential", "凭据", "credential"),
+];
+
+fn table() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    STRINGS.iter().chain(ERRORS).chain(FINDINGS)
 }
 
 const STRINGS: &[(&str, &str, &str)] = &[
@@ -271,15 +339,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_error_code_and_finding_type_has_words() {
+        for code in ErrorCode::ALL {
+            assert_ne!(Tr(Lang::Zh).error(code), code.as_str(), "{code}");
+        }
+        let policies = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/detectors");
+        let entity = regex::Regex::new(r#"(?m)^entity = "([A-Z_]+)""#).unwrap();
+        for entry in std::fs::read_dir(policies).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for cap in entity.captures_iter(&text) {
+                assert_ne!(
+                    Tr(Lang::Zh).code(&cap[1]),
+                    &cap[1],
+                    "no words for {}",
+                    &cap[1]
+                );
+            }
+        }
+    }
+
+    #[test]
     fn every_key_is_unique_and_translated() {
-        let mut keys: Vec<&str> = STRINGS.iter().map(|(k, _, _)| *k).collect();
+        let mut keys: Vec<&str> = table().map(|(k, _, _)| *k).collect();
         keys.sort_unstable();
         let before = keys.len();
         keys.dedup();
         assert_eq!(before, keys.len(), "a key is listed twice");
-        assert!(STRINGS
-            .iter()
-            .all(|(_, zh, en)| !zh.is_empty() && !en.is_empty()));
+        assert!(table().all(|(_, zh, en)| !zh.is_empty() && !en.is_empty()));
     }
 
     #[test]
@@ -292,7 +378,7 @@ mod tests {
             for cap in used.captures_iter(&text) {
                 let key = &cap[1];
                 assert!(
-                    STRINGS.iter().any(|(k, _, _)| *k == key),
+                    table().any(|(k, _, _)| *k == key),
                     "{} uses the unknown key {key}",
                     path.display()
                 );

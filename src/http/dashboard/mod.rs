@@ -299,11 +299,37 @@ impl Shell {
     }
 }
 
+/// Department names by code, so pages say 市发展改革委 rather than FGW.
+#[derive(Debug, Default)]
+pub struct Departments(std::collections::BTreeMap<String, String>);
+
+impl Departments {
+    pub fn load(conn: &mut crate::db::DbConn) -> Result<Self, AppError> {
+        crate::service::accounts::department_names(conn).map(Self)
+    }
+
+    /// The department's name, or its code when it has none.
+    pub fn name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.0.get(code).map_or(code, String::as_str)
+    }
+
+    pub fn names(&self, codes: &[String]) -> String {
+        codes
+            .iter()
+            .map(|c| self.name(c))
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
     s: &'a Shell,
     status: u16,
+    /// What went wrong, in the page's language (from the error code).
+    summary: &'static str,
+    /// The service's own message, with the specifics (ids, stages).
     message: String,
 }
 
@@ -343,6 +369,7 @@ impl ResponseError for PageError {
         let page = ErrorPage {
             s: &self.shell,
             status: self.status_code().as_u16(),
+            summary: self.shell.tr.error(self.err.code()),
             message: self.err.to_string(),
         };
         match page.render() {

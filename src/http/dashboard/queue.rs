@@ -8,7 +8,7 @@ use web::Query;
 
 use actix_web::web;
 
-use super::{local_time, render, Ctx, PageResult, Shell};
+use super::{local_time, render, Ctx, Departments, PageResult, Shell};
 use crate::policy::Role;
 use crate::service::releases::{self, QueueFilter, QueueItem};
 
@@ -41,6 +41,7 @@ impl Row {
 #[template(path = "queue.html")]
 struct QueuePage {
     s: Shell,
+    depts: Departments,
     rows: Vec<Row>,
     stage: String,
     department: String,
@@ -61,13 +62,13 @@ pub async fn queue(ctx: Ctx, q: Query<QueueQuery>) -> PageResult {
     };
     let f = filter.clone();
     let cursor = q.cursor.clone();
-    let (page, counts) = ctx
+    let (page, counts, depts) = ctx
         .state
         .run(move |conn| {
             let page = releases::queue(conn, &user, &f, cursor.as_deref(), None)?;
             let ids: Vec<String> = page.items.iter().map(|i| i.release_id.clone()).collect();
             let counts = releases::severity_counts(conn, &ids)?;
-            Ok((page, counts))
+            Ok((page, counts, Departments::load(conn)?))
         })
         .await
         .map_err(|e| ctx.fail(e))?;
@@ -110,6 +111,7 @@ pub async fn queue(ctx: Ctx, q: Query<QueueQuery>) -> PageResult {
         &ctx,
         &QueuePage {
             s: ctx.shell(),
+            depts,
             rows,
             stage: filter.stage.unwrap_or_default(),
             department: filter.department.unwrap_or_default(),

@@ -6,7 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::session::CsrfForm;
-use super::{local_time, render, see_other, Ctx, PageResult, Shell};
+use super::{local_time, render, see_other, Ctx, Departments, PageResult, Shell};
 use crate::error::AppError;
 use crate::scan::{Category, Severity};
 use crate::service::releases::{
@@ -55,6 +55,7 @@ pub struct Diff {
 struct ReleasePage<'a> {
     s: Shell,
     r: &'a ReleaseView,
+    depts: Departments,
     stages: Vec<StageRow<'a>>,
     findings: Vec<FindingRow>,
     any_disposable: bool,
@@ -92,11 +93,12 @@ async fn release_page(
     let user = ctx.signed_in()?.clone();
     let me = user.clone();
     let after = q.after.clone();
-    let (view, may, page, diff) = ctx
+    let (view, may, depts, page, diff) = ctx
         .state
         .call(move |st, conn| {
             let view = releases::view(st, conn, &me, &id)?;
             let may = releases::permissions(st, conn, &me, &id)?;
+            let depts = Departments::load(conn)?;
             let page =
                 releases::findings_page(conn, &me, &id, after.as_deref(), Some(FINDINGS_PAGE))?;
             let diff = match (view.version, &after) {
@@ -109,7 +111,7 @@ async fn release_page(
                 )?),
                 _ => None,
             };
-            Ok((view, may, page, diff))
+            Ok((view, may, depts, page, diff))
         })
         .await
         .map_err(|e| ctx.fail(e))?;
@@ -143,6 +145,7 @@ async fn release_page(
         &ReleasePage {
             s: ctx.shell(),
             r: &view,
+            depts,
             stages,
             any_disposable: findings.iter().any(|f| f.can_dispose),
             findings,
@@ -215,8 +218,12 @@ fn location_text(loc: &serde_json::Value) -> String {
             .map(|v| v.to_string().trim_matches('"').to_string())
     };
     let file = s("file").unwrap_or_default();
-    let place = if let (Some(sheet), Some(cell)) = (s("sheet"), s("cell")) {
-        format!("{sheet}!{cell}")
+    let place = if let Some(cell) = s("cell") {
+        // CSV cells have no sheet.
+        match s("sheet") {
+            Some(sheet) => format!("{sheet}!{cell}"),
+            None => cell,
+        }
     } else if let (Some(line), Some(col)) = (s("line"), s("column")) {
         format!("{line}:{col}")
     } else if let Some(part) = s("part") {
@@ -331,5 +338,7 @@ mod tests {
         assert_eq!(location_text(&text), "a.txt · 3:14");
         let sheet = serde_json::json!({"file": "b.xlsx", "sheet": "表1", "cell": "B2"});
         assert_eq!(location_text(&sheet), "b.xlsx · 表1!B2");
+        let csv = serde_json::json!({"file": "c.csv", "cell": "C7"});
+        assert_eq!(location_text(&csv), "c.csv · C7");
     }
 }
