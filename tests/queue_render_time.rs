@@ -55,7 +55,7 @@ fn copy_release(conn: &mut releasegate::db::DbConn, template: &str, copies: usiz
             r.id = id.clone();
             r.title = format!("{} #{i}", release.title);
             diesel::insert_into(releases::table)
-                .values(&r)
+                .values(r)
                 .execute(conn)?;
             let mut v = version.clone();
             v.id = fresh();

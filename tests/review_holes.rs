@@ -338,3 +338,35 @@ async fn cheap_reads_stay_fast_while_many_large_uploads_are_inspected() {
         "GET /api/v1/me took {slowest:?} while uploads were inspected"
     );
 }
+
+/// A co-department list that does not parse is an error, never "no
+/// co-departments" (which would drop the 会签 stage without a word).
+#[actix_web::test]
+async fn a_corrupt_co_department_list_is_an_error_not_a_missing_stage() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let release = app
+        .file_release(
+            &cast.submitter,
+            meta(&["TJJ"]),
+            "a.txt",
+            "公开统计数据\n".as_bytes(),
+        )
+        .await;
+    let id = release["id"].as_str().unwrap().to_string();
+    let target = id.clone();
+    app.db(move |c| {
+        diesel::sql_query(format!(
+            "UPDATE releases SET co_departments = 'TJJ' WHERE id = '{target}'"
+        ))
+        .execute(c)
+        .unwrap()
+    })
+    .await;
+    app.get(&format!("/api/v1/releases/{id}"), Some(&cast.supervisor))
+        .await
+        .assert_error(500, "internal");
+    decide(&app, &id, &cast.approver, "department_review", "approve")
+        .await
+        .assert_error(500, "internal");
+}

@@ -4,6 +4,7 @@
 
 pub mod models;
 pub mod schema;
+pub mod types;
 
 use std::path::PathBuf;
 use std::time::Duration;

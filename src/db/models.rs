@@ -4,6 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::*;
+use super::types::CodeList;
+use crate::workflow::State;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = departments)]
@@ -38,12 +40,14 @@ pub struct Release {
     pub description: String,
     pub department: String,
     /// JSON array of department codes.
-    pub co_departments: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub co_departments: CodeList,
     pub data_category: String,
     pub open_mode: String,
     pub cross_border: bool,
     pub publish_at: Option<NaiveDateTime>,
-    pub state: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub state: State,
     pub version: i32,
     pub submitter_id: String,
     pub policy_digest: String,

@@ -101,6 +101,20 @@ impl FromStr for State {
     }
 }
 
+/// The `state` column: a value that is not a state is an error, never a default.
+impl TryFrom<String> for State {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<State> for String {
+    fn from(state: State) -> String {
+        state.as_str().to_string()
+    }
+}
+
 /// What a reviewer decided about one finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

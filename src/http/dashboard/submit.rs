@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::http::multipart::read_parts;
 use crate::policy::Role;
 use crate::service::releases::{self, ListFilter, ReleaseMeta, ReleaseSummary, Upload};
+use crate::workflow::State;
 
 #[derive(Template)]
 #[template(path = "new_release.html")]

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{co_departments, state_of, COLUMN_SUMMARY_SEGMENT};
+use super::COLUMN_SUMMARY_SEGMENT;
 use crate::app::AppState;
 use crate::db::models::{Release, ReleaseStage, StageDecision};
 use crate::db::schema::{findings, release_stages, release_versions, releases, stage_decisions};
@@ -49,7 +49,7 @@ pub fn facts(conn: &mut DbConn, release: &Release) -> AppResult<Facts> {
         .load(conn)?;
     Ok(Facts {
         department: release.department.clone(),
-        co_departments: co_departments(release)?,
+        co_departments: release.co_departments.to_vec(),
         cross_border: release.cross_border,
         submitter_id: release.submitter_id.clone(),
         version_authors: version_authors.into_iter().collect(),
@@ -108,7 +108,7 @@ pub fn release_facts(
         );
     }
     Ok(ReleaseFacts {
-        state: state_of(release)?,
+        state: release.state,
         version: release.version,
         facts: facts(conn, release)?,
         history,
@@ -160,7 +160,7 @@ pub fn reevaluate(
     now: NaiveDateTime,
 ) -> AppResult<Transition> {
     let policy = &state.policies.workflow;
-    let current = state_of(release)?;
+    let current = release.state;
     let facts = facts(conn, release)?;
     let (_, in_force) = history(conn, &release.id)?;
     let evaluation = workflow::evaluate(policy, &facts, &in_force);
@@ -169,11 +169,11 @@ pub fn reevaluate(
     write_stages(state, conn, release, &evaluation, to, now)?;
     super::notices::announce(state, conn, release, &waiting_before, (from, to), now)?;
     if to != current {
-        release.state = to.as_str().into();
+        release.state = to;
         release.updated_at = now;
         diesel::update(releases::table.find(&release.id))
             .set((
-                releases::state.eq(&release.state),
+                releases::state.eq(release.state.as_str()),
                 releases::updated_at.eq(now),
             ))
             .execute(conn)?;

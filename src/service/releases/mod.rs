@@ -41,31 +41,12 @@ use crate::workflow::{self, State};
 /// table column, and dispositioning it dispositions them.
 pub const COLUMN_SUMMARY_SEGMENT: i32 = -1;
 
-/// A release's state column, parsed.
-pub fn state_of(release: &Release) -> AppResult<State> {
-    release
-        .state
-        .parse()
-        .map_err(|e: String| AppError::internal(anyhow::anyhow!(e)))
-}
-
-/// A release's co-responsible departments. A value that does not parse is
-/// an error, never "no co-departments": that would drop the 会签 stage.
-pub fn co_departments(release: &Release) -> AppResult<Vec<String>> {
-    serde_json::from_str(&release.co_departments).map_err(|e| {
-        AppError::internal(anyhow::anyhow!(
-            "release {}: co_departments is not a JSON list of codes: {e}",
-            release.id
-        ))
-    })
-}
-
 /// The workflow's reading rule (`workflow::may_read`) for this user; whether
 /// they took part in the review is asked only when it matters.
 pub fn can_read(conn: &mut DbConn, user: &CurrentUser, release: &Release) -> AppResult<bool> {
-    let (state, co) = (state_of(release)?, co_departments(release)?);
+    let (state, co) = (release.state, &release.co_departments);
     let may =
-        |took_part| workflow::may_read(&user.actor(), state, &release.department, &co, took_part);
+        |took_part| workflow::may_read(&user.actor(), state, &release.department, co, took_part);
     if may(false) {
         return Ok(true);
     }

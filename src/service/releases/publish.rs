@@ -114,7 +114,7 @@ fn publish(
             .execute(conn)?;
         renditions.push(serde_json::json!({"name": file.name, "original_sha256": file.sha256, "sha256": sha256, "redactions": redact.len()}));
     }
-    release.state = State::Published.as_str().into();
+    release.state = State::Published;
     release.published_at = Some(now);
     diesel::update(releases::table.find(&release.id))
         .set((
@@ -222,7 +222,7 @@ pub fn publish_due(state: &AppState, conn: &mut DbConn) -> AppResult<usize> {
         let renditions = prerender(state, conn, &id)?;
         write_tx(conn, |conn| {
             let mut release: Release = super::load(conn, &id)?;
-            if release.state == State::Approved.as_str() {
+            if release.state == State::Approved {
                 publish(state, conn, &mut release, (SYSTEM_ACTOR, &renditions), now)?;
                 published += 1;
             }

@@ -259,7 +259,7 @@ fn end_release(
         (action, event),
         &Renditions::none(),
         |conn, release, _, now| {
-            release.state = to.as_str().into();
+            release.state = to;
             release.updated_at = now;
             diesel::update(releases::table.find(release_id))
                 .set((

@@ -9,13 +9,14 @@ use serde::Deserialize;
 
 use super::change::{commit, settle, Applied, Change};
 use super::publish::Renditions;
-use super::{co_departments, load, views, ReleaseView, COLUMN_SUMMARY_SEGMENT};
+use super::{load, views, ReleaseView, COLUMN_SUMMARY_SEGMENT};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db::models::{Finding, Release, ReleaseVersion, StoredFile};
 use crate::db::schema::{
     departments, files, findings, release_versions, releases, stage_decisions,
 };
+use crate::db::types::CodeList;
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::ExtractError;
@@ -368,13 +369,12 @@ pub fn submit(
             title: meta.title.trim().into(),
             description: meta.description.clone(),
             department: meta.department.clone(),
-            co_departments: serde_json::to_string(&meta.co_departments)
-                .map_err(AppError::internal)?,
+            co_departments: CodeList(meta.co_departments.clone()),
             data_category: meta.data_category.trim().into(),
             open_mode: meta.open_mode.as_str().into(),
             cross_border: meta.cross_border,
             publish_at: meta.publish_at.map(|t| t.naive_utc()),
-            state: State::InReview.as_str().into(),
+            state: State::InReview,
             version: 1,
             submitter_id: user.id.clone(),
             policy_digest: state.policies.digest.clone(),
@@ -383,7 +383,7 @@ pub fn submit(
             published_at: None,
         };
         diesel::insert_into(releases::table)
-            .values(&release)
+            .values(release.clone())
             .execute(conn)?;
         let manifest = record_version(conn, &release, user, &meta, &inspected, now)?;
         let details = serde_json::json!({
@@ -518,17 +518,16 @@ pub fn add_version(
             release.version += 1;
             release.title = meta.title.trim().into();
             release.description = meta.description.clone();
-            release.co_departments =
-                serde_json::to_string(&meta.co_departments).map_err(AppError::internal)?;
+            release.co_departments = CodeList(meta.co_departments.clone());
             release.data_category = meta.data_category.trim().into();
             release.cross_border = meta.cross_border;
             release.publish_at = meta.publish_at.map(|t| t.naive_utc());
             release.policy_digest = state.policies.digest.clone();
             // A new version answers a request for changes: review starts over.
-            release.state = State::InReview.as_str().into();
+            release.state = State::InReview;
             release.updated_at = now;
             diesel::update(releases::table.find(id))
-                .set(&*release)
+                .set(release.clone())
                 .execute(conn)?;
             let dismissed = diesel::update(
                 stage_decisions::table
@@ -556,6 +555,6 @@ fn previous_meta(conn: &mut DbConn, release: &Release) -> AppResult<ReleaseMeta>
         .select(release_versions::meta)
         .first(conn)?;
     let mut meta: ReleaseMeta = serde_json::from_str(&stored).map_err(AppError::internal)?;
-    meta.co_departments = co_departments(release)?;
+    meta.co_departments = release.co_departments.to_vec();
     Ok(meta)
 }

@@ -7,7 +7,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::{clamp_limit, co_departments, load_readable, Page, State, COLUMN_SUMMARY_SEGMENT};
+use super::{clamp_limit, load_readable, Page, State, COLUMN_SUMMARY_SEGMENT};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db::models::{Finding, Release, ReleaseStage, ReleaseVersion, StoredFile};
@@ -113,7 +113,7 @@ pub struct ReleaseView {
     pub cross_border: bool,
     #[serde(serialize_with = "time::opt")]
     pub publish_at: Option<NaiveDateTime>,
-    pub state: String,
+    pub state: State,
     pub version: i32,
     pub submitter: String,
     pub policy_digest: String,
@@ -242,7 +242,7 @@ pub(super) fn build(
         .collect();
     let findings = counts(conn, &release)?;
     Ok(ReleaseView {
-        co_departments: co_departments(&release)?,
+        co_departments: release.co_departments.to_vec(),
         id: release.id,
         title: release.title,
         description: release.description,
@@ -269,7 +269,7 @@ pub struct ReleaseSummary {
     pub id: String,
     pub title: String,
     pub department: String,
-    pub state: String,
+    pub state: State,
     pub version: i32,
     #[serde(serialize_with = "time::one")]
     pub created_at: NaiveDateTime,

@@ -1,0 +1,47 @@
+//! Column types richer than their SQL: parsed when a row is read, so a bad
+//! stored value is an error at the boundary rather than a silent default.
+
+use std::ops::Deref;
+
+/// A JSON array of codes in a text column (`releases.co_departments`). A
+/// value that does not parse fails the read: an empty list would silently
+/// drop the co-department sign-off stage.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodeList(pub Vec<String>);
+
+impl TryFrom<String> for CodeList {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        serde_json::from_str(&text)
+            .map(Self)
+            .map_err(|e| format!("{text:?} is not a JSON list of codes: {e}"))
+    }
+}
+
+impl From<CodeList> for String {
+    fn from(list: CodeList) -> String {
+        // A list of strings always serialises.
+        serde_json::to_string(&list.0).unwrap_or_else(|_| "[]".into())
+    }
+}
+
+impl Deref for CodeList {
+    type Target = [String];
+    fn deref(&self) -> &[String] {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_refuses_what_is_not_a_list() {
+        let list = CodeList(vec!["TJJ".into(), "DSJ".into()]);
+        let text: String = list.clone().into();
+        assert_eq!(CodeList::try_from(text).unwrap(), list);
+        assert!(CodeList::try_from("TJJ,DSJ".to_string()).is_err());
+        assert!(CodeList::try_from("{\"a\":1}".to_string()).is_err());
+    }
+}
