@@ -1,9 +1,7 @@
 //! DOCX: paragraphs, tables, headers/footers, comments, tracked deletions;
 //! redaction across runs.
 
-mod files;
-
-use files::{assert_absent_from_package, redact_and_reread, unlimited, zip_members, zip_of};
+use crate::files::{assert_absent_from_package, redact_and_reread, unlimited, zip_members, zip_of};
 use releasegate::extract::{DocxPart, FileKind, Location};
 use releasegate::redact::{render, Redaction};
 

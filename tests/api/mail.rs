@@ -1,13 +1,11 @@
 //! Mail through a real SMTP server (aiosmtpd from PyPI, started here), and
 //! the default: .eml files under the data directory.
 
-mod common;
-
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use releasegate::notify;
 use releasegate::policy::Role;
 use releasegate::service::accounts::{self, NewUser};

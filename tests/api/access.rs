@@ -1,8 +1,6 @@
 //! Authentication, authorisation, input limits and the public boundary.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use releasegate::policy::Role;
 use serde_json::json;
 

@@ -1,5 +1,4 @@
 //! Helpers shared by the integration tests: find a value, redact it, re-read.
-#![allow(dead_code)] // each test binary uses its own subset
 
 use releasegate::extract::{extract, Extracted, Limits};
 use releasegate::redact::{render, Redaction};

@@ -1,9 +1,7 @@
 //! The life of a release through the HTTP API, on SQLite or (with
 //! RELEASEGATE_TEST_DATABASE_URL) PostgreSQL.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 async fn decide(app: &TestApp, id: &str, token: &str, stage: &str, decision: &str) -> Response {

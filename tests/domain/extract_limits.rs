@@ -1,8 +1,6 @@
 //! Zip bombs, oversized packages and inputs, unsupported types.
 
-mod files;
-
-use files::zip_of;
+use crate::files::zip_of;
 use releasegate::extract::{extract, ExtractError, Limits};
 
 fn small_budget() -> Limits {

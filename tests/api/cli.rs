@@ -1,12 +1,10 @@
 //! The command line, run as a process: exit codes, stdout/stderr discipline.
 
-mod common;
-
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::*;
+use crate::common::*;
 
 fn releasegate(db: &TestDb, args: &[&str], stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_releasegate"));

@@ -1,14 +1,12 @@
 //! The two holes an outside probe found in the review rules, and the pool
 //! that uploads used to drain: each test fails on the code before the fix.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use actix_web::web;
-use common::*;
+use crate::common::*;
 use diesel::prelude::*;
 use releasegate::auth::CurrentUser;
 use releasegate::db::models::User;

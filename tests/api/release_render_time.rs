@@ -5,12 +5,10 @@
 //!
 //! `cargo test --release --test release_render_time -- --nocapture` prints the figure.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
 use actix_web::test::TestRequest;
-use common::*;
+use crate::common::*;
 use diesel::prelude::*;
 use releasegate::db::models::Finding;
 use releasegate::db::schema::findings;

@@ -9,14 +9,12 @@
 //! Screenshots: `RELEASEGATE_SCREENSHOTS=docs/screenshots` refreshes the
 //! committed ones.
 
-mod common;
-
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use fantoccini::{Client, ClientBuilder, Locator};
 
 const MARK: &str = "机密★10年";

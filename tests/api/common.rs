@@ -1,7 +1,6 @@
 //! Test harness: a fresh database per test — a SQLite file by default, or a
 //! new PostgreSQL database when RELEASEGATE_TEST_DATABASE_URL points at a
 //! server (dropped again at the end) — and the real app on it.
-#![allow(dead_code)]
 
 use std::path::PathBuf;
 

@@ -2,11 +2,9 @@
 //! at their cell or paragraph, and published renditions of the same format
 //! with the dispositioned values masked. Fixtures are generated here.
 
-mod common;
-
 use std::io::Write;
 
-use common::*;
+use crate::common::*;
 use releasegate::extract::{self, Limits};
 use serde_json::{json, Value};
 

@@ -1,9 +1,7 @@
 //! XLSX: every sheet and cell, shared and inline strings, exact numbers;
 //! redaction into inline strings without leaking through sharedStrings.xml.
 
-mod files;
-
-use files::{assert_absent_from_package, redact_and_reread, unlimited, zip_members, zip_of};
+use crate::files::{assert_absent_from_package, redact_and_reread, unlimited, zip_members, zip_of};
 use releasegate::extract::{ColumnRef, FileKind, Location};
 use releasegate::redact::{render, Redaction};
 use rust_xlsxwriter::{Formula, Workbook};

@@ -1,12 +1,10 @@
 //! The real server on a real socket, spoken to in plain HTTP/1.1.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
 use actix_web::web;
-use common::*;
+use crate::common::*;
 use releasegate::app::AppState;
 use releasegate::policy::Role;
 use releasegate::service::accounts::{self, NewUser};

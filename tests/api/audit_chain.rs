@@ -1,8 +1,6 @@
 //! The audit chain survives restarts and names the first altered event.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use diesel::RunQueryDsl;
 use serde_json::json;
 

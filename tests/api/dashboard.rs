@@ -2,10 +2,8 @@
 //! escaping, role checks, language; SQLite or (with
 //! RELEASEGATE_TEST_DATABASE_URL) PostgreSQL.
 
-mod common;
-
 use actix_web::test::TestRequest;
-use common::*;
+use crate::common::*;
 use releasegate::policy::Role;
 use serde_json::json;
 

@@ -5,12 +5,10 @@
 //!
 //! `cargo test --release --test queue_render_time -- --nocapture` prints the figure.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
 use actix_web::test::TestRequest;
-use common::*;
+use crate::common::*;
 use diesel::prelude::*;
 use releasegate::db::models::{Finding, Release, ReleaseStage, ReleaseVersion, StoredFile};
 use releasegate::db::schema::{files, findings, release_stages, release_versions, releases};

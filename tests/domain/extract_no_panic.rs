@@ -1,9 +1,7 @@
 //! Property tests: no input, however broken, makes extraction or rendering
 //! panic; and any redaction of a valid file re-reads as exactly that edit.
 
-mod files;
-
-use files::zip_of;
+use crate::files::zip_of;
 use proptest::prelude::*;
 use releasegate::extract::{extract, Extracted, Limits};
 use releasegate::redact::{render, Redaction};

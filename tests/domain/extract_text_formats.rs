@@ -1,9 +1,7 @@
 //! Text, CSV/TSV and JSON: extraction with locations, encodings, limits, redaction.
 
-mod files;
-
 use encoding_rs::GBK;
-use files::{redact_and_reread, unlimited};
+use crate::files::{redact_and_reread, unlimited};
 use releasegate::extract::{extract, ColumnRef, ExtractError, FileKind, Limits, Location};
 use releasegate::redact::{render, Redaction};
 

@@ -1,0 +1,19 @@
+//! The service tested through its front doors — the JSON API, the pages,
+//! the CLI, a real socket, a real browser and a real mail server — on a
+//! fresh database per test: SQLite by default, PostgreSQL when
+//! RELEASEGATE_TEST_DATABASE_URL is set. One binary, one module per area.
+
+mod common;
+
+mod access;
+mod audit_chain;
+mod cli;
+mod dashboard;
+mod documents;
+mod e2e_browser;
+mod lifecycle;
+mod mail;
+mod queue_render_time;
+mod release_render_time;
+mod review_holes;
+mod socket;

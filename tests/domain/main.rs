@@ -1,0 +1,15 @@
+//! The pure parts tested directly, without a database: extraction of every
+//! format, redaction, the detectors and their accuracy on the labelled set.
+//! One binary, one module per area.
+
+mod files;
+
+mod accuracy;
+mod extract_docx;
+mod extract_limits;
+mod extract_no_panic;
+mod extract_text_formats;
+mod extract_xlsx;
+mod scan_detectors;
+mod scan_packs;
+mod scan_robustness;
