@@ -10,7 +10,8 @@ mod public;
 
 use std::net::SocketAddr;
 
-use actix_web::dev::Server;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{middleware, web, App, HttpResponse, HttpServer};
 
 use crate::app::AppState;
@@ -48,17 +49,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         }));
 }
 
+/// The application: every route and middleware over `state`. The server
+/// and the tests build the same one.
+pub fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .wrap(middleware::Logger::default())
+        .configure(configure)
+}
+
 /// Binds the service to `bind` (port 0 picks a free port) and returns the
 /// server to run and the address it listens on.
 pub fn server(state: AppState, bind: &str) -> std::io::Result<(Server, SocketAddr)> {
     let data = web::Data::new(state);
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(data.clone())
-            .wrap(middleware::Logger::default())
-            .configure(configure)
-    })
-    .bind(bind)?;
+    let server = HttpServer::new(move || build_app(data.clone())).bind(bind)?;
     let addr = server
         .addrs()
         .first()

@@ -164,9 +164,10 @@ async fn roles_and_departments_bound_every_route() {
 
 #[actix_web::test]
 async fn bad_uploads_are_refused_with_a_reason_and_store_nothing() {
-    let db = TestDb::new();
-    let app = TestApp::with_db(db, |s| s.max_upload_bytes = 64 * 1024).await;
-    let cast = app.cast().await;
+    let (app, cast) = TestApp::builder()
+        .settings(|s| s.max_upload_bytes = 64 * 1024)
+        .with_cast()
+        .await;
     let upload = |files: Vec<(&'static str, Vec<u8>)>, m: Option<serde_json::Value>| {
         let token = cast.submitter.clone();
         let app = &app;
@@ -350,9 +351,10 @@ async fn repeated_wrong_passwords_lock_the_account_for_a_while() {
 #[actix_web::test]
 async fn a_zip_bomb_is_refused_with_413_naming_the_limit() {
     use std::io::Write;
-    let db = TestDb::new();
-    let app = TestApp::with_db(db, |s| s.limits.max_decompressed_bytes = 1024 * 1024).await;
-    let cast = app.cast().await;
+    let (app, cast) = TestApp::builder()
+        .settings(|s| s.limits.max_decompressed_bytes = 1024 * 1024)
+        .with_cast()
+        .await;
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);

@@ -179,7 +179,7 @@ async fn a_restart_keeps_everything() {
     let (cast, id) = some_history(&app).await;
     let TestApp { state, db, .. } = app;
     drop(state);
-    let app = TestApp::with_db(db, |_| {}).await;
+    let app = TestApp::builder().db(db).build().await;
     let r = app
         .get(&format!("/api/v1/releases/{id}"), Some(&cast.submitter))
         .await;

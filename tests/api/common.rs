@@ -6,10 +6,11 @@ use std::path::PathBuf;
 
 use actix_http::Request;
 use actix_service::boxed::{self, BoxService};
+use actix_service::ServiceExt;
 use actix_web::body::BoxBody;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
-use actix_web::{test, web, App};
+use actix_web::{test, web};
 use diesel::{Connection, RunQueryDsl};
 use releasegate::app::AppState;
 use releasegate::config::Settings;
@@ -25,6 +26,12 @@ pub struct TestDb {
     pub target: DbTarget,
     admin_url: Option<(String, String)>,
     _dir: tempfile::TempDir,
+}
+
+impl Default for TestDb {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl TestDb {
@@ -138,29 +145,63 @@ impl Response {
     }
 }
 
-impl TestApp {
-    pub async fn new() -> Self {
-        Self::with_db(TestDb::new(), |_| {}).await
+/// A change to one test's settings.
+type Tweak = Box<dyn FnOnce(&mut Settings)>;
+
+/// Builds a `TestApp`: a database (fresh unless given), settings tweaked
+/// per test, and the app from the same factory the server uses.
+#[derive(Default)]
+pub struct TestAppBuilder {
+    db: Option<TestDb>,
+    tweaks: Vec<Tweak>,
+}
+
+impl TestAppBuilder {
+    /// Runs the app on `db` (a database an earlier app used, say).
+    pub fn db(mut self, db: TestDb) -> Self {
+        self.db = Some(db);
+        self
     }
 
-    pub async fn with_db(db: TestDb, tweak: impl FnOnce(&mut Settings)) -> Self {
+    pub fn settings(mut self, tweak: impl FnOnce(&mut Settings) + 'static) -> Self {
+        self.tweaks.push(Box::new(tweak));
+        self
+    }
+
+    pub async fn build(self) -> TestApp {
+        let db = self.db.unwrap_or_default();
         let mut s = settings(&db);
-        tweak(&mut s);
+        for tweak in self.tweaks {
+            tweak(&mut s);
+        }
         let state = web::block(move || AppState::build(s))
             .await
             .unwrap()
             .expect("app state");
-        let app = test::init_service(
-            App::new()
-                .app_data(web::Data::new(state.clone()))
-                .configure(releasegate::http::configure),
-        )
-        .await;
+        let app =
+            test::init_service(releasegate::http::build_app(web::Data::new(state.clone()))).await;
         TestApp {
             state,
-            svc: boxed::service(app),
+            svc: boxed::service(app.map(ServiceResponse::map_into_boxed_body)),
             db,
         }
+    }
+
+    /// The app with the default workflow's cast (departments and one user per role).
+    pub async fn with_cast(self) -> (TestApp, Cast) {
+        let app = self.build().await;
+        let cast = app.cast().await;
+        (app, cast)
+    }
+}
+
+impl TestApp {
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder::default()
+    }
+
+    pub async fn new() -> Self {
+        Self::builder().build().await
     }
 
     pub async fn call(&self, req: test::TestRequest) -> Response {

@@ -2,8 +2,8 @@
 //! escaping, role checks, language; SQLite or (with
 //! RELEASEGATE_TEST_DATABASE_URL) PostgreSQL.
 
-use actix_web::test::TestRequest;
 use crate::common::*;
+use actix_web::test::TestRequest;
 use releasegate::policy::Role;
 use serde_json::json;
 

@@ -115,12 +115,11 @@ fn readable(mail: &str) -> String {
 #[actix_web::test]
 async fn reviewers_in_scope_are_mailed_when_a_stage_opens_and_values_stay_out() {
     let Some(smtp) = smtp_server() else { return };
-    let db = TestDb::new();
-    let app = TestApp::with_db(db, |s| {
-        s.smtp_url = Some(format!("smtp://127.0.0.1:{}", smtp.port))
-    })
-    .await;
-    let cast = app.cast().await;
+    let port = smtp.port;
+    let (app, cast) = TestApp::builder()
+        .settings(move |s| s.smtp_url = Some(format!("smtp://127.0.0.1:{port}")))
+        .with_cast()
+        .await;
     app.db(|c| {
         for (username, roles, dept, email) in [
             (

@@ -16,4 +16,5 @@ mod mail;
 mod queue_render_time;
 mod release_render_time;
 mod review_holes;
+mod snapshots;
 mod socket;

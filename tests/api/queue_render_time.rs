@@ -7,8 +7,8 @@
 
 use std::time::{Duration, Instant};
 
-use actix_web::test::TestRequest;
 use crate::common::*;
+use actix_web::test::TestRequest;
 use diesel::prelude::*;
 use releasegate::db::models::{Finding, Release, ReleaseStage, ReleaseVersion, StoredFile};
 use releasegate::db::schema::{files, findings, release_stages, release_versions, releases};

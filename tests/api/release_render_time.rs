@@ -7,8 +7,8 @@
 
 use std::time::{Duration, Instant};
 
-use actix_web::test::TestRequest;
 use crate::common::*;
+use actix_web::test::TestRequest;
 use diesel::prelude::*;
 use releasegate::db::models::Finding;
 use releasegate::db::schema::findings;

@@ -5,8 +5,8 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use actix_web::web;
 use crate::common::*;
+use actix_web::web;
 use diesel::prelude::*;
 use releasegate::auth::CurrentUser;
 use releasegate::db::models::User;

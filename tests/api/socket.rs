@@ -3,8 +3,8 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
-use actix_web::web;
 use crate::common::*;
+use actix_web::web;
 use releasegate::app::AppState;
 use releasegate::policy::Role;
 use releasegate::service::accounts::{self, NewUser};

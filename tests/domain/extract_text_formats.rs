@@ -1,7 +1,7 @@
 //! Text, CSV/TSV and JSON: extraction with locations, encodings, limits, redaction.
 
-use encoding_rs::GBK;
 use crate::files::{redact_and_reread, unlimited};
+use encoding_rs::GBK;
 use releasegate::extract::{extract, ColumnRef, ExtractError, FileKind, Limits, Location};
 use releasegate::redact::{render, Redaction};
 
