@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::error::AppResult;
-use crate::service::releases;
+use crate::service::releases::{self, OpenMode};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/releases", web::get().to(list))
@@ -77,6 +77,16 @@ fn content_type(name: &str) -> &'static str {
     }
 }
 
+/// The EU access-right vocabulary DCAT-AP uses: conditional (有条件开放)
+/// data is restricted, the rest public.
+fn access_rights(open_mode: &str) -> &'static str {
+    if open_mode == OpenMode::Conditional.as_str() {
+        "http://publications.europa.eu/resource/authority/access-right/RESTRICTED"
+    } else {
+        "http://publications.europa.eu/resource/authority/access-right/PUBLIC"
+    }
+}
+
 /// DCAT catalogue of published releases (JSON-LD), one page at a time.
 async fn catalog(state: web::Data<AppState>, q: web::Query<PageQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
@@ -96,6 +106,7 @@ async fn catalog(state: web::Data<AppState>, q: web::Query<PageQuery>) -> AppRes
                 "dct:publisher": r.department,
                 "dct:issued": r.published_at,
                 "dcat:theme": r.data_category,
+                "dct:accessRights": access_rights(&r.open_mode),
                 "dcat:distribution": r.files.iter().map(|f| serde_json::json!({
                     "@type": "dcat:Distribution",
                     "dct:title": f.name,

@@ -410,3 +410,47 @@ async fn the_api_ignores_the_session_cookie() {
     let page = with_cookie(actix_web::test::TestRequest::get().uri("/releases/new"));
     assert_eq!(app.call(page).await.status, 200);
 }
+
+/// 有条件开放 data is never served to the public: the catalogue lists it as
+/// restricted and its files answer 401, while open data downloads as before.
+#[actix_web::test]
+async fn conditional_data_is_not_served_to_the_public() {
+    let (app, cast) = TestApp::builder().with_cast().await;
+    let mut conditional = meta(&[]);
+    conditional["open_mode"] = json!("conditional");
+    let mut ids = Vec::new();
+    for m in [conditional, meta(&[])] {
+        let r = app
+            .file_release(&cast.submitter, m, "stats.txt", "公开统计数据\n".as_bytes())
+            .await;
+        let id = r["id"].as_str().unwrap().to_string();
+        assert_eq!(
+            app.approve_all(&id, &cast, |_| "redact").await["state"],
+            "published"
+        );
+        ids.push(id);
+    }
+    let (restricted, open) = (&ids[0], &ids[1]);
+    app.get(
+        &format!("/public/releases/{restricted}/files/stats.txt"),
+        None,
+    )
+    .await
+    .assert_error(401, "unauthorized");
+    let res = app
+        .get(&format!("/public/releases/{open}/files/stats.txt"), None)
+        .await;
+    assert_eq!(res.status, 200);
+    let catalog = app.get("/public/catalog", None).await.json();
+    let rights = |id: &str| {
+        catalog["dcat:dataset"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["dct:identifier"] == id)
+            .map(|d| d["dct:accessRights"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert!(rights(restricted).ends_with("/RESTRICTED"));
+    assert!(rights(open).ends_with("/PUBLIC"));
+}

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::evaluate::Transition;
+use super::submit::OpenMode;
 use super::{clamp_limit, views::paged, Page, State, COLUMN_SUMMARY_SEGMENT};
 use crate::app::AppState;
 use crate::db::models::{Finding, Release, StoredFile};
@@ -349,6 +350,13 @@ pub fn public_file(
     name: &str,
 ) -> AppResult<(String, Vec<u8>)> {
     let release = load_published(conn, id)?;
+    // 有条件开放: the files go only to approved, registered users, and there
+    // is no public way to become one yet.
+    if release.open_mode == OpenMode::Conditional.as_str() {
+        return Err(AppError::Unauthorized(
+            "this release is open only on conditions (有条件开放): its files go to approved, registered users".into(),
+        ));
+    }
     let sha: Option<String> = files::table
         .filter(files::release_id.eq(&release.id))
         .filter(files::version.eq(release.version))
