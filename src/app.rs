@@ -8,7 +8,7 @@ use anyhow::Context;
 use diesel::prelude::*;
 
 use crate::audit::checkpoint::CheckpointKey;
-use crate::auth::TokenKeys;
+use crate::auth::{SignInThrottle, TokenKeys};
 use crate::config::Settings;
 use crate::db::{self, DbConn, Pool};
 use crate::error::AppError;
@@ -31,6 +31,7 @@ pub struct AppState {
     /// by the audit-chain lock anyway; waiting for it here, before a pooled
     /// connection is checked out, keeps the pool free for everyone else.
     pub writer: Arc<Slots>,
+    pub sign_in: Arc<SignInThrottle>,
     pub settings: Arc<Settings>,
 }
 
@@ -48,10 +49,13 @@ impl AppState {
             )
         })?;
         let secret = match &settings.jwt_secret {
-            Some(secret) if secret.len() >= 32 => secret.clone(),
-            Some(_) => anyhow::bail!("RELEASEGATE_JWT_SECRET must be at least 32 characters"),
-            None => stored_secret(&mut *pool.get()?)?,
+            Some(secret) => secret.clone(),
+            None => secret_file(&settings.jwt_secret_file, "token signing secret")?,
         };
+        if secret.len() < 32 {
+            anyhow::bail!("the token secret must be at least 32 characters");
+        }
+        forget_stored_secret(&mut *pool.get()?)?;
         let tokens = TokenKeys::hs256(secret.as_bytes(), settings.token_ttl);
         let checkpoint_key = Arc::new(load_checkpoint_key(&settings.audit_key_file)?);
         let mailer = Arc::new(Mailer::new(
@@ -68,6 +72,7 @@ impl AppState {
             mailer,
             inspection_slots: Arc::new(Slots::new(settings.max_concurrent_scans)),
             writer: Arc::new(Slots::new(1)),
+            sign_in: Arc::new(SignInThrottle::default()),
             settings: Arc::new(settings),
         })
     }
@@ -129,12 +134,13 @@ impl AppState {
     }
 }
 
-/// Reads the checkpoint signing seed, creating it (owner-only) on first start.
-fn load_checkpoint_key(path: &Path) -> anyhow::Result<CheckpointKey> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
+/// Reads a secret kept in a file outside the database, creating it
+/// (owner-only, 32 random bytes as hex) on first start.
+fn secret_file(path: &Path, what: &str) -> anyhow::Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text.trim().to_string()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let seed = hex::encode(rand::random::<[u8; 32]>());
+            let secret = hex::encode(rand::random::<[u8; 32]>());
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir)?;
             }
@@ -142,21 +148,31 @@ fn load_checkpoint_key(path: &Path) -> anyhow::Result<CheckpointKey> {
             options.write(true).create_new(true);
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            options
-                .open(path)
-                .and_then(|mut f| std::io::Write::write_all(&mut f, seed.as_bytes()))
-                .with_context(|| {
-                    format!("cannot create the audit signing key {}", path.display())
-                })?;
-            tracing::info!(path = %path.display(), "created the audit checkpoint signing key");
-            seed
+            match options.open(path) {
+                Ok(mut f) => {
+                    std::io::Write::write_all(&mut f, secret.as_bytes())
+                        .and_then(|()| f.sync_all())
+                        .with_context(|| format!("cannot write the {what} {}", path.display()))?;
+                    tracing::info!(path = %path.display(), "created the {what}");
+                    Ok(secret)
+                }
+                // Another instance created it first: use theirs.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    Ok(std::fs::read_to_string(path)?.trim().to_string())
+                }
+                Err(e) => {
+                    Err(e).with_context(|| format!("cannot create the {what} {}", path.display()))
+                }
+            }
         }
-        Err(e) => {
-            return Err(e)
-                .with_context(|| format!("cannot read the audit signing key {}", path.display()))
-        }
-    };
-    let seed = hex::decode(text.trim())
+        Err(e) => Err(e).with_context(|| format!("cannot read the {what} {}", path.display())),
+    }
+}
+
+/// The checkpoint signing key, from its seed file.
+fn load_checkpoint_key(path: &Path) -> anyhow::Result<CheckpointKey> {
+    let text = secret_file(path, "audit checkpoint signing key")?;
+    let seed = hex::decode(&text)
         .ok()
         .and_then(|b| <[u8; 32]>::try_from(b).ok())
         .with_context(|| {
@@ -168,21 +184,16 @@ fn load_checkpoint_key(path: &Path) -> anyhow::Result<CheckpointKey> {
     Ok(CheckpointKey::from_seed(seed))
 }
 
-/// The token secret kept in the database, generated on first start. Insert
-/// first and read back, so concurrent first starts agree on one secret.
-fn stored_secret(conn: &mut DbConn) -> anyhow::Result<String> {
+/// Earlier versions kept the token secret in the database, where a stolen
+/// backup could mint tokens. It is removed on start; tokens signed with it
+/// stop working, and users sign in again.
+fn forget_stored_secret(conn: &mut DbConn) -> anyhow::Result<()> {
     use crate::db::schema::settings::dsl::*;
-    let existing: Option<String> = settings
-        .find("jwt_secret")
-        .select(value)
-        .first(conn)
-        .optional()?;
-    if let Some(secret) = existing {
-        return Ok(secret);
+    let removed = diesel::delete(settings.filter(key.eq("jwt_secret"))).execute(conn)?;
+    if removed > 0 {
+        tracing::warn!(
+            "removed the token secret stored in the database; it now lives in a key file"
+        );
     }
-    let fresh = hex::encode(rand::random::<[u8; 32]>());
-    let _ = diesel::insert_into(settings)
-        .values((key.eq("jwt_secret"), value.eq(&fresh)))
-        .execute(conn);
-    Ok(settings.find("jwt_secret").select(value).first(conn)?)
+    Ok(())
 }

@@ -3,9 +3,17 @@
 //! - `DATABASE_URL` — `sqlite://PATH` (default `sqlite://./releasegate.db`) or `postgres://...`
 //! - `RELEASEGATE_DATA_DIR` — content-addressed file store (default `./data`)
 //! - `RELEASEGATE_POLICY_DIR` — policies (default `./policies`)
-//! - `RELEASEGATE_JWT_SECRET` — HS256 secret; when absent one is generated on
-//!   first start and kept in the database, so all instances on it agree
+//! - `RELEASEGATE_JWT_SECRET` — HS256 secret (at least 32 characters); when
+//!   absent it is read from `RELEASEGATE_JWT_SECRET_FILE` (default
+//!   `<data dir>/token-secret.key`, created owner-only on first start). It is
+//!   never kept in the database: a stolen database backup mints no token.
+//!   Several instances share it by sharing the file or the variable.
 //! - `RELEASEGATE_TOKEN_TTL` — token lifetime, e.g. `8h`, `30m` (default `8h`)
+//! - `RELEASEGATE_MAX_TOKEN_TTL` — the longest lifetime `token issue --ttl` may ask (default `24h`)
+//! - `RELEASEGATE_TRUSTED_PROXIES` — comma-separated addresses of reverse proxies whose
+//!   `X-Forwarded-For` / `X-Forwarded-Proto` are believed (default: none)
+//! - `RELEASEGATE_METRICS_TOKEN` — bearer token `/metrics` requires; unset, `/metrics`
+//!   answers only to clients on the loopback interface
 //! - `RELEASEGATE_MAX_UPLOAD_BYTES` — total upload size per request (default 50 MiB)
 //! - `RELEASEGATE_DB_POOL` — connections in the pool (default 8)
 //! - `RELEASEGATE_MAX_CONCURRENT_SCANS` — uploads inspected at once per instance (default 2)
@@ -33,6 +41,10 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub policy_dir: PathBuf,
     pub jwt_secret: Option<String>,
+    pub jwt_secret_file: PathBuf,
+    pub max_token_ttl: Duration,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub metrics_token: Option<String>,
     pub token_ttl: Duration,
     pub max_upload_bytes: u64,
     /// Extraction limits for each uploaded file.
@@ -53,7 +65,11 @@ impl std::fmt::Debug for Settings {
             .field("data_dir", &self.data_dir)
             .field("policy_dir", &self.policy_dir)
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "***"))
+            .field("jwt_secret_file", &self.jwt_secret_file)
             .field("token_ttl", &self.token_ttl)
+            .field("max_token_ttl", &self.max_token_ttl)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("limits", &self.limits)
             .field("audit_key_file", &self.audit_key_file)
@@ -95,6 +111,22 @@ impl Settings {
         let token_ttl =
             parse_duration(&var("RELEASEGATE_TOKEN_TTL").unwrap_or_else(|| "8h".into()))
                 .map_err(|e| format!("RELEASEGATE_TOKEN_TTL: {e}"))?;
+        let max_token_ttl =
+            parse_duration(&var("RELEASEGATE_MAX_TOKEN_TTL").unwrap_or_else(|| "24h".into()))
+                .map_err(|e| format!("RELEASEGATE_MAX_TOKEN_TTL: {e}"))?;
+        if token_ttl > max_token_ttl {
+            return Err("RELEASEGATE_TOKEN_TTL exceeds RELEASEGATE_MAX_TOKEN_TTL".into());
+        }
+        let trusted_proxies = var("RELEASEGATE_TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(|a| {
+                a.parse()
+                    .map_err(|_| format!("RELEASEGATE_TRUSTED_PROXIES: {a:?} is not an IP address"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let max_upload_bytes: u64 = number("RELEASEGATE_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)?;
         let pool_size: u32 = number("RELEASEGATE_DB_POOL", 8)?;
         let max_concurrent_scans: usize = number("RELEASEGATE_MAX_CONCURRENT_SCANS", 2)?;
@@ -114,6 +146,9 @@ impl Settings {
         let data_dir: PathBuf = var("RELEASEGATE_DATA_DIR")
             .unwrap_or_else(|| "./data".into())
             .into();
+        let jwt_secret_file = var("RELEASEGATE_JWT_SECRET_FILE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("token-secret.key"));
         Ok(Self {
             database,
             audit_key_file: var("RELEASEGATE_AUDIT_KEY_FILE")
@@ -124,6 +159,10 @@ impl Settings {
                 .unwrap_or_else(|| "./policies".into())
                 .into(),
             jwt_secret: var("RELEASEGATE_JWT_SECRET"),
+            jwt_secret_file,
+            max_token_ttl,
+            trusted_proxies,
+            metrics_token: var("RELEASEGATE_METRICS_TOKEN"),
             smtp_url: var("RELEASEGATE_SMTP_URL"),
             mail_from: var("RELEASEGATE_MAIL_FROM")
                 .unwrap_or_else(|| "releasegate <releasegate@localhost>".into()),

@@ -17,6 +17,7 @@ pub enum ErrorCode {
     NotFound,
     PayloadTooLarge,
     UnsupportedMediaType,
+    TooManyRequests,
     Internal,
     // 409: conflicts with the release's current state.
     NotOpen,
@@ -38,13 +39,14 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 23] = [
         Self::BadRequest,
         Self::Unauthorized,
         Self::Forbidden,
         Self::NotFound,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
+        Self::TooManyRequests,
         Self::Internal,
         Self::NotOpen,
         Self::NotAllowedInState,
@@ -71,6 +73,7 @@ impl ErrorCode {
             Self::NotFound => "not_found",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::TooManyRequests => "too_many_requests",
             Self::Internal => "internal",
             Self::NotOpen => "not_open",
             Self::NotAllowedInState => "not_allowed_in_state",
@@ -114,6 +117,9 @@ pub enum AppError {
     TooLarge(String),
     #[error("{0}")]
     UnsupportedType(String),
+    /// 429: try again after this many seconds (`Retry-After`).
+    #[error("too many attempts: try again in {0} s")]
+    TooManyRequests(u64),
     /// Valid input that breaks a rule.
     #[error("{message}")]
     Unprocessable { code: ErrorCode, message: String },
@@ -131,6 +137,7 @@ impl AppError {
             Self::Conflict { code, .. } | Self::Unprocessable { code, .. } => *code,
             Self::TooLarge(_) => ErrorCode::PayloadTooLarge,
             Self::UnsupportedType(_) => ErrorCode::UnsupportedMediaType,
+            Self::TooManyRequests(_) => ErrorCode::TooManyRequests,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -192,6 +199,7 @@ impl ResponseError for AppError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -202,8 +210,14 @@ impl ResponseError for AppError {
             tracing::error!(error = format!("{err:#}"), "request failed");
         }
         let mut res = HttpResponse::build(self.status_code());
-        if matches!(self, Self::Unauthorized(_)) {
-            res.insert_header(("WWW-Authenticate", "Bearer"));
+        match self {
+            Self::Unauthorized(_) => {
+                res.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            Self::TooManyRequests(seconds) => {
+                res.insert_header(("Retry-After", seconds.to_string()));
+            }
+            _ => {}
         }
         res.json(serde_json::json!({"error": {"code": self.code(), "message": self.to_string()}}))
     }
@@ -244,6 +258,7 @@ mod tests {
             ErrorCode::NotFound,
             ErrorCode::PayloadTooLarge,
             ErrorCode::UnsupportedMediaType,
+            ErrorCode::TooManyRequests,
             ErrorCode::Internal,
         ];
         let refusals = [

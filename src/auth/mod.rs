@@ -2,9 +2,11 @@
 //! request extractor that produces one is `http::identity`).
 
 mod password;
+mod throttle;
 mod token;
 mod user;
 
 pub use password::{hash_password, verify_password};
+pub use throttle::SignInThrottle;
 pub use token::{token_digest, Claims, TokenKeys};
 pub use user::CurrentUser;

@@ -13,6 +13,8 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     pub iat: i64,
+    /// Not valid before this instant (checked, with the leeway).
+    pub nbf: i64,
     pub exp: i64,
     /// Random: two sessions started in the same second still get distinct
     /// tokens, so signing out of one (which revokes its token) spares the other.
@@ -35,7 +37,8 @@ impl TokenKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
         validation.leeway = 30;
         Self {
             encoding: EncodingKey::from_secret(secret),
@@ -77,6 +80,7 @@ impl TokenKeys {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             iat: now.timestamp(),
+            nbf: now.timestamp(),
             exp: expires.timestamp(),
             jti: hex::encode(rand::random::<[u8; 16]>()),
         };
@@ -101,6 +105,28 @@ pub fn token_digest(token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_not_yet_valid_is_refused() {
+        let keys = TokenKeys::hs256(b"0123456789abcdef0123456789abcdef", Duration::hours(1));
+        let now = Utc::now().timestamp();
+        let claims = Claims {
+            sub: "u1".into(),
+            name: "alice".into(),
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            iat: now,
+            nbf: now + 3600,
+            exp: now + 7200,
+            jti: String::new(),
+        };
+        let early = encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding).unwrap();
+        assert!(keys.verify(&early).is_err(), "nbf in the future");
+        let mut without = serde_json::to_value(&claims).unwrap();
+        without.as_object_mut().unwrap().remove("nbf");
+        let bare = encode(&Header::new(Algorithm::HS256), &without, &keys.encoding).unwrap();
+        assert!(keys.verify(&bare).is_err(), "nbf is required");
+    }
 
     #[test]
     fn issues_and_verifies_and_refuses_foreign_or_expired_tokens() {

@@ -93,6 +93,13 @@ pub fn issue_token(username: &str, ttl: &str) -> i32 {
         Err(e) => return usage_error(format!("--ttl: {e}")),
     };
     let token = with_db(|state, conn| {
+        if ttl > state.settings.max_token_ttl {
+            return Err(AppError::BadRequest(format!(
+                "--ttl {} is longer than RELEASEGATE_MAX_TOKEN_TTL allows ({} s)",
+                ttl.num_seconds(),
+                state.settings.max_token_ttl.num_seconds()
+            )));
+        }
         let user = accounts::find_user(conn, username)?;
         state
             .tokens

@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime};
 use serde::Deserialize;
 
-use super::identity::{presented_token, Credential};
+use super::identity::{client_address, presented_token, Credential};
 use super::multipart;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
@@ -48,10 +48,15 @@ struct Login {
     password: String,
 }
 
-async fn login(state: web::Data<AppState>, body: web::Json<Login>) -> AppResult<HttpResponse> {
+async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<Login>,
+) -> AppResult<HttpResponse> {
     let Login { username, password } = body.into_inner();
+    let address = client_address(&req, &state.settings.trusted_proxies);
     let user = state
-        .run(move |conn| accounts::authenticate(conn, &username, &password))
+        .call(move |st, conn| accounts::sign_in(st, conn, &username, &password, address))
         .await?;
     let (token, expires) = state
         .tokens

@@ -5,6 +5,7 @@
 //! every form.
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 
 use actix_web::http::header;
@@ -43,6 +44,39 @@ pub fn presented_token(req: &HttpRequest, credential: Credential) -> Option<Stri
             .cookie(SESSION_COOKIE)
             .map(|c| c.value().to_string())
             .or(bearer),
+    }
+}
+
+/// The client's address: the peer, or — when the peer is a configured
+/// reverse proxy — the last address it appended to `X-Forwarded-For`.
+/// Headers from anyone else are ignored, so they cannot choose the address
+/// the sign-in throttle sees.
+pub fn client_address(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> IpAddr {
+    let peer = req
+        .peer_addr()
+        .map(|a| a.ip())
+        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    if !trusted_proxies.contains(&peer) {
+        return peer;
+    }
+    req.headers()
+        .get("X-Forwarded-For")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|a| a.trim().parse().ok())
+        .unwrap_or(peer)
+}
+
+/// Whether the request reached the service over TLS: `X-Forwarded-Proto`
+/// counts only from a configured proxy.
+pub fn is_tls(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> bool {
+    let from_proxy = req
+        .peer_addr()
+        .is_some_and(|a| trusted_proxies.contains(&a.ip()));
+    if from_proxy {
+        req.connection_info().scheme() == "https"
+    } else {
+        req.app_config().secure()
     }
 }
 

@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::{middleware, web, App, HttpResponse, HttpServer};
+use actix_web::{middleware, web, App, HttpRequest, HttpResponse, HttpServer};
 
 use crate::app::AppState;
 use crate::error::AppError;
@@ -81,7 +81,24 @@ pub fn server(state: AppState, bind: &str) -> std::io::Result<(Server, SocketAdd
     Ok((server.run(), addr))
 }
 
-async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+/// Prometheus metrics, for the scraper only: with `RELEASEGATE_METRICS_TOKEN`
+/// set it must be presented as a bearer token; without, only a client on the
+/// loopback interface (not through a proxy) is answered.
+async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let allowed = match &state.settings.metrics_token {
+        Some(expected) => identity::presented_token(&req, identity::Credential::Bearer)
+            .is_some_and(|t| crate::auth::token_digest(&t) == crate::auth::token_digest(expected)),
+        None => {
+            let peer = req.peer_addr().map(|a| a.ip());
+            peer.is_some_and(|p| p.is_loopback() && !state.settings.trusted_proxies.contains(&p))
+                && req.headers().get("X-Forwarded-For").is_none()
+        }
+    };
+    if !allowed {
+        return Err(AppError::Unauthorized(
+            "metrics need RELEASEGATE_METRICS_TOKEN as a bearer token, or a loopback client".into(),
+        ));
+    }
     let text = state.run(crate::service::metrics::render).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")

@@ -1,9 +1,13 @@
 //! Departments and users: the administrator's CLI operations and login.
 
+use std::net::IpAddr;
+use std::sync::LazyLock;
+
 use diesel::prelude::*;
 use serde::Serialize;
 
 use super::audit_log;
+use crate::app::AppState;
 use crate::auth::{hash_password, verify_password};
 use crate::db::models::{Department, User};
 use crate::db::schema::{departments, revoked_tokens, users};
@@ -176,64 +180,66 @@ pub fn find_user(conn: &mut DbConn, username: &str) -> AppResult<User> {
         .ok_or_else(|| AppError::NotFound(format!("no user {username}")))
 }
 
-/// Failed logins in a row that lock an account, and for how long.
-const MAX_FAILED_LOGINS: i32 = 5;
-const LOCKOUT_MINUTES: i64 = 15;
+/// A hash of a password nobody has, checked for unknown usernames so that
+/// they take as long as a wrong password (no timing oracle).
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password("no such user, no such password").unwrap_or_default());
 
-/// Checks a password. An unknown user and a wrong password get the same
-/// answer, so login does not reveal which usernames exist; five failures in
-/// a row lock the account for fifteen minutes (audited), which stops
-/// password guessing without a shared rate-limit store.
-pub fn authenticate(conn: &mut DbConn, username: &str, password: &str) -> AppResult<User> {
+/// Signs a user in from `address`: the throttle first (before any password
+/// is checked, so parallel guesses cannot race past it), then the password.
+/// Every failure — unknown user, disabled account, wrong password — gets the
+/// same answer after the same work.
+pub fn sign_in(
+    state: &AppState,
+    conn: &mut DbConn,
+    username: &str,
+    password: &str,
+    address: IpAddr,
+) -> AppResult<User> {
+    state
+        .sign_in
+        .admit(username, address)
+        .map_err(|wait| AppError::TooManyRequests(wait.as_secs().max(1)))?;
+    let user = authenticate(conn, username, password, address)?;
+    state.sign_in.succeeded(username, address);
+    Ok(user)
+}
+
+/// Checks a password, auditing the outcome. Failed attempts are counted
+/// atomically in the database (for the record and the supervisor); the
+/// throttle, not a lockout, stops guessing.
+fn authenticate(
+    conn: &mut DbConn,
+    username: &str,
+    password: &str,
+    address: IpAddr,
+) -> AppResult<User> {
     let user = users::table
         .filter(users::username.eq(username))
         .select(User::as_select())
         .first(conn)
         .optional()?;
     let wrong = || AppError::Unauthorized("wrong username or password".into());
+    // Hashing happens outside any transaction: it is deliberately slow.
     let Some(user) = user.filter(|u| u.active) else {
+        verify_password(password, &DUMMY_HASH);
         return Err(wrong());
     };
-    let now = crate::audit::now();
-    if user.locked_until.is_some_and(|until| until > now) {
-        return Err(AppError::Unauthorized(
-            "too many failed logins: the account is locked for a few minutes".into(),
-        ));
-    }
-    // Hashing happens outside the transaction: it is deliberately slow.
     let ok = verify_password(password, &user.password_hash);
     write_tx(conn, |conn| {
         let target = users::table.find(&user.id);
-        if ok {
+        let (failures, action) = if ok {
             diesel::update(target)
-                .set((
-                    users::failed_logins.eq(0),
-                    users::locked_until.eq(None::<chrono::NaiveDateTime>),
-                ))
+                .set(users::failed_logins.eq(0))
                 .execute(conn)?;
-            audit_log::append(
-                conn,
-                audit_log::draft(&user.username, "user.login", None, serde_json::json!({})),
-            )?;
-            return Ok(());
-        }
-        let failures = user.failed_logins + 1;
-        let locked = failures >= MAX_FAILED_LOGINS;
-        let (count, until) = if locked {
-            (0, Some(now + chrono::Duration::minutes(LOCKOUT_MINUTES)))
+            (0, "user.login")
         } else {
-            (failures, None)
-        };
-        diesel::update(target)
-            .set((
-                users::failed_logins.eq(count),
-                users::locked_until.eq(until),
-            ))
-            .execute(conn)?;
-        let action = if locked {
-            "user.locked"
-        } else {
-            "user.login_failed"
+            // Incremented in SQL: concurrent failures never overwrite each other.
+            let failures: i32 = diesel::update(target)
+                .set(users::failed_logins.eq(users::failed_logins + 1))
+                .returning(users::failed_logins)
+                .get_result(conn)?;
+            (failures, "user.login_failed")
         };
         audit_log::append(
             conn,
@@ -241,7 +247,7 @@ pub fn authenticate(conn: &mut DbConn, username: &str, password: &str) -> AppRes
                 &user.username,
                 action,
                 None,
-                serde_json::json!({"failures": failures}),
+                serde_json::json!({"address": address.to_string(), "failures_in_a_row": failures}),
             ),
         )?;
         Ok::<_, AppError>(())

@@ -289,7 +289,20 @@ async fn every_documented_route_exists_and_metrics_report() {
         &[("a.txt", &sample_text())],
     )
     .await;
-    let metrics = app.get("/metrics", None).await.text();
+    let from = |peer: &str| {
+        actix_web::test::TestRequest::get()
+            .uri("/metrics")
+            .peer_addr(peer.parse().unwrap())
+    };
+    // Metrics are for the local scraper: a remote client, or anyone through
+    // a proxy, is refused without the metrics token.
+    app.call(from("203.0.113.9:4000"))
+        .await
+        .assert_error(401, "unauthorized");
+    app.call(from("127.0.0.1:4000").insert_header(("X-Forwarded-For", "203.0.113.9")))
+        .await
+        .assert_error(401, "unauthorized");
+    let metrics = app.call(from("127.0.0.1:4000")).await.text();
     assert!(
         metrics.contains("releasegate_releases{state=\"blocked\"} 1"),
         "{metrics}"
@@ -301,51 +314,129 @@ async fn every_documented_route_exists_and_metrics_report() {
 }
 
 #[actix_web::test]
-async fn repeated_wrong_passwords_lock_the_account_for_a_while() {
+async fn password_guessing_is_throttled_per_address_not_locked_per_account() {
     let app = TestApp::new().await;
     app.department("FGW", "市发展改革委").await;
     app.user("alice", &[Role::Submitter], Some("FGW")).await;
-    let login = |password: &'static str| {
-        app.post_json(
-            "/api/v1/auth/login",
-            None,
-            json!({"username": "alice", "password": password}),
+    let login = |password: &'static str, from: &'static str| {
+        app.call(
+            actix_web::test::TestRequest::post()
+                .uri("/api/v1/auth/login")
+                .peer_addr(from.parse().unwrap())
+                .set_json(json!({"username": "alice", "password": password})),
         )
     };
     for _ in 0..5 {
-        login("guess").await.assert_error(401, "unauthorized");
+        login("guess", "203.0.113.9:1")
+            .await
+            .assert_error(401, "unauthorized");
     }
-    let msg = login(PASSWORD).await.assert_error(401, "unauthorized");
-    assert!(
-        msg.contains("locked"),
-        "even the right password waits: {msg}"
-    );
+    // The guesser waits, told how long; even the right password is not checked.
+    let throttled = login(PASSWORD, "203.0.113.9:1").await;
+    throttled.assert_error(429, "too_many_requests");
+    let retry: u64 = throttled
+        .headers
+        .get("retry-after")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry > 0);
+    // The owner, elsewhere, is not locked out by the stranger's guesses.
+    assert_eq!(login(PASSWORD, "198.51.100.7:1").await.status, 200);
     let events = app
         .db(|c| releasegate::service::audit_log::page(c, &Default::default(), 0, 100).unwrap())
         .await;
-    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(
-        actions
-            .iter()
-            .filter(|a| **a == "user.login_failed")
-            .count(),
-        4
-    );
-    assert!(actions.contains(&"user.locked"));
+    let failed = events
+        .iter()
+        .filter(|e| e.action == "user.login_failed")
+        .count();
+    assert_eq!(failed, 5, "every checked guess is audited");
+}
 
-    // Once the lock expires the right password works and the count starts over.
-    app.db(|c| {
-        use diesel::prelude::*;
-        use releasegate::db::schema::users;
-        diesel::update(users::table)
-            .set(users::locked_until.eq(Some(
-                chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1),
-            )))
-            .execute(c)
-            .unwrap();
-    })
-    .await;
-    assert_eq!(login(PASSWORD).await.status, 200);
+/// Sixty guesses at once from one address: the throttle admits exactly five
+/// to the password check (the old lockout read a stale count and let ~40
+/// through), and the failure counter counts every one of them.
+#[actix_web::test]
+async fn parallel_guesses_cannot_race_past_the_throttle() {
+    let app = TestApp::new().await;
+    app.department("FGW", "市发展改革委").await;
+    app.user("alice", &[Role::Submitter], Some("FGW")).await;
+    let guesses = (0..60).map(|_| {
+        app.post_json(
+            "/api/v1/auth/login",
+            None,
+            json!({"username": "alice", "password": "guess"}),
+        )
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(guesses)
+        .await
+        .iter()
+        .map(|r| r.status.as_u16())
+        .collect();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    eprintln!("60 parallel guesses: {checked} checked, {throttled} throttled");
+    assert_eq!((checked, throttled), (5, 55), "{statuses:?}");
+    let failures: i32 = app
+        .db(|c| {
+            use diesel::prelude::*;
+            use releasegate::db::schema::users;
+            users::table.select(users::failed_logins).first(c).unwrap()
+        })
+        .await;
+    assert_eq!(
+        failures, 5,
+        "concurrent failures are counted, not overwritten"
+    );
+}
+
+/// An unknown username costs the same password hash as a wrong password
+/// and gets the same answer, so neither timing nor wording tells them apart.
+#[actix_web::test]
+async fn unknown_users_and_wrong_passwords_look_the_same() {
+    let app = TestApp::new().await;
+    app.department("FGW", "市发展改革委").await;
+    app.user("alice", &[Role::Submitter], Some("FGW")).await;
+    let mut timings = Vec::new();
+    for (n, username) in ["alice", "nobody", "alice", "nobody", "alice", "nobody"]
+        .iter()
+        .enumerate()
+    {
+        // A fresh address each time: the throttle is not what is measured.
+        let from = format!("198.51.100.{}:1", n + 1);
+        let started = std::time::Instant::now();
+        let res = app
+            .call(
+                actix_web::test::TestRequest::post()
+                    .uri("/api/v1/auth/login")
+                    .peer_addr(from.parse().unwrap())
+                    .set_json(json!({"username": username, "password": "guess"})),
+            )
+            .await;
+        timings.push((username.to_string(), started.elapsed()));
+        let msg = res.assert_error(401, "unauthorized");
+        assert_eq!(msg, "wrong username or password");
+    }
+    let mean = |who: &str| {
+        let t: Vec<_> = timings
+            .iter()
+            .filter(|(u, _)| u == who)
+            .map(|(_, t)| t.as_secs_f64())
+            .collect();
+        t.iter().sum::<f64>() / t.len() as f64
+    };
+    let (known, unknown) = (mean("alice"), mean("nobody"));
+    eprintln!(
+        "wrong password {:.1} ms, unknown user {:.1} ms",
+        known * 1e3,
+        unknown * 1e3
+    );
+    assert!(
+        unknown > known * 0.5,
+        "an unknown user answers much faster: {unknown} vs {known}"
+    );
 }
 
 #[actix_web::test]
@@ -453,4 +544,25 @@ async fn conditional_data_is_not_served_to_the_public() {
     };
     assert!(rights(restricted).ends_with("/RESTRICTED"));
     assert!(rights(open).ends_with("/PUBLIC"));
+}
+
+#[actix_web::test]
+async fn metrics_with_a_token_are_answered_to_that_token_only() {
+    let app = TestApp::builder()
+        .settings(|s| s.metrics_token = Some("scrape-me-scrape-me".into()))
+        .build()
+        .await;
+    let remote = || {
+        actix_web::test::TestRequest::get()
+            .uri("/metrics")
+            .peer_addr("203.0.113.9:4000".parse().unwrap())
+    };
+    app.call(remote()).await.assert_error(401, "unauthorized");
+    app.call(remote().insert_header(("Authorization", "Bearer wrong")))
+        .await
+        .assert_error(401, "unauthorized");
+    let ok = app
+        .call(remote().insert_header(("Authorization", "Bearer scrape-me-scrape-me")))
+        .await;
+    assert_eq!(ok.status, 200);
 }

@@ -98,6 +98,10 @@ pub fn settings(db: &TestDb) -> Settings {
         data_dir: db.dir().join("data"),
         policy_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies"),
         jwt_secret: Some("test-secret-test-secret-test-secret!".into()),
+        jwt_secret_file: db.dir().join("token-secret.key"),
+        max_token_ttl: chrono::Duration::hours(24),
+        trusted_proxies: Vec::new(),
+        metrics_token: None,
         token_ttl: chrono::Duration::hours(1),
         max_upload_bytes: 2 * 1024 * 1024,
         limits: releasegate::extract::Limits {

@@ -130,15 +130,37 @@ async fn login_sets_an_httponly_strict_session_cookie_and_pages_send_strict_head
     assert_eq!(home.status, 303);
     assert_eq!(location(&home), "/queue");
 
-    // Behind a TLS-terminating proxy the cookie is Secure.
+    // X-Forwarded-Proto from anyone but a configured proxy is ignored.
+    let claimed = app
+        .call(
+            TestRequest::get()
+                .uri("/login")
+                .peer_addr("203.0.113.9:4000".parse().unwrap())
+                .insert_header(("X-Forwarded-Proto", "https")),
+        )
+        .await;
+    assert!(set_cookies(&claimed).iter().all(|c| !c.contains("Secure")));
+}
+
+#[actix_web::test]
+async fn behind_a_configured_tls_proxy_the_cookies_are_secure() {
+    let app = TestApp::builder()
+        .settings(|s| s.trusted_proxies = vec!["10.0.0.1".parse().unwrap()])
+        .build()
+        .await;
     let form = app
         .call(
             TestRequest::get()
                 .uri("/login")
+                .peer_addr("10.0.0.1:4000".parse().unwrap())
                 .insert_header(("X-Forwarded-Proto", "https")),
         )
         .await;
-    assert!(set_cookies(&form).iter().all(|c| c.contains("Secure")));
+    let cookies = set_cookies(&form);
+    assert!(
+        !cookies.is_empty() && cookies.iter().all(|c| c.contains("Secure")),
+        "{cookies:?}"
+    );
 }
 
 #[actix_web::test]

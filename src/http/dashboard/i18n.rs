@@ -76,6 +76,7 @@ const ERRORS: &[(&str, &str, &str)] = &[
     ("error.not_found", "找不到该内容。", "Not found."),
     ("error.payload_too_large", "上传的文件过大。", "The upload is too large."),
     ("error.unsupported_media_type", "不支持该文件格式。", "This file type is not supported."),
+    ("error.too_many_requests", "尝试次数过多，请稍后再试。", "Too many attempts; please wait and try again."),
     ("error.internal", "系统内部错误，请稍后重试。", "Internal error; please try again later."),
     ("error.not_open", "该申请当前不在可审查状态。", "The release is not open for this."),
     ("error.not_allowed_in_state", "该申请当前状态不允许此操作。", "The release's state does not allow this."),

@@ -26,7 +26,7 @@ use askama::Template;
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::http::identity::{authenticate, presented_token, Credential};
+use crate::http::identity::{self, authenticate, presented_token, Credential};
 use crate::policy::Role;
 
 pub use i18n::{Lang, Tr};
@@ -138,9 +138,13 @@ fn query_keeping(req: &HttpRequest) -> String {
     }
 }
 
-/// The request came over TLS, directly or through a proxy that says so.
+/// The request came over TLS, directly or through a configured proxy that says so.
 fn is_tls(req: &HttpRequest) -> bool {
-    req.connection_info().scheme() == "https"
+    let proxies = req
+        .app_data::<web::Data<crate::app::AppState>>()
+        .map(|s| s.settings.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    identity::is_tls(req, proxies)
 }
 
 /// What every page handler needs: language, the signed-in user (if any) and
@@ -153,6 +157,8 @@ pub struct Ctx {
     /// the pre-session cookie on the login form.
     binding: Option<String>,
     pub secure: bool,
+    /// The client's address (`identity::client_address`).
+    pub address: std::net::IpAddr,
     /// See [`query_keeping`].
     query_keep: String,
 }
@@ -171,6 +177,13 @@ impl FromRequest for Ctx {
             .cookie(PRE_SESSION_COOKIE)
             .map(|c| c.value().to_string());
         let secure = is_tls(req);
+        let address = identity::client_address(
+            req,
+            state
+                .as_ref()
+                .map(|s| s.settings.trusted_proxies.as_slice())
+                .unwrap_or_default(),
+        );
         let query_keep = query_keeping(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| {
@@ -185,6 +198,7 @@ impl FromRequest for Ctx {
                 state,
                 binding,
                 secure,
+                address,
                 query_keep,
             })
         })

@@ -83,9 +83,10 @@ pub async fn login(ctx: Ctx, form: web::Form<LoginForm>) -> PageResult {
         username, password, ..
     } = form.into_inner();
     let name = username.clone();
+    let address = ctx.address;
     let result = ctx
         .state
-        .run(move |conn| accounts::authenticate(conn, &name, &password))
+        .call(move |st, conn| accounts::sign_in(st, conn, &name, &password, address))
         .await;
     let user = match result {
         Ok(user) => user,
