@@ -6,6 +6,7 @@ mod dashboard;
 pub mod export;
 pub mod identity;
 mod multipart;
+mod nul;
 mod public;
 
 use std::net::SocketAddr;
@@ -29,7 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(dashboard::configure)
         .app_data(
             web::JsonConfig::default()
-                .limit(1 << 20)
+                .limit(nul::MAX_BODY)
                 .error_handler(|err, _| {
                     AppError::BadRequest(format!("invalid JSON body: {err}")).into()
                 }),
@@ -64,6 +65,7 @@ pub fn build_app(
 > {
     App::new()
         .app_data(state)
+        .wrap(middleware::from_fn(nul::refuse_nul))
         .wrap(middleware::Logger::default())
         .configure(configure)
 }

@@ -566,3 +566,129 @@ async fn metrics_with_a_token_are_answered_to_that_token_only() {
         .await;
     assert_eq!(ok.status, 200);
 }
+
+/// A NUL character in any text input is a 400 on both backends (PostgreSQL
+/// answered 500: its text type cannot hold one).
+#[actix_web::test]
+async fn nul_in_any_text_input_is_a_bad_request() {
+    use actix_web::test::TestRequest;
+    let (app, cast) = TestApp::builder().with_cast().await;
+    let release = app
+        .file_release(
+            &cast.submitter,
+            meta(&[]),
+            "a.txt",
+            "公开统计数据\n".as_bytes(),
+        )
+        .await;
+    let id = release["id"].as_str().unwrap();
+    let bearer = |req: TestRequest, token: &str| {
+        req.insert_header(("Authorization", format!("Bearer {token}")))
+    };
+    let json_body = |uri: &str, body: &str| {
+        TestRequest::post()
+            .uri(uri)
+            .insert_header(("Content-Type", "application/json"))
+            .set_payload(body.to_string())
+    };
+    let mut nul_title = meta(&[]);
+    nul_title["title"] = json!("标题\u{0}");
+    let (content_type, multipart_body) =
+        multipart(Some(nul_title), &[("a.txt", "数据\n".as_bytes())]);
+    let cases: Vec<(&str, TestRequest)> = vec![
+        (
+            "login",
+            json_body(
+                "/api/v1/auth/login",
+                r#"{"username":"submitter\u0000","password":"x"}"#,
+            ),
+        ),
+        (
+            "dashboard login",
+            TestRequest::post()
+                .uri("/login")
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload("username=a%00&password=x&csrf_token=x"),
+        ),
+        (
+            "public read",
+            TestRequest::get().uri("/public/releases/abc%00"),
+        ),
+        (
+            "public file",
+            TestRequest::get().uri(&format!("/public/releases/{id}/files/a%00.txt")),
+        ),
+        (
+            "public cursor",
+            TestRequest::get().uri("/public/releases?cursor=%00"),
+        ),
+        (
+            "path id",
+            bearer(
+                TestRequest::get().uri("/api/v1/releases/x%00y"),
+                &cast.supervisor,
+            ),
+        ),
+        (
+            "filter",
+            bearer(
+                TestRequest::get().uri("/api/v1/releases?department=FGW%00"),
+                &cast.supervisor,
+            ),
+        ),
+        (
+            "audit filter",
+            bearer(
+                TestRequest::get().uri("/api/v1/audit?actor=%00"),
+                &cast.supervisor,
+            ),
+        ),
+        (
+            "comment",
+            bearer(
+                json_body(
+                    &format!("/api/v1/releases/{id}/decisions"),
+                    r#"{"stage":"department_review","decision":"reject","comment":"no\u0000"}"#,
+                ),
+                &cast.approver,
+            ),
+        ),
+        (
+            "reason",
+            bearer(
+                json_body(
+                    &format!("/api/v1/releases/{id}/withdraw"),
+                    r#"{"reason":"\u0000"}"#,
+                ),
+                &cast.submitter,
+            ),
+        ),
+        (
+            "title",
+            bearer(
+                TestRequest::post()
+                    .uri("/api/v1/releases")
+                    .insert_header(("Content-Type", content_type.clone()))
+                    .set_payload(multipart_body.clone()),
+                &cast.submitter,
+            ),
+        ),
+        (
+            "queue filter",
+            bearer(
+                TestRequest::get().uri("/api/v1/queue?stage=%00"),
+                &cast.secrecy,
+            ),
+        ),
+    ];
+    for (what, req) in cases {
+        let res = app.call(req).await;
+        assert_eq!(res.status, 400, "{what}: {}", res.text());
+    }
+    // Nothing was changed by any of them.
+    let after = app
+        .get(&format!("/api/v1/releases/{id}"), Some(&cast.submitter))
+        .await
+        .json();
+    assert_eq!(after["state"], "in_review");
+}

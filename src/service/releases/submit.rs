@@ -60,6 +60,19 @@ pub struct ReleaseMeta {
 impl ReleaseMeta {
     fn validate(&self) -> AppResult<()> {
         let bad = |m: String| Err(AppError::BadRequest(m));
+        let texts = [
+            &self.title,
+            &self.description,
+            &self.department,
+            &self.data_category,
+        ];
+        if texts
+            .into_iter()
+            .chain(&self.co_departments)
+            .any(|t| t.contains('\0'))
+        {
+            return bad("meta must not contain a NUL character".into());
+        }
         let title_len = self.title.trim().chars().count();
         if !(1..=200).contains(&title_len) {
             return bad("meta.title must be 1-200 characters".into());
