@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+/// A partial write older than this is left over from a crash.
+const STALE_PART: std::time::Duration = std::time::Duration::from_secs(3600);
+
 #[derive(Debug, Clone)]
 pub struct FileStore {
     root: PathBuf,
@@ -17,9 +20,20 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 impl FileStore {
+    /// Opens the store, removing partial writes a crash left behind. Only
+    /// old ones: another instance sharing the directory may be writing now.
     pub fn open(root: impl Into<PathBuf>) -> std::io::Result<Self> {
         let root = root.into();
-        std::fs::create_dir_all(root.join("tmp"))?;
+        let tmp = root.join("tmp");
+        std::fs::create_dir_all(&tmp)?;
+        let stale = std::time::SystemTime::now() - STALE_PART;
+        for entry in std::fs::read_dir(&tmp)? {
+            let entry = entry?;
+            let old = entry.metadata()?.modified()? < stale;
+            if old && entry.path().extension().is_some_and(|e| e == "part") {
+                std::fs::remove_file(entry.path())?;
+            }
+        }
         Ok(Self { root })
     }
 
@@ -45,6 +59,10 @@ impl FileStore {
         tmp.1.write_all(bytes)?;
         tmp.1.sync_all()?;
         std::fs::rename(&tmp.0, &target)?;
+        // The rename is durable only once its directory is synced.
+        if let Some(dir) = target.parent() {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
         Ok(digest)
     }
 
@@ -76,6 +94,25 @@ fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn opening_removes_old_partial_writes_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::open(dir.path()).unwrap();
+        let (old, _) = tempfile_in(&dir.path().join("tmp")).unwrap();
+        let (fresh, _) = tempfile_in(&dir.path().join("tmp")).unwrap();
+        let hours_ago = std::time::SystemTime::now() - 2 * STALE_PART;
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(hours_ago)
+            .unwrap();
+        drop(store);
+        FileStore::open(dir.path()).unwrap();
+        assert!(!old.exists(), "a crash's leftover is removed");
+        assert!(fresh.exists(), "a write in progress elsewhere is kept");
+    }
 
     #[test]
     fn stores_by_content_and_detects_corruption() {

@@ -1,0 +1,67 @@
+//! Filings per second on the embedded SQLite default: each filing is one
+//! audited transaction (release, version, file, findings, stages, audit
+//! event), so this measures what the durability setting costs.
+//!
+//! `cargo run --release --example submit_rate [COUNT]` (a fresh database in
+//! a temporary directory; nothing else is touched).
+
+use std::time::Instant;
+
+use releasegate::app::AppState;
+use releasegate::auth::CurrentUser;
+use releasegate::config::Settings;
+use releasegate::policy::Role;
+use releasegate::service::accounts::{self, NewUser};
+use releasegate::service::releases::{self, ReleaseMeta, Upload};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let count: usize = std::env::args().nth(1).map_or(Ok(200), |n| n.parse())?;
+    let dir = std::env::temp_dir().join(format!("releasegate-rate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    std::env::set_var(
+        "DATABASE_URL",
+        format!("sqlite://{}", dir.join("rate.db").display()),
+    );
+    std::env::set_var("RELEASEGATE_DATA_DIR", dir.join("data"));
+    std::env::set_var(
+        "RELEASEGATE_POLICY_DIR",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/policies"),
+    );
+    let state = AppState::build(Settings::from_env()?)?;
+    let mut conn = state.pool.get()?;
+    accounts::add_department(&mut conn, "FGW", "市发展改革委")?;
+    let row = accounts::add_user(
+        &mut conn,
+        &NewUser {
+            username: "submitter",
+            password: "rate-rate-rate-rate",
+            roles: &[Role::Submitter],
+            department: Some("FGW"),
+            email: None,
+        },
+    )?;
+    let user = CurrentUser::from_row(row)?;
+    let meta: ReleaseMeta = serde_json::from_value(serde_json::json!({
+        "title": "季度统计", "department": "FGW", "data_category": "statistics",
+        "open_mode": "unconditional",
+    }))?;
+    let started = Instant::now();
+    for i in 0..count {
+        let text = format!("第{i}期统计数据\n联系人：张建国，手机13812345678。\n");
+        let uploads = vec![Upload {
+            name: "stats.txt".into(),
+            bytes: text.into_bytes(),
+        }];
+        let inspected = releases::inspect_uploads(&state, &meta, uploads)?;
+        releases::submit(&state, &mut conn, &user, meta.clone(), inspected)?;
+    }
+    let took = started.elapsed();
+    println!(
+        "{count} filings in {:.2} s: {:.1} filings/s",
+        took.as_secs_f64(),
+        count as f64 / took.as_secs_f64()
+    );
+    drop(conn);
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}
