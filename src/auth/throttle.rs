@@ -33,6 +33,9 @@ fn quota(burst: u32, every: Duration) -> Quota {
 pub struct SignInThrottle {
     /// One account from one address: the classic guesser.
     pair: DefaultKeyedRateLimiter<(String, IpAddr)>,
+    /// The same from an address the account signed in from lately: looser,
+    /// so the owner signing in again and again is not held up.
+    usual_pair: DefaultKeyedRateLimiter<(String, IpAddr)>,
     /// One address, any account: a sweep across usernames.
     address: DefaultKeyedRateLimiter<IpAddr>,
     /// One account, any address: a distributed attack.
@@ -45,6 +48,7 @@ impl Default for SignInThrottle {
     fn default() -> Self {
         Self {
             pair: RateLimiter::keyed(quota(5, Duration::from_secs(180))),
+            usual_pair: RateLimiter::keyed(quota(20, Duration::from_secs(30))),
             address: RateLimiter::keyed(quota(30, Duration::from_secs(2))),
             account: RateLimiter::keyed(quota(20, Duration::from_secs(30))),
             usual: Mutex::new(HashMap::new()),
@@ -61,10 +65,11 @@ impl SignInThrottle {
         self.forget_idle();
         let wait = |not_until: governor::NotUntil<_>| not_until.wait_time_from(self.clock.now());
         self.address.check_key(&address).map_err(wait)?;
-        self.pair
-            .check_key(&(account.clone(), address))
-            .map_err(wait)?;
-        if !self.is_usual(&account, address) {
+        let key = (account.clone(), address);
+        if self.is_usual(&account, address) {
+            self.usual_pair.check_key(&key).map_err(wait)?;
+        } else {
+            self.pair.check_key(&key).map_err(wait)?;
             self.account.check_key(&account).map_err(wait)?;
         }
         Ok(())
@@ -91,6 +96,9 @@ impl SignInThrottle {
     fn forget_idle(&self) {
         if self.pair.len() > MAX_KEYS {
             self.pair.retain_recent();
+        }
+        if self.usual_pair.len() > MAX_KEYS {
+            self.usual_pair.retain_recent();
         }
         if self.address.len() > MAX_KEYS {
             self.address.retain_recent();
@@ -131,6 +139,15 @@ mod tests {
         }
         assert!(refused > 30, "the attack is throttled: {refused}");
         assert!(t.admit("owner", ip(200)).is_ok(), "the owner still gets in");
+    }
+
+    #[test]
+    fn the_owner_signing_in_often_from_their_usual_address_is_not_held_up() {
+        let t = SignInThrottle::default();
+        for _ in 0..12 {
+            assert!(t.admit("owner", ip(7)).is_ok());
+            t.succeeded("owner", ip(7));
+        }
     }
 
     #[test]

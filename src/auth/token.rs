@@ -13,6 +13,10 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     pub iat: i64,
+    /// Issued-at in milliseconds: a token from just before a password change
+    /// is told apart from one just after it, in the same second.
+    #[serde(default)]
+    pub iat_ms: i64,
     /// Not valid before this instant (checked, with the leeway).
     pub nbf: i64,
     pub exp: i64,
@@ -80,6 +84,7 @@ impl TokenKeys {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             iat: now.timestamp(),
+            iat_ms: now.timestamp_millis(),
             nbf: now.timestamp(),
             exp: expires.timestamp(),
             jti: hex::encode(rand::random::<[u8; 16]>()),
@@ -116,6 +121,7 @@ mod tests {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             iat: now,
+            iat_ms: now * 1000,
             nbf: now + 3600,
             exp: now + 7200,
             jti: String::new(),

@@ -56,25 +56,75 @@ pub fn add_department(code: &str, name: &str) -> i32 {
     )
 }
 
+fn parse_role_args(roles: &[String]) -> Result<Vec<Role>, i32> {
+    roles
+        .iter()
+        .map(|r| r.parse())
+        .collect::<Result<_, String>>()
+        .map_err(usage_error)
+}
+
+/// One line from stdin, without its line ending.
+fn password_from_stdin() -> Result<String, i32> {
+    let mut password = String::new();
+    if std::io::stdin().lock().read_line(&mut password).is_err() {
+        return Err(usage_error("cannot read the password from stdin"));
+    }
+    Ok(password.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// What `user disable|enable|passwd|roles` changes.
+pub enum Change {
+    Active(bool),
+    Password,
+    Roles(Vec<String>),
+}
+
+pub fn change_user(username: &str, change: Change) -> i32 {
+    let change = match change {
+        Change::Active(active) => accounts::UserChange {
+            active: Some(active),
+            ..Default::default()
+        },
+        Change::Password => match password_from_stdin() {
+            Ok(p) => accounts::UserChange {
+                password: Some(p),
+                ..Default::default()
+            },
+            Err(code) => return code,
+        },
+        Change::Roles(roles) => match parse_role_args(&roles) {
+            Ok(r) => accounts::UserChange {
+                roles: Some(r),
+                ..Default::default()
+            },
+            Err(code) => return code,
+        },
+    };
+    finish(
+        with_db(|_, conn| accounts::update_user(conn, accounts::CLI_ACTOR, username, change)),
+        |user| {
+            let view = accounts::user_view(&user);
+            println!("{}", serde_json::to_string(&view).unwrap_or_default())
+        },
+    )
+}
+
 pub fn add_user(
     username: &str,
     roles: &[String],
     department: Option<&str>,
     email: Option<&str>,
 ) -> i32 {
-    let roles: Vec<Role> = match roles
-        .iter()
-        .map(|r| r.parse())
-        .collect::<Result<_, String>>()
-    {
+    let roles = match parse_role_args(roles) {
         Ok(r) => r,
-        Err(e) => return usage_error(e),
+        Err(code) => return code,
     };
-    let mut password = String::new();
-    if std::io::stdin().lock().read_line(&mut password).is_err() {
-        return usage_error("cannot read the password from stdin");
-    }
-    let password = password.trim_end_matches(['\r', '\n']);
+    let password = match password_from_stdin() {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let password = password.as_str();
     let new = accounts::NewUser {
         username,
         password,

@@ -87,6 +87,30 @@ enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Disable a user: every session ends at once, sign-in is refused.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Set a new password, read from stdin (one line); every session ends.
+    Passwd {
+        #[arg(long)]
+        username: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Replace a user's roles; a role taken away ends every session.
+    Roles {
+        #[arg(long)]
+        username: String,
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -186,6 +210,18 @@ pub fn run(cli: Cli) -> i32 {
                     password_stdin: _,
                 },
         } => admin::add_user(&username, &roles, department.as_deref(), email.as_deref()),
+        Command::User {
+            command: UserCommand::Disable { username },
+        } => admin::change_user(&username, admin::Change::Active(false)),
+        Command::User {
+            command: UserCommand::Enable { username },
+        } => admin::change_user(&username, admin::Change::Active(true)),
+        Command::User {
+            command: UserCommand::Passwd { username, .. },
+        } => admin::change_user(&username, admin::Change::Password),
+        Command::User {
+            command: UserCommand::Roles { username, roles },
+        } => admin::change_user(&username, admin::Change::Roles(roles)),
         Command::Token {
             command: TokenCommand::Issue { username, ttl },
         } => admin::issue_token(&username, &ttl),

@@ -246,6 +246,24 @@ mod tests {
         assert!(DbTarget::parse("sqlite://").is_err());
     }
 
+    /// The two migration trees move in step: same migrations, same order.
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let names = |backend: &str| {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(backend);
+            let mut names: Vec<String> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(names("sqlite"), names("postgresql"));
+        assert!(names("sqlite").len() >= 2);
+    }
+
     #[test]
     fn debug_hides_the_password() {
         let t = DbTarget::parse("postgres://rg:hunter2@db:5432/rg").unwrap();

@@ -26,10 +26,11 @@ pub struct User {
     pub department: Option<String>,
     pub email: Option<String>,
     pub active: bool,
-    /// Consecutive failed logins; reset by a success or a lockout.
+    /// Consecutive failed sign-ins; reset by a success.
     pub failed_logins: i32,
-    pub locked_until: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// Tokens issued before this are refused (password, roles or status changed).
+    pub sessions_valid_after: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]

@@ -26,8 +26,8 @@ diesel::table! {
         email -> Nullable<Text>,
         active -> Bool,
         failed_logins -> Integer,
-        locked_until -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        sessions_valid_after -> Nullable<Timestamp>,
     }
 }
 

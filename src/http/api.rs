@@ -19,6 +19,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/auth/login", web::post().to(login))
         .route("/auth/logout", web::post().to(logout))
         .route("/me", web::get().to(me))
+        .route("/users", web::get().to(list_users))
+        .route("/users", web::post().to(add_user))
+        .route("/users/{username}", web::patch().to(update_user))
         .route("/releases", web::post().to(submit))
         .route("/releases", web::get().to(list))
         .route("/releases/{id}", web::get().to(get))
@@ -88,6 +91,75 @@ async fn logout(
         .run(move |conn| accounts::end_session(conn, &user.username, &digest, expires_at))
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+struct UsersQuery {
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+/// Accounts, for administrators.
+async fn list_users(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<UsersQuery>,
+) -> AppResult<HttpResponse> {
+    user.require(Role::Admin)?;
+    let q = q.into_inner();
+    let (rows, next) = state
+        .run(move |conn| {
+            accounts::list_users(conn, q.cursor.as_deref(), releases::clamp_limit(q.limit))
+        })
+        .await?;
+    let items: Vec<_> = rows.iter().map(accounts::user_view).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": next})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUserBody {
+    username: String,
+    password: String,
+    roles: Vec<Role>,
+    department: Option<String>,
+    email: Option<String>,
+}
+
+async fn add_user(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: web::Json<NewUserBody>,
+) -> AppResult<HttpResponse> {
+    user.require(Role::Admin)?;
+    let b = body.into_inner();
+    let created = state
+        .write(move |_, conn| {
+            let new = accounts::NewUser {
+                username: &b.username,
+                password: &b.password,
+                roles: &b.roles,
+                department: b.department.as_deref(),
+                email: b.email.as_deref(),
+            };
+            accounts::add_user_by(conn, &user.username, &new)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(accounts::user_view(&created)))
+}
+
+async fn update_user(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    username: web::Path<String>,
+    body: web::Json<accounts::UserChange>,
+) -> AppResult<HttpResponse> {
+    user.require(Role::Admin)?;
+    let change = body.into_inner();
+    let updated = state
+        .write(move |_, conn| accounts::update_user(conn, &user.username, &username, change))
+        .await?;
+    Ok(HttpResponse::Ok().json(accounts::user_view(&updated)))
 }
 
 async fn me(user: CurrentUser) -> HttpResponse {

@@ -110,7 +110,15 @@ pub async fn authenticate(
             "this session was ended by signing out".into(),
         ));
     }
+    let issued = chrono::DateTime::from_timestamp_millis(claims.iat_ms).map(|t| t.naive_utc());
+    let superseded = |user: &User| {
+        user.sessions_valid_after
+            .is_some_and(|after| issued.is_none_or(|at| at < after))
+    };
     match user {
+        Some(user) if superseded(&user) => Err(AppError::Unauthorized(
+            "this session ended when the account changed (password, roles or status): sign in again".into(),
+        )),
         Some(user) if user.active => CurrentUser::from_row(user),
         _ => Err(AppError::Unauthorized(
             "the token's user no longer exists or is disabled".into(),

@@ -13,7 +13,7 @@ use crate::db::models::{Department, User};
 use crate::db::schema::{departments, revoked_tokens, users};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::policy::{join_roles, Role};
+use crate::policy::{join_roles, parse_roles, Role};
 
 /// Actor name of events done by an operator at the command line.
 pub const CLI_ACTOR: &str = "cli";
@@ -93,7 +93,46 @@ pub struct NewUser<'a> {
     pub email: Option<&'a str>,
 }
 
+/// Adds a user on the command line.
 pub fn add_user(conn: &mut DbConn, new: &NewUser) -> AppResult<User> {
+    add_user_by(conn, CLI_ACTOR, new)
+}
+
+fn check_password(password: &str) -> AppResult<()> {
+    if password.chars().count() < 10 {
+        return Err(AppError::BadRequest(
+            "password must be at least 10 characters".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn check_roles(roles: &[Role], department: Option<&str>) -> AppResult<()> {
+    if roles.is_empty() {
+        return Err(AppError::BadRequest(
+            "a user needs at least one role".into(),
+        ));
+    }
+    if roles.iter().any(|r| r.is_departmental()) && department.is_none() {
+        return Err(AppError::BadRequest(
+            "submitters and department approvers need a department".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn check_department(conn: &mut DbConn, code: Option<&str>) -> AppResult<()> {
+    if let Some(code) = code {
+        let known: i64 = departments::table.find(code).count().get_result(conn)?;
+        if known == 0 {
+            return Err(AppError::BadRequest(format!("unknown department {code}")));
+        }
+    }
+    Ok(())
+}
+
+/// Adds a user, audited as `actor` (an administrator, or the CLI).
+pub fn add_user_by(conn: &mut DbConn, actor: &str, new: &NewUser) -> AppResult<User> {
     let name_ok = (3..=64).contains(&new.username.len())
         && new
             .username
@@ -104,34 +143,12 @@ pub fn add_user(conn: &mut DbConn, new: &NewUser) -> AppResult<User> {
             "username must be 3-64 characters of a-z, 0-9, '.', '_' and '-'".into(),
         ));
     }
-    if new.password.chars().count() < 10 {
-        return Err(AppError::BadRequest(
-            "password must be at least 10 characters".into(),
-        ));
-    }
-    if new.roles.is_empty() {
-        return Err(AppError::BadRequest(
-            "a user needs at least one --role".into(),
-        ));
-    }
-    if new.roles.iter().any(|r| r.is_departmental()) && new.department.is_none() {
-        return Err(AppError::BadRequest(
-            "submitters and department approvers need --department".into(),
-        ));
-    }
+    check_password(new.password)?;
+    check_roles(new.roles, new.department)?;
     let password_hash =
         hash_password(new.password).map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
     write_tx(conn, |conn| {
-        if let Some(code) = new.department {
-            if departments::table
-                .find(code)
-                .count()
-                .get_result::<i64>(conn)?
-                == 0
-            {
-                return Err(AppError::BadRequest(format!("unknown department {code}")));
-            }
-        }
+        check_department(conn, new.department)?;
         if users::table
             .filter(users::username.eq(new.username))
             .count()
@@ -152,7 +169,7 @@ pub fn add_user(conn: &mut DbConn, new: &NewUser) -> AppResult<User> {
             email: new.email.map(Into::into),
             active: true,
             failed_logins: 0,
-            locked_until: None,
+            sessions_valid_after: None,
             created_at: crate::audit::now(),
         };
         diesel::insert_into(users::table)
@@ -161,7 +178,7 @@ pub fn add_user(conn: &mut DbConn, new: &NewUser) -> AppResult<User> {
         audit_log::append(
             conn,
             audit_log::draft(
-                CLI_ACTOR,
+                actor,
                 "user.added",
                 None,
                 serde_json::json!({"username": user.username, "roles": user.roles, "department": user.department}),
@@ -265,6 +282,123 @@ pub struct UserView {
     pub username: String,
     pub roles: Vec<Role>,
     pub department: Option<String>,
+    pub email: Option<String>,
+    pub active: bool,
+}
+
+/// What an administrator changes about a user; `None` leaves it as it is.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserChange {
+    pub roles: Option<Vec<Role>>,
+    /// `Some(None)` removes the department.
+    #[serde(default, deserialize_with = "present")]
+    pub department: Option<Option<String>>,
+    pub active: Option<bool>,
+    pub email: Option<String>,
+    pub password: Option<String>,
+}
+
+/// A field that is present, even as `null`, is `Some`: `null` clears it.
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+/// Changes a user, audited as `actor`. A new password, a disabled account, a
+/// role taken away or a new department ends every session of the user at
+/// once: their tokens issued before now are refused.
+pub fn update_user(
+    conn: &mut DbConn,
+    actor: &str,
+    username: &str,
+    change: UserChange,
+) -> AppResult<User> {
+    if let Some(p) = &change.password {
+        check_password(p)?;
+    }
+    let password_hash = change
+        .password
+        .as_deref()
+        .map(hash_password)
+        .transpose()
+        .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+    write_tx(conn, |conn| {
+        let mut user = find_user(conn, username)?;
+        let old_roles =
+            parse_roles(&user.roles).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+        let roles = change.roles.clone().unwrap_or_else(|| old_roles.clone());
+        let department = change.department.clone().unwrap_or(user.department.clone());
+        check_roles(&roles, department.as_deref())?;
+        check_department(conn, department.as_deref())?;
+        let lost_role = old_roles.iter().any(|r| !roles.contains(r));
+        let disabled = change.active == Some(false) && user.active;
+        let moved = department != user.department;
+        let revoke = password_hash.is_some() || disabled || lost_role || moved;
+        let now = crate::audit::now();
+        user.roles = join_roles(&roles);
+        user.department = department;
+        if let Some(active) = change.active {
+            user.active = active;
+        }
+        if let Some(email) = &change.email {
+            user.email = Some(email.clone()).filter(|e| !e.trim().is_empty());
+        }
+        if let Some(hash) = &password_hash {
+            user.password_hash = hash.clone();
+        }
+        if revoke {
+            user.sessions_valid_after = Some(now);
+        }
+        diesel::update(users::table.find(&user.id))
+            .set((
+                users::roles.eq(&user.roles),
+                users::department.eq(&user.department),
+                users::active.eq(user.active),
+                users::email.eq(&user.email),
+                users::password_hash.eq(&user.password_hash),
+                users::sessions_valid_after.eq(user.sessions_valid_after),
+            ))
+            .execute(conn)?;
+        audit_log::append(
+            conn,
+            audit_log::draft(
+                actor,
+                "user.updated",
+                None,
+                serde_json::json!({
+                    "username": user.username, "roles": user.roles, "department": user.department,
+                    "active": user.active, "password_changed": password_hash.is_some(),
+                    "sessions_ended": revoke,
+                }),
+            ),
+        )?;
+        Ok(user)
+    })
+}
+
+/// Every user, by username (keyset-paged).
+pub fn list_users(
+    conn: &mut DbConn,
+    after: Option<&str>,
+    limit: i64,
+) -> AppResult<(Vec<User>, Option<String>)> {
+    let mut query = users::table.order(users::username.asc()).into_boxed();
+    if let Some(after) = after {
+        query = query.filter(users::username.gt(after.to_string()));
+    }
+    let mut rows: Vec<User> = query
+        .limit(limit + 1)
+        .select(User::as_select())
+        .load(conn)?;
+    let next = (rows.len() as i64 > limit).then(|| {
+        rows.truncate(limit as usize);
+        rows.last().map(|u| u.username.clone()).unwrap_or_default()
+    });
+    Ok((rows, next))
 }
 
 /// A demo account and its generated password, printed once by `serve --demo`.
@@ -374,5 +508,7 @@ pub fn user_view(user: &User) -> UserView {
         username: user.username.clone(),
         roles: crate::policy::parse_roles(&user.roles).unwrap_or_default(),
         department: user.department.clone(),
+        email: user.email.clone(),
+        active: user.active,
     }
 }

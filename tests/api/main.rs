@@ -6,6 +6,7 @@
 mod common;
 
 mod access;
+mod accounts;
 mod audit_chain;
 mod cli;
 mod dashboard;
