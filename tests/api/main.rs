@@ -8,6 +8,7 @@ mod common;
 mod access;
 mod accounts;
 mod audit_chain;
+mod authz_matrix;
 mod cli;
 mod dashboard;
 mod documents;

@@ -37,9 +37,6 @@ pub fn dispose(
     disposition: Disposition,
     note: &Note,
 ) -> AppResult<FindingView> {
-    if disposition.needs_note() {
-        note_required(note, disposition.as_str())?;
-    }
     let finding = load_finding(conn, release_id, finding_id)?;
     let action = Action::Dispose {
         category: category_of(&finding)?,
@@ -58,6 +55,10 @@ pub fn dispose(
         (action, "finding.dispositioned"),
         &Renditions::none(),
         |conn, _, _, now| {
+            // Checked after `allowed`: whoever may not act learns nothing more.
+            if disposition.needs_note() {
+                note_required(note, disposition.as_str())?;
+            }
             let values = (
                 findings::disposition.eq(disposition.as_str()),
                 findings::disposition_note.eq(note.as_str()),
@@ -153,9 +154,6 @@ pub fn decide(
     decision: Decision,
     comment: &Note,
 ) -> AppResult<ReleaseView> {
-    if decision.needs_note() {
-        note_required(comment, decision.as_str())?;
-    }
     let action = Action::Decide {
         stage: stage_key,
         decision,
@@ -175,6 +173,9 @@ pub fn decide(
         (action, "stage.decided"),
         &renditions,
         |conn, release, _, now| {
+            if decision.needs_note() {
+                note_required(comment, decision.as_str())?;
+            }
             // The approval is bound to the exact version it was given to.
             let digest: String = release_versions::table
                 .filter(release_versions::release_id.eq(release_id))
@@ -246,7 +247,6 @@ fn end_release(
     reason: &Note,
     (action, event): (Action<'static>, &str),
 ) -> AppResult<ReleaseView> {
-    note_required(reason, event)?;
     let to = match action {
         Action::Withdraw => WITHDRAWAL.to,
         _ => RETRACTION.to,
@@ -259,6 +259,7 @@ fn end_release(
         (action, event),
         &Renditions::none(),
         |conn, release, _, now| {
+            note_required(reason, event)?;
             release.state = to;
             release.updated_at = now;
             diesel::update(releases::table.find(release_id))

@@ -1,0 +1,318 @@
+//! The authorization matrix of docs/security.md, enforced: the table must
+//! list exactly the routes the code registers (read from the route
+//! declarations in src/http), and every route answers every principal as
+//! its row says. A new route without a row fails this test.
+
+use std::collections::BTreeSet;
+
+use actix_web::test::TestRequest;
+use serde_json::{json, Value};
+
+use crate::common::*;
+use releasegate::policy::Role;
+
+/// (method, path) of every route the code registers.
+fn registered_routes() -> BTreeSet<(String, String)> {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src/http");
+    let route = regex::Regex::new(r#"\.route\(\s*"([^"]+)",\s*web::([a-z]+)\(\)"#).unwrap();
+    let mut files = vec![std::path::PathBuf::from(root)];
+    let mut routes = BTreeSet::new();
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let prefix = match path.file_name().unwrap().to_str().unwrap() {
+            "api.rs" => "/api/v1",
+            "public.rs" => "/public",
+            _ => "",
+        };
+        for cap in route.captures_iter(&text) {
+            routes.insert((cap[2].to_uppercase(), format!("{prefix}{}", &cap[1])));
+        }
+    }
+    routes
+}
+
+const PRINCIPALS: [&str; 10] = [
+    "anon",
+    "submitter",
+    "approver",
+    "secrecy",
+    "privacy",
+    "crossborder",
+    "leader",
+    "supervisor",
+    "admin",
+    "other",
+];
+
+/// The rows of the matrix: (method, path, one verdict per principal).
+fn matrix() -> Vec<(String, String, Vec<String>)> {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/security.md")).unwrap();
+    let table = &doc[doc
+        .find("## Authorization matrix")
+        .expect("the matrix section")..];
+    table
+        .lines()
+        .filter(|l| l.starts_with("| GET") || l.starts_with("| POST") || l.starts_with("| PATCH"))
+        .map(|l| {
+            let cells: Vec<String> = l
+                .trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_string())
+                .collect();
+            assert_eq!(cells.len(), 2 + PRINCIPALS.len(), "row {l}");
+            (cells[0].clone(), cells[1].clone(), cells[2..].to_vec())
+        })
+        .collect()
+}
+
+/// The stage each reviewer would decide.
+fn stage_of(who: &str) -> &'static str {
+    match who {
+        "secrecy" => "secrecy_review",
+        "privacy" => "privacy_review",
+        "crossborder" => "cross_border_assessment",
+        "leader" => "final_signoff",
+        _ => "department_review",
+    }
+}
+
+struct World {
+    app: TestApp,
+    tokens: Vec<(&'static str, Option<String>)>,
+    release: String,
+    mark: String,
+    personal: String,
+}
+
+async fn world() -> World {
+    let (app, cast) = TestApp::builder().with_cast().await;
+    app.department("DSJ", "市政府电子政务办").await;
+    let admin = app.user("admin", &[Role::Admin], None).await;
+    let other = app
+        .user("dsj-submitter", &[Role::Submitter], Some("DSJ"))
+        .await;
+    let release = app
+        .file_release(&cast.submitter, meta(&[]), "notice.txt", &sample_text())
+        .await;
+    let release = release["id"].as_str().unwrap().to_string();
+    let items = findings(&app, &release, &cast.supervisor).await;
+    let mark = finding_of(&items, "CLASSIFICATION_MARK")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let personal = finding_of(&items, "CN_ID_CARD")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let tokens = vec![
+        ("anon", None),
+        ("submitter", Some(cast.submitter)),
+        ("approver", Some(cast.approver)),
+        ("secrecy", Some(cast.secrecy)),
+        ("privacy", Some(cast.privacy)),
+        ("crossborder", Some(cast.crossborder)),
+        ("leader", Some(cast.leader)),
+        ("supervisor", Some(cast.supervisor)),
+        ("admin", Some(admin)),
+        ("other", Some(other)),
+    ];
+    World {
+        app,
+        tokens,
+        release,
+        mark,
+        personal,
+    }
+}
+
+impl World {
+    /// The request `who` sends to `method path`: a real one, with a body that
+    /// passes the route's parsing, so the answer is about who is asking.
+    fn request(&self, method: &str, template: &str, who: &str, token: Option<&str>) -> TestRequest {
+        let finding = if who == "privacy" {
+            &self.personal
+        } else {
+            &self.mark
+        };
+        let path = template
+            .replace("{id}", &self.release)
+            .replace("{finding}", finding)
+            .replace("{name}", "notice.txt")
+            .replace("{username}", "submitter")
+            .replace("{format}", "csv");
+        let page = !(path.starts_with("/api")
+            || path.starts_with("/public")
+            || path == "/healthz"
+            || path == "/metrics");
+        let mut req = match method {
+            "GET" => TestRequest::get(),
+            "PATCH" => TestRequest::patch(),
+            _ => TestRequest::post(),
+        }
+        .uri(&path);
+        if let Some(t) = token {
+            req = if page {
+                req.insert_header(("Cookie", format!("rg_session={t}")))
+            } else {
+                req.insert_header(("Authorization", format!("Bearer {t}")))
+            };
+        }
+        let csrf = token
+            .map(|t| self.app.state.tokens.mac(format!("csrf|{t}").as_bytes()))
+            .unwrap_or_default();
+        let json_body = |req: TestRequest, v: Value| req.set_json(v);
+        let form = |req: TestRequest, fields: &[(&str, &str)]| {
+            req.insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(serde_urlencoded::to_string(fields).unwrap())
+        };
+        let clean = "公开统计数据\n".as_bytes();
+        match (method, template) {
+            ("GET", _) => req,
+            ("POST", "/api/v1/auth/login") => {
+                json_body(req, json!({"username": "nobody", "password": "guess"}))
+            }
+            ("POST", "/api/v1/users") => json_body(
+                req,
+                json!({"username": format!("made-by-{who}"), "password": "long-password-1", "roles": ["leader"]}),
+            ),
+            ("PATCH", _) => json_body(req, json!({"email": "submitter@example.gov.cn"})),
+            ("POST", "/api/v1/releases") => {
+                let (kind, body) = multipart(Some(meta(&[])), &[("a.txt", clean)]);
+                req.insert_header(("Content-Type", kind)).set_payload(body)
+            }
+            ("POST", "/api/v1/releases/{id}/versions") => {
+                let (kind, body) = multipart(None, &[("notice.txt", clean)]);
+                req.insert_header(("Content-Type", kind)).set_payload(body)
+            }
+            ("POST", "/api/v1/releases/{id}/findings/{finding}/disposition") => {
+                json_body(req, json!({"disposition": "false_positive", "note": ""}))
+            }
+            ("POST", "/api/v1/releases/{id}/decisions") => json_body(
+                req,
+                json!({"stage": stage_of(who), "decision": "reject", "comment": ""}),
+            ),
+            ("POST", "/api/v1/releases/{id}/withdraw" | "/api/v1/releases/{id}/retract") => {
+                json_body(req, json!({"reason": ""}))
+            }
+            ("POST", "/login") => form(
+                req,
+                &[
+                    ("username", "nobody"),
+                    ("password", "guess"),
+                    ("csrf_token", &csrf),
+                ],
+            ),
+            ("POST", "/releases") => {
+                let fields = [
+                    ("csrf_token", csrf.as_str()),
+                    ("title", "季度统计"),
+                    ("department", "FGW"),
+                    ("data_category", "statistics"),
+                    ("open_mode", "unconditional"),
+                ];
+                let (kind, body) = form_multipart(&fields, &[("a.txt", clean)]);
+                req.insert_header(("Content-Type", kind)).set_payload(body)
+            }
+            ("POST", "/releases/{id}/versions") => {
+                let (kind, body) =
+                    form_multipart(&[("csrf_token", &csrf)], &[("notice.txt", clean)]);
+                req.insert_header(("Content-Type", kind)).set_payload(body)
+            }
+            ("POST", "/releases/{id}/decide") => form(
+                req,
+                &[
+                    ("stage", stage_of(who)),
+                    ("decision", "reject"),
+                    ("comment", ""),
+                    ("csrf_token", &csrf),
+                ],
+            ),
+            ("POST", "/releases/{id}/dispositions") => form(
+                req,
+                &[
+                    ("finding", finding),
+                    ("disposition", "false_positive"),
+                    ("note", ""),
+                    ("csrf_token", &csrf),
+                ],
+            ),
+            ("POST", _) if page => form(req, &[("csrf_token", &csrf)]),
+            _ => req,
+        }
+    }
+}
+
+/// Whether `status` (and redirect target) is what `verdict` promises.
+fn agrees(verdict: &str, who: &str, res: &Response) -> bool {
+    let status = res.status.as_u16();
+    let to_login = status == 303
+        && res
+            .headers
+            .get("location")
+            .is_some_and(|l| l.to_str().unwrap_or_default() == "/login");
+    let refused = if who == "anon" {
+        status == 401 || status == 403 || to_login
+    } else {
+        status == 403 || status == 404
+    };
+    match verdict {
+        "p" => status < 500,
+        "y" => status < 500 && !refused && status != 401,
+        "n" => refused,
+        other => panic!("unknown verdict {other:?} (y, n, p)"),
+    }
+}
+
+#[actix_web::test]
+async fn every_route_answers_every_principal_as_the_matrix_says() {
+    let rows = matrix();
+    let documented: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|(m, p, _)| (m.clone(), p.clone()))
+        .collect();
+    assert_eq!(documented.len(), rows.len(), "a route is listed twice");
+    let registered = registered_routes();
+    let missing: Vec<_> = registered.difference(&documented).collect();
+    assert!(
+        missing.is_empty(),
+        "routes with no row in docs/security.md: {missing:?}"
+    );
+    let stale: Vec<_> = documented.difference(&registered).collect();
+    assert!(
+        stale.is_empty(),
+        "rows for routes that do not exist: {stale:?}"
+    );
+
+    let w = world().await;
+    let mut cells = 0;
+    let mut wrong = Vec::new();
+    // Sign-out routes come last in the table: they end the sessions used above.
+    for (method, path, verdicts) in &rows {
+        for ((who, token), verdict) in w.tokens.iter().zip(verdicts) {
+            let res = w
+                .app
+                .call(w.request(method, path, who, token.as_deref()))
+                .await;
+            cells += 1;
+            if !agrees(verdict, who, &res) {
+                wrong.push(format!(
+                    "{method} {path} as {who}: expected {verdict}, got {} {}",
+                    res.status,
+                    res.text().chars().take(160).collect::<String>()
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {cells} cells disagree:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert_eq!(cells, rows.len() * PRINCIPALS.len());
+}
