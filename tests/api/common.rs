@@ -327,6 +327,31 @@ pub fn multipart(meta: Option<Value>, files: &[(&str, &[u8])]) -> (String, Vec<u
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// One HTTP/1.1 exchange on a fresh connection (`Connection: close` in
+/// `head`): the status and the body.
+pub fn raw_http(
+    addr: std::net::SocketAddr,
+    head: &str,
+    body: &[u8],
+) -> std::io::Result<(u16, Vec<u8>)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let status = String::from_utf8_lossy(&response[..12.min(response.len())])
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = match response.windows(4).position(|w| w == b"\r\n\r\n") {
+        Some(i) => response[i + 4..].to_vec(),
+        None => Vec::new(),
+    };
+    Ok((status, body))
+}
+
 /// A dashboard form as a browser sends it: text fields, then `files` parts.
 pub fn form_multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
     let boundary = "----dashboard-form-boundary";

@@ -10,6 +10,7 @@ mod accounts;
 mod audit_chain;
 mod authz_matrix;
 mod cli;
+mod crash;
 mod dashboard;
 mod documents;
 mod e2e_browser;

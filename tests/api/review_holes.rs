@@ -1,8 +1,7 @@
 //! The two holes an outside probe found in the review rules, and the pool
 //! that uploads used to drain: each test fails on the code before the fix.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use crate::common::*;
@@ -228,16 +227,7 @@ async fn two_versions_inspected_at_once_do_not_overwrite_each_other() {
 /// A raw HTTP/1.1 exchange: status code and elapsed time.
 fn exchange(addr: SocketAddr, head: &str, body: &[u8]) -> (u16, Duration) {
     let started = Instant::now();
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    let status = String::from_utf8_lossy(&response[..12.min(response.len())])
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+    let (status, _) = raw_http(addr, head, body).unwrap();
     (status, started.elapsed())
 }
 

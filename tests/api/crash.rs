@@ -1,0 +1,268 @@
+//! Crash safety: the real server is killed with SIGKILL while submissions
+//! and decisions run against it, then restarted on the same database and
+//! file store. Every write it acknowledged (2xx) must be there, no release
+//! may be published short of its approvals, and the audit chain must
+//! verify. A bounded number of rounds, on SQLite or (with
+//! RELEASEGATE_TEST_DATABASE_URL) PostgreSQL.
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common::*;
+
+const ROUNDS: usize = 3;
+
+fn command(db: &TestDb, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_releasegate"));
+    cmd.args(args)
+        .env("DATABASE_URL", db.url())
+        .env("RELEASEGATE_DATA_DIR", db.dir().join("data"))
+        .env(
+            "RELEASEGATE_POLICY_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/policies"),
+        )
+        .env("RELEASEGATE_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+fn cli(db: &TestDb, args: &[&str], stdin: Option<&str>) -> String {
+    let mut child = command(db, args).spawn().unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn start(db: &TestDb) -> (Child, SocketAddr) {
+    let addr = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let child = command(db, &["serve", "--bind", &addr.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let health = "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    while raw_http(addr, health, b"").map(|r| r.0).ok() != Some(200) {
+        assert!(Instant::now() < deadline, "the server did not come up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (child, addr)
+}
+
+fn call(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: &str,
+    kind: &str,
+    body: &[u8],
+) -> Option<(u16, Value)> {
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {token}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let (status, body) = raw_http(addr, &head, body).ok()?;
+    Some((status, serde_json::from_slice(&body).unwrap_or(Value::Null)))
+}
+
+/// What the server acknowledged before it died.
+#[derive(Default)]
+struct Acknowledged {
+    filed: Vec<String>,
+    decided: Vec<(String, &'static str)>,
+}
+
+#[test]
+fn acknowledged_writes_survive_sigkill_and_the_audit_verifies() {
+    let db = TestDb::new();
+    cli(
+        &db,
+        &[
+            "department",
+            "add",
+            "--code",
+            "FGW",
+            "--name",
+            "市发展改革委",
+        ],
+        None,
+    );
+    let people = [
+        ("submitter", "submitter", Some("FGW")),
+        ("approver", "dept_approver", Some("FGW")),
+        ("secrecy", "secrecy_reviewer", None),
+        ("leader", "leader", None),
+        ("supervisor", "supervisor", None),
+    ];
+    for (name, role, dept) in people {
+        let mut args = vec![
+            "user",
+            "add",
+            "--username",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+        ];
+        if let Some(d) = dept {
+            args.extend(["--department", d]);
+        }
+        cli(&db, &args, Some("crash-test-password\n"));
+    }
+    let token = |name: &str| cli(&db, &["token", "issue", "--username", name], None);
+    let tokens: Vec<String> = ["submitter", "approver", "secrecy", "leader", "supervisor"]
+        .iter()
+        .map(|n| token(n))
+        .collect();
+    let acked = Arc::new(Mutex::new(Acknowledged::default()));
+    let (content_type, body) =
+        multipart(Some(meta(&[])), &[("a.txt", "公开统计数据\n".as_bytes())]);
+    for round in 0..ROUNDS {
+        let (mut server, addr) = start(&db);
+        let stop = Arc::new(AtomicBool::new(false));
+        let workers: Vec<_> = (0..3)
+            .map(|_| {
+                let (acked, stop, tokens) = (acked.clone(), stop.clone(), tokens.clone());
+                let (content_type, body) = (content_type.clone(), body.clone());
+                std::thread::spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        let Some((201, release)) = call(
+                            addr,
+                            "POST",
+                            "/api/v1/releases",
+                            &tokens[0],
+                            &content_type,
+                            &body,
+                        ) else {
+                            continue;
+                        };
+                        let id = release["id"].as_str().unwrap().to_string();
+                        acked.lock().unwrap().filed.push(id.clone());
+                        for (stage, token) in [
+                            ("department_review", &tokens[1]),
+                            ("secrecy_review", &tokens[2]),
+                            ("final_signoff", &tokens[3]),
+                        ] {
+                            let decision = format!(
+                                r#"{{"stage":"{stage}","decision":"approve","comment":""}}"#
+                            );
+                            match call(
+                                addr,
+                                "POST",
+                                &format!("/api/v1/releases/{id}/decisions"),
+                                token,
+                                "application/json",
+                                decision.as_bytes(),
+                            ) {
+                                Some((200, _)) => {
+                                    acked.lock().unwrap().decided.push((id.clone(), stage))
+                                }
+                                _ => break,
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        // Kill at a different point each round.
+        std::thread::sleep(Duration::from_millis(400 + 350 * round as u64));
+        server.kill().unwrap();
+        server.wait().unwrap();
+        stop.store(true, Ordering::Relaxed);
+        for w in workers {
+            w.join().unwrap();
+        }
+    }
+    let (mut server, addr) = start(&db);
+    let supervisor = &tokens[4];
+    let acked = acked.lock().unwrap();
+    assert!(
+        acked.filed.len() >= ROUNDS,
+        "the load ran: {} filings",
+        acked.filed.len()
+    );
+    for id in &acked.filed {
+        let (status, release) = call(
+            addr,
+            "GET",
+            &format!("/api/v1/releases/{id}"),
+            supervisor,
+            "application/json",
+            b"",
+        )
+        .unwrap();
+        assert_eq!(status, 200, "acknowledged release {id} is gone");
+        if release["state"] == "published" {
+            for stage in release["stages"].as_array().unwrap() {
+                let s = stage["status"].as_str().unwrap();
+                assert!(
+                    s == "approved" || s == "not_required",
+                    "{id} published with {stage}"
+                );
+            }
+        }
+    }
+    for (id, stage) in &acked.decided {
+        let (_, release) = call(
+            addr,
+            "GET",
+            &format!("/api/v1/releases/{id}"),
+            supervisor,
+            "application/json",
+            b"",
+        )
+        .unwrap();
+        let found = release["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["key"] == *stage)
+            .unwrap();
+        assert_eq!(
+            found["status"], "approved",
+            "acknowledged {stage} of {id} is lost: {release}"
+        );
+    }
+    let (status, verify) = call(
+        addr,
+        "GET",
+        "/api/v1/audit/verify",
+        supervisor,
+        "application/json",
+        b"",
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(verify["ok"], true, "{verify}");
+    eprintln!(
+        "{ROUNDS} kills: {} filings and {} decisions acknowledged, all present; audit: {verify}",
+        acked.filed.len(),
+        acked.decided.len()
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
