@@ -6,6 +6,14 @@ use super::Detection;
 /// Masks a raw value for display: `420106********1234`, `138****5678`,
 /// `6222 **** **** 1234`, `王*林`, `zh****@163.com`; credentials fully starred.
 pub fn mask(entity: &str, value: &str) -> String {
+    // Characters hidden inside a value are not shown, nor published.
+    let visible: String;
+    let value = if value.chars().any(super::evasion::is_invisible) {
+        visible = value.chars().filter(|c| !super::evasion::is_invisible(*c)).collect();
+        visible.as_str()
+    } else {
+        value
+    };
     match entity {
         "CN_ID_CARD" => mask_digits(value, 6, 4),
         "CN_MOBILE" => mask_digits_from_end(value, 4, 4),

@@ -15,6 +15,7 @@ mod context;
 mod corpus;
 mod credential;
 mod engine;
+mod evasion;
 mod geo;
 mod kinds;
 mod lines;
@@ -184,8 +185,18 @@ impl Scanner {
         self.scan_with(text, &ScanHints::default())
     }
 
+    /// Findings in `text`, detected over a view that invisible and
+    /// look-alike characters cannot dodge (`evasion`), with offsets into
+    /// `text` itself.
     pub fn scan_with(&self, text: &str, hints: &ScanHints) -> Vec<Detection> {
-        self.engine.scan(text, hints)
+        let Some(view) = evasion::View::of(text) else {
+            return self.engine.scan(text, hints);
+        };
+        let mut found = self.engine.scan(&view.text, hints);
+        for d in &mut found {
+            (d.start, d.end) = view.original(d.start, d.end);
+        }
+        found
     }
 
     pub fn detector_ids(&self) -> impl Iterator<Item = &str> {

@@ -692,3 +692,36 @@ async fn nul_in_any_text_input_is_a_bad_request() {
         .json();
     assert_eq!(after["state"], "in_review");
 }
+
+/// A zero-width space inside an ID number used to hide it from the scan,
+/// and the raw number reached /public after plain approvals. Now it is a
+/// finding like any other, and the redacted rendition masks it whole.
+#[actix_web::test]
+async fn an_id_number_with_an_invisible_character_does_not_reach_the_public() {
+    let (app, cast) = TestApp::builder().with_cast().await;
+    let hidden = format!("{}\u{200B}{}", &ID_NUMBER[..6], &ID_NUMBER[6..]);
+    let text = format!("补贴发放名单\n联系人身份证号{hidden}。\n");
+    let release = app
+        .file_release(&cast.submitter, meta(&[]), "list.txt", text.as_bytes())
+        .await;
+    let id = release["id"].as_str().unwrap();
+    let items = findings(&app, id, &cast.privacy).await;
+    assert_eq!(finding_of(&items, "CN_ID_CARD")["category"], "personal");
+    assert_eq!(
+        app.approve_all(id, &cast, |_| "redact").await["state"],
+        "published"
+    );
+    let public = app
+        .get(&format!("/public/releases/{id}/files/list.txt"), None)
+        .await
+        .text();
+    let digits: String = public.chars().filter(char::is_ascii_digit).collect();
+    assert!(
+        !digits.contains(&ID_NUMBER[6..14]),
+        "the birth date is published: {public}"
+    );
+    assert!(
+        !public.contains('\u{200B}'),
+        "the hidden character went out: {public:?}"
+    );
+}

@@ -11,5 +11,6 @@ mod extract_no_panic;
 mod extract_text_formats;
 mod extract_xlsx;
 mod scan_detectors;
+mod scan_evasion;
 mod scan_packs;
 mod scan_robustness;
