@@ -27,6 +27,9 @@
 //! - `RELEASEGATE_PUBLIC_URL` — base URL for links in mails (default `http://127.0.0.1:8080`)
 //! - `RELEASEGATE_AUDIT_KEY_FILE` — ed25519 seed (64 hex characters) that signs
 //!   audit checkpoints; default `<data dir>/audit-signing.key`, created on first start
+//!
+//! `RELEASEGATE_LOG` (a tracing filter such as `info` or `releasegate=debug`)
+//! is read by the CLI when it starts logging, not here.
 
 use std::path::PathBuf;
 

@@ -301,9 +301,97 @@ mod micros {
     }
 }
 
+/// Every kind of audit event: a closed set, so a search, a report or a
+/// verifier can rely on the names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    DepartmentAdded,
+    UserAdded,
+    UserUpdated,
+    UserLogin,
+    UserLoginFailed,
+    UserLogout,
+    ReleaseSubmitted,
+    ReleaseVersionAdded,
+    FindingDispositioned,
+    FindingRevealed,
+    StageDecided,
+    ReleaseWithdrawn,
+    ReleaseRetracted,
+    ReleasePublished,
+}
+
+impl Action {
+    pub const ALL: [Action; 14] = [
+        Self::DepartmentAdded,
+        Self::UserAdded,
+        Self::UserUpdated,
+        Self::UserLogin,
+        Self::UserLoginFailed,
+        Self::UserLogout,
+        Self::ReleaseSubmitted,
+        Self::ReleaseVersionAdded,
+        Self::FindingDispositioned,
+        Self::FindingRevealed,
+        Self::StageDecided,
+        Self::ReleaseWithdrawn,
+        Self::ReleaseRetracted,
+        Self::ReleasePublished,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::DepartmentAdded => "department.added",
+            Self::UserAdded => "user.added",
+            Self::UserUpdated => "user.updated",
+            Self::UserLogin => "user.login",
+            Self::UserLoginFailed => "user.login_failed",
+            Self::UserLogout => "user.logout",
+            Self::ReleaseSubmitted => "release.submitted",
+            Self::ReleaseVersionAdded => "release.version_added",
+            Self::FindingDispositioned => "finding.dispositioned",
+            Self::FindingRevealed => "finding.revealed",
+            Self::StageDecided => "stage.decided",
+            Self::ReleaseWithdrawn => "release.withdrawn",
+            Self::ReleaseRetracted => "release.retracted",
+            Self::ReleasePublished => "release.published",
+        }
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every kind of event is written somewhere (reads the service code).
+    #[test]
+    fn every_action_is_recorded_somewhere() {
+        let mut sources = String::new();
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/service"
+        ))];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    sources.push_str(&std::fs::read_to_string(&path).unwrap());
+                }
+            }
+        }
+        for action in Action::ALL {
+            let name = format!("Action::{action:?}");
+            assert!(sources.contains(&name), "{name} is never recorded");
+        }
+    }
 
     fn chain(n: i64) -> Vec<(Event, Vec<u8>)> {
         let mut prev = GENESIS_HASH.to_string();

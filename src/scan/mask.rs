@@ -9,7 +9,10 @@ pub fn mask(entity: &str, value: &str) -> String {
     // Characters hidden inside a value are not shown, nor published.
     let visible: String;
     let value = if value.chars().any(super::evasion::is_invisible) {
-        visible = value.chars().filter(|c| !super::evasion::is_invisible(*c)).collect();
+        visible = value
+            .chars()
+            .filter(|c| !super::evasion::is_invisible(*c))
+            .collect();
         visible.as_str()
     } else {
         value

@@ -76,7 +76,7 @@ pub fn add_department(conn: &mut DbConn, code: &str, name: &str) -> AppResult<De
             conn,
             audit_log::draft(
                 CLI_ACTOR,
-                "department.added",
+                crate::audit::Action::DepartmentAdded,
                 None,
                 serde_json::json!({"code": code, "name": dept.name}),
             ),
@@ -179,7 +179,7 @@ pub fn add_user_by(conn: &mut DbConn, actor: &str, new: &NewUser) -> AppResult<U
             conn,
             audit_log::draft(
                 actor,
-                "user.added",
+                crate::audit::Action::UserAdded,
                 None,
                 serde_json::json!({"username": user.username, "roles": user.roles, "department": user.department}),
             ),
@@ -249,14 +249,14 @@ fn authenticate(
             diesel::update(target)
                 .set(users::failed_logins.eq(0))
                 .execute(conn)?;
-            (0, "user.login")
+            (0, crate::audit::Action::UserLogin)
         } else {
             // Incremented in SQL: concurrent failures never overwrite each other.
             let failures: i32 = diesel::update(target)
                 .set(users::failed_logins.eq(users::failed_logins + 1))
                 .returning(users::failed_logins)
                 .get_result(conn)?;
-            (failures, "user.login_failed")
+            (failures, crate::audit::Action::UserLoginFailed)
         };
         audit_log::append(
             conn,
@@ -367,7 +367,7 @@ pub fn update_user(
             conn,
             audit_log::draft(
                 actor,
-                "user.updated",
+                crate::audit::Action::UserUpdated,
                 None,
                 serde_json::json!({
                     "username": user.username, "roles": user.roles, "department": user.department,
@@ -436,7 +436,12 @@ pub fn end_session(
                 .execute(conn)?;
             audit_log::append(
                 conn,
-                audit_log::draft(username, "user.logout", None, serde_json::json!({})),
+                audit_log::draft(
+                    username,
+                    crate::audit::Action::UserLogout,
+                    None,
+                    serde_json::json!({}),
+                ),
             )?;
         }
         Ok(())

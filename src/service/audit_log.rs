@@ -45,14 +45,14 @@ pub fn append(conn: &mut DbConn, draft: Draft) -> QueryResult<Event> {
 /// Builds a draft stamped now.
 pub fn draft(
     actor: &str,
-    action: &str,
+    action: audit::Action,
     release: Option<(&str, i32)>,
     details: serde_json::Value,
 ) -> Draft {
     Draft {
         at: audit::now(),
         actor: actor.to_string(),
-        action: action.to_string(),
+        action: action.as_str().to_string(),
         release_id: release.map(|(id, _)| id.to_string()),
         version: release.map(|(_, v)| v),
         details,

@@ -387,9 +387,13 @@ impl ResponseError for PageError {
             message: self.err.to_string(),
         };
         match page.render() {
-            Ok(html) => HttpResponse::build(self.status_code())
-                .content_type("text/html; charset=utf-8")
-                .body(html),
+            Ok(html) => {
+                let mut res = HttpResponse::build(self.status_code());
+                if let AppError::TooManyRequests(seconds) = &self.err {
+                    res.insert_header(("Retry-After", seconds.to_string()));
+                }
+                res.content_type("text/html; charset=utf-8").body(html)
+            }
             Err(_) => self.err.error_response(),
         }
     }

@@ -8,6 +8,7 @@ use super::evaluate::{reevaluate, release_facts, Transition};
 use super::load;
 use super::publish::{self, Renditions};
 use crate::app::AppState;
+use crate::audit;
 use crate::auth::CurrentUser;
 use crate::db::models::Release;
 use crate::db::{write_tx, DbConn};
@@ -30,7 +31,7 @@ pub(super) fn commit<T>(
     conn: &mut DbConn,
     user: &CurrentUser,
     release_id: &str,
-    (action, event): (Action<'_>, &str),
+    (action, event): (Action<'_>, audit::Action),
     renditions: &Renditions,
     apply: impl FnOnce(&mut DbConn, &mut Release, &ReleaseFacts, NaiveDateTime) -> AppResult<Applied<T>>,
 ) -> AppResult<T> {
@@ -51,10 +52,10 @@ pub(super) fn commit<T>(
 }
 
 /// One change as the audit trail records it.
-pub(super) struct Change<'a> {
+pub(super) struct Change {
     /// The release's state before the change.
     pub from: State,
-    pub event: &'a str,
+    pub event: audit::Action,
     pub details: serde_json::Value,
 }
 

@@ -128,7 +128,7 @@ fn publish(
         conn,
         audit_log::draft(
             actor,
-            "release.published",
+            crate::audit::Action::ReleasePublished,
             Some((&release.id, release.version)),
             serde_json::json!({"files": renditions}),
         ),

@@ -66,7 +66,7 @@ pub fn reveal(
             conn,
             audit_log::draft(
                 &user.username,
-                "finding.revealed",
+                crate::audit::Action::FindingRevealed,
                 Some((&release.id, finding.version)),
                 serde_json::json!({
                     "finding_id": finding.id, "type": finding.entity,

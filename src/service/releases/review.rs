@@ -52,7 +52,7 @@ pub fn dispose(
         conn,
         user,
         release_id,
-        (action, "finding.dispositioned"),
+        (action, crate::audit::Action::FindingDispositioned),
         &Renditions::none(),
         |conn, _, _, now| {
             // Checked after `allowed`: whoever may not act learns nothing more.
@@ -170,7 +170,7 @@ pub fn decide(
         conn,
         user,
         release_id,
-        (action, "stage.decided"),
+        (action, crate::audit::Action::StageDecided),
         &renditions,
         |conn, release, _, now| {
             if decision.needs_note() {
@@ -245,7 +245,7 @@ fn end_release(
     user: &CurrentUser,
     release_id: &str,
     reason: &Note,
-    (action, event): (Action<'static>, &str),
+    (action, event): (Action<'static>, crate::audit::Action),
 ) -> AppResult<ReleaseView> {
     let to = match action {
         Action::Withdraw => WITHDRAWAL.to,
@@ -259,7 +259,7 @@ fn end_release(
         (action, event),
         &Renditions::none(),
         |conn, release, _, now| {
-            note_required(reason, event)?;
+            note_required(reason, event.as_str())?;
             release.state = to;
             release.updated_at = now;
             diesel::update(releases::table.find(release_id))
@@ -290,7 +290,7 @@ pub fn withdraw(
         user,
         release_id,
         reason,
-        (Action::Withdraw, "release.withdrawn"),
+        (Action::Withdraw, crate::audit::Action::ReleaseWithdrawn),
     )
 }
 
@@ -309,6 +309,6 @@ pub fn retract(
         user,
         release_id,
         reason,
-        (Action::Retract, "release.retracted"),
+        (Action::Retract, crate::audit::Action::ReleaseRetracted),
     )
 }

@@ -406,7 +406,7 @@ pub fn submit(
         });
         let change = Change {
             from: State::InReview,
-            event: "release.submitted",
+            event: crate::audit::Action::ReleaseSubmitted,
             details,
         };
         settle(
@@ -516,7 +516,10 @@ pub fn add_version(
         conn,
         user,
         id,
-        (Action::AddVersion, "release.version_added"),
+        (
+            Action::AddVersion,
+            crate::audit::Action::ReleaseVersionAdded,
+        ),
         &Renditions::none(),
         |conn, release, _, now| {
             if release.version != follows {
