@@ -2,9 +2,6 @@
 //! users through the API and the CLI; a new password, a disabled account or
 //! a role taken away ends the user's sessions at once; all of it audited.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use crate::common::*;
 use releasegate::policy::Role;
 use serde_json::json;
@@ -133,32 +130,7 @@ async fn changes_to_an_account_end_its_sessions_at_once() {
 #[test]
 fn the_cli_disables_enables_and_changes_passwords_and_roles() {
     let db = TestDb::new();
-    let run = |args: &[&str], stdin: Option<&str>| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_releasegate"))
-            .args(args)
-            .env("DATABASE_URL", db.url())
-            .env("RELEASEGATE_DATA_DIR", db.dir().join("data"))
-            .env(
-                "RELEASEGATE_POLICY_DIR",
-                concat!(env!("CARGO_MANIFEST_DIR"), "/policies"),
-            )
-            .env("RELEASEGATE_LOG", "warn")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        if let Some(input) = stdin {
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
-        }
-        drop(child.stdin.take());
-        child.wait_with_output().unwrap()
-    };
+    let run = |args: &[&str], stdin: Option<&str>| run_cli(&db, args, stdin);
     let ok = |out: std::process::Output| {
         assert!(
             out.status.success(),

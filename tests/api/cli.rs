@@ -1,36 +1,9 @@
 //! The command line, run as a process: exit codes, stdout/stderr discipline.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 
 use crate::common::*;
-
-fn releasegate(db: &TestDb, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_releasegate"));
-    cmd.args(args)
-        .env("DATABASE_URL", db.url())
-        .env("RELEASEGATE_DATA_DIR", db.dir().join("data"))
-        .env(
-            "RELEASEGATE_POLICY_DIR",
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("policies"),
-        )
-        .env("RELEASEGATE_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -39,7 +12,7 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 fn administration_token_and_audit_commands() {
     let db = TestDb::new();
-    let out = releasegate(
+    let out = run_cli(
         &db,
         &[
             "department",
@@ -52,14 +25,14 @@ fn administration_token_and_audit_commands() {
         None,
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let out = releasegate(
+    let out = run_cli(
         &db,
         &["department", "add", "--code", "FGW", "--name", "again"],
         None,
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("already exists"));
-    let out = releasegate(
+    let out = run_cli(
         &db,
         &[
             "user",
@@ -75,7 +48,7 @@ fn administration_token_and_audit_commands() {
         Some("a-long-password\n"),
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let out = releasegate(
+    let out = run_cli(
         &db,
         &[
             "user",
@@ -91,7 +64,7 @@ fn administration_token_and_audit_commands() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("unknown role \"mayor\""));
 
-    let out = releasegate(
+    let out = run_cli(
         &db,
         &["token", "issue", "--username", "alice", "--ttl", "10m"],
         None,
@@ -99,22 +72,22 @@ fn administration_token_and_audit_commands() {
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stdout).trim().starts_with("eyJ"));
     assert_eq!(
-        releasegate(&db, &["token", "issue", "--username", "ghost"], None)
+        run_cli(&db, &["token", "issue", "--username", "ghost"], None)
             .status
             .code(),
         Some(2)
     );
 
-    let out = releasegate(&db, &["audit", "verify"], None);
+    let out = run_cli(&db, &["audit", "verify"], None);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["events"], 2);
 
-    let export = releasegate(&db, &["audit", "export"], None);
+    let export = run_cli(&db, &["audit", "export"], None);
     assert_eq!(export.status.code(), Some(0));
     let file = db.dir().join("export.ndjson");
     std::fs::write(&file, &export.stdout).unwrap();
-    let out = releasegate(
+    let out = run_cli(
         &db,
         &["audit", "verify", "--file", file.to_str().unwrap()],
         None,
@@ -124,7 +97,7 @@ fn administration_token_and_audit_commands() {
     // An altered export line is named.
     let tampered = text(&export.stdout).replacen("\"cli\"", "\"mallory\"", 1);
     std::fs::write(&file, tampered).unwrap();
-    let out = releasegate(
+    let out = run_cli(
         &db,
         &["audit", "verify", "--file", file.to_str().unwrap()],
         None,
@@ -136,10 +109,10 @@ fn administration_token_and_audit_commands() {
         text(&out.stderr)
     );
 
-    let csv = releasegate(&db, &["audit", "export", "--format", "csv"], None);
+    let csv = run_cli(&db, &["audit", "export", "--format", "csv"], None);
     assert!(text(&csv.stdout).starts_with("seq,at,actor,action"));
     assert_eq!(
-        releasegate(&db, &["audit", "export", "--from", "monday"], None)
+        run_cli(&db, &["audit", "export", "--from", "monday"], None)
             .status
             .code(),
         Some(2)
@@ -149,7 +122,7 @@ fn administration_token_and_audit_commands() {
 #[test]
 fn audit_verify_fails_on_a_tampered_database() {
     let db = TestDb::new();
-    releasegate(
+    run_cli(
         &db,
         &[
             "department",
@@ -161,7 +134,7 @@ fn audit_verify_fails_on_a_tampered_database() {
         ],
         None,
     );
-    releasegate(
+    run_cli(
         &db,
         &["department", "add", "--code", "TJJ", "--name", "市统计局"],
         None,
@@ -173,7 +146,7 @@ fn audit_verify_fails_on_a_tampered_database() {
         .execute(&mut *pool.get().unwrap())
         .unwrap();
     drop(pool);
-    let out = releasegate(&db, &["audit", "verify"], None);
+    let out = run_cli(&db, &["audit", "verify"], None);
     assert_eq!(out.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["first_bad_seq"], 1);
@@ -182,7 +155,7 @@ fn audit_verify_fails_on_a_tampered_database() {
 #[test]
 fn policy_check_names_file_line_and_problem() {
     let db = TestDb::new();
-    let ok = releasegate(&db, &["policy", "check"], None);
+    let ok = run_cli(&db, &["policy", "check"], None);
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
     assert!(text(&ok.stdout).contains("6 stages"));
 
@@ -199,7 +172,7 @@ fn policy_check_names_file_line_and_problem() {
     );
     std::fs::write(&workflow, &bad).unwrap();
     let line = bad.lines().position(|l| l.contains("\"most\"")).unwrap() + 1;
-    let out = releasegate(&db, &["policy", "check", dir.to_str().unwrap()], None);
+    let out = run_cli(&db, &["policy", "check", dir.to_str().unwrap()], None);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(
@@ -227,7 +200,7 @@ fn scan_prints_one_json_document_and_fails_on_request() {
     let file = db.dir().join("notice.txt");
     std::fs::write(&file, sample_text()).unwrap();
     let path = file.to_str().unwrap();
-    let out = releasegate(&db, &["scan", "--format", "json", path], None);
+    let out = run_cli(&db, &["scan", "--format", "json", path], None);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let doc: serde_json::Value =
         serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
@@ -240,12 +213,12 @@ fn scan_prints_one_json_document_and_fails_on_request() {
         "raw values are not printed"
     );
 
-    let out = releasegate(&db, &["scan", "--fail-on", "block", path], None);
+    let out = run_cli(&db, &["scan", "--fail-on", "block", path], None);
     assert_eq!(out.status.code(), Some(1));
     let clean = db.dir().join("clean.txt");
     std::fs::write(&clean, "本表共计发放补贴12笔。").unwrap();
     assert_eq!(
-        releasegate(
+        run_cli(
             &db,
             &["scan", "--fail-on", "low", clean.to_str().unwrap()],
             None
@@ -255,26 +228,26 @@ fn scan_prints_one_json_document_and_fails_on_request() {
         Some(0)
     );
 
-    let sarif = releasegate(&db, &["scan", "--format", "sarif", path], None);
+    let sarif = run_cli(&db, &["scan", "--format", "sarif", path], None);
     let doc: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
     assert_eq!(doc["version"], "2.1.0");
     assert!(!doc["runs"][0]["results"].as_array().unwrap().is_empty());
 
     assert_eq!(
-        releasegate(&db, &["scan", "--fail-on", "urgent", path], None)
+        run_cli(&db, &["scan", "--fail-on", "urgent", path], None)
             .status
             .code(),
         Some(2)
     );
     assert_eq!(
-        releasegate(&db, &["scan", "/no/such/file.txt"], None)
+        run_cli(&db, &["scan", "/no/such/file.txt"], None)
             .status
             .code(),
         Some(2)
     );
     let png = db.dir().join("x.png");
     std::fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
-    let out = releasegate(&db, &["scan", png.to_str().unwrap()], None);
+    let out = run_cli(&db, &["scan", png.to_str().unwrap()], None);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         text(&out.stderr).contains("unsupported"),

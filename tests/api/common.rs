@@ -327,6 +327,40 @@ pub fn multipart(meta: Option<Value>, files: &[(&str, &[u8])]) -> (String, Vec<u
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// The `releasegate` binary on `db`'s database and file store, output piped.
+pub fn cli_command(db: &TestDb, args: &[&str]) -> std::process::Command {
+    use std::process::Stdio;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_releasegate"));
+    cmd.args(args)
+        .env("DATABASE_URL", db.url())
+        .env("RELEASEGATE_DATA_DIR", db.dir().join("data"))
+        .env(
+            "RELEASEGATE_POLICY_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/policies"),
+        )
+        .env("RELEASEGATE_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Runs the binary to completion, with `stdin` (if any) as its input.
+pub fn run_cli(db: &TestDb, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    use std::io::Write;
+    let mut child = cli_command(db, args).spawn().unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
 /// One HTTP/1.1 exchange on a fresh connection (`Connection: close` in
 /// `head`): the status and the body.
 pub fn raw_http(

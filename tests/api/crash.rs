@@ -5,9 +5,8 @@
 //! verify. A bounded number of rounds, on SQLite or (with
 //! RELEASEGATE_TEST_DATABASE_URL) PostgreSQL.
 
-use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -18,34 +17,8 @@ use crate::common::*;
 
 const ROUNDS: usize = 3;
 
-fn command(db: &TestDb, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_releasegate"));
-    cmd.args(args)
-        .env("DATABASE_URL", db.url())
-        .env("RELEASEGATE_DATA_DIR", db.dir().join("data"))
-        .env(
-            "RELEASEGATE_POLICY_DIR",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/policies"),
-        )
-        .env("RELEASEGATE_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
-}
-
 fn cli(db: &TestDb, args: &[&str], stdin: Option<&str>) -> String {
-    let mut child = command(db, args).spawn().unwrap();
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    drop(child.stdin.take());
-    let out = child.wait_with_output().unwrap();
+    let out = run_cli(db, args, stdin);
     assert!(
         out.status.success(),
         "{args:?}: {}",
@@ -59,7 +32,7 @@ fn start(db: &TestDb) -> (Child, SocketAddr) {
         .unwrap()
         .local_addr()
         .unwrap();
-    let child = command(db, &["serve", "--bind", &addr.to_string()])
+    let child = cli_command(db, &["serve", "--bind", &addr.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
