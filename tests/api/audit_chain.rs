@@ -19,9 +19,52 @@ async fn some_history(app: &TestApp) -> (Cast, String) {
 }
 
 #[actix_web::test]
+async fn the_audit_tables_refuse_update_and_delete() {
+    let app = TestApp::new().await;
+    let (cast, _) = some_history(&app).await;
+    app.post_json(
+        "/api/v1/audit/checkpoints",
+        Some(&cast.supervisor),
+        json!({}),
+    )
+    .await;
+    let refused: Vec<(String, bool)> = app
+        .db(|c| {
+            let mut statements = vec![
+                "UPDATE audit_events SET actor = 'mallory' WHERE seq = 4",
+                "DELETE FROM audit_events WHERE seq = 6",
+                "UPDATE audit_checkpoints SET hash = 'x'",
+                "DELETE FROM audit_checkpoints",
+            ];
+            if matches!(c, releasegate::db::DbConn::Postgres(_)) {
+                statements.push("TRUNCATE audit_events");
+                statements.push("TRUNCATE audit_checkpoints");
+            }
+            statements
+                .into_iter()
+                .map(|sql| {
+                    let err = diesel::sql_query(sql).execute(c).err();
+                    let named = err.is_some_and(|e| e.to_string().contains("append-only"));
+                    (sql.to_string(), named)
+                })
+                .collect()
+        })
+        .await;
+    for (sql, named) in refused {
+        assert!(named, "{sql} was not refused as append-only");
+    }
+    let report = app
+        .get("/api/v1/audit/verify", Some(&cast.supervisor))
+        .await
+        .json();
+    assert_eq!(report["ok"], true, "{report}");
+}
+
+#[actix_web::test]
 async fn tampering_with_any_event_is_named() {
     let app = TestApp::new().await;
     let (cast, _) = some_history(&app).await;
+    app.db(owner_drops_the_guards).await;
     let ok = app
         .get("/api/v1/audit/verify", Some(&cast.supervisor))
         .await
@@ -76,6 +119,7 @@ async fn tampering_with_any_event_is_named() {
 async fn deleting_events_breaks_the_chain() {
     let app = TestApp::new().await;
     let (cast, _) = some_history(&app).await;
+    app.db(owner_drops_the_guards).await;
     app.db(|c| {
         diesel::sql_query("DELETE FROM audit_events WHERE seq = 6")
             .execute(c)
@@ -91,6 +135,7 @@ async fn deleting_events_breaks_the_chain() {
 
     let app = TestApp::new().await;
     let (cast, _) = some_history(&app).await;
+    app.db(owner_drops_the_guards).await;
     app.db(|c| {
         diesel::sql_query(
             "DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)",
@@ -244,6 +289,7 @@ fn rewrite_chain(conn: &mut releasegate::db::DbConn, seq: i64) {
 async fn a_consistent_rewrite_is_caught_by_the_signed_checkpoint() {
     let app = TestApp::new().await;
     let (cast, _) = some_history(&app).await;
+    app.db(owner_drops_the_guards).await;
     let res = app
         .post_json(
             "/api/v1/audit/checkpoints",

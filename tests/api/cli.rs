@@ -142,8 +142,10 @@ fn audit_verify_fails_on_a_tampered_database() {
     let target = db.target.clone();
     let pool = releasegate::db::connect(&target, 1).unwrap();
     use diesel::RunQueryDsl;
+    let conn = &mut *pool.get().unwrap();
+    owner_drops_the_guards(conn);
     diesel::sql_query("UPDATE audit_events SET action = 'department.removed' WHERE seq = 1")
-        .execute(&mut *pool.get().unwrap())
+        .execute(conn)
         .unwrap();
     drop(pool);
     let out = run_cli(&db, &["audit", "verify"], None);

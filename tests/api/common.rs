@@ -327,6 +327,24 @@ pub fn multipart(meta: Option<Value>, files: &[(&str, &[u8])]) -> (String, Vec<u
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// What an owner with full database access does first: drop the
+/// append-only triggers. Everything the verifier catches below is what such
+/// an owner can still do.
+pub fn owner_drops_the_guards(c: &mut releasegate::db::DbConn) {
+    use diesel::connection::SimpleConnection;
+    let sql = match c {
+        releasegate::db::DbConn::Sqlite(_) => {
+            "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete; \
+             DROP TRIGGER audit_checkpoints_no_update; DROP TRIGGER audit_checkpoints_no_delete;"
+        }
+        releasegate::db::DbConn::Postgres(_) => {
+            "ALTER TABLE audit_events DISABLE TRIGGER USER; \
+             ALTER TABLE audit_checkpoints DISABLE TRIGGER USER;"
+        }
+    };
+    c.batch_execute(sql).unwrap();
+}
+
 /// The `releasegate` binary on `db`'s database and file store, output piped.
 pub fn cli_command(db: &TestDb, args: &[&str]) -> std::process::Command {
     use std::process::Stdio;
