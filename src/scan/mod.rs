@@ -31,6 +31,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 pub use corpus::{write_corpus_predictions, CorpusError};
+pub use evasion::is_invisible;
 pub use lines::{LineIndex, Position};
 pub use mask::{excerpt, mask};
 pub use validators::validator_names;

@@ -573,15 +573,8 @@ async fn metrics_with_a_token_are_answered_to_that_token_only() {
 async fn nul_in_any_text_input_is_a_bad_request() {
     use actix_web::test::TestRequest;
     let (app, cast) = TestApp::builder().with_cast().await;
-    let release = app
-        .file_release(
-            &cast.submitter,
-            meta(&[]),
-            "a.txt",
-            "公开统计数据\n".as_bytes(),
-        )
-        .await;
-    let id = release["id"].as_str().unwrap();
+    let id = clean_release(&app, &cast).await;
+    let id = id.as_str();
     let bearer = |req: TestRequest, token: &str| {
         req.insert_header(("Authorization", format!("Bearer {token}")))
     };

@@ -466,6 +466,20 @@ impl TestApp {
     }
 }
 
+/// Files a release with one clean text file (no findings) as the cast's
+/// submitter; returns its id.
+pub async fn clean_release(app: &TestApp, cast: &Cast) -> String {
+    let release = app
+        .file_release(
+            &cast.submitter,
+            meta(&[]),
+            "a.txt",
+            "公开统计数据\n".as_bytes(),
+        )
+        .await;
+    release["id"].as_str().unwrap().to_string()
+}
+
 /// A valid resident ID number (check character included) and where it sits.
 pub const ID_NUMBER: &str = "420704198503121233";
 pub const MOBILE: &str = "13812345678";

@@ -132,18 +132,6 @@ async fn audit_intact(app: &TestApp, token: &str) {
     assert_eq!(verify["ok"], true, "{verify}");
 }
 
-async fn clean_release(app: &TestApp, cast: &Cast) -> String {
-    let release = app
-        .file_release(
-            &cast.submitter,
-            meta(&[]),
-            "a.txt",
-            "公开统计数据\n".as_bytes(),
-        )
-        .await;
-    release["id"].as_str().unwrap().to_string()
-}
-
 /// What lands while a new version is being inspected.
 enum Meanwhile {
     FinalSignOff,

@@ -39,15 +39,8 @@ async fn the_release_view() {
 #[actix_web::test]
 async fn the_error_envelope() {
     let (app, cast) = TestApp::builder().with_cast().await;
-    let release = app
-        .file_release(
-            &cast.submitter,
-            meta(&[]),
-            "a.txt",
-            "公开统计数据\n".as_bytes(),
-        )
-        .await;
-    let id = release["id"].as_str().unwrap();
+    let id = clean_release(&app, &cast).await;
+    let id = id.as_str();
     let refused = app
         .post_json(
             &format!("/api/v1/releases/{id}/decisions"),

@@ -100,18 +100,9 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
-/// Characters that change how a name reads without being seen: bidirectional
-/// controls (`report\u{202e}txt.exe` shows as `reportexe.txt`) and zero-width
-/// or other format characters.
-fn is_invisible(c: char) -> bool {
-    matches!(c,
-        '\u{00ad}' | '\u{061c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
-}
-
 /// File names become download paths: a plain, visible name, no directories.
 fn validate_file_name(name: &str) -> AppResult<()> {
-    if name.chars().any(is_invisible) {
+    if name.chars().any(crate::scan::is_invisible) {
         return Err(AppError::BadRequest(format!(
             "file name {name:?} contains an invisible or bidirectional control character"
         )));
