@@ -3,6 +3,8 @@
 //! decide which buttons to show. Pure: facts in, a permit or a refusal out.
 
 use std::collections::BTreeMap;
+
+use chrono::NaiveDateTime;
 use std::fmt;
 
 use super::state::{Disposition, Ending, State, RETRACTION, WITHDRAWAL};
@@ -30,6 +32,21 @@ pub struct ReleaseFacts {
 impl ReleaseFacts {
     pub fn evaluation(&self, policy: &WorkflowPolicy) -> Evaluation {
         evaluate(policy, &self.facts, &self.in_force)
+    }
+
+    /// The state the release would be in with `decision` added to those in
+    /// force (`publish_at`: its embargo).
+    pub fn state_with(
+        &self,
+        policy: &WorkflowPolicy,
+        decision: CastDecision,
+        publish_at: Option<NaiveDateTime>,
+        now: NaiveDateTime,
+    ) -> State {
+        let mut cast = self.in_force.clone();
+        cast.push(decision);
+        let outcome = evaluate(policy, &self.facts, &cast).outcome;
+        self.state.after(outcome, publish_at, now)
     }
 
     /// The submitter and the author of every version: nobody reviews what

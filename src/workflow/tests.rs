@@ -255,6 +255,32 @@ fn decision_rules() {
 }
 
 #[test]
+fn the_last_approval_publishes_unless_embargoed() {
+    let p = policy();
+    let mut f = facts();
+    f.co_departments.clear();
+    f.categories.clear();
+    let cast = [
+        approve("department_review", "a", Some("FGW")),
+        approve("secrecy_review", "s", None),
+    ];
+    let r = release(State::InReview, f, &cast);
+    let now = chrono::DateTime::from_timestamp(1_800_000_000, 0)
+        .unwrap()
+        .naive_utc();
+    let last = approve("final_signoff", "l", None);
+    assert_eq!(r.state_with(&p, last.clone(), None, now), State::Published);
+    let later = now + chrono::Duration::days(1);
+    assert_eq!(r.state_with(&p, last, Some(later), now), State::Approved);
+    let early = approve("department_review", "b", Some("FGW"));
+    assert_eq!(
+        r.state_with(&p, early, None, now),
+        State::InReview,
+        "final sign-off still open"
+    );
+}
+
+#[test]
 fn the_author_of_a_later_version_may_not_review_it() {
     let p = policy();
     let mut f = facts();

@@ -224,17 +224,14 @@ fn completes_review(
     }
     let release = super::load(conn, release_id)?;
     let policy = &state.policies.workflow;
-    let mut facts = release_facts(conn, policy, &release)?;
-    facts.in_force.push(CastDecision {
+    let facts = release_facts(conn, policy, &release)?;
+    let cast = CastDecision {
         stage: stage.into(),
         actor_id: user.id.clone(),
         actor_department: user.department.clone(),
         decision,
-    });
-    let now = crate::audit::now();
-    let after = facts
-        .state
-        .after(facts.evaluation(policy).outcome, release.publish_at, now);
+    };
+    let after = facts.state_with(policy, cast, release.publish_at, crate::audit::now());
     Ok(after == State::Published)
 }
 
