@@ -8,13 +8,14 @@ use crate::workflow::Refusal;
 
 /// Every `error.code` the service answers: a closed set, so clients can
 /// match on it and the API document can list it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     BadRequest,
     Unauthorized,
     Forbidden,
     NotFound,
+    MethodNotAllowed,
     PayloadTooLarge,
     UnsupportedMediaType,
     TooManyRequests,
@@ -31,6 +32,8 @@ pub enum ErrorCode {
     // 422: valid input that breaks a rule.
     UnknownStage,
     UnknownDepartment,
+    DepartmentRequired,
+    CoDepartmentsInvalid,
     NoteRequired,
     BlockingFinding,
     DepartmentFixed,
@@ -39,11 +42,12 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 26] = [
         Self::BadRequest,
         Self::Unauthorized,
         Self::Forbidden,
         Self::NotFound,
+        Self::MethodNotAllowed,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
         Self::TooManyRequests,
@@ -58,6 +62,8 @@ impl ErrorCode {
         Self::Exists,
         Self::UnknownStage,
         Self::UnknownDepartment,
+        Self::DepartmentRequired,
+        Self::CoDepartmentsInvalid,
         Self::NoteRequired,
         Self::BlockingFinding,
         Self::DepartmentFixed,
@@ -71,6 +77,7 @@ impl ErrorCode {
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::TooManyRequests => "too_many_requests",
@@ -85,6 +92,8 @@ impl ErrorCode {
             Self::Exists => "exists",
             Self::UnknownStage => "unknown_stage",
             Self::UnknownDepartment => "unknown_department",
+            Self::DepartmentRequired => "department_required",
+            Self::CoDepartmentsInvalid => "co_departments_invalid",
             Self::NoteRequired => "note_required",
             Self::BlockingFinding => "blocking_finding",
             Self::DepartmentFixed => "department_fixed",
@@ -92,6 +101,54 @@ impl ErrorCode {
             Self::ColumnSummary => "column_summary",
         }
     }
+}
+
+impl ErrorCode {
+    /// The HTTP status every answer with this code carries: the API document
+    /// lists, for each status an operation answers, exactly these codes.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::NotOpen
+            | Self::NotAllowedInState
+            | Self::AlreadyDecided
+            | Self::UndispositionedFindings
+            | Self::StaleVersion
+            | Self::StageDecided
+            | Self::ReleaseChanged
+            | Self::Exists => StatusCode::CONFLICT,
+            Self::UnknownStage
+            | Self::UnknownDepartment
+            | Self::DepartmentRequired
+            | Self::CoDepartmentsInvalid
+            | Self::NoteRequired
+            | Self::BlockingFinding
+            | Self::DepartmentFixed
+            | Self::UnreadableFile
+            | Self::ColumnSummary => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+}
+
+/// The body of every error answer: `{"error": {"code", "message"}}`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    /// For people: what was wrong, naming the field or rule.
+    pub message: String,
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -110,9 +167,14 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
-    /// Conflict with the current state; the code names which rule.
+    /// A known path asked with a method it does not answer (`Allow` lists those it does).
+    #[error("this path answers {}", .0.join(", "))]
+    MethodNotAllowed(Vec<&'static str>),
+    /// A rule refused the request: a conflict with the release's current
+    /// state (409) or valid input that breaks a rule (422); the code names
+    /// the rule and sets the status.
     #[error("{message}")]
-    Conflict { code: ErrorCode, message: String },
+    Rule { code: ErrorCode, message: String },
     #[error("{0}")]
     TooLarge(String),
     #[error("{0}")]
@@ -120,9 +182,6 @@ pub enum AppError {
     /// 429: try again after this many seconds (`Retry-After`).
     #[error("too many attempts: try again in {0} s")]
     TooManyRequests(u64),
-    /// Valid input that breaks a rule.
-    #[error("{message}")]
-    Unprocessable { code: ErrorCode, message: String },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -134,7 +193,8 @@ impl AppError {
             Self::Unauthorized(_) => ErrorCode::Unauthorized,
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::NotFound(_) => ErrorCode::NotFound,
-            Self::Conflict { code, .. } | Self::Unprocessable { code, .. } => *code,
+            Self::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
+            Self::Rule { code, .. } => *code,
             Self::TooLarge(_) => ErrorCode::PayloadTooLarge,
             Self::UnsupportedType(_) => ErrorCode::UnsupportedMediaType,
             Self::TooManyRequests(_) => ErrorCode::TooManyRequests,
@@ -165,44 +225,29 @@ impl From<diesel::r2d2::PoolError> for AppError {
 impl From<Refusal> for AppError {
     fn from(refusal: Refusal) -> Self {
         let message = refusal.to_string();
-        let conflict = |code| Self::Conflict {
-            code,
-            message: message.clone(),
-        };
-        let unprocessable = |code| Self::Unprocessable {
+        let rule = |code| Self::Rule {
             code,
             message: message.clone(),
         };
         match refusal {
-            Refusal::UnknownStage(_) => unprocessable(ErrorCode::UnknownStage),
-            Refusal::BlockingFinding => unprocessable(ErrorCode::BlockingFinding),
+            Refusal::UnknownStage(_) => rule(ErrorCode::UnknownStage),
+            Refusal::BlockingFinding => rule(ErrorCode::BlockingFinding),
             Refusal::NotEntitled(_) | Refusal::OwnRelease | Refusal::SeparationOfDuties { .. } => {
                 Self::Forbidden(message)
             }
-            Refusal::NotOpen(_) => conflict(ErrorCode::NotOpen),
-            Refusal::NotAllowedInState { .. } => conflict(ErrorCode::NotAllowedInState),
-            Refusal::AlreadyDecided => conflict(ErrorCode::AlreadyDecided),
-            Refusal::Undispositioned(_) => conflict(ErrorCode::UndispositionedFindings),
-            Refusal::StaleVersion { .. } => conflict(ErrorCode::StaleVersion),
-            Refusal::StageDecided(_) => conflict(ErrorCode::StageDecided),
+            Refusal::NotOpen(_) => rule(ErrorCode::NotOpen),
+            Refusal::NotAllowedInState { .. } => rule(ErrorCode::NotAllowedInState),
+            Refusal::AlreadyDecided => rule(ErrorCode::AlreadyDecided),
+            Refusal::Undispositioned(_) => rule(ErrorCode::UndispositionedFindings),
+            Refusal::StaleVersion { .. } => rule(ErrorCode::StaleVersion),
+            Refusal::StageDecided(_) => rule(ErrorCode::StageDecided),
         }
     }
 }
 
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Conflict { .. } => StatusCode::CONFLICT,
-            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.code().status()
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -217,9 +262,17 @@ impl ResponseError for AppError {
             Self::TooManyRequests(seconds) => {
                 res.insert_header(("Retry-After", seconds.to_string()));
             }
+            Self::MethodNotAllowed(methods) => {
+                res.insert_header(("Allow", methods.join(", ")));
+            }
             _ => {}
         }
-        res.json(serde_json::json!({"error": {"code": self.code(), "message": self.to_string()}}))
+        res.json(ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.to_string(),
+            },
+        })
     }
 }
 
@@ -256,6 +309,7 @@ mod tests {
             ErrorCode::Unauthorized,
             ErrorCode::Forbidden,
             ErrorCode::NotFound,
+            ErrorCode::MethodNotAllowed,
             ErrorCode::PayloadTooLarge,
             ErrorCode::UnsupportedMediaType,
             ErrorCode::TooManyRequests,

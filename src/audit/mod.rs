@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// One audit event as stored and exported (one NDJSON line per event).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Event {
     pub seq: i64,
     #[serde(with = "micros")]
@@ -120,7 +120,7 @@ pub fn seal(draft: Draft, seq: i64, prev_hash: &str) -> (Event, Vec<u8>) {
     (event, canonical)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Report {
     pub ok: bool,
     pub events: u64,

@@ -7,26 +7,33 @@ pub mod export;
 pub mod identity;
 mod multipart;
 mod nul;
+pub mod openapi;
+mod params;
 mod public;
 
 use std::net::SocketAddr;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::{middleware, web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{get, middleware, web, App, HttpRequest, HttpResponse, HttpServer};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{scope, AppExt};
 
 use crate::app::AppState;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 
 pub use api::parse_time;
 
-/// Every route of the service, in one place.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/metrics", web::get().to(metrics))
-        .route("/api/openapi.json", web::get().to(openapi))
-        .service(web::scope("/api/v1").configure(api::configure))
-        .service(web::scope("/public").configure(public::configure))
+/// Every route of the service, in one place. Each handler is registered
+/// with `.service`, which also adds its `#[utoipa::path]` to the API
+/// document: a route cannot exist undocumented.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(healthz)
+        .service(metrics)
+        .service(get_openapi)
+        .service(scope("/api/v1").configure(api::configure))
+        .service(scope("/public").configure(public::configure))
         .configure(dashboard::configure)
         .app_data(
             web::JsonConfig::default()
@@ -45,9 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 AppError::BadRequest(format!("invalid path: {err}")).into()
             }),
         )
-        .default_service(web::to(|| async {
-            Err::<HttpResponse, _>(AppError::NotFound("no such route".into()))
-        }));
+        .default_service(web::to(openapi::no_route));
 }
 
 /// The application: every route and middleware over `state`. The server
@@ -64,10 +69,12 @@ pub fn build_app(
     >,
 > {
     App::new()
+        .into_utoipa_app()
         .app_data(state)
+        .configure(configure)
+        .into_app()
         .wrap(middleware::from_fn(nul::refuse_nul))
         .wrap(middleware::Logger::default())
-        .configure(configure)
 }
 
 /// Binds the service to `bind` (port 0 picks a free port) and returns the
@@ -86,6 +93,15 @@ pub fn server(state: AppState, bind: &str) -> std::io::Result<(Server, SocketAdd
 /// Prometheus metrics, for the scraper only: with `RELEASEGATE_METRICS_TOKEN`
 /// set it must be presented as a bearer token; without, only a client on the
 /// loopback interface (not through a proxy) is answered.
+#[utoipa::path(
+    tag = "service",
+    responses(
+        (status = OK, content_type = "text/plain", body = String, description = "Prometheus text format"),
+        (status = UNAUTHORIZED, body = ErrorBody),
+    ),
+    security(("metrics" = []), ())
+)]
+#[get("/metrics")]
 async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let allowed = match &state.settings.metrics_token {
         Some(expected) => identity::presented_token(&req, identity::Credential::Bearer)
@@ -107,13 +123,27 @@ async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
         .body(text))
 }
 
-/// The API description, kept beside the code it describes (docs/openapi.json).
-async fn openapi() -> HttpResponse {
+/// This document (OpenAPI 3.1), generated from the handlers.
+#[utoipa::path(
+    tag = "service",
+    responses((status = OK, content_type = "application/json", body = Object))
+)]
+#[get("/api/openapi.json")]
+async fn get_openapi() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(include_str!("../../docs/openapi.json"))
+        .body(openapi::document_json())
 }
 
+#[derive(serde::Serialize, ToSchema)]
+struct Health {
+    /// Always `ok` while the process serves requests.
+    status: &'static str,
+}
+
+/// Liveness.
+#[utoipa::path(tag = "service", responses((status = OK, body = Health)))]
+#[get("/healthz")]
 async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+    HttpResponse::Ok().json(Health { status: "ok" })
 }

@@ -70,16 +70,18 @@ pub async fn read_parts(
 /// The API's submission body: one optional JSON `meta` part and `file` parts.
 pub async fn read(payload: Multipart, max_total: u64) -> Result<Submission, AppError> {
     let mut meta = None;
+    let mut seen_meta = false;
     let mut files = Vec::new();
     for part in read_parts(payload, max_total, MAX_META_BYTES).await? {
         match (part.name.as_str(), part.file_name) {
             ("meta", _) => {
-                if meta.is_some() {
+                if seen_meta {
                     return Err(AppError::BadRequest("more than one \"meta\" part".into()));
                 }
-                let parsed: ReleaseMeta = serde_json::from_slice(&part.bytes)
+                seen_meta = true;
+                // `null` is no meta, as an absent part is.
+                meta = serde_json::from_slice::<Option<ReleaseMeta>>(&part.bytes)
                     .map_err(|e| AppError::BadRequest(format!("invalid meta: {e}")))?;
-                meta = Some(parsed);
             }
             ("file", Some(name)) => files.push(Upload {
                 name,

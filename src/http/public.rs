@@ -1,42 +1,63 @@
 //! The public catalogue: published releases only, readable by anyone.
 
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
-use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use actix_web::{get, web, HttpResponse};
+use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::params::PageQuery;
 use crate::app::AppState;
-use crate::error::AppResult;
-use crate::service::releases::{self, OpenMode};
+use crate::error::{AppResult, ErrorBody};
+use crate::service::releases::{self, OpenMode, Page, PublicRelease};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/releases", web::get().to(list))
-        .route("/releases/{id}", web::get().to(get))
-        .route("/releases/{id}/files/{name}", web::get().to(file))
-        .route("/catalog", web::get().to(catalog));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_public_releases)
+        .service(get_public_release)
+        .service(download_file)
+        .service(get_catalog);
 }
 
-#[derive(Deserialize)]
-struct PageQuery {
-    cursor: Option<String>,
-    limit: Option<i64>,
-}
-
-async fn list(state: web::Data<AppState>, q: web::Query<PageQuery>) -> AppResult<HttpResponse> {
+/// Published releases, newest first.
+#[utoipa::path(tag = "public", params(PageQuery), responses((status = OK, body = Page<PublicRelease>)))]
+#[get("/releases")]
+async fn list_public_releases(
+    state: web::Data<AppState>,
+    q: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let page = state
-        .run(move |conn| releases::public_list(conn, q.cursor.as_deref(), q.limit))
+        .run(move |conn| releases::public_list(conn, q.cursor.as_deref(), q.limit()))
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
-async fn get(state: web::Data<AppState>, id: web::Path<String>) -> AppResult<HttpResponse> {
+/// One published release.
+#[utoipa::path(
+    tag = "public",
+    params(("id" = String, Path)),
+    responses((status = OK, body = PublicRelease), (status = NOT_FOUND, body = ErrorBody))
+)]
+#[get("/releases/{id}")]
+async fn get_public_release(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let release = state
         .run(move |conn| releases::public_release(conn, &id))
         .await?;
     Ok(HttpResponse::Ok().json(release))
 }
 
-async fn file(
+/// The published rendition of one file (redacted where a reviewer decided so).
+#[utoipa::path(
+    tag = "public",
+    params(("id" = String, Path), ("name" = String, Path)),
+    responses(
+        (status = OK, content_type = "application/octet-stream", body = Vec<u8>),
+        (status = NOT_FOUND, body = ErrorBody),
+    )
+)]
+#[get("/releases/{id}/files/{name}")]
+async fn download_file(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
@@ -88,10 +109,19 @@ fn access_rights(open_mode: &str) -> &'static str {
 }
 
 /// DCAT catalogue of published releases (JSON-LD), one page at a time.
-async fn catalog(state: web::Data<AppState>, q: web::Query<PageQuery>) -> AppResult<HttpResponse> {
+#[utoipa::path(
+    tag = "public",
+    params(PageQuery),
+    responses((status = OK, content_type = "application/ld+json", body = Object))
+)]
+#[get("/catalog")]
+async fn get_catalog(
+    state: web::Data<AppState>,
+    q: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let page = state
-        .run(move |conn| releases::public_list(conn, q.cursor.as_deref(), q.limit))
+        .run(move |conn| releases::public_list(conn, q.cursor.as_deref(), q.limit()))
         .await?;
     let datasets: Vec<_> = page
         .items

@@ -59,7 +59,7 @@ pub fn add_department(conn: &mut DbConn, code: &str, name: &str) -> AppResult<De
             .get_result::<i64>(conn)?
             > 0
         {
-            return Err(AppError::Conflict {
+            return Err(AppError::Rule {
                 code: ErrorCode::Exists,
                 message: format!("department {code} already exists"),
             });
@@ -114,9 +114,10 @@ fn check_roles(roles: &[Role], department: Option<&str>) -> AppResult<()> {
         ));
     }
     if roles.iter().any(|r| r.is_departmental()) && department.is_none() {
-        return Err(AppError::BadRequest(
-            "submitters and department approvers need a department".into(),
-        ));
+        return Err(AppError::Rule {
+            code: ErrorCode::DepartmentRequired,
+            message: "submitters and department approvers need a department".into(),
+        });
     }
     Ok(())
 }
@@ -125,7 +126,10 @@ fn check_department(conn: &mut DbConn, code: Option<&str>) -> AppResult<()> {
     if let Some(code) = code {
         let known: i64 = departments::table.find(code).count().get_result(conn)?;
         if known == 0 {
-            return Err(AppError::BadRequest(format!("unknown department {code}")));
+            return Err(AppError::Rule {
+                code: ErrorCode::UnknownDepartment,
+                message: format!("unknown department {code}"),
+            });
         }
     }
     Ok(())
@@ -155,7 +159,7 @@ pub fn add_user_by(conn: &mut DbConn, actor: &str, new: &NewUser) -> AppResult<U
             .get_result::<i64>(conn)?
             > 0
         {
-            return Err(AppError::Conflict {
+            return Err(AppError::Rule {
                 code: ErrorCode::Exists,
                 message: format!("user {} already exists", new.username),
             });
@@ -276,7 +280,7 @@ fn authenticate(
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub id: String,
     pub username: String,
@@ -287,15 +291,17 @@ pub struct UserView {
 }
 
 /// What an administrator changes about a user; `None` leaves it as it is.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserChange {
+    #[schema(min_items = 1)]
     pub roles: Option<Vec<Role>>,
     /// `Some(None)` removes the department.
     #[serde(default, deserialize_with = "present")]
     pub department: Option<Option<String>>,
     pub active: Option<bool>,
     pub email: Option<String>,
+    #[schema(min_length = 10)]
     pub password: Option<String>,
 }
 

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::policy::{Condition, Rule, Scope, Stage, WorkflowPolicy};
 use crate::scan::Category;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StageStatus {
     NotRequired,
@@ -47,7 +47,7 @@ impl StageStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     Approve,

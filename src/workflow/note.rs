@@ -14,8 +14,9 @@ pub struct Note(String);
 impl Note {
     pub const MAX_CHARS: usize = 4000;
 
+    /// The limit counts the text as sent (the API document's `maxLength`);
+    /// what is stored is trimmed.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let text = text.trim();
         if text.chars().count() > Self::MAX_CHARS {
             return Err(format!(
                 "a note, comment or reason must be at most {} characters",
@@ -25,7 +26,7 @@ impl Note {
         if text.contains('\0') {
             return Err("a note, comment or reason must not contain NUL".into());
         }
-        Ok(Self(text.to_string()))
+        Ok(Self(text.trim().to_string()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -49,6 +50,18 @@ impl fmt::Display for Note {
         f.write_str(&self.0)
     }
 }
+
+impl utoipa::PartialSchema for Note {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .max_length(Some(Note::MAX_CHARS))
+            .pattern(Some("^[^\\u0000]*$"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Note {}
 
 #[cfg(test)]
 mod tests {

@@ -11,7 +11,7 @@ use super::Outcome;
 
 /// Release states of API.md (inspection runs inside the submit request, so a
 /// release is never observed in `scanning` yet).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     Blocked,
@@ -116,7 +116,7 @@ impl From<State> for String {
 }
 
 /// What a reviewer decided about one finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Disposition {
     FalsePositive,

@@ -102,7 +102,7 @@ async fn changes_to_an_account_end_its_sessions_at_once() {
     // Bad changes are refused with a reason, and change nothing.
     patch(&app, &admin, "wang", json!({"roles": ["submitter"]}))
         .await
-        .assert_error(400, "bad_request");
+        .assert_error(422, "department_required");
     patch(&app, &admin, "wang", json!({"password": "short"}))
         .await
         .assert_error(400, "bad_request");

@@ -10,6 +10,7 @@ mod accounts;
 mod audit_chain;
 mod authz_matrix;
 mod cli;
+mod contract;
 mod crash;
 mod dashboard;
 mod documents;

@@ -112,7 +112,7 @@ fn assert_conflict(
     code: &str,
 ) {
     match result {
-        Err(releasegate::error::AppError::Conflict { code: got, message }) => {
+        Err(releasegate::error::AppError::Rule { code: got, message }) => {
             assert_eq!(got.as_str(), code, "{message}")
         }
         Err(other) => panic!("expected 409 {code}, got {other:?}"),

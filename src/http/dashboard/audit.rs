@@ -2,7 +2,9 @@
 //! time range) with keyset paging, export of the current search (streamed),
 //! and verification of the hash chain.
 
+use super::{FormAnswer, HtmlPage};
 use actix_web::web::{Form, Path, Query};
+use actix_web::{get, post};
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +18,8 @@ use crate::service::audit_log;
 const PAGE: i64 = 50;
 
 /// The search form; also the query string of the export links.
-#[derive(Deserialize, Serialize, Default, Clone)]
+#[derive(Deserialize, Serialize, Default, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     #[serde(default)]
     release: String,
@@ -106,13 +109,17 @@ async fn page(ctx: &Ctx, q: AuditQuery, report: Option<Report>) -> PageResult {
     )
 }
 
-pub async fn search(ctx: Ctx, q: Query<AuditQuery>) -> PageResult {
+#[utoipa::path(tag = "dashboard", responses(HtmlPage))]
+#[get("/audit")]
+pub async fn search_audit(ctx: Ctx, q: Query<AuditQuery>) -> PageResult {
     ctx.with_role(&[Role::Supervisor])?;
     page(&ctx, q.into_inner(), None).await
 }
 
 /// The current search as CSV or NDJSON, streamed as the API does.
-pub async fn export(ctx: Ctx, format: Path<String>, q: Query<AuditQuery>) -> PageResult {
+#[utoipa::path(tag = "dashboard", params(("format" = String, Path)), responses(HtmlPage))]
+#[get("/audit/export.{format}")]
+pub async fn export_audit(ctx: Ctx, format: Path<String>, q: Query<AuditQuery>) -> PageResult {
     ctx.with_role(&[Role::Supervisor])?;
     let csv = match format.as_str() {
         "csv" => true,
@@ -137,7 +144,9 @@ pub async fn export(ctx: Ctx, format: Path<String>, q: Query<AuditQuery>) -> Pag
 }
 
 /// Verifies the whole chain and shows the result above the (unfiltered) trail.
-pub async fn verify(ctx: Ctx, form: Form<CsrfForm>) -> PageResult {
+#[utoipa::path(tag = "dashboard", responses(FormAnswer))]
+#[post("/audit/verify")]
+pub async fn verify_audit(ctx: Ctx, form: Form<CsrfForm>) -> PageResult {
     ctx.check_csrf(&form.csrf_token)?;
     ctx.with_role(&[Role::Supervisor])?;
     let key = ctx.state.checkpoint_key.clone();

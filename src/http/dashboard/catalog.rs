@@ -1,5 +1,7 @@
 //! The public catalogue page: published releases and their files, no sign-in.
 
+use super::HtmlPage;
+use actix_web::get;
 use actix_web::web::Query;
 use askama::Template;
 use serde::Deserialize;
@@ -7,7 +9,8 @@ use serde::Deserialize;
 use super::{render, Ctx, Departments, PageResult, Shell};
 use crate::service::releases::{self, PublicRelease};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CatalogQuery {
     cursor: Option<String>,
 }
@@ -21,7 +24,9 @@ struct CatalogPage {
     next: Option<String>,
 }
 
-pub async fn catalog(ctx: Ctx, q: Query<CatalogQuery>) -> PageResult {
+#[utoipa::path(tag = "dashboard", responses(HtmlPage))]
+#[get("/catalog")]
+pub async fn show_catalog(ctx: Ctx, q: Query<CatalogQuery>) -> PageResult {
     let cursor = q.into_inner().cursor;
     let (page, depts) = ctx
         .state

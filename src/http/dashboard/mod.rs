@@ -12,6 +12,7 @@ mod release;
 mod session;
 mod submit;
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -21,8 +22,10 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{get, web, FromRequest, HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
+use utoipa::PartialSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -38,41 +41,109 @@ const CSP: &str = "default-src 'self'; script-src 'none'; style-src 'self'; img-
                    form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const CSS: &str = include_str!("../../../templates/app.css");
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(
-        web::scope("")
+        utoipa_actix_web::scope("")
             .wrap(from_fn(page_headers))
-            .route("/", web::get().to(session::home))
-            .route("/login", web::get().to(session::login_form))
-            .route("/login", web::post().to(session::login))
-            .route("/logout", web::post().to(session::logout))
-            .route("/queue", web::get().to(queue::queue))
-            .route("/releases/new", web::get().to(submit::new_form))
-            .route("/releases/mine", web::get().to(submit::mine))
-            .route("/releases", web::post().to(submit::submit))
-            .route("/releases/{id}", web::get().to(release::show))
-            .route("/releases/{id}/decide", web::post().to(release::decide))
-            .route(
-                "/releases/{id}/dispositions",
-                web::post().to(release::dispositions),
-            )
-            .route(
-                "/releases/{id}/findings/{finding}/reveal",
-                web::post().to(release::reveal),
-            )
-            .route(
-                "/releases/{id}/versions",
-                web::post().to(submit::add_version),
-            )
-            .route("/overview", web::get().to(overview::overview))
-            .route("/audit", web::get().to(audit::search))
-            .route("/audit/export.{format}", web::get().to(audit::export))
-            .route("/audit/verify", web::post().to(audit::verify))
-            .route("/catalog", web::get().to(catalog::catalog))
-            .route("/static/app.css", web::get().to(stylesheet)),
+            .service(session::show_home)
+            .service(session::show_login)
+            .service(session::sign_in)
+            .service(session::sign_out)
+            .service(queue::show_queue)
+            .service(submit::show_new_release)
+            .service(submit::show_my_releases)
+            .service(submit::file_release)
+            .service(release::show_release)
+            .service(release::decide_stage)
+            .service(release::dispose_findings)
+            .service(release::reveal_finding)
+            .service(submit::add_version)
+            .service(overview::show_overview)
+            .service(audit::search_audit)
+            .service(audit::export_audit)
+            .service(audit::verify_audit)
+            .service(catalog::show_catalog)
+            .service(stylesheet),
     );
 }
 
+/// What a dashboard page answers, for the API document: the page, a
+/// redirect (to /login when signed out), or an error page.
+pub struct HtmlPage;
+
+/// What a dashboard form post answers: post/redirect/get, or the form
+/// again (or an error page) with the problem named.
+pub struct FormAnswer;
+
+fn html(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    utoipa::openapi::ResponseBuilder::new()
+        .description(description)
+        .content(
+            "text/html",
+            utoipa::openapi::ContentBuilder::new()
+                .schema(Some(String::schema()))
+                .build(),
+        )
+        .into()
+}
+
+fn redirect(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    utoipa::openapi::ResponseBuilder::new()
+        .description(description)
+        .into()
+}
+
+impl utoipa::IntoResponses for HtmlPage {
+    fn responses() -> BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        BTreeMap::from([
+            ("200".into(), html("the page")),
+            ("303".into(), redirect("signed out: to /login")),
+            ("400".into(), html("a parameter is malformed")),
+            (
+                "403".into(),
+                html("the caller's roles do not allow this page"),
+            ),
+            ("404".into(), html("no such release")),
+        ])
+    }
+}
+
+impl utoipa::IntoResponses for FormAnswer {
+    fn responses() -> BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        BTreeMap::from([
+            (
+                "200".into(),
+                html("the result, or the form again with the problem named"),
+            ),
+            (
+                "303".into(),
+                redirect("done: to the page that shows the result"),
+            ),
+            ("400".into(), html("a field is malformed")),
+            (
+                "403".into(),
+                html("no valid csrf_token, or the caller may not do this"),
+            ),
+            ("404".into(), html("no such release or finding")),
+            (
+                "409".into(),
+                html("the release's state does not allow this"),
+            ),
+            ("413".into(), html("the upload is too large")),
+            (
+                "415".into(),
+                html("a file of a kind the service cannot read"),
+            ),
+            ("422".into(), html("a rule refused it")),
+        ])
+    }
+}
+
+#[utoipa::path(
+    tag = "dashboard",
+    responses((status = OK, description = "the dashboard's stylesheet", content_type = "text/css", body = String))
+)]
+#[get("/static/app.css")]
 async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")

@@ -1,5 +1,7 @@
 //! The supervisor's overview of the departments (`service::overview`).
 
+use super::HtmlPage;
+use actix_web::get;
 use askama::Template;
 
 use super::{render, Ctx, PageResult, Shell};
@@ -14,7 +16,9 @@ struct OverviewPage {
     sample: i64,
 }
 
-pub async fn overview(ctx: Ctx) -> PageResult {
+#[utoipa::path(tag = "dashboard", responses(HtmlPage))]
+#[get("/overview")]
+pub async fn show_overview(ctx: Ctx) -> PageResult {
     let user = ctx.with_role(&[Role::Supervisor])?.clone();
     let o = ctx
         .state

@@ -1,5 +1,7 @@
 //! The reviewer's queue: what waits for my decision, earliest deadline first.
 
+use super::HtmlPage;
+use actix_web::get;
 use std::collections::BTreeMap;
 
 use askama::Template;
@@ -12,7 +14,8 @@ use super::{local_time, render, Ctx, Departments, PageResult, Shell};
 use crate::policy::Role;
 use crate::service::releases::{self, QueueFilter, QueueItem};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QueueQuery {
     stage: Option<String>,
     department: Option<String>,
@@ -51,7 +54,9 @@ struct QueuePage {
     next: Option<String>,
 }
 
-pub async fn queue(ctx: Ctx, q: Query<QueueQuery>) -> PageResult {
+#[utoipa::path(tag = "dashboard", responses(HtmlPage))]
+#[get("/queue")]
+pub async fn show_queue(ctx: Ctx, q: Query<QueueQuery>) -> PageResult {
     let user = ctx.with_role(&Role::REVIEWERS)?.clone();
     let q = q.into_inner();
     let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());

@@ -1,7 +1,9 @@
 //! The release page (findings in context, stages, versions) and its two
 //! forms: dispositions (one or many findings at once) and stage decisions.
 
+use super::{FormAnswer, HtmlPage};
 use actix_web::web::{Form, Path, Query};
+use actix_web::{get, post};
 use askama::Template;
 use serde::Deserialize;
 
@@ -67,12 +69,15 @@ struct ReleasePage<'a> {
     next: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     after: Option<String>,
 }
 
-pub async fn show(ctx: Ctx, id: Path<String>, q: Query<PageQuery>) -> PageResult {
+#[utoipa::path(tag = "dashboard", params(("id" = String, Path)), responses(HtmlPage))]
+#[get("/releases/{id}")]
+pub async fn show_release(ctx: Ctx, id: Path<String>, q: Query<PageQuery>) -> PageResult {
     release_page(&ctx, id.into_inner(), q.into_inner(), None).await
 }
 
@@ -164,7 +169,9 @@ async fn release_page(
 
 /// Shows one finding's raw value (audited by the service) on the release
 /// page; the page is `no-store` like every page, so the value is not cached.
-pub async fn reveal(
+#[utoipa::path(tag = "dashboard", params(("id" = String, Path), ("finding" = String, Path)), responses(FormAnswer))]
+#[post("/releases/{id}/findings/{finding}/reveal")]
+pub async fn reveal_finding(
     ctx: Ctx,
     path: Path<(String, String)>,
     q: Query<PageQuery>,
@@ -258,7 +265,7 @@ fn diff_rows(diff: VersionDiff) -> Diff {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct DecideForm {
     #[serde(default)]
     stage: String,
@@ -270,7 +277,9 @@ pub struct DecideForm {
     csrf_token: String,
 }
 
-pub async fn decide(ctx: Ctx, id: Path<String>, form: Form<DecideForm>) -> PageResult {
+#[utoipa::path(tag = "dashboard", params(("id" = String, Path)), responses(FormAnswer))]
+#[post("/releases/{id}/decide")]
+pub async fn decide_stage(ctx: Ctx, id: Path<String>, form: Form<DecideForm>) -> PageResult {
     ctx.check_csrf(&form.csrf_token)?;
     let user = ctx.signed_in()?.clone();
     let form = form.into_inner();
@@ -292,7 +301,17 @@ pub async fn decide(ctx: Ctx, id: Path<String>, form: Form<DecideForm>) -> PageR
 
 /// Bulk dispositions: the form repeats `finding` once per checked box, which
 /// is why it is read as pairs rather than a struct.
-pub async fn dispositions(
+#[utoipa::path(
+    tag = "dashboard",
+    params(("id" = String, Path)),
+    request_body(
+        content_type = "application/x-www-form-urlencoded",
+        description = "finding (repeated, one per finding id), disposition, note, csrf_token"
+    ),
+    responses(FormAnswer)
+)]
+#[post("/releases/{id}/dispositions")]
+pub async fn dispose_findings(
     ctx: Ctx,
     id: Path<String>,
     form: Form<Vec<(String, String)>>,

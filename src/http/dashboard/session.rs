@@ -1,6 +1,8 @@
 //! Signing in and out, and the start page that sends each role home.
 
+use super::{FormAnswer, HtmlPage};
 use actix_web::cookie::{Cookie, SameSite};
+use actix_web::{get, post};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -12,7 +14,9 @@ use crate::policy::Role;
 use crate::service::accounts;
 
 /// The signed-in user's home: their queue, their releases, or the audit trail.
-pub async fn home(ctx: Ctx) -> PageResult {
+#[utoipa::path(tag = "dashboard", responses(HtmlPage))]
+#[get("/")]
+pub async fn show_home(ctx: Ctx) -> PageResult {
     let Some(user) = &ctx.user else {
         return Ok(see_other("/login"));
     };
@@ -38,7 +42,9 @@ struct LoginPage {
 
 /// The login form. Before there is a session the CSRF token is bound to a
 /// random pre-session cookie (so a foreign site cannot sign a victim in).
-pub async fn login_form(ctx: Ctx) -> PageResult {
+#[utoipa::path(tag = "dashboard", responses(HtmlPage))]
+#[get("/login")]
+pub async fn show_login(ctx: Ctx) -> PageResult {
     let mut s = ctx.shell();
     let fresh = match ctx.binding.is_some() {
         true => None,
@@ -69,7 +75,7 @@ pub async fn login_form(ctx: Ctx) -> PageResult {
     Ok(res)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginForm {
     username: String,
     password: String,
@@ -77,7 +83,9 @@ pub struct LoginForm {
     csrf_token: String,
 }
 
-pub async fn login(ctx: Ctx, form: web::Form<LoginForm>) -> PageResult {
+#[utoipa::path(tag = "dashboard", responses(FormAnswer))]
+#[post("/login")]
+pub async fn sign_in(ctx: Ctx, form: web::Form<LoginForm>) -> PageResult {
     ctx.check_csrf(&form.csrf_token)?;
     let LoginForm {
         username, password, ..
@@ -126,7 +134,7 @@ pub async fn login(ctx: Ctx, form: web::Form<LoginForm>) -> PageResult {
     Ok(res)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct CsrfForm {
     #[serde(default)]
     pub csrf_token: String,
@@ -135,7 +143,9 @@ pub struct CsrfForm {
 /// Ends the session: its token is revoked server-side (a copied cookie or
 /// the same token used as a bearer gets 401 from now on; other sessions of
 /// the user stay signed in) and the cookie is dropped.
-pub async fn logout(ctx: Ctx, form: web::Form<CsrfForm>) -> PageResult {
+#[utoipa::path(tag = "dashboard", responses(FormAnswer))]
+#[post("/logout")]
+pub async fn sign_out(ctx: Ctx, form: web::Form<CsrfForm>) -> PageResult {
     ctx.check_csrf(&form.csrf_token)?;
     if let (Some(user), Some(token)) = (&ctx.user, &ctx.binding) {
         let claims = ctx

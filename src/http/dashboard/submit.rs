@@ -1,5 +1,7 @@
 //! The submitter's pages: file a release, my releases, upload a new version.
 
+use super::{FormAnswer, HtmlPage};
+use actix_web::{get, post};
 use std::collections::BTreeMap;
 
 use actix_multipart::Multipart;
@@ -21,7 +23,9 @@ struct NewPage {
     department: String,
 }
 
-pub async fn new_form(ctx: Ctx) -> PageResult {
+#[utoipa::path(tag = "dashboard", responses(HtmlPage))]
+#[get("/releases/new")]
+pub async fn show_new_release(ctx: Ctx) -> PageResult {
     let user = ctx.with_role(&[Role::Submitter])?;
     render(
         &ctx,
@@ -111,7 +115,16 @@ fn meta_of(form: &FormData) -> Result<ReleaseMeta, AppError> {
     })
 }
 
-pub async fn submit(ctx: Ctx, payload: Multipart) -> PageResult {
+#[utoipa::path(
+    tag = "dashboard",
+    request_body(
+        content_type = "multipart/form-data",
+        description = "the form's fields and files, with csrf_token"
+    ),
+    responses(FormAnswer)
+)]
+#[post("/releases")]
+pub async fn file_release(ctx: Ctx, payload: Multipart) -> PageResult {
     // Who is asking before the upload is read; the token is inside the form.
     let user = ctx.with_role(&[Role::Submitter])?.clone();
     let form = read_form(&ctx, payload).await.map_err(|e| ctx.fail(e))?;
@@ -123,6 +136,8 @@ pub async fn submit(ctx: Ctx, payload: Multipart) -> PageResult {
     Ok(see_other(&format!("/releases/{}", release.id)))
 }
 
+#[utoipa::path(tag = "dashboard", params(("id" = String, Path)), request_body(content_type = "multipart/form-data", description = "the form's fields and files, with csrf_token"), responses(FormAnswer))]
+#[post("/releases/{id}/versions")]
 pub async fn add_version(ctx: Ctx, id: Path<String>, payload: Multipart) -> PageResult {
     // Who is asking before the upload is read; the token is inside the form.
     let user = ctx.with_role(&[Role::Submitter])?.clone();
@@ -134,7 +149,8 @@ pub async fn add_version(ctx: Ctx, id: Path<String>, payload: Multipart) -> Page
     Ok(see_other(&format!("/releases/{}", release.id)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MineQuery {
     cursor: Option<String>,
 }
@@ -155,7 +171,9 @@ struct MinePage {
 }
 
 /// The releases of my department, newest first, with what each waits for.
-pub async fn mine(ctx: Ctx, q: Query<MineQuery>) -> PageResult {
+#[utoipa::path(tag = "dashboard", responses(HtmlPage))]
+#[get("/releases/mine")]
+pub async fn show_my_releases(ctx: Ctx, q: Query<MineQuery>) -> PageResult {
     let user = ctx.with_role(&[Role::Submitter])?.clone();
     let cursor = q.into_inner().cursor;
     let (page, open) = ctx

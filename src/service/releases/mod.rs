@@ -81,7 +81,7 @@ pub fn load_readable(conn: &mut DbConn, user: &CurrentUser, id: &str) -> AppResu
 }
 
 /// Keyset cursor: the opaque string is the last item's sort key.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,

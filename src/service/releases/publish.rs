@@ -233,14 +233,14 @@ pub fn publish_due(state: &AppState, conn: &mut DbConn) -> AppResult<usize> {
     Ok(published)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PublicFile {
     pub name: String,
     pub sha256: String,
     pub url: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PublicRelease {
     pub id: String,
     pub title: String,

@@ -15,7 +15,7 @@ use crate::db::schema::{findings, release_stages, releases, stage_decisions};
 use crate::db::DbConn;
 use crate::error::AppResult;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct QueueItem {
     pub release_id: String,
     pub title: String,

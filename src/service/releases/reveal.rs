@@ -33,7 +33,7 @@ pub fn reveal(
     };
     workflow::allowed(policy, &facts, &user.actor(), &action)?;
     if finding.segment == COLUMN_SUMMARY_SEGMENT {
-        return Err(AppError::Unprocessable {
+        return Err(AppError::Rule {
             code: ErrorCode::ColumnSummary,
             message: "a column summary stands for many cells and has no single value".into(),
         });

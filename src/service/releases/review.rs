@@ -20,7 +20,7 @@ use crate::workflow::{
 
 fn note_required(text: &Note, what: &str) -> AppResult<()> {
     if text.is_empty() {
-        return Err(AppError::Unprocessable {
+        return Err(AppError::Rule {
             code: ErrorCode::NoteRequired,
             message: format!("{what} needs a note saying why"),
         });

@@ -24,7 +24,7 @@ use crate::inspect::{inspect, Inspection, Options};
 use crate::store::sha256_hex;
 use crate::workflow::{self, Action, State};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OpenMode {
     Unconditional,
@@ -41,15 +41,22 @@ impl OpenMode {
 }
 
 /// The `meta` part of a submission.
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseMeta {
+    /// 1-200 characters, not all blank.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: String,
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub description: String,
+    /// The lead department's code.
     pub department: String,
+    /// Co-responsible departments, each of which signs off; not the lead department.
     #[serde(default)]
     pub co_departments: Vec<String>,
+    /// Free text; policies act on known values such as `statistics`.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub data_category: String,
     pub open_mode: OpenMode,
     #[serde(default)]
@@ -73,22 +80,30 @@ impl ReleaseMeta {
         {
             return bad("meta must not contain a NUL character".into());
         }
-        let title_len = self.title.trim().chars().count();
-        if !(1..=200).contains(&title_len) {
-            return bad("meta.title must be 1-200 characters".into());
+        // Lengths count the text as sent, as the API document's maxLength does.
+        let blank = |t: &str| t.trim().is_empty();
+        if blank(&self.title) || self.title.chars().count() > 200 {
+            return bad("meta.title must be 1-200 characters, not all blank".into());
         }
         if self.description.chars().count() > 10_000 {
             return bad("meta.description must be at most 10000 characters".into());
         }
-        if self.data_category.trim().is_empty() || self.data_category.chars().count() > 100 {
-            return bad("meta.data_category must be 1-100 characters".into());
+        if blank(&self.data_category) || self.data_category.chars().count() > 100 {
+            return bad("meta.data_category must be 1-100 characters, not all blank".into());
         }
         let unique: BTreeSet<_> = self.co_departments.iter().collect();
-        if unique.len() != self.co_departments.len() {
-            return bad("meta.co_departments lists a department twice".into());
-        }
-        if unique.contains(&self.department) {
-            return bad("the lead department cannot also be a co-department".into());
+        let problem = if unique.len() != self.co_departments.len() {
+            Some("meta.co_departments lists a department twice")
+        } else if unique.contains(&self.department) {
+            Some("the lead department cannot also be a co-department")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(AppError::Rule {
+                code: ErrorCode::CoDepartmentsInvalid,
+                message: problem.into(),
+            });
         }
         Ok(())
     }
@@ -126,12 +141,10 @@ fn extract_error(name: &str, err: ExtractError) -> AppError {
     match err {
         ExtractError::Unsupported { .. } => AppError::UnsupportedType(format!("{name}: {err}")),
         ExtractError::TooLarge { .. } => AppError::TooLarge(format!("{name}: {err}")),
-        ExtractError::Undecodable { .. } | ExtractError::Malformed { .. } => {
-            AppError::Unprocessable {
-                code: ErrorCode::UnreadableFile,
-                message: format!("{name}: {err}"),
-            }
-        }
+        ExtractError::Undecodable { .. } | ExtractError::Malformed { .. } => AppError::Rule {
+            code: ErrorCode::UnreadableFile,
+            message: format!("{name}: {err}"),
+        },
     }
 }
 
@@ -238,7 +251,7 @@ pub fn check_departments(conn: &mut DbConn, meta: &ReleaseMeta) -> AppResult<()>
         .select(departments::code)
         .load(conn)?;
     match wanted.iter().find(|w| !known.contains(w)) {
-        Some(missing) => Err(AppError::Unprocessable {
+        Some(missing) => Err(AppError::Rule {
             code: ErrorCode::UnknownDepartment,
             message: format!("unknown department {missing}"),
         }),
@@ -472,7 +485,7 @@ pub fn version_basis(
     let meta = match meta {
         Some(meta) => {
             if meta.department != existing.department {
-                return Err(AppError::Unprocessable {
+                return Err(AppError::Rule {
                     code: ErrorCode::DepartmentFixed,
                     message: "a new version cannot change the lead department".into(),
                 });
@@ -514,7 +527,7 @@ pub fn add_version(
         &Renditions::none(),
         |conn, release, _, now| {
             if release.version != follows {
-                return Err(AppError::Conflict {
+                return Err(AppError::Rule {
                     code: ErrorCode::ReleaseChanged,
                     message: format!(
                         "version {} was added meanwhile; file the new version against it",

@@ -15,7 +15,7 @@ use crate::db::schema::{
     files, findings, release_stages, release_versions, releases, stage_decisions, users,
 };
 use crate::db::DbConn;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::policy::Role;
 
 mod time {
@@ -49,7 +49,7 @@ struct DecisionRow {
     created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DecisionView {
     pub actor: String,
     pub decision: String,
@@ -61,7 +61,7 @@ pub struct DecisionView {
     pub at: NaiveDateTime,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StageView {
     pub key: String,
     pub name: String,
@@ -76,7 +76,7 @@ pub struct StageView {
     pub decisions: Vec<DecisionView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FileView {
     pub name: String,
     pub sha256: String,
@@ -85,7 +85,7 @@ pub struct FileView {
     pub encoding: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct VersionView {
     pub version: i32,
     pub digest: String,
@@ -94,14 +94,14 @@ pub struct VersionView {
     pub files: Vec<FileView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FindingCounts {
     pub total: i64,
     pub by_severity: BTreeMap<String, i64>,
     pub undispositioned: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReleaseView {
     pub id: String,
     pub title: String,
@@ -264,7 +264,7 @@ pub(super) fn build(
     })
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReleaseSummary {
     pub id: String,
     pub title: String,
@@ -279,7 +279,7 @@ pub struct ReleaseSummary {
 
 #[derive(Debug, Default)]
 pub struct ListFilter {
-    pub state: Option<String>,
+    pub state: Option<State>,
     pub department: Option<String>,
 }
 
@@ -312,9 +312,8 @@ pub fn list(
         );
         query = query.filter(own.or(releases::state.ne_all(ended)).or(took_part));
     }
-    if let Some(s) = &filter.state {
-        s.parse::<super::State>().map_err(AppError::BadRequest)?;
-        query = query.filter(releases::state.eq(s.clone()));
+    if let Some(s) = filter.state {
+        query = query.filter(releases::state.eq(s.as_str()));
     }
     if let Some(d) = &filter.department {
         query = query.filter(releases::department.eq(d.clone()));
@@ -359,7 +358,7 @@ pub(super) fn paged<R, T>(
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DispositionView {
     pub disposition: String,
     pub note: Option<String>,
@@ -368,7 +367,7 @@ pub struct DispositionView {
     pub at: Option<NaiveDateTime>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FindingView {
     pub id: String,
     pub version: i32,
