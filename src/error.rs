@@ -37,12 +37,13 @@ pub enum ErrorCode {
     NoteRequired,
     BlockingFinding,
     DepartmentFixed,
+    InvalidFile,
     UnreadableFile,
     ColumnSummary,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 26] = [
+    pub const ALL: [ErrorCode; 27] = [
         Self::BadRequest,
         Self::Unauthorized,
         Self::Forbidden,
@@ -67,6 +68,7 @@ impl ErrorCode {
         Self::NoteRequired,
         Self::BlockingFinding,
         Self::DepartmentFixed,
+        Self::InvalidFile,
         Self::UnreadableFile,
         Self::ColumnSummary,
     ];
@@ -97,6 +99,7 @@ impl ErrorCode {
             Self::NoteRequired => "note_required",
             Self::BlockingFinding => "blocking_finding",
             Self::DepartmentFixed => "department_fixed",
+            Self::InvalidFile => "invalid_file",
             Self::UnreadableFile => "unreadable_file",
             Self::ColumnSummary => "column_summary",
         }
@@ -132,6 +135,7 @@ impl ErrorCode {
             | Self::NoteRequired
             | Self::BlockingFinding
             | Self::DepartmentFixed
+            | Self::InvalidFile
             | Self::UnreadableFile
             | Self::ColumnSummary => StatusCode::UNPROCESSABLE_ENTITY,
         }

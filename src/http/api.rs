@@ -292,7 +292,7 @@ struct Revision {
         (status = FORBIDDEN, body = ErrorBody),
         (status = PAYLOAD_TOO_LARGE, body = ErrorBody),
         (status = UNSUPPORTED_MEDIA_TYPE, description = "a file of a kind the service cannot read", body = ErrorBody),
-        (status = UNPROCESSABLE_ENTITY, description = "`unknown_department`, `co_departments_invalid`, `unreadable_file`", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "`unknown_department`, `co_departments_invalid`, `invalid_file`, `unreadable_file`", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -327,7 +327,7 @@ async fn submit_release(
         (status = CONFLICT, description = "`not_allowed_in_state`, `release_changed`", body = ErrorBody),
         (status = PAYLOAD_TOO_LARGE, body = ErrorBody),
         (status = UNSUPPORTED_MEDIA_TYPE, body = ErrorBody),
-        (status = UNPROCESSABLE_ENTITY, description = "`department_fixed`, `unknown_department`, `co_departments_invalid`, `unreadable_file`", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "`department_fixed`, `unknown_department`, `co_departments_invalid`, `invalid_file`, `unreadable_file`", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]

@@ -194,13 +194,13 @@ async fn bad_uploads_are_refused_with_a_reason_and_store_nothing() {
         .assert_error(400, "bad_request");
     upload(vec![("../etc/passwd", b"x".to_vec())], Some(meta(&[])))
         .await
-        .assert_error(400, "bad_request");
+        .assert_error(422, "invalid_file");
     upload(
         vec![("a.txt", b"x".to_vec()), ("a.txt", b"y".to_vec())],
         Some(meta(&[])),
     )
     .await
-    .assert_error(400, "bad_request");
+    .assert_error(422, "invalid_file");
     let mut m = meta(&["NOPE"]);
     upload(vec![("a.txt", b"x".to_vec())], Some(m.clone()))
         .await

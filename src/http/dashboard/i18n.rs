@@ -94,6 +94,7 @@ const ERRORS: &[(&str, &str, &str)] = &[
     ("error.note_required", "请填写理由。", "Please give a reason."),
     ("error.blocking_finding", "密级标志只能作为误报清除，否则须提交不含该内容的新版本。", "A blocking finding is cleared only as a false positive; otherwise file a new version without it."),
     ("error.department_fixed", "新版本不能更改牵头单位。", "A new version cannot change the lead department."),
+    ("error.invalid_file", "文件名或文件不符合上传规则。", "A file name or file breaks the upload rules."),
     ("error.unreadable_file", "文件无法读取。", "A file cannot be read."),
     ("error.column_summary", "列汇总没有单个取值。", "A column summary has no single value."),
 ];

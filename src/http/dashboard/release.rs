@@ -305,6 +305,7 @@ pub async fn decide_stage(ctx: Ctx, id: Path<String>, form: Form<DecideForm>) ->
     tag = "dashboard",
     params(("id" = String, Path)),
     request_body(
+        content = Object,
         content_type = "application/x-www-form-urlencoded",
         description = "finding (repeated, one per finding id), disposition, note, csrf_token"
     ),

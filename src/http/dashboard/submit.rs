@@ -118,6 +118,7 @@ fn meta_of(form: &FormData) -> Result<ReleaseMeta, AppError> {
 #[utoipa::path(
     tag = "dashboard",
     request_body(
+        content = Object,
         content_type = "multipart/form-data",
         description = "the form's fields and files, with csrf_token"
     ),
@@ -136,7 +137,7 @@ pub async fn file_release(ctx: Ctx, payload: Multipart) -> PageResult {
     Ok(see_other(&format!("/releases/{}", release.id)))
 }
 
-#[utoipa::path(tag = "dashboard", params(("id" = String, Path)), request_body(content_type = "multipart/form-data", description = "the form's fields and files, with csrf_token"), responses(FormAnswer))]
+#[utoipa::path(tag = "dashboard", params(("id" = String, Path)), request_body(content = Object, content_type = "multipart/form-data", description = "the form's fields and files, with csrf_token"), responses(FormAnswer))]
 #[post("/releases/{id}/versions")]
 pub async fn add_version(ctx: Ctx, id: Path<String>, payload: Multipart) -> PageResult {
     // Who is asking before the upload is read; the token is inside the form.

@@ -115,10 +115,19 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
+/// A file the upload rules refuse (its name, emptiness, a repeat, the
+/// count): 422, since the API document cannot describe file names or bytes.
+fn invalid_file(message: String) -> AppError {
+    AppError::Rule {
+        code: ErrorCode::InvalidFile,
+        message,
+    }
+}
+
 /// File names become download paths: a plain, visible name, no directories.
 fn validate_file_name(name: &str) -> AppResult<()> {
     if name.chars().any(crate::scan::is_invisible) {
-        return Err(AppError::BadRequest(format!(
+        return Err(invalid_file(format!(
             "file name {name:?} contains an invisible or bidirectional control character"
         )));
     }
@@ -131,7 +140,7 @@ fn validate_file_name(name: &str) -> AppResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(AppError::BadRequest(format!(
+        Err(invalid_file(format!(
             "file name {name:?} must be a plain name of at most 200 characters"
         )))
     }
@@ -171,7 +180,7 @@ pub fn inspect_uploads(
     }
     let max_files = state.settings.max_files_per_release;
     if uploads.len() > max_files {
-        return Err(AppError::BadRequest(format!(
+        return Err(invalid_file(format!(
             "{} files in one submission; at most {max_files} are accepted",
             uploads.len()
         )));
@@ -180,13 +189,10 @@ pub fn inspect_uploads(
     for upload in &uploads {
         validate_file_name(&upload.name)?;
         if upload.bytes.is_empty() {
-            return Err(AppError::BadRequest(format!(
-                "file {:?} is empty",
-                upload.name
-            )));
+            return Err(invalid_file(format!("file {:?} is empty", upload.name)));
         }
         if !names.insert(upload.name.as_str()) {
-            return Err(AppError::BadRequest(format!(
+            return Err(invalid_file(format!(
                 "two files are named {:?}",
                 upload.name
             )));
