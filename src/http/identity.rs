@@ -92,24 +92,26 @@ pub async fn authenticate(
         .verify(&token)
         .map_err(|e| AppError::Unauthorized(format!("invalid token: {e}")))?;
     let digest = token_digest(&token);
-    let (user, revoked) = state
+    // One round trip: the user and whether this token was signed out.
+    let found: Option<(User, bool)> = state
         .run(move |conn| {
-            let user = users::table
+            let revoked = diesel::dsl::exists(revoked_tokens::table.find(digest));
+            Ok(users::table
                 .find(&claims.sub)
-                .select(User::as_select())
+                .select((User::as_select(), revoked))
                 .first(conn)
-                .optional()?;
-            let revoked: bool =
-                diesel::select(diesel::dsl::exists(revoked_tokens::table.find(&digest)))
-                    .get_result(conn)?;
-            Ok((user, revoked))
+                .optional()?)
         })
         .await?;
-    if revoked {
-        return Err(AppError::Unauthorized(
-            "this session was ended by signing out".into(),
-        ));
-    }
+    let user = match found {
+        Some((_, true)) => {
+            return Err(AppError::Unauthorized(
+                "this session was ended by signing out".into(),
+            ))
+        }
+        Some((user, false)) => Some(user),
+        None => None,
+    };
     let issued = chrono::DateTime::from_timestamp_millis(claims.iat_ms).map(|t| t.naive_utc());
     let superseded = |user: &User| {
         user.sessions_valid_after
