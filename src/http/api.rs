@@ -9,7 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::identity::{client_address, presented_token, Credential};
 use super::multipart;
-use super::params::{Limit, PageQuery};
+use super::params::{Limit, PageQuery, Query};
 use crate::app::AppState;
 use crate::audit::{Event, Report};
 use crate::auth::CurrentUser;
@@ -151,7 +151,7 @@ async fn me(user: CurrentUser) -> HttpResponse {
 async fn list_users(
     state: web::Data<AppState>,
     user: CurrentUser,
-    q: web::Query<PageQuery>,
+    q: Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     user.require(Role::Admin)?;
     let q = q.into_inner();
@@ -371,7 +371,7 @@ struct ListQuery {
 async fn list_releases(
     state: web::Data<AppState>,
     user: CurrentUser,
-    q: web::Query<ListQuery>,
+    q: Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let page = state
@@ -423,7 +423,7 @@ async fn list_findings(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<String>,
-    q: web::Query<PageQuery>,
+    q: Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let page = state
@@ -614,7 +614,7 @@ async fn retract_release(
 async fn get_queue(
     state: web::Data<AppState>,
     user: CurrentUser,
-    q: web::Query<PageQuery>,
+    q: Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let page = state
@@ -696,7 +696,7 @@ pub fn parse_time(name: &str, value: &str) -> AppResult<NaiveDateTime> {
 async fn search_audit(
     state: web::Data<AppState>,
     user: CurrentUser,
-    q: web::Query<AuditQuery>,
+    q: Query<AuditQuery>,
 ) -> AppResult<HttpResponse> {
     user.require(Role::Supervisor)?;
     let q = q.into_inner();

@@ -4,7 +4,7 @@ use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionT
 use actix_web::{get, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::params::PageQuery;
+use super::params::{PageQuery, Query};
 use crate::app::AppState;
 use crate::error::{AppResult, ErrorBody};
 use crate::service::releases::{self, OpenMode, Page, PublicRelease};
@@ -21,7 +21,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[get("/releases")]
 async fn list_public_releases(
     state: web::Data<AppState>,
-    q: web::Query<PageQuery>,
+    q: Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let page = state
@@ -115,10 +115,7 @@ fn access_rights(open_mode: &str) -> &'static str {
     responses((status = OK, content_type = "application/ld+json", body = Object))
 )]
 #[get("/catalog")]
-async fn get_catalog(
-    state: web::Data<AppState>,
-    q: web::Query<PageQuery>,
-) -> AppResult<HttpResponse> {
+async fn get_catalog(state: web::Data<AppState>, q: Query<PageQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let page = state
         .run(move |conn| releases::public_list(conn, q.cursor.as_deref(), q.limit()))
