@@ -173,7 +173,7 @@ pub enum AppError {
     NotFound(String),
     /// A known path asked with a method it does not answer (`Allow` lists those it does).
     #[error("this path answers {}", .0.join(", "))]
-    MethodNotAllowed(Vec<&'static str>),
+    MethodNotAllowed(Vec<String>),
     /// A rule refused the request: a conflict with the release's current
     /// state (409) or valid input that breaks a rule (422); the code names
     /// the rule and sets the status.

@@ -75,7 +75,7 @@ impl Modify for Security {
 
 struct Document {
     json: String,
-    routes: Vec<(ResourceDef, Vec<&'static str>)>,
+    routes: Vec<(ResourceDef, Vec<String>)>,
 }
 
 fn document() -> &'static Document {
@@ -268,27 +268,18 @@ fn error_schema(codes: &[&str]) -> Value {
 
 /// Path templates and the methods each answers, in registration order
 /// (the order actix matches in).
-fn routes(doc: &Value) -> Vec<(ResourceDef, Vec<&'static str>)> {
+fn routes(doc: &Value) -> Vec<(ResourceDef, Vec<String>)> {
     let empty = Map::new();
     doc["paths"]
         .as_object()
         .unwrap_or(&empty)
         .iter()
         .map(|(path, item)| {
-            let methods = [
-                ("get", "GET"),
-                ("put", "PUT"),
-                ("post", "POST"),
-                ("delete", "DELETE"),
-                ("options", "OPTIONS"),
-                ("head", "HEAD"),
-                ("patch", "PATCH"),
-                ("trace", "TRACE"),
-            ]
-            .into_iter()
-            .filter(|(key, _)| item.get(*key).is_some())
-            .map(|(_, name)| name)
-            .collect();
+            let methods = METHODS
+                .into_iter()
+                .filter(|key| item.get(*key).is_some())
+                .map(str::to_uppercase)
+                .collect();
             (ResourceDef::new(path.as_str()), methods)
         })
         .collect()

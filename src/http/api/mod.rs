@@ -1,0 +1,33 @@
+//! The JSON API under /api/v1, one module per area.
+
+mod accounts;
+mod audit;
+mod releases;
+mod review;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub use audit::parse_time;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(accounts::login)
+        .service(accounts::logout)
+        .service(accounts::me)
+        .service(accounts::list_users)
+        .service(accounts::add_user)
+        .service(accounts::update_user)
+        .service(releases::submit_release)
+        .service(releases::list_releases)
+        .service(releases::get_release)
+        .service(releases::list_findings)
+        .service(releases::add_version)
+        .service(review::dispose_finding)
+        .service(review::reveal_finding)
+        .service(review::decide_stage)
+        .service(releases::withdraw_release)
+        .service(releases::retract_release)
+        .service(review::get_queue)
+        .service(audit::search_audit)
+        .service(audit::verify_audit)
+        .service(audit::sign_checkpoint);
+}

@@ -1,0 +1,153 @@
+//! Dispositions, decisions and the reviewer's queue.
+
+use actix_web::{get, post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::super::params::{PageQuery, Query};
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{AppResult, ErrorBody};
+use crate::service::releases::{self, FindingView, Page, QueueItem, ReleaseView};
+use crate::workflow::{Decision, Disposition, Note};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct DispositionBody {
+    disposition: Disposition,
+    #[serde(default)]
+    note: Note,
+}
+
+/// A reviewer's disposition of one finding.
+#[utoipa::path(
+    tag = "review",
+    params(("id" = String, Path), ("finding" = String, Path)),
+    responses(
+        (status = OK, body = FindingView),
+        (status = FORBIDDEN, body = ErrorBody),
+        (status = NOT_FOUND, body = ErrorBody),
+        (status = CONFLICT, description = "`not_allowed_in_state`, `not_open`", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "`note_required`, `column_summary`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/releases/{id}/findings/{finding}/disposition")]
+pub(super) async fn dispose_finding(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    body: web::Json<DispositionBody>,
+) -> AppResult<HttpResponse> {
+    let (id, finding) = path.into_inner();
+    let DispositionBody { disposition, note } = body.into_inner();
+    let view = state
+        .write(move |st, conn| {
+            releases::dispose(st, conn, &user, &id, &finding, disposition, &note)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Serialize, ToSchema)]
+struct Revealed {
+    /// The unmasked value.
+    value: String,
+}
+
+/// One finding's raw value, for the reviewer who owns it; audited, never cached.
+#[utoipa::path(
+    tag = "review",
+    params(("id" = String, Path), ("finding" = String, Path)),
+    responses(
+        (status = OK, body = Revealed),
+        (status = FORBIDDEN, body = ErrorBody),
+        (status = NOT_FOUND, body = ErrorBody),
+        (status = CONFLICT, description = "`not_allowed_in_state`", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "`column_summary`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/releases/{id}/findings/{finding}/reveal")]
+pub(super) async fn reveal_finding(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (id, finding) = path.into_inner();
+    let value = state
+        .write(move |st, conn| releases::reveal(st, conn, &user, &id, &finding))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(Revealed { value }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct DecisionBody {
+    /// A stage key from policies/workflow.toml.
+    stage: String,
+    decision: Decision,
+    #[serde(default)]
+    comment: Note,
+}
+
+/// A decision on one stage of the release.
+#[utoipa::path(
+    tag = "review",
+    params(("id" = String, Path)),
+    responses(
+        (status = OK, body = ReleaseView),
+        (status = FORBIDDEN, body = ErrorBody),
+        (status = NOT_FOUND, body = ErrorBody),
+        (status = CONFLICT, description = "`not_open`, `not_allowed_in_state`, `already_decided`, `undispositioned_findings`, `stale_version`, `stage_decided`", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "`unknown_stage`, `note_required`, `blocking_finding`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/releases/{id}/decisions")]
+pub(super) async fn decide_stage(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<String>,
+    body: web::Json<DecisionBody>,
+) -> AppResult<HttpResponse> {
+    let DecisionBody {
+        stage,
+        decision,
+        comment,
+    } = body.into_inner();
+    let release = state
+        .write(move |st, conn| releases::decide(st, conn, &user, &id, &stage, decision, &comment))
+        .await?;
+    Ok(HttpResponse::Ok().json(release))
+}
+
+/// Stages waiting for the caller's decision, oldest deadline first.
+#[utoipa::path(
+    tag = "review",
+    params(PageQuery),
+    responses((status = OK, body = Page<QueueItem>)),
+    security(("bearer" = []))
+)]
+#[get("/queue")]
+pub(super) async fn get_queue(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let page = state
+        .run(move |conn| {
+            releases::queue(
+                conn,
+                &user,
+                &releases::QueueFilter::default(),
+                q.cursor.as_deref(),
+                q.limit(),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
