@@ -1,6 +1,7 @@
-//! Filings per second on the embedded SQLite default: each filing is one
-//! audited transaction (release, version, file, findings, stages, audit
-//! event), so this measures what the durability setting costs.
+//! Filings per second on the embedded SQLite default: each filing is two
+//! audited transactions (the release with its version, file and queued
+//! inspection; then the inspection's findings, stages and audit event), so
+//! this measures what the durability setting costs.
 //!
 //! `cargo run --release --example submit_rate [COUNT]` (a fresh database in
 //! a temporary directory; nothing else is touched).
@@ -52,8 +53,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             name: "stats.txt".into(),
             bytes: text.into_bytes(),
         }];
-        let inspected = releases::inspect_uploads(&state, &meta, uploads)?;
-        releases::submit(&state, &mut conn, &user, meta.clone(), inspected)?;
+        let stored = releases::store_uploads(&state, uploads)?;
+        releases::submit(&state, &mut conn, &user, meta.clone(), stored)?;
+        releasegate::jobs::drain(&state)?;
     }
     let took = started.elapsed();
     println!(

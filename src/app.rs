@@ -25,8 +25,8 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub checkpoint_key: Arc<CheckpointKey>,
     pub mailer: Arc<Mailer>,
-    /// Uploads being extracted and scanned at once (memory bound).
-    pub inspection_slots: Arc<Slots>,
+    /// Wakes an idle job worker when this instance queues a job.
+    pub job_wake: Arc<tokio::sync::Notify>,
     /// The turn to write an audited change. Audited writers are serialised
     /// by the audit-chain lock anyway; waiting for it here, before a pooled
     /// connection is checked out, keeps the pool free for everyone else.
@@ -70,7 +70,7 @@ impl AppState {
             tokens,
             checkpoint_key,
             mailer,
-            inspection_slots: Arc::new(Slots::new(settings.max_concurrent_scans)),
+            job_wake: Arc::new(tokio::sync::Notify::new()),
             writer: Arc::new(Slots::new(1)),
             sign_in: Arc::new(SignInThrottle::default()),
             settings: Arc::new(settings),
@@ -108,13 +108,19 @@ impl AppState {
         T: Send + 'static,
     {
         let state = self.clone();
-        web::block(move || {
-            let _turn = state.writer.acquire();
-            let mut conn = state.pool.get()?;
-            f(&state, &mut conn)
-        })
-        .await
-        .map_err(AppError::internal)?
+        web::block(move || state.write_now(f))
+            .await
+            .map_err(AppError::internal)?
+    }
+
+    /// `write` for a caller already on a blocking thread (a job).
+    pub fn write_now<T>(
+        &self,
+        f: impl FnOnce(&AppState, &mut DbConn) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let _turn = self.writer.acquire();
+        let mut conn = self.pool.get()?;
+        f(self, &mut conn)
     }
 
     /// Runs blocking database work on the blocking thread pool, never on an

@@ -16,7 +16,10 @@
 //!   answers only to clients on the loopback interface
 //! - `RELEASEGATE_MAX_UPLOAD_BYTES` — total upload size per request (default 50 MiB)
 //! - `RELEASEGATE_DB_POOL` — connections in the pool (default 8)
-//! - `RELEASEGATE_MAX_CONCURRENT_SCANS` — uploads inspected at once per instance (default 2)
+//! - `RELEASEGATE_MAX_CONCURRENT_SCANS` — background jobs (file inspections) run at once
+//!   per instance (default 2); each holds at most one file's working memory
+//! - `RELEASEGATE_JOB_LEASE` — how long a claimed job stays a worker's without a
+//!   heartbeat (default `60s`); a job whose worker died is run again after it
 //! - `RELEASEGATE_MAX_FILES_PER_RELEASE` — files in one submission or version (default 200)
 //! - `RELEASEGATE_MAX_ZIP_MEMBERS`, `RELEASEGATE_MAX_DECOMPRESSED_BYTES`,
 //!   `RELEASEGATE_MAX_ROWS`, `RELEASEGATE_MAX_CELLS`, `RELEASEGATE_MAX_LINE_BYTES` —
@@ -54,6 +57,7 @@ pub struct Settings {
     pub limits: Limits,
     pub pool_size: u32,
     pub max_concurrent_scans: usize,
+    pub job_lease: Duration,
     pub max_files_per_release: usize,
     pub audit_key_file: PathBuf,
     pub smtp_url: Option<String>,
@@ -75,6 +79,8 @@ impl std::fmt::Debug for Settings {
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("limits", &self.limits)
+            .field("max_concurrent_scans", &self.max_concurrent_scans)
+            .field("job_lease", &self.job_lease)
             .field("audit_key_file", &self.audit_key_file)
             .field(
                 "smtp_url",
@@ -133,6 +139,11 @@ impl Settings {
         let max_upload_bytes: u64 = number("RELEASEGATE_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)?;
         let pool_size: u32 = number("RELEASEGATE_DB_POOL", 8)?;
         let max_concurrent_scans: usize = number("RELEASEGATE_MAX_CONCURRENT_SCANS", 2)?;
+        let job_lease =
+            parse_duration(&var("RELEASEGATE_JOB_LEASE").unwrap_or_else(|| "60s".into()))
+                .ok()
+                .filter(|d| *d >= Duration::seconds(3))
+                .ok_or("RELEASEGATE_JOB_LEASE must be a duration of at least 3s, like 60s")?;
         let max_files_per_release: usize = number("RELEASEGATE_MAX_FILES_PER_RELEASE", 200)?;
         let defaults = Limits::service_default();
         let limits = Limits {
@@ -176,6 +187,7 @@ impl Settings {
             limits,
             pool_size,
             max_concurrent_scans,
+            job_lease,
             max_files_per_release,
         })
     }

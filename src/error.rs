@@ -38,12 +38,11 @@ pub enum ErrorCode {
     BlockingFinding,
     DepartmentFixed,
     InvalidFile,
-    UnreadableFile,
     ColumnSummary,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 26] = [
         Self::BadRequest,
         Self::Unauthorized,
         Self::Forbidden,
@@ -69,7 +68,6 @@ impl ErrorCode {
         Self::BlockingFinding,
         Self::DepartmentFixed,
         Self::InvalidFile,
-        Self::UnreadableFile,
         Self::ColumnSummary,
     ];
 
@@ -100,7 +98,6 @@ impl ErrorCode {
             Self::BlockingFinding => "blocking_finding",
             Self::DepartmentFixed => "department_fixed",
             Self::InvalidFile => "invalid_file",
-            Self::UnreadableFile => "unreadable_file",
             Self::ColumnSummary => "column_summary",
         }
     }
@@ -136,7 +133,6 @@ impl ErrorCode {
             | Self::BlockingFinding
             | Self::DepartmentFixed
             | Self::InvalidFile
-            | Self::UnreadableFile
             | Self::ColumnSummary => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
@@ -235,7 +231,7 @@ impl From<Refusal> for AppError {
         };
         match refusal {
             Refusal::UnknownStage(_) => rule(ErrorCode::UnknownStage),
-            Refusal::BlockingFinding => rule(ErrorCode::BlockingFinding),
+            Refusal::BlockingFinding | Refusal::UninspectedFile => rule(ErrorCode::BlockingFinding),
             Refusal::NotEntitled(_) | Refusal::OwnRelease | Refusal::SeparationOfDuties { .. } => {
                 Self::Forbidden(message)
             }

@@ -21,6 +21,9 @@ const EXCERPT_CONTEXT: usize = 20;
 /// A column with at least this many findings of one type gets a summary.
 const COLUMN_SUMMARY_MIN: usize = 3;
 pub const SMALL_CELL: &str = "SMALL_CELL";
+/// A file the service could not read: it blocks the release until a new
+/// version replaces it, since nobody knows what it holds.
+pub const SCAN_FAILED: &str = "SCAN_FAILED";
 pub const COLUMN_DETECTOR: &str = "column_summary";
 
 /// Where a cell-level finding's value is, for the redactor.
@@ -70,6 +73,8 @@ pub enum Place {
         sheet: Option<String>,
         column: String,
     },
+    /// The file as a whole (`SCAN_FAILED`): `{"file": ...}` alone.
+    File {},
 }
 
 impl std::fmt::Display for Place {
@@ -84,6 +89,7 @@ impl std::fmt::Display for Place {
                 sheet: None,
                 column,
             } => write!(f, "{column}:{column}"),
+            Self::File {} => f.write_str("whole file"),
         }
     }
 }
@@ -151,6 +157,25 @@ pub fn inspect(
         findings,
         extracted,
     })
+}
+
+/// The finding that stands for a file that could not be inspected.
+pub fn scan_failed(file_name: &str, reason: &str) -> FileFinding {
+    FileFinding {
+        entity: SCAN_FAILED.into(),
+        detector: "inspection".into(),
+        category: Category::Secrecy,
+        severity: Severity::Block,
+        confidence: 1.0,
+        location: FindingLocation {
+            file: file_name.to_string(),
+            place: Place::File {},
+        },
+        excerpt: format!("{file_name}: {reason}"),
+        masked_value: String::new(),
+        column: None,
+        span: None,
+    }
 }
 
 fn at(file_name: &str, location: extract::Location) -> FindingLocation {

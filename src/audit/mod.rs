@@ -313,6 +313,7 @@ pub enum Action {
     UserLogout,
     ReleaseSubmitted,
     ReleaseVersionAdded,
+    ReleaseScanned,
     FindingDispositioned,
     FindingRevealed,
     StageDecided,
@@ -322,7 +323,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Self::DepartmentAdded,
         Self::UserAdded,
         Self::UserUpdated,
@@ -331,6 +332,7 @@ impl Action {
         Self::UserLogout,
         Self::ReleaseSubmitted,
         Self::ReleaseVersionAdded,
+        Self::ReleaseScanned,
         Self::FindingDispositioned,
         Self::FindingRevealed,
         Self::StageDecided,
@@ -349,6 +351,7 @@ impl Action {
             Self::UserLogout => "user.logout",
             Self::ReleaseSubmitted => "release.submitted",
             Self::ReleaseVersionAdded => "release.version_added",
+            Self::ReleaseScanned => "release.scanned",
             Self::FindingDispositioned => "finding.dispositioned",
             Self::FindingRevealed => "finding.revealed",
             Self::StageDecided => "stage.decided",

@@ -15,7 +15,9 @@ use crate::service::{accounts, audit_log};
 
 /// Opens the database (creating and migrating it) and runs `f` on one
 /// connection. Errors become exit codes: bad input 2, anything else 1.
-fn with_db<T>(f: impl FnOnce(&AppState, &mut DbConn) -> Result<T, AppError>) -> Result<T, i32> {
+pub(super) fn with_db<T>(
+    f: impl FnOnce(&AppState, &mut DbConn) -> Result<T, AppError>,
+) -> Result<T, i32> {
     let settings = Settings::from_env().map_err(usage_error)?;
     let state = AppState::build(settings).map_err(|e| usage_error(format!("{e:#}")))?;
     let result = state
@@ -33,7 +35,7 @@ fn with_db<T>(f: impl FnOnce(&AppState, &mut DbConn) -> Result<T, AppError>) -> 
 }
 
 /// Prints what a command produced on success, or passes its exit code on.
-fn finish<T>(result: Result<T, i32>, print: impl FnOnce(T)) -> i32 {
+pub(super) fn finish<T>(result: Result<T, i32>, print: impl FnOnce(T)) -> i32 {
     match result {
         Ok(value) => {
             print(value);

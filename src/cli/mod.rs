@@ -3,6 +3,7 @@
 //! 2 bad usage or input, with the problem named on stderr.
 
 mod admin;
+mod jobs_cmd;
 mod scan_cmd;
 mod serve;
 
@@ -60,6 +61,24 @@ enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// Background jobs (file inspections): list them, retry a failed one.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// Print jobs as JSON lines, newest first.
+    List {
+        #[arg(long, value_parser = |s: &str| s.parse::<crate::jobs::JobState>())]
+        state: Option<crate::jobs::JobState>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Queue a failed job again with a fresh set of attempts.
+    Retry { id: String },
 }
 
 #[derive(Subcommand)]
@@ -244,5 +263,11 @@ pub fn run(cli: Cli) -> i32 {
         Command::Policy {
             command: PolicyCommand::Check { dir },
         } => admin::policy_check(dir),
+        Command::Jobs {
+            command: JobsCommand::List { state, limit },
+        } => jobs_cmd::list(state, limit),
+        Command::Jobs {
+            command: JobsCommand::Retry { id },
+        } => jobs_cmd::retry(&id),
     }
 }

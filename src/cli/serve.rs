@@ -52,7 +52,8 @@ fn seed_demo(state: &AppState) -> Result<(), i32> {
 }
 
 async fn run(state: AppState, bind: String) -> std::io::Result<()> {
-    crate::jobs::spawn_all(&state);
+    crate::jobs::spawn_sweeps(&state);
+    crate::jobs::spawn_workers(&state);
     let (server, addr) = crate::http::server(state, &bind)?;
     tracing::info!(%addr, "listening");
     server.await

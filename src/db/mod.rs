@@ -208,6 +208,21 @@ macro_rules! insert_batch {
 /// to the single `audit_head` row). This serialises audited writers on both
 /// backends: the chain stays gapless, and SQLite never has to upgrade a read
 /// lock mid-transaction (which would fail instead of waiting).
+/// Runs `f` in one read-only transaction that sees a single snapshot of the
+/// database (REPEATABLE READ on PostgreSQL; on SQLite every read
+/// transaction is one).
+pub fn read_snapshot<T>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> QueryResult<T>,
+) -> QueryResult<T> {
+    conn.transaction(|conn| {
+        if let DbConn::Postgres(_) = conn {
+            conn.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+        }
+        f(conn)
+    })
+}
+
 pub fn write_tx<T, E>(
     conn: &mut DbConn,
     f: impl FnOnce(&mut DbConn) -> Result<T, E>,

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::*;
 use super::types::CodeList;
+use crate::jobs::JobState;
 use crate::workflow::State;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -193,4 +194,25 @@ pub struct OutboxMail {
     pub attempts: i32,
     pub sent_at: Option<NaiveDateTime>,
     pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = jobs)]
+pub struct Job {
+    pub id: String,
+    pub kind: String,
+    pub subject: Option<String>,
+    pub payload: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub state: JobState,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub run_at: NaiveDateTime,
+    pub locked_by: Option<String>,
+    pub locked_until: Option<NaiveDateTime>,
+    /// JSON, the job's own measure of how far it got.
+    pub progress: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
 }

@@ -194,6 +194,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    jobs (id) {
+        id -> Text,
+        kind -> Text,
+        subject -> Nullable<Text>,
+        payload -> Text,
+        state -> Text,
+        attempts -> Integer,
+        max_attempts -> Integer,
+        run_at -> Timestamp,
+        locked_by -> Nullable<Text>,
+        locked_until -> Nullable<Timestamp>,
+        progress -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(release_stages -> releases (release_id));
 diesel::joinable!(findings -> files (file_id));
 
@@ -211,5 +230,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_head,
     audit_events,
     audit_checkpoints,
-    outbox
+    outbox,
+    jobs
 );

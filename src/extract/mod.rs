@@ -32,6 +32,18 @@ pub enum FileKind {
     Json,
 }
 
+impl FileKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+            Self::Docx => "docx",
+            Self::Json => "json",
+        }
+    }
+}
+
 /// The DOCX story a paragraph belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -273,6 +285,12 @@ pub(crate) enum Anchors {
 pub(crate) struct Parsed {
     pub extracted: Extracted,
     pub anchors: Anchors,
+}
+
+/// The kind of a file from its name and first bytes, without reading it
+/// through: what an upload is checked against before it is accepted.
+pub fn kind_of(file_name: &str, bytes: &[u8]) -> Result<FileKind, ExtractError> {
+    sniff::sniff(file_name, bytes)
 }
 
 /// Extracts the text segments of a submitted file.

@@ -105,6 +105,12 @@ pub fn checkpoint(conn: &mut DbConn, key: &CheckpointKey) -> QueryResult<Option<
 /// signed checkpoint against `key` (the one trusted key: a checkpoint signed
 /// by any other key proves nothing and is reported).
 pub fn verify(conn: &mut DbConn, key: &CheckpointKey) -> QueryResult<Report> {
+    // The chain keeps growing while it is read (background jobs append
+    // too): events, checkpoints and head are read from one snapshot.
+    crate::db::read_snapshot(conn, |conn| verify_snapshot(conn, key))
+}
+
+fn verify_snapshot(conn: &mut DbConn, key: &CheckpointKey) -> QueryResult<Report> {
     let mut verifier = Verifier::new();
     let checkpoints: Vec<CheckpointRow> = audit_checkpoints::table
         .order(audit_checkpoints::seq.asc())

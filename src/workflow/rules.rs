@@ -83,6 +83,9 @@ pub enum Action<'a> {
         /// The version the finding belongs to.
         version: i32,
         disposition: Disposition,
+        /// `false` for a `SCAN_FAILED` finding: a file nobody could read
+        /// takes no disposition at all.
+        inspected: bool,
     },
     /// See a finding's raw value.
     Reveal {
@@ -118,6 +121,8 @@ pub enum Refusal {
     StageDecided(String),
     /// 422: a blocking finding is cleared only as a false positive.
     BlockingFinding,
+    /// 422: a file that could not be inspected is cleared by no disposition.
+    UninspectedFile,
 }
 
 impl fmt::Display for Refusal {
@@ -151,6 +156,9 @@ impl fmt::Display for Refusal {
             Self::StageDecided(stage) => {
                 write!(f, "stage {stage} has already approved this version")
             }
+            Self::UninspectedFile => f.write_str(
+                "a file that could not be inspected cannot be dispositioned: the submitter must file a new version with a readable file",
+            ),
             Self::BlockingFinding => f.write_str(
                 "a blocking finding is cleared only as false_positive; otherwise the submitter must file a new version without it",
             ),
@@ -172,6 +180,7 @@ pub fn allowed(
             severity,
             version,
             disposition,
+            inspected,
         } => {
             let owner = owner(policy, release, actor, category)?;
             if version != release.version {
@@ -193,6 +202,9 @@ pub fn allowed(
             if owner_status == Some(StageStatus::Approved) {
                 return Err(Refusal::StageDecided(owner.key.clone()));
             }
+            if !inspected {
+                return Err(Refusal::UninspectedFile);
+            }
             if severity == Severity::Block && disposition != Disposition::FalsePositive {
                 return Err(Refusal::BlockingFinding);
             }
@@ -201,7 +213,9 @@ pub fn allowed(
         Action::Reveal { category } => owner(policy, release, actor, category).map(|_| ()),
         Action::AddVersion => {
             may_file(actor, &release.facts.department)?;
-            if release.state.is_final() {
+            // While scanning, the files of the current version are still
+            // being read: a new version waits for that verdict.
+            if release.state.is_final() || release.state == State::Scanning {
                 return Err(Refusal::NotAllowedInState {
                     state: release.state,
                     action: "given a new version",

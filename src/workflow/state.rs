@@ -9,11 +9,12 @@ use serde::{Deserialize, Serialize};
 
 use super::Outcome;
 
-/// Release states of API.md (inspection runs inside the submit request, so a
-/// release is never observed in `scanning` yet).
+/// Release states of API.md. A release is `scanning` from filing (or a new
+/// version) until the inspection job has read every file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
+    Scanning,
     Blocked,
     InReview,
     ChangesRequested,
@@ -25,7 +26,8 @@ pub enum State {
 }
 
 impl State {
-    pub const ALL: [State; 8] = [
+    pub const ALL: [State; 9] = [
+        Self::Scanning,
         Self::Blocked,
         Self::InReview,
         Self::ChangesRequested,
@@ -38,6 +40,7 @@ impl State {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Scanning => "scanning",
             Self::Blocked => "blocked",
             Self::InReview => "in_review",
             Self::ChangesRequested => "changes_requested",
@@ -64,14 +67,15 @@ impl State {
 
     /// The state a review outcome puts a live release in: an approved
     /// release waits for its embargo (`publish_at`) before it is published.
-    /// A final state never changes by re-evaluation.
+    /// A final state never changes by re-evaluation, nor does `scanning`:
+    /// only the finished inspection moves a release on.
     pub fn after(
         self,
         outcome: Outcome,
         publish_at: Option<NaiveDateTime>,
         now: NaiveDateTime,
     ) -> State {
-        if self.is_final() {
+        if self.is_final() || self == Self::Scanning {
             return self;
         }
         match outcome {
@@ -161,6 +165,7 @@ pub struct Ending {
 /// The submitter takes the release back before it goes out.
 pub const WITHDRAWAL: Ending = Ending {
     from: &[
+        State::Scanning,
         State::Blocked,
         State::InReview,
         State::ChangesRequested,

@@ -297,6 +297,7 @@ fn the_author_of_a_later_version_may_not_review_it() {
         severity: Severity::High,
         version: 1,
         disposition: Disposition::Redact,
+        inspected: true,
     };
     assert_eq!(allowed(&p, &r, &both, &dispose), Err(Refusal::OwnRelease));
 }
@@ -340,12 +341,15 @@ fn allowed_over_every_state_action_and_actor() {
         for severity in [Severity::Block, Severity::High] {
             for disposition in Disposition::ALL {
                 for version in [1, 0] {
-                    actions.push(Action::Dispose {
-                        category,
-                        severity,
-                        version,
-                        disposition,
-                    });
+                    for inspected in [true, false] {
+                        actions.push(Action::Dispose {
+                            category,
+                            severity,
+                            version,
+                            disposition,
+                            inspected,
+                        });
+                    }
                 }
             }
         }
@@ -373,7 +377,11 @@ fn allowed_over_every_state_action_and_actor() {
                         a.roles.contains(&Role::Submitter) && a.department == Some("FGW");
                     match action {
                         Action::AddVersion => {
-                            assert_eq!(ok, lead_submitter && !state.is_final(), "{case}")
+                            assert_eq!(
+                                ok,
+                                lead_submitter && !state.is_final() && state != State::Scanning,
+                                "{case}"
+                            )
                         }
                         Action::Withdraw => assert_eq!(
                             ok,
@@ -407,8 +415,10 @@ fn allowed_over_every_state_action_and_actor() {
                             severity,
                             version,
                             disposition,
+                            inspected,
                         } => {
                             if ok {
+                                assert!(*inspected, "{case}: an unread file takes no disposition");
                                 assert!(state.under_review() && *version == 1, "{case}");
                                 assert!(!["sub", "v2"].contains(&a.id), "{case}");
                                 assert!(

@@ -416,7 +416,7 @@ async fn unknown_users_and_wrong_passwords_look_the_same() {
 }
 
 #[actix_web::test]
-async fn a_zip_bomb_is_refused_with_413_naming_the_limit() {
+async fn a_zip_bomb_is_accepted_then_blocks_the_release_as_scan_failed_naming_the_limit() {
     use std::io::Write;
     let (app, cast) = TestApp::builder()
         .settings(|s| s.limits.max_decompressed_bytes = 1024 * 1024)
@@ -441,11 +441,32 @@ async fn a_zip_bomb_is_refused_with_413_naming_the_limit() {
             &[("bomb.docx", &bomb)],
         )
         .await;
-    let msg = res.assert_error(413, "payload_too_large");
+    // Small on the wire, so the upload is taken; its inspection finds the
+    // limit, and a file nobody could read blocks the release.
+    assert_eq!(res.status, 201, "{}", res.text());
+    let release = res.json();
+    assert_eq!(release["state"], "blocked", "{release}");
+    let id = release["id"].as_str().unwrap();
+    let found = findings(&app, id, &cast.secrecy).await;
+    let failed = finding_of(&found, "SCAN_FAILED");
+    assert_eq!(failed["severity"], "block");
+    assert_eq!(failed["location"], serde_json::json!({"file": "bomb.docx"}));
+    let why = failed["excerpt"].as_str().unwrap();
     assert!(
-        msg.contains("bomb.docx") && msg.contains("1048576"),
-        "{msg}"
+        why.contains("bomb.docx") && why.contains("1048576"),
+        "{why}"
     );
+    // No disposition clears it: only a new version with a readable file does.
+    let fid = failed["id"].as_str().unwrap();
+    let res = app
+        .post_json(
+            &format!("/api/v1/releases/{id}/findings/{fid}/disposition"),
+            Some(&cast.secrecy),
+            serde_json::json!({"disposition": "false_positive", "note": "looks fine"}),
+        )
+        .await;
+    let msg = res.assert_error(422, "blocking_finding");
+    assert!(msg.contains("could not be inspected"), "{msg}");
 }
 
 /// The API authenticates by the Authorization header alone: a browser that

@@ -184,7 +184,11 @@ async fn exports_filter_and_verify() {
         lines.next(),
         Some("seq,at,actor,action,release_id,version,details,prev_hash,hash")
     );
-    assert_eq!(lines.count(), 1, "one event for that release: {csv}");
+    assert_eq!(
+        lines.count(),
+        2,
+        "two events for that release (filed, scanned): {csv}"
+    );
 
     let page = app
         .get(

@@ -110,6 +110,7 @@ pub fn settings(db: &TestDb) -> Settings {
         },
         pool_size: 4,
         max_concurrent_scans: 2,
+        job_lease: chrono::Duration::seconds(60),
         max_files_per_release: 20,
         audit_key_file: db.dir().join("audit-signing.key"),
         smtp_url: None,
@@ -120,6 +121,9 @@ pub fn settings(db: &TestDb) -> Settings {
 
 pub struct TestApp {
     pub state: AppState,
+    /// Runs due jobs after each request, as a `serve` worker would (off for
+    /// tests that watch a release in `scanning`).
+    pub runs_jobs: bool,
     svc: BoxService<Request, ServiceResponse<BoxBody>, actix_web::Error>,
     pub db: TestDb,
 }
@@ -154,16 +158,32 @@ type Tweak = Box<dyn FnOnce(&mut Settings)>;
 
 /// Builds a `TestApp`: a database (fresh unless given), settings tweaked
 /// per test, and the app from the same factory the server uses.
-#[derive(Default)]
 pub struct TestAppBuilder {
     db: Option<TestDb>,
     tweaks: Vec<Tweak>,
+    runs_jobs: bool,
+}
+
+impl Default for TestAppBuilder {
+    fn default() -> Self {
+        Self {
+            db: None,
+            tweaks: Vec::new(),
+            runs_jobs: true,
+        }
+    }
 }
 
 impl TestAppBuilder {
     /// Runs the app on `db` (a database an earlier app used, say).
     pub fn db(mut self, db: TestDb) -> Self {
         self.db = Some(db);
+        self
+    }
+
+    /// Leaves queued jobs alone: the test runs them with `run_jobs`.
+    pub fn manual_jobs(mut self) -> Self {
+        self.runs_jobs = false;
         self
     }
 
@@ -186,6 +206,7 @@ impl TestAppBuilder {
             test::init_service(releasegate::http::build_app(web::Data::new(state.clone()))).await;
         TestApp {
             state,
+            runs_jobs: self.runs_jobs,
             svc: boxed::service(app.map(ServiceResponse::map_into_boxed_body)),
             db,
         }
@@ -213,11 +234,23 @@ impl TestApp {
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = test::read_body(res).await.to_vec();
+        if self.runs_jobs {
+            self.run_jobs().await;
+        }
         Response {
             status,
             headers,
             bytes,
         }
+    }
+
+    /// Runs every due job to the end (inspections, above all); how many ran.
+    pub async fn run_jobs(&self) -> usize {
+        let state = self.state.clone();
+        web::block(move || releasegate::jobs::drain(&state))
+            .await
+            .unwrap()
+            .expect("jobs run")
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
@@ -246,6 +279,10 @@ impl TestApp {
         res.json()
     }
 
+    /// Posts a filing or a new version. The answer is `scanning`; unless the
+    /// app runs jobs by hand, the body returned is the release as a client
+    /// polling it sees once its inspection is done (status and headers stay
+    /// those of the POST).
     pub async fn post_multipart(
         &self,
         path: &str,
@@ -259,7 +296,21 @@ impl TestApp {
             .insert_header(("Authorization", format!("Bearer {token}")))
             .insert_header(("Content-Type", content_type))
             .set_payload(body);
-        self.call(req).await
+        let mut res = self.call(req).await;
+        if self.runs_jobs && res.status == StatusCode::CREATED {
+            let filed = res.json();
+            assert_eq!(
+                filed["state"], "scanning",
+                "a new upload answers in scanning"
+            );
+            let id = filed["id"].as_str().expect("release id");
+            let settled = self
+                .get(&format!("/api/v1/releases/{id}"), Some(token))
+                .await;
+            assert_eq!(settled.status, 200, "{}", settled.text());
+            res.bytes = settled.bytes;
+        }
+        res
     }
 
     /// Runs blocking database work against the app's pool.

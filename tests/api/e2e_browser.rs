@@ -139,6 +139,19 @@ impl Walk {
         );
     }
 
+    /// Whether `text` shows up on the page (which refreshes itself)
+    /// within a few seconds.
+    async fn wait_for(&self, text: &str) -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::time::Instant::now() < deadline {
+            if self.body().await.contains(text) {
+                return true;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        false
+    }
+
     async fn body(&self) -> String {
         self.c.source().await.unwrap()
     }
@@ -264,6 +277,8 @@ async fn a_release_is_reviewed_and_published_through_the_dashboard_in_a_real_bro
     let app = TestApp::new().await;
     app.cast().await;
     let (server, addr) = releasegate::http::server(app.state.clone(), "127.0.0.1:0").unwrap();
+    // As `serve` does: the workers that inspect uploads.
+    releasegate::jobs::spawn_workers(&app.state);
     let handle = server.handle();
     actix_web::rt::spawn(server);
     let profile = tempfile::tempdir().unwrap();
@@ -295,9 +310,11 @@ async fn a_release_is_reviewed_and_published_through_the_dashboard_in_a_real_bro
         .strip_prefix("/releases/")
         .unwrap_or_else(|| panic!("landed on {url}"))
         .to_string();
+    // The page shows the inspection and refreshes itself until it is done.
     assert!(
-        w.body().await.contains("state-blocked"),
-        "the mark blocks it"
+        w.wait_for("state-blocked").await,
+        "the mark blocks it: {}",
+        w.body().await
     );
 
     // The secrecy reviewer finds it in the queue and clears the mark.

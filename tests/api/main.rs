@@ -15,6 +15,7 @@ mod crash;
 mod dashboard;
 mod documents;
 mod e2e_browser;
+mod jobs;
 mod lifecycle;
 mod mail;
 mod queue_render_time;

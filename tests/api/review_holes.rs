@@ -62,16 +62,12 @@ async fn the_author_of_a_new_version_cannot_approve_it() {
     assert_eq!(res.status, 200, "{}", res.text());
 }
 
-/// The slow half of a new version (inspection, no connection held), as the
-/// service runs it between its two reads.
+/// The slow half of a new version (storing the upload, no connection
+/// held), as the service runs it between its two reads.
 async fn prepared_version(
     app: &TestApp,
     id: &str,
-) -> (
-    CurrentUser,
-    releases::VersionBasis,
-    Vec<releases::Inspected>,
-) {
+) -> (CurrentUser, releases::VersionBasis, Vec<releases::Stored>) {
     let user = current_user(app, "submitter").await;
     let (state, me, id) = (app.state.clone(), user.clone(), id.to_string());
     let basis = app
@@ -79,32 +75,30 @@ async fn prepared_version(
         .await
         .expect("the release takes a new version before the race");
     let state = app.state.clone();
-    let (basis, inspected) = web::block(move || {
+    let stored = web::block(move || {
         let uploads = vec![Upload {
             name: "a.txt".into(),
             bytes: "公开统计数据（第二版）\n".as_bytes().to_vec(),
         }];
-        let inspected = releases::inspect_uploads(&state, basis.meta(), uploads);
-        (basis, inspected)
+        releases::store_uploads(&state, uploads)
     })
     .await
     .unwrap();
-    (user, basis, inspected.unwrap())
+    (user, basis, stored.unwrap())
 }
 
 async fn record_version(
     app: &TestApp,
     id: &str,
-    prepared: (
-        CurrentUser,
-        releases::VersionBasis,
-        Vec<releases::Inspected>,
-    ),
+    prepared: (CurrentUser, releases::VersionBasis, Vec<releases::Stored>),
 ) -> Result<releases::ReleaseView, releasegate::error::AppError> {
-    let (user, basis, inspected) = prepared;
+    let (user, basis, stored) = prepared;
     let (state, id) = (app.state.clone(), id.to_string());
-    app.db(move |c| releases::add_version(&state, c, &user, &id, basis, inspected))
-        .await
+    let view = app
+        .db(move |c| releases::add_version(&state, c, &user, &id, basis, stored))
+        .await;
+    app.run_jobs().await;
+    view
 }
 
 fn assert_conflict(

@@ -56,8 +56,9 @@ struct Revision {
     file: Vec<Vec<u8>>,
 }
 
-/// Files a release: the files are inspected and the release enters review
-/// (or is blocked by what was found).
+/// Files a release: the files are stored and the release answers at once
+/// in `scanning`; the inspection job then moves it into review (or blocks
+/// it on what was found, or on a file it could not read: `SCAN_FAILED`).
 #[utoipa::path(
     tag = "releases",
     request_body(content = Filing, content_type = "multipart/form-data"),
@@ -67,7 +68,7 @@ struct Revision {
         (status = FORBIDDEN, body = ErrorBody),
         (status = PAYLOAD_TOO_LARGE, body = ErrorBody),
         (status = UNSUPPORTED_MEDIA_TYPE, description = "a file of a kind the service cannot read", body = ErrorBody),
-        (status = UNPROCESSABLE_ENTITY, description = "`unknown_department`, `co_departments_invalid`, `invalid_file`, `unreadable_file`", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "`unknown_department`, `co_departments_invalid`, `invalid_file`", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -89,7 +90,8 @@ pub(super) async fn submit_release(
     Ok(HttpResponse::Created().json(release))
 }
 
-/// A new version of a release: rescanned; approvals of the old one are dismissed.
+/// A new version of a release: approvals of the old one are dismissed and
+/// the release is `scanning` again until its files are inspected.
 #[utoipa::path(
     tag = "releases",
     params(("id" = String, Path)),
@@ -102,7 +104,7 @@ pub(super) async fn submit_release(
         (status = CONFLICT, description = "`not_allowed_in_state`, `release_changed`", body = ErrorBody),
         (status = PAYLOAD_TOO_LARGE, body = ErrorBody),
         (status = UNSUPPORTED_MEDIA_TYPE, body = ErrorBody),
-        (status = UNPROCESSABLE_ENTITY, description = "`department_fixed`, `unknown_department`, `co_departments_invalid`, `invalid_file`, `unreadable_file`", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "`department_fixed`, `unknown_department`, `co_departments_invalid`, `invalid_file`", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]

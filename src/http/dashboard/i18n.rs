@@ -95,7 +95,6 @@ const ERRORS: &[(&str, &str, &str)] = &[
     ("error.blocking_finding", "密级标志只能作为误报清除，否则须提交不含该内容的新版本。", "A blocking finding is cleared only as a false positive; otherwise file a new version without it."),
     ("error.department_fixed", "新版本不能更改牵头单位。", "A new version cannot change the lead department."),
     ("error.invalid_file", "文件名或文件不符合上传规则。", "A file name or file breaks the upload rules."),
-    ("error.unreadable_file", "文件无法读取。", "A file cannot be read."),
     ("error.column_summary", "列汇总没有单个取值。", "A column summary has no single value."),
 ];
 
@@ -191,6 +190,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("col.details", "详情", "Details"),
     ("col.published", "发布时间", "Published"),
     ("col.change", "变化", "Change"),
+    (
+        "release.scanning",
+        "正在检查文件（页面自动刷新）：文件",
+        "Inspecting the files (this page refreshes): files",
+    ),
     ("release.meta", "基本信息", "Details"),
     ("release.description", "说明", "Description"),
     ("release.co_departments", "会同单位", "Co-departments"),
@@ -299,6 +303,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "Nothing published yet.",
     ),
     // Codes: states, stages, decisions, dispositions, severities, open modes.
+    ("scanning", "检查中", "being inspected"),
     ("blocked", "已拦截", "blocked"),
     ("in_review", "审查中", "in review"),
     ("changes_requested", "需修改", "changes requested"),

@@ -193,7 +193,9 @@ fn finding_row(may: &Permissions, f: FindingView) -> FindingRow {
     let category = f.category.parse::<Category>().ok();
     let severity = f.severity.parse::<Severity>().ok();
     let can_dispose = match (category, severity) {
-        (Some(c), Some(s)) => may.may_dispose(c, s, f.version),
+        (Some(c), Some(s)) => {
+            may.may_dispose(c, s, f.version, f.entity != crate::inspect::SCAN_FAILED)
+        }
         _ => false,
     };
     let can_reveal =

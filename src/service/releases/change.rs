@@ -46,7 +46,15 @@ pub(super) fn commit<T>(
             event,
             details,
         };
-        settle(state, conn, user, &mut release, change, renditions, now)?;
+        settle(
+            state,
+            conn,
+            &user.username,
+            &mut release,
+            change,
+            renditions,
+            now,
+        )?;
         Ok(value)
     })
 }
@@ -64,7 +72,7 @@ pub(super) struct Change {
 pub(super) fn settle(
     state: &AppState,
     conn: &mut DbConn,
-    user: &CurrentUser,
+    actor: &str,
     release: &mut Release,
     change: Change,
     renditions: &Renditions,
@@ -82,20 +90,8 @@ pub(super) fn settle(
     }
     audit_log::append(
         conn,
-        audit_log::draft(
-            &user.username,
-            event,
-            Some((&release.id, release.version)),
-            details,
-        ),
+        audit_log::draft(actor, event, Some((&release.id, release.version)), details),
     )?;
-    publish::after_transition(
-        state,
-        conn,
-        release,
-        &transition,
-        (&user.username, renditions),
-        now,
-    )?;
+    publish::after_transition(state, conn, release, &transition, (actor, renditions), now)?;
     Ok(transition)
 }

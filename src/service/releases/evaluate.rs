@@ -198,7 +198,8 @@ fn write_stages(
         .map(|row| (row.stage.clone(), row))
         .collect();
     let blocked = release_state == State::Blocked;
-    let live = !release_state.is_final() && release_state != State::ChangesRequested;
+    let live = !release_state.is_final()
+        && !matches!(release_state, State::ChangesRequested | State::Scanning);
     let rows: Vec<ReleaseStage> = policy
         .stages
         .iter()

@@ -4,6 +4,7 @@
 
 mod change;
 mod evaluate;
+pub mod inspection;
 mod notices;
 mod permissions;
 mod publish;
@@ -19,8 +20,8 @@ pub use queue::{open_stages, queue, severity_counts, QueueFilter, QueueItem};
 pub use reveal::reveal;
 pub use review::{decide, dispose, dispose_many, retract, withdraw};
 pub use submit::{
-    add_version, file_release, inspect_uploads, revise_release, submit, version_basis, Inspected,
-    OpenMode, ReleaseMeta, Upload, VersionBasis,
+    add_version, file_release, revise_release, store_uploads, submit, version_basis, OpenMode,
+    ReleaseMeta, Stored, Upload, VersionBasis,
 };
 pub use views::{
     findings_page, list, version_diff, view, FindingView, ListFilter, ReleaseSummary, ReleaseView,
@@ -37,9 +38,16 @@ use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::workflow::{self, State};
 
+/// The audit actor of what the service does by itself (an inspection
+/// finishing, an embargo ending).
+const SYSTEM_ACTOR: &str = "system";
+
 /// `findings.segment` of a column summary: it stands for the findings of one
 /// table column, and dispositioning it dispositions them.
 pub const COLUMN_SUMMARY_SEGMENT: i32 = -1;
+/// `findings.segment` of a finding about a whole file (`SCAN_FAILED`): it
+/// counts like any other finding, but has no value to reveal or redact.
+const WHOLE_FILE_SEGMENT: i32 = -2;
 
 /// The workflow's reading rule (`workflow::may_read`) for this user; whether
 /// they took part in the review is asked only when it matters.

@@ -56,12 +56,19 @@ impl Permissions {
     /// Whether some disposition of this finding is open to the user (a
     /// blocking finding takes only `false_positive`, which every other
     /// finding takes too).
-    pub fn may_dispose(&self, category: Category, severity: Severity, version: i32) -> bool {
+    pub fn may_dispose(
+        &self,
+        category: Category,
+        severity: Severity,
+        version: i32,
+        inspected: bool,
+    ) -> bool {
         self.may(&Action::Dispose {
             category,
             severity,
             version,
             disposition: Disposition::FalsePositive,
+            inspected,
         })
     }
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::evaluate::Transition;
 use super::submit::OpenMode;
+use super::SYSTEM_ACTOR;
 use super::{clamp_limit, views::paged, Page, State, COLUMN_SUMMARY_SEGMENT};
 use crate::app::AppState;
 use crate::db::models::{Finding, Release, StoredFile};
@@ -21,9 +22,6 @@ use crate::redact::{self, Redaction};
 use crate::scan;
 use crate::service::audit_log;
 use crate::workflow::Disposition;
-
-/// Actor of events the service does by itself (embargoed publication).
-const SYSTEM_ACTOR: &str = "system";
 
 /// Renditions rendered before the transaction that publishes, so the audit
 /// lock is not held while files are rewritten. Each is keyed by what it was

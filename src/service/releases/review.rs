@@ -46,6 +46,7 @@ pub fn dispose(
             .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?,
         version: finding.version,
         disposition,
+        inspected: finding.entity != crate::inspect::SCAN_FAILED,
     };
     commit(
         state,

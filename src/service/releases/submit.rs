@@ -9,18 +9,16 @@ use serde::Deserialize;
 
 use super::change::{commit, settle, Applied, Change};
 use super::publish::Renditions;
-use super::{load, views, ReleaseView, COLUMN_SUMMARY_SEGMENT};
+use super::{load, views, ReleaseView};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::db::models::{Finding, Release, ReleaseVersion, StoredFile};
-use crate::db::schema::{
-    departments, files, findings, release_versions, releases, stage_decisions,
-};
+use crate::db::models::{Release, ReleaseVersion, StoredFile};
+use crate::db::schema::{departments, files, release_versions, releases, stage_decisions};
 use crate::db::types::CodeList;
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::extract::ExtractError;
-use crate::inspect::{inspect, Inspection, Options};
+use crate::extract::{self, ExtractError, FileKind, Limits};
+use crate::jobs::{self, Task};
 use crate::store::sha256_hex;
 use crate::workflow::{self, Action, State};
 
@@ -146,33 +144,39 @@ fn validate_file_name(name: &str) -> AppResult<()> {
     }
 }
 
-fn extract_error(name: &str, err: ExtractError) -> AppError {
-    match err {
-        ExtractError::Unsupported { .. } => AppError::UnsupportedType(format!("{name}: {err}")),
-        ExtractError::TooLarge { .. } => AppError::TooLarge(format!("{name}: {err}")),
-        ExtractError::Undecodable { .. } | ExtractError::Malformed { .. } => AppError::Rule {
-            code: ErrorCode::UnreadableFile,
-            message: format!("{name}: {err}"),
-        },
+/// Refusals an upload gets at once, before anything is stored: a kind the
+/// service cannot read at all (415) or a file over the size limit (413).
+/// Whatever else is wrong with a file is found by its inspection, and ends
+/// as a `SCAN_FAILED` finding.
+fn refuse_upfront(name: &str, bytes: &[u8], limits: &Limits) -> AppResult<Option<FileKind>> {
+    if let Some(max) = limits.max_file_bytes.filter(|&m| bytes.len() as u64 > m) {
+        return Err(AppError::TooLarge(format!(
+            "{name}: file size {} bytes exceeds limit {max}",
+            bytes.len()
+        )));
+    }
+    match extract::kind_of(name, bytes) {
+        Ok(kind) => Ok(Some(kind)),
+        Err(e @ ExtractError::Unsupported { .. }) => {
+            Err(AppError::UnsupportedType(format!("{name}: {e}")))
+        }
+        Err(_) => Ok(None),
     }
 }
 
-/// One upload, inspected and stored.
-pub struct Inspected {
+/// One upload, stored and waiting for its inspection.
+pub struct Stored {
     name: String,
     sha256: String,
     size: usize,
-    inspection: Inspection,
+    /// `None` when the first bytes already look wrong (the inspection says how).
+    kind: Option<FileKind>,
 }
 
-/// Inspects every upload, then stores them: the slow half of a submission,
-/// run with no database connection held (`AppState::off_pool`). Nothing is
-/// stored unless every file passed.
-pub fn inspect_uploads(
-    state: &AppState,
-    meta: &ReleaseMeta,
-    uploads: Vec<Upload>,
-) -> AppResult<Vec<Inspected>> {
+/// Checks the uploads and stores them (content-addressed): the half of a
+/// submission that needs no database, run with no connection held
+/// (`AppState::off_pool`). Nothing is stored unless every file passed.
+pub fn store_uploads(state: &AppState, uploads: Vec<Upload>) -> AppResult<Vec<Stored>> {
     if uploads.is_empty() {
         return Err(AppError::BadRequest(
             "at least one \"file\" part is required".into(),
@@ -186,6 +190,7 @@ pub fn inspect_uploads(
         )));
     }
     let mut names = BTreeSet::new();
+    let mut kinds = Vec::with_capacity(uploads.len());
     for upload in &uploads {
         validate_file_name(&upload.name)?;
         if upload.bytes.is_empty() {
@@ -197,38 +202,22 @@ pub fn inspect_uploads(
                 upload.name
             )));
         }
+        kinds.push(refuse_upfront(
+            &upload.name,
+            &upload.bytes,
+            &state.settings.limits,
+        )?);
     }
-    let _slot = state.inspection_slots.acquire();
-    let options = Options {
-        small_cell_threshold: state
-            .policies
-            .statistics
-            .small_cell_threshold_for(&meta.data_category),
-    };
-    let limits = &state.settings.limits;
-    let inspections = uploads
-        .iter()
-        .map(|upload| {
-            inspect(
-                &state.policies.scanner,
-                &upload.name,
-                &upload.bytes,
-                limits,
-                options,
-            )
-            .map_err(|e| extract_error(&upload.name, e))
-        })
-        .collect::<AppResult<Vec<_>>>()?;
     uploads
         .into_iter()
-        .zip(inspections)
-        .map(|(upload, inspection)| {
+        .zip(kinds)
+        .map(|(upload, kind)| {
             let sha256 = state.store.put(&upload.bytes).map_err(AppError::internal)?;
-            Ok(Inspected {
+            Ok(Stored {
                 name: upload.name,
                 sha256,
                 size: upload.bytes.len(),
-                inspection,
+                kind,
             })
         })
         .collect()
@@ -236,7 +225,7 @@ pub fn inspect_uploads(
 
 /// SHA-256 over the canonical JSON of the metadata and the file manifest:
 /// what an approval is bound to.
-fn version_digest(meta: &ReleaseMeta, files: &[Inspected]) -> String {
+fn version_digest(meta: &ReleaseMeta, files: &[Stored]) -> String {
     let mut manifest: Vec<_> = files
         .iter()
         .map(|f| serde_json::json!({"name": f.name, "sha256": f.sha256}))
@@ -265,16 +254,17 @@ pub fn check_departments(conn: &mut DbConn, meta: &ReleaseMeta) -> AppResult<()>
     }
 }
 
-/// Writes the version row, its files and their findings.
+/// Writes the version row and its files, and queues their inspection;
+/// returns the manifest for the audit event.
 fn record_version(
     conn: &mut DbConn,
     release: &Release,
     user: &CurrentUser,
     meta: &ReleaseMeta,
-    inspected: &[Inspected],
+    stored: &[Stored],
     now: NaiveDateTime,
 ) -> AppResult<serde_json::Value> {
-    let digest = version_digest(meta, inspected);
+    let digest = version_digest(meta, stored);
     diesel::insert_into(release_versions::table)
         .values(ReleaseVersion {
             id: ulid::Ulid::new().to_string(),
@@ -286,71 +276,43 @@ fn record_version(
             created_at: now,
         })
         .execute(conn)?;
-    // Monotonic ids keep findings in file order for keyset paging.
-    let mut ids = ulid::Generator::new();
     let mut manifest = Vec::new();
-    for file in inspected {
-        let file_id = ulid::Ulid::new().to_string();
+    for file in stored {
         diesel::insert_into(files::table)
             .values(StoredFile {
-                id: file_id.clone(),
+                id: ulid::Ulid::new().to_string(),
                 release_id: release.id.clone(),
                 version: release.version,
                 name: file.name.clone(),
                 sha256: file.sha256.clone(),
                 size: file.size as i64,
-                kind: serde_json::to_value(file.inspection.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default(),
-                encoding: file.inspection.encoding.clone(),
+                kind: file.kind.map_or(UNKNOWN_KIND, FileKind::as_str).into(),
+                encoding: None,
                 published_sha256: None,
                 created_at: now,
             })
             .execute(conn)?;
-        let rows: Vec<Finding> = file
-            .inspection
-            .findings
-            .iter()
-            .map(|f| Finding {
-                id: ids
-                    .generate()
-                    .map(|u| u.to_string())
-                    .unwrap_or_else(|_| ulid::Ulid::new().to_string()),
-                release_id: release.id.clone(),
-                version: release.version,
-                file_id: file_id.clone(),
-                entity: f.entity.clone(),
-                detector: f.detector.clone(),
-                category: f.category.as_str().into(),
-                severity: f.severity.as_str().into(),
-                severity_rank: f.severity as i32,
-                confidence: f.confidence,
-                location: serde_json::to_string(&f.location).unwrap_or_default(),
-                column_ref: f.column.clone(),
-                segment: f.span.map_or(COLUMN_SUMMARY_SEGMENT, |s| s.segment as i32),
-                start_byte: f.span.map_or(0, |s| s.start as i32),
-                end_byte: f.span.map_or(0, |s| s.end as i32),
-                excerpt: f.excerpt.clone(),
-                masked_value: f.masked_value.clone(),
-                disposition: None,
-                disposition_note: None,
-                disposed_by: None,
-                disposed_at: None,
-                created_at: now,
-            })
-            .collect();
-        crate::insert_batch!(conn, findings::table, rows);
         manifest.push(serde_json::json!({
             "name": file.name, "sha256": file.sha256, "size": file.size,
-            "encoding": file.inspection.encoding, "findings": file.inspection.findings.len(),
         }));
     }
+    jobs::enqueue(
+        conn,
+        &Task::Inspect {
+            release_id: release.id.clone(),
+            version: release.version,
+        },
+        now,
+    )?;
     Ok(serde_json::json!({"digest": digest, "files": manifest}))
 }
 
-/// Files a release: checks the metadata, inspects the files off the pool,
-/// then records everything in one audited transaction.
+/// `files.kind` of a file whose first bytes did not tell its kind.
+const UNKNOWN_KIND: &str = "unknown";
+
+/// Files a release: checks the metadata, stores the files off the pool,
+/// then records the release (in `scanning`) and queues the inspection of
+/// its files in one audited transaction.
 pub async fn file_release(
     state: &AppState,
     user: CurrentUser,
@@ -363,24 +325,23 @@ pub async fn file_release(
     state
         .run(move |conn| check_departments(conn, &checked))
         .await?;
-    let (meta, inspected) = state
-        .off_pool(move |state| {
-            let inspected = inspect_uploads(state, &meta, uploads)?;
-            Ok((meta, inspected))
-        })
+    let stored = state
+        .off_pool(move |state| store_uploads(state, uploads))
         .await?;
-    state
-        .write(move |state, conn| submit(state, conn, &user, meta, inspected))
-        .await
+    let view = state
+        .write(move |state, conn| submit(state, conn, &user, meta, stored))
+        .await?;
+    state.job_wake.notify_one();
+    Ok(view)
 }
 
-/// Records a new release whose files `inspect_uploads` has inspected.
+/// Records a new release whose files `store_uploads` has stored.
 pub fn submit(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
     meta: ReleaseMeta,
-    inspected: Vec<Inspected>,
+    stored: Vec<Stored>,
 ) -> AppResult<ReleaseView> {
     workflow::may_file(&user.actor(), &meta.department)?;
     meta.validate()?;
@@ -397,7 +358,7 @@ pub fn submit(
             open_mode: meta.open_mode.as_str().into(),
             cross_border: meta.cross_border,
             publish_at: meta.publish_at.map(|t| t.naive_utc()),
-            state: State::InReview,
+            state: State::Scanning,
             version: 1,
             submitter_id: user.id.clone(),
             policy_digest: state.policies.digest.clone(),
@@ -408,21 +369,21 @@ pub fn submit(
         diesel::insert_into(releases::table)
             .values(release.clone())
             .execute(conn)?;
-        let manifest = record_version(conn, &release, user, &meta, &inspected, now)?;
+        let manifest = record_version(conn, &release, user, &meta, &stored, now)?;
         let details = serde_json::json!({
             "title": release.title, "department": release.department,
             "co_departments": meta.co_departments, "cross_border": release.cross_border,
             "policy_digest": release.policy_digest, "version": manifest,
         });
         let change = Change {
-            from: State::InReview,
+            from: State::Scanning,
             event: crate::audit::Action::ReleaseSubmitted,
             details,
         };
         settle(
             state,
             conn,
-            user,
+            &user.username,
             &mut release,
             change,
             &Renditions::none(),
@@ -447,8 +408,9 @@ impl VersionBasis {
     }
 }
 
-/// A new version: rescanned, and every approval given to the old one
-/// dismissed. The files are inspected off the pool between the two reads.
+/// A new version: every approval given to the old one dismissed, and its
+/// files queued for inspection. They are stored off the pool between the
+/// two reads.
 pub async fn revise_release(
     state: &AppState,
     user: CurrentUser,
@@ -460,19 +422,18 @@ pub async fn revise_release(
     let basis = state
         .call(move |state, conn| version_basis(state, conn, &me, &release_id, meta))
         .await?;
-    let (basis, inspected) = state
-        .off_pool(move |state| {
-            let inspected = inspect_uploads(state, &basis.meta, uploads)?;
-            Ok((basis, inspected))
-        })
+    let stored = state
+        .off_pool(move |state| store_uploads(state, uploads))
         .await?;
-    state
-        .write(move |state, conn| add_version(state, conn, &user, &id, basis, inspected))
-        .await
+    let view = state
+        .write(move |state, conn| add_version(state, conn, &user, &id, basis, stored))
+        .await?;
+    state.job_wake.notify_one();
+    Ok(view)
 }
 
 /// Checks early that `user` may revise the release (so a refused upload is
-/// never inspected) and settles the metadata of the new version.
+/// never stored) and settles the metadata of the new version.
 pub fn version_basis(
     state: &AppState,
     conn: &mut DbConn,
@@ -508,7 +469,7 @@ pub fn version_basis(
     })
 }
 
-/// Records a new version inspected by `inspect_uploads`. The rules are asked
+/// Records a new version stored by `store_uploads`. The rules are asked
 /// again under the audit lock: a release that became final meanwhile (a
 /// final sign-off, a veto, a withdrawal) takes no new version, and one that
 /// got another version meanwhile is not silently overwritten.
@@ -518,7 +479,7 @@ pub fn add_version(
     user: &CurrentUser,
     id: &str,
     basis: VersionBasis,
-    inspected: Vec<Inspected>,
+    stored: Vec<Stored>,
 ) -> AppResult<ReleaseView> {
     let VersionBasis { meta, follows } = basis;
     commit(
@@ -549,8 +510,9 @@ pub fn add_version(
             release.cross_border = meta.cross_border;
             release.publish_at = meta.publish_at.map(|t| t.naive_utc());
             release.policy_digest = state.policies.digest.clone();
-            // A new version answers a request for changes: review starts over.
-            release.state = State::InReview;
+            // A new version answers a request for changes: review starts
+            // over once its files are inspected.
+            release.state = State::Scanning;
             release.updated_at = now;
             diesel::update(releases::table.find(id))
                 .set(release.clone())
@@ -562,7 +524,7 @@ pub fn add_version(
             )
             .set(stage_decisions::dismissed.eq(true))
             .execute(conn)?;
-            let manifest = record_version(conn, release, user, &meta, &inspected, now)?;
+            let manifest = record_version(conn, release, user, &meta, &stored, now)?;
             Ok(Applied {
                 value: (),
                 details: serde_json::json!({

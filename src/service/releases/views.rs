@@ -120,12 +120,43 @@ pub struct ReleaseView {
     pub stages: Vec<StageView>,
     pub versions: Vec<VersionView>,
     pub findings: FindingCounts,
+    /// While the release is `scanning`: how far the inspection of its files got.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scan: Option<ScanProgress>,
     #[serde(serialize_with = "time::one")]
     pub created_at: NaiveDateTime,
     #[serde(serialize_with = "time::one")]
     pub updated_at: NaiveDateTime,
     #[serde(serialize_with = "time::opt")]
     pub published_at: Option<NaiveDateTime>,
+}
+
+/// The inspection of the current version's files, as far as it got.
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+pub struct ScanProgress {
+    pub files_done: i64,
+    pub files_total: i64,
+    pub bytes_done: i64,
+    pub bytes_total: i64,
+}
+
+fn scan_progress(
+    conn: &mut DbConn,
+    release: &Release,
+    files: &[StoredFile],
+) -> AppResult<Option<ScanProgress>> {
+    if release.state != State::Scanning {
+        return Ok(None);
+    }
+    let current = files.iter().filter(|f| f.version == release.version);
+    let reported = crate::jobs::progress_of(conn, &release.id)?;
+    let done = |key: &str| reported.as_ref().and_then(|p| p[key].as_i64()).unwrap_or(0);
+    Ok(Some(ScanProgress {
+        files_done: done("files_done"),
+        files_total: current.clone().count() as i64,
+        bytes_done: done("bytes_done"),
+        bytes_total: current.map(|f| f.size).sum(),
+    }))
 }
 
 pub fn counts(conn: &mut DbConn, release: &Release) -> AppResult<FindingCounts> {
@@ -241,6 +272,7 @@ pub(super) fn build(
         })
         .collect();
     let findings = counts(conn, &release)?;
+    let scan = scan_progress(conn, &release, &file_rows)?;
     Ok(ReleaseView {
         co_departments: release.co_departments.to_vec(),
         id: release.id,
@@ -258,6 +290,7 @@ pub(super) fn build(
         stages,
         versions,
         findings,
+        scan,
         created_at: release.created_at,
         updated_at: release.updated_at,
         published_at: release.published_at,

@@ -1,7 +1,6 @@
-//! Background work of a running service: the periodic sweeps (embargoed
-//! publication, the mail outbox, audit checkpoints), each on its own timer.
-//! Each sweep is safe on several instances at once: it claims its work
-//! under the write lock.
+//! The periodic sweeps of a running service (embargoed publication, the
+//! mail outbox, audit checkpoints), each on its own timer. Each is safe on
+//! several instances at once: it claims its work under the write lock.
 
 use std::time::Duration;
 
@@ -39,7 +38,7 @@ fn checkpoint(state: &AppState, conn: &mut DbConn) -> Result<Option<String>, App
 }
 
 /// Runs `sweep` every `period` on the actix runtime, logging what it did.
-pub fn spawn_every(state: AppState, name: &'static str, period: Duration, sweep: Sweep) {
+fn spawn_every(state: AppState, name: &'static str, period: Duration, sweep: Sweep) {
     actix_web::rt::spawn(async move {
         let mut interval = actix_web::rt::time::interval(period);
         loop {
@@ -54,7 +53,7 @@ pub fn spawn_every(state: AppState, name: &'static str, period: Duration, sweep:
 }
 
 /// Starts every sweep of [`SWEEPS`].
-pub fn spawn_all(state: &AppState) {
+pub fn spawn_sweeps(state: &AppState) {
     for (name, period, sweep) in SWEEPS {
         spawn_every(state.clone(), name, period, sweep);
     }

@@ -1,0 +1,238 @@
+//! The inspection job: read and scan every file of one version, record the
+//! findings, then move the release out of `scanning` (to `blocked` or
+//! `in_review`) in one audited change. A file that cannot be read becomes a
+//! `SCAN_FAILED` finding that blocks the release; a job that keeps failing
+//! for other reasons (the store, the database) is given up the same way, so
+//! a release is never in review with a file nobody has read.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::change::{settle, Change};
+use super::publish::Renditions;
+use super::{load, COLUMN_SUMMARY_SEGMENT, SYSTEM_ACTOR, WHOLE_FILE_SEGMENT};
+use crate::app::AppState;
+use crate::db::models::{Finding, Release, StoredFile};
+use crate::db::schema::{files, findings, releases};
+use crate::db::{write_tx, DbConn};
+use crate::error::{AppError, AppResult};
+use crate::inspect::{self, FileFinding, Options};
+use crate::jobs::Heartbeat;
+use crate::workflow::State;
+
+/// The release is still waiting for this inspection.
+fn awaits(release: &Release, version: i32) -> bool {
+    release.state == State::Scanning && release.version == version
+}
+
+/// Runs the inspection of `version` of `release_id` (the `inspect` job).
+pub fn run(state: &AppState, beat: &Heartbeat, release_id: &str, version: i32) -> AppResult<()> {
+    let (release, stored) = {
+        let mut conn = state.pool.get()?;
+        let release = load(&mut conn, release_id)?;
+        if !awaits(&release, version) {
+            // Withdrawn meanwhile, or a newer version took over.
+            return beat.complete(&mut conn);
+        }
+        // An earlier attempt may have written part of the findings.
+        clear_findings(&mut conn, release_id, version)?;
+        let stored: Vec<StoredFile> = files::table
+            .filter(files::release_id.eq(release_id))
+            .filter(files::version.eq(version))
+            .order(files::name)
+            .select(StoredFile::as_select())
+            .load(&mut conn)?;
+        (release, stored)
+    };
+    let options = Options {
+        small_cell_threshold: state
+            .policies
+            .statistics
+            .small_cell_threshold_for(&release.data_category),
+    };
+    let bytes_total: i64 = stored.iter().map(|f| f.size).sum();
+    let (mut bytes_done, mut summary) = (0i64, Vec::with_capacity(stored.len()));
+    for (done, file) in stored.iter().enumerate() {
+        let outcome = inspect_file(state, file, options)?;
+        let (found, kind, encoding) = match outcome {
+            Ok(inspection) => (
+                inspection.findings,
+                Some(inspection.kind.as_str()),
+                inspection.encoding,
+            ),
+            Err(reason) => (vec![inspect::scan_failed(&file.name, &reason)], None, None),
+        };
+        let failed = found.iter().find(|f| f.entity == inspect::SCAN_FAILED);
+        summary.push(json!({
+            "name": file.name, "findings": found.len(), "encoding": encoding,
+            "scan_failed": failed.map(|f| f.excerpt.clone()),
+        }));
+        let mut conn = state.pool.get()?;
+        conn.transaction(|conn| {
+            record_findings(conn, &release, file, &found, crate::audit::now())?;
+            diesel::update(files::table.find(&file.id))
+                .set((
+                    files::kind.eq(kind.unwrap_or(&file.kind)),
+                    files::encoding.eq(&encoding),
+                ))
+                .execute(conn)?;
+            Ok::<_, AppError>(())
+        })?;
+        bytes_done += file.size;
+        beat.progress(&json!({
+            "files_done": done + 1, "files_total": stored.len(),
+            "bytes_done": bytes_done, "bytes_total": bytes_total,
+        }))?;
+    }
+    state.write_now(|state, conn| {
+        write_tx(conn, |conn| {
+            let mut release = load(conn, release_id)?;
+            if awaits(&release, version) {
+                conclude(
+                    state,
+                    conn,
+                    &mut release,
+                    json!({"version": version, "files": summary}),
+                )?;
+            }
+            beat.complete(conn)
+        })
+    })
+}
+
+/// Reads one stored file and inspects it; `Err` says why it could not be.
+fn inspect_file(
+    state: &AppState,
+    file: &StoredFile,
+    options: Options,
+) -> AppResult<Result<inspect::Inspection, String>> {
+    let bytes = state
+        .store
+        .get(&file.sha256)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("cannot read {}: {e}", file.name)))?;
+    let limits = &state.settings.limits;
+    Ok(
+        inspect::inspect(&state.policies.scanner, &file.name, &bytes, limits, options)
+            .map_err(|e| e.to_string()),
+    )
+}
+
+/// Moves a scanned release on: the workflow decides whether it is blocked
+/// or in review, the stages open and their reviewers hear of it.
+fn conclude(
+    state: &AppState,
+    conn: &mut DbConn,
+    release: &mut Release,
+    details: serde_json::Value,
+) -> AppResult<()> {
+    let now = crate::audit::now();
+    // Out of `scanning`; re-evaluation then says blocked or in review.
+    release.state = State::InReview;
+    diesel::update(releases::table.find(&release.id))
+        .set(releases::state.eq(release.state.as_str()))
+        .execute(conn)?;
+    let change = Change {
+        from: State::Scanning,
+        event: crate::audit::Action::ReleaseScanned,
+        details,
+    };
+    settle(
+        state,
+        conn,
+        SYSTEM_ACTOR,
+        release,
+        change,
+        &Renditions::none(),
+        now,
+    )?;
+    Ok(())
+}
+
+/// The inspection job was given up (`reason`): every file of the version is
+/// marked `SCAN_FAILED`, which blocks the release until a new version.
+pub fn give_up(state: &AppState, release_id: &str, version: i32, reason: &str) -> AppResult<()> {
+    state.write_now(|state, conn| {
+        write_tx(conn, |conn| {
+            let mut release = load(conn, release_id)?;
+            if !awaits(&release, version) {
+                return Ok(());
+            }
+            clear_findings(conn, release_id, version)?;
+            let stored: Vec<StoredFile> = files::table
+                .filter(files::release_id.eq(release_id))
+                .filter(files::version.eq(version))
+                .select(StoredFile::as_select())
+                .load(conn)?;
+            let why = format!("inspection failed: {reason}");
+            for file in &stored {
+                let failed = [inspect::scan_failed(&file.name, &why)];
+                record_findings(conn, &release, file, &failed, crate::audit::now())?;
+            }
+            conclude(
+                state,
+                conn,
+                &mut release,
+                json!({"version": version, "failed": why}),
+            )
+        })
+    })
+}
+
+fn clear_findings(conn: &mut DbConn, release_id: &str, version: i32) -> AppResult<()> {
+    diesel::delete(
+        findings::table
+            .filter(findings::release_id.eq(release_id))
+            .filter(findings::version.eq(version)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Writes the findings of one file in multi-row batches.
+fn record_findings(
+    conn: &mut DbConn,
+    release: &Release,
+    file: &StoredFile,
+    found: &[FileFinding],
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    // Monotonic ids keep findings in file order for keyset paging.
+    let mut ids = ulid::Generator::new();
+    let rows: Vec<Finding> = found
+        .iter()
+        .map(|f| Finding {
+            id: ids
+                .generate()
+                .map(|u| u.to_string())
+                .unwrap_or_else(|_| ulid::Ulid::new().to_string()),
+            release_id: release.id.clone(),
+            version: file.version,
+            file_id: file.id.clone(),
+            entity: f.entity.clone(),
+            detector: f.detector.clone(),
+            category: f.category.as_str().into(),
+            severity: f.severity.as_str().into(),
+            severity_rank: f.severity as i32,
+            confidence: f.confidence,
+            location: serde_json::to_string(&f.location).unwrap_or_default(),
+            column_ref: f.column.clone(),
+            segment: match (f.span, &f.column) {
+                (Some(span), _) => span.segment as i32,
+                (None, Some(_)) => COLUMN_SUMMARY_SEGMENT,
+                (None, None) => WHOLE_FILE_SEGMENT,
+            },
+            start_byte: f.span.map_or(0, |s| s.start as i32),
+            end_byte: f.span.map_or(0, |s| s.end as i32),
+            excerpt: f.excerpt.clone(),
+            masked_value: f.masked_value.clone(),
+            disposition: None,
+            disposition_note: None,
+            disposed_by: None,
+            disposed_at: None,
+            created_at: now,
+        })
+        .collect();
+    crate::insert_batch!(conn, findings::table, rows);
+    Ok(())
+}
