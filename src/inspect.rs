@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::extract::{self, ColumnRef, ExtractError, Extracted, FileKind, Limits, Segment};
+use crate::extract::{self, ColumnRef, ExtractError, FileKind, Limits, Outline, Segment};
 use crate::scan::{self, Category, Detection, ScanHints, Scanner, Severity};
 
 /// Characters of context on each side of a finding in its excerpt.
@@ -98,7 +98,6 @@ pub struct Inspection {
     pub kind: FileKind,
     pub encoding: Option<String>,
     pub findings: Vec<FileFinding>,
-    pub extracted: Extracted,
 }
 
 /// What the caller knows about the file beyond its bytes.
@@ -117,6 +116,7 @@ pub fn column_key(column: &ColumnRef) -> String {
     }
 }
 
+/// Inspects a file and collects every finding.
 pub fn inspect(
     scanner: &Scanner,
     file_name: &str,
@@ -124,58 +124,52 @@ pub fn inspect(
     limits: &Limits,
     options: Options,
 ) -> Result<Inspection, ExtractError> {
-    let extracted = extract::extract(file_name, bytes, limits)?;
     let mut findings = Vec::new();
-    for (index, segment) in extracted.segments.iter().enumerate() {
+    let outline = inspect_each(scanner, file_name, bytes, limits, options, |f| {
+        findings.push(f)
+    })?;
+    Ok(Inspection {
+        kind: outline.kind,
+        encoding: outline.encoding,
+        findings,
+    })
+}
+
+/// Inspects a file, handing each finding to `emit` as it is found and
+/// keeping none: memory stays one segment (a table row) deep however many
+/// findings a large table holds. Column summaries come last.
+pub fn inspect_each(
+    scanner: &Scanner,
+    file_name: &str,
+    bytes: &[u8],
+    limits: &Limits,
+    options: Options,
+    mut emit: impl FnMut(FileFinding),
+) -> Result<Outline, ExtractError> {
+    let mut columns = ColumnTally::default();
+    let outline = extract::for_each_segment(file_name, bytes, limits, |index, segment| {
         let hints = ScanHints {
             column_header: segment.column.as_ref().map(|c| c.header.clone()),
         };
         let detections = scanner.scan_with(&segment.text, &hints);
         if !detections.is_empty() {
             let offsets: Vec<usize> = detections.iter().map(|d| d.start).collect();
-            let locations = extracted.locate_many(index, &offsets);
+            let locations = extract::locate_in(&segment, &offsets);
             for (i, location) in locations.into_iter().enumerate() {
-                findings.push(describe(
-                    file_name,
-                    segment,
-                    index,
-                    &detections,
-                    i,
-                    location,
-                ));
+                let finding = describe(file_name, &segment, index, &detections, i, location);
+                columns.count(&segment, &finding);
+                emit(finding);
             }
         }
         if let Some(threshold) = options.small_cell_threshold {
-            findings.extend(small_cell(file_name, &extracted, index, threshold));
+            if let Some(finding) = small_cell(file_name, &segment, index, threshold) {
+                columns.count(&segment, &finding);
+                emit(finding);
+            }
         }
-    }
-    let summaries = column_summaries(file_name, &extracted, &findings);
-    findings.extend(summaries);
-    Ok(Inspection {
-        kind: extracted.kind,
-        encoding: extracted.encoding.clone(),
-        findings,
-        extracted,
-    })
-}
-
-/// The finding that stands for a file that could not be inspected.
-pub fn scan_failed(file_name: &str, reason: &str) -> FileFinding {
-    FileFinding {
-        entity: SCAN_FAILED.into(),
-        detector: "inspection".into(),
-        category: Category::Secrecy,
-        severity: Severity::Block,
-        confidence: 1.0,
-        location: FindingLocation {
-            file: file_name.to_string(),
-            place: Place::File {},
-        },
-        excerpt: format!("{file_name}: {reason}"),
-        masked_value: String::new(),
-        column: None,
-        span: None,
-    }
+    })?;
+    columns.summaries(file_name).for_each(emit);
+    Ok(outline)
 }
 
 fn at(file_name: &str, location: extract::Location) -> FindingLocation {
@@ -217,11 +211,10 @@ fn describe(
 /// the headers and column A the row labels, so neither is a count.
 fn small_cell(
     file_name: &str,
-    extracted: &Extracted,
+    segment: &Segment,
     index: usize,
     threshold: u32,
 ) -> Option<FileFinding> {
-    let segment = &extracted.segments[index];
     let column = segment.column.as_ref()?;
     if column.row <= 1 || column.index == 0 {
         return None;
@@ -250,63 +243,89 @@ fn small_cell(
     })
 }
 
-/// One summary per (column, type) with enough findings: dispositioning it
-/// dispositions the whole column.
-fn column_summaries(
-    file_name: &str,
-    extracted: &Extracted,
-    findings: &[FileFinding],
-) -> Vec<FileFinding> {
-    let mut groups: BTreeMap<(String, String), Vec<&FileFinding>> = BTreeMap::new();
-    for f in findings {
-        if let Some(column) = &f.column {
-            groups
-                .entry((column.clone(), f.entity.clone()))
-                .or_default()
-                .push(f);
-        }
+/// Findings per (column, type), counted as they go by: enough to write one
+/// summary per sensitive column without keeping the findings.
+#[derive(Default)]
+struct ColumnTally {
+    groups: BTreeMap<(String, String), Tally>,
+}
+
+struct Tally {
+    count: usize,
+    header: String,
+    category: Category,
+    severity: Severity,
+}
+
+impl ColumnTally {
+    fn count(&mut self, segment: &Segment, finding: &FileFinding) {
+        let (Some(column), Some(key)) = (&segment.column, &finding.column) else {
+            return;
+        };
+        let tally = self
+            .groups
+            .entry((key.clone(), finding.entity.clone()))
+            .or_insert_with(|| Tally {
+                count: 0,
+                header: column.header.clone(),
+                category: finding.category,
+                severity: finding.severity,
+            });
+        tally.count += 1;
+        tally.severity = tally.severity.max(finding.severity);
     }
-    groups
-        .into_iter()
-        .filter(|(_, members)| members.len() >= COLUMN_SUMMARY_MIN)
-        .map(|((column, entity), members)| {
-            let first = members[0];
-            let header = first
-                .span
-                .and_then(|s| extracted.segments[s.segment].column.as_ref())
-                .map(|c| c.header.clone())
-                .unwrap_or_default();
-            let (sheet, letter) = match column.split_once('!') {
-                Some((sheet, letter)) => (Some(sheet.to_string()), letter.to_string()),
-                None => (None, column.clone()),
-            };
-            let location = FindingLocation {
-                file: file_name.to_string(),
-                place: Place::Column {
-                    sheet,
-                    column: letter,
-                },
-            };
-            FileFinding {
-                entity,
-                detector: COLUMN_DETECTOR.into(),
-                category: first.category,
-                severity: members
-                    .iter()
-                    .map(|m| m.severity)
-                    .max()
-                    .unwrap_or(first.severity),
-                confidence: 1.0,
-                location,
-                excerpt: format!(
-                    "column {column} ({header}): {} {}",
-                    members.len(),
-                    first.entity
-                ),
-                masked_value: String::new(),
-                column: Some(column),
-                span: None,
-            }
-        })
-        .collect()
+
+    /// One summary per (column, type) with enough findings: dispositioning
+    /// it dispositions the whole column.
+    fn summaries(self, file_name: &str) -> impl Iterator<Item = FileFinding> + '_ {
+        self.groups
+            .into_iter()
+            .filter(|(_, tally)| tally.count >= COLUMN_SUMMARY_MIN)
+            .map(move |((column, entity), tally)| {
+                let (sheet, letter) = match column.split_once('!') {
+                    Some((sheet, letter)) => (Some(sheet.to_string()), letter.to_string()),
+                    None => (None, column.clone()),
+                };
+                FileFinding {
+                    excerpt: format!(
+                        "column {column} ({}): {} {entity}",
+                        tally.header, tally.count
+                    ),
+                    entity,
+                    detector: COLUMN_DETECTOR.into(),
+                    category: tally.category,
+                    severity: tally.severity,
+                    confidence: 1.0,
+                    location: FindingLocation {
+                        file: file_name.to_string(),
+                        place: Place::Column {
+                            sheet,
+                            column: letter,
+                        },
+                    },
+                    masked_value: String::new(),
+                    column: Some(column),
+                    span: None,
+                }
+            })
+    }
+}
+
+/// The finding that stands for a file that could not be inspected.
+pub fn scan_failed(file_name: &str, reason: &str) -> FileFinding {
+    FileFinding {
+        entity: SCAN_FAILED.into(),
+        detector: "inspection".into(),
+        category: Category::Secrecy,
+        severity: Severity::Block,
+        confidence: 1.0,
+        location: FindingLocation {
+            file: file_name.to_string(),
+            place: Place::File {},
+        },
+        excerpt: format!("{file_name}: {reason}"),
+        masked_value: String::new(),
+        column: None,
+        span: None,
+    }
 }

@@ -3,6 +3,7 @@
 //! 2 bad usage or input, with the problem named on stderr.
 
 mod admin;
+mod dev;
 mod jobs_cmd;
 mod scan_cmd;
 mod serve;
@@ -61,10 +62,28 @@ enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// Generators for measuring the service at scale.
+    Dev {
+        #[command(subcommand)]
+        command: DevCommand,
+    },
     /// Background jobs (file inspections): list them, retry a failed one.
     Jobs {
         #[command(subcommand)]
         command: JobsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DevCommand {
+    /// Write a dense personal-data CSV (name, ID number, mobile, address per
+    /// row), deterministic for a given --rows; about 100 bytes a row.
+    Roster {
+        #[arg(long)]
+        rows: u64,
+        /// Output file (default: stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -263,6 +282,9 @@ pub fn run(cli: Cli) -> i32 {
         Command::Policy {
             command: PolicyCommand::Check { dir },
         } => admin::policy_check(dir),
+        Command::Dev {
+            command: DevCommand::Roster { rows, out },
+        } => dev::roster(rows, out.as_deref()),
         Command::Jobs {
             command: JobsCommand::List { state, limit },
         } => jobs_cmd::list(state, limit),

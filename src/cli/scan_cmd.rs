@@ -7,7 +7,6 @@ use std::path::Path;
 
 use clap::ValueEnum;
 use rayon::prelude::*;
-use serde::Serialize;
 
 use super::{usage_error, ScanArgs};
 use crate::config::Settings;
@@ -24,10 +23,8 @@ pub enum Format {
     Sarif,
 }
 
-#[derive(Serialize)]
 struct FileReport {
     path: String,
-    encoding: Option<String>,
     findings: Vec<FileFinding>,
 }
 
@@ -62,16 +59,45 @@ pub fn run(args: ScanArgs) -> i32 {
         max_file_bytes: args.max_size,
         ..Limits::unlimited()
     };
-    let results: Vec<Result<FileReport, String>> = args
-        .files
+    let reached = match args.format {
+        Format::Sarif => collect_then_write_sarif(&policies, &args.files, &limits, options),
+        Format::Json | Format::Text => {
+            stream(&policies, &args.files, &limits, options, args.format)
+        }
+    };
+    match reached {
+        Ok(findings) => {
+            i32::from(fail_on.is_some_and(|min| findings.iter().any(|&severity| severity >= min)))
+        }
+        Err(e) => usage_error(e),
+    }
+}
+
+fn read(path: &Path) -> Result<(String, Vec<u8>), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok((name, bytes))
+}
+
+/// The severities found (one of each), for `--fail-on`.
+type Reached = std::collections::BTreeSet<Severity>;
+
+/// SARIF is one document with the rules up front: every file is inspected
+/// (in parallel) before anything is written.
+fn collect_then_write_sarif(
+    policies: &Policies,
+    files: &[std::path::PathBuf],
+    limits: &Limits,
+    options: Options,
+) -> Result<Reached, String> {
+    let reports = files
         .par_iter()
         .map(|path| {
-            let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let inspection = inspect(&policies.scanner, &name, &bytes, &limits, options)
+            let (name, bytes) = read(path)?;
+            let inspection = inspect(&policies.scanner, &name, &bytes, limits, options)
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             let mut findings = inspection.findings;
             for f in &mut findings {
@@ -79,33 +105,92 @@ pub fn run(args: ScanArgs) -> i32 {
             }
             Ok(FileReport {
                 path: path.display().to_string(),
-                encoding: inspection.encoding,
                 findings,
             })
         })
-        .collect();
-    let mut reports = Vec::with_capacity(results.len());
-    for result in results {
-        match result {
-            Ok(r) => reports.push(r),
-            Err(e) => return usage_error(e),
+        .collect::<Result<Vec<_>, String>>()?;
+    write_sarif(&reports).map_err(|e| format!("cannot write output: {e}"))?;
+    Ok(reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .map(|f| f.severity)
+        .collect())
+}
+
+/// JSON and text are written as the findings are found, one file after
+/// another, so memory does not grow with the number of findings (a large
+/// roster has millions). JSON: `{"files": [{"path", "findings": [...],
+/// "encoding"}]}`.
+fn stream(
+    policies: &Policies,
+    files: &[std::path::PathBuf],
+    limits: &Limits,
+    options: Options,
+    format: Format,
+) -> Result<Reached, String> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let paint = painter(std::io::stdout().is_terminal() && matches!(format, Format::Text));
+    let json = matches!(format, Format::Json);
+    let mut reached = Reached::new();
+    let written = |r: std::io::Result<()>| r.map_err(|e| format!("cannot write output: {e}"));
+    if json {
+        written(out.write_all(b"{\"files\":["))?;
+    }
+    for (n, path) in files.iter().enumerate() {
+        let (name, bytes) = read(path)?;
+        let shown = path.display().to_string();
+        written(if json {
+            let comma = if n > 0 { "," } else { "" };
+            write!(out, "{comma}{{\"path\":{},\"findings\":[", quoted(&shown))
+        } else {
+            writeln!(out, "{}", paint("1", &shown))
+        })?;
+        let (mut count, mut failed) = (0usize, None);
+        let outline = crate::inspect::inspect_each(
+            &policies.scanner,
+            &name,
+            &bytes,
+            limits,
+            options,
+            |mut f| {
+                f.location.file.clone_from(&shown);
+                reached.insert(f.severity);
+                count += 1;
+                if failed.is_none() {
+                    let line = if json {
+                        let comma = if count > 1 { "," } else { "" };
+                        serde_json::to_string(&f)
+                            .map_err(std::io::Error::from)
+                            .and_then(|text| write!(out, "{comma}{text}"))
+                    } else {
+                        write_text_line(&mut out, &f, &paint)
+                    };
+                    failed = line.err();
+                }
+            },
+        )
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+        if let Some(e) = failed {
+            return Err(format!("cannot write output: {e}"));
         }
+        let encoding = outline.encoding;
+        written(if json {
+            let encoding = serde_json::to_string(&encoding).unwrap_or_else(|_| "null".into());
+            write!(out, "],\"encoding\":{encoding}}}")
+        } else {
+            let encoding = encoding.map(|e| format!(" ({e})")).unwrap_or_default();
+            writeln!(out, "  {count} finding(s){encoding}")
+        })?;
     }
-    let written = match args.format {
-        Format::Json => write_json(&reports),
-        Format::Sarif => write_sarif(&reports),
-        Format::Text => write_text(&reports),
-    };
-    if let Err(e) = written {
-        return usage_error(format!("cannot write output: {e}"));
+    if json {
+        written(out.write_all(b"]}\n"))?;
     }
-    let reached = fail_on.is_some_and(|min| {
-        reports
-            .iter()
-            .flat_map(|r| &r.findings)
-            .any(|f| f.severity >= min)
-    });
-    i32::from(reached)
+    written(out.flush())?;
+    Ok(reached)
+}
+
+fn quoted(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
 }
 
 fn run_corpus(policies: &Policies, corpus: &Path) -> i32 {
@@ -120,58 +205,36 @@ fn run_corpus(policies: &Policies, corpus: &Path) -> i32 {
     }
 }
 
-fn write_json(reports: &[FileReport]) -> std::io::Result<()> {
-    #[derive(Serialize)]
-    struct Output<'a> {
-        files: &'a [FileReport],
-    }
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    serde_json::to_writer(&mut out, &Output { files: reports })?;
-    writeln!(out)?;
-    out.flush()
-}
-
-fn write_text(reports: &[FileReport]) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    let colour = std::io::stdout().is_terminal();
-    let paint = |code: &str, text: &str| {
+/// ANSI colour for a terminal, plain text otherwise.
+fn painter(colour: bool) -> impl Fn(&str, &str) -> String {
+    move |code, text| {
         if colour {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
             text.to_string()
         }
-    };
-    for report in reports {
-        let encoding = report
-            .encoding
-            .as_deref()
-            .map(|e| format!(" ({e})"))
-            .unwrap_or_default();
-        writeln!(
-            out,
-            "{}{}: {} finding(s)",
-            paint("1", &report.path),
-            encoding,
-            report.findings.len()
-        )?;
-        for f in &report.findings {
-            let severity = match f.severity {
-                Severity::Block | Severity::High => paint("31;1", f.severity.as_str()),
-                Severity::Medium => paint("33", f.severity.as_str()),
-                _ => paint("36", f.severity.as_str()),
-            };
-            writeln!(
-                out,
-                "  {:<6} {:<20} {:<28} {}  {}",
-                severity,
-                f.entity,
-                f.location.place.to_string(),
-                f.masked_value,
-                paint("2", &f.excerpt.replace('\n', "⏎"))
-            )?;
-        }
     }
-    Ok(())
+}
+
+fn write_text_line(
+    out: &mut impl Write,
+    f: &FileFinding,
+    paint: &impl Fn(&str, &str) -> String,
+) -> std::io::Result<()> {
+    let severity = match f.severity {
+        Severity::Block | Severity::High => paint("31;1", f.severity.as_str()),
+        Severity::Medium => paint("33", f.severity.as_str()),
+        _ => paint("36", f.severity.as_str()),
+    };
+    writeln!(
+        out,
+        "  {:<6} {:<20} {:<28} {}  {}",
+        severity,
+        f.entity,
+        f.location.place.to_string(),
+        f.masked_value,
+        paint("2", &f.excerpt.replace('\n', "⏎"))
+    )
 }
 
 fn sarif_level(severity: Severity) -> &'static str {

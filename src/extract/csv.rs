@@ -5,7 +5,9 @@
 //! redaction needs each field's exact byte span in the source.
 
 use super::text::{decode_text, finish};
-use super::{cell_segment, ExtractError, FileKind, Limits, Parsed, Reserialise, SourceSpan};
+use super::{
+    cell_segment, ExtractError, FileKind, Limits, Parsed, Reserialise, Segment, SourceSpan,
+};
 
 const CANDIDATES: [u8; 4] = [b',', b'\t', b';', b'|'];
 
@@ -15,14 +17,27 @@ pub(crate) fn parse(
     limits: &Limits,
 ) -> Result<Parsed, ExtractError> {
     let decoded = decode_text(bytes, limits)?;
-    let text = decoded.text.as_str();
+    let mut segments = Vec::new();
+    let mut spans = Vec::new();
+    visit(file_name, &decoded.text, limits, |segment, span| {
+        segments.push(segment);
+        spans.push(span);
+    })?;
+    Ok(finish(FileKind::Csv, decoded, segments, spans))
+}
+
+/// Hands each non-empty cell to `f` as it is read, row by row, so that a
+/// caller who does not keep them (the inspection) holds one row at a time.
+pub(crate) fn visit(
+    file_name: &str,
+    text: &str,
+    limits: &Limits,
+    mut f: impl FnMut(Segment, SourceSpan),
+) -> Result<(), ExtractError> {
     let tsv = file_name.to_ascii_lowercase().ends_with(".tsv");
     let delimiter = sniff_delimiter(text, tsv);
     let rows = tokenize(text, delimiter);
-
     let mut cells = 0usize;
-    let mut segments = Vec::new();
-    let mut spans = Vec::new();
     let mut headers: Vec<String> = Vec::new();
     for (r, row) in rows.enumerate() {
         if r >= limits.max_rows {
@@ -41,18 +56,18 @@ pub(crate) fn parse(
                 continue;
             }
             let header = headers.get(c).map(String::as_str).unwrap_or_default();
-            segments.push(cell_segment(None, c, r + 1, header, value));
-            spans.push(SourceSpan {
+            let span = SourceSpan {
                 start: field.start,
                 end: field.end,
                 how: Reserialise::Csv {
                     delimiter,
                     quoted: field.quoted,
                 },
-            });
+            };
+            f(cell_segment(None, c, r + 1, header, value), span);
         }
     }
-    Ok(finish(FileKind::Csv, decoded, segments, spans))
+    Ok(())
 }
 
 /// The candidate occurring most often in the first line (outside quotes);

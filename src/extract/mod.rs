@@ -175,42 +175,46 @@ impl Extracted {
     /// (offsets in any order), so locating thousands of findings in a 50 MB
     /// text file stays linear.
     pub fn locate_many(&self, segment: usize, bytes: &[usize]) -> Vec<Location> {
-        let seg = &self.segments[segment];
-        let Location::Text { line, column } = seg.location else {
-            return vec![seg.location.clone(); bytes.len()];
-        };
-        let mut order: Vec<usize> = (0..bytes.len()).collect();
-        order.sort_by_key(|&i| bytes[i]);
-        let mut out = vec![seg.location.clone(); bytes.len()];
-        // Walk forward once, carrying the line and the start of the current line.
-        let (mut cur_line, mut line_start, mut pos) = (line, 0usize, 0usize);
-        let text = seg.text.as_bytes();
-        for i in order {
-            let target = floor_char_boundary(&seg.text, bytes[i]);
-            if target > pos {
-                // A counting filter vectorises; the last newline is found
-                // from the end. Both beat a byte loop that tracks each line.
-                let span = &text[pos..target];
-                let newlines = span.iter().filter(|&&b| b == b'\n').count();
-                if newlines > 0 {
-                    cur_line += newlines;
-                    line_start = pos + span.iter().rposition(|&b| b == b'\n').unwrap_or(0) + 1;
-                }
-                pos = target;
-            }
-            let chars = seg.text[line_start..target].chars().count();
-            let col = if cur_line == line {
-                column + chars
-            } else {
-                chars + 1
-            };
-            out[i] = Location::Text {
-                line: cur_line,
-                column: col,
-            };
-        }
-        out
+        locate_in(&self.segments[segment], bytes)
     }
+}
+
+/// [`Extracted::locate_many`] for a segment on its own.
+pub fn locate_in(seg: &Segment, bytes: &[usize]) -> Vec<Location> {
+    let Location::Text { line, column } = seg.location else {
+        return vec![seg.location.clone(); bytes.len()];
+    };
+    let mut order: Vec<usize> = (0..bytes.len()).collect();
+    order.sort_by_key(|&i| bytes[i]);
+    let mut out = vec![seg.location.clone(); bytes.len()];
+    // Walk forward once, carrying the line and the start of the current line.
+    let (mut cur_line, mut line_start, mut pos) = (line, 0usize, 0usize);
+    let text = seg.text.as_bytes();
+    for i in order {
+        let target = floor_char_boundary(&seg.text, bytes[i]);
+        if target > pos {
+            // A counting filter vectorises; the last newline is found
+            // from the end. Both beat a byte loop that tracks each line.
+            let span = &text[pos..target];
+            let newlines = span.iter().filter(|&&b| b == b'\n').count();
+            if newlines > 0 {
+                cur_line += newlines;
+                line_start = pos + span.iter().rposition(|&b| b == b'\n').unwrap_or(0) + 1;
+            }
+            pos = target;
+        }
+        let chars = seg.text[line_start..target].chars().count();
+        let col = if cur_line == line {
+            column + chars
+        } else {
+            chars + 1
+        };
+        out[i] = Location::Text {
+            line: cur_line,
+            column: col,
+        };
+    }
+    out
 }
 
 fn floor_char_boundary(s: &str, byte: usize) -> usize {
@@ -298,20 +302,62 @@ pub fn extract(file_name: &str, bytes: &[u8], limits: &Limits) -> Result<Extract
     parse(file_name, bytes, limits).map(|p| p.extracted)
 }
 
+/// What a file turned out to be, once its segments were visited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outline {
+    pub kind: FileKind,
+    pub encoding: Option<String>,
+}
+
+/// Hands the segments of a file to `visit` one at a time, in order and with
+/// the indexes [`extract`] gives them, keeping none: a CSV file is read row
+/// by row, so a large table costs its text, not millions of segments. The
+/// other kinds are extracted whole first (their limits bound them).
+pub fn for_each_segment(
+    file_name: &str,
+    bytes: &[u8],
+    limits: &Limits,
+    mut visit: impl FnMut(usize, Segment),
+) -> Result<Outline, ExtractError> {
+    check_size(bytes, limits)?;
+    if sniff::sniff(file_name, bytes)? == FileKind::Csv {
+        let decoded = text::decode_text(bytes, limits)?;
+        let mut index = 0;
+        csv::visit(file_name, &decoded.text, limits, |segment, _| {
+            visit(index, segment);
+            index += 1;
+        })?;
+        return Ok(Outline {
+            kind: FileKind::Csv,
+            encoding: Some(decoded.encoding.name().to_owned()),
+        });
+    }
+    let extracted = parse(file_name, bytes, limits)?.extracted;
+    for (index, segment) in extracted.segments.into_iter().enumerate() {
+        visit(index, segment);
+    }
+    Ok(Outline {
+        kind: extracted.kind,
+        encoding: extracted.encoding,
+    })
+}
+
+fn check_size(bytes: &[u8], limits: &Limits) -> Result<(), ExtractError> {
+    match limits.max_file_bytes {
+        Some(max) if bytes.len() as u64 > max => Err(ExtractError::too_large(
+            format!("file size {} bytes", bytes.len()),
+            max,
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub(crate) fn parse(
     file_name: &str,
     bytes: &[u8],
     limits: &Limits,
 ) -> Result<Parsed, ExtractError> {
-    if let Some(max) = limits
-        .max_file_bytes
-        .filter(|&max| bytes.len() as u64 > max)
-    {
-        return Err(ExtractError::too_large(
-            format!("file size {} bytes", bytes.len()),
-            max,
-        ));
-    }
+    check_size(bytes, limits)?;
     match sniff::sniff(file_name, bytes)? {
         FileKind::Text => text::parse(bytes, limits),
         FileKind::Csv => csv::parse(file_name, bytes, limits),

@@ -25,7 +25,7 @@ mod names;
 mod normalize;
 mod pack;
 mod triggers;
-mod validators;
+pub(crate) mod validators;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use releasegate::auth::CurrentUser;
 use releasegate::db::models::User;
 use releasegate::db::schema::users;
+use releasegate::jobs::JobState;
 use releasegate::policy::Role;
 use releasegate::service::releases::{self, Upload};
 use serde_json::{json, Value};
@@ -227,9 +228,12 @@ async fn cheap_reads_stay_fast_while_many_large_uploads_are_inspected() {
         .unwrap()
         .unwrap();
     let app_state = state.clone();
-    let (server, addr) = releasegate::http::server(state, "127.0.0.1:0").unwrap();
+    let queue = state.clone();
+    let (server, addr) = releasegate::http::server(state.clone(), "127.0.0.1:0").unwrap();
     let handle = server.handle();
     actix_web::rt::spawn(server);
+    // As `serve` does: the workers that inspect the uploads.
+    releasegate::jobs::spawn_workers(&state);
     let tokens = web::block(move || {
         let conn = &mut app_state.pool.get().unwrap();
         releasegate::service::accounts::add_department(conn, "FGW", "市发展改革委").unwrap();
@@ -278,10 +282,19 @@ async fn cheap_reads_stay_fast_while_many_large_uploads_are_inspected() {
     let me = format!(
         "GET /api/v1/me HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {tokens}\r\nConnection: close\r\n\r\n"
     );
+    // Jobs still queued or running: the inspections are not over.
+    let inspecting = move || {
+        let conn = &mut queue.pool.get().unwrap();
+        [JobState::Queued, JobState::Running].into_iter().any(|s| {
+            !releasegate::jobs::list(conn, Some(s), None, 1)
+                .unwrap()
+                .is_empty()
+        })
+    };
     let reads = std::thread::spawn(move || {
         let mut slowest = Duration::ZERO;
         let mut count = 0;
-        while !uploads.is_finished() {
+        while !uploads.is_finished() || inspecting() {
             let (status, took) = exchange(addr, &me, b"");
             assert_eq!(status, 200);
             slowest = slowest.max(took);

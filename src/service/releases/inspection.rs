@@ -54,31 +54,7 @@ pub fn run(state: &AppState, beat: &Heartbeat, release_id: &str, version: i32) -
     let bytes_total: i64 = stored.iter().map(|f| f.size).sum();
     let (mut bytes_done, mut summary) = (0i64, Vec::with_capacity(stored.len()));
     for (done, file) in stored.iter().enumerate() {
-        let outcome = inspect_file(state, file, options)?;
-        let (found, kind, encoding) = match outcome {
-            Ok(inspection) => (
-                inspection.findings,
-                Some(inspection.kind.as_str()),
-                inspection.encoding,
-            ),
-            Err(reason) => (vec![inspect::scan_failed(&file.name, &reason)], None, None),
-        };
-        let failed = found.iter().find(|f| f.entity == inspect::SCAN_FAILED);
-        summary.push(json!({
-            "name": file.name, "findings": found.len(), "encoding": encoding,
-            "scan_failed": failed.map(|f| f.excerpt.clone()),
-        }));
-        let mut conn = state.pool.get()?;
-        conn.transaction(|conn| {
-            record_findings(conn, &release, file, &found, crate::audit::now())?;
-            diesel::update(files::table.find(&file.id))
-                .set((
-                    files::kind.eq(kind.unwrap_or(&file.kind)),
-                    files::encoding.eq(&encoding),
-                ))
-                .execute(conn)?;
-            Ok::<_, AppError>(())
-        })?;
+        summary.push(inspect_file(state, &release, file, options)?);
         bytes_done += file.size;
         beat.progress(&json!({
             "files_done": done + 1, "files_total": stored.len(),
@@ -101,21 +77,121 @@ pub fn run(state: &AppState, beat: &Heartbeat, release_id: &str, version: i32) -
     })
 }
 
-/// Reads one stored file and inspects it; `Err` says why it could not be.
+/// Reads one stored file, inspects it and records its findings as they
+/// are found, in batches; returns its line of the audit summary.
 fn inspect_file(
     state: &AppState,
+    release: &Release,
     file: &StoredFile,
     options: Options,
-) -> AppResult<Result<inspect::Inspection, String>> {
+) -> AppResult<serde_json::Value> {
     let bytes = state
         .store
         .get(&file.sha256)
         .map_err(|e| AppError::internal(anyhow::anyhow!("cannot read {}: {e}", file.name)))?;
-    let limits = &state.settings.limits;
-    Ok(
-        inspect::inspect(&state.policies.scanner, &file.name, &bytes, limits, options)
-            .map_err(|e| e.to_string()),
-    )
+    let mut sink = Batches::new(state, release, file);
+    let outcome = inspect::inspect_each(
+        &state.policies.scanner,
+        &file.name,
+        &bytes,
+        &state.settings.limits,
+        options,
+        |finding| sink.push(finding),
+    );
+    drop(bytes);
+    let mut conn = state.pool.get()?;
+    let (found, outline) = match outcome {
+        Ok(outline) => (sink.finish()?, Some(outline)),
+        Err(e) => {
+            // Part of the file may have been recorded before the failure:
+            // the file is one SCAN_FAILED finding instead.
+            drop(sink);
+            diesel::delete(findings::table.filter(findings::file_id.eq(&file.id)))
+                .execute(&mut conn)?;
+            let failed = [inspect::scan_failed(&file.name, &e.to_string())];
+            let mut ids = ulid::Generator::new();
+            record_findings(
+                &mut conn,
+                release,
+                file,
+                &failed,
+                &mut ids,
+                crate::audit::now(),
+            )?;
+            return Ok(json!({"name": file.name, "findings": 1, "scan_failed": failed[0].excerpt}));
+        }
+    };
+    let (kind, encoding) = outline.map_or((file.kind.clone(), None), |o| {
+        (o.kind.as_str().to_string(), o.encoding)
+    });
+    diesel::update(files::table.find(&file.id))
+        .set((files::kind.eq(&kind), files::encoding.eq(&encoding)))
+        .execute(&mut conn)?;
+    Ok(json!({"name": file.name, "findings": found, "encoding": encoding}))
+}
+
+/// Findings written as they come, `BATCH` at a time, each batch with a
+/// connection of its own: neither the findings nor a connection are held
+/// while the file is read. The first write error stops the writing and is
+/// returned by `finish`.
+struct Batches<'a> {
+    state: &'a AppState,
+    release: &'a Release,
+    file: &'a StoredFile,
+    pending: Vec<FileFinding>,
+    /// One generator for the whole file: ids stay in file order across batches.
+    ids: ulid::Generator,
+    written: usize,
+    error: Option<AppError>,
+}
+
+const BATCH: usize = 2000;
+
+impl<'a> Batches<'a> {
+    fn new(state: &'a AppState, release: &'a Release, file: &'a StoredFile) -> Self {
+        Self {
+            state,
+            release,
+            file,
+            pending: Vec::with_capacity(BATCH),
+            ids: ulid::Generator::new(),
+            written: 0,
+            error: None,
+        }
+    }
+
+    fn push(&mut self, finding: FileFinding) {
+        if self.error.is_some() {
+            return;
+        }
+        self.pending.push(finding);
+        if self.pending.len() >= BATCH {
+            if let Err(e) = self.flush() {
+                self.error = Some(e);
+            }
+        }
+    }
+
+    fn flush(&mut self) -> AppResult<()> {
+        let mut conn = self.state.pool.get()?;
+        let now = crate::audit::now();
+        let (release, file) = (self.release, self.file);
+        conn.transaction(|conn| {
+            record_findings(conn, release, file, &self.pending, &mut self.ids, now)
+        })?;
+        self.written += self.pending.len();
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// Writes what is left; the number of findings written.
+    fn finish(mut self) -> AppResult<usize> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.flush()?;
+        Ok(self.written)
+    }
 }
 
 /// Moves a scanned release on: the workflow decides whether it is blocked
@@ -167,7 +243,8 @@ pub fn give_up(state: &AppState, release_id: &str, version: i32, reason: &str) -
             let why = format!("inspection failed: {reason}");
             for file in &stored {
                 let failed = [inspect::scan_failed(&file.name, &why)];
-                record_findings(conn, &release, file, &failed, crate::audit::now())?;
+                let mut ids = ulid::Generator::new();
+                record_findings(conn, &release, file, &failed, &mut ids, crate::audit::now())?;
             }
             conclude(
                 state,
@@ -195,10 +272,10 @@ fn record_findings(
     release: &Release,
     file: &StoredFile,
     found: &[FileFinding],
+    ids: &mut ulid::Generator,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     // Monotonic ids keep findings in file order for keyset paging.
-    let mut ids = ulid::Generator::new();
     let rows: Vec<Finding> = found
         .iter()
         .map(|f| Finding {
