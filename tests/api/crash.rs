@@ -66,19 +66,23 @@ fn call(
     Some((status, serde_json::from_slice(&body).unwrap_or(Value::Null)))
 }
 
+fn get_release(addr: SocketAddr, token: &str, id: &str) -> Option<(u16, Value)> {
+    call(
+        addr,
+        "GET",
+        &format!("/api/v1/releases/{id}"),
+        token,
+        "application/json",
+        b"",
+    )
+}
+
 /// The release once it has left `scanning`; `None` if the server stopped
 /// answering or `patience` ran out first.
 fn settled(addr: SocketAddr, token: &str, id: &str, patience: Duration) -> Option<Value> {
     let deadline = Instant::now() + patience;
     while Instant::now() < deadline {
-        let (status, release) = call(
-            addr,
-            "GET",
-            &format!("/api/v1/releases/{id}"),
-            token,
-            "application/json",
-            b"",
-        )?;
+        let (status, release) = get_release(addr, token, id)?;
         if status == 200 && release["state"] != "scanning" {
             return Some(release);
         }
@@ -301,15 +305,7 @@ fn an_inspection_cut_off_by_a_crash_completes_after_restart() {
     // Kill once the first file's findings are in and the job is still running.
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let (_, now) = call(
-            addr,
-            "GET",
-            &format!("/api/v1/releases/{id}"),
-            &tokens[0],
-            "application/json",
-            b"",
-        )
-        .unwrap();
+        let (_, now) = get_release(addr, &tokens[0], &id).unwrap();
         assert_eq!(now["state"], "scanning", "finished before the kill: {now}");
         if now["scan"]["files_done"].as_i64().unwrap_or(0) >= 1 {
             break;

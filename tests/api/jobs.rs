@@ -54,7 +54,9 @@ async fn a_filing_answers_scanning_at_once_and_its_inspection_moves_it_on() {
         )
         .await;
     res.assert_error(409, "not_allowed_in_state");
-    let queue = app.get("/api/v1/queue", Some(&cast.approver)).await.json();
+    let queue = app.get("/api/v1/queue", Some(&cast.approver)).await;
+    assert_eq!(queue.status, 200, "{}", queue.text());
+    let queue = queue.json();
     assert!(
         !queue.to_string().contains(&id),
         "not in a reviewer's queue yet: {queue}"
@@ -68,7 +70,9 @@ async fn a_filing_answers_scanning_at_once_and_its_inspection_moves_it_on() {
     assert_eq!(release["state"], "in_review", "{release}");
     assert!(release.get("scan").is_none(), "{release}");
     assert!(release["findings"]["total"].as_i64().unwrap() >= 2);
-    let queue = app.get("/api/v1/queue", Some(&cast.approver)).await.json();
+    let queue = app.get("/api/v1/queue", Some(&cast.approver)).await;
+    assert_eq!(queue.status, 200, "{}", queue.text());
+    let queue = queue.json();
     assert!(queue.to_string().contains(&id), "{queue}");
     let audit = app
         .get(

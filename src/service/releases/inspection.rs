@@ -37,12 +37,7 @@ pub fn run(state: &AppState, beat: &Heartbeat, release_id: &str, version: i32) -
         }
         // An earlier attempt may have written part of the findings.
         clear_findings(&mut conn, release_id, version)?;
-        let stored: Vec<StoredFile> = files::table
-            .filter(files::release_id.eq(release_id))
-            .filter(files::version.eq(version))
-            .order(files::name)
-            .select(StoredFile::as_select())
-            .load(&mut conn)?;
+        let stored = version_files(&mut conn, release_id, version)?;
         (release, stored)
     };
     let options = Options {
@@ -235,11 +230,7 @@ pub fn give_up(state: &AppState, release_id: &str, version: i32, reason: &str) -
                 return Ok(());
             }
             clear_findings(conn, release_id, version)?;
-            let stored: Vec<StoredFile> = files::table
-                .filter(files::release_id.eq(release_id))
-                .filter(files::version.eq(version))
-                .select(StoredFile::as_select())
-                .load(conn)?;
+            let stored = version_files(conn, release_id, version)?;
             let why = format!("inspection failed: {reason}");
             for file in &stored {
                 let failed = [inspect::scan_failed(&file.name, &why)];
@@ -254,6 +245,16 @@ pub fn give_up(state: &AppState, release_id: &str, version: i32, reason: &str) -
             )
         })
     })
+}
+
+/// The files of one version, in name order (the order they are inspected in).
+fn version_files(conn: &mut DbConn, release_id: &str, version: i32) -> AppResult<Vec<StoredFile>> {
+    Ok(files::table
+        .filter(files::release_id.eq(release_id))
+        .filter(files::version.eq(version))
+        .order(files::name)
+        .select(StoredFile::as_select())
+        .load(conn)?)
 }
 
 fn clear_findings(conn: &mut DbConn, release_id: &str, version: i32) -> AppResult<()> {
