@@ -54,12 +54,34 @@ pub struct FileFinding {
     pub span: Option<Span>,
 }
 
-/// Where a finding is, in the API.md shapes: the file, then the place in it.
+/// Where a finding is, in the API.md shapes: the file, then the place in
+/// it. Title and description findings have no file.
 #[derive(Debug, Clone, Serialize)]
 pub struct FindingLocation {
-    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     #[serde(flatten)]
     pub place: Place,
+}
+
+/// The parts of a release's metadata that are published with it, and so
+/// are scanned like a file's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Title,
+    Description,
+    FileName,
+}
+
+impl Field {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Title => "title",
+            Self::Description => "description",
+            Self::FileName => "file_name",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -75,6 +97,8 @@ pub enum Place {
     },
     /// The file as a whole (`SCAN_FAILED`): `{"file": ...}` alone.
     File {},
+    /// A metadata field: `{"field": "title"}`, or with `file` for its name.
+    Field { field: Field },
 }
 
 impl std::fmt::Display for Place {
@@ -90,6 +114,7 @@ impl std::fmt::Display for Place {
                 column,
             } => write!(f, "{column}:{column}"),
             Self::File {} => f.write_str("whole file"),
+            Self::Field { field } => f.write_str(field.as_str()),
         }
     }
 }
@@ -156,7 +181,8 @@ pub fn inspect_each(
             let offsets: Vec<usize> = detections.iter().map(|d| d.start).collect();
             let locations = extract::locate_in(&segment, &offsets);
             for (i, location) in locations.into_iter().enumerate() {
-                let finding = describe(file_name, &segment, index, &detections, i, location);
+                let at = at(file_name, location);
+                let finding = describe(at, &segment, index, &detections, i);
                 columns.count(&segment, &finding);
                 emit(finding);
             }
@@ -174,18 +200,42 @@ pub fn inspect_each(
 
 fn at(file_name: &str, location: extract::Location) -> FindingLocation {
     FindingLocation {
-        file: file_name.to_string(),
+        file: Some(file_name.to_string()),
         place: Place::At(location),
     }
 }
 
+/// Scans one metadata field (`file_name` names the file a `FileName` field
+/// belongs to). Its findings' spans are byte ranges of `text` (segment 0).
+pub fn inspect_field(
+    scanner: &Scanner,
+    field: Field,
+    file_name: Option<&str>,
+    text: &str,
+) -> Vec<FileFinding> {
+    let segment = Segment {
+        text: text.to_owned(),
+        location: extract::Location::Text { line: 1, column: 1 },
+        column: None,
+    };
+    let detections = scanner.scan_with(text, &ScanHints::default());
+    (0..detections.len())
+        .map(|i| {
+            let at = FindingLocation {
+                file: file_name.map(str::to_owned),
+                place: Place::Field { field },
+            };
+            describe(at, &segment, 0, &detections, i)
+        })
+        .collect()
+}
+
 fn describe(
-    file_name: &str,
+    location: FindingLocation,
     segment: &Segment,
     index: usize,
     all: &[Detection],
     i: usize,
-    location: extract::Location,
 ) -> FileFinding {
     let d = &all[i];
     FileFinding {
@@ -195,7 +245,7 @@ fn describe(
         severity: d.severity,
         // Two decimals are all a reviewer can use; f32 noise would show in JSON.
         confidence: (f64::from(d.confidence) * 100.0).round() / 100.0,
-        location: at(file_name, location),
+        location,
         excerpt: scan::excerpt(&segment.text, all, i, EXCERPT_CONTEXT),
         masked_value: scan::mask(&d.entity, &segment.text[d.start..d.end]),
         column: segment.column.as_ref().map(column_key),
@@ -297,7 +347,7 @@ impl ColumnTally {
                     severity: tally.severity,
                     confidence: 1.0,
                     location: FindingLocation {
-                        file: file_name.to_string(),
+                        file: Some(file_name.to_string()),
                         place: Place::Column {
                             sheet,
                             column: letter,
@@ -320,7 +370,7 @@ pub fn scan_failed(file_name: &str, reason: &str) -> FileFinding {
         severity: Severity::Block,
         confidence: 1.0,
         location: FindingLocation {
-            file: file_name.to_string(),
+            file: Some(file_name.to_string()),
             place: Place::File {},
         },
         excerpt: format!("{file_name}: {reason}"),

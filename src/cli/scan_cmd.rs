@@ -101,7 +101,7 @@ fn collect_then_write_sarif(
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             let mut findings = inspection.findings;
             for f in &mut findings {
-                f.location.file = path.display().to_string();
+                f.location.file = Some(path.display().to_string());
             }
             Ok(FileReport {
                 path: path.display().to_string(),
@@ -153,7 +153,7 @@ fn stream(
             limits,
             options,
             |mut f| {
-                f.location.file.clone_from(&shown);
+                f.location.file = Some(shown.clone());
                 reached.insert(f.severity);
                 count += 1;
                 if failed.is_none() {

@@ -56,6 +56,10 @@ pub struct Release {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub published_at: Option<NaiveDateTime>,
+    /// The title and description as published: their `redact` findings
+    /// masked. Set at publication; `None` before.
+    pub public_title: Option<String>,
+    pub public_description: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -84,6 +88,8 @@ pub struct StoredFile {
     /// SHA-256 of the published (redacted) rendition, once published.
     pub published_sha256: Option<String>,
     pub created_at: NaiveDateTime,
+    /// The name as published (its `redact` findings masked), once published.
+    pub public_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -92,7 +98,8 @@ pub struct Finding {
     pub id: String,
     pub release_id: String,
     pub version: i32,
-    pub file_id: String,
+    /// `None` for a finding in the title or the description.
+    pub file_id: Option<String>,
     pub entity: String,
     pub detector: String,
     pub category: String,
@@ -116,6 +123,9 @@ pub struct Finding {
     pub disposed_by: Option<String>,
     pub disposed_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// `title`, `description` or `file_name` for a finding in the release's
+    /// metadata (its span is then in that text); `None` inside a file.
+    pub field: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -56,6 +56,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         published_at -> Nullable<Timestamp>,
+        public_title -> Nullable<Text>,
+        public_description -> Nullable<Text>,
     }
 }
 
@@ -83,6 +85,7 @@ diesel::table! {
         encoding -> Nullable<Text>,
         published_sha256 -> Nullable<Text>,
         created_at -> Timestamp,
+        public_name -> Nullable<Text>,
     }
 }
 
@@ -91,7 +94,7 @@ diesel::table! {
         id -> Text,
         release_id -> Text,
         version -> Integer,
-        file_id -> Text,
+        file_id -> Nullable<Text>,
         entity -> Text,
         detector -> Text,
         category -> Text,
@@ -110,6 +113,7 @@ diesel::table! {
         disposed_by -> Nullable<Text>,
         disposed_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        field -> Nullable<Text>,
     }
 }
 

@@ -11,7 +11,9 @@ mod xlsx;
 
 use std::collections::BTreeMap;
 
-use crate::extract::{parse, Anchors, Decoded, ExtractError, Extracted, FileKind, Limits, Segment};
+use crate::extract::{
+    parse, Anchors, Decoded, ExtractError, Extracted, FileKind, Limits, Location, Segment,
+};
 use package::check_residue;
 
 /// Replace `segments[segment].text[start..end]` (a byte range) with `replacement`.
@@ -84,6 +86,21 @@ pub fn render(
             )
         }
     }
+}
+
+/// A piece of release metadata (a title, a file name) with its redactions
+/// applied; each redaction names segment 0, the text itself.
+pub fn render_text(text: &str, redactions: &[Redaction]) -> Result<String, ExtractError> {
+    let segments = [Segment {
+        text: text.to_owned(),
+        location: Location::Text { line: 1, column: 1 },
+        column: None,
+    }];
+    let plan = plan(&segments, redactions)?;
+    Ok(match plan.get(&0) {
+        Some(group) => apply(text, redaction_edits(group)),
+        None => text.to_owned(),
+    })
 }
 
 fn plan<'a>(segments: &[Segment], redactions: &'a [Redaction]) -> Result<Plan<'a>, ExtractError> {

@@ -18,6 +18,7 @@ mod e2e_browser;
 mod jobs;
 mod lifecycle;
 mod mail;
+mod metadata;
 mod queue_render_time;
 mod release_render_time;
 mod review_holes;

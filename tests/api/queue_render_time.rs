@@ -68,11 +68,14 @@ fn copy_release(conn: &mut releasegate::db::DbConn, template: &str, copies: usiz
                 diesel::insert_into(files::table)
                     .values(&f2)
                     .execute(conn)?;
-                for g in finding_rows.iter().filter(|g| g.file_id == f.id) {
+                for g in finding_rows
+                    .iter()
+                    .filter(|g| g.file_id.as_ref() == Some(&f.id))
+                {
                     let mut g2 = g.clone();
                     g2.id = fresh();
                     g2.release_id = id.clone();
-                    g2.file_id = f2.id.clone();
+                    g2.file_id = Some(f2.id.clone());
                     diesel::insert_into(findings::table)
                         .values(&g2)
                         .execute(conn)?;

@@ -63,7 +63,7 @@ struct Revealed {
         (status = OK, body = Revealed),
         (status = FORBIDDEN, body = ErrorBody),
         (status = NOT_FOUND, body = ErrorBody),
-        (status = CONFLICT, description = "`not_allowed_in_state`", body = ErrorBody),
+        (status = CONFLICT, description = "`not_allowed_in_state`; `stale_version` for the title or description of a replaced version", body = ErrorBody),
         (status = UNPROCESSABLE_ENTITY, description = "`column_summary`", body = ErrorBody),
     ),
     security(("bearer" = []))

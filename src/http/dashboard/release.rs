@@ -220,14 +220,19 @@ fn finding_row(may: &Permissions, f: FindingView) -> FindingRow {
     }
 }
 
-/// `file · sheet!B2`, `file · 3:14`, `file · body ¶2`, `file · $.a.b`.
+/// `file · sheet!B2`, `file · 3:14`, `file · body ¶2`, `file · $.a.b`,
+/// `title`, `file · file_name`.
 fn location_text(loc: &serde_json::Value) -> String {
     let s = |k: &str| {
         loc.get(k)
             .map(|v| v.to_string().trim_matches('"').to_string())
     };
-    let file = s("file").unwrap_or_default();
-    let place = if let Some(cell) = s("cell") {
+    let Some(file) = s("file") else {
+        return s("field").unwrap_or_default();
+    };
+    let place = if let Some(field) = s("field") {
+        field
+    } else if let Some(cell) = s("cell") {
         // CSV cells have no sheet.
         match s("sheet") {
             Some(sheet) => format!("{sheet}!{cell}"),
@@ -362,5 +367,9 @@ mod tests {
         assert_eq!(location_text(&sheet), "b.xlsx · 表1!B2");
         let csv = serde_json::json!({"file": "c.csv", "cell": "C7"});
         assert_eq!(location_text(&csv), "c.csv · C7");
+        let title = serde_json::json!({"field": "title"});
+        assert_eq!(location_text(&title), "title");
+        let name = serde_json::json!({"file": "d.txt", "field": "file_name"});
+        assert_eq!(location_text(&name), "d.txt · file_name");
     }
 }

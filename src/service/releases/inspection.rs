@@ -17,7 +17,7 @@ use crate::db::models::{Finding, Release, StoredFile};
 use crate::db::schema::{files, findings, releases};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
-use crate::inspect::{self, FileFinding, Options};
+use crate::inspect::{self, Field, FileFinding, Options, Place};
 use crate::jobs::Heartbeat;
 use crate::workflow::State;
 
@@ -38,6 +38,7 @@ pub fn run(state: &AppState, beat: &Heartbeat, release_id: &str, version: i32) -
         // An earlier attempt may have written part of the findings.
         clear_findings(&mut conn, release_id, version)?;
         let stored = version_files(&mut conn, release_id, version)?;
+        record_metadata(state, &mut conn, &release, &stored)?;
         (release, stored)
     };
     let options = Options {
@@ -104,13 +105,11 @@ fn inspect_file(
             diesel::delete(findings::table.filter(findings::file_id.eq(&file.id)))
                 .execute(&mut conn)?;
             let failed = [inspect::scan_failed(&file.name, &e.to_string())];
-            let mut ids = ulid::Generator::new();
             record_findings(
                 &mut conn,
-                release,
-                file,
+                Owner::file(release, file),
                 &failed,
-                &mut ids,
+                &mut ulid::Generator::new(),
                 crate::audit::now(),
             )?;
             return Ok(json!({"name": file.name, "findings": 1, "scan_failed": failed[0].excerpt}));
@@ -172,7 +171,8 @@ impl<'a> Batches<'a> {
         let now = crate::audit::now();
         let (release, file) = (self.release, self.file);
         conn.transaction(|conn| {
-            record_findings(conn, release, file, &self.pending, &mut self.ids, now)
+            let owner = Owner::file(release, file);
+            record_findings(conn, owner, &self.pending, &mut self.ids, now)
         })?;
         self.written += self.pending.len();
         self.pending.clear();
@@ -231,11 +231,13 @@ pub fn give_up(state: &AppState, release_id: &str, version: i32, reason: &str) -
             }
             clear_findings(conn, release_id, version)?;
             let stored = version_files(conn, release_id, version)?;
+            record_metadata(state, conn, &release, &stored)?;
             let why = format!("inspection failed: {reason}");
             for file in &stored {
                 let failed = [inspect::scan_failed(&file.name, &why)];
+                let owner = Owner::file(&release, file);
                 let mut ids = ulid::Generator::new();
-                record_findings(conn, &release, file, &failed, &mut ids, crate::audit::now())?;
+                record_findings(conn, owner, &failed, &mut ids, crate::audit::now())?;
             }
             conclude(
                 state,
@@ -267,15 +269,67 @@ fn clear_findings(conn: &mut DbConn, release_id: &str, version: i32) -> AppResul
     Ok(())
 }
 
-/// Writes the findings of one file in multi-row batches.
-fn record_findings(
+/// What a batch of findings belongs to: a version, and a file unless they
+/// are in the title or the description.
+#[derive(Clone, Copy)]
+struct Owner<'a> {
+    release_id: &'a str,
+    version: i32,
+    file_id: Option<&'a str>,
+}
+
+impl<'a> Owner<'a> {
+    fn file(release: &'a Release, file: &'a StoredFile) -> Self {
+        Self {
+            release_id: &release.id,
+            version: file.version,
+            file_id: Some(&file.id),
+        }
+    }
+}
+
+/// Scans what is published besides the files — the title, the description
+/// and every file name — and records what it finds.
+fn record_metadata(
+    state: &AppState,
     conn: &mut DbConn,
     release: &Release,
-    file: &StoredFile,
+    stored: &[StoredFile],
+) -> AppResult<()> {
+    let scanner = &state.policies.scanner;
+    let now = crate::audit::now();
+    let mut ids = ulid::Generator::new();
+    let owner = Owner {
+        release_id: &release.id,
+        version: release.version,
+        file_id: None,
+    };
+    let fields = [
+        (Field::Title, &release.title),
+        (Field::Description, &release.description),
+    ];
+    for (field, text) in fields {
+        let found = inspect::inspect_field(scanner, field, None, text);
+        record_findings(conn, owner, &found, &mut ids, now)?;
+    }
+    for file in stored {
+        let found = inspect::inspect_field(scanner, Field::FileName, Some(&file.name), &file.name);
+        record_findings(conn, Owner::file(release, file), &found, &mut ids, now)?;
+    }
+    Ok(())
+}
+
+/// Writes findings in multi-row batches.
+fn record_findings(
+    conn: &mut DbConn,
+    owner: Owner,
     found: &[FileFinding],
     ids: &mut ulid::Generator,
     now: NaiveDateTime,
 ) -> AppResult<()> {
+    if found.is_empty() {
+        return Ok(());
+    }
     // Monotonic ids keep findings in file order for keyset paging.
     let rows: Vec<Finding> = found
         .iter()
@@ -284,9 +338,9 @@ fn record_findings(
                 .generate()
                 .map(|u| u.to_string())
                 .unwrap_or_else(|_| ulid::Ulid::new().to_string()),
-            release_id: release.id.clone(),
-            version: file.version,
-            file_id: file.id.clone(),
+            release_id: owner.release_id.to_owned(),
+            version: owner.version,
+            file_id: owner.file_id.map(str::to_owned),
             entity: f.entity.clone(),
             detector: f.detector.clone(),
             category: f.category.as_str().into(),
@@ -309,6 +363,10 @@ fn record_findings(
             disposed_by: None,
             disposed_at: None,
             created_at: now,
+            field: match f.location.place {
+                Place::Field { field } => Some(field.as_str().to_owned()),
+                _ => None,
+            },
         })
         .collect();
     crate::insert_batch!(conn, findings::table, rows);

@@ -17,7 +17,7 @@ use crate::db::schema::{files, findings, releases};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::extract::{self, Limits};
-use crate::inspect::column_key;
+use crate::inspect::{column_key, Field};
 use crate::redact::{self, Redaction};
 use crate::scan;
 use crate::service::audit_log;
@@ -45,9 +45,11 @@ fn current_files(conn: &mut DbConn, release: &Release) -> AppResult<Vec<StoredFi
         .load(conn)?)
 }
 
+/// The `redact` findings inside a file's content (not in its name).
 fn redactions_of(conn: &mut DbConn, file: &StoredFile) -> AppResult<Vec<Finding>> {
     Ok(findings::table
         .filter(findings::file_id.eq(&file.id))
+        .filter(findings::field.is_null())
         .filter(findings::disposition.eq(Disposition::Redact.as_str()))
         .order(findings::id.asc())
         .select(Finding::as_select())
@@ -97,8 +99,10 @@ fn publish(
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let current = current_files(conn, release)?;
+    let mut metadata = PublicMetadata::load(conn, release)?;
     let mut renditions = Vec::with_capacity(current.len());
     for file in current {
+        let public_name = metadata.file_name(&file)?;
         let redact = redactions_of(conn, &file)?;
         let key = (
             file.id.clone(),
@@ -109,10 +113,14 @@ fn publish(
             None => render(state, &file, &redact)?,
         };
         diesel::update(files::table.find(&file.id))
-            .set(files::published_sha256.eq(&sha256))
+            .set((
+                files::published_sha256.eq(&sha256),
+                files::public_name.eq(&public_name),
+            ))
             .execute(conn)?;
-        renditions.push(serde_json::json!({"name": file.name, "original_sha256": file.sha256, "sha256": sha256, "redactions": redact.len()}));
+        renditions.push(serde_json::json!({"name": file.name, "public_name": public_name, "original_sha256": file.sha256, "sha256": sha256, "redactions": redact.len()}));
     }
+    let (title, description) = metadata.title_and_description(release)?;
     release.state = State::Published;
     release.published_at = Some(now);
     diesel::update(releases::table.find(&release.id))
@@ -120,8 +128,12 @@ fn publish(
             releases::state.eq(State::Published.as_str()),
             releases::published_at.eq(now),
             releases::updated_at.eq(now),
+            releases::public_title.eq(&title),
+            releases::public_description.eq(&description),
         ))
         .execute(conn)?;
+    release.public_title = Some(title);
+    release.public_description = Some(description);
     audit_log::append(
         conn,
         audit_log::draft(
@@ -132,6 +144,71 @@ fn publish(
         ),
     )?;
     Ok(())
+}
+
+/// The metadata as published: title, description and file names with their
+/// `redact` findings masked by the same masked values reviewers saw.
+struct PublicMetadata {
+    redact: Vec<Finding>,
+    /// Public names given so far: two names that mask alike stay distinct.
+    names: BTreeSet<String>,
+}
+
+impl PublicMetadata {
+    fn load(conn: &mut DbConn, release: &Release) -> AppResult<Self> {
+        let redact = findings::table
+            .filter(findings::release_id.eq(&release.id))
+            .filter(findings::version.eq(release.version))
+            .filter(findings::field.is_not_null())
+            .filter(findings::disposition.eq(Disposition::Redact.as_str()))
+            .order(findings::id.asc())
+            .select(Finding::as_select())
+            .load(conn)?;
+        Ok(Self {
+            redact,
+            names: BTreeSet::new(),
+        })
+    }
+
+    fn masked(&self, text: &str, field: Field, file_id: Option<&str>) -> AppResult<String> {
+        let redactions: Vec<Redaction> = self
+            .redact
+            .iter()
+            .filter(|f| f.field.as_deref() == Some(field.as_str()))
+            .filter(|f| f.file_id.as_deref() == file_id)
+            .map(|f| Redaction {
+                segment: 0,
+                start: f.start_byte as usize,
+                end: f.end_byte as usize,
+                replacement: f.masked_value.clone(),
+            })
+            .collect();
+        redact::render_text(text, &redactions).map_err(AppError::internal)
+    }
+
+    fn title_and_description(&self, release: &Release) -> AppResult<(String, String)> {
+        Ok((
+            self.masked(&release.title, Field::Title, None)?,
+            self.masked(&release.description, Field::Description, None)?,
+        ))
+    }
+
+    /// The file's public name, unique within the release.
+    fn file_name(&mut self, file: &StoredFile) -> AppResult<String> {
+        let masked = self.masked(&file.name, Field::FileName, Some(&file.id))?;
+        let (stem, ext) = match masked.rfind('.') {
+            Some(dot) if dot > 0 => masked.split_at(dot),
+            _ => (masked.as_str(), ""),
+        };
+        let mut name = masked.clone();
+        let mut n = 2;
+        while self.names.contains(&name) {
+            name = format!("{stem}-{n}{ext}");
+            n += 1;
+        }
+        self.names.insert(name.clone());
+        Ok(name)
+    }
 }
 
 /// Writes the rendition of one file with its `redact` findings masked and
@@ -262,15 +339,16 @@ fn load_published(conn: &mut DbConn, id: &str) -> AppResult<Release> {
 }
 
 fn public_view(conn: &mut DbConn, release: Release) -> AppResult<PublicRelease> {
-    let rows: Vec<(String, Option<String>)> = files::table
+    let rows: Vec<(Option<String>, Option<String>)> = files::table
         .filter(files::release_id.eq(&release.id))
         .filter(files::version.eq(release.version))
-        .order(files::name.asc())
-        .select((files::name, files::published_sha256))
+        .order(files::public_name.asc())
+        .select((files::public_name, files::published_sha256))
         .load(conn)?;
     let files = rows
         .into_iter()
         .filter_map(|(name, sha)| {
+            let name = name?;
             sha.map(|sha256| PublicFile {
                 url: format!(
                     "/public/releases/{}/files/{}",
@@ -282,10 +360,12 @@ fn public_view(conn: &mut DbConn, release: Release) -> AppResult<PublicRelease> 
             })
         })
         .collect();
+    // Only what publication wrote goes out; the submitted metadata may
+    // hold values a reviewer chose to redact.
     Ok(PublicRelease {
         id: release.id,
-        title: release.title,
-        description: release.description,
+        title: release.public_title.unwrap_or_default(),
+        description: release.public_description.unwrap_or_default(),
         department: release.department,
         data_category: release.data_category,
         open_mode: release.open_mode,
@@ -358,7 +438,7 @@ pub fn public_file(
     let sha: Option<String> = files::table
         .filter(files::release_id.eq(&release.id))
         .filter(files::version.eq(release.version))
-        .filter(files::name.eq(name))
+        .filter(files::public_name.eq(name))
         .select(files::published_sha256)
         .first(conn)
         .optional()?

@@ -10,6 +10,7 @@ use super::review::{category_of, load_finding};
 use super::{load_readable, COLUMN_SUMMARY_SEGMENT};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
+use crate::db::models::{Finding, Release};
 use crate::db::schema::files;
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -38,24 +39,15 @@ pub fn reveal(
             message: "a column summary stands for many cells and has no single value".into(),
         });
     }
-    let (name, sha): (String, String) = files::table
-        .find(&finding.file_id)
-        .select((files::name, files::sha256))
-        .first(conn)?;
-    let original = state.store.get(&sha).map_err(AppError::internal)?;
-    // The stored file passed the limits once; re-reading it must not fail on them.
-    let extracted =
-        extract::extract(&name, &original, &Limits::unlimited()).map_err(AppError::internal)?;
-    let value = usize::try_from(finding.segment)
-        .ok()
-        .and_then(|i| extracted.segments.get(i))
-        .and_then(|seg| {
-            seg.text
-                .get(finding.start_byte as usize..finding.end_byte as usize)
-        })
+    let text = match finding.field.as_deref() {
+        Some(field) => field_text(conn, &release, &finding, field)?,
+        None => segment_text(state, conn, &finding)?,
+    };
+    let value = text
+        .get(finding.start_byte as usize..finding.end_byte as usize)
         .ok_or_else(|| {
             AppError::internal(anyhow::anyhow!(
-                "finding {finding_id} does not point into its file any more"
+                "finding {finding_id} does not point into its text any more"
             ))
         })?
         .to_string();
@@ -76,4 +68,57 @@ pub fn reveal(
         )
     })?;
     Ok(value)
+}
+
+/// The metadata text a finding was found in. The release keeps only its
+/// current title and description, so an older version's are gone.
+fn field_text(
+    conn: &mut DbConn,
+    release: &Release,
+    finding: &Finding,
+    field: &str,
+) -> AppResult<String> {
+    let gone = || AppError::Rule {
+        code: ErrorCode::StaleVersion,
+        message: format!(
+            "the {field} of version {} has since been replaced; only the current one can be shown",
+            finding.version
+        ),
+    };
+    match field {
+        "file_name" => Ok(files::table
+            .find(finding.file_id.as_deref().unwrap_or_default())
+            .select(files::name)
+            .first(conn)?),
+        _ if finding.version != release.version => Err(gone()),
+        "title" => Ok(release.title.clone()),
+        "description" => Ok(release.description.clone()),
+        other => Err(AppError::internal(anyhow::anyhow!(
+            "finding {} has an unknown field {other:?}",
+            finding.id
+        ))),
+    }
+}
+
+/// The extracted segment of the file a finding was found in, cut again from
+/// the original.
+fn segment_text(state: &AppState, conn: &mut DbConn, finding: &Finding) -> AppResult<String> {
+    let (name, sha): (String, String) = files::table
+        .find(finding.file_id.as_deref().unwrap_or_default())
+        .select((files::name, files::sha256))
+        .first(conn)?;
+    let original = state.store.get(&sha).map_err(AppError::internal)?;
+    // The stored file passed the limits once; re-reading it must not fail on them.
+    let mut extracted =
+        extract::extract(&name, &original, &Limits::unlimited()).map_err(AppError::internal)?;
+    usize::try_from(finding.segment)
+        .ok()
+        .filter(|&i| i < extracted.segments.len())
+        .map(|i| extracted.segments.swap_remove(i).text)
+        .ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!(
+                "finding {} does not point into its file any more",
+                finding.id
+            ))
+        })
 }

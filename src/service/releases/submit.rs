@@ -290,6 +290,7 @@ fn record_version(
                 encoding: None,
                 published_sha256: None,
                 created_at: now,
+                public_name: None,
             })
             .execute(conn)?;
         manifest.push(serde_json::json!({
@@ -365,6 +366,8 @@ pub fn submit(
             created_at: now,
             updated_at: now,
             published_at: None,
+            public_title: None,
+            public_description: None,
         };
         diesel::insert_into(releases::table)
             .values(release.clone())
