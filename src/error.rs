@@ -29,6 +29,7 @@ pub enum ErrorCode {
     StageDecided,
     ReleaseChanged,
     Exists,
+    RedactedVersionRequired,
     // 422: valid input that breaks a rule.
     UnknownStage,
     UnknownDepartment,
@@ -39,10 +40,11 @@ pub enum ErrorCode {
     DepartmentFixed,
     InvalidFile,
     ColumnSummary,
+    NoValue,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 26] = [
+    pub const ALL: [ErrorCode; 28] = [
         Self::BadRequest,
         Self::Unauthorized,
         Self::Forbidden,
@@ -60,6 +62,7 @@ impl ErrorCode {
         Self::StageDecided,
         Self::ReleaseChanged,
         Self::Exists,
+        Self::RedactedVersionRequired,
         Self::UnknownStage,
         Self::UnknownDepartment,
         Self::DepartmentRequired,
@@ -69,6 +72,7 @@ impl ErrorCode {
         Self::DepartmentFixed,
         Self::InvalidFile,
         Self::ColumnSummary,
+        Self::NoValue,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -99,6 +103,8 @@ impl ErrorCode {
             Self::DepartmentFixed => "department_fixed",
             Self::InvalidFile => "invalid_file",
             Self::ColumnSummary => "column_summary",
+            Self::NoValue => "no_value",
+            Self::RedactedVersionRequired => "redacted_version_required",
         }
     }
 }
@@ -124,7 +130,8 @@ impl ErrorCode {
             | Self::StaleVersion
             | Self::StageDecided
             | Self::ReleaseChanged
-            | Self::Exists => StatusCode::CONFLICT,
+            | Self::Exists
+            | Self::RedactedVersionRequired => StatusCode::CONFLICT,
             Self::UnknownStage
             | Self::UnknownDepartment
             | Self::DepartmentRequired
@@ -133,7 +140,8 @@ impl ErrorCode {
             | Self::BlockingFinding
             | Self::DepartmentFixed
             | Self::InvalidFile
-            | Self::ColumnSummary => StatusCode::UNPROCESSABLE_ENTITY,
+            | Self::ColumnSummary
+            | Self::NoValue => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 }
@@ -239,6 +247,7 @@ impl From<Refusal> for AppError {
             Refusal::NotAllowedInState { .. } => rule(ErrorCode::NotAllowedInState),
             Refusal::AlreadyDecided => rule(ErrorCode::AlreadyDecided),
             Refusal::Undispositioned(_) => rule(ErrorCode::UndispositionedFindings),
+            Refusal::CannotRedact(_) => rule(ErrorCode::RedactedVersionRequired),
             Refusal::StaleVersion { .. } => rule(ErrorCode::StaleVersion),
             Refusal::StageDecided(_) => rule(ErrorCode::StageDecided),
         }
@@ -324,6 +333,7 @@ mod tests {
             ErrorCode::StageDecided,
             ErrorCode::UnknownStage,
             ErrorCode::BlockingFinding,
+            ErrorCode::RedactedVersionRequired,
         ];
         for code in ErrorCode::ALL {
             if generic.contains(&code) || refusals.contains(&code) {

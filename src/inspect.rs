@@ -24,6 +24,9 @@ pub const SMALL_CELL: &str = "SMALL_CELL";
 /// A file the service could not read: it blocks the release until a new
 /// version replaces it, since nobody knows what it holds.
 pub const SCAN_FAILED: &str = "SCAN_FAILED";
+/// A part of a file with no text to read (an image, an embedded object):
+/// a person looks at it, and it cannot be redacted, only replaced.
+pub const UNREADABLE_CONTENT: &str = "UNREADABLE_CONTENT";
 pub const COLUMN_DETECTOR: &str = "column_summary";
 
 /// Where a cell-level finding's value is, for the redactor.
@@ -194,8 +197,26 @@ pub fn inspect_each(
             }
         }
     })?;
-    columns.summaries(file_name).for_each(emit);
+    columns.summaries(file_name).for_each(&mut emit);
+    for part in &outline.unreadable {
+        emit(unreadable(file_name, part));
+    }
     Ok(outline)
+}
+
+fn unreadable(file_name: &str, part: &extract::Unreadable) -> FileFinding {
+    FileFinding {
+        entity: UNREADABLE_CONTENT.into(),
+        detector: "inspection".into(),
+        category: Category::Secrecy,
+        severity: Severity::High,
+        confidence: 1.0,
+        excerpt: format!("{}: {}", part.what, part.location),
+        location: at(file_name, part.location.clone()),
+        masked_value: String::new(),
+        column: None,
+        span: None,
+    }
 }
 
 fn at(file_name: &str, location: extract::Location) -> FindingLocation {

@@ -7,16 +7,18 @@
 //! of the second row of the first top-level table; everything inside a cell,
 //! nested tables too, is that cell's text, paragraphs joined by `\n`.
 //! Deleted text of tracked changes (`<w:delText>`) is extracted: a reader
-//! who shows changes can see it.
+//! who shows changes can see it. Document properties follow the stories
+//! (see [`super::ooxml`]).
+
+use std::collections::HashSet;
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
+use super::ooxml;
 use super::package::Package;
 use super::xml::{push_text, xml_error, Ns};
-use super::{
-    Anchors, DocxPart, ExtractError, Extracted, FileKind, Limits, Location, Parsed, Segment,
-};
+use super::{Anchors, ExtractError, Extracted, FileKind, Limits, Location, Parsed, Part, Segment};
 
 const MAIN_NS: &[&str] = &[
     "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
@@ -61,8 +63,8 @@ pub(crate) struct DocxAnchors {
 pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractError> {
     let mut pkg = Package::open(bytes, limits)?;
     let names = pkg.names();
-    let mut plan: Vec<(DocxPart, String)> = vec![(DocxPart::Body, "word/document.xml".into())];
-    for (part, stem) in [(DocxPart::Header, "header"), (DocxPart::Footer, "footer")] {
+    let mut plan: Vec<(Part, String)> = vec![(Part::Body, "word/document.xml".into())];
+    for (part, stem) in [(Part::Header, "header"), (Part::Footer, "footer")] {
         let mut numbered: Vec<(u32, String)> = names
             .iter()
             .filter_map(|n| {
@@ -77,9 +79,9 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
         plan.extend(numbered.into_iter().map(|(_, n)| (part, n)));
     }
     for (part, member) in [
-        (DocxPart::Comment, "word/comments.xml"),
-        (DocxPart::Footnote, "word/footnotes.xml"),
-        (DocxPart::Endnote, "word/endnotes.xml"),
+        (Part::Comment, "word/comments.xml"),
+        (Part::Footnote, "word/footnotes.xml"),
+        (Part::Endnote, "word/endnotes.xml"),
     ] {
         plan.push((part, member.into()));
     }
@@ -95,11 +97,17 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
         reader.read_part(&part_xml, part, parts.len())?;
         parts.push(part_xml);
     }
+    let read: HashSet<&str> = parts.iter().map(|p| p.member.as_str()).collect();
+    let unreadable = ooxml::unreadable(&names, &read);
+    // Properties come after the stories, which alone have anchors.
+    let mut segments = reader.segments;
+    segments.extend(ooxml::properties(&mut pkg, &names)?);
     Ok(Parsed {
         extracted: Extracted {
             kind: FileKind::Docx,
             encoding: None,
-            segments: reader.segments,
+            segments,
+            unreadable,
         },
         anchors: Anchors::Docx(DocxAnchors {
             parts,
@@ -136,7 +144,7 @@ struct Counters {
 
 #[derive(Default)]
 struct DocReader {
-    counters: Vec<(DocxPart, Counters)>,
+    counters: Vec<(Part, Counters)>,
     segments: Vec<Segment>,
     pieces: Vec<(usize, Vec<Piece>)>,
 }
@@ -145,7 +153,7 @@ impl DocReader {
     fn read_part(
         &mut self,
         part_xml: &PartXml,
-        part: DocxPart,
+        part: Part,
         part_index: usize,
     ) -> Result<(), ExtractError> {
         let (ns, member) = (&part_xml.ns, part_xml.member.as_str());

@@ -8,6 +8,7 @@ pub(crate) mod docx;
 pub(crate) mod encoding;
 mod json;
 mod limits;
+mod ooxml;
 pub(crate) mod package;
 mod sniff;
 mod text;
@@ -20,6 +21,7 @@ pub use limits::Limits;
 
 pub(crate) use docx::DocxAnchors;
 pub(crate) use encoding::Decoded;
+pub(crate) use ooxml::is_stripped;
 pub(crate) use xlsx::XlsxAnchors;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +35,19 @@ pub enum FileKind {
 }
 
 impl FileKind {
+    const ALL: [Self; 5] = [Self::Text, Self::Csv, Self::Xlsx, Self::Docx, Self::Json];
+
+    /// The kind stored as [`FileKind::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Zip packages, whose renditions are always rewritten: their
+    /// document properties are stripped even when nothing is redacted.
+    pub fn is_package(self) -> bool {
+        matches!(self, Self::Xlsx | Self::Docx)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Text => "text",
@@ -44,19 +59,24 @@ impl FileKind {
     }
 }
 
-/// The DOCX story a paragraph belongs to.
+/// The part of a document a piece of text belongs to: a DOCX story, or,
+/// in any package, its document properties or an embedded object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum DocxPart {
+pub enum Part {
     Body,
     Header,
     Footer,
     Comment,
     Footnote,
     Endnote,
+    /// Document properties and custom XML (`docProps/*`, `customXml/*`).
+    Properties,
+    /// An image, an embedded object, a chart: nothing the service reads.
+    Embedded,
 }
 
-impl DocxPart {
+impl Part {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Body => "body",
@@ -65,6 +85,8 @@ impl DocxPart {
             Self::Comment => "comment",
             Self::Footnote => "footnote",
             Self::Endnote => "endnote",
+            Self::Properties => "properties",
+            Self::Embedded => "embedded",
         }
     }
 }
@@ -90,6 +112,7 @@ impl std::fmt::Display for Location {
                 ..
             } => write!(f, "{} {c}", part.as_str()),
             Self::Docx { part, .. } => f.write_str(part.as_str()),
+            Self::Package { part, name } => write!(f, "{} {name}", part.as_str()),
             Self::Json { json_path } => f.write_str(json_path),
         }
     }
@@ -99,7 +122,8 @@ impl std::fmt::Display for Location {
 /// `location` shapes without `file`, which the caller adds:
 /// `{"line":3,"column":5}`, `{"sheet":"Sheet1","cell":"B2"}` (CSV: `{"cell":"B2"}`),
 /// `{"part":"header","paragraph":2}`, `{"part":"body","table_cell":"T1R2C3"}`,
-/// `{"json_path":"$.items[0].phone"}`.
+/// `{"json_path":"$.items[0].phone"}`, `{"part":"properties","name":"dc:title"}`,
+/// `{"part":"embedded","name":"word/media/image1.png"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Location {
@@ -114,8 +138,15 @@ pub enum Location {
         sheet: Option<String>,
         cell: String,
     },
+    /// A named thing of a package: a document property (`dc:creator`,
+    /// a custom property's name, `customXml/item1.xml`) or an embedded
+    /// member. Listed before `Docx`, which would otherwise swallow it.
+    Package {
+        part: Part,
+        name: String,
+    },
     Docx {
-        part: DocxPart,
+        part: Part,
         #[serde(skip_serializing_if = "Option::is_none")]
         paragraph: Option<usize>,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -158,6 +189,18 @@ pub struct Extracted {
     /// `"UTF-8"`, `"UTF-16LE"`, `"UTF-16BE"`, `"GBK"`, `"GB18030"`; `None` for XLSX/DOCX.
     pub encoding: Option<String>,
     pub segments: Vec<Segment>,
+    /// What the file holds that has no text to read (images, embedded
+    /// objects): a person must look at each.
+    #[serde(default)]
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// A part of a file the service cannot read, and what it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unreadable {
+    pub location: Location,
+    /// `"image (PNG)"`, `"embedded object"`, `"chart"` …
+    pub what: String,
 }
 
 impl Extracted {
@@ -307,6 +350,7 @@ pub fn extract(file_name: &str, bytes: &[u8], limits: &Limits) -> Result<Extract
 pub struct Outline {
     pub kind: FileKind,
     pub encoding: Option<String>,
+    pub unreadable: Vec<Unreadable>,
 }
 
 /// Hands the segments of a file to `visit` one at a time, in order and with
@@ -330,6 +374,7 @@ pub fn for_each_segment(
         return Ok(Outline {
             kind: FileKind::Csv,
             encoding: Some(decoded.encoding.name().to_owned()),
+            unreadable: Vec::new(),
         });
     }
     let extracted = parse(file_name, bytes, limits)?.extracted;
@@ -339,6 +384,7 @@ pub fn for_each_segment(
     Ok(Outline {
         kind: extracted.kind,
         encoding: extracted.encoding,
+        unreadable: extracted.unreadable,
     })
 }
 
@@ -442,7 +488,7 @@ mod tests {
             ),
             (
                 Location::Docx {
-                    part: DocxPart::Header,
+                    part: Part::Header,
                     paragraph: Some(2),
                     table_cell: None,
                 },
@@ -450,7 +496,7 @@ mod tests {
             ),
             (
                 Location::Docx {
-                    part: DocxPart::Body,
+                    part: Part::Body,
                     paragraph: None,
                     table_cell: Some("T1R2C3".into()),
                 },
@@ -480,6 +526,7 @@ mod tests {
                 location: Location::Text { line: 1, column: 1 },
                 column: None,
             }],
+            unreadable: Vec::new(),
         };
         let at = text.find("138").unwrap();
         assert_eq!(ex.locate(0, at), Location::Text { line: 3, column: 7 });

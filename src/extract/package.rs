@@ -79,3 +79,54 @@ pub(crate) fn open_archive(bytes: &[u8]) -> Result<ZipArchive<Cursor<&[u8]>>, Ex
     ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| ExtractError::malformed(format!("broken zip package: {e}")))
 }
+
+/// Zip member name of a relationship target relative to folder `base`.
+pub(crate) fn resolve(base: &str, target: &str) -> String {
+    let mut parts: Vec<&str> = if target.starts_with('/') {
+        Vec::new()
+    } else {
+        base.split('/').filter(|p| !p.is_empty()).collect()
+    };
+    for piece in target.split('/') {
+        match piece {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+/// The folder whose members the relationships in `rels_member` point
+/// from: `word/_rels/document.xml.rels` → `word`, `_rels/.rels` → ``.
+pub(crate) fn rels_base(rels_member: &str) -> &str {
+    let dir = rels_member.rsplit_once('/').map_or("", |(d, _)| d);
+    dir.strip_suffix("_rels")
+        .map_or(dir, |d| d.strip_suffix('/').unwrap_or(d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relationship_targets_resolve_against_their_base() {
+        assert_eq!(
+            resolve("xl", "worksheets/sheet1.xml"),
+            "xl/worksheets/sheet1.xml"
+        );
+        assert_eq!(
+            resolve("xl", "/xl/worksheets/sheet2.xml"),
+            "xl/worksheets/sheet2.xml"
+        );
+        assert_eq!(
+            resolve("xl", "../customXml/item1.xml"),
+            "customXml/item1.xml"
+        );
+        assert_eq!(resolve("", "docProps/core.xml"), "docProps/core.xml");
+        assert_eq!(rels_base("word/_rels/document.xml.rels"), "word");
+        assert_eq!(rels_base("_rels/.rels"), "");
+    }
+}

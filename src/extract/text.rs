@@ -62,6 +62,7 @@ pub(crate) fn finish(
             kind,
             encoding: Some(decoded.encoding.name().to_owned()),
             segments,
+            unreadable: Vec::new(),
         },
         anchors: Anchors::Text { decoded, spans },
     }

@@ -2,7 +2,8 @@
 //! with every redaction applied, in the same format and encoding, and every
 //! byte outside the redacted values left as submitted where the format
 //! allows (text, CSV, JSON: byte-identical; XLSX/DOCX: untouched zip members
-//! copied raw, touched XML spliced, not re-serialised).
+//! copied raw, touched XML spliced, not re-serialised, and the document
+//! properties and custom XML always removed).
 
 mod docx;
 mod package;
@@ -54,8 +55,17 @@ pub fn render(
             "the extraction given does not match this file; extract it again",
         ));
     }
-    let plan = plan(segments, redactions)?;
-    if plan.is_empty() {
+    let mut plan = plan(segments, redactions)?;
+    // A package's properties follow its anchored segments; they are
+    // stripped from the rendition whole, so their redactions have no
+    // place to go and need none.
+    let anchored = match &parsed.anchors {
+        Anchors::Text { .. } => segments.len(),
+        Anchors::Xlsx(anchors) => anchors.cells.len(),
+        Anchors::Docx(anchors) => anchors.segments.len(),
+    };
+    plan.retain(|&segment, _| segment < anchored);
+    if plan.is_empty() && !parsed.extracted.kind.is_package() {
         return Ok(original.to_vec());
     }
     match &parsed.anchors {

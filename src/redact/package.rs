@@ -8,10 +8,10 @@ use quick_xml::events::Event;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
-use super::Plan;
-use crate::extract::package::{open_archive, Package};
-use crate::extract::xml::{push_text, unescaped};
-use crate::extract::{ExtractError, Limits, Segment};
+use super::{splice, Plan};
+use crate::extract::package::{open_archive, rels_base, resolve, Package};
+use crate::extract::xml::{attr, push_text, unescaped, xml_error};
+use crate::extract::{is_stripped, ExtractError, Limits, Segment};
 
 /// Fails closed when a redacted value survives in a package member that
 /// extraction does not read (pivot caches, chart data, document properties,
@@ -45,7 +45,7 @@ pub(super) fn check_residue<'a>(
         if xml_values(&xml).any(|token| contains_any(&token, &values)) {
             return Err(ExtractError::malformed(format!(
                 "a redacted value also appears in {name}, which is not redactable \
-                 (pivot table, chart, document property, sheet name …); remove it there and resubmit"
+                 (pivot table, chart, sheet name …); remove it there and resubmit"
             )));
         }
     }
@@ -93,7 +93,10 @@ fn contains_any(token: &str, values: &HashSet<&str>) -> bool {
 }
 
 /// Copies a zip package member by member: untouched members raw (their
-/// compressed bytes unchanged), `replaced` ones re-deflated, `removed` dropped.
+/// compressed bytes unchanged), `replaced` ones re-deflated, `removed` ones
+/// and the document properties ([`is_stripped`]) dropped, with every
+/// relationship and content-type entry naming a dropped member taken out
+/// so that Office opens the result without a repair.
 pub(super) fn rewrite_zip(
     original: &[u8],
     replaced: &HashMap<String, Vec<u8>>,
@@ -102,11 +105,35 @@ pub(super) fn rewrite_zip(
     let zip_error =
         |e: zip::result::ZipError| ExtractError::malformed(format!("rewriting zip package: {e}"));
     let mut archive = open_archive(original)?;
+    let names: Vec<String> = archive.file_names().map(str::to_owned).collect();
+    let dropped: HashSet<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|n| is_stripped(n) || removed.iter().any(|r| r == n))
+        .collect();
+    let mut replaced = replaced.clone();
+    let mut pkg = Package::open(original, &Limits::unlimited())?;
+    for name in &names {
+        let is_index = name.ends_with(".rels") || name == CONTENT_TYPES;
+        if !is_index || dropped.contains(name.as_str()) {
+            continue;
+        }
+        let xml = match replaced.get(name) {
+            Some(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            None => match pkg.read_xml(name)? {
+                Some(xml) => xml,
+                None => continue,
+            },
+        };
+        if let Some(pruned) = without_references(&xml, name, &dropped)? {
+            replaced.insert(name.clone(), pruned.into_bytes());
+        }
+    }
     let mut writer = ZipWriter::new(Cursor::new(Vec::with_capacity(original.len())));
     for i in 0..archive.len() {
         let member = archive.by_index_raw(i).map_err(zip_error)?;
         let name = member.name().to_owned();
-        if removed.contains(&name) {
+        if dropped.contains(name.as_str()) {
             continue;
         }
         match replaced.get(&name) {
@@ -126,4 +153,49 @@ pub(super) fn rewrite_zip(
         }
     }
     Ok(writer.finish().map_err(zip_error)?.into_inner())
+}
+
+const CONTENT_TYPES: &str = "[Content_Types].xml";
+
+/// `xml` (a `.rels` part or the content types) without the
+/// `<Relationship>` / `<Override>` elements that point at a dropped member;
+/// `None` when it names none.
+fn without_references(
+    xml: &str,
+    member: &str,
+    dropped: &HashSet<&str>,
+) -> Result<Option<String>, ExtractError> {
+    let base = rels_base(member);
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut cuts = Vec::new();
+    loop {
+        let before = reader.buffer_position() as usize;
+        let event = reader.read_event().map_err(|e| xml_error(member, e))?;
+        let after = reader.buffer_position() as usize;
+        match &event {
+            Event::Empty(e) | Event::Start(e) => {
+                let target = match e.local_name().as_ref() {
+                    b"Relationship" if attr(e, b"TargetMode").as_deref() != Some("External") => {
+                        attr(e, b"Target").map(|t| resolve(base, &t))
+                    }
+                    b"Override" => attr(e, b"PartName").map(|t| resolve("", &t)),
+                    _ => None,
+                };
+                if target.is_some_and(|t| dropped.contains(t.as_str())) {
+                    if matches!(event, Event::Start(_)) {
+                        // Not written so by Office; refuse rather than guess its end.
+                        return Err(xml_error(member, "a reference element with content"));
+                    }
+                    cuts.push((before, after, Vec::new()));
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if cuts.is_empty() {
+        return Ok(None);
+    }
+    let out = splice(xml.as_bytes(), &cuts)?;
+    Ok(Some(String::from_utf8_lossy(&out).into_owned()))
 }

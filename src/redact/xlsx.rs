@@ -15,9 +15,6 @@ use crate::extract::xlsx::{Anchored, Formula};
 use crate::extract::xml::escape_text;
 use crate::extract::{column_letter, ExtractError, Segment, XlsxAnchors};
 
-const CONTENT_TYPES: &str = "[Content_Types].xml";
-const WORKBOOK_RELS: &str = "xl/_rels/workbook.xml.rels";
-
 pub(super) fn render(
     original: &[u8],
     anchors: &XlsxAnchors,
@@ -101,43 +98,13 @@ pub(super) fn render(
             );
         }
     }
-    let mut removed = Vec::new();
     // calcChain.xml lists formula cells; one naming a cell that no longer has
     // a formula makes Excel "repair" the file, and Excel rebuilds it anyway.
-    if let (true, Some(calc_chain)) = (dropped_formula, &anchors.calc_chain) {
-        removed.push(calc_chain.clone());
-        let part_name = format!("PartName=\"/{calc_chain}\"");
-        let file_name = calc_chain.rsplit('/').next().unwrap_or_default();
-        for (member, needle) in [
-            (CONTENT_TYPES, part_name.as_str()),
-            (WORKBOOK_RELS, file_name),
-        ] {
-            if let Some(xml) = read_member(original, member)? {
-                replaced.insert(
-                    member.to_owned(),
-                    remove_empty_element(&xml, needle).into_bytes(),
-                );
-            }
-        }
-    }
+    let removed: Vec<String> = anchors
+        .calc_chain
+        .iter()
+        .filter(|_| dropped_formula)
+        .cloned()
+        .collect();
     rewrite_zip(original, &replaced, &removed)
-}
-
-fn read_member(original: &[u8], member: &str) -> Result<Option<String>, ExtractError> {
-    let limits = crate::extract::Limits::unlimited();
-    crate::extract::package::Package::open(original, &limits)?.read_xml(member)
-}
-
-/// Removes the self-closing element (`<Override …/>`, `<Relationship …/>`)
-/// whose attributes contain `needle`.
-fn remove_empty_element(xml: &str, needle: &str) -> String {
-    let Some(at) = xml.find(needle) else {
-        return xml.to_owned();
-    };
-    let start = xml[..at].rfind('<');
-    let end = xml[at..].find("/>").map(|e| at + e + 2);
-    match (start, end) {
-        (Some(start), Some(end)) => format!("{}{}", &xml[..start], &xml[end..]),
-        _ => xml.to_owned(),
-    }
 }

@@ -27,6 +27,9 @@ pub struct ReleaseFacts {
     /// Per stage, findings at or above the threshold that it owns and nobody
     /// has dispositioned (at most a page of ids, enough to name them).
     pub pending: BTreeMap<String, Vec<String>>,
+    /// Per stage, findings it dispositioned `redact` that no rendition can
+    /// honour (at most a page of ids).
+    pub unredactable: BTreeMap<String, Vec<String>>,
 }
 
 impl ReleaseFacts {
@@ -115,6 +118,9 @@ pub enum Refusal {
     AlreadyDecided,
     /// 409: findings this stage owns still need a disposition.
     Undispositioned(Vec<String>),
+    /// 409: findings this stage dispositioned `redact` sit where the
+    /// service cannot redact (an image, a PDF): only a new version can.
+    CannotRedact(Vec<String>),
     /// 409: the finding belongs to an older version.
     StaleVersion { finding: i32, current: i32 },
     /// 409: the stage owning the finding has approved this version.
@@ -146,6 +152,12 @@ impl fmt::Display for Refusal {
             Self::Undispositioned(ids) => write!(
                 f,
                 "{} finding(s) at or above the disposition threshold need a disposition first: {}",
+                ids.len(),
+                ids.join(", ")
+            ),
+            Self::CannotRedact(ids) => write!(
+                f,
+                "{} finding(s) dispositioned redact are in content the service cannot redact (an image, an embedded object, a PDF page): the submitter must upload a version with them redacted: {}",
                 ids.len(),
                 ids.join(", ")
             ),
@@ -408,10 +420,15 @@ fn decide(
     if already {
         return Err(Refusal::AlreadyDecided);
     }
-    match release.pending.get(&stage.key) {
-        Some(pending) if decision == Decision::Approve && !pending.is_empty() => {
-            Err(Refusal::Undispositioned(pending.clone()))
-        }
+    if decision != Decision::Approve {
+        return Ok(());
+    }
+    match (
+        release.pending.get(&stage.key),
+        release.unredactable.get(&stage.key),
+    ) {
+        (Some(pending), _) if !pending.is_empty() => Err(Refusal::Undispositioned(pending.clone())),
+        (_, Some(ids)) if !ids.is_empty() => Err(Refusal::CannotRedact(ids.clone())),
         _ => Ok(()),
     }
 }

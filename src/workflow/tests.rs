@@ -133,6 +133,7 @@ fn release(state: State, facts: Facts, history: &[CastDecision]) -> ReleaseFacts
         history: history.to_vec(),
         in_force: history.to_vec(),
         pending: BTreeMap::new(),
+        unredactable: BTreeMap::new(),
     }
 }
 
@@ -252,6 +253,29 @@ fn decision_rules() {
         ),
         Err(Refusal::NotOpen(_))
     ));
+    // Once dispositioned, a `redact` the rendition cannot honour still stops
+    // the approval (only a new version can), and never a reject.
+    r2.pending.clear();
+    r2.unredactable
+        .insert("secrecy_review".into(), vec!["image".into()]);
+    assert_eq!(
+        allowed(
+            &p,
+            &r2,
+            &secrecy,
+            &decide("secrecy_review", Decision::Approve)
+        ),
+        Err(Refusal::CannotRedact(vec!["image".into()]))
+    );
+    assert_eq!(
+        allowed(
+            &p,
+            &r2,
+            &secrecy,
+            &decide("secrecy_review", Decision::Reject)
+        ),
+        Ok(())
+    );
 }
 
 #[test]

@@ -198,6 +198,11 @@ async fn xlsx_findings_name_sheet_and_cell_and_the_rendition_stays_a_workbook() 
 }
 
 fn docx(header: &str, body: &str) -> Vec<u8> {
+    docx_with(header, body, &[])
+}
+
+/// A DOCX with a header and one body paragraph, and `extra` members.
+fn docx_with(header: &str, body: &str, extra: &[(&str, String)]) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default();
     let files = [
@@ -207,8 +212,8 @@ fn docx(header: &str, body: &str) -> Vec<u8> {
         ("word/document.xml", format!(r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><w:body><w:p><w:r><w:t>关于补贴发放的通知</w:t></w:r></w:p><w:p><w:r><w:t>{body}</w:t></w:r></w:p><w:sectPr><w:headerReference w:type="default" r:id="rId1"/></w:sectPr></w:body></w:document>"#)),
         ("word/header1.xml", format!(r#"<?xml version="1.0" encoding="UTF-8"?><w:hdr xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:p><w:r><w:t>{header}</w:t></w:r></w:p></w:hdr>"#)),
     ];
-    for (name, content) in files {
-        zip.start_file(name, options).unwrap();
+    for (name, content) in files.iter().chain(extra) {
+        zip.start_file(*name, options).unwrap();
         zip.write_all(content.as_bytes()).unwrap();
     }
     zip.finish().unwrap().into_inner()
@@ -252,6 +257,102 @@ async fn a_classified_docx_header_blocks_and_body_values_are_masked_in_the_docum
         "{body:?}"
     );
     assert!(!body.iter().any(|t| t.contains(&number)));
+}
+
+#[actix_web::test]
+async fn document_properties_are_findings_an_image_is_looked_at_and_neither_is_published_unread() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let (_, number, _) = people().remove(2);
+    let core = format!(
+        r#"<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>机密★10年 内部通报</dc:title><dc:creator>{number}</dc:creator></cp:coreProperties>"#
+    );
+    let bytes = docx_with(
+        "",
+        "补贴发放情况说明",
+        &[
+            ("docProps/core.xml", core),
+            ("word/media/image1.png", "\u{89}PNG not really".into()),
+        ],
+    );
+    let release = app
+        .file_release(&cast.submitter, meta(&[]), "说明.docx", &bytes)
+        .await;
+    assert_eq!(
+        release["state"], "blocked",
+        "a mark in the properties counts"
+    );
+    let id = release["id"].as_str().unwrap().to_string();
+    let items = findings(&app, &id, &cast.secrecy).await;
+    assert_eq!(
+        finding_of(&items, "CLASSIFICATION_MARK")["location"],
+        json!({"file": "说明.docx", "part": "properties", "name": "dc:title"})
+    );
+    assert_eq!(
+        finding_of(&items, "CN_ID_CARD")["location"],
+        json!({"file": "说明.docx", "part": "properties", "name": "dc:creator"})
+    );
+    let image = finding_of(&items, "UNREADABLE_CONTENT");
+    assert_eq!(
+        image["location"],
+        json!({"file": "说明.docx", "part": "embedded", "name": "word/media/image1.png"})
+    );
+    assert_eq!(
+        (image["category"].as_str(), image["severity"].as_str()),
+        (Some("secrecy"), Some("high"))
+    );
+    let image_id = image["id"].as_str().unwrap().to_string();
+    let reveal = app
+        .post_json(
+            &format!("/api/v1/releases/{id}/findings/{image_id}/reveal"),
+            Some(&cast.secrecy),
+            json!({}),
+        )
+        .await;
+    reveal.assert_error(422, "no_value");
+
+    // An image cannot be masked: `redact` on it stops the secrecy approval.
+    let mark = finding_of(&items, "CLASSIFICATION_MARK")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (finding, disposition) in [(&image_id, "redact"), (&mark, "false_positive")] {
+        let res = dispose(&app, &id, &cast.secrecy, finding, disposition, "核查").await;
+        assert_eq!(res.status, 200, "{}", res.text());
+    }
+    let res = decide(&app, &id, &cast.approver, "department_review", "approve").await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let res = decide(&app, &id, &cast.secrecy, "secrecy_review", "approve").await;
+    let message = res.assert_error(409, "redacted_version_required");
+    assert!(message.contains(&image_id), "{message}");
+
+    // Looked at and accepted, it is published; the properties never are.
+    let res = dispose(&app, &id, &cast.secrecy, &image_id, "accepted", "已核看").await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let release = app.approve_all(&id, &cast, |_| "redact").await;
+    assert_eq!(release["state"], "published", "{release}");
+    let published = published_file(&app, &id).await;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(published.clone())).unwrap();
+    let names: Vec<String> = archive.file_names().map(str::to_owned).collect();
+    assert!(
+        names.contains(&"word/media/image1.png".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        !names.iter().any(|n| n.starts_with("docProps/")),
+        "{names:?}"
+    );
+    for i in 0..archive.len() {
+        let mut member = archive.by_index(i).unwrap();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut member, &mut data).unwrap();
+        let text = String::from_utf8_lossy(&data);
+        assert!(
+            !text.contains(&number) && !text.contains("机密"),
+            "{}: {text}",
+            member.name()
+        );
+    }
 }
 
 #[actix_web::test]

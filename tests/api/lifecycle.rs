@@ -4,31 +4,6 @@
 use crate::common::*;
 use serde_json::json;
 
-async fn decide(app: &TestApp, id: &str, token: &str, stage: &str, decision: &str) -> Response {
-    app.post_json(
-        &format!("/api/v1/releases/{id}/decisions"),
-        Some(token),
-        json!({"stage": stage, "decision": decision, "comment": "审查意见"}),
-    )
-    .await
-}
-
-async fn dispose(
-    app: &TestApp,
-    id: &str,
-    token: &str,
-    finding: &str,
-    disposition: &str,
-    note: &str,
-) -> Response {
-    app.post_json(
-        &format!("/api/v1/releases/{id}/findings/{finding}/disposition"),
-        Some(token),
-        json!({"disposition": disposition, "note": note}),
-    )
-    .await
-}
-
 #[actix_web::test]
 async fn a_release_goes_from_submission_to_publication_with_values_masked() {
     let app = TestApp::new().await;

@@ -27,15 +27,6 @@ async fn current_user(app: &TestApp, username: &'static str) -> CurrentUser {
     .await
 }
 
-async fn decide(app: &TestApp, id: &str, token: &str, stage: &str, decision: &str) -> Response {
-    app.post_json(
-        &format!("/api/v1/releases/{id}/decisions"),
-        Some(token),
-        json!({"stage": stage, "decision": decision, "comment": "意见"}),
-    )
-    .await
-}
-
 #[actix_web::test]
 async fn the_author_of_a_new_version_cannot_approve_it() {
     let app = TestApp::new().await;

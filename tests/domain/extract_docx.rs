@@ -2,7 +2,7 @@
 //! redaction across runs.
 
 use crate::files::{assert_absent_from_package, redact_and_reread, unlimited, zip_members, zip_of};
-use releasegate::extract::{DocxPart, FileKind, Location};
+use releasegate::extract::{FileKind, Location, Part};
 use releasegate::redact::{render, Redaction};
 
 const W: &str = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
@@ -37,7 +37,7 @@ fn docx() -> Vec<u8> {
 
 fn body(paragraph: usize) -> Location {
     Location::Docx {
-        part: DocxPart::Body,
+        part: Part::Body,
         paragraph: Some(paragraph),
         table_cell: None,
     }
@@ -45,7 +45,7 @@ fn body(paragraph: usize) -> Location {
 
 fn cell(address: &str) -> Location {
     Location::Docx {
-        part: DocxPart::Body,
+        part: Part::Body,
         paragraph: None,
         table_cell: Some(address.into()),
     }
@@ -73,9 +73,9 @@ fn extracts_paragraphs_tables_headers_and_comments() {
         ("张三".into(), cell("T1R2C1")),
         ("420106198501011234\n第二段".into(), cell("T1R2C2")),
         ("新增旧号码13900001111".into(), body(4)),
-        ("机密★1年".into(), part(DocxPart::Header, 1)),
-        ("第 1 页".into(), part(DocxPart::Footer, 1)),
-        ("请核对张三的电话".into(), part(DocxPart::Comment, 1)),
+        ("机密★1年".into(), part(Part::Header, 1)),
+        ("第 1 页".into(), part(Part::Footer, 1)),
+        ("请核对张三的电话".into(), part(Part::Comment, 1)),
     ];
     assert_eq!(got, expected);
     assert_eq!(

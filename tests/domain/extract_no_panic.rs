@@ -110,13 +110,12 @@ fn expected_texts(ex: &Extracted, rs: &[Redaction]) -> Vec<(String, String)> {
     for r in sorted {
         texts[r.segment].replace_range(r.start..r.end, &r.replacement);
     }
-    let locations = ex
-        .segments
+    // Document properties leave with every rendition of a package.
+    ex.segments
         .iter()
-        .map(|s| serde_json::to_string(&s.location).unwrap());
-    locations
         .zip(texts)
-        .filter(|(_, t)| !t.is_empty())
+        .filter(|(s, t)| !t.is_empty() && !crate::files::is_property(&s.location))
+        .map(|(s, t)| (serde_json::to_string(&s.location).unwrap(), t))
         .collect()
 }
 

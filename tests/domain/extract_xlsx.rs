@@ -2,7 +2,7 @@
 //! redaction into inline strings without leaking through sharedStrings.xml.
 
 use crate::files::{assert_absent_from_package, redact_and_reread, unlimited, zip_members, zip_of};
-use releasegate::extract::{ColumnRef, FileKind, Location};
+use releasegate::extract::{ColumnRef, FileKind, Location, Part};
 use releasegate::redact::{render, Redaction};
 use rust_xlsxwriter::{Formula, Workbook};
 
@@ -60,6 +60,14 @@ fn extracts_every_sheet_with_column_headers() {
     ]
     .into_iter()
     .map(|(t, s, c)| (t.to_string(), cell(s, c)))
+    .chain([(
+        // The sheet names, hidden ones too, as the document properties list them.
+        "人员\nHidden".to_string(),
+        Location::Package {
+            part: Part::Properties,
+            name: "TitlesOfParts".into(),
+        },
+    )])
     .collect();
     assert_eq!(got, expected);
     assert_eq!(
@@ -86,10 +94,18 @@ fn redacting_everywhere_leaves_no_raw_value_in_the_package() {
     for v in values {
         assert_absent_from_package(&out, v);
     }
-    // Untouched members are byte-identical.
-    for ((name, a), (_, b)) in zip_members(&original).iter().zip(&zip_members(&out)) {
-        if !name.starts_with("xl/worksheets/sheet1") && name != "xl/sharedStrings.xml" {
-            assert_eq!(a, b, "{name} changed");
+    // Untouched members are byte-identical; the properties are gone, and
+    // with them their entries in the package's two indexes.
+    let after = zip_members(&out);
+    for (name, a) in zip_members(&original) {
+        let b = after.iter().find(|(n, _)| *n == name).map(|(_, b)| b);
+        if name.starts_with("docProps/") {
+            assert!(b.is_none(), "{name} kept");
+        } else if !name.starts_with("xl/worksheets/sheet1")
+            && !["xl/sharedStrings.xml", "[Content_Types].xml", "_rels/.rels"]
+                .contains(&name.as_str())
+        {
+            assert_eq!(Some(&a), b, "{name} changed");
         }
     }
 }
@@ -123,7 +139,13 @@ fn shared_string_still_used_elsewhere_is_kept() {
     };
     assert_eq!(text_at(cell("人员", "A2")), "张*");
     assert_eq!(text_at(cell("人员", "D2")), "张三");
-    assert_eq!(again.segments.len(), ex.segments.len());
+    let cells = |ex: &releasegate::extract::Extracted| {
+        ex.segments
+            .iter()
+            .filter(|s| !crate::files::is_property(&s.location))
+            .count()
+    };
+    assert_eq!(cells(&again), cells(&ex));
 }
 
 const SS_NS: &str = r#"xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main""#;
@@ -247,6 +269,7 @@ fn page_headers_and_dates_are_read_and_header_marks_redacted() {
             r#"{"sheet":"Sheet1","cell":"A2"} 1985-01-01"#,
             r#"{"sheet":"Sheet1","cell":"header"} &C机密★一年"#,
             r#"{"sheet":"Sheet1","cell":"footer"} &R第 &P 页"#,
+            r#"{"part":"properties","name":"TitlesOfParts"} Sheet1"#,
         ]
     );
     let (out, _) = redact_and_reread("d.xlsx", &original, &["机密★一年", "1985-01-01"], "[略]");
@@ -282,12 +305,29 @@ fn cell_notes_are_read_at_their_cell_and_redacted() {
 fn value_left_in_an_unread_part_fails_closed() {
     use rust_xlsxwriter::DocProperties;
     let mut wb = Workbook::new();
+    // The author is a property: stripped, so it cannot leak.
     wb.set_properties(&DocProperties::new().set_author("张三丰"));
     wb.add_worksheet()
         .write_string(0, 0, "联系人张三丰")
         .unwrap();
-    let original = wb.save_to_buffer().unwrap();
+    let workbook = wb.save_to_buffer().unwrap();
+    let mut members = zip_members(&workbook);
+    let cache = "xl/pivotCache/pivotCacheRecords1.xml";
+    members.push((
+        cache.into(),
+        "<pivotCacheRecords><r><s v=\"张三丰\"/></r></pivotCacheRecords>".into(),
+    ));
+    let refs: Vec<(&str, &[u8])> = members
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
+    let original = zip_of(&refs);
     let ex = unlimited("p.xlsx", &original);
+    assert_eq!(
+        ex.unreadable.len(),
+        1,
+        "the cache is for a person to look at"
+    );
     let start = "联系人".len();
     let r = Redaction {
         segment: 0,
@@ -295,14 +335,16 @@ fn value_left_in_an_unread_part_fails_closed() {
         end: start + "张三丰".len(),
         replacement: "张**".into(),
     };
-    let err = render("p.xlsx", &original, &ex, &[r])
+    let err = render("p.xlsx", &original, &ex, std::slice::from_ref(&r))
         .unwrap_err()
         .to_string();
-    assert!(err.contains("docProps/core.xml"), "{err}");
+    assert!(err.contains(cache), "{err}");
     assert!(
         !err.contains("张三丰"),
         "the message must not repeat the value"
     );
+    let out = render("p.xlsx", &workbook, &unlimited("p.xlsx", &workbook), &[r]).unwrap();
+    assert_absent_from_package(&out, "张三丰");
 }
 
 #[test]

@@ -1,10 +1,20 @@
 //! Helpers shared by the integration tests: find a value, redact it, re-read.
 
-use releasegate::extract::{extract, Extracted, Limits};
+use releasegate::extract::{extract, Extracted, Limits, Location, Part};
 use releasegate::redact::{render, Redaction};
 
 pub fn unlimited(name: &str, bytes: &[u8]) -> Extracted {
     extract(name, bytes, &Limits::unlimited()).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+pub fn is_property(location: &Location) -> bool {
+    matches!(
+        location,
+        Location::Package {
+            part: Part::Properties,
+            ..
+        }
+    )
 }
 
 /// Redactions masking every occurrence of each value in every segment.
@@ -40,6 +50,21 @@ pub fn redact_and_reread(
     let after = unlimited(name, &out);
     assert_eq!(after.kind, before.kind);
     assert_eq!(after.encoding, before.encoding);
+    // Document properties are stripped from every rendition; the rest stays.
+    let content: Vec<_> = before
+        .segments
+        .iter()
+        .filter(|s| !is_property(&s.location))
+        .cloned()
+        .collect();
+    assert!(
+        after.segments.iter().all(|s| !is_property(&s.location)),
+        "{name}: properties survived"
+    );
+    let before = Extracted {
+        segments: content,
+        ..before
+    };
     assert_eq!(
         after.segments.len(),
         before.segments.len(),

@@ -8,6 +8,7 @@ mod accuracy;
 mod extract_docx;
 mod extract_limits;
 mod extract_no_panic;
+mod extract_package_parts;
 mod extract_text_formats;
 mod extract_xlsx;
 mod scan_detectors;

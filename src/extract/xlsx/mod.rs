@@ -1,12 +1,15 @@
 //! XLSX: one segment per non-empty cell of every sheet (hidden ones too),
 //! located as `{"sheet":"Sheet1","cell":"B2"}` with the column header from
 //! row 1; one per cell comment (at its cell, without a column); one per page
-//! header/footer (`"cell":"header"` / `"footer"`).
+//! header/footer (`"cell":"header"` / `"footer"`); then the document
+//! properties (see [`super::ooxml`]).
 //!
 //! Read straight from the package XML rather than through calamine: the
 //! sheet XML keeps a number's exact digits (`<v>420106198501011234</v>`,
 //! where an f64 would lose them), and redaction patches that same XML, so
 //! reading and writing agree on which cell is which.
+
+use std::collections::HashSet;
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
@@ -19,7 +22,8 @@ use dates::*;
 use parts::*;
 use sheet::*;
 
-use super::package::Package;
+use super::ooxml;
+use super::package::{resolve, Package};
 use super::xml::{attr, push_text, raw_attr, xml_error, Ns};
 use super::{
     cell_segment, Anchors, ExtractError, Extracted, FileKind, Limits, Location, Parsed, Segment,
@@ -213,12 +217,23 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
             sheets.push(part);
         }
     }
-    let (segments, cells) = (reader.segments, reader.anchors);
+    let (mut segments, cells) = (reader.segments, reader.anchors);
+    let names = pkg.names();
+    let mut read: HashSet<&str> = sheets.iter().map(|s| s.member.as_str()).collect();
+    read.insert("xl/workbook.xml");
+    read.insert(&styles_member);
+    if let Some(shared) = &shared {
+        read.insert(&shared.part.member);
+    }
+    let unreadable = ooxml::unreadable(&names, &read);
+    // Properties come after the cells, which alone have anchors.
+    segments.extend(ooxml::properties(&mut pkg, &names)?);
     Ok(Parsed {
         extracted: Extracted {
             kind: FileKind::Xlsx,
             encoding: None,
             segments,
+            unreadable,
         },
         anchors: Anchors::Xlsx(XlsxAnchors {
             sheets,

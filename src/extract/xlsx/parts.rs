@@ -48,25 +48,6 @@ pub(super) fn parse_rels(xml: &str, member: &str, base: &str) -> Result<Vec<Rel>
     }
 }
 
-/// Zip member name of a relationship target relative to folder `base`.
-pub(super) fn resolve(base: &str, target: &str) -> String {
-    let mut parts: Vec<&str> = if target.starts_with('/') {
-        Vec::new()
-    } else {
-        base.split('/').collect()
-    };
-    for piece in target.split('/') {
-        match piece {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    parts.join("/")
-}
-
 /// Texts and spans of the `<si>` items; phonetic runs (`<rPh>`) are not text.
 type SharedItems = (Vec<String>, Vec<(usize, usize)>);
 
@@ -101,26 +82,5 @@ pub(super) fn parse_shared(xml: &str, member: &str) -> Result<SharedItems, Extra
             ev if in_t => push_text(&mut current, ev, member)?,
             _ => {}
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn relationship_targets_resolve_against_their_base() {
-        assert_eq!(
-            resolve("xl", "worksheets/sheet1.xml"),
-            "xl/worksheets/sheet1.xml"
-        );
-        assert_eq!(
-            resolve("xl", "/xl/worksheets/sheet2.xml"),
-            "xl/worksheets/sheet2.xml"
-        );
-        assert_eq!(
-            resolve("xl", "../customXml/item1.xml"),
-            "customXml/item1.xml"
-        );
     }
 }

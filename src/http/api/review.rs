@@ -64,7 +64,7 @@ struct Revealed {
         (status = FORBIDDEN, body = ErrorBody),
         (status = NOT_FOUND, body = ErrorBody),
         (status = CONFLICT, description = "`not_allowed_in_state`; `stale_version` for the title or description of a replaced version", body = ErrorBody),
-        (status = UNPROCESSABLE_ENTITY, description = "`column_summary`", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "`column_summary`; `no_value` for a finding that stands for an image or an embedded object", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -101,7 +101,7 @@ struct DecisionBody {
         (status = OK, body = ReleaseView),
         (status = FORBIDDEN, body = ErrorBody),
         (status = NOT_FOUND, body = ErrorBody),
-        (status = CONFLICT, description = "`not_open`, `not_allowed_in_state`, `already_decided`, `undispositioned_findings`, `stale_version`, `stage_decided`", body = ErrorBody),
+        (status = CONFLICT, description = "`not_open`, `not_allowed_in_state`, `already_decided`, `undispositioned_findings`, `stale_version`, `stage_decided`, `redacted_version_required`", body = ErrorBody),
         (status = UNPROCESSABLE_ENTITY, description = "`unknown_stage`, `note_required`, `blocking_finding`", body = ErrorBody),
     ),
     security(("bearer" = []))

@@ -96,6 +96,8 @@ const ERRORS: &[(&str, &str, &str)] = &[
     ("error.department_fixed", "新版本不能更改牵头单位。", "A new version cannot change the lead department."),
     ("error.invalid_file", "文件名或文件不符合上传规则。", "A file name or file breaks the upload rules."),
     ("error.column_summary", "列汇总没有单个取值。", "A column summary has no single value."),
+    ("error.no_value", "该发现项指向文件的一部分（如图片），没有可显示的取值。", "This finding stands for a part of the file (an image, an object), not a value."),
+    ("error.redacted_version_required", "有处置为“遮盖”的内容无法自动遮盖，须由提交人上传遮盖后的新版本。", "Content dispositioned redact cannot be redacted by the service: the submitter must upload a redacted version."),
 ];
 
 /// Finding types and categories, with the code shown beside them.

@@ -244,6 +244,7 @@ fn location_text(loc: &serde_json::Value) -> String {
         let at = s("paragraph")
             .map(|p| format!("¶{p}"))
             .or_else(|| s("table_cell"))
+            .or_else(|| s("name"))
             .unwrap_or_default();
         format!("{part} {at}")
     } else {

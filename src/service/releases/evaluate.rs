@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::COLUMN_SUMMARY_SEGMENT;
+use super::{COLUMN_SUMMARY_SEGMENT, WHOLE_FILE_SEGMENT};
 use crate::app::AppState;
 use crate::db::models::{Release, ReleaseStage, StageDecision};
 use crate::db::schema::{findings, release_stages, release_versions, releases, stage_decisions};
@@ -14,7 +14,9 @@ use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::policy::{Stage, WorkflowPolicy};
 use crate::scan::{Category, Severity};
-use crate::workflow::{self, CastDecision, Evaluation, Facts, ReleaseFacts, StageStatus, State};
+use crate::workflow::{
+    self, CastDecision, Disposition, Evaluation, Facts, ReleaseFacts, StageStatus, State,
+};
 
 /// Queue rank of stages without a deadline: after every dated one.
 const NO_DEADLINE: &str = "9999-12-31T23:59:59";
@@ -100,12 +102,13 @@ pub fn release_facts(
     release: &Release,
 ) -> AppResult<ReleaseFacts> {
     let (history, in_force) = history(conn, &release.id)?;
-    let mut pending = BTreeMap::new();
+    let (mut pending, mut unredactable) = (BTreeMap::new(), BTreeMap::new());
     for stage in policy.stages.iter().filter(|s| !s.owns.is_empty()) {
         pending.insert(
             stage.key.clone(),
             pending_for(conn, policy, stage, release)?,
         );
+        unredactable.insert(stage.key.clone(), unredactable_for(conn, stage, release)?);
     }
     Ok(ReleaseFacts {
         state: release.state,
@@ -114,7 +117,25 @@ pub fn release_facts(
         history,
         in_force,
         pending,
+        unredactable,
     })
+}
+
+/// Ids of findings the stage owns, dispositioned `redact`, that stand for
+/// a whole part of a file (an image, an embedded object): a rendition can
+/// mask a value, never a picture (at most 20).
+fn unredactable_for(conn: &mut DbConn, stage: &Stage, release: &Release) -> AppResult<Vec<String>> {
+    let owned: Vec<&str> = stage.owns.iter().map(|c| c.as_str()).collect();
+    Ok(findings::table
+        .filter(findings::release_id.eq(&release.id))
+        .filter(findings::version.eq(release.version))
+        .filter(findings::disposition.eq(Disposition::Redact.as_str()))
+        .filter(findings::segment.eq(WHOLE_FILE_SEGMENT))
+        .filter(findings::category.eq_any(owned))
+        .order(findings::id.asc())
+        .limit(20)
+        .select(findings::id)
+        .load(conn)?)
 }
 
 /// Ids of findings the stage owns that are at or above the threshold and

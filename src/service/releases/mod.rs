@@ -45,9 +45,10 @@ const SYSTEM_ACTOR: &str = "system";
 /// `findings.segment` of a column summary: it stands for the findings of one
 /// table column, and dispositioning it dispositions them.
 pub const COLUMN_SUMMARY_SEGMENT: i32 = -1;
-/// `findings.segment` of a finding about a whole file (`SCAN_FAILED`): it
+/// `findings.segment` of a finding about a whole file or part of one
+/// (`SCAN_FAILED`, `UNREADABLE_CONTENT`): it
 /// counts like any other finding, but has no value to reveal or redact.
-const WHOLE_FILE_SEGMENT: i32 = -2;
+pub(crate) const WHOLE_FILE_SEGMENT: i32 = -2;
 
 /// The workflow's reading rule (`workflow::may_read`) for this user; whether
 /// they took part in the review is asked only when it matters.

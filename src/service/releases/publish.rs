@@ -16,7 +16,7 @@ use crate::db::models::{Finding, Release, StoredFile};
 use crate::db::schema::{files, findings, releases};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
-use crate::extract::{self, Limits};
+use crate::extract::{self, FileKind, Limits};
 use crate::inspect::{column_key, Field};
 use crate::redact::{self, Redaction};
 use crate::scan;
@@ -67,11 +67,9 @@ pub(super) fn prerender(
     let mut out = Renditions::none();
     for file in current_files(conn, &release)? {
         let redact = redactions_of(conn, &file)?;
-        if !redact.is_empty() {
-            let sha256 = render(state, &file, &redact)?;
-            let ids = redact.into_iter().map(|f| f.id).collect();
-            out.0.insert((file.id, ids), sha256);
-        }
+        let sha256 = render(state, &file, &redact)?;
+        let ids = redact.into_iter().map(|f| f.id).collect();
+        out.0.insert((file.id, ids), sha256);
     }
     Ok(out)
 }
@@ -216,7 +214,8 @@ impl PublicMetadata {
 /// summary dispositioned `redact` masks every body cell of its column,
 /// detected or not.
 fn render(state: &AppState, file: &StoredFile, redact: &[Finding]) -> AppResult<String> {
-    if redact.is_empty() {
+    let package = FileKind::parse(&file.kind).is_some_and(FileKind::is_package);
+    if redact.is_empty() && !package {
         return Ok(file.sha256.clone());
     }
     let original = state.store.get(&file.sha256).map_err(AppError::internal)?;

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::evaluate::release_facts;
 use super::review::{category_of, load_finding};
-use super::{load_readable, COLUMN_SUMMARY_SEGMENT};
+use super::{load_readable, COLUMN_SUMMARY_SEGMENT, WHOLE_FILE_SEGMENT};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db::models::{Finding, Release};
@@ -37,6 +37,12 @@ pub fn reveal(
         return Err(AppError::Rule {
             code: ErrorCode::ColumnSummary,
             message: "a column summary stands for many cells and has no single value".into(),
+        });
+    }
+    if finding.segment == WHOLE_FILE_SEGMENT {
+        return Err(AppError::Rule {
+            code: ErrorCode::NoValue,
+            message: "this finding stands for a part of the file (an image, an embedded object), not a value: open the original file to look at it".into(),
         });
     }
     let text = match finding.field.as_deref() {
