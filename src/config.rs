@@ -156,6 +156,7 @@ impl Settings {
             max_rows: number("RELEASEGATE_MAX_ROWS", defaults.max_rows)?,
             max_cells: number("RELEASEGATE_MAX_CELLS", defaults.max_cells)?,
             max_line_bytes: number("RELEASEGATE_MAX_LINE_BYTES", defaults.max_line_bytes)?,
+            max_pages: number("RELEASEGATE_MAX_PAGES", defaults.max_pages)?,
         };
         let data_dir: PathBuf = var("RELEASEGATE_DATA_DIR")
             .unwrap_or_else(|| "./data".into())

@@ -6,7 +6,7 @@ use libfuzzer_sys::fuzz_target;
 use releasegate::extract::{extract, Limits};
 use releasegate::redact::{render, Redaction};
 
-const NAMES: [&str; 6] = ["a.txt", "a.csv", "a.tsv", "a.json", "a.xlsx", "a.docx"];
+const NAMES: [&str; 7] = ["a.txt", "a.csv", "a.tsv", "a.json", "a.xlsx", "a.docx", "a.ofd"];
 
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, bytes)) = data.split_first() else { return };

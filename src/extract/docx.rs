@@ -15,9 +15,9 @@ use std::collections::HashSet;
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-use super::ooxml;
 use super::package::Package;
 use super::xml::{push_text, xml_error, Ns};
+use super::{members, ooxml};
 use super::{Anchors, ExtractError, Extracted, FileKind, Limits, Location, Parsed, Part, Segment};
 
 const MAIN_NS: &[&str] = &[
@@ -98,7 +98,7 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
         parts.push(part_xml);
     }
     let read: HashSet<&str> = parts.iter().map(|p| p.member.as_str()).collect();
-    let unreadable = ooxml::unreadable(&names, &read);
+    let unreadable = members::unreadable(&names, &read);
     // Properties come after the stories, which alone have anchors.
     let mut segments = reader.segments;
     segments.extend(ooxml::properties(&mut pkg, &names)?);

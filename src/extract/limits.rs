@@ -17,6 +17,8 @@ pub struct Limits {
     pub max_cells: usize,
     /// Longest line of a text or CSV file, in UTF-8 bytes after decoding.
     pub max_line_bytes: usize,
+    /// Pages of an OFD or PDF file.
+    pub max_pages: usize,
 }
 
 impl Limits {
@@ -29,6 +31,7 @@ impl Limits {
             max_rows: 1_000_000,
             max_cells: 5_000_000,
             max_line_bytes: 1024 * 1024,
+            max_pages: 10_000,
         }
     }
 
@@ -41,6 +44,7 @@ impl Limits {
             max_rows: usize::MAX,
             max_cells: usize::MAX,
             max_line_bytes: usize::MAX,
+            max_pages: usize::MAX,
         }
     }
 }

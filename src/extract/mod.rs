@@ -8,6 +8,8 @@ pub(crate) mod docx;
 pub(crate) mod encoding;
 mod json;
 mod limits;
+mod members;
+mod ofd;
 mod ooxml;
 pub(crate) mod package;
 mod sniff;
@@ -21,7 +23,7 @@ pub use limits::Limits;
 
 pub(crate) use docx::DocxAnchors;
 pub(crate) use encoding::Decoded;
-pub(crate) use ooxml::is_stripped;
+pub(crate) use members::is_stripped;
 pub(crate) use xlsx::XlsxAnchors;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,15 +34,27 @@ pub enum FileKind {
     Xlsx,
     Docx,
     Json,
+    Ofd,
 }
 
 impl FileKind {
-    const ALL: [Self; 5] = [Self::Text, Self::Csv, Self::Xlsx, Self::Docx, Self::Json];
+    const ALL: [Self; 6] = [
+        Self::Text,
+        Self::Csv,
+        Self::Xlsx,
+        Self::Docx,
+        Self::Json,
+        Self::Ofd,
+    ];
 
     /// The kind stored as [`FileKind::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
+
+    /// Kinds the service reads but cannot redact exactly: a finding
+    /// dispositioned `redact` in such a file needs a redacted version.
+    pub const READ_ONLY: [Self; 1] = [Self::Ofd];
 
     /// Zip packages, whose renditions are always rewritten: their
     /// document properties are stripped even when nothing is redacted.
@@ -55,6 +69,7 @@ impl FileKind {
             Self::Xlsx => "xlsx",
             Self::Docx => "docx",
             Self::Json => "json",
+            Self::Ofd => "ofd",
         }
     }
 }
@@ -74,6 +89,8 @@ pub enum Part {
     Properties,
     /// An image, an embedded object, a chart: nothing the service reads.
     Embedded,
+    /// An OFD template page, drawn under the pages that use it.
+    Template,
 }
 
 impl Part {
@@ -87,6 +104,7 @@ impl Part {
             Self::Endnote => "endnote",
             Self::Properties => "properties",
             Self::Embedded => "embedded",
+            Self::Template => "template",
         }
     }
 }
@@ -114,6 +132,11 @@ impl std::fmt::Display for Location {
             Self::Docx { part, .. } => f.write_str(part.as_str()),
             Self::Package { part, name } => write!(f, "{} {name}", part.as_str()),
             Self::Json { json_path } => f.write_str(json_path),
+            Self::Page {
+                page,
+                line: Some(line),
+            } => write!(f, "page {page}, line {line}"),
+            Self::Page { page, line: None } => write!(f, "page {page}"),
         }
     }
 }
@@ -122,7 +145,7 @@ impl std::fmt::Display for Location {
 /// `location` shapes without `file`, which the caller adds:
 /// `{"line":3,"column":5}`, `{"sheet":"Sheet1","cell":"B2"}` (CSV: `{"cell":"B2"}`),
 /// `{"part":"header","paragraph":2}`, `{"part":"body","table_cell":"T1R2C3"}`,
-/// `{"json_path":"$.items[0].phone"}`, `{"part":"properties","name":"dc:title"}`,
+/// `{"json_path":"$.items[0].phone"}`, `{"page":2}` (OFD), `{"part":"properties","name":"dc:title"}`,
 /// `{"part":"embedded","name":"word/media/image1.png"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -154,6 +177,12 @@ pub enum Location {
     },
     Json {
         json_path: String,
+    },
+    /// A page of an OFD or PDF file (1-based); PDF adds the line on it.
+    Page {
+        page: usize,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        line: Option<usize>,
     },
 }
 
@@ -327,6 +356,9 @@ pub(crate) enum Anchors {
     },
     Xlsx(XlsxAnchors),
     Docx(DocxAnchors),
+    /// A format the service reads but does not rewrite (OFD): a value
+    /// dispositioned `redact` there needs a new version from the submitter.
+    ReadOnly,
 }
 
 pub(crate) struct Parsed {
@@ -410,6 +442,7 @@ pub(crate) fn parse(
         FileKind::Json => json::parse(bytes, limits),
         FileKind::Xlsx => xlsx::parse(bytes, limits),
         FileKind::Docx => docx::parse(bytes, limits),
+        FileKind::Ofd => ofd::parse(bytes, limits),
     }
 }
 

@@ -1,110 +1,13 @@
-//! What every member of an OOXML package is, so that none goes out unread:
-//! the stories and sheets the format readers read; the document properties
-//! and custom XML, read here and stripped from every rendition; members
-//! that hold no free text (styles, themes, relationships); and the rest —
-//! images, embedded objects, charts, drawings, macros, anything unknown —
-//! which become `UNREADABLE_CONTENT` for a person to look at.
-
-use std::collections::HashSet;
+//! The document properties and custom XML of an OOXML package, read as
+//! segments for review; every rendition strips them
+//! ([`super::members::is_stripped`]).
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
 use super::package::Package;
 use super::xml::{attr, push_text, xml_error};
-use super::{ExtractError, Location, Part, Segment, Unreadable};
-
-/// Members removed from every rendition: document properties (author,
-/// company, title, the list of sheet names, a thumbnail of page one) and
-/// custom XML (SharePoint fields, bound data). They are read for review,
-/// but nothing in them belongs in a published file.
-pub(crate) fn is_stripped(member: &str) -> bool {
-    member.starts_with("docProps/") || member.starts_with("customXml/")
-}
-
-/// Members with no free text of their own: formatting, relationships,
-/// the calculation chain, fonts. Table definitions repeat the header
-/// cells, which are read as cells; legacy VML drawings are the shapes of
-/// cell comments, whose text is read from the comments part.
-fn is_inert(member: &str) -> bool {
-    const FILES: &[&str] = &[
-        "styles.xml",
-        "stylesWithEffects.xml",
-        "settings.xml",
-        "webSettings.xml",
-        "fontTable.xml",
-        "numbering.xml",
-        "commentsExtended.xml",
-        "commentsIds.xml",
-        "commentsExtensible.xml",
-        "calcChain.xml",
-        "metadata.xml",
-        "volatileDependencies.xml",
-    ];
-    const FOLDERS: &[&str] = &["/theme/", "/fonts/", "/printerSettings/", "/tables/"];
-    let file = member.rsplit('/').next().unwrap_or(member);
-    member == "[Content_Types].xml"
-        || member.ends_with(".rels")
-        || member.ends_with(".vml")
-        || FILES.contains(&file)
-        || FOLDERS.iter().any(|f| member.contains(f))
-}
-
-/// What a member the service does not read is, in a reviewer's words.
-fn describe(member: &str) -> String {
-    let ext = member
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    let image = [
-        "png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "emf", "wmf", "svg", "webp",
-    ];
-    let what = if image.contains(&ext.as_str()) {
-        return format!("image ({})", ext.to_ascii_uppercase());
-    } else if member.ends_with("vbaProject.bin") {
-        "macros (VBA project)"
-    } else if member.contains("/embeddings/") || ext == "bin" {
-        "embedded object"
-    } else if member.contains("/charts/") {
-        "chart"
-    } else if member.contains("/drawings/") {
-        "drawing (shapes, text boxes)"
-    } else if member.contains("/pivotCache/") || member.contains("/pivotTables/") {
-        "pivot table and its cached data"
-    } else if member.contains("/externalLinks/") {
-        "link to another workbook, with cached values"
-    } else if member.contains("/glossary/") {
-        "building blocks (glossary document)"
-    } else if member.ends_with("people.xml") || member.contains("/persons/") {
-        "comment authors"
-    } else {
-        "package part the service does not read"
-    };
-    what.to_owned()
-}
-
-/// Members that are neither read (`read` lists what the format reader
-/// used), stripped nor inert: one finding each.
-pub(crate) fn unreadable(names: &[String], read: &HashSet<&str>) -> Vec<Unreadable> {
-    let mut out: Vec<Unreadable> = names
-        .iter()
-        .filter(|n| !n.ends_with('/'))
-        .filter(|n| !read.contains(n.as_str()) && !is_stripped(n) && !is_inert(n))
-        .map(|n| Unreadable {
-            location: Location::Package {
-                part: Part::Embedded,
-                name: n.clone(),
-            },
-            what: describe(n),
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        a.what
-            .cmp(&b.what)
-            .then(a.location.to_string().cmp(&b.location.to_string()))
-    });
-    out
-}
+use super::{ExtractError, Location, Part, Segment};
 
 /// The document properties and custom XML items of a package as segments,
 /// one per property: core properties by element (`dc:creator`), extended
@@ -277,52 +180,5 @@ mod tests {
         .unwrap();
         assert_eq!(segs.len(), 1);
         assert_eq!(segs[0].text, "13812345678\nx");
-    }
-
-    #[test]
-    fn members_are_classified() {
-        let names: Vec<String> = [
-            "[Content_Types].xml",
-            "_rels/.rels",
-            "word/document.xml",
-            "word/styles.xml",
-            "word/theme/theme1.xml",
-            "word/media/image1.png",
-            "word/embeddings/oleObject1.bin",
-            "docProps/core.xml",
-            "docProps/thumbnail.jpeg",
-            "customXml/item1.xml",
-            "word/charts/chart1.xml",
-            "word/unknown.xml",
-        ]
-        .map(String::from)
-        .to_vec();
-        let read = HashSet::from(["word/document.xml"]);
-        let found: Vec<(String, String)> = unreadable(&names, &read)
-            .into_iter()
-            .map(|u| (u.location.to_string(), u.what))
-            .collect();
-        assert_eq!(
-            found,
-            [
-                (
-                    "embedded word/charts/chart1.xml".to_string(),
-                    "chart".to_string()
-                ),
-                (
-                    "embedded word/embeddings/oleObject1.bin".into(),
-                    "embedded object".into()
-                ),
-                (
-                    "embedded word/media/image1.png".into(),
-                    "image (PNG)".into()
-                ),
-                (
-                    "embedded word/unknown.xml".into(),
-                    "package part the service does not read".into()
-                ),
-            ]
-        );
-        assert!(is_stripped("docProps/thumbnail.jpeg") && is_stripped("customXml/item1.xml"));
     }
 }

@@ -42,7 +42,7 @@ pub(crate) fn sniff(file_name: &str, bytes: &[u8]) -> Result<FileKind, ExtractEr
         });
     }
     Ok(match ext.as_str() {
-        "xlsx" | "docx" => {
+        "xlsx" | "docx" | "ofd" => {
             return Err(ExtractError::malformed(format!(
                 ".{ext} file is not a zip package"
             )));
@@ -61,6 +61,8 @@ fn sniff_zip(bytes: &[u8]) -> Result<FileKind, ExtractError> {
         Ok(FileKind::Docx)
     } else if has("xl/workbook.xml") {
         Ok(FileKind::Xlsx)
+    } else if has("OFD.xml") {
+        Ok(FileKind::Ofd)
     } else {
         let detected = if has("ppt/presentation.xml") {
             "PowerPoint presentation (PPTX)"

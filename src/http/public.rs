@@ -93,6 +93,7 @@ fn content_type(name: &str) -> &'static str {
         "json" => "application/json",
         "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "ofd" => "application/ofd",
         "txt" | "md" => "text/plain",
         _ => "application/octet-stream",
     }

@@ -56,11 +56,19 @@ pub fn render(
         ));
     }
     let mut plan = plan(segments, redactions)?;
+    if matches!(parsed.anchors, Anchors::ReadOnly) && !plan.is_empty() {
+        return Err(ExtractError::Unsupported {
+            detected: format!(
+                "redaction of a {} file (upload a redacted version instead)",
+                parsed.extracted.kind.as_str().to_ascii_uppercase()
+            ),
+        });
+    }
     // A package's properties follow its anchored segments; they are
     // stripped from the rendition whole, so their redactions have no
     // place to go and need none.
     let anchored = match &parsed.anchors {
-        Anchors::Text { .. } => segments.len(),
+        Anchors::Text { .. } | Anchors::ReadOnly => segments.len(),
         Anchors::Xlsx(anchors) => anchors.cells.len(),
         Anchors::Docx(anchors) => anchors.segments.len(),
     };
@@ -95,6 +103,7 @@ pub fn render(
                 &plan,
             )
         }
+        Anchors::ReadOnly => Ok(original.to_vec()),
     }
 }
 

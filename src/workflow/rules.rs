@@ -157,7 +157,7 @@ impl fmt::Display for Refusal {
             ),
             Self::CannotRedact(ids) => write!(
                 f,
-                "{} finding(s) dispositioned redact are in content the service cannot redact (an image, an embedded object, a PDF page): the submitter must upload a version with them redacted: {}",
+                "{} finding(s) dispositioned redact are in content the service cannot redact (an image, an embedded object, an OFD file): the submitter must upload a version with them redacted: {}",
                 ids.len(),
                 ids.join(", ")
             ),

@@ -356,6 +356,63 @@ async fn document_properties_are_findings_an_image_is_looked_at_and_neither_is_p
 }
 
 #[actix_web::test]
+async fn an_ofd_is_read_by_page_and_a_redact_there_needs_a_redacted_version() {
+    use crate::ofd::{ofd, page};
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let (_, number, _) = people().remove(0);
+    let notice = |id: &str| {
+        ofd(
+            &[("Title", "补贴发放公示")],
+            None,
+            &[
+                page(&[(30.0, "补贴发放公示")]),
+                page(&[(30.0, &format!("申请人身份证号{id}"))]),
+            ],
+            &[],
+        )
+    };
+    let release = app
+        .file_release(&cast.submitter, meta(&[]), "公示.ofd", &notice(&number))
+        .await;
+    assert_eq!(release["state"], "in_review", "{release}");
+    assert_eq!(release["versions"][0]["files"][0]["kind"], "ofd");
+    let id = release["id"].as_str().unwrap().to_string();
+    let items = findings(&app, &id, &cast.privacy).await;
+    let id_card = finding_of(&items, "CN_ID_CARD");
+    assert_eq!(id_card["location"], json!({"file": "公示.ofd", "page": 2}));
+    let finding = id_card["id"].as_str().unwrap().to_string();
+    let res = dispose(&app, &id, &cast.privacy, &finding, "redact", "须遮盖").await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    for (stage, token) in [
+        ("department_review", &cast.approver),
+        ("secrecy_review", &cast.secrecy),
+    ] {
+        let res = decide(&app, &id, token, stage, "approve").await;
+        assert_eq!(res.status, 200, "{stage}: {}", res.text());
+    }
+    let res = decide(&app, &id, &cast.privacy, "privacy_review", "approve").await;
+    let message = res.assert_error(409, "redacted_version_required");
+    assert!(message.contains(&finding), "{message}");
+
+    // The submitter redacts the document and files it again.
+    let masked = format!("{}********{}", &number[..6], &number[14..]);
+    let res = app
+        .post_multipart(
+            &format!("/api/v1/releases/{id}/versions"),
+            &cast.submitter,
+            None,
+            &[("公示.ofd", &notice(&masked))],
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let release = app.approve_all(&id, &cast, |_| "accepted").await;
+    assert_eq!(release["state"], "published", "{release}");
+    let published = published_file(&app, &id).await;
+    assert_eq!(published, notice(&masked), "an OFD goes out as filed");
+}
+
+#[actix_web::test]
 async fn small_counts_in_statistical_tables_are_personal_findings() {
     let app = TestApp::new().await;
     let cast = app.cast().await;

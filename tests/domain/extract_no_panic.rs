@@ -6,8 +6,8 @@ use proptest::prelude::*;
 use releasegate::extract::{extract, Extracted, Limits};
 use releasegate::redact::{render, Redaction};
 
-const NAMES: [&str; 7] = [
-    "a.txt", "a.md", "a.csv", "a.tsv", "a.json", "a.xlsx", "a.docx",
+const NAMES: [&str; 8] = [
+    "a.txt", "a.md", "a.csv", "a.tsv", "a.json", "a.xlsx", "a.docx", "a.ofd",
 ];
 
 /// Fragments that steer random bytes into the readers' interesting paths.
@@ -51,8 +51,13 @@ fn xmlish() -> impl Strategy<Value = String> {
 }
 
 fn packages() -> impl Strategy<Value = Vec<u8>> {
-    (xmlish(), xmlish(), xmlish(), any::<bool>()).prop_map(|(a, b, c, word)| {
-        if word {
+    (xmlish(), xmlish(), xmlish(), 0..3u8).prop_map(|(a, b, c, kind)| {
+        if kind == 2 {
+            let root = format!("<ofd:OFD><ofd:DocBody><ofd:DocInfo>{c}</ofd:DocInfo><ofd:DocRoot>D/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>");
+            let doc = r#"<ofd:Document><ofd:Pages><ofd:Page BaseLoc="P/Content.xml"/><ofd:Page BaseLoc="/D/P/Content.xml"/></ofd:Pages></ofd:Document>"#;
+            let page = format!("<ofd:Page><ofd:TextObject Boundary=\"0 {}\"><ofd:TextCode>{a}</ofd:TextCode></ofd:TextObject>{b}</ofd:Page>", c.len());
+            zip_of(&[("OFD.xml", root.as_bytes()), ("D/Document.xml", doc.as_bytes()), ("D/P/Content.xml", page.as_bytes())])
+        } else if kind == 1 {
             let doc = format!("<w:document{W}><w:body>{a}</w:body></w:document>");
             let hdr = format!("<w:hdr{W}>{b}</w:hdr>");
             zip_of(&[("word/document.xml", doc.as_bytes()), ("word/header1.xml", hdr.as_bytes())])

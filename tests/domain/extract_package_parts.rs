@@ -77,11 +77,7 @@ fn docx_properties_and_custom_xml_are_read_after_the_body() {
 #[test]
 fn an_image_is_unreadable_content_with_its_member_name() {
     let ex = unlimited("说明.docx", &docx());
-    let found: Vec<(String, &str)> = ex
-        .unreadable
-        .iter()
-        .map(|u| (u.location.to_string(), u.what.as_str()))
-        .collect();
+    let found = crate::files::unreadable_of(&ex);
     assert_eq!(
         found,
         [("embedded word/media/image1.png".to_string(), "image (PNG)")]

@@ -317,11 +317,7 @@ fn value_left_in_an_unread_part_fails_closed() {
         cache.into(),
         "<pivotCacheRecords><r><s v=\"张三丰\"/></r></pivotCacheRecords>".into(),
     ));
-    let refs: Vec<(&str, &[u8])> = members
-        .iter()
-        .map(|(n, d)| (n.as_str(), d.as_slice()))
-        .collect();
-    let original = zip_of(&refs);
+    let original = crate::files::rezip(&members);
     let ex = unlimited("p.xlsx", &original);
     assert_eq!(
         ex.unreadable.len(),

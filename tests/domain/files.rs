@@ -101,6 +101,23 @@ pub fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
     w.finish().unwrap().into_inner()
 }
 
+/// [`zip_of`] for members held as owned pairs (as [`zip_members`] gives them).
+pub fn rezip(members: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let refs: Vec<(&str, &[u8])> = members
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
+    zip_of(&refs)
+}
+
+/// The unreadable parts of a file as `(location, what)`.
+pub fn unreadable_of(ex: &Extracted) -> Vec<(String, &str)> {
+    ex.unreadable
+        .iter()
+        .map(|u| (u.location.to_string(), u.what.as_str()))
+        .collect()
+}
+
 /// Every member of a zip package, inflated.
 pub fn zip_members(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     use std::io::Read;

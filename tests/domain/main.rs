@@ -3,11 +3,14 @@
 //! One binary, one module per area.
 
 mod files;
+#[path = "../support/ofd.rs"]
+mod ofd;
 
 mod accuracy;
 mod extract_docx;
 mod extract_limits;
 mod extract_no_panic;
+mod extract_ofd;
 mod extract_package_parts;
 mod extract_text_formats;
 mod extract_xlsx;

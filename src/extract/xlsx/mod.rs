@@ -22,12 +22,12 @@ use dates::*;
 use parts::*;
 use sheet::*;
 
-use super::ooxml;
 use super::package::{resolve, Package};
 use super::xml::{attr, push_text, raw_attr, xml_error, Ns};
 use super::{
     cell_segment, Anchors, ExtractError, Extracted, FileKind, Limits, Location, Parsed, Segment,
 };
+use super::{members, ooxml};
 
 const MAIN_NS: &[&str] = &[
     "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -225,7 +225,7 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
     if let Some(shared) = &shared {
         read.insert(&shared.part.member);
     }
-    let unreadable = ooxml::unreadable(&names, &read);
+    let unreadable = members::unreadable(&names, &read);
     // Properties come after the cells, which alone have anchors.
     segments.extend(ooxml::properties(&mut pkg, &names)?);
     Ok(Parsed {

@@ -9,9 +9,12 @@ use diesel::prelude::*;
 use super::{COLUMN_SUMMARY_SEGMENT, WHOLE_FILE_SEGMENT};
 use crate::app::AppState;
 use crate::db::models::{Release, ReleaseStage, StageDecision};
-use crate::db::schema::{findings, release_stages, release_versions, releases, stage_decisions};
+use crate::db::schema::{
+    files, findings, release_stages, release_versions, releases, stage_decisions,
+};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
+use crate::extract::FileKind;
 use crate::policy::{Stage, WorkflowPolicy};
 use crate::scan::{Category, Severity};
 use crate::workflow::{
@@ -121,16 +124,28 @@ pub fn release_facts(
     })
 }
 
-/// Ids of findings the stage owns, dispositioned `redact`, that stand for
-/// a whole part of a file (an image, an embedded object): a rendition can
-/// mask a value, never a picture (at most 20).
+/// Ids of findings the stage owns, dispositioned `redact`, that no
+/// rendition can honour (at most 20): one standing for a whole part of a
+/// file (an image, an embedded object — a rendition masks values, never a
+/// picture), or in the content of a file of a kind the service does not
+/// rewrite (OFD). A file's name is always redactable.
 fn unredactable_for(conn: &mut DbConn, stage: &Stage, release: &Release) -> AppResult<Vec<String>> {
     let owned: Vec<&str> = stage.owns.iter().map(|c| c.as_str()).collect();
+    let read_only: Vec<&str> = FileKind::READ_ONLY.iter().map(|k| k.as_str()).collect();
+    let read_only_files = files::table
+        .filter(files::release_id.eq(&release.id))
+        .filter(files::version.eq(release.version))
+        .filter(files::kind.eq_any(read_only))
+        .select(files::id.nullable());
     Ok(findings::table
         .filter(findings::release_id.eq(&release.id))
         .filter(findings::version.eq(release.version))
         .filter(findings::disposition.eq(Disposition::Redact.as_str()))
-        .filter(findings::segment.eq(WHOLE_FILE_SEGMENT))
+        .filter(
+            findings::segment.eq(WHOLE_FILE_SEGMENT).or(findings::field
+                .is_null()
+                .and(findings::file_id.eq_any(read_only_files))),
+        )
         .filter(findings::category.eq_any(owned))
         .order(findings::id.asc())
         .limit(20)
