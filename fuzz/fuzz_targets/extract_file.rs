@@ -6,7 +6,9 @@ use libfuzzer_sys::fuzz_target;
 use releasegate::extract::{extract, Limits};
 use releasegate::redact::{render, Redaction};
 
-const NAMES: [&str; 7] = ["a.txt", "a.csv", "a.tsv", "a.json", "a.xlsx", "a.docx", "a.ofd"];
+const NAMES: [&str; 8] = [
+    "a.txt", "a.csv", "a.tsv", "a.json", "a.xlsx", "a.docx", "a.ofd", "a.pdf",
+];
 
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, bytes)) = data.split_first() else { return };

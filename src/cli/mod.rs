@@ -165,7 +165,7 @@ enum TokenCommand {
 
 #[derive(Args)]
 pub struct ScanArgs {
-    /// Files to scan (txt, md, csv, tsv, xlsx, docx, json).
+    /// Files to scan (txt, md, csv, tsv, xlsx, docx, json, pdf, ofd).
     #[arg(required_unless_present = "corpus", conflicts_with = "corpus")]
     files: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]

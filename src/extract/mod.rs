@@ -12,6 +12,7 @@ mod members;
 mod ofd;
 mod ooxml;
 pub(crate) mod package;
+mod pdf;
 mod sniff;
 mod text;
 pub(crate) mod xlsx;
@@ -35,16 +36,18 @@ pub enum FileKind {
     Docx,
     Json,
     Ofd,
+    Pdf,
 }
 
 impl FileKind {
-    const ALL: [Self; 6] = [
+    const ALL: [Self; 7] = [
         Self::Text,
         Self::Csv,
         Self::Xlsx,
         Self::Docx,
         Self::Json,
         Self::Ofd,
+        Self::Pdf,
     ];
 
     /// The kind stored as [`FileKind::as_str`].
@@ -54,7 +57,7 @@ impl FileKind {
 
     /// Kinds the service reads but cannot redact exactly: a finding
     /// dispositioned `redact` in such a file needs a redacted version.
-    pub const READ_ONLY: [Self; 1] = [Self::Ofd];
+    pub const READ_ONLY: [Self; 2] = [Self::Ofd, Self::Pdf];
 
     /// Zip packages, whose renditions are always rewritten: their
     /// document properties are stripped even when nothing is redacted.
@@ -70,6 +73,7 @@ impl FileKind {
             Self::Docx => "docx",
             Self::Json => "json",
             Self::Ofd => "ofd",
+            Self::Pdf => "pdf",
         }
     }
 }
@@ -253,21 +257,43 @@ impl Extracted {
 
 /// [`Extracted::locate_many`] for a segment on its own.
 pub fn locate_in(seg: &Segment, bytes: &[usize]) -> Vec<Location> {
+    if let Location::Page {
+        page,
+        line: Some(line),
+    } = seg.location
+    {
+        return locate_text(&seg.text, (line, 1), bytes)
+            .into_iter()
+            .map(|(line, _)| Location::Page {
+                page,
+                line: Some(line),
+            })
+            .collect();
+    }
     let Location::Text { line, column } = seg.location else {
         return vec![seg.location.clone(); bytes.len()];
     };
+    locate_text(&seg.text, (line, column), bytes)
+        .into_iter()
+        .map(|(line, column)| Location::Text { line, column })
+        .collect()
+}
+
+/// `(line, column)` of each byte offset of `text`, which starts at `start`.
+fn locate_text(text: &str, start: (usize, usize), bytes: &[usize]) -> Vec<(usize, usize)> {
+    let (line, column) = start;
     let mut order: Vec<usize> = (0..bytes.len()).collect();
     order.sort_by_key(|&i| bytes[i]);
-    let mut out = vec![seg.location.clone(); bytes.len()];
+    let mut out = vec![start; bytes.len()];
     // Walk forward once, carrying the line and the start of the current line.
     let (mut cur_line, mut line_start, mut pos) = (line, 0usize, 0usize);
-    let text = seg.text.as_bytes();
+    let raw = text.as_bytes();
     for i in order {
-        let target = floor_char_boundary(&seg.text, bytes[i]);
+        let target = floor_char_boundary(text, bytes[i]);
         if target > pos {
             // A counting filter vectorises; the last newline is found
             // from the end. Both beat a byte loop that tracks each line.
-            let span = &text[pos..target];
+            let span = &raw[pos..target];
             let newlines = span.iter().filter(|&&b| b == b'\n').count();
             if newlines > 0 {
                 cur_line += newlines;
@@ -275,16 +301,13 @@ pub fn locate_in(seg: &Segment, bytes: &[usize]) -> Vec<Location> {
             }
             pos = target;
         }
-        let chars = seg.text[line_start..target].chars().count();
+        let chars = text[line_start..target].chars().count();
         let col = if cur_line == line {
             column + chars
         } else {
             chars + 1
         };
-        out[i] = Location::Text {
-            line: cur_line,
-            column: col,
-        };
+        out[i] = (cur_line, col);
     }
     out
 }
@@ -356,7 +379,7 @@ pub(crate) enum Anchors {
     },
     Xlsx(XlsxAnchors),
     Docx(DocxAnchors),
-    /// A format the service reads but does not rewrite (OFD): a value
+    /// A format the service reads but does not rewrite (OFD, PDF): a value
     /// dispositioned `redact` there needs a new version from the submitter.
     ReadOnly,
 }
@@ -443,6 +466,7 @@ pub(crate) fn parse(
         FileKind::Xlsx => xlsx::parse(bytes, limits),
         FileKind::Docx => docx::parse(bytes, limits),
         FileKind::Ofd => ofd::parse(bytes, limits),
+        FileKind::Pdf => pdf::parse(bytes, limits),
     }
 }
 

@@ -73,7 +73,7 @@ fn is_custom_item(member: &str) -> bool {
 /// Text under each child of the root, named by that child (its `name`
 /// attribute when it has one, as custom properties do), or all of it under
 /// `whole` when given.
-fn read_properties(
+pub(crate) fn read_properties(
     xml: &str,
     member: &str,
     whole: Option<String>,

@@ -5,7 +5,6 @@ use super::package::open_archive;
 use super::{ExtractError, FileKind};
 
 const MAGIC: &[(&[u8], &str)] = &[
-    (b"%PDF", "PDF document"),
     (b"\x89PNG", "PNG image"),
     (b"\xFF\xD8\xFF", "JPEG image"),
     (b"GIF8", "GIF image"),
@@ -36,6 +35,9 @@ pub(crate) fn sniff(file_name: &str, bytes: &[u8]) -> Result<FileKind, ExtractEr
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
         return sniff_zip(bytes);
     }
+    if bytes.starts_with(b"%PDF-") {
+        return Ok(FileKind::Pdf);
+    }
     if let Some((_, name)) = MAGIC.iter().find(|(m, _)| bytes.starts_with(m)) {
         return Err(ExtractError::Unsupported {
             detected: (*name).to_owned(),
@@ -46,6 +48,11 @@ pub(crate) fn sniff(file_name: &str, bytes: &[u8]) -> Result<FileKind, ExtractEr
             return Err(ExtractError::malformed(format!(
                 ".{ext} file is not a zip package"
             )));
+        }
+        "pdf" => {
+            return Err(ExtractError::malformed(
+                ".pdf file does not start with %PDF-",
+            ))
         }
         "csv" | "tsv" => FileKind::Csv,
         "json" => FileKind::Json,
@@ -83,8 +90,7 @@ mod tests {
 
     #[test]
     fn magic_beats_extension() {
-        let err = sniff("report.txt", b"%PDF-1.7 ...").unwrap_err();
-        assert_eq!(err.to_string(), "unsupported file type: PDF document");
+        assert_eq!(sniff("report.txt", b"%PDF-1.7 ...").unwrap(), FileKind::Pdf);
         let err = sniff("a.csv", b"\x89PNG\r\n\x1a\n").unwrap_err();
         assert_eq!(err.to_string(), "unsupported file type: PNG image");
         assert!(matches!(

@@ -94,6 +94,7 @@ fn content_type(name: &str) -> &'static str {
         "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "ofd" => "application/ofd",
+        "pdf" => "application/pdf",
         "txt" | "md" => "text/plain",
         _ => "application/octet-stream",
     }

@@ -355,32 +355,25 @@ async fn document_properties_are_findings_an_image_is_looked_at_and_neither_is_p
     }
 }
 
-#[actix_web::test]
-async fn an_ofd_is_read_by_page_and_a_redact_there_needs_a_redacted_version() {
-    use crate::ofd::{ofd, page};
+/// A format the service reads but does not rewrite: findings at their
+/// page, a `redact` there stops the privacy approval until a redacted
+/// version is filed, and the file goes out as filed.
+async fn read_only_format_needs_a_redacted_version(
+    name: &str,
+    document: impl Fn(&str) -> Vec<u8>,
+    location: Value,
+) {
     let app = TestApp::new().await;
     let cast = app.cast().await;
     let (_, number, _) = people().remove(0);
-    let notice = |id: &str| {
-        ofd(
-            &[("Title", "补贴发放公示")],
-            None,
-            &[
-                page(&[(30.0, "补贴发放公示")]),
-                page(&[(30.0, &format!("申请人身份证号{id}"))]),
-            ],
-            &[],
-        )
-    };
     let release = app
-        .file_release(&cast.submitter, meta(&[]), "公示.ofd", &notice(&number))
+        .file_release(&cast.submitter, meta(&[]), name, &document(&number))
         .await;
     assert_eq!(release["state"], "in_review", "{release}");
-    assert_eq!(release["versions"][0]["files"][0]["kind"], "ofd");
     let id = release["id"].as_str().unwrap().to_string();
     let items = findings(&app, &id, &cast.privacy).await;
     let id_card = finding_of(&items, "CN_ID_CARD");
-    assert_eq!(id_card["location"], json!({"file": "公示.ofd", "page": 2}));
+    assert_eq!(id_card["location"], location);
     let finding = id_card["id"].as_str().unwrap().to_string();
     let res = dispose(&app, &id, &cast.privacy, &finding, "redact", "须遮盖").await;
     assert_eq!(res.status, 200, "{}", res.text());
@@ -402,14 +395,43 @@ async fn an_ofd_is_read_by_page_and_a_redact_there_needs_a_redacted_version() {
             &format!("/api/v1/releases/{id}/versions"),
             &cast.submitter,
             None,
-            &[("公示.ofd", &notice(&masked))],
+            &[(name, &document(&masked))],
         )
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
     let release = app.approve_all(&id, &cast, |_| "accepted").await;
     assert_eq!(release["state"], "published", "{release}");
     let published = published_file(&app, &id).await;
-    assert_eq!(published, notice(&masked), "an OFD goes out as filed");
+    assert_eq!(published, document(&masked), "{name} goes out as filed");
+}
+
+#[actix_web::test]
+async fn an_ofd_is_read_by_page_and_a_redact_there_needs_a_redacted_version() {
+    use crate::ofd::{ofd, page};
+    let notice = |id: &str| {
+        ofd(
+            &[("Title", "补贴发放公示")],
+            None,
+            &[
+                page(&[(30.0, "补贴发放公示")]),
+                page(&[(30.0, &format!("申请人身份证号{id}"))]),
+            ],
+            &[],
+        )
+    };
+    let at = json!({"file": "公示.ofd", "page": 2});
+    read_only_format_needs_a_redacted_version("公示.ofd", notice, at).await;
+}
+
+#[actix_web::test]
+async fn a_pdf_is_read_by_page_and_line_and_a_redact_there_needs_a_redacted_version() {
+    use crate::pdf::{pdf, PdfPage};
+    let notice = |id: &str| {
+        let line = format!("申请人身份证号{id}");
+        pdf(&[PdfPage::Text(&["补贴发放公示", &line])], &[])
+    };
+    let at = json!({"file": "公示.pdf", "page": 1, "line": 2});
+    read_only_format_needs_a_redacted_version("公示.pdf", notice, at).await;
 }
 
 #[actix_web::test]

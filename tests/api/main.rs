@@ -6,6 +6,8 @@
 mod common;
 #[path = "../support/ofd.rs"]
 mod ofd;
+#[path = "../support/pdf.rs"]
+mod pdf;
 
 mod access;
 mod accounts;

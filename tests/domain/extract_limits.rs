@@ -109,7 +109,7 @@ fn oversized_file_is_rejected_before_parsing() {
 #[test]
 fn unsupported_types_are_named() {
     let cases: [(&str, &[u8], &str); 3] = [
-        ("x.pdf", b"%PDF-1.4", "unsupported file type: PDF document"),
+        ("x.png", b"\x89PNG\r\n", "unsupported file type: PNG image"),
         (
             "x.bin",
             b"\x7FELF\x02\x01",

@@ -6,8 +6,8 @@ use proptest::prelude::*;
 use releasegate::extract::{extract, Extracted, Limits};
 use releasegate::redact::{render, Redaction};
 
-const NAMES: [&str; 8] = [
-    "a.txt", "a.md", "a.csv", "a.tsv", "a.json", "a.xlsx", "a.docx", "a.ofd",
+const NAMES: [&str; 9] = [
+    "a.txt", "a.md", "a.csv", "a.tsv", "a.json", "a.xlsx", "a.docx", "a.ofd", "a.pdf",
 ];
 
 /// Fragments that steer random bytes into the readers' interesting paths.
@@ -171,6 +171,25 @@ proptest! {
             bytes[at % len] ^= v;
         }
         exercise("a.xlsx", &bytes, &picks);
+    }
+
+    /// A valid Chinese PDF, damaged anywhere or cut short: an error or
+    /// segments, never a panic (the reader's own panics are caught too).
+    #[test]
+    fn damaged_pdfs(text in "[张三机密★0-9 ]{0,12}", flips in prop::collection::vec((any::<usize>(), any::<u8>()), 0..6),
+                    cut in prop::option::of(any::<usize>()),
+                    picks in prop::collection::vec((0usize..4, any::<usize>(), any::<usize>()), 0..3)) {
+        let lines = [text.as_str(), "第二行"];
+        let mut bytes = crate::pdf::pdf(&[crate::pdf::PdfPage::Text(&lines), crate::pdf::PdfPage::Scan], &[("Title", &text)]);
+        let len = bytes.len();
+        for (at, v) in flips {
+            // Past the header, so the file is still taken for a PDF.
+            bytes[8 + at % (len - 8)] ^= v;
+        }
+        if let Some(cut) = cut {
+            bytes.truncate(8 + cut % (len - 8));
+        }
+        exercise("a.pdf", &bytes, &picks);
     }
 
     /// Any redaction of a valid CSV re-reads as exactly that edit.

@@ -5,6 +5,8 @@
 mod files;
 #[path = "../support/ofd.rs"]
 mod ofd;
+#[path = "../support/pdf.rs"]
+mod pdf;
 
 mod accuracy;
 mod extract_docx;
@@ -12,6 +14,7 @@ mod extract_limits;
 mod extract_no_panic;
 mod extract_ofd;
 mod extract_package_parts;
+mod extract_pdf;
 mod extract_text_formats;
 mod extract_xlsx;
 mod scan_detectors;
