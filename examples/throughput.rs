@@ -1,13 +1,19 @@
-//! Extraction throughput on generated files: a 50 MB CSV (UTF-8 and GBK)
-//! and a ~20 MB XLSX, under the service limits.
+//! Extraction throughput on generated files: a 50 MB CSV (UTF-8 and GBK),
+//! a ~20 MB XLSX, and a PDF and an OFD of roster pages (written by the
+//! test fixtures' writers), under the service limits.
 //!
-//! `cargo run --release --example throughput [CSV_MB] [XLSX_MB]`
+//! `cargo run --release --example throughput [CSV_MB] [XLSX_MB] [PAGES]`
 
 use std::time::{Duration, Instant};
 
 use releasegate::extract::{extract, Limits};
 use releasegate::redact::{render, Redaction};
 use rust_xlsxwriter::Workbook;
+
+#[path = "../tests/support/ofd.rs"]
+mod ofd;
+#[path = "../tests/support/pdf.rs"]
+mod pdf;
 
 /// Deterministic pseudo-random digits so runs are comparable.
 struct Lcg(u64);
@@ -98,6 +104,35 @@ fn time<T>(mut f: impl FnMut() -> T) -> (Duration, T) {
     (best.unwrap_or_default(), out.expect("ran"))
 }
 
+/// Roster lines, 40 to a page, as a printed 名单 has them.
+fn roster_pages(pages: usize) -> Vec<Vec<String>> {
+    let mut rng = Lcg(13);
+    (0..pages)
+        .map(|p| {
+            (0..40)
+                .map(|l| {
+                    let r = row(&mut rng, p * 40 + l + 1);
+                    format!("{} {} {} {} {}", r[0], r[1], r[2], r[3], r[4])
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Extraction only: for the formats the service does not rewrite.
+fn report_read_only(label: &str, name: &str, bytes: &[u8]) {
+    let limits = Limits::service_default();
+    let (took, ex) = time(|| extract(name, bytes, &limits).expect("extracts"));
+    let mb = bytes.len() as f64 / 1e6;
+    println!(
+        "{label:<10} {mb:7.1} MB  {:>9} segments  extract {:6.2} s  {:7.1} MB/s  ({:.0} pages/s)",
+        ex.segments.len(),
+        took.as_secs_f64(),
+        mb / took.as_secs_f64(),
+        ex.segments.len() as f64 / took.as_secs_f64()
+    );
+}
+
 fn report(label: &str, name: &str, bytes: &[u8]) {
     let limits = Limits::service_default();
     let (took, ex) = time(|| extract(name, bytes, &limits).expect("extracts"));
@@ -134,6 +169,7 @@ fn main() {
         .map(|a| a.parse::<f64>().expect("a number of MB"));
     let csv_mb = args.next().unwrap_or(50.0);
     let xlsx_mb = args.next().unwrap_or(20.0);
+    let pages = args.next().unwrap_or(500.0) as usize;
 
     let text = csv((csv_mb * 1e6) as usize);
     report("csv utf-8", "big.csv", text.as_bytes());
@@ -148,4 +184,24 @@ fn main() {
     let inflated = archive.decompressed_size().unwrap_or_default() as f64 / 1e6;
     println!("xlsx inflates to {inflated:.1} MB of XML");
     report("xlsx", "big.xlsx", &book);
+
+    let roster = roster_pages(pages);
+    let lines: Vec<Vec<&str>> = roster
+        .iter()
+        .map(|p| p.iter().map(String::as_str).collect())
+        .collect();
+    let pdf_pages: Vec<pdf::PdfPage> = lines.iter().map(|l| pdf::PdfPage::Text(l)).collect();
+    report_read_only("pdf", "big.pdf", &pdf::pdf(&pdf_pages, &[]));
+    let ofd_pages: Vec<String> = roster
+        .iter()
+        .map(|p| {
+            let lines: Vec<(f64, &str)> = p
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (10.0 + 6.0 * i as f64, l.as_str()))
+                .collect();
+            ofd::page(&lines)
+        })
+        .collect();
+    report_read_only("ofd", "big.ofd", &ofd::ofd(&[], None, &ofd_pages, &[]));
 }
