@@ -119,30 +119,26 @@ fn roster_pages(pages: usize) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Extraction only: for the formats the service does not rewrite.
-fn report_read_only(label: &str, name: &str, bytes: &[u8]) {
+/// Times extraction and prints it; the segments per second are pages
+/// per second for PDF and OFD, whose segments are pages.
+fn report_extract(label: &str, name: &str, bytes: &[u8]) -> releasegate::extract::Extracted {
     let limits = Limits::service_default();
     let (took, ex) = time(|| extract(name, bytes, &limits).expect("extracts"));
     let mb = bytes.len() as f64 / 1e6;
     println!(
-        "{label:<10} {mb:7.1} MB  {:>9} segments  extract {:6.2} s  {:7.1} MB/s  ({:.0} pages/s)",
+        "{label:<10} {mb:7.1} MB  {:>9} segments  extract {:6.2} s  {:7.1} MB/s  ({:.0} segments/s)",
         ex.segments.len(),
         took.as_secs_f64(),
         mb / took.as_secs_f64(),
         ex.segments.len() as f64 / took.as_secs_f64()
     );
+    ex
 }
 
+/// Extraction, then a rendition with the ID column masked.
 fn report(label: &str, name: &str, bytes: &[u8]) {
-    let limits = Limits::service_default();
-    let (took, ex) = time(|| extract(name, bytes, &limits).expect("extracts"));
+    let ex = report_extract(label, name, bytes);
     let mb = bytes.len() as f64 / 1e6;
-    println!(
-        "{label:<10} {mb:7.1} MB  {:>9} segments  extract {:6.2} s  {:7.1} MB/s",
-        ex.segments.len(),
-        took.as_secs_f64(),
-        mb / took.as_secs_f64()
-    );
     // Mask the ID column (every 6th segment from the 3rd) to time a rendition.
     let redactions: Vec<Redaction> = (8..ex.segments.len())
         .step_by(6)
@@ -191,7 +187,7 @@ fn main() {
         .map(|p| p.iter().map(String::as_str).collect())
         .collect();
     let pdf_pages: Vec<pdf::PdfPage> = lines.iter().map(|l| pdf::PdfPage::Text(l)).collect();
-    report_read_only("pdf", "big.pdf", &pdf::pdf(&pdf_pages, &[]));
+    report_extract("pdf", "big.pdf", &pdf::pdf(&pdf_pages, &[]));
     let ofd_pages: Vec<String> = roster
         .iter()
         .map(|p| {
@@ -203,5 +199,5 @@ fn main() {
             ofd::page(&lines)
         })
         .collect();
-    report_read_only("ofd", "big.ofd", &ofd::ofd(&[], None, &ofd_pages, &[]));
+    report_extract("ofd", "big.ofd", &ofd::ofd(&[], None, &ofd_pages, &[]));
 }

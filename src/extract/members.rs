@@ -95,6 +95,17 @@ fn describe(member: &str) -> String {
     what.to_owned()
 }
 
+/// What a page (of a PDF or OFD) that draws `images` images holds for a
+/// person to look at; `None` when it draws none.
+pub(crate) fn drawn_images(images: usize, has_text: bool) -> Option<String> {
+    match (images, has_text) {
+        (0, _) => None,
+        (_, false) => Some("page without text: a scan or a picture".to_owned()),
+        (1, true) => Some("image".to_owned()),
+        (n, true) => Some(format!("{n} images")),
+    }
+}
+
 /// Members that are neither read (`read` lists what the format reader
 /// used), stripped nor inert: one finding each.
 pub(crate) fn unreadable(names: &[String], read: &HashSet<&str>) -> Vec<Unreadable> {

@@ -180,7 +180,7 @@ impl OfdReader<'_> {
                 page: first + index + 1,
                 line: None,
             };
-            self.read_content(pkg, &page.clone(), location.clone())?;
+            self.read_content(pkg, page, location.clone())?;
             for (_, annot) in annotations.iter().filter(|(i, _)| *i == index) {
                 self.read_content(pkg, annot, location.clone())?;
             }
@@ -266,12 +266,7 @@ impl OfdReader<'_> {
                 }
             }
         }
-        if images > 0 {
-            let what = match (images, lines.text.trim().is_empty()) {
-                (_, true) => "page without text: a scan or a picture".to_owned(),
-                (1, false) => "image".to_owned(),
-                (n, false) => format!("{n} images"),
-            };
+        if let Some(what) = members::drawn_images(images, !lines.text.trim().is_empty()) {
             self.unreadable.push(Unreadable {
                 location: location.clone(),
                 what,

@@ -18,6 +18,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use lopdf::content::Content;
 use lopdf::{decode_text_string, Dictionary, Document, LoadOptions, Object, ObjectId};
 
+use super::members;
 use super::ooxml::read_properties;
 use super::{
     Anchors, ExtractError, Extracted, FileKind, Limits, Location, Parsed, Part, Segment, Unreadable,
@@ -65,12 +66,9 @@ fn read(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractError> {
         }
         let at = Location::Page { page, line: None };
         let images = image_count(&doc, page_id, budget);
-        let what = match (undecodable, images, text.trim().is_empty()) {
-            (true, _, _) => Some("text the PDF reader cannot decode".to_owned()),
-            (false, 0, _) => None,
-            (false, _, true) => Some("page without text: a scan or a picture".to_owned()),
-            (false, 1, false) => Some("image".to_owned()),
-            (false, n, false) => Some(format!("{n} images")),
+        let what = match undecodable {
+            true => Some("text the PDF reader cannot decode".to_owned()),
+            false => members::drawn_images(images, !text.trim().is_empty()),
         };
         if let Some(what) = what {
             unreadable.push(Unreadable { location: at, what });
@@ -136,16 +134,9 @@ fn image_count(doc: &Document, page_id: ObjectId, budget: usize) -> usize {
 }
 
 fn is_image(doc: &Document, object: &Object) -> bool {
-    let object = match object {
-        Object::Reference(id) => match doc.get_object(*id) {
-            Ok(o) => o,
-            Err(_) => return false,
-        },
-        o => o,
-    };
-    let dict: Option<&Dictionary> = match object {
-        Object::Stream(s) => Some(&s.dict),
-        Object::Dictionary(d) => Some(d),
+    let dict: Option<&Dictionary> = match doc.dereference(object) {
+        Ok((_, Object::Stream(s))) => Some(&s.dict),
+        Ok((_, Object::Dictionary(d))) => Some(d),
         _ => None,
     };
     dict.and_then(|d| d.get(b"Subtype").ok())
@@ -166,11 +157,7 @@ fn info(doc: &Document) -> Vec<Segment> {
     info.iter()
         .filter(|(key, _)| !MACHINE_INFO.contains(&key.as_slice()))
         .filter_map(|(key, value)| {
-            let value = match value {
-                Object::Reference(id) => doc.get_object(*id).ok()?,
-                v => v,
-            };
-            let text = decode_text_string(value).ok()?;
+            let text = decode_text_string(doc.dereference(value).ok()?.1).ok()?;
             let text = text.trim_start_matches('\u{feff}').to_owned();
             (!text.trim().is_empty()).then(|| Segment {
                 text,

@@ -118,6 +118,22 @@ pub fn unreadable_of(ex: &Extracted) -> Vec<(String, &str)> {
         .collect()
 }
 
+/// A file of a kind the service does not rewrite: rendered as submitted
+/// without redactions, refused (never silently ignored) with one.
+pub fn assert_not_rewritten(name: &str, bytes: &[u8], segment: usize, value: &str) {
+    let ex = unlimited(name, bytes);
+    assert_eq!(render(name, bytes, &ex, &[]).unwrap(), bytes);
+    let at = ex.segments[segment].text.find(value).unwrap();
+    let r = Redaction {
+        segment,
+        start: at,
+        end: at + value.len(),
+        replacement: "*".into(),
+    };
+    let err = render(name, bytes, &ex, &[r]).unwrap_err().to_string();
+    assert!(err.contains("upload a redacted version"), "{err}");
+}
+
 /// Every member of a zip package, inflated.
 pub fn zip_members(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     use std::io::Read;
