@@ -41,10 +41,12 @@ pub enum ErrorCode {
     InvalidFile,
     ColumnSummary,
     NoValue,
+    NotConditional,
+    LimitReached,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 28] = [
+    pub const ALL: [ErrorCode; 30] = [
         Self::BadRequest,
         Self::Unauthorized,
         Self::Forbidden,
@@ -73,6 +75,8 @@ impl ErrorCode {
         Self::InvalidFile,
         Self::ColumnSummary,
         Self::NoValue,
+        Self::NotConditional,
+        Self::LimitReached,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -104,6 +108,8 @@ impl ErrorCode {
             Self::InvalidFile => "invalid_file",
             Self::ColumnSummary => "column_summary",
             Self::NoValue => "no_value",
+            Self::NotConditional => "not_conditional",
+            Self::LimitReached => "limit_reached",
             Self::RedactedVersionRequired => "redacted_version_required",
         }
     }
@@ -141,7 +147,9 @@ impl ErrorCode {
             | Self::DepartmentFixed
             | Self::InvalidFile
             | Self::ColumnSummary
-            | Self::NoValue => StatusCode::UNPROCESSABLE_ENTITY,
+            | Self::NoValue
+            | Self::NotConditional
+            | Self::LimitReached => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 }

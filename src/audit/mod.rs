@@ -320,10 +320,13 @@ pub enum Action {
     ReleaseWithdrawn,
     ReleaseRetracted,
     ReleasePublished,
+    AccessApplied,
+    AccessDecided,
+    ReleaseDownloaded,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 18] = [
         Self::DepartmentAdded,
         Self::UserAdded,
         Self::UserUpdated,
@@ -339,6 +342,9 @@ impl Action {
         Self::ReleaseWithdrawn,
         Self::ReleaseRetracted,
         Self::ReleasePublished,
+        Self::AccessApplied,
+        Self::AccessDecided,
+        Self::ReleaseDownloaded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -358,6 +364,9 @@ impl Action {
             Self::ReleaseWithdrawn => "release.withdrawn",
             Self::ReleaseRetracted => "release.retracted",
             Self::ReleasePublished => "release.published",
+            Self::AccessApplied => "access.applied",
+            Self::AccessDecided => "access.decided",
+            Self::ReleaseDownloaded => "release.downloaded",
         }
     }
 }

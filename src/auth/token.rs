@@ -5,6 +5,10 @@ use serde::{Deserialize, Serialize};
 
 const ISSUER: &str = "releasegate";
 const AUDIENCE: &str = "releasegate-api";
+/// Tokens of registered members of the public: valid on `/public` only, so
+/// a member of the public can never act on `/api/v1` (and no staff token
+/// stands in for a public account).
+const PUBLIC_AUDIENCE: &str = "releasegate-public";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
@@ -31,6 +35,7 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    public_validation: Validation,
     /// The same secret, for HMACs that are not tokens (the dashboard's CSRF tokens).
     mac_key: std::sync::Arc<[u8]>,
     pub ttl: Duration,
@@ -44,10 +49,13 @@ impl TokenKeys {
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
         validation.validate_nbf = true;
         validation.leeway = 30;
+        let mut public_validation = validation.clone();
+        public_validation.set_audience(&[PUBLIC_AUDIENCE]);
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            public_validation,
             mac_key: secret.into(),
             ttl,
         }
@@ -70,8 +78,28 @@ impl TokenKeys {
         mac
     }
 
+    /// A staff token (audience `releasegate-api`).
     pub fn issue(
         &self,
+        user_id: &str,
+        username: &str,
+        ttl: Option<Duration>,
+    ) -> Result<(String, DateTime<Utc>), jsonwebtoken::errors::Error> {
+        self.issue_for(AUDIENCE, user_id, username, ttl)
+    }
+
+    /// A public account's token (audience `releasegate-public`).
+    pub fn issue_public(
+        &self,
+        account_id: &str,
+        email: &str,
+    ) -> Result<(String, DateTime<Utc>), jsonwebtoken::errors::Error> {
+        self.issue_for(PUBLIC_AUDIENCE, account_id, email, None)
+    }
+
+    fn issue_for(
+        &self,
+        audience: &str,
         user_id: &str,
         username: &str,
         ttl: Option<Duration>,
@@ -82,7 +110,7 @@ impl TokenKeys {
             sub: user_id.to_string(),
             name: username.to_string(),
             iss: ISSUER.into(),
-            aud: AUDIENCE.into(),
+            aud: audience.into(),
             iat: now.timestamp(),
             iat_ms: now.timestamp_millis(),
             nbf: now.timestamp(),
@@ -95,9 +123,14 @@ impl TokenKeys {
         ))
     }
 
-    /// Checks signature, expiry, issuer and audience.
+    /// Checks a staff token's signature, expiry, issuer and audience.
     pub fn verify(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
         decode::<Claims>(token, &self.decoding, &self.validation).map(|data| data.claims)
+    }
+
+    /// `verify` for a public account's token.
+    pub fn verify_public(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
+        decode::<Claims>(token, &self.decoding, &self.public_validation).map(|data| data.claims)
     }
 }
 
@@ -145,5 +178,21 @@ mod tests {
             .issue("u1", "alice", Some(Duration::hours(-2)))
             .unwrap();
         assert!(keys.verify(&old).is_err());
+    }
+
+    #[test]
+    fn staff_and_public_tokens_are_never_taken_for_each_other() {
+        let keys = TokenKeys::hs256(b"0123456789abcdef0123456789abcdef", Duration::hours(1));
+        let (public, _) = keys.issue_public("p1", "a@example.org").unwrap();
+        let (staff, _) = keys.issue("u1", "alice", None).unwrap();
+        assert_eq!(keys.verify_public(&public).unwrap().sub, "p1");
+        assert!(
+            keys.verify(&public).is_err(),
+            "public token on the staff API"
+        );
+        assert!(
+            keys.verify_public(&staff).is_err(),
+            "staff token as a public account"
+        );
     }
 }

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::schema::*;
 use super::types::CodeList;
 use crate::jobs::JobState;
+use crate::service::public::ApplicationState;
 use crate::workflow::State;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -225,4 +226,62 @@ pub struct Job {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+/// A registered member of the public (never a staff user).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = public_accounts)]
+pub struct PublicAccount {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub organisation: Option<String>,
+    pub password_hash: String,
+    pub verify_digest: Option<String>,
+    pub verify_expires_at: Option<NaiveDateTime>,
+    pub verified_at: Option<NaiveDateTime>,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = public_keys)]
+pub struct PublicKey {
+    pub id: String,
+    pub account_id: String,
+    pub key_digest: String,
+    pub prefix: String,
+    pub created_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = access_applications)]
+pub struct AccessApplication {
+    pub id: String,
+    pub release_id: String,
+    pub account_id: String,
+    pub purpose: String,
+    pub intended_use: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub state: ApplicationState,
+    pub created_at: NaiveDateTime,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = access_log)]
+pub struct AccessLogRow {
+    pub id: String,
+    pub at: NaiveDateTime,
+    pub release_id: String,
+    pub file_name: String,
+    pub account_id: Option<String>,
+    pub key_id: Option<String>,
+    pub address: String,
+    pub user_agent: Option<String>,
+    pub status: i32,
+    pub bytes: i64,
 }

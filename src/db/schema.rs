@@ -217,8 +217,67 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    public_accounts (id) {
+        id -> Text,
+        email -> Text,
+        name -> Text,
+        organisation -> Nullable<Text>,
+        password_hash -> Text,
+        verify_digest -> Nullable<Text>,
+        verify_expires_at -> Nullable<Timestamp>,
+        verified_at -> Nullable<Timestamp>,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    public_keys (id) {
+        id -> Text,
+        account_id -> Text,
+        key_digest -> Text,
+        prefix -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    access_applications (id) {
+        id -> Text,
+        release_id -> Text,
+        account_id -> Text,
+        purpose -> Text,
+        intended_use -> Text,
+        state -> Text,
+        created_at -> Timestamp,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    access_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        release_id -> Text,
+        file_name -> Text,
+        account_id -> Nullable<Text>,
+        key_id -> Nullable<Text>,
+        address -> Text,
+        user_agent -> Nullable<Text>,
+        status -> Integer,
+        bytes -> BigInt,
+    }
+}
+
 diesel::joinable!(release_stages -> releases (release_id));
 diesel::joinable!(findings -> files (file_id));
+diesel::joinable!(public_keys -> public_accounts (account_id));
+diesel::joinable!(access_applications -> public_accounts (account_id));
+diesel::joinable!(access_applications -> releases (release_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -235,5 +294,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     audit_checkpoints,
     outbox,
-    jobs
+    jobs,
+    public_accounts,
+    public_keys,
+    access_applications,
+    access_log
 );

@@ -21,6 +21,19 @@ pub(crate) enum TextEncoding {
 }
 
 impl TextEncoding {
+    const ALL: [TextEncoding; 5] = [
+        Self::Utf8,
+        Self::Utf16Le,
+        Self::Utf16Be,
+        Self::Gbk,
+        Self::Gb18030,
+    ];
+
+    /// The encoding stored as [`TextEncoding::name`].
+    pub fn by_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Self::Utf8 => "UTF-8",

@@ -1,5 +1,6 @@
-//! Streaming audit exports: events are written as they are read, page by
-//! page on the blocking pool, so an export of any size holds one page in memory.
+//! Streaming exports (the audit log, the access log): rows are written as
+//! they are read, page by page on the blocking pool, so an export of any
+//! size holds one page in memory.
 
 use actix_web::web::Bytes;
 use actix_web::HttpResponse;
@@ -25,7 +26,14 @@ impl std::io::Write for ChannelWriter {
     }
 }
 
-pub fn stream(state: &AppState, filter: audit_log::Filter, csv: bool) -> HttpResponse {
+/// Answers `content_type`, streaming what `write` writes (on a pooled
+/// connection, off the async threads).
+pub fn stream<W>(state: &AppState, content_type: &'static str, write: W) -> HttpResponse
+where
+    W: FnOnce(&mut crate::db::DbConn, &mut dyn std::io::Write) -> anyhow::Result<u64>
+        + Send
+        + 'static,
+{
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(CHANNEL_DEPTH);
     let pool = state.pool.clone();
     actix_web::rt::task::spawn_blocking(move || {
@@ -33,11 +41,13 @@ pub fn stream(state: &AppState, filter: audit_log::Filter, csv: bool) -> HttpRes
             .get()
             .map_err(anyhow::Error::from)
             .and_then(|mut conn| {
-                let out = std::io::BufWriter::with_capacity(64 * 1024, ChannelWriter(tx));
-                write_export(&mut conn, &filter, csv, out)
+                let mut out = std::io::BufWriter::with_capacity(64 * 1024, ChannelWriter(tx));
+                write(&mut conn, &mut out)?;
+                std::io::Write::flush(&mut out)?;
+                Ok(())
             });
         if let Err(err) = result {
-            tracing::warn!(error = format!("{err:#}"), "audit export stopped");
+            tracing::warn!(error = format!("{err:#}"), "export stopped");
         }
     });
     let body = futures_util::stream::unfold(rx, |mut rx| async move {
@@ -46,12 +56,20 @@ pub fn stream(state: &AppState, filter: audit_log::Filter, csv: bool) -> HttpRes
             .map(|chunk| (Ok::<_, actix_web::Error>(chunk), rx))
     });
     HttpResponse::Ok()
-        .content_type(if csv {
-            "text/csv; charset=utf-8"
-        } else {
-            "application/x-ndjson"
-        })
+        .content_type(content_type)
         .streaming(body)
+}
+
+/// Streams the filtered audit events as NDJSON or CSV.
+pub fn audit(state: &AppState, filter: audit_log::Filter, csv: bool) -> HttpResponse {
+    let content_type = if csv {
+        "text/csv; charset=utf-8"
+    } else {
+        "application/x-ndjson"
+    };
+    stream(state, content_type, move |conn, out| {
+        write_export(conn, &filter, csv, out)
+    })
 }
 
 /// Writes the filtered events as NDJSON (one event per line, verifiable with

@@ -17,6 +17,7 @@ use crate::auth::{token_digest, CurrentUser};
 use crate::db::models::User;
 use crate::db::schema::{revoked_tokens, users};
 use crate::error::AppError;
+use crate::service::public::{self, PublicCaller};
 
 /// Name of the dashboard's session cookie (the same JWT as the API's bearer token).
 pub const SESSION_COOKIE: &str = "rg_session";
@@ -140,6 +141,69 @@ impl FromRequest for CurrentUser {
             let state =
                 state.ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")))?;
             authenticate(&state, token).await
+        })
+    }
+}
+
+/// Header a member of the public presents an API key in.
+pub const API_KEY_HEADER: &str = "X-API-Key";
+
+/// A member of the public, when the request presents public credentials
+/// (`Authorization: Bearer <public token>` or `X-API-Key`). Credentials
+/// presented but not valid are refused (401), never taken for anonymous.
+pub struct MaybePublic(pub Option<PublicCaller>);
+
+/// A member of the public who must be signed in (401 without).
+pub struct PublicUser(pub PublicCaller);
+
+async fn public_caller(req: &HttpRequest) -> Result<Option<PublicCaller>, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")))?;
+    let key = req
+        .headers()
+        .get(API_KEY_HEADER)
+        .map(|v| v.to_str().map(str::to_string));
+    let token = presented_token(req, Credential::Bearer);
+    match (key, token) {
+        (Some(Err(_)), _) => Err(AppError::Unauthorized(format!(
+            "{API_KEY_HEADER} is not a valid header value"
+        ))),
+        (Some(Ok(key)), _) => state
+            .run(move |conn| public::authenticate_key(conn, &key))
+            .await
+            .map(Some),
+        (None, Some(token)) => state
+            .call(move |st, conn| public::authenticate_token(st, conn, &token))
+            .await
+            .map(Some),
+        (None, None) => Ok(None),
+    }
+}
+
+impl FromRequest for MaybePublic {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { public_caller(&req).await.map(MaybePublic) })
+    }
+}
+
+impl FromRequest for PublicUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            public_caller(&req).await?.map(PublicUser).ok_or_else(|| {
+                AppError::Unauthorized(format!(
+                    "sign in (POST /public/auth/login) and present the token, or present an {API_KEY_HEADER}"
+                ))
+            })
         })
     }
 }

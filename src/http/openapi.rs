@@ -32,7 +32,7 @@ const METHODS: [&str; 8] = [
         (name = "releases", description = "Filing releases and reading them"),
         (name = "review", description = "Dispositions, decisions and the reviewer's queue"),
         (name = "audit", description = "The audit log, for supervisors"),
-        (name = "public", description = "The public catalogue: no sign-in"),
+        (name = "public", description = "The public catalogue (no sign-in), public accounts, keys and applications for conditional data"),
         (name = "service", description = "Health, metrics and this document"),
         (name = "dashboard", description = "The reviewers' HTML pages (session cookie, CSRF token on every form)"),
     ),
@@ -54,6 +54,24 @@ impl Modify for Security {
                     .description(Some("POST /api/v1/auth/login answers the token"))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "public_bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "POST /public/auth/login answers the token (audience releasegate-public)",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new(
+                crate::http::identity::API_KEY_HEADER,
+            ))),
         );
         components.add_security_scheme(
             "metrics",
@@ -191,7 +209,13 @@ fn exact_errors(doc: &mut Value) {
                 let bearer = op
                     .get("security")
                     .and_then(Value::as_array)
-                    .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+                    .is_some_and(|s| {
+                        s.iter().any(|r| {
+                            ["bearer", "public_bearer", "api_key"]
+                                .iter()
+                                .any(|scheme| r.get(scheme).is_some())
+                        })
+                    });
                 let takes_input = op.get("parameters").is_some() || op.get("requestBody").is_some();
                 let responses = op["responses"].as_object_mut().expect("responses");
                 let mut add = |status: u16| {
@@ -239,7 +263,7 @@ fn exact_errors(doc: &mut Value) {
 
 fn error_response(status: u16) -> Value {
     let description = match status {
-        401 => "no valid bearer token",
+        401 => "no valid credentials",
         400 => "a parameter or the body is malformed; the message names it",
         _ => "error",
     };

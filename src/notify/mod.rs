@@ -6,6 +6,8 @@
 
 mod mailer;
 mod outbox;
+mod public;
 
 pub use mailer::{Mailer, MailerError};
 pub use outbox::{deliver_due, enqueue, stage_opened, submitter_told, Delivery};
+pub use public::{application_decided, application_received, verification_mail, Decided};

@@ -8,7 +8,10 @@
 mod docx;
 mod package;
 mod text;
+mod watermark;
 mod xlsx;
+
+pub use watermark::append_trace;
 
 use std::collections::BTreeMap;
 

@@ -98,7 +98,7 @@ pub fn add_user(conn: &mut DbConn, new: &NewUser) -> AppResult<User> {
     add_user_by(conn, CLI_ACTOR, new)
 }
 
-fn check_password(password: &str) -> AppResult<()> {
+pub(crate) fn check_password(password: &str) -> AppResult<()> {
     if password.chars().count() < 10 {
         return Err(AppError::BadRequest(
             "password must be at least 10 characters".into(),
@@ -206,6 +206,18 @@ pub fn find_user(conn: &mut DbConn, username: &str) -> AppResult<User> {
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_password("no such user, no such password").unwrap_or_default());
 
+/// Checks `password` against `hash`, or — for an account that does not
+/// exist — against a hash nobody has, so both take as long.
+pub(crate) fn password_matches(password: &str, hash: Option<&str>) -> bool {
+    match hash {
+        Some(hash) => verify_password(password, hash),
+        None => {
+            verify_password(password, &DUMMY_HASH);
+            false
+        }
+    }
+}
+
 /// Signs a user in from `address`: the throttle first (before any password
 /// is checked, so parallel guesses cannot race past it), then the password.
 /// Every failure — unknown user, disabled account, wrong password — gets the
@@ -242,11 +254,11 @@ fn authenticate(
         .optional()?;
     let wrong = || AppError::Unauthorized("wrong username or password".into());
     // Hashing happens outside any transaction: it is deliberately slow.
-    let Some(user) = user.filter(|u| u.active) else {
-        verify_password(password, &DUMMY_HASH);
+    let user = user.filter(|u| u.active);
+    let ok = password_matches(password, user.as_ref().map(|u| u.password_hash.as_str()));
+    let Some(user) = user else {
         return Err(wrong());
     };
-    let ok = verify_password(password, &user.password_hash);
     write_tx(conn, |conn| {
         let target = users::table.find(&user.id);
         let (failures, action) = if ok {

@@ -6,4 +6,5 @@ pub mod accounts;
 pub mod audit_log;
 pub mod metrics;
 pub mod overview;
+pub mod public;
 pub mod releases;

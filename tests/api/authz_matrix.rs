@@ -49,7 +49,11 @@ fn matrix() -> Vec<(String, String, Vec<String>)> {
         .expect("the matrix section")..];
     table
         .lines()
-        .filter(|l| l.starts_with("| GET") || l.starts_with("| POST") || l.starts_with("| PATCH"))
+        .filter(|l| {
+            ["| GET", "| POST", "| PATCH", "| DELETE"]
+                .iter()
+                .any(|m| l.starts_with(m))
+        })
         .map(|l| {
             let cells: Vec<String> = l
                 .trim_matches('|')
@@ -79,6 +83,56 @@ struct World {
     release: String,
     mark: String,
     personal: String,
+    /// A pending application of a member of the public for `release`.
+    application: String,
+}
+
+/// A verified member of the public and their pending application for
+/// `release`, written straight to the tables: who may decide it is the
+/// question here, not how it came about.
+async fn application_for(app: &TestApp, release: &str) -> String {
+    use diesel::prelude::*;
+    use releasegate::db::models::{AccessApplication, PublicAccount};
+    use releasegate::db::schema::{access_applications, public_accounts};
+    use releasegate::service::public::ApplicationState;
+    let release = release.to_string();
+    app.db(move |c| {
+        let now = chrono::Utc::now().naive_utc();
+        let account = PublicAccount {
+            id: ulid::Ulid::new().to_string(),
+            email: "member@example.org".into(),
+            name: "公众用户".into(),
+            organisation: None,
+            password_hash: "-".into(),
+            verify_digest: None,
+            verify_expires_at: None,
+            verified_at: Some(now),
+            active: true,
+            created_at: now,
+        };
+        diesel::insert_into(public_accounts::table)
+            .values(&account)
+            .execute(c)
+            .unwrap();
+        let application = AccessApplication {
+            id: ulid::Ulid::new().to_string(),
+            release_id: release,
+            account_id: account.id,
+            purpose: "研究".into(),
+            intended_use: "分析".into(),
+            state: ApplicationState::Pending,
+            created_at: now,
+            decided_by: None,
+            decided_at: None,
+            reason: None,
+        };
+        diesel::insert_into(access_applications::table)
+            .values(application.clone())
+            .execute(c)
+            .unwrap();
+        application.id
+    })
+    .await
 }
 
 async fn world() -> World {
@@ -113,12 +167,14 @@ async fn world() -> World {
         ("admin", Some(admin)),
         ("other", Some(other)),
     ];
+    let application = application_for(&app, &release).await;
     World {
         app,
         tokens,
         release,
         mark,
         personal,
+        application,
     }
 }
 
@@ -131,8 +187,13 @@ impl World {
         } else {
             &self.mark
         };
+        let id = if template.starts_with("/api/v1/applications/") {
+            &self.application
+        } else {
+            &self.release
+        };
         let path = template
-            .replace("{id}", &self.release)
+            .replace("{id}", id)
             .replace("{finding}", finding)
             .replace("{name}", "notice.txt")
             .replace("{username}", "submitter")
@@ -144,6 +205,7 @@ impl World {
         let mut req = match method {
             "GET" => TestRequest::get(),
             "PATCH" => TestRequest::patch(),
+            "DELETE" => TestRequest::delete(),
             _ => TestRequest::post(),
         }
         .uri(&path);
@@ -167,6 +229,21 @@ impl World {
             ("GET", _) => req,
             ("POST", "/api/v1/auth/login") => {
                 json_body(req, json!({"username": "nobody", "password": "guess"}))
+            }
+            ("POST", "/public/auth/login") => json_body(
+                req,
+                json!({"email": "nobody@example.org", "password": "guess"}),
+            ),
+            ("POST", "/public/accounts") => json_body(
+                req,
+                json!({"email": format!("{who}@example.org"), "name": who, "password": "long-password-1"}),
+            ),
+            ("POST", "/public/accounts/verify") => json_body(req, json!({"token": "0"})),
+            ("POST", "/public/releases/{id}/applications") => {
+                json_body(req, json!({"purpose": "研究", "intended_use": "分析"}))
+            }
+            ("POST", "/api/v1/applications/{id}/decision") => {
+                json_body(req, json!({"decision": "refuse", "reason": "用途不明"}))
             }
             ("POST", "/api/v1/users") => json_body(
                 req,
@@ -239,8 +316,9 @@ impl World {
     }
 }
 
-/// Whether `status` (and redirect target) is what `verdict` promises.
-fn agrees(verdict: &str, who: &str, res: &Response) -> bool {
+/// Whether `status` (and redirect target) is what `verdict` promises. On
+/// `/public` a staff token is no credential at all: 401 refuses it.
+fn agrees(verdict: &str, who: &str, path: &str, res: &Response) -> bool {
     let status = res.status.as_u16();
     let to_login = status == 303
         && res
@@ -250,7 +328,7 @@ fn agrees(verdict: &str, who: &str, res: &Response) -> bool {
     let refused = if who == "anon" {
         status == 401 || status == 403 || to_login
     } else {
-        status == 403 || status == 404
+        status == 403 || status == 404 || (status == 401 && path.starts_with("/public"))
     };
     match verdict {
         "p" => status < 500,
@@ -291,7 +369,7 @@ async fn every_route_answers_every_principal_as_the_matrix_says() {
                 .call(w.request(method, path, who, token.as_deref()))
                 .await;
             cells += 1;
-            if !agrees(verdict, who, &res) {
+            if !agrees(verdict, who, path, &res) {
                 wrong.push(format!(
                     "{method} {path} as {who}: expected {verdict}, got {} {}",
                     res.status,

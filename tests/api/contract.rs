@@ -101,6 +101,32 @@ fn routes_are_registered_only_through_the_document() {
     }
 }
 
+/// Client generators name a function after each operation id: two JSON
+/// operations alike (say, staff and public sign-in) would collide. The
+/// dashboard's pages are not for clients and share their actions' names.
+#[test]
+fn operation_ids_are_unique() {
+    let doc = releasegate::http::openapi::generate();
+    let mut seen = std::collections::BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let page = op["tags"]
+                .as_array()
+                .is_some_and(|t| t.contains(&"dashboard".into()));
+            if let Some(id) = op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .filter(|_| !page)
+            {
+                if let Some(before) = seen.insert(id.to_string(), format!("{method} {path}")) {
+                    panic!("operationId {id} is used by {before} and {method} {path}");
+                }
+            }
+        }
+    }
+    assert!(seen.len() > 30, "{} operations", seen.len());
+}
+
 #[actix_web::test]
 async fn every_error_status_lists_the_codes_it_can_carry() {
     let app = TestApp::new().await;

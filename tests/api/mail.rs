@@ -92,24 +92,63 @@ fn delivered(maildir: &std::path::Path) -> Vec<String> {
 /// The headers as stored plus the decoded subject and body: lettre sends
 /// non-ASCII text as base64 (encoded words in the subject, split at byte
 /// boundaries, so they are decoded together).
-fn readable(mail: &str) -> String {
+pub(crate) fn readable(mail: &str) -> String {
     use base64::Engine as _;
     let b64 = |text: &str| {
         base64::engine::general_purpose::STANDARD
             .decode(text)
             .unwrap_or_default()
     };
-    let (headers, body) = mail.split_once("\n\n").unwrap_or((mail, ""));
+    let mail = mail.replace("\r\n", "\n");
+    let (headers, body) = mail.split_once("\n\n").unwrap_or((&mail, ""));
     let mut subject = Vec::new();
     for word in headers.split("=?utf-8?b?").skip(1) {
         subject.extend(b64(word.split("?=").next().unwrap_or_default()));
     }
-    let body: String = body.lines().map(str::trim).collect();
+    let body = if headers.contains("Content-Transfer-Encoding: quoted-printable") {
+        quoted_printable(body)
+    } else {
+        b64(&body.lines().map(str::trim).collect::<String>())
+    };
     format!(
         "{headers}\n{}\n{}",
         String::from_utf8_lossy(&subject),
-        String::from_utf8_lossy(&b64(&body))
+        String::from_utf8_lossy(&body)
     )
+}
+
+/// RFC 2045 quoted-printable: `=XX` is a byte, `=` at a line's end joins lines.
+fn quoted_printable(body: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    for line in body.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let (line, joined) = match line.strip_suffix('=') {
+            Some(rest) => (rest, true),
+            None => (line, false),
+        };
+        let bytes = line.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = (bytes[i] == b'=')
+                .then(|| line.get(i + 1..i + 3))
+                .flatten()
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            match hex {
+                Some(b) => {
+                    out.push(b);
+                    i += 3;
+                }
+                None => {
+                    out.push(bytes[i]);
+                    i += 1;
+                }
+            }
+        }
+        if !joined {
+            out.push(b'\n');
+        }
+    }
+    out
 }
 
 #[actix_web::test]

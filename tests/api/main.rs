@@ -23,6 +23,7 @@ mod jobs;
 mod lifecycle;
 mod mail;
 mod metadata;
+mod public_access;
 mod queue_render_time;
 mod release_render_time;
 mod review_holes;

@@ -111,8 +111,8 @@ pub(super) async fn search_audit(
             };
             Ok(HttpResponse::Ok().json(page))
         }
-        AuditFormat::Ndjson => Ok(export::stream(&state, filter, false)),
-        AuditFormat::Csv => Ok(export::stream(&state, filter, true)),
+        AuditFormat::Ndjson => Ok(export::audit(&state, filter, false)),
+        AuditFormat::Csv => Ok(export::audit(&state, filter, true)),
     }
 }
 

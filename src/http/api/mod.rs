@@ -1,6 +1,7 @@
 //! The JSON API under /api/v1, one module per area.
 
 mod accounts;
+mod applications;
 mod audit;
 mod releases;
 mod review;
@@ -29,5 +30,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(review::get_queue)
         .service(audit::search_audit)
         .service(audit::verify_audit)
-        .service(audit::sign_checkpoint);
+        .service(audit::sign_checkpoint)
+        .service(applications::list_applications)
+        .service(applications::decide_application)
+        .service(applications::access_log);
 }

@@ -131,7 +131,7 @@ pub async fn export_audit(ctx: Ctx, format: Path<String>, q: Query<AuditQuery>) 
         }
     };
     let filter = q.filter().map_err(|e| ctx.fail(e))?;
-    let mut res = crate::http::export::stream(&ctx.state, filter, csv);
+    let mut res = crate::http::export::audit(&ctx.state, filter, csv);
     res.headers_mut().insert(
         actix_web::http::header::CONTENT_DISPOSITION,
         actix_web::http::header::HeaderValue::from_static(if csv {

@@ -7,11 +7,13 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{render, Ctx, Departments, PageResult, Shell};
-use crate::service::releases::{self, PublicRelease};
+use crate::service::releases::{self, PublicFilter, PublicRelease};
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CatalogQuery {
+    /// Words in a title or description, or a department's name.
+    q: Option<String>,
     cursor: Option<String>,
 }
 
@@ -21,17 +23,25 @@ struct CatalogPage {
     s: Shell,
     depts: Departments,
     items: Vec<PublicRelease>,
+    /// What was searched for, shown back in the search box.
+    q: String,
+    /// The next page's address, the search kept.
     next: Option<String>,
 }
 
 #[utoipa::path(tag = "dashboard", responses(HtmlPage))]
 #[get("/catalog")]
 pub async fn show_catalog(ctx: Ctx, q: Query<CatalogQuery>) -> PageResult {
-    let cursor = q.into_inner().cursor;
+    let CatalogQuery { q, cursor } = q.into_inner();
+    let q: String = q.unwrap_or_default().trim().chars().take(200).collect();
+    let filter = PublicFilter {
+        q: Some(q.clone()),
+        ..PublicFilter::default()
+    };
     let (page, depts) = ctx
         .state
         .run(move |conn| {
-            let page = releases::public_list(conn, cursor.as_deref(), None)?;
+            let page = releases::public_list(conn, &filter, cursor.as_deref(), None)?;
             Ok((page, Departments::load(conn)?))
         })
         .await
@@ -42,7 +52,14 @@ pub async fn show_catalog(ctx: Ctx, q: Query<CatalogQuery>) -> PageResult {
             s: ctx.shell(),
             depts,
             items: page.items,
-            next: page.next_cursor,
+            next: page.next_cursor.map(|cursor| {
+                let query = form_urlencoded::Serializer::new(String::new())
+                    .append_pair("q", &q)
+                    .append_pair("cursor", &cursor)
+                    .finish();
+                format!("/catalog?{query}")
+            }),
+            q,
         },
     )
 }

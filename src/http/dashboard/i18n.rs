@@ -97,6 +97,8 @@ const ERRORS: &[(&str, &str, &str)] = &[
     ("error.invalid_file", "文件名或文件不符合上传规则。", "A file name or file breaks the upload rules."),
     ("error.column_summary", "列汇总没有单个取值。", "A column summary has no single value."),
     ("error.no_value", "该发现项指向文件的一部分（如图片），没有可显示的取值。", "This finding stands for a part of the file (an image, an object), not a value."),
+    ("error.not_conditional", "该发布为无条件开放，无需申请。", "This release is open without conditions: no application is needed."),
+    ("error.limit_reached", "已达上限，请先撤销或删除已有项。", "A limit was reached: revoke or remove one first."),
     ("error.redacted_version_required", "有处置为“遮盖”的内容无法自动遮盖，须由提交人上传遮盖后的新版本。", "Content dispositioned redact cannot be redacted by the service: the submitter must upload a redacted version."),
 ];
 
@@ -299,6 +301,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("audit.events", "事件数", "events"),
     ("audit.empty", "没有匹配的事件。", "No matching events."),
     ("catalog.title", "公开数据目录", "Public data catalogue"),
+    ("catalog.search", "搜索标题、说明或部门", "Search titles, descriptions or departments"),
+    ("catalog.search_button", "搜索", "Search"),
     (
         "catalog.empty",
         "暂无已发布的数据。",

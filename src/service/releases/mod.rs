@@ -15,7 +15,10 @@ mod submit;
 mod views;
 
 pub use permissions::{permissions, Permissions};
-pub use publish::{public_file, public_list, public_release, publish_due, PublicRelease};
+pub use publish::{
+    public_list, public_release, publish_due, published_file, PublicFilter, PublicRelease,
+    PublishedFile,
+};
 pub use queue::{open_stages, queue, severity_counts, QueueFilter, QueueItem};
 pub use reveal::reveal;
 pub use review::{decide, dispose, dispose_many, retract, withdraw};

@@ -13,7 +13,7 @@ use super::SYSTEM_ACTOR;
 use super::{clamp_limit, views::paged, Page, State, COLUMN_SUMMARY_SEGMENT};
 use crate::app::AppState;
 use crate::db::models::{Finding, Release, StoredFile};
-use crate::db::schema::{files, findings, releases};
+use crate::db::schema::{departments, files, findings, releases};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::extract::{self, FileKind, Limits};
@@ -385,8 +385,41 @@ fn percent_encode(name: &str) -> String {
         .collect()
 }
 
+/// What the public searches published releases by; every part optional.
+#[derive(Debug, Default, Clone)]
+pub struct PublicFilter {
+    /// Words in the published title or description, or the department's
+    /// name (case-insensitive, taken literally: `%` and `_` are not wildcards).
+    pub q: Option<String>,
+    pub department: Option<String>,
+    /// The release's data category.
+    pub theme: Option<String>,
+    pub open_mode: Option<OpenMode>,
+    /// Published at or after / before.
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
+
+/// `%text%` for LIKE with `\` as the escape character.
+fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Published releases matching `filter`, newest first, keyset-paged.
 pub fn public_list(
     conn: &mut DbConn,
+    filter: &PublicFilter,
     cursor: Option<&str>,
     limit: Option<i64>,
 ) -> AppResult<Page<PublicRelease>> {
@@ -394,6 +427,40 @@ pub fn public_list(
     let mut query = releases::table
         .filter(releases::state.eq(State::Published.as_str()))
         .into_boxed();
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = contains_pattern(q);
+        let named = departments::table
+            .filter(
+                lower(departments::name.nullable())
+                    .like(pattern.clone())
+                    .escape('\\'),
+            )
+            .select(departments::code);
+        query = query.filter(
+            lower(releases::public_title)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(releases::public_description)
+                    .like(pattern)
+                    .escape('\\'))
+                .or(releases::department.eq_any(named).nullable()),
+        );
+    }
+    if let Some(d) = &filter.department {
+        query = query.filter(releases::department.eq(d.clone()));
+    }
+    if let Some(t) = &filter.theme {
+        query = query.filter(releases::data_category.eq(t.clone()));
+    }
+    if let Some(m) = filter.open_mode {
+        query = query.filter(releases::open_mode.eq(m.as_str()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(releases::published_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(releases::published_at.lt(to));
+    }
     if let Some(c) = cursor {
         query = query.filter(releases::id.lt(c.to_string()));
     }
@@ -419,30 +486,36 @@ pub fn public_release(conn: &mut DbConn, id: &str) -> AppResult<PublicRelease> {
     public_view(conn, release)
 }
 
-/// The published rendition of one file: its bytes and name.
-pub fn public_file(
-    state: &AppState,
-    conn: &mut DbConn,
-    id: &str,
-    name: &str,
-) -> AppResult<(String, Vec<u8>)> {
+/// One file of a published release as the public gets it: the release,
+/// and the file's rendition (digest), kind and encoding. Whether the caller
+/// may have it is `service::public::download`'s question.
+pub fn published_file(conn: &mut DbConn, id: &str, name: &str) -> AppResult<PublishedFile> {
     let release = load_published(conn, id)?;
-    // 有条件开放: the files go only to approved, registered users, and there
-    // is no public way to become one yet.
-    if release.open_mode == OpenMode::Conditional.as_str() {
-        return Err(AppError::Unauthorized(
-            "this release is open only on conditions (有条件开放): its files go to approved, registered users".into(),
-        ));
-    }
-    let sha: Option<String> = files::table
+    let found: Option<(Option<String>, String, Option<String>)> = files::table
         .filter(files::release_id.eq(&release.id))
         .filter(files::version.eq(release.version))
         .filter(files::public_name.eq(name))
-        .select(files::published_sha256)
+        .select((files::published_sha256, files::kind, files::encoding))
         .first(conn)
-        .optional()?
-        .flatten();
-    let sha = sha.ok_or_else(|| AppError::NotFound(format!("no published file {name:?}")))?;
-    let bytes = state.store.get(&sha).map_err(AppError::internal)?;
-    Ok((name.to_string(), bytes))
+        .optional()?;
+    let Some((Some(sha256), kind, encoding)) = found else {
+        return Err(AppError::NotFound(format!("no published file {name:?}")));
+    };
+    let kind = FileKind::parse(&kind)
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown stored file kind {kind:?}")))?;
+    Ok(PublishedFile {
+        release,
+        name: name.to_string(),
+        sha256,
+        kind,
+        encoding,
+    })
+}
+
+pub struct PublishedFile {
+    pub release: Release,
+    pub name: String,
+    pub sha256: String,
+    pub kind: FileKind,
+    pub encoding: Option<String>,
 }

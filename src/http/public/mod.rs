@@ -1,0 +1,257 @@
+//! The public side: the catalogue of published releases (readable by
+//! anyone), downloads (conditional data to approved members of the public
+//! only), and public accounts, keys and applications.
+
+mod accounts;
+
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::identity::{client_address, MaybePublic};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::api::parse_time;
+use super::params::{Limit, Query};
+use crate::app::AppState;
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::service::public::{self, Requester};
+use crate::service::releases::{self, OpenMode, Page, PublicFilter, PublicRelease};
+
+/// Longest user agent kept in the access log.
+const MAX_USER_AGENT: usize = 512;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_public_releases)
+        .service(get_public_release)
+        .service(download_file)
+        .service(get_catalog)
+        .configure(accounts::configure);
+}
+
+/// What the public searches by (`/public/releases`, `/public/catalog`).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SearchQuery {
+    /// Words in the title or description, or the department's name.
+    #[param(max_length = 200)]
+    q: Option<String>,
+    /// A department code.
+    department: Option<String>,
+    /// A data category (`data_category`).
+    theme: Option<String>,
+    #[param(inline)]
+    open_mode: Option<OpenMode>,
+    /// Published at or after this time (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    from: Option<String>,
+    /// Published before this time (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    to: Option<String>,
+    /// The `next_cursor` of the page before.
+    cursor: Option<String>,
+    #[param(inline)]
+    limit: Option<Limit>,
+}
+
+impl SearchQuery {
+    fn filter(&self) -> AppResult<PublicFilter> {
+        if self.q.as_ref().is_some_and(|q| q.chars().count() > 200) {
+            return Err(AppError::BadRequest(
+                "q must be at most 200 characters".into(),
+            ));
+        }
+        Ok(PublicFilter {
+            q: self.q.clone(),
+            department: self.department.clone(),
+            theme: self.theme.clone(),
+            open_mode: self.open_mode,
+            from: self
+                .from
+                .as_deref()
+                .map(|t| parse_time("from", t))
+                .transpose()?,
+            to: self
+                .to
+                .as_deref()
+                .map(|t| parse_time("to", t))
+                .transpose()?,
+        })
+    }
+}
+
+/// Published releases matching the search, newest first.
+#[utoipa::path(tag = "public", params(SearchQuery), responses((status = OK, body = Page<PublicRelease>)))]
+#[get("/releases")]
+async fn list_public_releases(
+    state: web::Data<AppState>,
+    q: Query<SearchQuery>,
+) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let filter = q.filter()?;
+    let page = state
+        .run(move |conn| {
+            releases::public_list(conn, &filter, q.cursor.as_deref(), Limit::get(q.limit))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// One published release.
+#[utoipa::path(
+    tag = "public",
+    params(("id" = String, Path)),
+    responses((status = OK, body = PublicRelease), (status = NOT_FOUND, body = ErrorBody))
+)]
+#[get("/releases/{id}")]
+async fn get_public_release(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let release = state
+        .run(move |conn| releases::public_release(conn, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(release))
+}
+
+/// The published rendition of one file (redacted where a reviewer decided
+/// so). Conditional data (有条件开放) goes only to a member of the public
+/// with an approved application, and carries a trace naming them; every
+/// answer is a row in the access log.
+#[utoipa::path(
+    tag = "public",
+    params(("id" = String, Path), ("name" = String, Path)),
+    responses(
+        (status = OK, content_type = "application/octet-stream", body = Vec<u8>),
+        (status = UNAUTHORIZED, description = "conditional data without credentials, or credentials that are not valid", body = ErrorBody),
+        (status = FORBIDDEN, description = "conditional data without an approved application", body = ErrorBody),
+        (status = NOT_FOUND, body = ErrorBody),
+    ),
+    security((), ("public_bearer" = []), ("api_key" = []))
+)]
+#[get("/releases/{id}/files/{name}")]
+async fn download_file(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: MaybePublic,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (id, name) = path.into_inner();
+    let who = Requester {
+        caller: caller.0,
+        address: client_address(&req, &state.settings.trusted_proxies).to_string(),
+        user_agent: req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(MAX_USER_AGENT).collect()),
+    };
+    let download = state
+        .call(move |st, conn| public::download(st, conn, &id, &name, &who))
+        .await?;
+    // A conditional copy is audited before it goes out.
+    if let Some(draft) = download.audit {
+        state
+            .write(move |_, conn| public::record_conditional_download(conn, draft))
+            .await?;
+    }
+    let (name, bytes) = (download.name, download.bytes);
+    Ok(HttpResponse::Ok()
+        .content_type(content_type(&name))
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::FilenameExt(
+                actix_web::http::header::ExtendedValue {
+                    charset: actix_web::http::header::Charset::Ext("UTF-8".into()),
+                    language_tag: None,
+                    value: name.into_bytes(),
+                },
+            )],
+        })
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(bytes))
+}
+
+fn content_type(name: &str) -> &'static str {
+    let ext = name
+        .rsplit('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "csv" => "text/csv",
+        "tsv" => "text/tab-separated-values",
+        "json" => "application/json",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "ofd" => "application/ofd",
+        "pdf" => "application/pdf",
+        "txt" | "md" => "text/plain",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The EU access-right vocabulary DCAT-AP uses: conditional (有条件开放)
+/// data is restricted, the rest public.
+fn access_rights(open_mode: &str) -> &'static str {
+    if open_mode == OpenMode::Conditional.as_str() {
+        "http://publications.europa.eu/resource/authority/access-right/RESTRICTED"
+    } else {
+        "http://publications.europa.eu/resource/authority/access-right/PUBLIC"
+    }
+}
+
+/// DCAT catalogue of published releases (JSON-LD), one page at a time,
+/// filtered like `/public/releases`.
+#[utoipa::path(
+    tag = "public",
+    params(SearchQuery),
+    responses((status = OK, content_type = "application/ld+json", body = Object))
+)]
+#[get("/catalog")]
+async fn get_catalog(state: web::Data<AppState>, q: Query<SearchQuery>) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let filter = q.filter()?;
+    let page = state
+        .run(move |conn| {
+            releases::public_list(conn, &filter, q.cursor.as_deref(), Limit::get(q.limit))
+        })
+        .await?;
+    let datasets: Vec<_> = page
+        .items
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "@type": "dcat:Dataset",
+                "@id": format!("/public/releases/{}", r.id),
+                "dct:identifier": r.id,
+                "dct:title": r.title,
+                "dct:description": r.description,
+                "dct:publisher": r.department,
+                "dct:issued": r.published_at,
+                "dcat:theme": r.data_category,
+                "dct:accessRights": access_rights(&r.open_mode),
+                "dcat:distribution": r.files.iter().map(|f| serde_json::json!({
+                    "@type": "dcat:Distribution",
+                    "dct:title": f.name,
+                    "dcat:downloadURL": f.url,
+                    "spdx:checksum": {"spdx:algorithm": "sha256", "spdx:checksumValue": f.sha256},
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .content_type("application/ld+json")
+        .json(serde_json::json!({
+            "@context": {
+                "dcat": "http://www.w3.org/ns/dcat#",
+                "dct": "http://purl.org/dc/terms/",
+                "spdx": "http://spdx.org/rdf/terms#",
+            },
+            "@type": "dcat:Catalog",
+            "dcat:dataset": datasets,
+            "next_cursor": page.next_cursor,
+        })))
+}

@@ -1,0 +1,111 @@
+//! Mail to and about members of the public: the verification token, an
+//! application for conditional data to the department that decides it, and
+//! the decision to the applicant.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::enqueue;
+use crate::db::models::User;
+use crate::db::schema::users;
+use crate::db::DbConn;
+use crate::policy::{parse_roles, Role};
+
+fn base(public_url: &str) -> &str {
+    public_url.trim_end_matches('/')
+}
+
+/// The token that confirms a new account's address.
+pub fn verification_mail(
+    conn: &mut DbConn,
+    email: &str,
+    name: &str,
+    token: &str,
+    public_url: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let body = format!(
+        "{name}，您好：\n\n请确认您的邮箱以启用 releasegate 公众账户。\nConfirm your e-mail address to enable your account.\n\n\
+         验证码 / Verification token: {token}\n\n\
+         POST {url}/public/accounts/verify  {{\"token\": \"{token}\"}}\n\n\
+         48 小时内有效 / Valid for 48 hours. 如非本人操作，请忽略本邮件 / If you did not register, ignore this mail.\n",
+        url = base(public_url),
+    );
+    enqueue(
+        conn,
+        email,
+        "[releasegate] 请确认邮箱 / Confirm your e-mail address",
+        &body,
+        now,
+    )
+}
+
+/// Tells the dept_approvers of `department` (with an address) that an
+/// application waits for them.
+pub fn application_received(
+    conn: &mut DbConn,
+    department: &str,
+    release_title: &str,
+    application_id: &str,
+    public_url: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let approvers: Vec<User> = users::table
+        .filter(users::active.eq(true))
+        .filter(users::department.eq(department))
+        .filter(users::email.is_not_null())
+        .select(User::as_select())
+        .load(conn)?;
+    let subject = format!("[releasegate] 有条件开放申请 / Application for: {release_title}");
+    let body = format!(
+        "{release_title}\n申请 / Application: {application_id}\n\n{}/api/v1/applications?state=pending\n",
+        base(public_url)
+    );
+    let mut sent = 0;
+    for user in approvers {
+        let decides = parse_roles(&user.roles).is_ok_and(|r| r.contains(&Role::DeptApprover));
+        if let (true, Some(email)) = (decides, user.email.as_deref()) {
+            enqueue(conn, email, &subject, &body, now)?;
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
+
+/// An application's outcome, for its applicant.
+pub struct Decided<'a> {
+    pub email: &'a str,
+    pub release_id: &'a str,
+    pub release_title: &'a str,
+    pub state: &'a str,
+    pub reason: Option<&'a str>,
+}
+
+/// Tells an applicant what became of their application.
+pub fn application_decided(
+    conn: &mut DbConn,
+    decided: &Decided<'_>,
+    public_url: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let Decided {
+        email,
+        release_id,
+        release_title,
+        state,
+        reason,
+    } = decided;
+    let reason = reason
+        .map(|r| format!("\n理由 / Reason: {r}"))
+        .unwrap_or_default();
+    enqueue(
+        conn,
+        email,
+        &format!("[releasegate] {release_title}：{state}"),
+        &format!(
+            "{release_title}\n申请状态 / Application: {state}{reason}\n\n{}/public/releases/{release_id}\n",
+            base(public_url)
+        ),
+        now,
+    )
+}

@@ -1,0 +1,132 @@
+//! Public downloads: open data to anyone, conditional data (有条件开放) only
+//! to a signed-in member of the public with an approved application, each
+//! copy carrying its trace. Every answer for a published file — the
+//! download and the refusal alike — is a row in the access log.
+
+use super::access_log::record;
+use super::accounts::PublicCaller;
+use super::applications::approved_grant;
+use super::audit_actor;
+use crate::app::AppState;
+use crate::audit::Draft;
+use crate::db::models::AccessLogRow;
+use crate::db::DbConn;
+use crate::error::{AppError, AppResult};
+use crate::service::audit_log;
+use crate::service::releases::{published_file, OpenMode, PublishedFile};
+
+/// Who asks, as the access log records them.
+pub struct Requester {
+    pub caller: Option<PublicCaller>,
+    pub address: String,
+    pub user_agent: Option<String>,
+}
+
+/// A file to send.
+pub struct Download {
+    pub name: String,
+    pub bytes: Vec<u8>,
+    /// For conditional data: the audit event to write before the bytes go out.
+    pub audit: Option<Draft>,
+}
+
+/// The approved application `who` downloads conditional data under, or
+/// why not: 401 with no credentials, 403 without an approved application.
+fn grant(conn: &mut DbConn, file: &PublishedFile, who: &Requester) -> AppResult<Option<String>> {
+    if file.release.open_mode != OpenMode::Conditional.as_str() {
+        return Ok(None);
+    }
+    let caller = who.caller.as_ref().ok_or_else(|| {
+        AppError::Unauthorized(
+            "this release is open only on conditions (有条件开放): sign in to /public or present an API key, with an approved application".into(),
+        )
+    })?;
+    approved_grant(conn, &file.release.id, &caller.account_id)?
+        .map(Some)
+        .ok_or_else(|| {
+            AppError::Forbidden(format!(
+                "no approved application of yours for release {}: apply at /public/releases/{}/applications",
+                file.release.id, file.release.id
+            ))
+        })
+}
+
+/// The published rendition of `name`, if `who` may have it. The answer is
+/// logged either way (a file that does not exist is not: there is nothing
+/// to trace).
+pub fn download(
+    state: &AppState,
+    conn: &mut DbConn,
+    id: &str,
+    name: &str,
+    who: &Requester,
+) -> AppResult<Download> {
+    let file = published_file(conn, id, name)?;
+    let mut row = AccessLogRow {
+        id: ulid::Ulid::new().to_string(),
+        at: crate::audit::now(),
+        release_id: file.release.id.clone(),
+        file_name: file.name.clone(),
+        account_id: who.caller.as_ref().map(|c| c.account_id.clone()),
+        key_id: who.caller.as_ref().and_then(|c| c.key_id.clone()),
+        address: who.address.clone(),
+        user_agent: who.user_agent.clone(),
+        status: 200,
+        bytes: 0,
+    };
+    let application = match grant(conn, &file, who) {
+        Ok(application) => application,
+        Err(refusal) => {
+            row.status = i32::from(refusal.code().status().as_u16());
+            record(conn, &row)?;
+            return Err(refusal);
+        }
+    };
+    let mut bytes = state.store.get(&file.sha256).map_err(AppError::internal)?;
+    let audit = match (&application, &who.caller) {
+        (Some(application), Some(caller)) => {
+            let trace = format!(
+                "有条件开放数据 / Conditional data: issued to {} <{}>, application {application}, {}",
+                caller.name,
+                caller.email,
+                crate::audit::format_time(&row.at)
+            );
+            let traced = crate::redact::append_trace(
+                file.kind,
+                file.encoding.as_deref(),
+                &mut bytes,
+                &trace,
+            )
+            .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+            Some(audit_log::draft(
+                &audit_actor(&caller.account_id),
+                crate::audit::Action::ReleaseDownloaded,
+                Some((&file.release.id, file.release.version)),
+                serde_json::json!({
+                    "file": file.name,
+                    "application": application,
+                    "key": caller.key_id,
+                    "address": who.address,
+                    "traced": traced,
+                    "access": row.id,
+                }),
+            ))
+        }
+        _ => None,
+    };
+    row.bytes = bytes.len() as i64;
+    record(conn, &row)?;
+    Ok(Download {
+        name: file.name,
+        bytes,
+        audit,
+    })
+}
+
+/// Writes a conditional download's audit event (under the writer's turn).
+pub fn record_conditional_download(conn: &mut DbConn, draft: Draft) -> AppResult<()> {
+    crate::db::write_tx(conn, |conn| {
+        audit_log::append(conn, draft)?;
+        Ok::<_, AppError>(())
+    })
+}

@@ -1,0 +1,92 @@
+//! The public side of opening data: registered members of the public and
+//! their API keys, applications for conditionally open data (有条件开放),
+//! and the trace of every public download (行为追溯).
+//!
+//! Members of the public are not staff: they live in their own table, sign
+//! in with their e-mail address, and their tokens carry an audience that
+//! `/api/v1` never accepts.
+
+mod access_log;
+mod accounts;
+mod applications;
+mod downloads;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+pub use access_log::{for_each_access, list_access};
+pub use access_log::{AccessFilter, AccessRecord, ACCESS_CSV_HEADER};
+pub use accounts::{
+    authenticate_key, authenticate_token, create_key, list_keys, register, revoke_key, sign_in,
+    verify_email, AccountView, KeyView, NewKey, PublicCaller, Registration,
+};
+pub use applications::{
+    apply, decide, list_for_staff, list_mine, ApplicationDecision, ApplicationView,
+};
+pub use downloads::{download, record_conditional_download, Download, Requester};
+
+/// Where an application for conditional data stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationState {
+    /// Waiting for a dept_approver of the owning department.
+    Pending,
+    /// The applicant may download the release's files.
+    Approved,
+    Refused,
+    /// Approved once, then withdrawn: downloads stop at once.
+    Revoked,
+}
+
+impl ApplicationState {
+    pub const ALL: [ApplicationState; 4] =
+        [Self::Pending, Self::Approved, Self::Refused, Self::Revoked];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Refused => "refused",
+            Self::Revoked => "revoked",
+        }
+    }
+}
+
+impl fmt::Display for ApplicationState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ApplicationState {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown application state {s:?} (pending, approved, refused, revoked)")
+            })
+    }
+}
+
+impl TryFrom<String> for ApplicationState {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<ApplicationState> for String {
+    fn from(state: ApplicationState) -> String {
+        state.as_str().to_string()
+    }
+}
+
+/// The audit actor of a member of the public: never a staff username
+/// (those cannot contain ':').
+pub fn audit_actor(account_id: &str) -> String {
+    format!("public:{account_id}")
+}

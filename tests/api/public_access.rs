@@ -1,0 +1,502 @@
+//! The public side of conditional data (有条件开放): registration with the
+//! verification mail read back from the `.eml` outbox, sign-in, API keys,
+//! an application decided by the owning department, downloads refused and
+//! allowed exactly as the grant says, each one traced in the access log.
+
+use serde_json::{json, Value};
+
+use crate::common::*;
+use crate::mail::readable;
+
+const EMAIL: &str = "Li.Ming@Example.org";
+const PASSWORD: &str = "a long enough passphrase";
+
+/// Publishes a conditional release with one CSV file; returns its id.
+async fn conditional_release(app: &TestApp, cast: &Cast) -> String {
+    let mut m = meta(&[]);
+    m["open_mode"] = json!("conditional");
+    let r = app
+        .file_release(
+            &cast.submitter,
+            m,
+            "stats.csv",
+            "区,户数\n梁子湖区,120\n".as_bytes(),
+        )
+        .await;
+    let id = r["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.approve_all(&id, cast, |_| "redact").await["state"],
+        "published"
+    );
+    id
+}
+
+/// Every mail the default mailer wrote, decoded.
+async fn delivered_mails(app: &TestApp) -> Vec<String> {
+    let state = app.state.clone();
+    app.db(move |c| releasegate::notify::deliver_due(c, &state.mailer).unwrap())
+        .await;
+    let dir = app.state.settings.data_dir.join("mail");
+    std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| readable(&std::fs::read_to_string(e.path()).unwrap()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Registers, reads the token from the mail, verifies and signs in;
+/// returns the public token and the account id.
+async fn verified_member(app: &TestApp) -> (String, String) {
+    let res = app
+        .post_json(
+            "/public/accounts",
+            None,
+            json!({"email": EMAIL, "name": "李明", "organisation": "某数据公司", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let account = res.json();
+    assert_eq!(account["email"], "li.ming@example.org");
+    assert_eq!(account["verified"], false);
+    let login = json!({"email": EMAIL, "password": PASSWORD});
+    app.post_json("/public/auth/login", None, login.clone())
+        .await
+        .assert_error(403, "forbidden");
+    let mails = delivered_mails(app).await;
+    let mail = mails
+        .iter()
+        .find(|m| m.contains("To: li.ming@example.org"))
+        .expect("a verification mail");
+    let token = mail
+        .split("Verification token: ")
+        .nth(1)
+        .and_then(|rest| rest.get(..64))
+        .unwrap_or_else(|| panic!("no token in {mail}"))
+        .to_string();
+    app.post_json(
+        "/public/accounts/verify",
+        None,
+        json!({"token": "0".repeat(64)}),
+    )
+    .await
+    .assert_error(404, "not_found");
+    let verified = app
+        .post_json("/public/accounts/verify", None, json!({"token": token}))
+        .await;
+    assert_eq!(verified.status, 200, "{}", verified.text());
+    assert_eq!(verified.json()["verified"], true);
+    app.post_json("/public/accounts/verify", None, json!({"token": token}))
+        .await
+        .assert_error(404, "not_found");
+    app.post_json(
+        "/public/auth/login",
+        None,
+        json!({"email": EMAIL, "password": "not the passphrase"}),
+    )
+    .await
+    .assert_error(401, "unauthorized");
+    let signed_in = app.post_json("/public/auth/login", None, login).await;
+    assert_eq!(signed_in.status, 200, "{}", signed_in.text());
+    let body = signed_in.json();
+    (
+        body["token"].as_str().unwrap().to_string(),
+        body["account"]["id"].as_str().unwrap().to_string(),
+    )
+}
+
+async fn download_with_key(app: &TestApp, path: &str, key: &str) -> Response {
+    app.call(
+        actix_web::test::TestRequest::get()
+            .uri(path)
+            .insert_header(("X-API-Key", key))
+            .insert_header(("User-Agent", "ckan-harvester/2.10")),
+    )
+    .await
+}
+
+async fn decide_application(app: &TestApp, token: &str, id: &str, body: Value) -> Response {
+    app.post_json(
+        &format!("/api/v1/applications/{id}/decision"),
+        Some(token),
+        body,
+    )
+    .await
+}
+
+#[actix_web::test]
+async fn conditional_data_goes_to_an_approved_member_only_and_every_access_is_traced() {
+    let (app, cast) = TestApp::builder().with_cast().await;
+    let id = conditional_release(&app, &cast).await;
+    let file = format!("/public/releases/{id}/files/stats.csv");
+
+    let (token, account) = verified_member(&app).await;
+    // A public token is never a staff token, nor a staff token a public one.
+    app.get("/api/v1/me", Some(&token))
+        .await
+        .assert_error(401, "unauthorized");
+    app.get(&file, Some(&cast.approver))
+        .await
+        .assert_error(401, "unauthorized");
+
+    let created = app.post_json("/public/keys", Some(&token), json!({})).await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let created = created.json();
+    let key = created["key"].as_str().unwrap().to_string();
+    assert!(key.starts_with("rgk_") && key.len() > 60, "{key}");
+    let keys = app.get("/public/keys", Some(&token)).await;
+    assert_eq!(keys.status, 200);
+    assert!(!keys.text().contains(&key), "a key is shown once only");
+    assert_eq!(keys.json()["items"][0]["prefix"], created["prefix"]);
+    // A key cannot mint keys.
+    let minted = app
+        .call(
+            actix_web::test::TestRequest::post()
+                .uri("/public/keys")
+                .insert_header(("X-API-Key", key.as_str())),
+        )
+        .await;
+    minted.assert_error(403, "forbidden");
+
+    app.get(&file, None).await.assert_error(401, "unauthorized");
+    download_with_key(&app, &file, &key)
+        .await
+        .assert_error(403, "forbidden");
+
+    let applied = app
+        .post_json(
+            &format!("/public/releases/{id}/applications"),
+            Some(&token),
+            json!({"purpose": "研究各区户数分布", "intended_use": "内部统计分析，不再转发"}),
+        )
+        .await;
+    assert_eq!(applied.status, 201, "{}", applied.text());
+    let application = applied.json();
+    assert_eq!(application["state"], "pending");
+    let app_id = application["id"].as_str().unwrap().to_string();
+    app.post_json(
+        &format!("/public/releases/{id}/applications"),
+        Some(&token),
+        json!({"purpose": "再次申请", "intended_use": "同上"}),
+    )
+    .await
+    .assert_error(409, "exists");
+    download_with_key(&app, &file, &key)
+        .await
+        .assert_error(403, "forbidden");
+
+    // The owning department decides; another department neither sees nor decides it.
+    let pending = app
+        .get("/api/v1/applications?state=pending", Some(&cast.approver))
+        .await
+        .json();
+    assert_eq!(pending["items"][0]["id"], app_id.as_str());
+    assert_eq!(
+        pending["items"][0]["applicant"]["organisation"],
+        "某数据公司"
+    );
+    let elsewhere = app
+        .get("/api/v1/applications", Some(&cast.approver_tjj))
+        .await
+        .json();
+    assert_eq!(elsewhere["items"], json!([]));
+    decide_application(
+        &app,
+        &cast.approver_tjj,
+        &app_id,
+        json!({"decision": "approve"}),
+    )
+    .await
+    .assert_error(403, "forbidden");
+    app.get("/api/v1/applications", Some(&cast.submitter))
+        .await
+        .assert_error(403, "forbidden");
+    let approved = decide_application(
+        &app,
+        &cast.approver,
+        &app_id,
+        json!({"decision": "approve"}),
+    )
+    .await;
+    assert_eq!(approved.status, 200, "{}", approved.text());
+    assert_eq!(approved.json()["state"], "approved");
+    decide_application(
+        &app,
+        &cast.approver,
+        &app_id,
+        json!({"decision": "approve"}),
+    )
+    .await
+    .assert_error(409, "already_decided");
+
+    // The approved member downloads, with the key or the token; the copy names them.
+    let got = download_with_key(&app, &file, &key).await;
+    assert_eq!(got.status, 200, "{}", got.text());
+    let text = got.text();
+    assert!(text.starts_with("区,户数\n梁子湖区,120\n"), "{text}");
+    let trace = text.lines().last().unwrap();
+    assert!(
+        trace.contains("li.ming@example.org") && trace.contains(&app_id),
+        "the copy carries its trace: {trace}"
+    );
+    assert_eq!(app.get(&file, Some(&token)).await.status, 200);
+
+    // Revocation needs a reason and takes effect at once.
+    decide_application(&app, &cast.approver, &app_id, json!({"decision": "revoke"}))
+        .await
+        .assert_error(422, "note_required");
+    let revoked = decide_application(
+        &app,
+        &cast.approver,
+        &app_id,
+        json!({"decision": "revoke", "reason": "用途超出申请范围"}),
+    )
+    .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.text());
+    download_with_key(&app, &file, &key)
+        .await
+        .assert_error(403, "forbidden");
+    let mine = app.get("/public/applications", Some(&token)).await.json();
+    assert_eq!(mine["items"][0]["state"], "revoked");
+    assert_eq!(mine["items"][0]["reason"], "用途超出申请范围");
+
+    // A revoked key stops working at once.
+    let key_id = created["id"].as_str().unwrap();
+    let gone = app
+        .call(
+            actix_web::test::TestRequest::delete()
+                .uri(&format!("/public/keys/{key_id}"))
+                .insert_header(("Authorization", format!("Bearer {token}"))),
+        )
+        .await;
+    assert_eq!(gone.status, 204);
+    download_with_key(&app, &file, &key)
+        .await
+        .assert_error(401, "unauthorized");
+
+    // The supervisor sees exactly those accesses, newest first; others cannot.
+    app.get("/api/v1/access-log", Some(&cast.approver))
+        .await
+        .assert_error(403, "forbidden");
+    let log = app
+        .get(
+            &format!("/api/v1/access-log?release={id}"),
+            Some(&cast.supervisor),
+        )
+        .await
+        .json();
+    let statuses: Vec<i64> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|r| r["status"].as_i64().unwrap())
+        .collect();
+    // anonymous (401), key before applying (403), pending (403), key (200),
+    // token (200), after revocation (403); a request whose credentials are
+    // not valid (the staff token, the revoked key) names nobody to trace and
+    // never reaches the file.
+    assert_eq!(statuses, [401, 403, 403, 200, 200, 403]);
+    let download = &log["items"][1];
+    assert_eq!(download["account"], account.as_str());
+    assert_eq!(download["key"], Value::Null);
+    let by_key = &log["items"][2];
+    assert_eq!(by_key["key"], key_id);
+    assert_eq!(by_key["user_agent"], "ckan-harvester/2.10");
+    assert_eq!(by_key["bytes"].as_i64().unwrap() as usize, got.bytes.len());
+    let csv = app
+        .get(
+            &format!("/api/v1/access-log?account={account}&format=csv"),
+            Some(&cast.supervisor),
+        )
+        .await;
+    assert_eq!(csv.status, 200);
+    let csv = csv.text();
+    assert!(csv.starts_with("id,at,release_id,file,account,key,address,user_agent,status,bytes\n"));
+    assert_eq!(csv.lines().count(), 1 + 5, "{csv}");
+
+    // Applications, decisions and conditional downloads are audit events.
+    let audit = app
+        .get(
+            &format!("/api/v1/audit?release={id}&limit=200"),
+            Some(&cast.supervisor),
+        )
+        .await
+        .json();
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for (action, times) in [
+        ("access.applied", 1),
+        ("access.decided", 2),
+        ("release.downloaded", 2),
+    ] {
+        assert_eq!(
+            actions.iter().filter(|a| **a == action).count(),
+            times,
+            "{action} in {actions:?}"
+        );
+    }
+    // And the applicant heard of each decision.
+    let mails = delivered_mails(&app).await;
+    let told: Vec<&String> = mails
+        .iter()
+        .filter(|m| m.contains("To: li.ming@example.org") && m.contains("申请状态"))
+        .collect();
+    assert_eq!(told.len(), 2, "approved and revoked");
+    assert!(told.iter().any(|m| m.contains("用途超出申请范围")));
+}
+
+#[actix_web::test]
+async fn bad_registrations_and_applications_are_refused_by_name() {
+    let (app, cast) = TestApp::builder().with_cast().await;
+    for (body, needle) in [
+        (
+            json!({"email": "not-an-address", "name": "李明", "password": PASSWORD}),
+            "email",
+        ),
+        (
+            json!({"email": "a@example.org", "name": "  ", "password": PASSWORD}),
+            "name",
+        ),
+        (
+            json!({"email": "a@example.org", "name": "李明", "password": "short"}),
+            "password",
+        ),
+    ] {
+        let message = app
+            .post_json("/public/accounts", None, body)
+            .await
+            .assert_error(400, "bad_request");
+        assert!(message.contains(needle), "{message}");
+    }
+    let (token, _) = verified_member(&app).await;
+    app.post_json(
+        "/public/accounts",
+        None,
+        json!({"email": EMAIL.to_uppercase(), "name": "又一个", "password": PASSWORD}),
+    )
+    .await
+    .assert_error(409, "exists");
+    let open = clean_release(&app, &cast).await;
+    app.approve_all(&open, &cast, |_| "redact").await;
+    app.post_json(
+        &format!("/public/releases/{open}/applications"),
+        Some(&token),
+        json!({"purpose": "研究", "intended_use": "分析"}),
+    )
+    .await
+    .assert_error(422, "not_conditional");
+    app.post_json(
+        &format!("/public/releases/{open}/applications"),
+        None,
+        json!({"purpose": "研究", "intended_use": "分析"}),
+    )
+    .await
+    .assert_error(401, "unauthorized");
+    let conditional = conditional_release(&app, &cast).await;
+    let message = app
+        .post_json(
+            &format!("/public/releases/{conditional}/applications"),
+            Some(&token),
+            json!({"purpose": " ", "intended_use": "分析"}),
+        )
+        .await
+        .assert_error(400, "bad_request");
+    assert!(message.contains("purpose"), "{message}");
+    // A garbled key is refused, never taken for anonymous.
+    app.call(
+        actix_web::test::TestRequest::get()
+            .uri("/public/releases")
+            .insert_header(("X-API-Key", "rgk_nope")),
+    )
+    .await;
+    let refused = app
+        .call(
+            actix_web::test::TestRequest::get()
+                .uri(&format!("/public/releases/{conditional}/files/stats.csv"))
+                .insert_header(("X-API-Key", "rgk_nope")),
+        )
+        .await;
+    refused.assert_error(401, "unauthorized");
+}
+
+#[actix_web::test]
+async fn the_public_finds_releases_by_keyword_department_theme_and_open_mode() {
+    let (app, cast) = TestApp::builder().with_cast().await;
+    let mut roster = meta(&[]);
+    roster["title"] = json!("2026年GDP季度统计");
+    roster["data_category"] = json!("statistics");
+    let stats = app
+        .file_release(
+            &cast.submitter,
+            roster,
+            "a.txt",
+            "公开统计数据\n".as_bytes(),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.approve_all(&stats, &cast, |_| "redact").await;
+    let conditional = conditional_release(&app, &cast).await;
+    let ids = |page: Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let search = |query: &'static str| {
+        let app = &app;
+        async move {
+            let res = app.get(&format!("/public/releases?{query}"), None).await;
+            assert_eq!(res.status, 200, "{query}: {}", res.text());
+            res.json()
+        }
+    };
+    // Title words, ASCII without case; the department by its name.
+    assert_eq!(ids(search("q=gdp").await), [stats.as_str()]);
+    let by_department = ids(search("q=%E5%8F%91%E5%B1%95%E6%94%B9%E9%9D%A9").await); // 发展改革
+    assert_eq!(by_department, [conditional.clone(), stats.clone()]);
+    // `%` and `_` are literal, not wildcards.
+    assert_eq!(ids(search("q=%25").await), Vec::<String>::new());
+    assert_eq!(ids(search("q=_").await), Vec::<String>::new());
+    assert_eq!(ids(search("theme=statistics").await), [stats.as_str()]);
+    assert_eq!(
+        ids(search("open_mode=conditional").await),
+        [conditional.as_str()]
+    );
+    assert_eq!(ids(search("department=TJJ").await), Vec::<String>::new());
+    assert_eq!(
+        ids(search("department=FGW&open_mode=unconditional&q=GDP").await),
+        [stats.as_str()]
+    );
+    let first = search("limit=1").await;
+    assert_eq!(ids(first.clone()), [conditional.as_str()]);
+    let cursor = first["next_cursor"].as_str().unwrap().to_string();
+    let second = app
+        .get(&format!("/public/releases?limit=1&cursor={cursor}"), None)
+        .await
+        .json();
+    assert_eq!(ids(second), [stats.as_str()]);
+    app.get("/public/releases?open_mode=secret", None)
+        .await
+        .assert_error(400, "bad_request");
+    // The catalogue page searches the same way and keeps the search in its box.
+    let page = app.get("/catalog?q=GDP", None).await.text();
+    assert!(
+        page.contains("2026年GDP季度统计") && page.contains(r#"value="GDP""#),
+        "{page}"
+    );
+    assert!(
+        !page.contains(&format!("/public/releases/{conditional}/")),
+        "{page}"
+    );
+}
