@@ -8,7 +8,7 @@ use anyhow::Context;
 use diesel::prelude::*;
 
 use crate::audit::checkpoint::CheckpointKey;
-use crate::auth::{SignInThrottle, TokenKeys};
+use crate::auth::{PublicRateLimit, SignInThrottle, TokenKeys};
 use crate::config::Settings;
 use crate::db::{self, DbConn, Pool};
 use crate::error::AppError;
@@ -32,6 +32,7 @@ pub struct AppState {
     /// connection is checked out, keeps the pool free for everyone else.
     pub writer: Arc<Slots>,
     pub sign_in: Arc<SignInThrottle>,
+    pub public_limit: Arc<PublicRateLimit>,
     pub settings: Arc<Settings>,
 }
 
@@ -73,6 +74,7 @@ impl AppState {
             job_wake: Arc::new(tokio::sync::Notify::new()),
             writer: Arc::new(Slots::new(1)),
             sign_in: Arc::new(SignInThrottle::default()),
+            public_limit: Arc::new(PublicRateLimit::per_minute(settings.public_rate_limit)),
             settings: Arc::new(settings),
         })
     }

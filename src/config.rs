@@ -21,6 +21,7 @@
 //! - `RELEASEGATE_JOB_LEASE` — how long a claimed job stays a worker's without a
 //!   heartbeat (default `60s`); a job whose worker died is run again after it
 //! - `RELEASEGATE_MAX_FILES_PER_RELEASE` — files in one submission or version (default 200)
+//! - `RELEASEGATE_PUBLIC_RATE_LIMIT` — public requests per minute per client (default 600)
 //! - `RELEASEGATE_MAX_ZIP_MEMBERS`, `RELEASEGATE_MAX_DECOMPRESSED_BYTES`,
 //!   `RELEASEGATE_MAX_ROWS`, `RELEASEGATE_MAX_CELLS`, `RELEASEGATE_MAX_LINE_BYTES` —
 //!   extraction limits per uploaded file (defaults: `Limits::service_default`)
@@ -59,6 +60,8 @@ pub struct Settings {
     pub max_concurrent_scans: usize,
     pub job_lease: Duration,
     pub max_files_per_release: usize,
+    /// Public requests per minute per client: per key or token, else per address.
+    pub public_rate_limit: u32,
     pub audit_key_file: PathBuf,
     pub smtp_url: Option<String>,
     pub mail_from: String,
@@ -80,6 +83,7 @@ impl std::fmt::Debug for Settings {
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("limits", &self.limits)
             .field("max_concurrent_scans", &self.max_concurrent_scans)
+            .field("public_rate_limit", &self.public_rate_limit)
             .field("job_lease", &self.job_lease)
             .field("audit_key_file", &self.audit_key_file)
             .field(
@@ -145,6 +149,7 @@ impl Settings {
                 .filter(|d| *d >= Duration::seconds(3))
                 .ok_or("RELEASEGATE_JOB_LEASE must be a duration of at least 3s, like 60s")?;
         let max_files_per_release: usize = number("RELEASEGATE_MAX_FILES_PER_RELEASE", 200)?;
+        let public_rate_limit: u32 = number("RELEASEGATE_PUBLIC_RATE_LIMIT", 600)?;
         let defaults = Limits::service_default();
         let limits = Limits {
             max_file_bytes: Some(max_upload_bytes),
@@ -188,6 +193,7 @@ impl Settings {
             limits,
             pool_size,
             max_concurrent_scans,
+            public_rate_limit,
             job_lease,
             max_files_per_release,
         })

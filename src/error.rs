@@ -43,10 +43,12 @@ pub enum ErrorCode {
     NoValue,
     NotConditional,
     LimitReached,
+    InvalidAddress,
+    Blocked,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 30] = [
+    pub const ALL: [ErrorCode; 32] = [
         Self::BadRequest,
         Self::Unauthorized,
         Self::Forbidden,
@@ -77,6 +79,8 @@ impl ErrorCode {
         Self::NoValue,
         Self::NotConditional,
         Self::LimitReached,
+        Self::InvalidAddress,
+        Self::Blocked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -110,6 +114,8 @@ impl ErrorCode {
             Self::NoValue => "no_value",
             Self::NotConditional => "not_conditional",
             Self::LimitReached => "limit_reached",
+            Self::InvalidAddress => "invalid_address",
+            Self::Blocked => "blocked",
             Self::RedactedVersionRequired => "redacted_version_required",
         }
     }
@@ -122,7 +128,7 @@ impl ErrorCode {
         match self {
             Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::Blocked => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -149,7 +155,8 @@ impl ErrorCode {
             | Self::ColumnSummary
             | Self::NoValue
             | Self::NotConditional
-            | Self::LimitReached => StatusCode::UNPROCESSABLE_ENTITY,
+            | Self::LimitReached
+            | Self::InvalidAddress => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 }
@@ -181,6 +188,9 @@ pub enum AppError {
     Unauthorized(String),
     #[error("{0}")]
     Forbidden(String),
+    /// 403 `blocked`: the account, key or address is on the blocklist.
+    #[error("{0}")]
+    Blocked(String),
     #[error("{0}")]
     NotFound(String),
     /// A known path asked with a method it does not answer (`Allow` lists those it does).
@@ -208,6 +218,7 @@ impl AppError {
             Self::BadRequest(_) => ErrorCode::BadRequest,
             Self::Unauthorized(_) => ErrorCode::Unauthorized,
             Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::Blocked(_) => ErrorCode::Blocked,
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
             Self::Rule { code, .. } => *code,
@@ -331,6 +342,7 @@ mod tests {
             ErrorCode::UnsupportedMediaType,
             ErrorCode::TooManyRequests,
             ErrorCode::Internal,
+            ErrorCode::Blocked,
         ];
         let refusals = [
             ErrorCode::NotOpen,

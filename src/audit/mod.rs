@@ -323,10 +323,12 @@ pub enum Action {
     AccessApplied,
     AccessDecided,
     ReleaseDownloaded,
+    BlockAdded,
+    BlockRemoved,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 20] = [
         Self::DepartmentAdded,
         Self::UserAdded,
         Self::UserUpdated,
@@ -345,6 +347,8 @@ impl Action {
         Self::AccessApplied,
         Self::AccessDecided,
         Self::ReleaseDownloaded,
+        Self::BlockAdded,
+        Self::BlockRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -367,6 +371,8 @@ impl Action {
             Self::AccessApplied => "access.applied",
             Self::AccessDecided => "access.decided",
             Self::ReleaseDownloaded => "release.downloaded",
+            Self::BlockAdded => "blocklist.added",
+            Self::BlockRemoved => "blocklist.removed",
         }
     }
 }

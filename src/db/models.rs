@@ -285,3 +285,15 @@ pub struct AccessLogRow {
     pub status: i32,
     pub bytes: i64,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = blocklist)]
+pub struct BlockRow {
+    pub id: String,
+    pub kind: String,
+    pub value: String,
+    pub reason: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub removed_at: Option<NaiveDateTime>,
+}

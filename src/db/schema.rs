@@ -273,6 +273,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    blocklist (id) {
+        id -> Text,
+        kind -> Text,
+        value -> Text,
+        reason -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        removed_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(release_stages -> releases (release_id));
 diesel::joinable!(findings -> files (file_id));
 diesel::joinable!(public_keys -> public_accounts (account_id));
@@ -298,5 +310,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     public_accounts,
     public_keys,
     access_applications,
-    access_log
+    access_log,
+    blocklist
 );

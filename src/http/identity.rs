@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::pin::Pin;
 
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use diesel::prelude::*;
 
 use crate::app::AppState;
@@ -156,7 +156,23 @@ pub struct MaybePublic(pub Option<PublicCaller>);
 /// A member of the public who must be signed in (401 without).
 pub struct PublicUser(pub PublicCaller);
 
-async fn public_caller(req: &HttpRequest) -> Result<Option<PublicCaller>, AppError> {
+/// The public caller once resolved for a request (by `http::public::guard`),
+/// so that the extractors do not look the credentials up again.
+#[derive(Clone)]
+struct ResolvedCaller(Option<PublicCaller>);
+
+/// The member of the public the request's token or API key names, if any;
+/// an invalid or blocked credential is an error, never anonymous.
+pub async fn public_caller(req: &HttpRequest) -> Result<Option<PublicCaller>, AppError> {
+    if let Some(ResolvedCaller(caller)) = req.extensions().get::<ResolvedCaller>().cloned() {
+        return Ok(caller);
+    }
+    let caller = look_up_public_caller(req).await?;
+    req.extensions_mut().insert(ResolvedCaller(caller.clone()));
+    Ok(caller)
+}
+
+async fn look_up_public_caller(req: &HttpRequest) -> Result<Option<PublicCaller>, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .cloned()

@@ -74,6 +74,7 @@ pub fn build_app(
         .configure(configure)
         .into_app()
         .wrap(middleware::from_fn(nul::refuse_nul))
+        .wrap(middleware::from_fn(public::guard))
         .wrap(middleware::Logger::default())
 }
 

@@ -191,11 +191,13 @@ fn link_releases(doc: &mut Value) {
 
 /// Every JSON error answer names the codes its status can carry, and every
 /// operation lists the answers every request of its shape can get: 401
-/// where a bearer token is required, 400 where it takes parameters or a body.
+/// where a bearer token is required, 400 where it takes parameters or a
+/// body, 403 (`blocked`) and 429 on the public side (`http::public::guard`).
 fn exact_errors(doc: &mut Value) {
     let mut statuses = std::collections::BTreeSet::new();
     if let Some(paths) = doc["paths"].as_object_mut() {
-        for item in paths.values_mut() {
+        for (path, item) in paths.iter_mut() {
+            let guarded = super::public::is_guarded(path);
             for method in METHODS {
                 let Some(op) = item.get_mut(method).and_then(Value::as_object_mut) else {
                     continue;
@@ -228,6 +230,10 @@ fn exact_errors(doc: &mut Value) {
                 }
                 if takes_input {
                     add(400);
+                }
+                if guarded {
+                    add(403);
+                    add(429);
                 }
                 for (status, response) in responses.iter_mut() {
                     let Ok(status) = status.parse::<u16>() else {
@@ -265,6 +271,8 @@ fn error_response(status: u16) -> Value {
     let description = match status {
         401 => "no valid credentials",
         400 => "a parameter or the body is malformed; the message names it",
+        403 => "`blocked`: an administrator refused this account, key or address",
+        429 => "too many requests from this client; `Retry-After` says when to come back",
         _ => "error",
     };
     json!({

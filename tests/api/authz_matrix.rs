@@ -85,6 +85,8 @@ struct World {
     personal: String,
     /// A pending application of a member of the public for `release`.
     application: String,
+    /// An active blocklist entry (an address range nobody here uses).
+    block: String,
 }
 
 /// A verified member of the public and their pending application for
@@ -139,6 +141,17 @@ async fn world() -> World {
     let (app, cast) = TestApp::builder().with_cast().await;
     app.department("DSJ", "市政府电子政务办").await;
     let admin = app.user("admin", &[Role::Admin], None).await;
+    let block = app
+        .post_json(
+            "/api/v1/blocklist",
+            Some(&admin),
+            json!({"kind": "ip", "value": "192.0.2.0/24", "reason": "测试"}),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let other = app
         .user("dsj-submitter", &[Role::Submitter], Some("DSJ"))
         .await;
@@ -175,6 +188,7 @@ async fn world() -> World {
         mark,
         personal,
         application,
+        block,
     }
 }
 
@@ -189,6 +203,8 @@ impl World {
         };
         let id = if template.starts_with("/api/v1/applications/") {
             &self.application
+        } else if template.starts_with("/api/v1/blocklist/") {
+            &self.block
         } else {
             &self.release
         };
@@ -242,6 +258,10 @@ impl World {
             ("POST", "/public/releases/{id}/applications") => {
                 json_body(req, json!({"purpose": "研究", "intended_use": "分析"}))
             }
+            ("POST", "/api/v1/blocklist") => json_body(
+                req,
+                json!({"kind": "ip", "value": "198.51.100.0/24", "reason": "测试"}),
+            ),
             ("POST", "/api/v1/applications/{id}/decision") => {
                 json_body(req, json!({"decision": "refuse", "reason": "用途不明"}))
             }

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use crate::common::*;
 use crate::mail::readable;
+use releasegate::policy::Role;
 
 const EMAIL: &str = "Li.Ming@Example.org";
 const PASSWORD: &str = "a long enough passphrase";
@@ -498,5 +499,172 @@ async fn the_public_finds_releases_by_keyword_department_theme_and_open_mode() {
     assert!(
         !page.contains(&format!("/public/releases/{conditional}/")),
         "{page}"
+    );
+}
+
+fn from_address(req: actix_web::test::TestRequest, address: &str) -> actix_web::test::TestRequest {
+    req.peer_addr(format!("{address}:40000").parse().unwrap())
+}
+
+#[actix_web::test]
+async fn each_public_client_gets_its_quota_then_429_with_retry_after() {
+    let (app, cast) = TestApp::builder()
+        .settings(|s| s.public_rate_limit = 2)
+        .with_cast()
+        .await;
+    let list = |address: &'static str| {
+        from_address(
+            actix_web::test::TestRequest::get().uri("/public/releases"),
+            address,
+        )
+    };
+    for _ in 0..2 {
+        assert_eq!(app.call(list("198.51.100.7")).await.status, 200);
+    }
+    let over = app.call(list("198.51.100.7")).await;
+    over.assert_error(429, "too_many_requests");
+    let wait: u64 = over
+        .headers
+        .get("Retry-After")
+        .expect("Retry-After")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=30).contains(&wait), "Retry-After: {wait}");
+    // Another address has its own quota, and staff routes are not counted.
+    assert_eq!(app.call(list("198.51.100.8")).await.status, 200);
+    assert_eq!(
+        app.get("/api/v1/me", Some(&cast.approver)).await.status,
+        200
+    );
+}
+
+#[actix_web::test]
+async fn an_administrator_blocks_an_account_a_key_or_a_range_at_once() {
+    let (app, cast) = TestApp::builder().with_cast().await;
+    let admin = app.user("admin", &[Role::Admin], None).await;
+    let (token, account) = verified_member(&app).await;
+    let key = app
+        .post_json("/public/keys", Some(&token), json!({}))
+        .await
+        .json();
+    let (key_id, key) = (key["id"].as_str().unwrap(), key["key"].as_str().unwrap());
+    let block = |kind: &str, value: &str| json!({"kind": kind, "value": value, "reason": "批量爬取，违反协议"});
+    let keys_with_key = || {
+        app.call(
+            actix_web::test::TestRequest::get()
+                .uri("/public/releases")
+                .insert_header(("X-API-Key", key)),
+        )
+    };
+
+    // Only an administrator blocks, and only what exists or parses.
+    app.post_json(
+        "/api/v1/blocklist",
+        Some(&cast.supervisor),
+        block("account", &account),
+    )
+    .await
+    .assert_error(403, "forbidden");
+    app.post_json(
+        "/api/v1/blocklist",
+        Some(&admin),
+        block("account", "01NOSUCHACCOUNT"),
+    )
+    .await
+    .assert_error(404, "not_found");
+    let message = app
+        .post_json(
+            "/api/v1/blocklist",
+            Some(&admin),
+            block("ip", "10.0.0.0/33"),
+        )
+        .await
+        .assert_error(422, "invalid_address");
+    assert!(message.contains("10.0.0.0/33"), "{message}");
+
+    // A blocked account is refused with its token and with its keys.
+    let blocked = app
+        .post_json(
+            "/api/v1/blocklist",
+            Some(&admin),
+            block("account", &account),
+        )
+        .await;
+    assert_eq!(blocked.status, 201, "{}", blocked.text());
+    let account_block = blocked.json()["id"].as_str().unwrap().to_string();
+    app.post_json(
+        "/api/v1/blocklist",
+        Some(&admin),
+        block("account", &account),
+    )
+    .await
+    .assert_error(409, "exists");
+    let message = app
+        .get("/public/keys", Some(&token))
+        .await
+        .assert_error(403, "blocked");
+    assert!(message.contains("批量爬取"), "{message}");
+    keys_with_key().await.assert_error(403, "blocked");
+    let lifted = app
+        .call(
+            actix_web::test::TestRequest::delete()
+                .uri(&format!("/api/v1/blocklist/{account_block}"))
+                .insert_header(("Authorization", format!("Bearer {admin}"))),
+        )
+        .await;
+    assert_eq!(lifted.status, 204);
+    assert_eq!(app.get("/public/keys", Some(&token)).await.status, 200);
+
+    // A blocked key is refused; the account's token still works.
+    app.post_json("/api/v1/blocklist", Some(&admin), block("key", key_id))
+        .await;
+    keys_with_key().await.assert_error(403, "blocked");
+    assert_eq!(app.get("/public/keys", Some(&token)).await.status, 200);
+
+    // A range refuses every address in it, with or without credentials.
+    let range = app
+        .post_json(
+            "/api/v1/blocklist",
+            Some(&admin),
+            block("ip", "203.0.113.9/24"),
+        )
+        .await
+        .json();
+    assert_eq!(range["value"], "203.0.113.0/24", "stored in canonical form");
+    let inside = from_address(
+        actix_web::test::TestRequest::get().uri("/public/catalog"),
+        "203.0.113.77",
+    );
+    app.call(inside).await.assert_error(403, "blocked");
+    let outside = from_address(
+        actix_web::test::TestRequest::get().uri("/public/catalog"),
+        "203.0.114.1",
+    );
+    assert_eq!(app.call(outside).await.status, 200);
+
+    // The record keeps lifted entries; every change is audited.
+    let list = app.get("/api/v1/blocklist", Some(&admin)).await.json();
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[0]["kind"], "ip");
+    assert!(items[2]["removed_at"].is_string(), "{:?}", items[2]);
+    assert!(items[1]["removed_at"].is_null());
+    let audit = app
+        .get("/api/v1/audit?limit=200", Some(&cast.supervisor))
+        .await
+        .json();
+    let count = |action: &str| {
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == action)
+            .count()
+    };
+    assert_eq!(
+        (count("blocklist.added"), count("blocklist.removed")),
+        (3, 1)
     );
 }

@@ -3,6 +3,7 @@
 mod accounts;
 mod applications;
 mod audit;
+mod blocklist;
 mod releases;
 mod review;
 
@@ -33,5 +34,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(audit::sign_checkpoint)
         .service(applications::list_applications)
         .service(applications::decide_application)
-        .service(applications::access_log);
+        .service(applications::access_log)
+        .service(blocklist::add_block)
+        .service(blocklist::list_blocks)
+        .service(blocklist::remove_block);
 }

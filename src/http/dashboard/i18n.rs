@@ -98,6 +98,8 @@ const ERRORS: &[(&str, &str, &str)] = &[
     ("error.column_summary", "列汇总没有单个取值。", "A column summary has no single value."),
     ("error.no_value", "该发现项指向文件的一部分（如图片），没有可显示的取值。", "This finding stands for a part of the file (an image, an object), not a value."),
     ("error.not_conditional", "该发布为无条件开放，无需申请。", "This release is open without conditions: no application is needed."),
+    ("error.blocked", "管理员已拒绝该账户、密钥或地址的访问。", "An administrator has refused access to this account, key or address."),
+    ("error.invalid_address", "不是有效的地址或 CIDR 网段。", "Not an address or a CIDR range."),
     ("error.limit_reached", "已达上限，请先撤销或删除已有项。", "A limit was reached: revoke or remove one first."),
     ("error.redacted_version_required", "有处置为“遮盖”的内容无法自动遮盖，须由提交人上传遮盖后的新版本。", "Content dispositioned redact cannot be redacted by the service: the submitter must upload a redacted version."),
 ];

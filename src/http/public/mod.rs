@@ -3,6 +3,9 @@
 //! only), and public accounts, keys and applications.
 
 mod accounts;
+mod guard;
+
+pub use guard::{guard, is_guarded};
 
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{get, web, HttpRequest, HttpResponse};

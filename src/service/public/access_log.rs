@@ -133,15 +133,13 @@ pub fn list_access(
     before: Option<&str>,
     limit: i64,
 ) -> AppResult<Page<AccessRecord>> {
-    let mut rows = rows(conn, filter, before, limit + 1)?;
-    let next_cursor = (rows.len() as i64 > limit).then(|| {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.id.clone()).unwrap_or_default()
-    });
-    Ok(Page {
-        items: rows.into_iter().map(AccessRecord::from).collect(),
-        next_cursor,
-    })
+    let rows = rows(conn, filter, before, limit + 1)?;
+    Ok(Page::from_rows(
+        rows,
+        limit,
+        |r| r.id.clone(),
+        AccessRecord::from,
+    ))
 }
 
 /// Every matching row, newest first, a batch at a time (exports of any size).

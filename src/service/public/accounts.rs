@@ -253,7 +253,9 @@ pub fn authenticate_token(
         .verify_public(token)
         .map_err(|e| AppError::Unauthorized(format!("invalid public token: {e}")))?;
     let account = usable_account(conn, &claims.sub)?;
-    Ok(PublicCaller::from_account(account, None))
+    let caller = PublicCaller::from_account(account, None);
+    super::blocklist::check_caller(conn, &caller)?;
+    Ok(caller)
 }
 
 /// Loads the account an API key belongs to; a revoked key is refused at once.
@@ -268,7 +270,9 @@ pub fn authenticate_key(conn: &mut DbConn, key: &str) -> AppResult<PublicCaller>
     let (key_id, account_id) =
         key_id.ok_or_else(|| AppError::Unauthorized("unknown or revoked API key".into()))?;
     let account = usable_account(conn, &account_id)?;
-    Ok(PublicCaller::from_account(account, Some(key_id)))
+    let caller = PublicCaller::from_account(account, Some(key_id));
+    super::blocklist::check_caller(conn, &caller)?;
+    Ok(caller)
 }
 
 fn usable_account(conn: &mut DbConn, id: &str) -> AppResult<PublicAccount> {
@@ -366,18 +370,16 @@ pub fn list_keys(
     if let Some(before) = before {
         query = query.filter(public_keys::id.lt(before.to_string()));
     }
-    let mut rows: Vec<PublicKey> = query
+    let rows: Vec<PublicKey> = query
         .limit(limit + 1)
         .select(PublicKey::as_select())
         .load(conn)?;
-    let next_cursor = (rows.len() as i64 > limit).then(|| {
-        rows.truncate(limit as usize);
-        rows.last().map(|k| k.id.clone()).unwrap_or_default()
-    });
-    Ok(Page {
-        items: rows.iter().map(KeyView::from).collect(),
-        next_cursor,
-    })
+    Ok(Page::from_rows(
+        rows,
+        limit,
+        |k| k.id.clone(),
+        |k| KeyView::from(&k),
+    ))
 }
 
 /// Revokes one of the account's keys; it stops working at once.

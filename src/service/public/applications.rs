@@ -190,7 +190,7 @@ fn list(
     if let Some(before) = before {
         query = query.filter(access_applications::id.lt(before.to_string()));
     }
-    let mut rows: Vec<(AccessApplication, Release, PublicAccount)> = query
+    let rows: Vec<(AccessApplication, Release, PublicAccount)> = query
         .limit(limit + 1)
         .select((
             AccessApplication::as_select(),
@@ -198,19 +198,12 @@ fn list(
             PublicAccount::as_select(),
         ))
         .load(conn)?;
-    let next_cursor = (rows.len() as i64 > limit).then(|| {
-        rows.truncate(limit as usize);
-        rows.last()
-            .map(|(a, _, _)| a.id.clone())
-            .unwrap_or_default()
-    });
-    Ok(Page {
-        items: rows
-            .into_iter()
-            .map(|(app, release, account)| view(app, &release, &account))
-            .collect(),
-        next_cursor,
-    })
+    Ok(Page::from_rows(
+        rows,
+        limit,
+        |(a, _, _)| a.id.clone(),
+        |(app, release, account)| view(app, &release, &account),
+    ))
 }
 
 /// The caller's own applications, newest first.

@@ -9,6 +9,7 @@
 mod access_log;
 mod accounts;
 mod applications;
+mod blocklist;
 mod downloads;
 
 use std::fmt;
@@ -25,6 +26,7 @@ pub use accounts::{
 pub use applications::{
     apply, decide, list_for_staff, list_mine, ApplicationDecision, ApplicationView,
 };
+pub use blocklist::{add_block, check_address, list_blocks, remove_block, BlockKind, BlockView};
 pub use downloads::{download, record_conditional_download, Download, Requester};
 
 /// Where an application for conditional data stands.

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::evaluate::Transition;
 use super::submit::OpenMode;
 use super::SYSTEM_ACTOR;
-use super::{clamp_limit, views::paged, Page, State, COLUMN_SUMMARY_SEGMENT};
+use super::{clamp_limit, Page, State, COLUMN_SUMMARY_SEGMENT};
 use crate::app::AppState;
 use crate::db::models::{Finding, Release, StoredFile};
 use crate::db::schema::{departments, files, findings, releases};
@@ -469,7 +469,7 @@ pub fn public_list(
         .limit(limit + 1)
         .select(Release::as_select())
         .load(conn)?;
-    let page = paged(rows, limit, |r| r.id.clone(), |r| r);
+    let page = Page::from_rows(rows, limit, |r| r.id.clone(), |r| r);
     let items = page
         .items
         .into_iter()

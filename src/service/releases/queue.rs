@@ -9,7 +9,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::{clamp_limit, views::paged, Page};
+use super::{clamp_limit, Page};
 use crate::auth::CurrentUser;
 use crate::db::schema::{findings, release_stages, releases, stage_decisions};
 use crate::db::DbConn;
@@ -124,7 +124,7 @@ pub fn queue(
             releases::created_at,
         ))
         .load(conn)?;
-    Ok(paged(
+    Ok(Page::from_rows(
         rows,
         limit,
         |r| format!("{},{},{}", r.8, r.0, r.4),

@@ -359,7 +359,7 @@ pub fn list(
         .limit(limit + 1)
         .select(Release::as_select())
         .load(conn)?;
-    Ok(paged(
+    Ok(Page::from_rows(
         rows,
         limit,
         |r| r.id.clone(),
@@ -373,22 +373,6 @@ pub fn list(
             updated_at: r.updated_at,
         },
     ))
-}
-
-/// Turns `limit + 1` fetched rows into a page and its cursor.
-pub(super) fn paged<R, T>(
-    mut rows: Vec<R>,
-    limit: i64,
-    key: impl Fn(&R) -> String,
-    map: impl Fn(R) -> T,
-) -> Page<T> {
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let next_cursor = if more { rows.last().map(&key) } else { None };
-    Page {
-        items: rows.into_iter().map(map).collect(),
-        next_cursor,
-    }
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -496,7 +480,7 @@ pub fn findings_page(
         .select(Finding::as_select())
         .load(conn)?;
     let rows = with_disposer(conn, rows)?;
-    Ok(paged(
+    Ok(Page::from_rows(
         rows,
         limit,
         |(f, _)| f.id.clone(),
