@@ -66,6 +66,24 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     pub mail_from: String,
     pub public_url: String,
+    /// The licence the catalogue states for every published release.
+    pub licence: Licence,
+}
+
+/// A data licence: an SPDX-style identifier and the IRI of its text.
+#[derive(Debug, Clone)]
+pub struct Licence {
+    pub id: String,
+    pub url: String,
+}
+
+impl Default for Licence {
+    fn default() -> Self {
+        Self {
+            id: "CC-BY-4.0".into(),
+            url: "https://creativecommons.org/licenses/by/4.0/".into(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Settings {
@@ -187,7 +205,13 @@ impl Settings {
             mail_from: var("RELEASEGATE_MAIL_FROM")
                 .unwrap_or_else(|| "releasegate <releasegate@localhost>".into()),
             public_url: var("RELEASEGATE_PUBLIC_URL")
-                .unwrap_or_else(|| "http://127.0.0.1:8080".into()),
+                .unwrap_or_else(|| "http://127.0.0.1:8080".into())
+                .trim_end_matches('/')
+                .to_string(),
+            licence: Licence {
+                id: var("RELEASEGATE_LICENSE_ID").unwrap_or_else(|| Licence::default().id),
+                url: var("RELEASEGATE_LICENSE_URL").unwrap_or_else(|| Licence::default().url),
+            },
             token_ttl,
             max_upload_bytes,
             limits,

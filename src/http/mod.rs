@@ -34,6 +34,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_openapi)
         .service(scope("/api/v1").configure(api::configure))
         .service(scope("/public").configure(public::configure))
+        .configure(public::configure_ckan)
         .configure(dashboard::configure)
         .app_data(
             web::JsonConfig::default()

@@ -198,6 +198,8 @@ fn exact_errors(doc: &mut Value) {
     if let Some(paths) = doc["paths"].as_object_mut() {
         for (path, item) in paths.iter_mut() {
             let guarded = super::public::is_guarded(path);
+            // CKAN's action API answers its own error shape (`http::public::ckan`).
+            let ckan = super::public::is_ckan(path);
             for method in METHODS {
                 let Some(op) = item.get_mut(method).and_then(Value::as_object_mut) else {
                     continue;
@@ -235,11 +237,18 @@ fn exact_errors(doc: &mut Value) {
                     add(403);
                     add(429);
                 }
+                if ckan {
+                    // A NUL character is refused before the action runs
+                    // (`http::nul`), in the service's own shape.
+                    let schema = &mut responses["400"]["content"]["application/json"]["schema"];
+                    *schema = json!({"oneOf": [schema.clone(), {"$ref": "#/components/schemas/Error400"}]});
+                    statuses.insert(400);
+                }
                 for (status, response) in responses.iter_mut() {
                     let Ok(status) = status.parse::<u16>() else {
                         continue;
                     };
-                    if status < 400 {
+                    if status < 400 || (ckan && status != 403 && status != 429) {
                         continue;
                     }
                     if let Some(content) = response

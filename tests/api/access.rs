@@ -536,7 +536,7 @@ async fn conditional_data_is_not_served_to_the_public() {
             .unwrap()
             .iter()
             .find(|d| d["dct:identifier"] == id)
-            .map(|d| d["dct:accessRights"].as_str().unwrap().to_string())
+            .map(|d| d["dct:accessRights"]["@id"].as_str().unwrap().to_string())
             .unwrap()
     };
     assert!(rights(restricted).ends_with("/RESTRICTED"));

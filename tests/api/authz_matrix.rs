@@ -213,7 +213,8 @@ impl World {
             .replace("{finding}", finding)
             .replace("{name}", "notice.txt")
             .replace("{username}", "submitter")
-            .replace("{format}", "csv");
+            .replace("{format}", "csv")
+            .replace("{action}", "package_list");
         let page = !(path.starts_with("/api")
             || path.starts_with("/public")
             || path == "/healthz"
@@ -257,6 +258,9 @@ impl World {
             ("POST", "/public/accounts/verify") => json_body(req, json!({"token": "0"})),
             ("POST", "/public/releases/{id}/applications") => {
                 json_body(req, json!({"purpose": "研究", "intended_use": "分析"}))
+            }
+            ("POST", "/api/3/action/{action}" | "/api/action/{action}") => {
+                json_body(req, json!({}))
             }
             ("POST", "/api/v1/blocklist") => json_body(
                 req,

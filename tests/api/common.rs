@@ -117,6 +117,7 @@ pub fn settings(db: &TestDb) -> Settings {
         smtp_url: None,
         mail_from: "releasegate <releasegate@localhost>".into(),
         public_url: "http://releasegate.test".into(),
+        licence: Default::default(),
     }
 }
 

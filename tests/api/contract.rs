@@ -145,8 +145,11 @@ async fn every_error_status_lists_the_codes_it_can_carry() {
             if bearer {
                 assert!(responses.contains_key("401"), "{method} {path} lacks 401");
             }
+            // CKAN's action API refuses in CKAN's own shape; only the
+            // public guard's answers (403, 429) are ours there.
+            let ckan = path.starts_with("/api/3/action/") || path.starts_with("/api/action/");
             for (status, response) in responses {
-                if status.as_str() < "400" {
+                if status.as_str() < "400" || (ckan && !["403", "429"].contains(&status.as_str())) {
                     continue;
                 }
                 let reference = response["content"]["application/json"]["schema"]["$ref"]

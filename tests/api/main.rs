@@ -19,6 +19,7 @@ mod crash;
 mod dashboard;
 mod documents;
 mod e2e_browser;
+mod harvest;
 mod jobs;
 mod lifecycle;
 mod mail;

@@ -3,8 +3,11 @@
 //! only), and public accounts, keys and applications.
 
 mod accounts;
+mod ckan;
+mod dcat;
 mod guard;
 
+pub use ckan::{configure as configure_ckan, is_ckan};
 pub use guard::{guard, is_guarded};
 
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
@@ -81,6 +84,7 @@ impl SearchQuery {
                 .as_deref()
                 .map(|t| parse_time("to", t))
                 .transpose()?,
+            tombstones: false,
         })
     }
 }
@@ -162,7 +166,7 @@ async fn download_file(
     }
     let (name, bytes) = (download.name, download.bytes);
     Ok(HttpResponse::Ok()
-        .content_type(content_type(&name))
+        .content_type(releases::media_type(&name))
         .insert_header(ContentDisposition {
             disposition: DispositionType::Attachment,
             parameters: vec![DispositionParam::FilenameExt(
@@ -177,84 +181,42 @@ async fn download_file(
         .body(bytes))
 }
 
-fn content_type(name: &str) -> &'static str {
-    let ext = name
-        .rsplit('.')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    match ext.as_str() {
-        "csv" => "text/csv",
-        "tsv" => "text/tab-separated-values",
-        "json" => "application/json",
-        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "ofd" => "application/ofd",
-        "pdf" => "application/pdf",
-        "txt" | "md" => "text/plain",
-        _ => "application/octet-stream",
-    }
-}
-
-/// The EU access-right vocabulary DCAT-AP uses: conditional (有条件开放)
-/// data is restricted, the rest public.
-fn access_rights(open_mode: &str) -> &'static str {
-    if open_mode == OpenMode::Conditional.as_str() {
-        "http://publications.europa.eu/resource/authority/access-right/RESTRICTED"
-    } else {
-        "http://publications.europa.eu/resource/authority/access-right/PUBLIC"
-    }
-}
-
-/// DCAT catalogue of published releases (JSON-LD), one page at a time,
-/// filtered like `/public/releases`.
+/// DCAT 3 catalogue of published releases (JSON-LD), one page at a time,
+/// filtered like `/public/releases`; releases retracted after publication
+/// are listed as withdrawn tombstones.
 #[utoipa::path(
     tag = "public",
     params(SearchQuery),
     responses((status = OK, content_type = "application/ld+json", body = Object))
 )]
 #[get("/catalog")]
-async fn get_catalog(state: web::Data<AppState>, q: Query<SearchQuery>) -> AppResult<HttpResponse> {
+async fn get_catalog(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: Query<SearchQuery>,
+) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    let filter = q.filter()?;
+    let filter = PublicFilter {
+        tombstones: true,
+        ..q.filter()?
+    };
     let page = state
         .run(move |conn| {
             releases::public_list(conn, &filter, q.cursor.as_deref(), Limit::get(q.limit))
         })
         .await?;
-    let datasets: Vec<_> = page
-        .items
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "@type": "dcat:Dataset",
-                "@id": format!("/public/releases/{}", r.id),
-                "dct:identifier": r.id,
-                "dct:title": r.title,
-                "dct:description": r.description,
-                "dct:publisher": r.department,
-                "dct:issued": r.published_at,
-                "dcat:theme": r.data_category,
-                "dct:accessRights": access_rights(&r.open_mode),
-                "dcat:distribution": r.files.iter().map(|f| serde_json::json!({
-                    "@type": "dcat:Distribution",
-                    "dct:title": f.name,
-                    "dcat:downloadURL": f.url,
-                    "spdx:checksum": {"spdx:algorithm": "sha256", "spdx:checksumValue": f.sha256},
-                })).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
+    let base = &state.settings.public_url;
+    let next = page.next_cursor.as_ref().map(|cursor| {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
+            if k != "cursor" {
+                query.append_pair(&k, &v);
+            }
+        }
+        query.append_pair("cursor", cursor);
+        format!("{base}/public/catalog?{}", query.finish())
+    });
     Ok(HttpResponse::Ok()
         .content_type("application/ld+json")
-        .json(serde_json::json!({
-            "@context": {
-                "dcat": "http://www.w3.org/ns/dcat#",
-                "dct": "http://purl.org/dc/terms/",
-                "spdx": "http://spdx.org/rdf/terms#",
-            },
-            "@type": "dcat:Catalog",
-            "dcat:dataset": datasets,
-            "next_cursor": page.next_cursor,
-        })))
+        .json(dcat::catalog(base, &state.settings.licence, &page, next)))
 }

@@ -2,6 +2,7 @@
 //! dispositions and decisions (`review`), publication and the public reads
 //! (`publish`), the reviewer queue (`queue`), and the read models here.
 
+mod catalogue;
 mod change;
 mod evaluate;
 pub mod inspection;
@@ -14,11 +15,12 @@ mod review;
 mod submit;
 mod views;
 
-pub use permissions::{permissions, Permissions};
-pub use publish::{
-    public_list, public_release, publish_due, published_file, PublicFilter, PublicRelease,
-    PublishedFile,
+pub use catalogue::{
+    media_type, public_list, public_offset_page, public_release, published_file, publishers,
+    PublicFile, PublicFilter, PublicRelease, PublishedFile, Publisher,
 };
+pub use permissions::{permissions, Permissions};
+pub use publish::publish_due;
 pub use queue::{open_stages, queue, severity_counts, QueueFilter, QueueItem};
 pub use reveal::reveal;
 pub use review::{decide, dispose, dispose_many, retract, withdraw};
