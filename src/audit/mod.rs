@@ -325,10 +325,11 @@ pub enum Action {
     ReleaseDownloaded,
     BlockAdded,
     BlockRemoved,
+    DemandAnswered,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 21] = [
         Self::DepartmentAdded,
         Self::UserAdded,
         Self::UserUpdated,
@@ -349,6 +350,7 @@ impl Action {
         Self::ReleaseDownloaded,
         Self::BlockAdded,
         Self::BlockRemoved,
+        Self::DemandAnswered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -373,6 +375,7 @@ impl Action {
             Self::ReleaseDownloaded => "release.downloaded",
             Self::BlockAdded => "blocklist.added",
             Self::BlockRemoved => "blocklist.removed",
+            Self::DemandAnswered => "demand.answered",
         }
     }
 }

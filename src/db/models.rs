@@ -297,3 +297,38 @@ pub struct BlockRow {
     pub created_at: NaiveDateTime,
     pub removed_at: Option<NaiveDateTime>,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = ratings)]
+pub struct RatingRow {
+    pub id: String,
+    pub release_id: String,
+    pub account_id: String,
+    pub availability: i32,
+    pub completeness: i32,
+    pub accuracy: i32,
+    pub timeliness: i32,
+    pub security: i32,
+    pub comment: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = demands)]
+pub struct DemandRow {
+    pub id: String,
+    pub account_id: String,
+    pub title: String,
+    pub description: String,
+    pub department: Option<String>,
+    pub contact: String,
+    pub status: String,
+    pub answer: Option<String>,
+    pub reason: Option<String>,
+    pub withheld_reason: Option<String>,
+    pub answered_by: Option<String>,
+    pub answered_at: Option<NaiveDateTime>,
+    pub due_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}

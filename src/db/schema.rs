@@ -285,11 +285,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ratings (id) {
+        id -> Text,
+        release_id -> Text,
+        account_id -> Text,
+        availability -> Integer,
+        completeness -> Integer,
+        accuracy -> Integer,
+        timeliness -> Integer,
+        security -> Integer,
+        comment -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    demands (id) {
+        id -> Text,
+        account_id -> Text,
+        title -> Text,
+        description -> Text,
+        department -> Nullable<Text>,
+        contact -> Text,
+        status -> Text,
+        answer -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        withheld_reason -> Nullable<Text>,
+        answered_by -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        due_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(release_stages -> releases (release_id));
 diesel::joinable!(findings -> files (file_id));
 diesel::joinable!(public_keys -> public_accounts (account_id));
 diesel::joinable!(access_applications -> public_accounts (account_id));
 diesel::joinable!(access_applications -> releases (release_id));
+diesel::joinable!(demands -> public_accounts (account_id));
+diesel::joinable!(ratings -> releases (release_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -311,5 +348,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     public_keys,
     access_applications,
     access_log,
-    blocklist
+    blocklist,
+    ratings,
+    demands
 );

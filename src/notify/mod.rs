@@ -10,4 +10,7 @@ mod public;
 
 pub use mailer::{Mailer, MailerError};
 pub use outbox::{deliver_due, enqueue, stage_opened, submitter_told, Delivery};
-pub use public::{application_decided, application_received, verification_mail, Decided};
+pub use public::{
+    application_decided, application_received, demand_answered, verification_mail, Decided,
+    DemandAnswer,
+};

@@ -109,3 +109,38 @@ pub fn application_decided(
         now,
     )
 }
+
+/// A data request's answer, for its requester.
+pub struct DemandAnswer<'a> {
+    pub email: &'a str,
+    pub title: &'a str,
+    pub status: &'a str,
+    pub answer: &'a str,
+    pub reason: Option<&'a str>,
+    pub link: &'a str,
+}
+
+/// Tells a member of the public how their data request was answered.
+pub fn demand_answered(
+    conn: &mut DbConn,
+    a: &DemandAnswer<'_>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let reason = a
+        .reason
+        .map(|r| format!("\n理由 / Reason: {r}"))
+        .unwrap_or_default();
+    enqueue(
+        conn,
+        a.email,
+        &format!(
+            "[releasegate] 数据需求答复 / Your data request: {}",
+            a.title
+        ),
+        &format!(
+            "{}\n状态 / Status: {}\n答复 / Answer: {}{reason}\n\n{}\n",
+            a.title, a.status, a.answer, a.link
+        ),
+        now,
+    )
+}

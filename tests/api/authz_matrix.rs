@@ -87,15 +87,18 @@ struct World {
     application: String,
     /// An active blocklist entry (an address range nobody here uses).
     block: String,
+    /// An open data request to FGW.
+    demand: String,
 }
 
-/// A verified member of the public and their pending application for
-/// `release`, written straight to the tables: who may decide it is the
-/// question here, not how it came about.
-async fn application_for(app: &TestApp, release: &str) -> String {
+/// A verified member of the public with a pending application for
+/// `release` and an open data request to FGW, written straight to the
+/// tables: who may decide them is the question here, not how they came
+/// about. Answers (application, demand).
+async fn public_side(app: &TestApp, release: &str) -> (String, String) {
     use diesel::prelude::*;
-    use releasegate::db::models::{AccessApplication, PublicAccount};
-    use releasegate::db::schema::{access_applications, public_accounts};
+    use releasegate::db::models::{AccessApplication, DemandRow, PublicAccount};
+    use releasegate::db::schema::{access_applications, demands, public_accounts};
     use releasegate::service::public::ApplicationState;
     let release = release.to_string();
     app.db(move |c| {
@@ -116,6 +119,26 @@ async fn application_for(app: &TestApp, release: &str) -> String {
             .values(&account)
             .execute(c)
             .unwrap();
+        let demand = DemandRow {
+            id: ulid::Ulid::new().to_string(),
+            account_id: account.id.clone(),
+            title: "历年补贴数据".into(),
+            description: "希望开放".into(),
+            department: Some("FGW".into()),
+            contact: "member@example.org".into(),
+            status: "open".into(),
+            answer: None,
+            reason: None,
+            withheld_reason: None,
+            answered_by: None,
+            answered_at: None,
+            due_at: now,
+            created_at: now,
+        };
+        diesel::insert_into(demands::table)
+            .values(&demand)
+            .execute(c)
+            .unwrap();
         let application = AccessApplication {
             id: ulid::Ulid::new().to_string(),
             release_id: release,
@@ -132,7 +155,7 @@ async fn application_for(app: &TestApp, release: &str) -> String {
             .values(application.clone())
             .execute(c)
             .unwrap();
-        application.id
+        (application.id, demand.id)
     })
     .await
 }
@@ -180,7 +203,7 @@ async fn world() -> World {
         ("admin", Some(admin)),
         ("other", Some(other)),
     ];
-    let application = application_for(&app, &release).await;
+    let (application, demand) = public_side(&app, &release).await;
     World {
         app,
         tokens,
@@ -189,6 +212,7 @@ async fn world() -> World {
         personal,
         application,
         block,
+        demand,
     }
 }
 
@@ -205,6 +229,8 @@ impl World {
             &self.application
         } else if template.starts_with("/api/v1/blocklist/") {
             &self.block
+        } else if template.contains("/demands/") {
+            &self.demand
         } else {
             &self.release
         };
@@ -262,6 +288,17 @@ impl World {
             ("POST", "/api/3/action/{action}" | "/api/action/{action}") => {
                 json_body(req, json!({}))
             }
+            ("POST", "/api/v1/demands/{id}/answer") => {
+                json_body(req, json!({"answer": "列入明年计划", "status": "planned"}))
+            }
+            ("POST", "/public/demands") => json_body(
+                req,
+                json!({"title": "数据", "description": "需要", "contact": "x@example.org"}),
+            ),
+            ("POST", "/public/releases/{id}/ratings") => json_body(
+                req,
+                json!({"availability": 5, "completeness": 4, "accuracy": 4, "timeliness": 3, "security": 5}),
+            ),
             ("POST", "/api/v1/blocklist") => json_body(
                 req,
                 json!({"kind": "ip", "value": "198.51.100.0/24", "reason": "测试"}),

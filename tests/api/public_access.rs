@@ -668,3 +668,171 @@ async fn an_administrator_blocks_an_account_a_key_or_a_range_at_once() {
         (3, 1)
     );
 }
+
+#[actix_web::test]
+async fn the_public_asks_for_data_and_the_department_answers_in_public() {
+    let (app, cast) = TestApp::builder().with_cast().await;
+    let (token, _) = verified_member(&app).await;
+    let ask = |body: Value| {
+        let app = &app;
+        let token = token.clone();
+        async move { app.post_json("/public/demands", Some(&token), body).await }
+    };
+    let asked = ask(json!({
+        "title": "历年政府投资项目清单",
+        "description": "用于研究投资结构",
+        "department": "FGW",
+        "contact": "13900001111",
+    }))
+    .await;
+    assert_eq!(asked.status, 201, "{}", asked.text());
+    let demand = asked.json();
+    let id = demand["id"].as_str().unwrap().to_string();
+    assert_eq!(demand["status"], "open");
+    assert_eq!(demand["late"], false);
+    let (created, due) = (
+        chrono::DateTime::parse_from_rfc3339(demand["created_at"].as_str().unwrap()).unwrap(),
+        chrono::DateTime::parse_from_rfc3339(demand["due_at"].as_str().unwrap()).unwrap(),
+    );
+    // Twenty working days are four weeks or more.
+    assert!((due - created).num_days() >= 27, "{created} → {due}");
+    ask(json!({"title": "x", "description": "y", "department": "NOPE", "contact": "z"}))
+        .await
+        .assert_error(422, "unknown_department");
+    app.post_json(
+        "/public/demands",
+        None,
+        json!({"title": "x", "description": "y", "contact": "z"}),
+    )
+    .await
+    .assert_error(401, "unauthorized");
+
+    // Anyone reads requests; nobody outside the department sees the contact.
+    let public = app.get("/public/demands", None).await;
+    assert_eq!(public.status, 200);
+    assert!(!public.text().contains("13900001111"), "{}", public.text());
+    assert_eq!(public.json()["items"][0]["id"], id.as_str());
+
+    // Only the department asked answers; declining needs a reason.
+    let answer_path = format!("/api/v1/demands/{id}/answer");
+    let tjj = app
+        .get("/api/v1/demands", Some(&cast.approver_tjj))
+        .await
+        .json();
+    assert_eq!(tjj["items"], json!([]));
+    app.post_json(
+        &answer_path,
+        Some(&cast.approver_tjj),
+        json!({"answer": "不予开放", "status": "declined", "reason": "不属本部门"}),
+    )
+    .await
+    .assert_error(403, "forbidden");
+    app.get("/api/v1/demands", Some(&cast.submitter))
+        .await
+        .assert_error(403, "forbidden");
+    let staff = app
+        .get("/api/v1/demands", Some(&cast.approver))
+        .await
+        .json();
+    assert_eq!(staff["items"][0]["contact"], "13900001111");
+    assert_eq!(staff["items"][0]["requester"], "李明");
+    app.post_json(
+        &answer_path,
+        Some(&cast.approver),
+        json!({"answer": "不予开放", "status": "declined"}),
+    )
+    .await
+    .assert_error(422, "note_required");
+    let answered = app
+        .post_json(
+            &answer_path,
+            Some(&cast.approver),
+            json!({"answer": "该数据涉及在建项目，暂不开放", "status": "declined", "reason": "涉及商业秘密"}),
+        )
+        .await;
+    assert_eq!(answered.status, 200, "{}", answered.text());
+    let shown = app.get(&format!("/public/demands/{id}"), None).await.json();
+    assert_eq!(shown["status"], "declined");
+    assert_eq!(shown["reason"], "涉及商业秘密");
+    assert!(shown["answered_at"].is_string());
+    let mails = delivered_mails(&app).await;
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.contains("To: li.ming@example.org") && m.contains("涉及商业秘密")),
+        "the requester is told"
+    );
+
+    // An unassigned request goes to the first department that answers; a
+    // withheld one leaves the public list.
+    let open =
+        ask(json!({"title": "企业名录", "description": "全市企业", "contact": "li@example.org"}))
+            .await
+            .json();
+    let open_id = open["id"].as_str().unwrap();
+    let taken = app
+        .post_json(
+            &format!("/api/v1/demands/{open_id}/answer"),
+            Some(&cast.approver_tjj),
+            json!({"answer": "已列入计划", "status": "planned", "withhold_reason": "含第三方信息"}),
+        )
+        .await
+        .json();
+    assert_eq!(taken["department"], "TJJ");
+    app.get(&format!("/public/demands/{open_id}"), None)
+        .await
+        .assert_error(404, "not_found");
+    let listed = app.get("/public/demands", None).await.json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    let audit = app
+        .get("/api/v1/audit?limit=200", Some(&cast.supervisor))
+        .await
+        .json();
+    let answers = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "demand.answered")
+        .count();
+    assert_eq!(answers, 2);
+}
+
+#[actix_web::test]
+async fn a_member_rates_a_published_release_once_and_may_change_it() {
+    let (app, cast) = TestApp::builder().with_cast().await;
+    let (token, _) = verified_member(&app).await;
+    let id = clean_release(&app, &cast).await;
+    let path = format!("/public/releases/{id}/ratings");
+    let scores = |a: i32, s: i32| json!({"availability": a, "completeness": 4, "accuracy": 4, "timeliness": 3, "security": s, "comment": "字段齐全"});
+    // Not published yet: nothing to rate.
+    app.post_json(&path, Some(&token), scores(5, 5))
+        .await
+        .assert_error(404, "not_found");
+    app.approve_all(&id, &cast, |_| "redact").await;
+    assert_eq!(
+        app.get(&format!("/public/releases/{id}"), None)
+            .await
+            .json()["rating"],
+        Value::Null
+    );
+    app.post_json(&path, None, scores(5, 5))
+        .await
+        .assert_error(401, "unauthorized");
+    let message = app
+        .post_json(&path, Some(&token), scores(6, 5))
+        .await
+        .assert_error(400, "bad_request");
+    assert!(message.contains("availability"), "{message}");
+    let first = app.post_json(&path, Some(&token), scores(5, 5)).await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    let changed = app.post_json(&path, Some(&token), scores(2, 3)).await;
+    assert_eq!(changed.status, 200, "{}", changed.text());
+    let rating = &app
+        .get(&format!("/public/releases/{id}"), None)
+        .await
+        .json()["rating"];
+    assert_eq!(rating["count"], 1, "one rating per member: {rating}");
+    assert_eq!(rating["availability"], 2.0);
+    assert_eq!(rating["security"], 3.0);
+    assert_eq!(rating["timeliness"], 3.0);
+}

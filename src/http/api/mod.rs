@@ -4,6 +4,7 @@ mod accounts;
 mod applications;
 mod audit;
 mod blocklist;
+mod demands;
 mod releases;
 mod review;
 
@@ -37,5 +38,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(applications::access_log)
         .service(blocklist::add_block)
         .service(blocklist::list_blocks)
-        .service(blocklist::remove_block);
+        .service(blocklist::remove_block)
+        .service(demands::list_demands)
+        .service(demands::answer_demand);
 }

@@ -6,6 +6,7 @@ mod accounts;
 mod ckan;
 mod dcat;
 mod guard;
+mod participation;
 
 pub use ckan::{configure as configure_ckan, is_ckan};
 pub use guard::{guard, is_guarded};
@@ -33,7 +34,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_public_release)
         .service(download_file)
         .service(get_catalog)
-        .configure(accounts::configure);
+        .configure(accounts::configure)
+        .configure(participation::configure);
 }
 
 /// What the public searches by (`/public/releases`, `/public/catalog`).

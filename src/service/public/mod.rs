@@ -10,7 +10,9 @@ mod access_log;
 mod accounts;
 mod applications;
 mod blocklist;
+mod demands;
 mod downloads;
+mod ratings;
 
 use std::fmt;
 use std::str::FromStr;
@@ -27,7 +29,13 @@ pub use applications::{
     apply, decide, list_for_staff, list_mine, ApplicationDecision, ApplicationView,
 };
 pub use blocklist::{add_block, check_address, list_blocks, remove_block, BlockKind, BlockView};
+pub use demands::{
+    answer as answer_demand, get_public as get_demand, list_for_staff as list_demands_for_staff,
+    list_public as list_demands, submit as submit_demand, Answer, DemandStatus, DemandView,
+    NewDemand, StaffDemandView,
+};
 pub use downloads::{download, record_conditional_download, Download, Requester};
+pub use ratings::{rate, rating_summary, NewRating, RatingSummary, RatingView};
 
 /// Where an application for conditional data stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -45,6 +45,8 @@ pub struct PublicRelease {
     #[schema(format = DateTime)]
     pub retracted_at: Option<String>,
     pub files: Vec<PublicFile>,
+    /// The public's ratings (社会评价), averaged; `null` before the first.
+    pub rating: Option<crate::service::public::RatingSummary>,
 }
 
 /// The media type the public gets a file with, from its name.
@@ -112,6 +114,7 @@ fn public_view(conn: &mut DbConn, release: Release) -> AppResult<PublicRelease> 
         .optional()?
         .unwrap_or_else(|| release.department.clone());
     let modified = crate::audit::format_time(&release.updated_at);
+    let rating = crate::service::public::rating_summary(conn, std::slice::from_ref(&release.id))?;
     // Only what publication wrote goes out; the submitted metadata may
     // hold values a reviewer chose to redact.
     Ok(PublicRelease {
@@ -127,6 +130,7 @@ fn public_view(conn: &mut DbConn, release: Release) -> AppResult<PublicRelease> 
         retracted_at: retracted.then(|| modified.clone()),
         modified,
         files,
+        rating,
     })
 }
 

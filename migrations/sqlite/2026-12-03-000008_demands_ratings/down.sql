@@ -1,0 +1,2 @@
+DROP TABLE demands;
+DROP TABLE ratings;

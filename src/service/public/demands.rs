@@ -1,0 +1,366 @@
+//! 需求征集: members of the public ask for data; the responsible
+//! department answers within 20 working days (from the calendar). Requests
+//! and answers are public unless a department withholds one, with a
+//! reason; the requester's contact is never public.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::accounts::{required_text, PublicCaller};
+use crate::auth::CurrentUser;
+use crate::db::models::{DemandRow, PublicAccount};
+use crate::db::schema::{demands, departments, public_accounts};
+use crate::db::{write_tx, DbConn};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::policy::{Calendar, Role};
+use crate::service::audit_log;
+use crate::service::releases::Page;
+
+/// Working days a department has to answer (the open-government rules).
+pub const ANSWER_WITHIN_WORKING_DAYS: u32 = 20;
+const MAX_TITLE: usize = 200;
+const MAX_TEXT: usize = 4000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DemandStatus {
+    /// Waiting for the department's answer.
+    Open,
+    /// The data will be opened.
+    Accepted,
+    /// In the department's opening plan.
+    Planned,
+    /// Not opened; the reason is public.
+    Declined,
+}
+
+impl DemandStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Accepted => "accepted",
+            Self::Planned => "planned",
+            Self::Declined => "declined",
+        }
+    }
+
+    fn parse(s: &str) -> AppResult<Self> {
+        serde_json::from_value(serde_json::Value::String(s.into()))
+            .map_err(|_| AppError::internal(anyhow::anyhow!("unknown stored demand status {s:?}")))
+    }
+}
+
+/// What a member of the public asks for.
+pub struct NewDemand<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub department: Option<&'a str>,
+    pub contact: &'a str,
+}
+
+/// A request as the public sees it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DemandView {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    /// The department that answers; `null` until one takes it.
+    pub department: Option<String>,
+    pub status: DemandStatus,
+    pub answer: Option<String>,
+    pub reason: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    /// The answer is due by then (20 working days).
+    #[schema(format = DateTime)]
+    pub due_at: String,
+    #[schema(format = DateTime)]
+    pub answered_at: Option<String>,
+    /// Not answered and past `due_at`, or answered after it.
+    pub late: bool,
+}
+
+/// A request as staff see it: with the requester and their contact.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StaffDemandView {
+    #[serde(flatten)]
+    pub demand: DemandView,
+    pub requester: String,
+    pub contact: String,
+    pub withheld_reason: Option<String>,
+}
+
+fn view(d: &DemandRow, now: NaiveDateTime) -> AppResult<DemandView> {
+    Ok(DemandView {
+        id: d.id.clone(),
+        title: d.title.clone(),
+        description: d.description.clone(),
+        department: d.department.clone(),
+        status: DemandStatus::parse(&d.status)?,
+        answer: d.answer.clone(),
+        reason: d.reason.clone(),
+        created_at: crate::audit::format_time(&d.created_at),
+        due_at: crate::audit::format_time(&d.due_at),
+        answered_at: d.answered_at.as_ref().map(crate::audit::format_time),
+        late: d.answered_at.unwrap_or(now) > d.due_at,
+    })
+}
+
+fn staff_view(
+    d: DemandRow,
+    account: &PublicAccount,
+    now: NaiveDateTime,
+) -> AppResult<StaffDemandView> {
+    Ok(StaffDemandView {
+        demand: view(&d, now)?,
+        requester: account.name.clone(),
+        contact: d.contact,
+        withheld_reason: d.withheld_reason,
+    })
+}
+
+pub fn submit(
+    conn: &mut DbConn,
+    caller: &PublicCaller,
+    new: &NewDemand<'_>,
+    calendar: &Calendar,
+) -> AppResult<DemandView> {
+    let title = required_text("title", new.title, MAX_TITLE)?;
+    let description = required_text("description", new.description, MAX_TEXT)?;
+    let contact = required_text("contact", new.contact, MAX_TITLE)?;
+    let department = new.department.map(str::trim).filter(|d| !d.is_empty());
+    write_tx(conn, |conn| {
+        if let Some(code) = department {
+            let known: i64 = departments::table.find(code).count().get_result(conn)?;
+            if known == 0 {
+                return Err(AppError::Rule {
+                    code: ErrorCode::UnknownDepartment,
+                    message: format!("no department {code:?}"),
+                });
+            }
+        }
+        let now = crate::audit::now();
+        let row = DemandRow {
+            id: ulid::Ulid::new().to_string(),
+            account_id: caller.account_id.clone(),
+            title,
+            description,
+            department: department.map(str::to_string),
+            contact,
+            status: DemandStatus::Open.as_str().into(),
+            answer: None,
+            reason: None,
+            withheld_reason: None,
+            answered_by: None,
+            answered_at: None,
+            due_at: calendar.deadline(now, ANSWER_WITHIN_WORKING_DAYS),
+            created_at: now,
+        };
+        diesel::insert_into(demands::table)
+            .values(&row)
+            .execute(conn)?;
+        view(&row, now)
+    })
+}
+
+/// Requests that are not withheld, newest first.
+pub fn list_public(
+    conn: &mut DbConn,
+    before: Option<&str>,
+    limit: i64,
+) -> AppResult<Page<DemandView>> {
+    let mut query = demands::table
+        .filter(demands::withheld_reason.is_null())
+        .order(demands::id.desc())
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(demands::id.lt(before.to_string()));
+    }
+    let rows: Vec<DemandRow> = query
+        .limit(limit + 1)
+        .select(DemandRow::as_select())
+        .load(conn)?;
+    let now = crate::audit::now();
+    let page = Page::from_rows(rows, limit, |d| d.id.clone(), |d| d);
+    Ok(Page {
+        items: page
+            .items
+            .iter()
+            .map(|d| view(d, now))
+            .collect::<AppResult<_>>()?,
+        next_cursor: page.next_cursor,
+    })
+}
+
+pub fn get_public(conn: &mut DbConn, id: &str) -> AppResult<DemandView> {
+    let row: DemandRow = demands::table
+        .find(id)
+        .filter(demands::withheld_reason.is_null())
+        .select(DemandRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::NotFound(format!("no public data request {id}")))?;
+    view(&row, crate::audit::now())
+}
+
+/// The department a staff member answers for, or why they answer none.
+fn answering_department(user: &CurrentUser) -> AppResult<&str> {
+    match (user.has(Role::DeptApprover), user.department.as_deref()) {
+        (true, Some(dept)) => Ok(dept),
+        _ => Err(AppError::Forbidden(
+            "data requests are answered by a dept_approver of the responsible department".into(),
+        )),
+    }
+}
+
+/// Requests for staff, newest first: a dept_approver sees their
+/// department's and the unassigned, a supervisor all.
+pub fn list_for_staff(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    status: Option<DemandStatus>,
+    before: Option<&str>,
+    limit: i64,
+) -> AppResult<Page<StaffDemandView>> {
+    let mut query = demands::table
+        .inner_join(public_accounts::table)
+        .order(demands::id.desc())
+        .into_boxed();
+    if !user.has(Role::Supervisor) {
+        let dept = answering_department(user)?;
+        query = query.filter(
+            demands::department
+                .eq(dept.to_string())
+                .or(demands::department.is_null()),
+        );
+    }
+    if let Some(status) = status {
+        query = query.filter(demands::status.eq(status.as_str()));
+    }
+    if let Some(before) = before {
+        query = query.filter(demands::id.lt(before.to_string()));
+    }
+    let rows: Vec<(DemandRow, PublicAccount)> = query
+        .limit(limit + 1)
+        .select((DemandRow::as_select(), PublicAccount::as_select()))
+        .load(conn)?;
+    let now = crate::audit::now();
+    let page = Page::from_rows(rows, limit, |(d, _)| d.id.clone(), |r| r);
+    Ok(Page {
+        items: page
+            .items
+            .into_iter()
+            .map(|(d, a)| staff_view(d, &a, now))
+            .collect::<AppResult<_>>()?,
+        next_cursor: page.next_cursor,
+    })
+}
+
+/// A department's answer to a request.
+pub struct Answer<'a> {
+    pub answer: &'a str,
+    pub status: DemandStatus,
+    /// Required to decline; public.
+    pub reason: Option<&'a str>,
+    /// Withholds the request and its answer from the public, with this reason.
+    pub withhold_reason: Option<&'a str>,
+}
+
+/// Answers (or answers again) a request of the caller's department, or an
+/// unassigned one, which the department thereby takes. Audited; the
+/// requester is mailed.
+pub fn answer(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    id: &str,
+    answer: &Answer<'_>,
+    public_url: &str,
+) -> AppResult<StaffDemandView> {
+    let dept = answering_department(user)?;
+    let text = required_text("answer", answer.answer, MAX_TEXT)?;
+    let trimmed = |v: Option<&str>| {
+        v.map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let reason = trimmed(answer.reason);
+    let withheld = trimmed(answer.withhold_reason);
+    if answer.status == DemandStatus::Open {
+        return Err(AppError::BadRequest(
+            "status must be accepted, planned or declined".into(),
+        ));
+    }
+    if answer.status == DemandStatus::Declined && reason.is_none() {
+        return Err(AppError::Rule {
+            code: ErrorCode::NoteRequired,
+            message: "declining a data request needs a reason".into(),
+        });
+    }
+    for (name, value) in [("reason", &reason), ("withhold_reason", &withheld)] {
+        if let Some(v) = value {
+            required_text(name, v, MAX_TEXT)?;
+        }
+    }
+    write_tx(conn, |conn| {
+        let (mut row, account): (DemandRow, PublicAccount) = demands::table
+            .find(id)
+            .inner_join(public_accounts::table)
+            .select((DemandRow::as_select(), PublicAccount::as_select()))
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| AppError::NotFound(format!("no data request {id}")))?;
+        if row.department.as_deref().is_some_and(|d| d != dept) {
+            return Err(AppError::Forbidden(format!(
+                "data request {id} is for another department to answer"
+            )));
+        }
+        let now = crate::audit::now();
+        row.department = Some(dept.to_string());
+        row.status = answer.status.as_str().into();
+        row.answer = Some(text.clone());
+        row.reason = reason.clone();
+        row.withheld_reason = withheld.clone();
+        row.answered_by = Some(user.id.clone());
+        // The first answer is the one the deadline is measured by.
+        row.answered_at = row.answered_at.or(Some(now));
+        diesel::update(demands::table.find(id))
+            .set((
+                demands::department.eq(&row.department),
+                demands::status.eq(&row.status),
+                demands::answer.eq(&row.answer),
+                demands::reason.eq(&row.reason),
+                demands::withheld_reason.eq(&row.withheld_reason),
+                demands::answered_by.eq(&row.answered_by),
+                demands::answered_at.eq(row.answered_at),
+            ))
+            .execute(conn)?;
+        audit_log::append(
+            conn,
+            audit_log::draft(
+                &user.username,
+                crate::audit::Action::DemandAnswered,
+                None,
+                serde_json::json!({
+                    "demand": id,
+                    "department": dept,
+                    "status": row.status,
+                    "withheld": withheld.is_some(),
+                }),
+            ),
+        )?;
+        crate::notify::demand_answered(
+            conn,
+            &crate::notify::DemandAnswer {
+                email: &account.email,
+                title: &row.title,
+                status: &row.status,
+                answer: &text,
+                reason: reason.as_deref(),
+                link: &format!("{}/public/demands/{id}", public_url.trim_end_matches('/')),
+            },
+            now,
+        )?;
+        staff_view(row, &account, now)
+    })
+}
