@@ -281,11 +281,13 @@ async fn run(
     let licence = state.settings.licence.clone();
     match action {
         Action::PackageList => {
-            let (Ok(limit), Ok(offset)) = (
-                count(&params, "limit", MAX_ROWS, MAX_ROWS),
-                count(&params, "offset", 0, i64::MAX),
-            ) else {
-                return Ok(Err(Refusal::invalid("limit", "Invalid integer")));
+            let limit = match count(&params, "limit", MAX_ROWS, MAX_ROWS) {
+                Ok(limit) => limit,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+            let offset = match count(&params, "offset", 0, i64::MAX) {
+                Ok(offset) => offset,
+                Err(refusal) => return Ok(Err(refusal)),
             };
             let (_, found) = state
                 .run(move |conn| {
