@@ -22,6 +22,7 @@
 //!   heartbeat (default `60s`); a job whose worker died is run again after it
 //! - `RELEASEGATE_MAX_FILES_PER_RELEASE` — files in one submission or version (default 200)
 //! - `RELEASEGATE_PUBLIC_RATE_LIMIT` — public requests per minute per client (default 600)
+//! - `RELEASEGATE_ACCESS_LOG_DAYS` — days the access log keeps a public download (default 365)
 //! - `RELEASEGATE_MAX_ZIP_MEMBERS`, `RELEASEGATE_MAX_DECOMPRESSED_BYTES`,
 //!   `RELEASEGATE_MAX_ROWS`, `RELEASEGATE_MAX_CELLS`, `RELEASEGATE_MAX_LINE_BYTES` —
 //!   extraction limits per uploaded file (defaults: `Limits::service_default`)
@@ -62,6 +63,8 @@ pub struct Settings {
     pub max_files_per_release: usize,
     /// Public requests per minute per client: per key or token, else per address.
     pub public_rate_limit: u32,
+    /// Days the access log keeps each row; older rows are deleted hourly.
+    pub access_log_days: u32,
     pub audit_key_file: PathBuf,
     pub smtp_url: Option<String>,
     pub mail_from: String,
@@ -102,6 +105,7 @@ impl std::fmt::Debug for Settings {
             .field("limits", &self.limits)
             .field("max_concurrent_scans", &self.max_concurrent_scans)
             .field("public_rate_limit", &self.public_rate_limit)
+            .field("access_log_days", &self.access_log_days)
             .field("job_lease", &self.job_lease)
             .field("audit_key_file", &self.audit_key_file)
             .field(
@@ -168,6 +172,7 @@ impl Settings {
                 .ok_or("RELEASEGATE_JOB_LEASE must be a duration of at least 3s, like 60s")?;
         let max_files_per_release: usize = number("RELEASEGATE_MAX_FILES_PER_RELEASE", 200)?;
         let public_rate_limit: u32 = number("RELEASEGATE_PUBLIC_RATE_LIMIT", 600)?;
+        let access_log_days: u32 = number("RELEASEGATE_ACCESS_LOG_DAYS", 365)?;
         let defaults = Limits::service_default();
         let limits = Limits {
             max_file_bytes: Some(max_upload_bytes),
@@ -218,6 +223,7 @@ impl Settings {
             pool_size,
             max_concurrent_scans,
             public_rate_limit,
+            access_log_days,
             job_lease,
             max_files_per_release,
         })

@@ -45,10 +45,13 @@ pub enum ErrorCode {
     LimitReached,
     InvalidAddress,
     Blocked,
+    NotOpenable,
+    WrongDepartment,
+    OutsideYear,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 32] = [
+    pub const ALL: [ErrorCode; 35] = [
         Self::BadRequest,
         Self::Unauthorized,
         Self::Forbidden,
@@ -81,6 +84,9 @@ impl ErrorCode {
         Self::LimitReached,
         Self::InvalidAddress,
         Self::Blocked,
+        Self::NotOpenable,
+        Self::WrongDepartment,
+        Self::OutsideYear,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -116,6 +122,9 @@ impl ErrorCode {
             Self::LimitReached => "limit_reached",
             Self::InvalidAddress => "invalid_address",
             Self::Blocked => "blocked",
+            Self::NotOpenable => "not_openable",
+            Self::WrongDepartment => "wrong_department",
+            Self::OutsideYear => "outside_year",
             Self::RedactedVersionRequired => "redacted_version_required",
         }
     }
@@ -156,7 +165,10 @@ impl ErrorCode {
             | Self::NoValue
             | Self::NotConditional
             | Self::LimitReached
-            | Self::InvalidAddress => StatusCode::UNPROCESSABLE_ENTITY,
+            | Self::InvalidAddress
+            | Self::NotOpenable
+            | Self::WrongDepartment
+            | Self::OutsideYear => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 }

@@ -326,10 +326,13 @@ pub enum Action {
     BlockAdded,
     BlockRemoved,
     DemandAnswered,
+    CatalogueItemAdded,
+    PlanItemAdded,
+    PlanItemFulfilled,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 24] = [
         Self::DepartmentAdded,
         Self::UserAdded,
         Self::UserUpdated,
@@ -351,6 +354,9 @@ impl Action {
         Self::BlockAdded,
         Self::BlockRemoved,
         Self::DemandAnswered,
+        Self::CatalogueItemAdded,
+        Self::PlanItemAdded,
+        Self::PlanItemFulfilled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -376,6 +382,9 @@ impl Action {
             Self::BlockAdded => "blocklist.added",
             Self::BlockRemoved => "blocklist.removed",
             Self::DemandAnswered => "demand.answered",
+            Self::CatalogueItemAdded => "catalogue.item_added",
+            Self::PlanItemAdded => "plan.item_added",
+            Self::PlanItemFulfilled => "plan.item_fulfilled",
         }
     }
 }

@@ -204,6 +204,27 @@ macro_rules! insert_batch {
     }};
 }
 
+/// `SELECT key, COUNT(*) … GROUP BY key` as a map from key to count: the
+/// per-department tallies of the plan summary and the assessment report.
+/// Keys with no row are absent (a count of 0), and so is a NULL key (pass
+/// `Option<String>` as the key type for a nullable column).
+#[macro_export]
+macro_rules! count_per {
+    ($conn:expr, $query:expr, $key:expr) => {
+        $crate::count_per!($conn, $query, $key, String)
+    };
+    ($conn:expr, $query:expr, $key:expr, $key_type:ty) => {{
+        let counts: Vec<($key_type, i64)> = $query
+            .group_by($key)
+            .select(($key, diesel::dsl::count_star()))
+            .load($conn)?;
+        counts
+            .into_iter()
+            .filter_map(|(key, n)| Option::<String>::from(key).map(|key| (key, n)))
+            .collect::<std::collections::BTreeMap<String, i64>>()
+    }};
+}
+
 /// Runs `f` in a transaction that first takes the audit-chain lock (a write
 /// to the single `audit_head` row). This serialises audited writers on both
 /// backends: the chain stays gapless, and SQLite never has to upgrade a read

@@ -331,4 +331,35 @@ pub struct DemandRow {
     pub answered_at: Option<NaiveDateTime>,
     pub due_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    pub reminded_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = catalogue_items)]
+pub struct CatalogueItemRow {
+    pub id: String,
+    pub department: String,
+    pub title: String,
+    pub description: String,
+    pub openness: String,
+    pub legal_basis: Option<String>,
+    pub update_frequency: String,
+    #[diesel(serialize_as = String, deserialize_as = String)]
+    pub fields: CodeList,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = plan_items)]
+pub struct PlanItemRow {
+    pub id: String,
+    pub year: i32,
+    pub department: String,
+    pub catalogue_item_id: String,
+    pub due_on: chrono::NaiveDate,
+    pub release_id: Option<String>,
+    pub fulfilled_on: Option<chrono::NaiveDate>,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
 }

@@ -317,6 +317,36 @@ diesel::table! {
         answered_at -> Nullable<Timestamp>,
         due_at -> Timestamp,
         created_at -> Timestamp,
+        reminded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    catalogue_items (id) {
+        id -> Text,
+        department -> Text,
+        title -> Text,
+        description -> Text,
+        openness -> Text,
+        legal_basis -> Nullable<Text>,
+        update_frequency -> Text,
+        fields -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    plan_items (id) {
+        id -> Text,
+        year -> Integer,
+        department -> Text,
+        catalogue_item_id -> Text,
+        due_on -> Date,
+        release_id -> Nullable<Text>,
+        fulfilled_on -> Nullable<Date>,
+        created_by -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -327,6 +357,7 @@ diesel::joinable!(access_applications -> public_accounts (account_id));
 diesel::joinable!(access_applications -> releases (release_id));
 diesel::joinable!(demands -> public_accounts (account_id));
 diesel::joinable!(ratings -> releases (release_id));
+diesel::joinable!(plan_items -> catalogue_items (catalogue_item_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -350,5 +381,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     access_log,
     blocklist,
     ratings,
-    demands
+    demands,
+    catalogue_items,
+    plan_items
 );

@@ -3,7 +3,8 @@
 
 use std::ops::Deref;
 
-/// A JSON array of codes in a text column (`releases.co_departments`). A
+/// A JSON array of codes or names in a text column (`releases.co_departments`,
+/// `catalogue_items.fields`). A
 /// value that does not parse fails the read: an empty list would silently
 /// drop the co-department sign-off stage.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,6 +31,17 @@ impl Deref for CodeList {
     fn deref(&self) -> &[String] {
         &self.0
     }
+}
+
+/// A snake_case enum read back from its text column by its serde name. An
+/// unknown value is an internal error: the column holds what we wrote.
+pub fn stored_enum<T: serde::de::DeserializeOwned>(
+    what: &str,
+    value: &str,
+) -> crate::error::AppResult<T> {
+    serde_json::from_value(serde_json::Value::String(value.into())).map_err(|_| {
+        crate::error::AppError::internal(anyhow::anyhow!("unknown stored {what} {value:?}"))
+    })
 }
 
 #[cfg(test)]

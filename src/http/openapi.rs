@@ -32,6 +32,8 @@ const METHODS: [&str; 8] = [
         (name = "releases", description = "Filing releases and reading them"),
         (name = "review", description = "Dispositions, decisions and the reviewer's queue"),
         (name = "audit", description = "The audit log, for supervisors"),
+        (name = "opening", description = "The opening catalogue (开放目录) and the annual opening plan (年度开放计划)"),
+        (name = "reports", description = "Department assessment (督查考评), for supervisors"),
         (name = "public", description = "The public catalogue (no sign-in), public accounts, keys and applications for conditional data"),
         (name = "service", description = "Health, metrics and this document"),
         (name = "dashboard", description = "The reviewers' HTML pages (session cookie, CSRF token on every form)"),

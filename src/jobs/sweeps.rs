@@ -1,5 +1,6 @@
 //! The periodic sweeps of a running service (embargoed publication, the
-//! mail outbox, audit checkpoints), each on its own timer. Each is safe on
+//! mail outbox, audit checkpoints, data-request reminders, access-log
+//! retention), each on its own timer. Each is safe on
 //! several instances at once: it claims its work under the write lock.
 
 use std::time::Duration;
@@ -8,18 +9,30 @@ use crate::app::AppState;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::notify;
-use crate::service::{audit_log, releases};
+use crate::service::{audit_log, public, releases};
 
 /// A sweep: does what is due, and says what it did (`None`: nothing).
 pub type Sweep = fn(&AppState, &mut DbConn) -> Result<Option<String>, AppError>;
 
 /// The service's sweeps and how often each runs.
-pub const SWEEPS: [(&str, Duration, Sweep); 3] = [
+pub const SWEEPS: [(&str, Duration, Sweep); 5] = [
     // Approved releases whose `publish_at` has come.
     ("publish_due", Duration::from_secs(30), publish_due),
     ("outbox", Duration::from_secs(15), deliver_mail),
     // Signs the audit chain head when it moved.
     ("checkpoint", Duration::from_secs(300), checkpoint),
+    // Data requests falling due: their department is reminded once.
+    (
+        "demand_reminders",
+        Duration::from_secs(3600),
+        remind_demands,
+    ),
+    // The access log keeps `RELEASEGATE_ACCESS_LOG_DAYS` days.
+    (
+        "access_log_retention",
+        Duration::from_secs(3600),
+        prune_access_log,
+    ),
 ];
 
 fn publish_due(state: &AppState, conn: &mut DbConn) -> Result<Option<String>, AppError> {
@@ -35,6 +48,16 @@ fn deliver_mail(state: &AppState, conn: &mut DbConn) -> Result<Option<String>, A
 fn checkpoint(state: &AppState, conn: &mut DbConn) -> Result<Option<String>, AppError> {
     let seq = audit_log::checkpoint(conn, &state.checkpoint_key)?;
     Ok(seq.map(|seq| format!("signed an audit checkpoint at seq {seq}")))
+}
+
+fn remind_demands(state: &AppState, conn: &mut DbConn) -> Result<Option<String>, AppError> {
+    let n = public::remind_due_demands(conn, &state.policies.calendar, &state.settings.public_url)?;
+    Ok((n > 0).then(|| format!("reminded departments of {n} data request(s) falling due")))
+}
+
+fn prune_access_log(state: &AppState, conn: &mut DbConn) -> Result<Option<String>, AppError> {
+    let n = public::prune_access_log(conn, state.settings.access_log_days)?;
+    Ok((n > 0).then(|| format!("deleted {n} access-log row(s) past retention")))
 }
 
 /// Runs `sweep` every `period` on the actix runtime, logging what it did.

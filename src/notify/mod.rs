@@ -11,6 +11,6 @@ mod public;
 pub use mailer::{Mailer, MailerError};
 pub use outbox::{deliver_due, enqueue, stage_opened, submitter_told, Delivery};
 pub use public::{
-    application_decided, application_received, demand_answered, verification_mail, Decided,
-    DemandAnswer,
+    application_decided, application_received, demand_answered, demand_waiting, verification_mail,
+    Decided, DemandAnswer, DemandNotice,
 };

@@ -40,6 +40,32 @@ pub fn verification_mail(
     )
 }
 
+/// Queues one mail to each active dept_approver of `department` who has an
+/// address; answers how many.
+fn department_approvers_told(
+    conn: &mut DbConn,
+    department: &str,
+    subject: &str,
+    body: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let approvers: Vec<User> = users::table
+        .filter(users::active.eq(true))
+        .filter(users::department.eq(department))
+        .filter(users::email.is_not_null())
+        .select(User::as_select())
+        .load(conn)?;
+    let mut sent = 0;
+    for user in approvers {
+        let decides = parse_roles(&user.roles).is_ok_and(|r| r.contains(&Role::DeptApprover));
+        if let (true, Some(email)) = (decides, user.email.as_deref()) {
+            enqueue(conn, email, subject, body, now)?;
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
+
 /// Tells the dept_approvers of `department` (with an address) that an
 /// application waits for them.
 pub fn application_received(
@@ -50,26 +76,47 @@ pub fn application_received(
     public_url: &str,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    let approvers: Vec<User> = users::table
-        .filter(users::active.eq(true))
-        .filter(users::department.eq(department))
-        .filter(users::email.is_not_null())
-        .select(User::as_select())
-        .load(conn)?;
     let subject = format!("[releasegate] 有条件开放申请 / Application for: {release_title}");
     let body = format!(
         "{release_title}\n申请 / Application: {application_id}\n\n{}/api/v1/applications?state=pending\n",
         base(public_url)
     );
-    let mut sent = 0;
-    for user in approvers {
-        let decides = parse_roles(&user.roles).is_ok_and(|r| r.contains(&Role::DeptApprover));
-        if let (true, Some(email)) = (decides, user.email.as_deref()) {
-            enqueue(conn, email, &subject, &body, now)?;
-            sent += 1;
-        }
-    }
-    Ok(sent)
+    department_approvers_told(conn, department, &subject, &body, now)
+}
+
+/// A data request a department is to answer.
+pub struct DemandNotice<'a> {
+    pub department: &'a str,
+    pub id: &'a str,
+    pub title: &'a str,
+    /// When the answer is due, as people read it.
+    pub due: &'a str,
+    /// A reminder that the deadline is near, rather than the first notice.
+    pub reminder: bool,
+}
+
+/// Tells a department's approvers that the public asks them for data, or
+/// reminds them that the answer falls due.
+pub fn demand_waiting(
+    conn: &mut DbConn,
+    notice: &DemandNotice<'_>,
+    public_url: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let what = if notice.reminder {
+        "数据需求即将到期 / Data request due soon"
+    } else {
+        "新的数据需求 / New data request"
+    };
+    let subject = format!("[releasegate] {what}: {}", notice.title);
+    let body = format!(
+        "{}\n需求 / Request: {}\n答复期限 / Answer by: {}\n\n{}/api/v1/demands?status=open\n",
+        notice.title,
+        notice.id,
+        notice.due,
+        base(public_url)
+    );
+    department_approvers_told(conn, notice.department, &subject, &body, now)
 }
 
 /// An application's outcome, for its applicant.

@@ -73,10 +73,21 @@ impl Calendar {
         !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(&day)
     }
 
+    /// The local (China Standard Time) day a UTC instant falls on.
+    pub fn local_date(at: NaiveDateTime) -> NaiveDate {
+        (at + Duration::hours(CST_OFFSET_HOURS)).date()
+    }
+
+    /// The UTC instant a local day begins: `[start(a), start(b))` is every
+    /// instant from local day `a` up to local day `b`.
+    pub fn local_day_start(day: NaiveDate) -> NaiveDateTime {
+        day.and_time(NaiveTime::MIN) - Duration::hours(CST_OFFSET_HOURS)
+    }
+
     /// Deadline `days` working days after `start` (UTC): 18:00 CST of the
     /// `days`-th working day after the local day on which the stage opened.
     pub fn deadline(&self, start: NaiveDateTime, days: u32) -> NaiveDateTime {
-        let mut day = (start + Duration::hours(CST_OFFSET_HOURS)).date();
+        let mut day = Self::local_date(start);
         let mut left = days;
         while left > 0 {
             day = day.succ_opt().unwrap_or(day);
@@ -94,10 +105,7 @@ impl Calendar {
         } else {
             (to, from, -1)
         };
-        let (mut day, end) = (
-            (a + Duration::hours(CST_OFFSET_HOURS)).date(),
-            (b + Duration::hours(CST_OFFSET_HOURS)).date(),
-        );
+        let (mut day, end) = (Self::local_date(a), Self::local_date(b));
         let mut count = 0;
         while day < end {
             day = day.succ_opt().unwrap_or(end);
@@ -141,6 +149,23 @@ mod tests {
         );
         assert_eq!(c.working_days_between(start, due), 3);
         assert_eq!(c.working_days_between(due, start), -3);
+    }
+
+    #[test]
+    fn local_days_are_china_standard_time() {
+        let late_utc = NaiveDate::from_ymd_opt(2026, 12, 31)
+            .unwrap()
+            .and_hms_opt(16, 30, 0)
+            .unwrap();
+        let new_year = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+        assert_eq!(Calendar::local_date(late_utc), new_year);
+        assert_eq!(
+            Calendar::local_day_start(new_year),
+            NaiveDate::from_ymd_opt(2026, 12, 31)
+                .unwrap()
+                .and_hms_opt(16, 0, 0)
+                .unwrap()
+        );
     }
 
     #[test]

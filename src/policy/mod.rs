@@ -2,6 +2,7 @@
 //! and the scanner's detector packs. A release records the digest of the
 //! policy set it was judged under.
 
+mod assessment;
 mod calendar;
 mod role;
 mod workflow;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 pub use crate::policy_error::{line_of, PolicyError};
+pub use assessment::{AssessmentPolicy, Weights};
 pub use calendar::Calendar;
 pub use role::{join_roles, parse_roles, Role};
 pub use workflow::{Condition, Rule, Scope, Stage, WorkflowPolicy};
@@ -38,11 +40,7 @@ impl Default for StatisticsPolicy {
 
 impl StatisticsPolicy {
     fn load(path: &Path) -> Result<Self, PolicyError> {
-        let Ok(source) = std::fs::read_to_string(path) else {
-            return Ok(Self::default());
-        };
-        let policy: Self =
-            toml::from_str(&source).map_err(|e| PolicyError::from_toml(path, &source, &e))?;
+        let policy: Self = load_optional(path)?;
         if policy.small_cell_threshold < 2 {
             return Err(PolicyError::new(
                 path,
@@ -63,12 +61,21 @@ impl StatisticsPolicy {
     }
 }
 
+/// A policy file that may be left out: absent, it is `T::default()`.
+fn load_optional<T: serde::de::DeserializeOwned + Default>(path: &Path) -> Result<T, PolicyError> {
+    let Ok(source) = std::fs::read_to_string(path) else {
+        return Ok(T::default());
+    };
+    toml::from_str(&source).map_err(|e| PolicyError::from_toml(path, &source, &e))
+}
+
 /// Everything loaded from the policy directory.
 pub struct Policies {
     pub dir: PathBuf,
     pub workflow: WorkflowPolicy,
     pub calendar: Calendar,
     pub statistics: StatisticsPolicy,
+    pub assessment: AssessmentPolicy,
     pub scanner: Arc<Scanner>,
     /// SHA-256 over every policy file (path and content), in path order.
     pub digest: String,
@@ -86,6 +93,7 @@ impl Policies {
         let workflow = WorkflowPolicy::load(&dir.join("workflow.toml"))?;
         let calendar = Calendar::load(&dir.join("calendar"))?;
         let statistics = StatisticsPolicy::load(&dir.join("statistics.toml"))?;
+        let assessment = AssessmentPolicy::load(&dir.join("assessment.toml"))?;
         let scanner = Arc::new(Scanner::load(dir)?);
         let digest = digest_dir(dir)?;
         Ok(Self {
@@ -93,6 +101,7 @@ impl Policies {
             workflow,
             calendar,
             statistics,
+            assessment,
             scanner,
             digest,
         })

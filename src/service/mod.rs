@@ -4,7 +4,10 @@
 
 pub mod accounts;
 pub mod audit_log;
+pub mod fields;
 pub mod metrics;
+pub mod opening;
 pub mod overview;
 pub mod public;
 pub mod releases;
+pub mod reports;

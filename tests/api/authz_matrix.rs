@@ -89,6 +89,34 @@ struct World {
     block: String,
     /// An open data request to FGW.
     demand: String,
+    /// An FGW catalogue item planned for 2026, and its plan item.
+    catalogue_item: String,
+    plan_item: String,
+}
+
+/// An FGW catalogue item and its 2026 plan item, as FGW's approver keeps
+/// them. Answers (catalogue item, plan item).
+async fn opening_plan(app: &TestApp, approver: &str) -> (String, String) {
+    let item = app
+        .post_json(
+            "/api/v1/catalogue",
+            Some(approver),
+            json!({"title": "政府投资项目清单", "description": "年度项目", "openness": "unconditional",
+                   "update_frequency": "annual", "fields": ["项目名称", "投资额"]}),
+        )
+        .await;
+    assert_eq!(item.status, 201, "{}", item.text());
+    let item = item.json()["id"].as_str().unwrap().to_string();
+    let plan = app
+        .post_json(
+            "/api/v1/plans/2026",
+            Some(approver),
+            json!({"catalogue_item": item, "due": "2026-12-31"}),
+        )
+        .await;
+    assert_eq!(plan.status, 201, "{}", plan.text());
+    let plan = plan.json()["id"].as_str().unwrap().to_string();
+    (item, plan)
 }
 
 /// A verified member of the public with a pending application for
@@ -134,6 +162,7 @@ async fn public_side(app: &TestApp, release: &str) -> (String, String) {
             answered_at: None,
             due_at: now,
             created_at: now,
+            reminded_at: None,
         };
         diesel::insert_into(demands::table)
             .values(&demand)
@@ -191,6 +220,7 @@ async fn world() -> World {
         .as_str()
         .unwrap()
         .to_string();
+    let (catalogue_item, plan_item) = opening_plan(&app, &cast.approver).await;
     let tokens = vec![
         ("anon", None),
         ("submitter", Some(cast.submitter)),
@@ -213,6 +243,8 @@ async fn world() -> World {
         application,
         block,
         demand,
+        catalogue_item,
+        plan_item,
     }
 }
 
@@ -231,6 +263,8 @@ impl World {
             &self.block
         } else if template.contains("/demands/") {
             &self.demand
+        } else if template.starts_with("/api/v1/plans/") {
+            &self.plan_item
         } else {
             &self.release
         };
@@ -239,6 +273,7 @@ impl World {
             .replace("{finding}", finding)
             .replace("{name}", "notice.txt")
             .replace("{username}", "submitter")
+            .replace("{year}", "2026")
             .replace("{format}", "csv")
             .replace("{action}", "package_list");
         let page = !(path.starts_with("/api")
@@ -290,6 +325,18 @@ impl World {
             }
             ("POST", "/api/v1/demands/{id}/answer") => {
                 json_body(req, json!({"answer": "列入明年计划", "status": "planned"}))
+            }
+            ("POST", "/api/v1/catalogue") => json_body(
+                req,
+                json!({"title": format!("{who} 的目录"), "description": "资源", "openness": "conditional",
+                       "update_frequency": "monthly", "fields": ["字段"]}),
+            ),
+            ("POST", "/api/v1/plans/{year}") => json_body(
+                req,
+                json!({"catalogue_item": self.catalogue_item, "due": "2026-06-30"}),
+            ),
+            ("POST", "/api/v1/plans/{year}/items/{id}/fulfilment") => {
+                json_body(req, json!({"release": self.release}))
             }
             ("POST", "/public/demands") => json_body(
                 req,

@@ -111,6 +111,7 @@ pub fn settings(db: &TestDb) -> Settings {
         pool_size: 4,
         max_concurrent_scans: 2,
         public_rate_limit: 600,
+        access_log_days: 365,
         job_lease: chrono::Duration::seconds(60),
         max_files_per_release: 20,
         audit_key_file: db.dir().join("audit-signing.key"),

@@ -24,6 +24,7 @@ mod jobs;
 mod lifecycle;
 mod mail;
 mod metadata;
+mod opening_plan;
 mod public_access;
 mod queue_render_time;
 mod release_render_time;

@@ -50,7 +50,7 @@ async fn delivered_mails(app: &TestApp) -> Vec<String> {
 
 /// Registers, reads the token from the mail, verifies and signs in;
 /// returns the public token and the account id.
-async fn verified_member(app: &TestApp) -> (String, String) {
+pub(crate) async fn verified_member(app: &TestApp) -> (String, String) {
     let res = app
         .post_json(
             "/public/accounts",
@@ -798,6 +798,70 @@ async fn the_public_asks_for_data_and_the_department_answers_in_public() {
 }
 
 #[actix_web::test]
+async fn a_department_hears_of_a_data_request_and_is_reminded_once_before_it_falls_due() {
+    use diesel::prelude::*;
+    use releasegate::db::schema::{demands, users};
+    let (app, _cast) = TestApp::builder().with_cast().await;
+    app.db(|c| {
+        diesel::update(users::table.filter(users::username.eq("approver")))
+            .set(users::email.eq("approver@fgw.example.gov.cn"))
+            .execute(c)
+            .unwrap()
+    })
+    .await;
+    let (token, _) = verified_member(&app).await;
+    let asked = app
+        .post_json(
+            "/public/demands",
+            Some(&token),
+            json!({"title": "历年政府投资项目清单", "description": "研究", "department": "FGW", "contact": "x@example.org"}),
+        )
+        .await;
+    assert_eq!(asked.status, 201, "{}", asked.text());
+    let id = asked.json()["id"].as_str().unwrap().to_string();
+    let to_approver = |mails: &[String], what: &str| {
+        mails
+            .iter()
+            .filter(|m| m.contains("To: approver@fgw.example.gov.cn") && m.contains(what))
+            .count()
+    };
+    let mails = delivered_mails(&app).await;
+    assert_eq!(
+        to_approver(&mails, "新的数据需求"),
+        1,
+        "the department is told"
+    );
+
+    let remind = || {
+        let state = app.state.clone();
+        app.db(move |c| {
+            releasegate::service::public::remind_due_demands(
+                c,
+                &state.policies.calendar,
+                &state.settings.public_url,
+            )
+            .unwrap()
+        })
+    };
+    assert_eq!(remind().await, 0, "twenty working days away");
+    // Two days before the deadline (inside three working days).
+    let soon = releasegate::audit::now() + chrono::Duration::days(2);
+    let id_for_update = id.clone();
+    app.db(move |c| {
+        diesel::update(demands::table.find(id_for_update))
+            .set(demands::due_at.eq(soon))
+            .execute(c)
+            .unwrap()
+    })
+    .await;
+    assert_eq!(remind().await, 1);
+    assert_eq!(remind().await, 0, "once");
+    let mails = delivered_mails(&app).await;
+    assert_eq!(to_approver(&mails, "即将到期"), 1, "{mails:?}");
+    assert!(mails.iter().any(|m| m.contains(&id)));
+}
+
+#[actix_web::test]
 async fn a_member_rates_a_published_release_once_and_may_change_it() {
     let (app, cast) = TestApp::builder().with_cast().await;
     let (token, _) = verified_member(&app).await;
@@ -835,4 +899,40 @@ async fn a_member_rates_a_published_release_once_and_may_change_it() {
     assert_eq!(rating["availability"], 2.0);
     assert_eq!(rating["security"], 3.0);
     assert_eq!(rating["timeliness"], 3.0);
+}
+
+#[actix_web::test]
+async fn the_access_log_forgets_rows_past_its_retention() {
+    use diesel::prelude::*;
+    use releasegate::db::models::AccessLogRow;
+    use releasegate::db::schema::access_log;
+    let app = TestApp::new().await;
+    let now = releasegate::audit::now();
+    let row = |days_ago: i64| AccessLogRow {
+        id: ulid::Ulid::new().to_string(),
+        at: now - chrono::Duration::days(days_ago),
+        release_id: "01RELEASE".into(),
+        file_name: "stats.csv".into(),
+        account_id: None,
+        key_id: None,
+        address: "203.0.113.9".into(),
+        user_agent: None,
+        status: 200,
+        bytes: 10,
+    };
+    let rows = vec![row(400), row(31), row(29), row(0)];
+    let left = app
+        .db(move |c| {
+            for r in &rows {
+                diesel::insert_into(access_log::table)
+                    .values(r)
+                    .execute(c)
+                    .unwrap();
+            }
+            let pruned = releasegate::service::public::prune_access_log(c, 30).unwrap();
+            let left: i64 = access_log::table.count().get_result(c).unwrap();
+            (pruned, left)
+        })
+        .await;
+    assert_eq!(left, (2, 2));
 }

@@ -5,7 +5,9 @@ mod applications;
 mod audit;
 mod blocklist;
 mod demands;
+mod opening;
 mod releases;
+mod reports;
 mod review;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -40,5 +42,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(blocklist::list_blocks)
         .service(blocklist::remove_block)
         .service(demands::list_demands)
-        .service(demands::answer_demand);
+        .service(demands::answer_demand)
+        .service(opening::list_catalogue)
+        .service(opening::add_catalogue_item)
+        .service(opening::get_plan)
+        .service(opening::add_plan_item)
+        .service(opening::fulfil_plan_item)
+        .service(reports::departments_report);
 }

@@ -9,6 +9,7 @@ mod i18n;
 mod overview;
 mod queue;
 mod release;
+mod reports;
 mod session;
 mod submit;
 
@@ -59,6 +60,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(release::reveal_finding)
             .service(submit::add_version)
             .service(overview::show_overview)
+            .service(reports::show_reports)
             .service(audit::search_audit)
             .service(audit::export_audit)
             .service(audit::verify_audit)

@@ -42,6 +42,9 @@ fn dataset(base: &str, licence: &Licence, r: &PublicRelease) -> Value {
     if let Some(issued) = &r.published_at {
         dataset["dct:issued"] = date_time(issued);
     }
+    if let Some(frequency) = r.update_frequency {
+        dataset["dct:accrualPeriodicity"] = iri(frequency.dcat_iri());
+    }
     if r.retracted_at.is_some() {
         // A tombstone: harvesters learn the dataset is gone, not why.
         dataset["adms:status"] = iri("http://purl.org/adms/status/Withdrawn");

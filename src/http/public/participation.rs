@@ -67,6 +67,7 @@ async fn submit_demand(
                     contact: &body.contact,
                 },
                 &st.policies.calendar,
+                &st.settings.public_url,
             )
         })
         .await?;

@@ -163,3 +163,27 @@ pub fn for_each_access(
         }
     }
 }
+
+/// Rows deleted per statement when pruning, so a long-overdue prune never
+/// holds the write lock for long.
+const PRUNE_BATCH: i64 = 5000;
+
+/// Deletes the rows older than `days` days (the retention setting); answers
+/// how many went.
+pub fn prune_access_log(conn: &mut DbConn, days: u32) -> AppResult<usize> {
+    let cutoff = crate::audit::now() - chrono::Duration::days(i64::from(days));
+    let mut deleted = 0;
+    loop {
+        let old: Vec<String> = access_log::table
+            .filter(access_log::at.lt(cutoff))
+            .select(access_log::id)
+            .limit(PRUNE_BATCH)
+            .load(conn)?;
+        let n =
+            diesel::delete(access_log::table.filter(access_log::id.eq_any(&old))).execute(conn)?;
+        deleted += n;
+        if (n as i64) < PRUNE_BATCH {
+            return Ok(deleted);
+        }
+    }
+}

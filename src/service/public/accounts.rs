@@ -14,6 +14,7 @@ use crate::db::schema::{public_accounts, public_keys};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::service::accounts::{check_password, password_matches};
+use crate::service::fields::required_text;
 use crate::service::releases::Page;
 use crate::store::sha256_hex;
 
@@ -98,20 +99,6 @@ fn normalise_email(email: &str) -> AppResult<String> {
             "email {email:?} is not an e-mail address"
         )))
     }
-}
-
-/// A required free-text field: trimmed, not empty, at most `max` characters.
-pub(super) fn required_text(field: &str, value: &str, max: usize) -> AppResult<String> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(AppError::BadRequest(format!("{field} must not be empty")));
-    }
-    if value.chars().count() > max {
-        return Err(AppError::BadRequest(format!(
-            "{field} must be at most {max} characters"
-        )));
-    }
-    Ok(value.to_string())
 }
 
 /// A random secret of 32 bytes, hex-encoded.

@@ -6,7 +6,7 @@
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::accounts::{required_text, PublicCaller};
+use super::accounts::PublicCaller;
 use super::{audit_actor, ApplicationState};
 use crate::auth::CurrentUser;
 use crate::db::models::{AccessApplication, PublicAccount, Release};
@@ -15,6 +15,7 @@ use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::policy::Role;
 use crate::service::audit_log;
+use crate::service::fields::required_text;
 use crate::service::releases::{OpenMode, Page};
 use crate::workflow::State;
 

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-use super::accounts::{required_text, PublicCaller};
+use super::accounts::PublicCaller;
 use crate::auth::CurrentUser;
 use crate::db::models::BlockRow;
 use crate::db::schema::{blocklist, public_accounts, public_keys};
@@ -16,6 +16,7 @@ use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::policy::Role;
 use crate::service::audit_log;
+use crate::service::fields::required_text;
 use crate::service::releases::Page;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

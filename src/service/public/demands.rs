@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::accounts::{required_text, PublicCaller};
+use super::accounts::PublicCaller;
 use crate::auth::CurrentUser;
 use crate::db::models::{DemandRow, PublicAccount};
 use crate::db::schema::{demands, departments, public_accounts};
@@ -15,6 +15,7 @@ use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::policy::{Calendar, Role};
 use crate::service::audit_log;
+use crate::service::fields::{optional_text, required_text};
 use crate::service::releases::Page;
 
 /// Working days a department has to answer (the open-government rules).
@@ -43,11 +44,6 @@ impl DemandStatus {
             Self::Planned => "planned",
             Self::Declined => "declined",
         }
-    }
-
-    fn parse(s: &str) -> AppResult<Self> {
-        serde_json::from_value(serde_json::Value::String(s.into()))
-            .map_err(|_| AppError::internal(anyhow::anyhow!("unknown stored demand status {s:?}")))
     }
 }
 
@@ -97,7 +93,7 @@ fn view(d: &DemandRow, now: NaiveDateTime) -> AppResult<DemandView> {
         title: d.title.clone(),
         description: d.description.clone(),
         department: d.department.clone(),
-        status: DemandStatus::parse(&d.status)?,
+        status: crate::db::types::stored_enum("demand status", &d.status)?,
         answer: d.answer.clone(),
         reason: d.reason.clone(),
         created_at: crate::audit::format_time(&d.created_at),
@@ -125,6 +121,7 @@ pub fn submit(
     caller: &PublicCaller,
     new: &NewDemand<'_>,
     calendar: &Calendar,
+    public_url: &str,
 ) -> AppResult<DemandView> {
     let title = required_text("title", new.title, MAX_TITLE)?;
     let description = required_text("description", new.description, MAX_TEXT)?;
@@ -156,11 +153,73 @@ pub fn submit(
             answered_at: None,
             due_at: calendar.deadline(now, ANSWER_WITHIN_WORKING_DAYS),
             created_at: now,
+            reminded_at: None,
         };
         diesel::insert_into(demands::table)
             .values(&row)
             .execute(conn)?;
+        if let Some(department) = &row.department {
+            notify_department(conn, &row, department, false, public_url, now)?;
+        }
         view(&row, now)
+    })
+}
+
+/// Mails the department's approvers about `demand`: new, or falling due.
+fn notify_department(
+    conn: &mut DbConn,
+    demand: &DemandRow,
+    department: &str,
+    reminder: bool,
+    public_url: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    crate::notify::demand_waiting(
+        conn,
+        &crate::notify::DemandNotice {
+            department,
+            id: &demand.id,
+            title: &demand.title,
+            due: &format!("{} (UTC)", crate::audit::format_time(&demand.due_at)),
+            reminder,
+        },
+        public_url,
+        now,
+    )?;
+    Ok(())
+}
+
+/// Working days before its deadline at which a department is reminded of
+/// an unanswered request.
+pub const REMIND_WORKING_DAYS_BEFORE: u32 = 3;
+/// Requests reminded per sweep; the next sweep takes the rest.
+const REMIND_BATCH: i64 = 200;
+
+/// Reminds each department, once, of its unanswered requests due within
+/// `REMIND_WORKING_DAYS_BEFORE` working days (or already late). Answers how
+/// many were reminded.
+pub fn remind_due(conn: &mut DbConn, calendar: &Calendar, public_url: &str) -> AppResult<usize> {
+    write_tx(conn, |conn| {
+        let now = crate::audit::now();
+        let horizon = calendar.deadline(now, REMIND_WORKING_DAYS_BEFORE);
+        let due: Vec<DemandRow> = demands::table
+            .filter(demands::status.eq(DemandStatus::Open.as_str()))
+            .filter(demands::reminded_at.is_null())
+            .filter(demands::department.is_not_null())
+            .filter(demands::due_at.le(horizon))
+            .order(demands::due_at.asc())
+            .limit(REMIND_BATCH)
+            .select(DemandRow::as_select())
+            .load(conn)?;
+        for demand in &due {
+            if let Some(department) = &demand.department {
+                notify_department(conn, demand, department, true, public_url, now)?;
+            }
+            diesel::update(demands::table.find(&demand.id))
+                .set(demands::reminded_at.eq(now))
+                .execute(conn)?;
+        }
+        Ok(due.len())
     })
 }
 
@@ -182,15 +241,7 @@ pub fn list_public(
         .select(DemandRow::as_select())
         .load(conn)?;
     let now = crate::audit::now();
-    let page = Page::from_rows(rows, limit, |d| d.id.clone(), |d| d);
-    Ok(Page {
-        items: page
-            .items
-            .iter()
-            .map(|d| view(d, now))
-            .collect::<AppResult<_>>()?,
-        next_cursor: page.next_cursor,
-    })
+    Page::from_rows(rows, limit, |d| d.id.clone(), |d| d).try_map(|d| view(&d, now))
 }
 
 pub fn get_public(conn: &mut DbConn, id: &str) -> AppResult<DemandView> {
@@ -246,15 +297,8 @@ pub fn list_for_staff(
         .select((DemandRow::as_select(), PublicAccount::as_select()))
         .load(conn)?;
     let now = crate::audit::now();
-    let page = Page::from_rows(rows, limit, |(d, _)| d.id.clone(), |r| r);
-    Ok(Page {
-        items: page
-            .items
-            .into_iter()
-            .map(|(d, a)| staff_view(d, &a, now))
-            .collect::<AppResult<_>>()?,
-        next_cursor: page.next_cursor,
-    })
+    Page::from_rows(rows, limit, |(d, _)| d.id.clone(), |r| r)
+        .try_map(|(d, a)| staff_view(d, &a, now))
 }
 
 /// A department's answer to a request.
@@ -279,13 +323,8 @@ pub fn answer(
 ) -> AppResult<StaffDemandView> {
     let dept = answering_department(user)?;
     let text = required_text("answer", answer.answer, MAX_TEXT)?;
-    let trimmed = |v: Option<&str>| {
-        v.map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
-    };
-    let reason = trimmed(answer.reason);
-    let withheld = trimmed(answer.withhold_reason);
+    let reason = optional_text("reason", answer.reason, MAX_TEXT)?;
+    let withheld = optional_text("withhold_reason", answer.withhold_reason, MAX_TEXT)?;
     if answer.status == DemandStatus::Open {
         return Err(AppError::BadRequest(
             "status must be accepted, planned or declined".into(),
@@ -296,11 +335,6 @@ pub fn answer(
             code: ErrorCode::NoteRequired,
             message: "declining a data request needs a reason".into(),
         });
-    }
-    for (name, value) in [("reason", &reason), ("withhold_reason", &withheld)] {
-        if let Some(v) = value {
-            required_text(name, v, MAX_TEXT)?;
-        }
     }
     write_tx(conn, |conn| {
         let (mut row, account): (DemandRow, PublicAccount) = demands::table

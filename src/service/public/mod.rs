@@ -19,7 +19,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-pub use access_log::{for_each_access, list_access};
+pub use access_log::{for_each_access, list_access, prune_access_log};
 pub use access_log::{AccessFilter, AccessRecord, ACCESS_CSV_HEADER};
 pub use accounts::{
     authenticate_key, authenticate_token, create_key, list_keys, register, revoke_key, sign_in,
@@ -31,11 +31,13 @@ pub use applications::{
 pub use blocklist::{add_block, check_address, list_blocks, remove_block, BlockKind, BlockView};
 pub use demands::{
     answer as answer_demand, get_public as get_demand, list_for_staff as list_demands_for_staff,
-    list_public as list_demands, submit as submit_demand, Answer, DemandStatus, DemandView,
-    NewDemand, StaffDemandView,
+    list_public as list_demands, remind_due as remind_due_demands, submit as submit_demand, Answer,
+    DemandStatus, DemandView, NewDemand, StaffDemandView, REMIND_WORKING_DAYS_BEFORE,
 };
 pub use downloads::{download, record_conditional_download, Download, Requester};
-pub use ratings::{rate, rating_summary, NewRating, RatingSummary, RatingView};
+pub use ratings::{
+    rate, rating_summary, ratings_per_department, NewRating, RatingSummary, RatingView,
+};
 
 /// Where an application for conditional data stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

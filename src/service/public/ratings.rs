@@ -3,6 +3,10 @@
 //! one rating per member and release, which they may change. Averages show
 //! on the public view of the release.
 
+use std::collections::BTreeMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::{count_star, sum};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -87,7 +91,7 @@ impl From<RatingRow> for RatingView {
     }
 }
 
-/// The averages of a release's ratings.
+/// The averages of ratings: of a release, or of a department's releases.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RatingSummary {
     pub count: i64,
@@ -173,43 +177,82 @@ pub fn rate(
     })
 }
 
-/// The averages over `release_ids`' ratings (one release, or all of a
-/// department's), summed in the database; `None` without any rating.
-pub fn rating_summary(
-    conn: &mut DbConn,
-    release_ids: &[String],
-) -> AppResult<Option<RatingSummary>> {
-    use diesel::dsl::{count_star, sum};
-    let (count, sums): (i64, [Option<i64>; 5]) = ratings::table
-        .filter(ratings::release_id.eq_any(release_ids))
-        .select((
+/// The count and the five sums that averages are made of, as SQL returns them.
+type Sums = (
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+/// The SELECT list of [`Sums`] (a macro: diesel has no nameable type for it).
+macro_rules! sums {
+    () => {
+        (
             count_star(),
             sum(ratings::availability),
             sum(ratings::completeness),
             sum(ratings::accuracy),
             sum(ratings::timeliness),
             sum(ratings::security),
-        ))
-        .first::<(
-            i64,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-        )>(conn)
-        .map(|(n, a, b, c, d, e)| (n, [a, b, c, d, e]))?;
-    if count == 0 {
-        return Ok(None);
+        )
+    };
+}
+
+impl RatingSummary {
+    /// The averages of `count` ratings that sum to the rest; `None` without any.
+    fn from_sums((count, a, b, c, d, e): Sums) -> Option<Self> {
+        if count == 0 {
+            return None;
+        }
+        // Two decimals are what anyone reads of an average of 1–5 scores.
+        let mean = |s: Option<i64>| (s.unwrap_or(0) as f64 / count as f64 * 100.0).round() / 100.0;
+        Some(Self {
+            count,
+            availability: mean(a),
+            completeness: mean(b),
+            accuracy: mean(c),
+            timeliness: mean(d),
+            security: mean(e),
+        })
     }
-    // Two decimals are what anyone reads of an average of 1–5 scores.
-    let mean = |s: Option<i64>| (s.unwrap_or(0) as f64 / count as f64 * 100.0).round() / 100.0;
-    Ok(Some(RatingSummary {
-        count,
-        availability: mean(sums[0]),
-        completeness: mean(sums[1]),
-        accuracy: mean(sums[2]),
-        timeliness: mean(sums[3]),
-        security: mean(sums[4]),
-    }))
+
+    /// The mean of the five averages.
+    pub fn overall(&self) -> f64 {
+        let sum =
+            self.availability + self.completeness + self.accuracy + self.timeliness + self.security;
+        (sum / 5.0 * 100.0).round() / 100.0
+    }
+}
+
+/// The averages of a release's ratings, summed in the database; `None`
+/// without any rating.
+pub fn rating_summary(conn: &mut DbConn, release_id: &str) -> AppResult<Option<RatingSummary>> {
+    let sums: Sums = ratings::table
+        .filter(ratings::release_id.eq(release_id))
+        .select(sums!())
+        .first(conn)?;
+    Ok(RatingSummary::from_sums(sums))
+}
+
+/// The averages of the ratings given (or last changed) in `[from, to)`,
+/// per department of the rated releases.
+pub fn ratings_per_department(
+    conn: &mut DbConn,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> AppResult<BTreeMap<String, RatingSummary>> {
+    let rows: Vec<(String, Sums)> = ratings::table
+        .inner_join(releases::table)
+        .filter(ratings::updated_at.ge(from))
+        .filter(ratings::updated_at.lt(to))
+        .group_by(releases::department)
+        .select((releases::department, sums!()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(dept, sums)| RatingSummary::from_sums(sums).map(|s| (dept, s)))
+        .collect())
 }

@@ -14,6 +14,7 @@ use crate::db::schema::{departments, files, releases};
 use crate::db::{DbConn, MultiBackend};
 use crate::error::{AppError, AppResult};
 use crate::extract::FileKind;
+use crate::service::opening::UpdateFrequency;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PublicFile {
@@ -47,6 +48,9 @@ pub struct PublicRelease {
     pub files: Vec<PublicFile>,
     /// The public's ratings (社会评价), averaged; `null` before the first.
     pub rating: Option<crate::service::public::RatingSummary>,
+    /// How often it is updated: that of the opening-catalogue item whose
+    /// plan item it fulfils; `null` when it fulfils none.
+    pub update_frequency: Option<UpdateFrequency>,
 }
 
 /// The media type the public gets a file with, from its name.
@@ -114,7 +118,8 @@ fn public_view(conn: &mut DbConn, release: Release) -> AppResult<PublicRelease> 
         .optional()?
         .unwrap_or_else(|| release.department.clone());
     let modified = crate::audit::format_time(&release.updated_at);
-    let rating = crate::service::public::rating_summary(conn, std::slice::from_ref(&release.id))?;
+    let rating = crate::service::public::rating_summary(conn, &release.id)?;
+    let update_frequency = crate::service::opening::update_frequency_of(conn, &release.id)?;
     // Only what publication wrote goes out; the submitted metadata may
     // hold values a reviewer chose to redact.
     Ok(PublicRelease {
@@ -131,6 +136,7 @@ fn public_view(conn: &mut DbConn, release: Release) -> AppResult<PublicRelease> 
         modified,
         files,
         rating,
+        update_frequency,
     })
 }
 

@@ -118,6 +118,14 @@ impl<T> Page<T> {
             next_cursor,
         }
     }
+
+    /// The same page with each item mapped by a fallible `f`.
+    pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
+        Ok(Page {
+            items: self.items.into_iter().map(f).collect::<Result<_, _>>()?,
+            next_cursor: self.next_cursor,
+        })
+    }
 }
 
 pub fn clamp_limit(limit: Option<i64>) -> i64 {

@@ -1,0 +1,3 @@
+ALTER TABLE demands DROP COLUMN reminded_at;
+DROP TABLE plan_items;
+DROP TABLE catalogue_items;
