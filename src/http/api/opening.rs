@@ -68,15 +68,15 @@ pub(super) struct CatalogueBody {
     #[schema(max_length = 4000)]
     legal_basis: Option<String>,
     update_frequency: UpdateFrequency,
-    /// The resource's field names, each once, none padded with spaces.
+    /// The resource's field names, each once, as they are to be shown.
     #[schema(min_items = 1, max_items = 500, value_type = BTreeSet<FieldName>)]
     fields: Vec<FieldName>,
 }
 
-/// A field name: 1 to 100 characters, not starting or ending with a space.
+/// A field name: 1 to 100 characters.
 #[derive(Deserialize, ToSchema)]
 #[serde(transparent)]
-#[schema(pattern = r"^[^\s\x00]([^\x00]{0,98}[^\s\x00])?$")]
+#[schema(pattern = r"^[^\x00]{1,100}$")]
 struct FieldName(String);
 
 /// Lists a resource in the caller's department's catalogue (dept_approver).

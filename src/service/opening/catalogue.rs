@@ -134,8 +134,8 @@ impl TryFrom<CatalogueItemRow> for CatalogueItemView {
     }
 }
 
-/// Field names: at least one, each named once, none blank or padded with
-/// spaces (so that two names differ exactly when they look different).
+/// Field names: at least one, each named once, taken as given (a name is
+/// the column a user will see; it is not trimmed or folded).
 fn field_names(fields: &[String]) -> AppResult<Vec<String>> {
     if fields.is_empty() || fields.len() > MAX_FIELDS {
         return Err(AppError::BadRequest(format!(
@@ -143,14 +143,10 @@ fn field_names(fields: &[String]) -> AppResult<Vec<String>> {
         )));
     }
     for (i, name) in fields.iter().enumerate() {
-        if name.trim().is_empty() || name.trim() != name {
+        let len = name.chars().count();
+        if len == 0 || len > MAX_FIELD_NAME {
             return Err(AppError::BadRequest(format!(
-                "fields[{i}] must not be blank or start or end with a space"
-            )));
-        }
-        if name.chars().count() > MAX_FIELD_NAME {
-            return Err(AppError::BadRequest(format!(
-                "fields[{i}] must be at most {MAX_FIELD_NAME} characters"
+                "fields[{i}] must be 1 to {MAX_FIELD_NAME} characters"
             )));
         }
         if fields[..i].contains(name) {
