@@ -332,6 +332,8 @@ pub struct DemandRow {
     pub due_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
     pub reminded_at: Option<NaiveDateTime>,
+    pub public_title: Option<String>,
+    pub public_description: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -318,6 +318,8 @@ diesel::table! {
         due_at -> Timestamp,
         created_at -> Timestamp,
         reminded_at -> Nullable<Timestamp>,
+        public_title -> Nullable<Text>,
+        public_description -> Nullable<Text>,
     }
 }
 

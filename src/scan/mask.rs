@@ -163,10 +163,17 @@ pub fn excerpt(text: &str, detections: &[Detection], idx: usize, context_chars: 
         (start, end) = (s, e);
     };
     overlapping.sort_by_key(|d| d.start);
+    mask_between(text, start, end, &overlapping)
+}
+
+/// `text[start..end]` with each of `sorted` (by start) masked; a detection
+/// overlapping one before it is masked from where that one ended.
+fn mask_between(text: &str, start: usize, end: usize, sorted: &[&Detection]) -> String {
+    let floor = |i: usize| bounded_end(text, i, 0);
     let mut out = String::new();
     let mut pos = start;
-    for d in overlapping {
-        let (ds, de) = (floor(d.start).max(pos), floor(d.end));
+    for d in sorted {
+        let (ds, de) = (floor(d.start).max(pos), floor(d.end).min(end));
         if de <= pos {
             continue;
         }
@@ -178,10 +185,41 @@ pub fn excerpt(text: &str, detections: &[Detection], idx: usize, context_chars: 
     out
 }
 
+/// The whole of `text` with every detection masked: what the public is
+/// shown of free text a member of the public sent (a data request).
+pub fn mask_all(text: &str, detections: &[Detection]) -> String {
+    let mut sorted: Vec<&Detection> = detections.iter().collect();
+    sorted.sort_by_key(|d| d.start);
+    mask_between(text, 0, text.len(), &sorted)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::scan::{Category, Severity};
+
+    #[test]
+    fn mask_all_masks_every_value_and_keeps_the_rest() {
+        let text = "联系人身份证420106199001011234，电话13812345678。";
+        let at = |v: &str, entity: &str| Detection {
+            entity: entity.into(),
+            detector: "t".into(),
+            category: Category::Personal,
+            severity: Severity::High,
+            confidence: 1.0,
+            start: text.find(v).unwrap(),
+            end: text.find(v).unwrap() + v.len(),
+        };
+        let found = [
+            at("13812345678", "CN_MOBILE"),
+            at("420106199001011234", "CN_ID_CARD"),
+        ];
+        assert_eq!(
+            mask_all(text, &found),
+            "联系人身份证420106********1234，电话138****5678。"
+        );
+        assert_eq!(mask_all(text, &[]), text);
+    }
 
     #[test]
     fn masks_like_the_issue() {

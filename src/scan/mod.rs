@@ -33,7 +33,7 @@ use std::str::FromStr;
 pub use corpus::{write_corpus_predictions, CorpusError};
 pub use evasion::is_invisible;
 pub use lines::{LineIndex, Position};
-pub use mask::{excerpt, mask};
+pub use mask::{excerpt, mask, mask_all};
 pub use validators::validator_names;
 
 use crate::policy_error::PolicyError;

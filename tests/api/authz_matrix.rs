@@ -163,6 +163,8 @@ async fn public_side(app: &TestApp, release: &str) -> (String, String) {
             due_at: now,
             created_at: now,
             reminded_at: None,
+            public_title: None,
+            public_description: None,
         };
         diesel::insert_into(demands::table)
             .values(&demand)

@@ -798,10 +798,10 @@ async fn the_public_asks_for_data_and_the_department_answers_in_public() {
 }
 
 #[actix_web::test]
-async fn a_department_hears_of_a_data_request_and_is_reminded_once_before_it_falls_due() {
+async fn a_department_hears_of_a_masked_data_request_and_is_reminded_once_before_it_falls_due() {
     use diesel::prelude::*;
     use releasegate::db::schema::{demands, users};
-    let (app, _cast) = TestApp::builder().with_cast().await;
+    let (app, cast) = TestApp::builder().with_cast().await;
     app.db(|c| {
         diesel::update(users::table.filter(users::username.eq("approver")))
             .set(users::email.eq("approver@fgw.example.gov.cn"))
@@ -814,11 +814,35 @@ async fn a_department_hears_of_a_data_request_and_is_reminded_once_before_it_fal
         .post_json(
             "/public/demands",
             Some(&token),
-            json!({"title": "历年政府投资项目清单", "description": "研究", "department": "FGW", "contact": "x@example.org"}),
+            json!({"title": "历年政府投资项目清单", "description": format!("研究用。本人身份证号{ID_NUMBER}"),
+                   "department": "FGW", "contact": "x@example.org"}),
         )
         .await;
     assert_eq!(asked.status, 201, "{}", asked.text());
     let id = asked.json()["id"].as_str().unwrap().to_string();
+    // What the public wrote is scanned before it is shown: the ID number is
+    // masked for everyone, as sent for the department.
+    let shown = app.get(&format!("/public/demands/{id}"), None).await.text();
+    assert!(!shown.contains(ID_NUMBER), "{shown}");
+    assert!(shown.contains("420704********1233"), "{shown}");
+    assert!(!app
+        .get("/public/demands", None)
+        .await
+        .text()
+        .contains(ID_NUMBER));
+    let staff = app
+        .get("/api/v1/demands", Some(&cast.approver))
+        .await
+        .json();
+    assert!(staff["items"][0]["description"]
+        .as_str()
+        .unwrap()
+        .contains("********"));
+    assert_eq!(
+        staff["items"][0]["description_as_sent"],
+        format!("研究用。本人身份证号{ID_NUMBER}")
+    );
+    assert_eq!(staff["items"][0]["title_as_sent"], Value::Null);
     let to_approver = |mails: &[String], what: &str| {
         mails
             .iter()

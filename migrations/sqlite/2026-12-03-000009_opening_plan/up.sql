@@ -38,3 +38,7 @@ CREATE INDEX plan_items_release ON plan_items(release_id);
 
 -- When the department was reminded that a data request falls due (once).
 ALTER TABLE demands ADD COLUMN reminded_at TIMESTAMP;
+-- What the public is shown of a request's title and description when the
+-- scanner found personal data or credentials in them (masked); NULL: as sent.
+ALTER TABLE demands ADD COLUMN public_title TEXT;
+ALTER TABLE demands ADD COLUMN public_description TEXT;

@@ -66,7 +66,7 @@ async fn submit_demand(
                     department: body.department.as_deref(),
                     contact: &body.contact,
                 },
-                &st.policies.calendar,
+                &st.policies,
                 &st.settings.public_url,
             )
         })

@@ -13,7 +13,8 @@ use crate::db::models::{DemandRow, PublicAccount};
 use crate::db::schema::{demands, departments, public_accounts};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::policy::{Calendar, Role};
+use crate::policy::{Calendar, Policies, Role};
+use crate::scan::Scanner;
 use crate::service::audit_log;
 use crate::service::fields::{optional_text, required_text};
 use crate::service::releases::Page;
@@ -85,13 +86,20 @@ pub struct StaffDemandView {
     pub requester: String,
     pub contact: String,
     pub withheld_reason: Option<String>,
+    /// The title and description as sent, when the public is shown them
+    /// masked (the scanner found personal data or a credential in them).
+    pub title_as_sent: Option<String>,
+    pub description_as_sent: Option<String>,
 }
 
 fn view(d: &DemandRow, now: NaiveDateTime) -> AppResult<DemandView> {
     Ok(DemandView {
         id: d.id.clone(),
-        title: d.title.clone(),
-        description: d.description.clone(),
+        title: d.public_title.clone().unwrap_or_else(|| d.title.clone()),
+        description: d
+            .public_description
+            .clone()
+            .unwrap_or_else(|| d.description.clone()),
         department: d.department.clone(),
         status: crate::db::types::stored_enum("demand status", &d.status)?,
         answer: d.answer.clone(),
@@ -111,6 +119,11 @@ fn staff_view(
     Ok(StaffDemandView {
         demand: view(&d, now)?,
         requester: account.name.clone(),
+        title_as_sent: d.public_title.is_some().then(|| d.title.clone()),
+        description_as_sent: d
+            .public_description
+            .is_some()
+            .then(|| d.description.clone()),
         contact: d.contact,
         withheld_reason: d.withheld_reason,
     })
@@ -120,11 +133,15 @@ pub fn submit(
     conn: &mut DbConn,
     caller: &PublicCaller,
     new: &NewDemand<'_>,
-    calendar: &Calendar,
+    policies: &Policies,
     public_url: &str,
 ) -> AppResult<DemandView> {
     let title = required_text("title", new.title, MAX_TITLE)?;
     let description = required_text("description", new.description, MAX_TEXT)?;
+    let (public_title, public_description) = (
+        masked(&policies.scanner, &title),
+        masked(&policies.scanner, &description),
+    );
     let contact = required_text("contact", new.contact, MAX_TITLE)?;
     let department = new.department.map(str::trim).filter(|d| !d.is_empty());
     write_tx(conn, |conn| {
@@ -151,9 +168,11 @@ pub fn submit(
             withheld_reason: None,
             answered_by: None,
             answered_at: None,
-            due_at: calendar.deadline(now, ANSWER_WITHIN_WORKING_DAYS),
+            due_at: policies.calendar.deadline(now, ANSWER_WITHIN_WORKING_DAYS),
             created_at: now,
             reminded_at: None,
+            public_title,
+            public_description,
         };
         diesel::insert_into(demands::table)
             .values(&row)
@@ -163,6 +182,14 @@ pub fn submit(
         }
         view(&row, now)
     })
+}
+
+/// `text` with what the scanner finds in it masked, or `None` when it finds
+/// nothing: a request is published as the public wrote it, so an ID number
+/// or a phone in it would otherwise be published too.
+fn masked(scanner: &Scanner, text: &str) -> Option<String> {
+    let found = scanner.scan(text);
+    (!found.is_empty()).then(|| crate::scan::mask_all(text, &found))
 }
 
 /// Mails the department's approvers about `demand`: new, or falling due.
