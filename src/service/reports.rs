@@ -15,9 +15,9 @@ use serde::Serialize;
 use crate::db::models::Department;
 use crate::db::schema::{demands, departments, release_stages, releases};
 use crate::db::DbConn;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::policy::{Calendar, Policies, Weights};
-use crate::service::opening::{self, DepartmentPlan, FIRST_YEAR, LAST_YEAR};
+use crate::service::opening::{self, DepartmentPlan};
 use crate::service::public::{ratings_per_department, RatingSummary};
 use crate::workflow::StageStatus;
 
@@ -162,11 +162,7 @@ pub fn departments_report(
     policies: &Policies,
 ) -> AppResult<AssessmentReport> {
     let (weights, calendar) = (&policies.assessment.weights, &policies.calendar);
-    if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
-        return Err(AppError::BadRequest(format!(
-            "year must be between {FIRST_YEAR} and {LAST_YEAR}, not {year}"
-        )));
-    }
+    opening::check_year(year)?;
     let first = NaiveDate::from_ymd_opt(year, 1, 1).expect("a year in range");
     let last = NaiveDate::from_ymd_opt(year, 12, 31).expect("a year in range");
     let from = Calendar::local_day_start(first);

@@ -11,8 +11,8 @@ pub use catalogue::{
     NewCatalogueItem, Openness, UpdateFrequency,
 };
 pub use plans::{
-    add as add_plan_item, fulfil as fulfil_plan_item, plan, plan_summary, update_frequency_of,
-    DepartmentPlan, PlanItemStatus, PlanItemView, PlanView, FIRST_YEAR, LAST_YEAR,
+    add as add_plan_item, check_year, fulfil as fulfil_plan_item, plan, plan_summary,
+    update_frequency_of, DepartmentPlan, PlanItemStatus, PlanItemView, PlanView,
 };
 
 use crate::auth::CurrentUser;

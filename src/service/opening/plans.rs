@@ -103,7 +103,8 @@ pub struct PlanView {
     pub next_cursor: Option<String>,
 }
 
-fn check_year(year: i32) -> AppResult<()> {
+/// A year a plan or a report may be asked for, or 400 naming the range.
+pub fn check_year(year: i32) -> AppResult<()> {
     if (FIRST_YEAR..=LAST_YEAR).contains(&year) {
         Ok(())
     } else {
