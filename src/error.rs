@@ -48,10 +48,11 @@ pub enum ErrorCode {
     NotOpenable,
     WrongDepartment,
     OutsideYear,
+    OrganisationRequired,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 35] = [
+    pub const ALL: [ErrorCode; 36] = [
         Self::BadRequest,
         Self::Unauthorized,
         Self::Forbidden,
@@ -87,6 +88,7 @@ impl ErrorCode {
         Self::NotOpenable,
         Self::WrongDepartment,
         Self::OutsideYear,
+        Self::OrganisationRequired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -125,6 +127,7 @@ impl ErrorCode {
             Self::NotOpenable => "not_openable",
             Self::WrongDepartment => "wrong_department",
             Self::OutsideYear => "outside_year",
+            Self::OrganisationRequired => "organisation_required",
             Self::RedactedVersionRequired => "redacted_version_required",
         }
     }
@@ -168,7 +171,8 @@ impl ErrorCode {
             | Self::InvalidAddress
             | Self::NotOpenable
             | Self::WrongDepartment
-            | Self::OutsideYear => StatusCode::UNPROCESSABLE_ENTITY,
+            | Self::OutsideYear
+            | Self::OrganisationRequired => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 }

@@ -325,6 +325,8 @@ pub enum Action {
     ReleaseDownloaded,
     BlockAdded,
     BlockRemoved,
+    BulkQuotaSet,
+    BulkQuotaRemoved,
     DemandAnswered,
     CatalogueItemAdded,
     PlanItemAdded,
@@ -332,7 +334,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 26] = [
         Self::DepartmentAdded,
         Self::UserAdded,
         Self::UserUpdated,
@@ -353,6 +355,8 @@ impl Action {
         Self::ReleaseDownloaded,
         Self::BlockAdded,
         Self::BlockRemoved,
+        Self::BulkQuotaSet,
+        Self::BulkQuotaRemoved,
         Self::DemandAnswered,
         Self::CatalogueItemAdded,
         Self::PlanItemAdded,
@@ -381,6 +385,8 @@ impl Action {
             Self::ReleaseDownloaded => "release.downloaded",
             Self::BlockAdded => "blocklist.added",
             Self::BlockRemoved => "blocklist.removed",
+            Self::BulkQuotaSet => "bulk_user.quota_set",
+            Self::BulkQuotaRemoved => "bulk_user.quota_removed",
             Self::DemandAnswered => "demand.answered",
             Self::CatalogueItemAdded => "catalogue.item_added",
             Self::PlanItemAdded => "plan.item_added",

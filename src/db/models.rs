@@ -242,6 +242,8 @@ pub struct PublicAccount {
     pub verified_at: Option<NaiveDateTime>,
     pub active: bool,
     pub created_at: NaiveDateTime,
+    /// A bulk user's own quota (requests per minute); `None`: the default.
+    pub requests_per_minute: Option<i32>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -229,6 +229,7 @@ diesel::table! {
         verified_at -> Nullable<Timestamp>,
         active -> Bool,
         created_at -> Timestamp,
+        requests_per_minute -> Nullable<Integer>,
     }
 }
 

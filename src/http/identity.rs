@@ -148,11 +148,6 @@ impl FromRequest for CurrentUser {
 /// Header a member of the public presents an API key in.
 pub const API_KEY_HEADER: &str = "X-API-Key";
 
-/// A member of the public, when the request presents public credentials
-/// (`Authorization: Bearer <public token>` or `X-API-Key`). Credentials
-/// presented but not valid are refused (401), never taken for anonymous.
-pub struct MaybePublic(pub Option<PublicCaller>);
-
 /// A member of the public who must be signed in (401 without).
 pub struct PublicUser(pub PublicCaller);
 
@@ -195,16 +190,6 @@ async fn look_up_public_caller(req: &HttpRequest) -> Result<Option<PublicCaller>
             .await
             .map(Some),
         (None, None) => Ok(None),
-    }
-}
-
-impl FromRequest for MaybePublic {
-    type Error = AppError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { public_caller(&req).await.map(MaybePublic) })
     }
 }
 

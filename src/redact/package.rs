@@ -102,9 +102,7 @@ pub(super) fn rewrite_zip(
     replaced: &HashMap<String, Vec<u8>>,
     removed: &[String],
 ) -> Result<Vec<u8>, ExtractError> {
-    let zip_error =
-        |e: zip::result::ZipError| ExtractError::malformed(format!("rewriting zip package: {e}"));
-    let mut archive = open_archive(original)?;
+    let archive = open_archive(original)?;
     let names: Vec<String> = archive.file_names().map(str::to_owned).collect();
     let dropped: HashSet<&str> = names
         .iter()
@@ -129,7 +127,24 @@ pub(super) fn rewrite_zip(
             replaced.insert(name.clone(), pruned.into_bytes());
         }
     }
+    copy_zip(original, &dropped, &replaced)
+}
+
+/// `original` member by member: `dropped` ones left out, `replaced` ones
+/// re-deflated with their new bytes, the rest copied raw (compressed bytes
+/// unchanged); `replaced` names the package lacks are added at the end.
+pub(super) fn copy_zip(
+    original: &[u8],
+    dropped: &HashSet<&str>,
+    replaced: &HashMap<String, Vec<u8>>,
+) -> Result<Vec<u8>, ExtractError> {
+    let zip_error =
+        |e: zip::result::ZipError| ExtractError::malformed(format!("rewriting zip package: {e}"));
+    let write_error =
+        |e: std::io::Error| ExtractError::malformed(format!("rewriting zip package: {e}"));
+    let mut archive = open_archive(original)?;
     let mut writer = ZipWriter::new(Cursor::new(Vec::with_capacity(original.len())));
+    let mut written = HashSet::new();
     for i in 0..archive.len() {
         let member = archive.by_index_raw(i).map_err(zip_error)?;
         let name = member.name().to_owned();
@@ -145,17 +160,28 @@ pub(super) fn rewrite_zip(
                 writer
                     .start_file(name.as_str(), options)
                     .map_err(zip_error)?;
-                writer
-                    .write_all(data)
-                    .map_err(|e| ExtractError::malformed(format!("rewriting zip package: {e}")))?;
+                writer.write_all(data).map_err(write_error)?;
             }
             None => writer.raw_copy_file(member).map_err(zip_error)?,
         }
+        written.insert(name);
+    }
+    let mut added: Vec<_> = replaced
+        .iter()
+        .filter(|(name, _)| !written.contains(*name))
+        .collect();
+    added.sort_by_key(|(name, _)| name.as_str());
+    for (name, data) in added {
+        let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+        writer
+            .start_file(name.as_str(), options)
+            .map_err(zip_error)?;
+        writer.write_all(data).map_err(write_error)?;
     }
     Ok(writer.finish().map_err(zip_error)?.into_inner())
 }
 
-const CONTENT_TYPES: &str = "[Content_Types].xml";
+pub(super) const CONTENT_TYPES: &str = "[Content_Types].xml";
 
 /// `xml` (a `.rels` part or the content types) without the
 /// `<Relationship>` / `<Override>` elements that point at a dropped member;

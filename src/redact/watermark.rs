@@ -1,25 +1,52 @@
-//! The trace a copy of conditional data carries (有条件开放): a trailing
-//! line or row naming the applicant and the grant, in the file's own
-//! encoding, so a leaked copy says whose it was.
+//! The trace a copy of conditional data carries (有条件开放), naming the
+//! applicant and the grant, so a leaked copy says whose it was: a trailing
+//! line or row in text and CSV (in the file's own encoding), a custom
+//! document property in DOCX and XLSX, an entry of the document
+//! information dictionary in PDF (an incremental update: the signed or
+//! published bytes stay as they were, the trace follows them).
 
+use std::collections::{HashMap, HashSet};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use lopdf::{text_string, Dictionary, Document, IncrementalDocument, Object};
+use quick_xml::escape::escape;
+
+use super::package::{copy_zip, CONTENT_TYPES};
 use crate::extract::encoding::TextEncoding;
-use crate::extract::{ExtractError, FileKind};
+use crate::extract::package::Package;
+use crate::extract::{ExtractError, FileKind, Limits};
 
-/// Appends `trace` as a last line (text) or a last one-field row (CSV) to
-/// a rendition of `kind` stored in `encoding`. Answers whether the format
-/// took one; formats without a place for it are left as they are.
+/// The name the trace goes by where a format names its properties.
+pub const TRACE_PROPERTY: &str = "ConditionalDataTrace";
+
+/// Adds `trace` to a rendition of `kind` stored in `encoding`. Answers
+/// whether the format took one; JSON and OFD are left as they are (a
+/// trailing entry would change the data itself).
 pub fn append_trace(
     kind: FileKind,
     encoding: Option<&str>,
     bytes: &mut Vec<u8>,
     trace: &str,
 ) -> Result<bool, ExtractError> {
-    let line = match kind {
-        FileKind::Text => trace.to_string(),
+    match kind {
+        FileKind::Text => trailing_line(encoding, bytes, trace),
         // One quoted field: a CSV reader sees an ordinary short row.
-        FileKind::Csv => format!("\"{}\"", trace.replace('"', "\"\"")),
-        _ => return Ok(false),
-    };
+        FileKind::Csv => trailing_line(
+            encoding,
+            bytes,
+            &format!("\"{}\"", trace.replace('"', "\"\"")),
+        ),
+        FileKind::Docx | FileKind::Xlsx => custom_property(bytes, trace),
+        FileKind::Pdf => information_entry(bytes, trace),
+        FileKind::Json | FileKind::Ofd => Ok(false),
+    }
+}
+
+fn trailing_line(
+    encoding: Option<&str>,
+    bytes: &mut Vec<u8>,
+    line: &str,
+) -> Result<bool, ExtractError> {
     let encoding = encoding
         .and_then(TextEncoding::by_name)
         .unwrap_or(TextEncoding::Utf8);
@@ -27,14 +54,152 @@ pub fn append_trace(
     if !bytes.is_empty() && !bytes.ends_with(&newline) {
         bytes.extend_from_slice(&newline);
     }
-    bytes.extend_from_slice(&encoding.encode(&line)?);
+    bytes.extend_from_slice(&encoding.encode(line)?);
     bytes.extend_from_slice(&newline);
     Ok(true)
+}
+
+const CUSTOM_PROPERTIES: &str = "docProps/custom.xml";
+const PACKAGE_RELATIONSHIPS: &str = "_rels/.rels";
+const CUSTOM_PROPERTIES_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.custom-properties+xml";
+const CUSTOM_PROPERTIES_RELATIONSHIP: &str =
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties";
+/// The format id every user-defined property carries (ECMA-376 part 1, 22.3).
+const USER_DEFINED_FMTID: &str = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}";
+
+/// The trace as a custom property (File ▸ Properties ▸ Custom in Office
+/// and WPS). A package with custom properties gets one more; one without
+/// gets the part, its content type and its package relationship.
+fn custom_property(bytes: &mut Vec<u8>, trace: &str) -> Result<bool, ExtractError> {
+    let mut pkg = Package::open(bytes, &Limits::unlimited())?;
+    let read = |pkg: &mut Package, name: &str| {
+        pkg.read_xml(name)?
+            .ok_or_else(|| ExtractError::malformed(format!("the package has no {name}")))
+    };
+    let mut replaced = HashMap::new();
+    let custom = match pkg.read_xml(CUSTOM_PROPERTIES)? {
+        Some(xml) => xml,
+        None => {
+            let types = read(&mut pkg, CONTENT_TYPES)?;
+            let rels = read(&mut pkg, PACKAGE_RELATIONSHIPS)?;
+            let types = insert_before(
+                &types,
+                "</Types>",
+                &format!(
+                    r#"<Override PartName="/{CUSTOM_PROPERTIES}" ContentType="{CUSTOM_PROPERTIES_TYPE}"/>"#
+                ),
+            )?;
+            let rels = insert_before(
+                &rels,
+                "</Relationships>",
+                &format!(
+                    r#"<Relationship Id="{}" Type="{CUSTOM_PROPERTIES_RELATIONSHIP}" Target="{CUSTOM_PROPERTIES}"/>"#,
+                    free_relationship_id(&rels)
+                ),
+            )?;
+            replaced.insert(CONTENT_TYPES.to_string(), types.into_bytes());
+            replaced.insert(PACKAGE_RELATIONSHIPS.to_string(), rels.into_bytes());
+            concat!(
+                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
+                r#"<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" "#,
+                r#"xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"></Properties>"#
+            )
+            .to_string()
+        }
+    };
+    // Property ids start at 2 and are unique within the part.
+    let pid = custom
+        .split("pid=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next()?.parse::<u32>().ok())
+        .max()
+        .map_or(2, |max| max + 1);
+    let property = format!(
+        r#"<property fmtid="{USER_DEFINED_FMTID}" pid="{pid}" name="{TRACE_PROPERTY}"><vt:lpwstr>{}</vt:lpwstr></property>"#,
+        escape(trace)
+    );
+    let custom = insert_before(&custom, "</Properties>", &property)?;
+    replaced.insert(CUSTOM_PROPERTIES.to_string(), custom.into_bytes());
+    drop(pkg);
+    *bytes = copy_zip(bytes, &HashSet::new(), &replaced)?;
+    Ok(true)
+}
+
+/// `xml` with `insert` just before its last `closing` tag.
+fn insert_before(xml: &str, closing: &str, insert: &str) -> Result<String, ExtractError> {
+    let at = xml.rfind(closing).ok_or_else(|| {
+        ExtractError::malformed(format!(
+            "a package part has no {closing} to add the trace before"
+        ))
+    })?;
+    Ok(format!("{}{insert}{}", &xml[..at], &xml[at..]))
+}
+
+/// A relationship id the package relationships do not use yet.
+fn free_relationship_id(rels: &str) -> String {
+    (1..)
+        .map(|n| format!("rIdTrace{n}"))
+        .find(|id| !rels.contains(&format!("\"{id}\"")))
+        .unwrap_or_default()
+}
+
+/// The trace as an entry of the information dictionary, appended as an
+/// incremental update (ISO 32000-1, 7.5.6). An encrypted PDF is left as
+/// it is: its dictionary cannot be updated without the password.
+fn information_entry(bytes: &mut Vec<u8>, trace: &str) -> Result<bool, ExtractError> {
+    let unreadable = |e: lopdf::Error| ExtractError::malformed(format!("PDF: {e}"));
+    let updated = catch_unwind(AssertUnwindSafe(
+        || -> Result<Option<Vec<u8>>, ExtractError> {
+            let previous = Document::load_mem(bytes).map_err(unreadable)?;
+            if previous.is_encrypted() {
+                return Ok(None);
+            }
+            let info = previous.trailer.get(b"Info").ok().cloned();
+            let mut doc = IncrementalDocument::create_from(bytes.clone(), previous);
+            let entry = |dict: &mut Dictionary| dict.set(TRACE_PROPERTY, text_string(trace));
+            match info {
+                Some(Object::Reference(id)) => {
+                    doc.opt_clone_object_to_new_document(id)
+                        .map_err(unreadable)?;
+                    let object = doc.new_document.get_object_mut(id).map_err(unreadable)?;
+                    entry(object.as_dict_mut().map_err(unreadable)?);
+                }
+                Some(Object::Dictionary(mut dict)) => {
+                    entry(&mut dict);
+                    doc.new_document.trailer.set("Info", dict);
+                }
+                _ => {
+                    let mut dict = Dictionary::new();
+                    entry(&mut dict);
+                    let id = doc.new_document.add_object(dict);
+                    doc.new_document.trailer.set("Info", id);
+                }
+            }
+            let mut out = Vec::with_capacity(bytes.len() + 1024);
+            doc.save_to(&mut out)
+                .map_err(|e| ExtractError::malformed(format!("PDF: {e}")))?;
+            Ok(Some(out))
+        },
+    ))
+    .unwrap_or_else(|_| {
+        Err(ExtractError::malformed(
+            "the PDF writer failed on this file",
+        ))
+    })?;
+    match updated {
+        Some(out) => {
+            *bytes = out;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::{extract, Limits};
 
     #[test]
     fn a_trace_lands_on_its_own_line_in_the_files_encoding() {
@@ -53,8 +218,116 @@ mod tests {
         let mut gbk = encoding_rs::GBK.encode("统计\n").0.into_owned();
         assert!(append_trace(FileKind::Text, Some("GBK"), &mut gbk, "发放给 李").unwrap());
         assert_eq!(encoding_rs::GBK.decode(&gbk).0, "统计\n发放给 李\n");
-        let mut pdf = b"%PDF-1.7".to_vec();
-        assert!(!append_trace(FileKind::Pdf, None, &mut pdf, "x").unwrap());
-        assert_eq!(pdf, b"%PDF-1.7");
+        let mut json = br#"[{"a": 1}]"#.to_vec();
+        assert!(!append_trace(FileKind::Json, None, &mut json, "x").unwrap());
+        assert_eq!(json, br#"[{"a": 1}]"#);
+    }
+
+    fn docx(extra: &[(&str, &str)]) -> Vec<u8> {
+        use std::io::Write;
+        let mut members = vec![
+            (
+                CONTENT_TYPES,
+                r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#,
+            ),
+            (
+                PACKAGE_RELATIONSHIPS,
+                r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#,
+            ),
+            (
+                "word/document.xml",
+                r#"<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>年度统计</w:t></w:r></w:p></w:body></w:document>"#,
+            ),
+        ];
+        members.extend_from_slice(extra);
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, xml) in members {
+            zip.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(xml.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    /// The segments of `bytes` read back from the property named `name`.
+    fn read_back(file_name: &str, bytes: &[u8]) -> Vec<String> {
+        let extracted = extract(file_name, bytes, &Limits::service_default()).unwrap();
+        extracted
+            .segments
+            .into_iter()
+            .map(|s| s.text)
+            .filter(|t| t.contains("grant"))
+            .collect()
+    }
+
+    #[test]
+    fn an_office_document_gets_a_custom_property_and_keeps_its_content() {
+        let mut bytes = docx(&[]);
+        assert!(append_trace(
+            FileKind::Docx,
+            None,
+            &mut bytes,
+            "issued to 李 <li@x> grant 7"
+        )
+        .unwrap());
+        assert_eq!(read_back("a.docx", &bytes), ["issued to 李 <li@x> grant 7"]);
+        let mut pkg = Package::open(&bytes, &Limits::unlimited()).unwrap();
+        let types = pkg.read_xml(CONTENT_TYPES).unwrap().unwrap();
+        assert!(types.contains(CUSTOM_PROPERTIES_TYPE), "{types}");
+        let rels = pkg.read_xml(PACKAGE_RELATIONSHIPS).unwrap().unwrap();
+        assert!(
+            rels.contains(r#"Id="rIdTrace1""#) && rels.contains("rId1"),
+            "{rels}"
+        );
+        let text = extract("a.docx", &bytes, &Limits::service_default()).unwrap();
+        assert!(text.segments.iter().any(|s| s.text == "年度统计"));
+
+        // Custom properties there already: one more, with the next id.
+        let existing = r#"<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="4" name="编号"><vt:lpwstr>A-1</vt:lpwstr></property></Properties>"#;
+        let mut bytes = docx(&[(CUSTOM_PROPERTIES, existing)]);
+        assert!(append_trace(FileKind::Docx, None, &mut bytes, "grant 8 & co").unwrap());
+        let custom = Package::open(&bytes, &Limits::unlimited())
+            .unwrap()
+            .read_xml(CUSTOM_PROPERTIES)
+            .unwrap()
+            .unwrap();
+        assert!(
+            custom.contains(r#"pid="5" name="ConditionalDataTrace"><vt:lpwstr>grant 8 &amp; co<"#),
+            "{custom}"
+        );
+        assert!(custom.contains("A-1"));
+    }
+
+    #[test]
+    fn a_pdf_gets_an_information_entry_after_its_original_bytes() {
+        let mut doc = Document::with_version("1.7");
+        let pages = doc.new_object_id();
+        let page = doc.add_object(lopdf::dictionary! {"Type" => "Page", "Parent" => pages});
+        doc.objects.insert(
+            pages,
+            Object::Dictionary(
+                lopdf::dictionary! {"Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1},
+            ),
+        );
+        let catalog = doc.add_object(lopdf::dictionary! {"Type" => "Catalog", "Pages" => pages});
+        doc.trailer.set("Root", catalog);
+        let info = doc.add_object(lopdf::dictionary! {"Title" => text_string("年报")});
+        doc.trailer.set("Info", info);
+        let mut original = Vec::new();
+        doc.save_to(&mut original).unwrap();
+
+        let mut bytes = original.clone();
+        assert!(append_trace(FileKind::Pdf, None, &mut bytes, "issued to 李 grant 9").unwrap());
+        assert!(bytes.starts_with(&original), "an incremental update");
+        let traced = Document::load_mem(&bytes).unwrap();
+        let info = traced
+            .get_dictionary(traced.trailer.get(b"Info").unwrap().as_reference().unwrap())
+            .unwrap();
+        let text = |key: &[u8]| lopdf::decode_text_string(info.get(key).unwrap()).unwrap();
+        assert_eq!(text(TRACE_PROPERTY.as_bytes()), "issued to 李 grant 9");
+        assert_eq!(text(b"Title"), "年报");
+
+        let mut garbage = b"%PDF-1.7 not really".to_vec();
+        assert!(append_trace(FileKind::Pdf, None, &mut garbage, "x").is_err());
     }
 }

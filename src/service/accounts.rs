@@ -427,8 +427,6 @@ pub struct DemoUser {
     pub department: Option<String>,
 }
 
-/// Demo data: four departments and one user per role, with generated
-/// passwords. Users that already exist are left alone.
 /// Ends one session: its token (by digest) is refused from now on, until it
 /// would have expired anyway; tokens that have expired are forgotten here.
 pub fn end_session(
@@ -438,20 +436,7 @@ pub fn end_session(
     expires_at: chrono::NaiveDateTime,
 ) -> AppResult<()> {
     write_tx(conn, |conn| {
-        let now = crate::audit::now();
-        diesel::delete(revoked_tokens::table.filter(revoked_tokens::expires_at.lt(now)))
-            .execute(conn)?;
-        let known: bool = diesel::select(diesel::dsl::exists(
-            revoked_tokens::table.find(token_digest),
-        ))
-        .get_result(conn)?;
-        if !known {
-            diesel::insert_into(revoked_tokens::table)
-                .values((
-                    revoked_tokens::token_hash.eq(token_digest),
-                    revoked_tokens::expires_at.eq(expires_at),
-                ))
-                .execute(conn)?;
+        if revoke_token(conn, token_digest, expires_at)? {
             audit_log::append(
                 conn,
                 audit_log::draft(
@@ -466,6 +451,34 @@ pub fn end_session(
     })
 }
 
+/// Refuses the token with this digest from now until `expires_at`, when
+/// it would have lapsed anyway (and expired entries are swept). Answers
+/// whether it was not revoked already. Staff and public tokens alike.
+pub fn revoke_token(
+    conn: &mut DbConn,
+    token_digest: &str,
+    expires_at: chrono::NaiveDateTime,
+) -> QueryResult<bool> {
+    let now = crate::audit::now();
+    diesel::delete(revoked_tokens::table.filter(revoked_tokens::expires_at.lt(now)))
+        .execute(conn)?;
+    let known: bool = diesel::select(diesel::dsl::exists(
+        revoked_tokens::table.find(token_digest),
+    ))
+    .get_result(conn)?;
+    if !known {
+        diesel::insert_into(revoked_tokens::table)
+            .values((
+                revoked_tokens::token_hash.eq(token_digest),
+                revoked_tokens::expires_at.eq(expires_at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(!known)
+}
+
+/// Demo data: four departments and one user per role, with generated
+/// passwords. Users that already exist are left alone.
 pub fn seed_demo(conn: &mut DbConn) -> AppResult<Vec<DemoUser>> {
     let depts = [
         ("FGW", "市发展改革委"),

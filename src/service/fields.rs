@@ -26,6 +26,15 @@ pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> AppResult<
         .transpose()
 }
 
+/// An integer as JSON Schema counts them: `3` and `3.0` alike.
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
+    let n = <serde_json::Number as serde::Deserialize>::deserialize(d)?;
+    n.as_i64()
+        .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+        .and_then(|i| i32::try_from(i).ok())
+        .ok_or_else(|| serde::de::Error::custom(format!("{n} is not a whole number")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

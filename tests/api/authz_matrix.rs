@@ -50,7 +50,7 @@ fn matrix() -> Vec<(String, String, Vec<String>)> {
     table
         .lines()
         .filter(|l| {
-            ["| GET", "| POST", "| PATCH", "| DELETE"]
+            ["| GET", "| POST", "| PUT", "| PATCH", "| DELETE"]
                 .iter()
                 .any(|m| l.starts_with(m))
         })
@@ -83,6 +83,8 @@ struct World {
     release: String,
     mark: String,
     personal: String,
+    /// That member of the public, a registered bulk user.
+    member: String,
     /// A pending application of a member of the public for `release`.
     application: String,
     /// An active blocklist entry (an address range nobody here uses).
@@ -119,11 +121,11 @@ async fn opening_plan(app: &TestApp, approver: &str) -> (String, String) {
     (item, plan)
 }
 
-/// A verified member of the public with a pending application for
-/// `release` and an open data request to FGW, written straight to the
-/// tables: who may decide them is the question here, not how they came
-/// about. Answers (application, demand).
-async fn public_side(app: &TestApp, release: &str) -> (String, String) {
+/// A verified member of the public, a registered bulk user, with a pending
+/// application for `release` and an open data request to FGW, written
+/// straight to the tables: who may decide them is the question here, not
+/// how they came about. Answers (account, application, demand).
+async fn public_side(app: &TestApp, release: &str) -> (String, String, String) {
     use diesel::prelude::*;
     use releasegate::db::models::{AccessApplication, DemandRow, PublicAccount};
     use releasegate::db::schema::{access_applications, demands, public_accounts};
@@ -135,13 +137,14 @@ async fn public_side(app: &TestApp, release: &str) -> (String, String) {
             id: ulid::Ulid::new().to_string(),
             email: "member@example.org".into(),
             name: "公众用户".into(),
-            organisation: None,
+            organisation: Some("某数据研究院".into()),
             password_hash: "-".into(),
             verify_digest: None,
             verify_expires_at: None,
             verified_at: Some(now),
             active: true,
             created_at: now,
+            requests_per_minute: Some(1200),
         };
         diesel::insert_into(public_accounts::table)
             .values(&account)
@@ -173,7 +176,7 @@ async fn public_side(app: &TestApp, release: &str) -> (String, String) {
         let application = AccessApplication {
             id: ulid::Ulid::new().to_string(),
             release_id: release,
-            account_id: account.id,
+            account_id: account.id.clone(),
             purpose: "研究".into(),
             intended_use: "分析".into(),
             state: ApplicationState::Pending,
@@ -186,7 +189,7 @@ async fn public_side(app: &TestApp, release: &str) -> (String, String) {
             .values(application.clone())
             .execute(c)
             .unwrap();
-        (application.id, demand.id)
+        (account.id, application.id, demand.id)
     })
     .await
 }
@@ -235,13 +238,14 @@ async fn world() -> World {
         ("admin", Some(admin)),
         ("other", Some(other)),
     ];
-    let (application, demand) = public_side(&app, &release).await;
+    let (member, application, demand) = public_side(&app, &release).await;
     World {
         app,
         tokens,
         release,
         mark,
         personal,
+        member,
         application,
         block,
         demand,
@@ -263,6 +267,8 @@ impl World {
             &self.application
         } else if template.starts_with("/api/v1/blocklist/") {
             &self.block
+        } else if template.starts_with("/api/v1/public-accounts/") {
+            &self.member
         } else if template.contains("/demands/") {
             &self.demand
         } else if template.starts_with("/api/v1/plans/") {
@@ -286,6 +292,7 @@ impl World {
             "GET" => TestRequest::get(),
             "PATCH" => TestRequest::patch(),
             "DELETE" => TestRequest::delete(),
+            "PUT" => TestRequest::put(),
             _ => TestRequest::post(),
         }
         .uri(&path);
@@ -347,6 +354,10 @@ impl World {
             ("POST", "/public/releases/{id}/ratings") => json_body(
                 req,
                 json!({"availability": 5, "completeness": 4, "accuracy": 4, "timeliness": 3, "security": 5}),
+            ),
+            ("PUT", "/api/v1/public-accounts/{id}/quota") => json_body(
+                req,
+                json!({"requests_per_minute": 3000, "reason": "数据服务协议"}),
             ),
             ("POST", "/api/v1/blocklist") => json_body(
                 req,

@@ -108,6 +108,13 @@ pub(crate) async fn verified_member(app: &TestApp) -> (String, String) {
     )
 }
 
+/// A fresh API key of the member signed in with `token`.
+async fn new_key(app: &TestApp, token: &str) -> String {
+    let key = app.post_json("/public/keys", Some(token), json!({})).await;
+    assert_eq!(key.status, 201, "{}", key.text());
+    key.json()["key"].as_str().unwrap().to_string()
+}
+
 async fn download_with_key(app: &TestApp, path: &str, key: &str) -> Response {
     app.call(
         actix_web::test::TestRequest::get()
@@ -295,15 +302,18 @@ async fn conditional_data_goes_to_an_approved_member_only_and_every_access_is_tr
         .rev()
         .map(|r| r["status"].as_i64().unwrap())
         .collect();
-    // anonymous (401), key before applying (403), pending (403), key (200),
-    // token (200), after revocation (403); a request whose credentials are
-    // not valid (the staff token, the revoked key) names nobody to trace and
-    // never reaches the file.
-    assert_eq!(statuses, [401, 403, 403, 200, 200, 403]);
-    let download = &log["items"][1];
+    // a staff token (401), anonymous (401), key before applying (403),
+    // pending (403), key (200), token (200), after revocation (403), the
+    // revoked key (401): refused credentials name nobody, but the attempt
+    // and its address are on record.
+    assert_eq!(statuses, [401, 401, 403, 403, 200, 200, 403, 401]);
+    let refused = &log["items"][0];
+    assert_eq!(refused["account"], Value::Null);
+    assert_eq!(refused["bytes"], 0);
+    let download = &log["items"][2];
     assert_eq!(download["account"], account.as_str());
     assert_eq!(download["key"], Value::Null);
-    let by_key = &log["items"][2];
+    let by_key = &log["items"][3];
     assert_eq!(by_key["key"], key_id);
     assert_eq!(by_key["user_agent"], "ckan-harvester/2.10");
     assert_eq!(by_key["bytes"].as_i64().unwrap() as usize, got.bytes.len());
@@ -507,6 +517,141 @@ fn from_address(req: actix_web::test::TestRequest, address: &str) -> actix_web::
 }
 
 #[actix_web::test]
+async fn a_conditional_pdf_or_workbook_names_its_applicant_in_its_properties() {
+    use std::io::Read;
+    let (app, cast) = TestApp::builder().with_cast().await;
+    let pdf = crate::pdf::pdf(
+        &[crate::pdf::PdfPage::Text(&["各区户数统计"])],
+        &[("Title", "户数统计")],
+    );
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "区").unwrap();
+    sheet.write_string(0, 1, "户数").unwrap();
+    sheet.write_string(1, 0, "梁子湖区").unwrap();
+    sheet.write_number(1, 1, 120.0).unwrap();
+    let xlsx = book.save_to_buffer().unwrap();
+    let mut m = meta(&[]);
+    m["open_mode"] = json!("conditional");
+    let filed = app
+        .post_multipart(
+            "/api/v1/releases",
+            &cast.submitter,
+            Some(m),
+            &[("stats.pdf", &pdf), ("stats.xlsx", &xlsx)],
+        )
+        .await;
+    assert_eq!(filed.status, 201, "{}", filed.text());
+    let id = filed.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.approve_all(&id, &cast, |_| "redact").await["state"],
+        "published"
+    );
+    let (token, _) = verified_member(&app).await;
+    let key = new_key(&app, &token).await;
+    let application = app
+        .post_json(
+            &format!("/public/releases/{id}/applications"),
+            Some(&token),
+            json!({"purpose": "研究", "intended_use": "统计分析"}),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let approved = decide_application(
+        &app,
+        &cast.approver,
+        &application,
+        json!({"decision": "approve"}),
+    )
+    .await;
+    assert_eq!(approved.status, 200, "{}", approved.text());
+    let names_the_grant = |trace: &str| {
+        assert!(
+            trace.contains("li.ming@example.org") && trace.contains(&application),
+            "{trace}"
+        );
+    };
+
+    let got = download_with_key(
+        &app,
+        &format!("/public/releases/{id}/files/stats.pdf"),
+        &key,
+    )
+    .await;
+    assert_eq!(got.status, 200, "{}", got.text());
+    assert!(
+        got.bytes.starts_with(&pdf),
+        "the published bytes, then the update"
+    );
+    let doc = lopdf::Document::load_mem(&got.bytes).unwrap();
+    let info = doc
+        .get_dictionary(doc.trailer.get(b"Info").unwrap().as_reference().unwrap())
+        .unwrap();
+    names_the_grant(
+        &lopdf::decode_text_string(info.get(b"ConditionalDataTrace").unwrap()).unwrap(),
+    );
+    assert_eq!(
+        lopdf::decode_text_string(info.get(b"Title").unwrap()).unwrap(),
+        "户数统计"
+    );
+
+    let got = download_with_key(
+        &app,
+        &format!("/public/releases/{id}/files/stats.xlsx"),
+        &key,
+    )
+    .await;
+    assert_eq!(got.status, 200, "{}", got.text());
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(got.bytes.clone())).unwrap();
+    let mut custom = String::new();
+    zip.by_name("docProps/custom.xml")
+        .unwrap()
+        .read_to_string(&mut custom)
+        .unwrap();
+    assert!(
+        custom.contains(r#"name="ConditionalDataTrace""#),
+        "{custom}"
+    );
+    names_the_grant(&custom);
+    // Still the same workbook to a spreadsheet reader.
+    use calamine::Reader;
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(got.bytes)).unwrap();
+    let range = workbook.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(range.get_value((1, 0)).unwrap().to_string(), "梁子湖区");
+    assert_eq!(range.get_value((1, 1)).unwrap().to_string(), "120");
+}
+
+#[actix_web::test]
+async fn signing_out_ends_the_public_session_at_once() {
+    let app = TestApp::new().await;
+    let (token, _) = verified_member(&app).await;
+    let key = new_key(&app, &token).await;
+    let with_key = actix_web::test::TestRequest::post()
+        .uri("/public/auth/logout")
+        .insert_header(("X-API-Key", key.as_str()));
+    app.call(with_key).await.assert_error(403, "forbidden");
+    assert_eq!(app.get("/public/keys", Some(&token)).await.status, 200);
+    let out = app
+        .post_json("/public/auth/logout", Some(&token), json!({}))
+        .await;
+    assert_eq!(out.status, 204, "{}", out.text());
+    app.get("/public/keys", Some(&token))
+        .await
+        .assert_error(401, "unauthorized");
+    // The key lives on until it is revoked.
+    let listed = app.call(
+        actix_web::test::TestRequest::get()
+            .uri("/public/applications")
+            .insert_header(("X-API-Key", key.as_str())),
+    );
+    assert_eq!(listed.await.status, 200);
+}
+
+#[actix_web::test]
 async fn each_public_client_gets_its_quota_then_429_with_retry_after() {
     let (app, cast) = TestApp::builder()
         .settings(|s| s.public_rate_limit = 2)
@@ -538,6 +683,116 @@ async fn each_public_client_gets_its_quota_then_429_with_retry_after() {
         app.get("/api/v1/me", Some(&cast.approver)).await.status,
         200
     );
+}
+
+#[actix_web::test]
+async fn an_administrator_gives_a_registered_bulk_user_a_quota_of_its_own() {
+    // Twelve a minute: room for the seven anonymous requests of signing up.
+    let (app, cast) = TestApp::builder()
+        .settings(|s| s.public_rate_limit = 12)
+        .with_cast()
+        .await;
+    let admin = app.user("admin", &[Role::Admin], None).await;
+    let (token, account) = verified_member(&app).await;
+    let key = new_key(&app, &token).await;
+    let with_key = || {
+        app.call(
+            actix_web::test::TestRequest::get()
+                .uri("/public/releases")
+                .insert_header(("X-API-Key", key.as_str())),
+        )
+    };
+    assert_eq!(with_key().await.status, 200);
+    let quota = |id: &str, per_minute: Value| {
+        app.call(
+            actix_web::test::TestRequest::put()
+                .uri(&format!("/api/v1/public-accounts/{id}/quota"))
+                .insert_header(("Authorization", format!("Bearer {admin}")))
+                .set_json(
+                    json!({"requests_per_minute": per_minute, "reason": "数据服务协议 2026-17 号"}),
+                ),
+        )
+    };
+    // 40.0 is a whole number as JSON Schema counts; 0 is below the floor.
+    quota(&account, json!(0))
+        .await
+        .assert_error(400, "bad_request");
+    let set = quota(&account, json!(40.0)).await;
+    assert_eq!(set.status, 200, "{}", set.text());
+    assert_eq!(set.json()["requests_per_minute"], 40);
+    assert_eq!(set.json()["organisation"], "某数据公司");
+    // The next admitted request makes the key known as the bulk user's;
+    // from then on 40 a minute, three times the default and past it.
+    assert_eq!(with_key().await.status, 200);
+    let mut admitted = 0;
+    for _ in 0..60 {
+        match with_key().await.status.as_u16() {
+            200 => admitted += 1,
+            429 => break,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(admitted, 40);
+    with_key().await.assert_error(429, "too_many_requests");
+
+    // Administrators find bulk users; nobody else may list accounts.
+    let listed = app
+        .get(
+            "/api/v1/public-accounts?bulk=true&q=%E6%95%B0%E6%8D%AE%E5%85%AC%E5%8F%B8",
+            Some(&admin),
+        )
+        .await
+        .json();
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{listed}");
+    assert_eq!(items[0]["id"], account.as_str());
+    app.get("/api/v1/public-accounts", Some(&cast.supervisor))
+        .await
+        .assert_error(403, "forbidden");
+
+    // Only an account that names its organisation is a bulk user.
+    let private = app
+        .post_json(
+            "/public/accounts",
+            None,
+            json!({"email": "someone@example.org", "name": "某人", "password": PASSWORD}),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    quota(&private, json!(100))
+        .await
+        .assert_error(422, "organisation_required");
+    quota("01J0000000000000000000NONE", json!(100))
+        .await
+        .assert_error(404, "not_found");
+
+    let remove = |id: &str| {
+        app.call(
+            actix_web::test::TestRequest::delete()
+                .uri(&format!("/api/v1/public-accounts/{id}/quota"))
+                .insert_header(("Authorization", format!("Bearer {admin}"))),
+        )
+    };
+    assert_eq!(remove(&account).await.status, 204);
+    remove(&account).await.assert_error(404, "not_found");
+    let bulk_users = app
+        .get("/api/v1/public-accounts?bulk=true", Some(&admin))
+        .await
+        .json();
+    assert_eq!(bulk_users["items"], json!([]), "{bulk_users}");
+    let audit = app
+        .get(
+            "/api/v1/audit?action=bulk_user.quota_set",
+            Some(&cast.supervisor),
+        )
+        .await
+        .json();
+    let events = audit["items"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{audit}");
+    assert_eq!(events[0]["details"]["requests_per_minute"], 40);
 }
 
 #[actix_web::test]

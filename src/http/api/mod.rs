@@ -4,6 +4,7 @@ mod accounts;
 mod applications;
 mod audit;
 mod blocklist;
+mod bulk_users;
 mod demands;
 mod opening;
 mod releases;
@@ -41,6 +42,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(blocklist::add_block)
         .service(blocklist::list_blocks)
         .service(blocklist::remove_block)
+        .service(bulk_users::list_public_accounts)
+        .service(bulk_users::set_quota)
+        .service(bulk_users::remove_quota)
         .service(demands::list_demands)
         .service(demands::answer_demand)
         .service(opening::list_catalogue)

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::super::identity::{client_address, PublicUser};
+use super::super::identity::{client_address, presented_token, Credential, PublicUser};
 use super::super::params::{Limit, PageQuery, Query};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult, ErrorBody};
@@ -18,6 +18,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(register_account)
         .service(verify_account)
         .service(public_login)
+        .service(public_logout)
         .service(create_key)
         .service(list_keys)
         .service(revoke_key)
@@ -144,6 +145,31 @@ async fn public_login(
         expires_at: expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         account: AccountView::from(&account),
     }))
+}
+
+/// Signs the caller out: the token presented is refused from now on (keys
+/// are revoked one by one with `DELETE /public/keys/{id}`).
+#[utoipa::path(
+    tag = "public",
+    responses(
+        (status = NO_CONTENT, description = "the token no longer works"),
+        (status = UNAUTHORIZED, body = ErrorBody),
+        (status = FORBIDDEN, description = "presented with a key rather than a token", body = ErrorBody),
+    ),
+    security(("public_bearer" = []))
+)]
+#[post("/auth/logout")]
+async fn public_logout(
+    state: web::Data<AppState>,
+    user: PublicUser,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    signed_in_with_token(&user)?;
+    let token = presented_token(&req, Credential::Bearer).unwrap_or_default();
+    state
+        .call(move |st, conn| public::sign_out(st, conn, &token))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Keys are managed with a signed-in token: a key cannot mint or revoke keys.

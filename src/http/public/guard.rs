@@ -1,6 +1,7 @@
 //! What every public request passes first: the rate limit (429 with
 //! `Retry-After`), then the blocklist (403 `blocked`) for its address and
-//! for the account or key it presents. Other credential errors are left to
+//! for the account or key it presents — which also tells the rate limit
+//! whether that is a registered bulk user's. Other credential errors are left to
 //! the routes that read credentials; the routes that do not ignore them.
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -48,10 +49,18 @@ pub async fn guard(
     {
         return Ok(req.error_response(err).map_into_boxed_body());
     }
-    if credential.is_some() {
-        if let Err(err @ AppError::Blocked(_)) = public_caller(req.request()).await {
-            return Ok(req.error_response(err).map_into_boxed_body());
-        }
+    if let Some(digest) = credential.as_deref() {
+        let bulk_user = match public_caller(req.request()).await {
+            Err(err @ AppError::Blocked(_)) => {
+                return Ok(req.error_response(err).map_into_boxed_body())
+            }
+            Ok(Some(caller)) => caller.requests_per_minute.map(|n| (caller.account_id, n)),
+            _ => None,
+        };
+        let bulk_user = bulk_user
+            .as_ref()
+            .map(|(account, n)| (account.as_str(), *n));
+        state.public_limit.learn(digest, bulk_user);
     }
     Ok(next.call(req).await?.map_into_boxed_body())
 }

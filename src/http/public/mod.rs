@@ -15,7 +15,7 @@ use actix_web::http::header::{self, ContentDisposition, DispositionParam, Dispos
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::identity::{client_address, MaybePublic};
+use super::identity::{client_address, public_caller};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -144,12 +144,19 @@ async fn get_public_release(
 async fn download_file(
     state: web::Data<AppState>,
     req: HttpRequest,
-    caller: MaybePublic,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let (id, name) = path.into_inner();
+    // Refused credentials are answered by `download`, so that the attempt
+    // is in the access log too.
+    let (caller, refused) = match public_caller(&req).await {
+        Ok(caller) => (caller, None),
+        Err(AppError::Unauthorized(why)) => (None, Some(why)),
+        Err(other) => return Err(other),
+    };
     let who = Requester {
-        caller: caller.0,
+        caller,
+        refused,
         address: client_address(&req, &state.settings.trusted_proxies).to_string(),
         user_agent: req
             .headers()

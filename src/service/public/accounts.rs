@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::app::AppState;
 use crate::auth::hash_password;
 use crate::db::models::{PublicAccount, PublicKey};
-use crate::db::schema::{public_accounts, public_keys};
+use crate::db::schema::{public_accounts, public_keys, revoked_tokens};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::service::accounts::{check_password, password_matches};
@@ -67,6 +67,8 @@ pub struct PublicCaller {
     pub name: String,
     /// The key the request presented; `None` for a token.
     pub key_id: Option<String>,
+    /// A registered bulk user's own quota, requests per minute.
+    pub requests_per_minute: Option<u32>,
 }
 
 impl PublicCaller {
@@ -76,6 +78,9 @@ impl PublicCaller {
             email: account.email,
             name: account.name,
             key_id,
+            requests_per_minute: account
+                .requests_per_minute
+                .and_then(|n| u32::try_from(n).ok()),
         }
     }
 }
@@ -136,6 +141,7 @@ pub fn register(
         verified_at: None,
         active: true,
         created_at: now,
+        requests_per_minute: None,
     };
     write_tx(conn, |conn| {
         let taken: i64 = public_accounts::table
@@ -239,10 +245,36 @@ pub fn authenticate_token(
         .tokens
         .verify_public(token)
         .map_err(|e| AppError::Unauthorized(format!("invalid public token: {e}")))?;
+    let signed_out: bool = diesel::select(diesel::dsl::exists(
+        revoked_tokens::table.find(crate::auth::token_digest(token)),
+    ))
+    .get_result(conn)?;
+    if signed_out {
+        return Err(AppError::Unauthorized(
+            "this session was ended by signing out".into(),
+        ));
+    }
     let account = usable_account(conn, &claims.sub)?;
     let caller = PublicCaller::from_account(account, None);
     super::blocklist::check_caller(conn, &caller)?;
     Ok(caller)
+}
+
+/// Ends a public session: the token is refused from now until it would
+/// have expired.
+pub fn sign_out(state: &AppState, conn: &mut DbConn, token: &str) -> AppResult<()> {
+    let claims = state
+        .tokens
+        .verify_public(token)
+        .map_err(|e| AppError::Unauthorized(format!("invalid public token: {e}")))?;
+    let expires_at = chrono::DateTime::from_timestamp(claims.exp, 0)
+        .unwrap_or_default()
+        .naive_utc();
+    let digest = crate::auth::token_digest(token);
+    write_tx(conn, |conn| {
+        crate::service::accounts::revoke_token(conn, &digest, expires_at)?;
+        Ok(())
+    })
 }
 
 /// Loads the account an API key belongs to; a revoked key is refused at once.

@@ -18,6 +18,9 @@ use crate::service::releases::{published_file, OpenMode, PublishedFile};
 /// Who asks, as the access log records them.
 pub struct Requester {
     pub caller: Option<PublicCaller>,
+    /// Why the credentials presented were refused (an unknown or revoked
+    /// key, a lapsed token): answered 401, and logged like any answer.
+    pub refused: Option<String>,
     pub address: String,
     pub user_agent: Option<String>,
 }
@@ -31,8 +34,12 @@ pub struct Download {
 }
 
 /// The approved application `who` downloads conditional data under, or
-/// why not: 401 with no credentials, 403 without an approved application.
+/// why not: 401 with no credentials or refused ones, 403 without an
+/// approved application.
 fn grant(conn: &mut DbConn, file: &PublishedFile, who: &Requester) -> AppResult<Option<String>> {
+    if let Some(refused) = &who.refused {
+        return Err(AppError::Unauthorized(refused.clone()));
+    }
     if file.release.open_mode != OpenMode::Conditional.as_str() {
         return Ok(None);
     }

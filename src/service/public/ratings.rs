@@ -24,31 +24,22 @@ const MAX_COMMENT: usize = 2000;
 #[serde(deny_unknown_fields)]
 pub struct NewRating {
     #[schema(minimum = 1, maximum = 5)]
-    #[serde(deserialize_with = "whole_number")]
+    #[serde(deserialize_with = "crate::service::fields::whole_number")]
     pub availability: i32,
     #[schema(minimum = 1, maximum = 5)]
-    #[serde(deserialize_with = "whole_number")]
+    #[serde(deserialize_with = "crate::service::fields::whole_number")]
     pub completeness: i32,
     #[schema(minimum = 1, maximum = 5)]
-    #[serde(deserialize_with = "whole_number")]
+    #[serde(deserialize_with = "crate::service::fields::whole_number")]
     pub accuracy: i32,
     #[schema(minimum = 1, maximum = 5)]
-    #[serde(deserialize_with = "whole_number")]
+    #[serde(deserialize_with = "crate::service::fields::whole_number")]
     pub timeliness: i32,
     #[schema(minimum = 1, maximum = 5)]
-    #[serde(deserialize_with = "whole_number")]
+    #[serde(deserialize_with = "crate::service::fields::whole_number")]
     pub security: i32,
     #[schema(max_length = 2000)]
     pub comment: Option<String>,
-}
-
-/// An integer as JSON Schema counts them: `3` and `3.0` alike.
-fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
-    let n = serde_json::Number::deserialize(d)?;
-    n.as_i64()
-        .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
-        .and_then(|i| i32::try_from(i).ok())
-        .ok_or_else(|| serde::de::Error::custom(format!("{n} is not a whole number")))
 }
 
 impl NewRating {

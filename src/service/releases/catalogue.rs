@@ -11,7 +11,7 @@ use super::submit::OpenMode;
 use super::{clamp_limit, Page, State};
 use crate::db::models::Release;
 use crate::db::schema::{departments, files, releases};
-use crate::db::{DbConn, MultiBackend};
+use crate::db::{contains_pattern, lower, DbConn, MultiBackend};
 use crate::error::{AppError, AppResult};
 use crate::extract::FileKind;
 use crate::service::opening::UpdateFrequency;
@@ -166,22 +166,6 @@ pub struct PublicFilter {
     pub to: Option<NaiveDateTime>,
     /// Also releases retracted after publication, as tombstones.
     pub tombstones: bool,
-}
-
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
-
-/// `%text%` for LIKE with `\` as the escape character.
-fn contains_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
 }
 
 /// The releases `filter` matches, unordered.

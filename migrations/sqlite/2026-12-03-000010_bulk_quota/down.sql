@@ -1,0 +1,1 @@
+ALTER TABLE public_accounts DROP COLUMN requests_per_minute;
