@@ -1129,3 +1129,100 @@ async fn the_release_page_speaks_the_reviewers_language() {
         missing.text()
     );
 }
+
+#[actix_web::test]
+async fn a_department_answers_a_data_request_on_its_page_and_the_public_reads_the_answer() {
+    let (app, cast) = TestApp::builder().with_cast().await;
+    let (member, _) = crate::public_access::verified_member(&app).await;
+    let asked = app
+        .post_json(
+            "/public/demands",
+            Some(&member),
+            json!({"title": "历年补贴名单", "description": "请联系13812345678", "department": "FGW", "contact": "li@example.org"}),
+        )
+        .await;
+    assert_eq!(asked.status, 201, "{}", asked.text());
+    let id = asked.json()["id"].as_str().unwrap().to_string();
+
+    // The approver sees it with the contact, the text as sent and the
+    // masked version the public sees, and an answer form.
+    let list = page(&app, "/demands", Some(&cast.approver)).await;
+    assert_eq!(list.status, 200);
+    let html = list.text();
+    assert!(html.contains(&format!("id=\"demand-{id}\"")), "{html}");
+    assert!(html.contains("li@example.org") && html.contains("13812345678"));
+    assert!(html.contains(&format!("action=\"/demands/{id}/answer\"")));
+    // Supervisors read without a form; submitters may not use the page.
+    let supervised = page(&app, "/demands", Some(&cast.supervisor)).await.text();
+    assert!(supervised.contains(&format!("id=\"demand-{id}\"")));
+    assert!(!supervised.contains("/answer\""), "{supervised}");
+    assert_eq!(
+        page(&app, "/demands", Some(&cast.submitter)).await.status,
+        403
+    );
+    assert_eq!(
+        page(&app, "/demands?status=lost", Some(&cast.approver))
+            .await
+            .status,
+        400
+    );
+
+    let path = format!("/demands/{id}/answer");
+    let csrf = csrf_of(&list);
+    let answer = |status: &'static str, reason: &'static str| {
+        let csrf = csrf.clone();
+        let path = path.clone();
+        let approver = cast.approver.clone();
+        let app = &app;
+        async move {
+            post_form(
+                app,
+                &path,
+                &approver,
+                &[
+                    ("answer", "已有公开数据，不再单独开放"),
+                    ("status", status),
+                    ("reason", reason),
+                    ("withhold_reason", ""),
+                    ("csrf_token", &csrf),
+                ],
+            )
+            .await
+        }
+    };
+    // Declining without a reason is refused by name; nothing is written.
+    let refused = answer("declined", "").await;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert_eq!(
+        post_form(
+            &app,
+            &path,
+            &cast.approver,
+            &[
+                ("answer", "x"),
+                ("status", "accepted"),
+                ("csrf_token", "00")
+            ]
+        )
+        .await
+        .status,
+        403
+    );
+    let public = app.get(&format!("/public/demands/{id}"), None).await.json();
+    assert_eq!(public["status"], "open");
+
+    let done = answer("declined", "数据已在统计年鉴公开").await;
+    assert_eq!(done.status, 303, "{}", done.text());
+    assert_eq!(location(&done), format!("/demands#demand-{id}"));
+    let public = app.get(&format!("/public/demands/{id}"), None).await.json();
+    assert_eq!(public["status"], "declined");
+    assert_eq!(public["reason"], "数据已在统计年鉴公开");
+    let declined = page(&app, "/demands?status=declined", Some(&cast.approver))
+        .await
+        .text();
+    assert!(declined.contains("数据已在统计年鉴公开"));
+    let open = page(&app, "/demands?status=open", Some(&cast.approver))
+        .await
+        .text();
+    assert!(!open.contains(&format!("demand-{id}")));
+}

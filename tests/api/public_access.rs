@@ -1178,6 +1178,14 @@ async fn a_member_rates_a_published_release_once_and_may_change_it() {
     assert_eq!(rating["availability"], 2.0);
     assert_eq!(rating["security"], 3.0);
     assert_eq!(rating["timeliness"], 3.0);
+    // The catalogue page shows the averages too.
+    let catalog = app.get("/catalog", None).await.text();
+    assert!(
+        catalog.contains("1 人评价")
+            && catalog.contains("可用性 2.0")
+            && catalog.contains("安全性 3.0"),
+        "{catalog}"
+    );
 }
 
 #[actix_web::test]

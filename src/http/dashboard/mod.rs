@@ -5,6 +5,7 @@
 
 mod audit;
 mod catalog;
+mod demands;
 mod i18n;
 mod overview;
 mod queue;
@@ -61,6 +62,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(submit::add_version)
             .service(overview::show_overview)
             .service(reports::show_reports)
+            .service(demands::show_demands)
+            .service(demands::answer_demand)
             .service(audit::search_audit)
             .service(audit::export_audit)
             .service(audit::verify_audit)
@@ -357,6 +360,8 @@ pub struct Nav {
     pub submit: bool,
     /// Supervisors: the audit trail and the overview.
     pub supervisor: bool,
+    /// Departments' approvers and supervisors: data requests from the public.
+    pub demands: bool,
 }
 
 impl Nav {
@@ -366,6 +371,7 @@ impl Nav {
             queue: Role::REVIEWERS.iter().any(|r| user.has(*r)),
             submit: user.has(Role::Submitter),
             supervisor: user.has(Role::Supervisor),
+            demands: user.has(Role::DeptApprover) || user.has(Role::Supervisor),
         }
     }
 }

@@ -38,6 +38,8 @@ pub enum DemandStatus {
 }
 
 impl DemandStatus {
+    pub const ALL: [DemandStatus; 4] = [Self::Open, Self::Accepted, Self::Planned, Self::Declined];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Open => "open",
@@ -45,6 +47,16 @@ impl DemandStatus {
             Self::Planned => "planned",
             Self::Declined => "declined",
         }
+    }
+}
+
+impl std::str::FromStr for DemandStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| format!("unknown status {s:?} (open, accepted, planned, declined)"))
     }
 }
 
