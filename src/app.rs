@@ -14,6 +14,7 @@ use crate::db::{self, DbConn, Pool};
 use crate::error::AppError;
 use crate::notify::Mailer;
 use crate::policy::Policies;
+use crate::service::public::BlockedRanges;
 use crate::slots::Slots;
 use crate::store::FileStore;
 
@@ -33,6 +34,7 @@ pub struct AppState {
     pub writer: Arc<Slots>,
     pub sign_in: Arc<SignInThrottle>,
     pub public_limit: Arc<PublicRateLimit>,
+    pub blocked_ranges: Arc<BlockedRanges>,
     pub settings: Arc<Settings>,
 }
 
@@ -75,6 +77,7 @@ impl AppState {
             writer: Arc::new(Slots::new(1)),
             sign_in: Arc::new(SignInThrottle::default()),
             public_limit: Arc::new(PublicRateLimit::per_minute(settings.public_rate_limit)),
+            blocked_ranges: Arc::default(),
             settings: Arc::new(settings),
         })
     }

@@ -47,6 +47,7 @@ pub(super) async fn add_block(
     let view = state
         .write(move |_, conn| public::add_block(conn, &user, body.kind, &body.value, &body.reason))
         .await?;
+    state.blocked_ranges.invalidate();
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -101,5 +102,6 @@ pub(super) async fn remove_block(
     state
         .write(move |_, conn| public::remove_block(conn, &user, &id))
         .await?;
+    state.blocked_ranges.invalidate();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -43,10 +43,16 @@ pub async fn guard(
         let err = AppError::TooManyRequests(wait.as_secs().max(1));
         return Ok(req.error_response(err).map_into_boxed_body());
     }
-    if let Err(err) = state
-        .run(move |conn| public::check_address(conn, address))
-        .await
-    {
+    let verdict = match state.blocked_ranges.cached(address) {
+        Some(verdict) => verdict,
+        None => {
+            let ranges = state.blocked_ranges.clone();
+            state
+                .run(move |conn| public::check_address(&ranges, conn, address))
+                .await
+        }
+    };
+    if let Err(err) = verdict {
         return Ok(req.error_response(err).map_into_boxed_body());
     }
     if let Some(digest) = credential.as_deref() {

@@ -3,6 +3,8 @@
 //! removing are audited; removed entries stay on record.
 
 use std::net::IpAddr;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use ipnet::IpNet;
@@ -199,18 +201,56 @@ fn blocked(reason: &str) -> AppError {
     AppError::Blocked(format!("access refused by an administrator: {reason}"))
 }
 
-/// Refuses `address` when an active entry's range holds it. Ranges are
-/// few; they are read whole and matched here (no SQL for CIDR on SQLite).
-pub fn check_address(conn: &mut DbConn, address: IpAddr) -> AppResult<()> {
-    let ranges: Vec<(String, String)> = blocklist::table
+/// How long this instance trusts the address ranges it read: another
+/// instance's change is seen within this; one made here at once.
+const RANGES_FOR: Duration = Duration::from_secs(2);
+
+/// The active blocked address ranges with their reasons, as last read.
+/// Every public request is checked against them, so they are read from
+/// the database at most every [`RANGES_FOR`], not per request.
+#[derive(Default)]
+pub struct BlockedRanges {
+    read: RwLock<Option<(Instant, Ranges)>>,
+}
+
+/// Blocked networks with the reason given for each.
+type Ranges = Arc<Vec<(IpNet, String)>>;
+
+impl BlockedRanges {
+    /// The verdict for `address` from ranges read recently; `None` when
+    /// they must be read again ([`check_address`]).
+    pub fn cached(&self, address: IpAddr) -> Option<AppResult<()>> {
+        let read = self.read.read().unwrap_or_else(|e| e.into_inner());
+        let (at, ranges) = read.as_ref()?;
+        (at.elapsed() < RANGES_FOR).then(|| verdict(ranges, address))
+    }
+
+    /// Forgets the ranges, after a change on this instance.
+    pub fn invalidate(&self) {
+        *self.read.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+/// Reads the active ranges again and refuses `address` when one holds it.
+/// Ranges are few; they are read whole and matched here (no SQL for CIDR
+/// on SQLite).
+pub fn check_address(ranges: &BlockedRanges, conn: &mut DbConn, address: IpAddr) -> AppResult<()> {
+    let rows: Vec<(String, String)> = blocklist::table
         .filter(blocklist::kind.eq(BlockKind::Ip.as_str()))
         .filter(blocklist::removed_at.is_null())
         .select((blocklist::value, blocklist::reason))
         .load(conn)?;
-    match ranges
-        .iter()
-        .find(|(net, _)| net.parse::<IpNet>().is_ok_and(|n| n.contains(&address)))
-    {
+    let fresh: Ranges = Arc::new(
+        rows.into_iter()
+            .filter_map(|(net, reason)| Some((net.parse().ok()?, reason)))
+            .collect(),
+    );
+    *ranges.read.write().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), fresh.clone()));
+    verdict(&fresh, address)
+}
+
+fn verdict(ranges: &[(IpNet, String)], address: IpAddr) -> AppResult<()> {
+    match ranges.iter().find(|(net, _)| net.contains(&address)) {
         Some((net, reason)) => {
             tracing::warn!(%address, range = %net, "public request refused: blocked address");
             Err(blocked(reason))

@@ -29,7 +29,9 @@ pub use accounts::{
 pub use applications::{
     apply, decide, list_for_staff, list_mine, ApplicationDecision, ApplicationView,
 };
-pub use blocklist::{add_block, check_address, list_blocks, remove_block, BlockKind, BlockView};
+pub use blocklist::{
+    add_block, check_address, list_blocks, remove_block, BlockKind, BlockView, BlockedRanges,
+};
 pub use bulk_users::{
     list_accounts, remove_quota, set_quota, AccountAdminView, AccountFilter,
     MAX_REQUESTS_PER_MINUTE,
