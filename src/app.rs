@@ -60,7 +60,18 @@ impl AppState {
         }
         forget_stored_secret(&mut *pool.get()?)?;
         let tokens = TokenKeys::hs256(secret.as_bytes(), settings.token_ttl);
-        let checkpoint_key = Arc::new(load_checkpoint_key(&settings.audit_key_file)?);
+        let checkpoint_key = Arc::new(load_checkpoint_key(
+            &settings.audit_key_file,
+            settings.audit_origin.as_deref(),
+        )?);
+        // Events an earlier version wrote before the log had a Merkle tree.
+        let added = crate::service::audit_tree::catch_up(&mut *pool.get()?)?;
+        if added > 0 {
+            tracing::info!(
+                events = added,
+                "added earlier audit events to the Merkle tree"
+            );
+        }
         let mailer = Arc::new(Mailer::new(
             settings.smtp_url.as_deref(),
             &settings.mail_from,
@@ -181,7 +192,7 @@ fn secret_file(path: &Path, what: &str) -> anyhow::Result<String> {
 }
 
 /// The checkpoint signing key, from its seed file.
-fn load_checkpoint_key(path: &Path) -> anyhow::Result<CheckpointKey> {
+fn load_checkpoint_key(path: &Path, origin: Option<&str>) -> anyhow::Result<CheckpointKey> {
     let text = secret_file(path, "audit checkpoint signing key")?;
     let seed = hex::decode(&text)
         .ok()
@@ -192,7 +203,7 @@ fn load_checkpoint_key(path: &Path) -> anyhow::Result<CheckpointKey> {
                 path.display()
             )
         })?;
-    Ok(CheckpointKey::from_seed(seed))
+    CheckpointKey::from_seed(seed, origin).map_err(|e| anyhow::anyhow!(e))
 }
 
 /// Earlier versions kept the token secret in the database, where a stolen

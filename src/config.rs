@@ -32,6 +32,10 @@
 //! - `RELEASEGATE_PUBLIC_URL` — base URL for links in mails (default `http://127.0.0.1:8080`)
 //! - `RELEASEGATE_AUDIT_KEY_FILE` — ed25519 seed (64 hex characters) that signs
 //!   audit checkpoints; default `<data dir>/audit-signing.key`, created on first start
+//! - `RELEASEGATE_AUDIT_ORIGIN` — the audit log's name in its checkpoints and
+//!   verifier key (a schema-less URL such as `data.example.gov.cn/audit`);
+//!   default `releasegate.audit/<16 hex of the key>`. Set it before the first
+//!   checkpoint: checkpoints signed under another name no longer verify
 //!
 //! `RELEASEGATE_LOG` (a tracing filter such as `info` or `releasegate=debug`)
 //! is read by the CLI when it starts logging, not here.
@@ -66,6 +70,7 @@ pub struct Settings {
     /// Days the access log keeps each row; older rows are deleted hourly.
     pub access_log_days: u32,
     pub audit_key_file: PathBuf,
+    pub audit_origin: Option<String>,
     pub smtp_url: Option<String>,
     pub mail_from: String,
     pub public_url: String,
@@ -108,6 +113,7 @@ impl std::fmt::Debug for Settings {
             .field("access_log_days", &self.access_log_days)
             .field("job_lease", &self.job_lease)
             .field("audit_key_file", &self.audit_key_file)
+            .field("audit_origin", &self.audit_origin)
             .field(
                 "smtp_url",
                 &self.smtp_url.as_deref().map(crate::db::redact_url),
@@ -197,6 +203,7 @@ impl Settings {
             audit_key_file: var("RELEASEGATE_AUDIT_KEY_FILE")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| data_dir.join("audit-signing.key")),
+            audit_origin: var("RELEASEGATE_AUDIT_ORIGIN"),
             data_dir,
             policy_dir: var("RELEASEGATE_POLICY_DIR")
                 .unwrap_or_else(|| "./policies".into())

@@ -49,10 +49,11 @@ pub enum ErrorCode {
     WrongDepartment,
     OutsideYear,
     OrganisationRequired,
+    OutsideLog,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 36] = [
+    pub const ALL: [ErrorCode; 37] = [
         Self::BadRequest,
         Self::Unauthorized,
         Self::Forbidden,
@@ -89,6 +90,7 @@ impl ErrorCode {
         Self::WrongDepartment,
         Self::OutsideYear,
         Self::OrganisationRequired,
+        Self::OutsideLog,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -128,6 +130,7 @@ impl ErrorCode {
             Self::WrongDepartment => "wrong_department",
             Self::OutsideYear => "outside_year",
             Self::OrganisationRequired => "organisation_required",
+            Self::OutsideLog => "outside_log",
             Self::RedactedVersionRequired => "redacted_version_required",
         }
     }
@@ -172,7 +175,8 @@ impl ErrorCode {
             | Self::NotOpenable
             | Self::WrongDepartment
             | Self::OutsideYear
-            | Self::OrganisationRequired => StatusCode::UNPROCESSABLE_ENTITY,
+            | Self::OrganisationRequired
+            | Self::OutsideLog => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 }

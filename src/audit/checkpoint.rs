@@ -1,65 +1,204 @@
-//! Signed checkpoints of the chain head. The signing key lives outside the
-//! database (a file under the data directory, or one the operator names), so
-//! someone who can rewrite the whole `audit_events` table and its head
-//! consistently still cannot produce checkpoints that match the rewrite.
+//! Signed checkpoints of the audit tree, in the formats transparency logs
+//! share: the body is a C2SP `tlog-checkpoint` (origin, tree size, base64
+//! root hash), signed as a C2SP `signed-note` with Ed25519. Anyone holding
+//! the verifier key (`/public/audit/key`) checks one with the Go `note`
+//! package, this binary, or a few lines of any language.
+//!
+//! The signing key lives outside the database (a file the operator names),
+//! so someone who can rewrite every audit table consistently still cannot
+//! produce a checkpoint that matches the rewrite.
 
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signer as _, SigningKey};
+use signed_note::{Note, NoteError, StandardVerifier, VerifierList};
+use tlog_tiles::Checkpoint;
 
-/// What a checkpoint signs: a domain tag, the seq and the hash of that event.
-pub fn message(seq: i64, hash: &str) -> Vec<u8> {
-    format!("releasegate audit checkpoint\n{seq}\n{hash}\n").into_bytes()
-}
+use super::merkle::Hash;
 
+/// The deployment's checkpoint signer: an Ed25519 key and the log's origin,
+/// which is also the key's name in the note.
 pub struct CheckpointKey {
     signing: SigningKey,
+    origin: String,
+    id: u32,
 }
+
+/// The signature-type byte of Ed25519 in signed notes.
+const ALG_ED25519: u8 = 1;
 
 impl CheckpointKey {
-    pub fn from_seed(seed: [u8; 32]) -> Self {
-        Self {
-            signing: SigningKey::from_bytes(&seed),
+    /// `origin` names the log in every checkpoint: a schema-less URL without
+    /// spaces or `+` (C2SP); `None` derives a stable one from the key.
+    pub fn from_seed(seed: [u8; 32], origin: Option<&str>) -> Result<Self, String> {
+        let signing = SigningKey::from_bytes(&seed);
+        let origin = match origin {
+            Some(origin) => origin.to_string(),
+            None => format!(
+                "releasegate.audit/{}",
+                hex::encode(&signing.verifying_key().as_bytes()[..8])
+            ),
+        };
+        if !signed_note::is_key_name_valid(&origin) {
+            return Err(format!(
+                "the audit log origin {origin:?} may hold no spaces and no '+'"
+            ));
         }
+        let public = [
+            &[ALG_ED25519],
+            signing.verifying_key().as_bytes().as_slice(),
+        ]
+        .concat();
+        let id = signed_note::key_id(&origin, &public);
+        Ok(Self {
+            signing,
+            origin,
+            id,
+        })
     }
 
-    /// Hex of the verifying key, stored beside each checkpoint.
-    pub fn public_hex(&self) -> String {
-        hex::encode(self.signing.verifying_key().as_bytes())
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
-    pub fn sign(&self, seq: i64, hash: &str) -> String {
-        hex::encode(self.signing.sign(&message(seq, hash)).to_bytes())
+    /// The verifier key, `<origin>+<key id>+<base64 key>` (C2SP note format).
+    pub fn verifier_key(&self) -> String {
+        signed_note::new_ed25519_verifier_key(&self.origin, &self.signing.verifying_key())
+    }
+
+    /// The signed note for the tree of `size` leaves with root `root`.
+    pub fn sign(&self, size: u64, root: Hash) -> Result<String, String> {
+        let body = Checkpoint::new(&self.origin, size, root, "")
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        let mut note = Note::new(&body, &[]).map_err(|e| e.to_string())?;
+        note.add_sigs(&[self]).map_err(|e| e.to_string())?;
+        String::from_utf8(note.to_bytes()).map_err(|e| e.to_string())
     }
 }
 
-/// Checks a checkpoint's signature with the key it names.
-pub fn verify(seq: i64, hash: &str, public_hex: &str, signature_hex: &str) -> bool {
-    let key = hex::decode(public_hex)
-        .ok()
-        .and_then(|b| <[u8; 32]>::try_from(b).ok());
-    let sig = hex::decode(signature_hex)
-        .ok()
-        .and_then(|b| <[u8; 64]>::try_from(b).ok());
-    match (key.and_then(|k| VerifyingKey::from_bytes(&k).ok()), sig) {
-        (Some(key), Some(sig)) => key
-            .verify(&message(seq, hash), &Signature::from_bytes(&sig))
-            .is_ok(),
-        _ => false,
+impl signed_note::Signer for CheckpointKey {
+    fn name(&self) -> &str {
+        &self.origin
     }
+
+    fn key_id(&self) -> u32 {
+        self.id
+    }
+
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, ed25519_dalek::SignatureError> {
+        Ok(self.signing.sign(msg).to_bytes().to_vec())
+    }
+}
+
+/// A checkpoint whose signature by the trusted key has been checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified {
+    pub origin: String,
+    pub size: u64,
+    pub root: Hash,
+    /// Names of the keys among `verifiers` that signed it.
+    pub signed_by: Vec<String>,
+}
+
+/// Parses a verifier key line (`name+id+base64`).
+pub fn verifier(key: &str) -> Result<StandardVerifier, String> {
+    StandardVerifier::new(key.trim()).map_err(|e| format!("not a note verifier key: {e}"))
+}
+
+/// Parses `note` and checks that every key in `required` signed it, for the
+/// log `origin`. Signatures by other keys are ignored, as C2SP prescribes.
+pub fn open(note: &[u8], origin: &str, required: &[StandardVerifier]) -> Result<Verified, String> {
+    let parsed = Note::from_bytes(note).map_err(|e| format!("not a signed note: {e}"))?;
+    let known = VerifierList::new(
+        required
+            .iter()
+            .map(|v| Box::new(v.clone()) as Box<dyn signed_note::Verifier>)
+            .collect(),
+    );
+    let (verified, _) = parsed.verify(&known).map_err(|e| match e {
+        NoteError::UnverifiedNote => "not signed by the trusted key".to_string(),
+        other => other.to_string(),
+    })?;
+    let signed_by: Vec<String> = verified.iter().map(|s| s.name().to_string()).collect();
+    for key in required {
+        let signed = verified.iter().any(|s| {
+            s.name() == signed_note::Verifier::name(key)
+                && s.id() == signed_note::Verifier::key_id(key)
+        });
+        if !signed {
+            return Err(format!(
+                "not signed by {}",
+                signed_note::Verifier::name(key)
+            ));
+        }
+    }
+    let body = Checkpoint::from_bytes(parsed.text())
+        .map_err(|_| "the note is not a checkpoint (origin, size, root hash)".to_string())?;
+    if body.origin() != origin {
+        return Err(format!(
+            "the checkpoint is for the log {:?}, not {origin:?}",
+            body.origin()
+        ));
+    }
+    Ok(Verified {
+        origin: body.origin().to_string(),
+        size: body.size(),
+        root: *body.hash(),
+        signed_by,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::merkle::{leaf_hash, Frontier};
+
+    fn root_of(n: u8) -> Hash {
+        let mut f = Frontier::default();
+        for i in 0..n {
+            f.push(leaf_hash(&[i]));
+        }
+        f.root()
+    }
 
     #[test]
-    fn signatures_bind_seq_and_hash() {
-        let key = CheckpointKey::from_seed([7; 32]);
-        let sig = key.sign(10, "abc");
-        assert!(verify(10, "abc", &key.public_hex(), &sig));
-        assert!(!verify(11, "abc", &key.public_hex(), &sig));
-        assert!(!verify(10, "abd", &key.public_hex(), &sig));
-        let other = CheckpointKey::from_seed([8; 32]);
-        assert!(!verify(10, "abc", &other.public_hex(), &sig));
-        assert!(!verify(10, "abc", "zz", "zz"));
+    fn a_checkpoint_opens_with_its_key_and_no_other() {
+        let key = CheckpointKey::from_seed([7; 32], Some("gov.example/audit")).unwrap();
+        let note = key.sign(10, root_of(10)).unwrap();
+        assert!(note.starts_with("gov.example/audit\n10\n"), "{note}");
+        let trusted = verifier(&key.verifier_key()).unwrap();
+        let opened = open(
+            note.as_bytes(),
+            "gov.example/audit",
+            std::slice::from_ref(&trusted),
+        )
+        .unwrap();
+        assert_eq!((opened.size, opened.root), (10, root_of(10)));
+
+        let other = CheckpointKey::from_seed([8; 32], Some("gov.example/audit")).unwrap();
+        let stranger = verifier(&other.verifier_key()).unwrap();
+        let err = open(note.as_bytes(), "gov.example/audit", &[stranger]).unwrap_err();
+        assert!(err.contains("not signed"), "{err}");
+        let err = open(
+            note.as_bytes(),
+            "elsewhere/audit",
+            std::slice::from_ref(&trusted),
+        )
+        .unwrap_err();
+        assert!(err.contains("is for the log"), "{err}");
+
+        // Changing the size or the root breaks the signature.
+        let forged = note.replacen("\n10\n", "\n11\n", 1);
+        assert!(open(forged.as_bytes(), "gov.example/audit", &[trusted]).is_err());
+    }
+
+    #[test]
+    fn the_default_origin_is_stable_and_valid() {
+        let a = CheckpointKey::from_seed([7; 32], None).unwrap();
+        let b = CheckpointKey::from_seed([7; 32], None).unwrap();
+        assert_eq!(a.origin(), b.origin());
+        assert!(a.origin().starts_with("releasegate.audit/"));
+        assert!(CheckpointKey::from_seed([7; 32], Some("has space")).is_err());
+        assert!(verifier(&a.verifier_key()).is_ok());
+        assert!(verifier("nonsense").is_err());
     }
 }

@@ -1,11 +1,18 @@
-//! The tamper-evident audit chain, as pure functions over plain values.
+//! The tamper-evident audit log, as pure functions over plain values.
 //!
 //! Each event's *canonical bytes* are the RFC 8785 (JCS) serialisation of its
-//! fields; its hash is `SHA-256(prev_hash ‖ canonical)`. Verification rebuilds
-//! the canonical bytes from the fields (so an edit to any column shows), then
-//! checks the stored bytes, the hash and the link to the previous event.
+//! fields. They are chained (`hash = SHA-256(prev_hash ‖ canonical)`) and are
+//! the leaves of an RFC 6962 Merkle tree ([`merkle`]) whose signed roots
+//! ([`checkpoint`]) leave the database. Verification rebuilds the canonical
+//! bytes from the fields (so an edit to any column shows), checks the stored
+//! bytes, the hash and the link to the previous event, and the tree's root at
+//! every signed checkpoint.
 
 pub mod checkpoint;
+pub mod merkle;
+pub mod receipt;
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -27,6 +34,21 @@ pub struct Event {
     pub details: serde_json::Value,
     pub prev_hash: String,
     pub hash: String,
+}
+
+impl Event {
+    /// The canonical bytes rebuilt from the fields: what is hashed.
+    pub fn canonical(&self) -> Vec<u8> {
+        canonical_bytes(
+            self.seq,
+            &self.at,
+            &self.actor,
+            &self.action,
+            self.release_id.as_deref(),
+            self.version,
+            &self.details,
+        )
+    }
 }
 
 /// The fields an event is made of before it is chained.
@@ -126,7 +148,9 @@ pub struct Report {
     pub events: u64,
     /// Hash of the last intact event.
     pub head: String,
-    /// Signed checkpoints that matched the chain.
+    /// Root hash (hex) of the Merkle tree over the intact events.
+    pub root: String,
+    /// Signed checkpoints that matched the tree.
     pub checkpoints: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_bad_seq: Option<i64>,
@@ -134,15 +158,23 @@ pub struct Report {
     pub problem: Option<String>,
 }
 
-/// Streaming verifier: feed events in `seq` order, then `finish`.
+/// Streaming verifier: feed events in `seq` order, then `finish`. Holds
+/// the chain head and the tree's right edge, never the events.
 pub struct Verifier {
     events: u64,
     expected_seq: i64,
     head: String,
+    tree: merkle::Frontier,
     failure: Option<(i64, String)>,
-    /// Signed (seq, hash) pairs still to be met, in seq order.
-    checkpoints: std::collections::VecDeque<(i64, String)>,
+    /// Roots signed checkpoints record, by tree size, with what to call each.
+    checkpoints: BTreeMap<u64, Vec<(merkle::Hash, String)>>,
     checkpoints_met: u64,
+    /// The largest tree size a matched checkpoint covers.
+    covered: u64,
+    /// Events before this time must be covered by a checkpoint.
+    cover_before: Option<NaiveDateTime>,
+    /// The newest event before `cover_before`.
+    last_due: i64,
 }
 
 impl Default for Verifier {
@@ -157,9 +189,13 @@ impl Verifier {
             events: 0,
             expected_seq: 1,
             head: GENESIS_HASH.to_string(),
+            tree: merkle::Frontier::default(),
             failure: None,
-            checkpoints: Default::default(),
+            checkpoints: BTreeMap::new(),
             checkpoints_met: 0,
+            covered: 0,
+            cover_before: None,
+            last_due: 0,
         }
     }
 
@@ -169,41 +205,66 @@ impl Verifier {
         if self.failure.is_some() {
             return;
         }
-        if let Err(problem) = self.check(event, stored_canonical) {
-            // A missing event shows up at the first seq that is not where it belongs.
-            let bad = if event.seq > self.expected_seq {
-                self.expected_seq
-            } else {
-                event.seq
-            };
-            self.failure = Some((bad, problem));
-            return;
-        }
+        let canonical = match self.check(event, stored_canonical) {
+            Ok(canonical) => canonical,
+            Err(problem) => {
+                // A missing event shows up at the first seq that is not where it belongs.
+                let bad = if event.seq > self.expected_seq {
+                    self.expected_seq
+                } else {
+                    event.seq
+                };
+                self.failure = Some((bad, problem));
+                return;
+            }
+        };
         self.events += 1;
         self.expected_seq += 1;
         self.head = event.hash.clone();
-        if self
-            .checkpoints
-            .front()
-            .is_some_and(|(seq, _)| *seq == event.seq)
-        {
-            let (seq, hash) = self.checkpoints.pop_front().unwrap_or_default();
-            if hash == event.hash {
+        if self.cover_before.is_some_and(|t| event.at < t) {
+            self.last_due = event.seq;
+        }
+        self.tree.push(merkle::leaf_hash(&canonical));
+        let size = self.tree.size();
+        for (root, label) in self.checkpoints.remove(&size).unwrap_or_default() {
+            if root == self.tree.root() {
                 self.checkpoints_met += 1;
+                self.covered = self.covered.max(size);
             } else {
-                self.failure = Some((
-                    seq,
-                    format!("event {seq} differs from its signed checkpoint"),
-                ));
+                self.fail(
+                    event.seq,
+                    format!("the log up to event {size} differs from {label}"),
+                );
             }
         }
     }
 
-    /// Adds checkpoints whose signatures were already checked; each must
-    /// match the hash the chain has at its seq. Call before pushing events.
-    pub fn expect_checkpoints(&mut self, mut signed: Vec<(i64, String)>) {
-        signed.sort();
-        self.checkpoints = signed.into();
+    /// Adds a checkpoint whose signature was already checked: the tree of
+    /// `size` events must have `root`. Call before pushing event `size`.
+    pub fn expect_checkpoint(&mut self, size: u64, root: merkle::Hash, label: String) {
+        if size == 0 {
+            return;
+        }
+        if size <= self.tree.size() {
+            let seq = i64::try_from(size).unwrap_or(i64::MAX);
+            self.fail(seq, format!("{label} arrived after its events were read"));
+            return;
+        }
+        self.checkpoints
+            .entry(size)
+            .or_default()
+            .push((root, label));
+    }
+
+    /// Events older than `cutoff` must be covered by a signed checkpoint:
+    /// deleting checkpoints is then no way to pass.
+    pub fn require_checkpoints_before(&mut self, cutoff: NaiveDateTime) {
+        self.cover_before = Some(cutoff);
+    }
+
+    /// The root of the tree over the events verified so far.
+    pub fn root(&self) -> merkle::Hash {
+        self.tree.root()
     }
 
     /// Marks the chain broken at `seq` for a reason found outside the events.
@@ -213,7 +274,8 @@ impl Verifier {
         }
     }
 
-    fn check(&self, event: &Event, stored_canonical: Option<&[u8]>) -> Result<(), String> {
+    /// The rebuilt canonical bytes, when the event holds together.
+    fn check(&self, event: &Event, stored_canonical: Option<&[u8]>) -> Result<Vec<u8>, String> {
         if event.seq != self.expected_seq {
             return Err(format!(
                 "expected event {} but found {}",
@@ -223,22 +285,14 @@ impl Verifier {
         if event.prev_hash != self.head {
             return Err("prev_hash does not match the hash of the previous event".into());
         }
-        let rebuilt = canonical_bytes(
-            event.seq,
-            &event.at,
-            &event.actor,
-            &event.action,
-            event.release_id.as_deref(),
-            event.version,
-            &event.details,
-        );
+        let rebuilt = event.canonical();
         if stored_canonical.is_some_and(|stored| stored != rebuilt.as_slice()) {
             return Err("columns differ from the stored canonical bytes".into());
         }
         if chain_hash(&event.prev_hash, &rebuilt) != event.hash {
             return Err("hash does not match the event's content".into());
         }
-        Ok(())
+        Ok(rebuilt)
     }
 
     /// Marks the chain broken when its recorded head (seq, hash) does not
@@ -256,31 +310,42 @@ impl Verifier {
     }
 
     pub fn finish(mut self) -> Report {
-        if let Some((seq, _)) = self.checkpoints.front() {
-            let seq = *seq;
+        let end = self.expected_seq - 1;
+        if let Some((size, label)) = self
+            .checkpoints
+            .iter()
+            .next()
+            .and_then(|(size, list)| Some((*size, list.first()?.1.clone())))
+        {
+            let seq = i64::try_from(size).unwrap_or(i64::MAX);
             self.fail(
-                seq,
-                format!("a signed checkpoint records event {seq}, which the log does not reach"),
+                end + 1,
+                format!("{label} records {seq} events, but the log ends at {end}"),
             );
         }
-        let checkpoints = self.checkpoints_met;
-        match self.failure {
-            None => Report {
-                ok: true,
-                events: self.events,
-                head: self.head,
-                checkpoints,
-                first_bad_seq: None,
-                problem: None,
-            },
-            Some((seq, problem)) => Report {
-                ok: false,
-                events: self.events,
-                head: self.head,
-                checkpoints,
-                first_bad_seq: Some(seq),
-                problem: Some(problem),
-            },
+        let covered = i64::try_from(self.covered).unwrap_or(i64::MAX);
+        if self.last_due > covered {
+            self.fail(
+                covered + 1,
+                format!(
+                    "no signed checkpoint covers seq {}..{}",
+                    covered + 1,
+                    self.last_due
+                ),
+            );
+        }
+        let (first_bad_seq, problem) = match self.failure {
+            Some((seq, problem)) => (Some(seq), Some(problem)),
+            None => (None, None),
+        };
+        Report {
+            ok: first_bad_seq.is_none(),
+            events: self.events,
+            root: merkle::to_hex(&self.tree.root()),
+            head: self.head,
+            checkpoints: self.checkpoints_met,
+            first_bad_seq,
+            problem,
         }
     }
 }
@@ -331,10 +396,14 @@ pub enum Action {
     CatalogueItemAdded,
     PlanItemAdded,
     PlanItemFulfilled,
+    /// A supervisor searched or exported the audit log.
+    AuditRead,
+    /// Synthetic events of `releasegate dev audit-events`.
+    DevSeeded,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 28] = [
         Self::DepartmentAdded,
         Self::UserAdded,
         Self::UserUpdated,
@@ -361,6 +430,8 @@ impl Action {
         Self::CatalogueItemAdded,
         Self::PlanItemAdded,
         Self::PlanItemFulfilled,
+        Self::AuditRead,
+        Self::DevSeeded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -391,8 +462,22 @@ impl Action {
             Self::CatalogueItemAdded => "catalogue.item_added",
             Self::PlanItemAdded => "plan.item_added",
             Self::PlanItemFulfilled => "plan.item_fulfilled",
+            Self::AuditRead => "audit.read",
+            Self::DevSeeded => "dev.seeded",
         }
     }
+}
+
+impl Action {
+    /// The events of a release that get a receipt (`audit::receipt`): its
+    /// decisions and what they led to. Each is sealed by a checkpoint in the
+    /// transaction that writes it.
+    pub const RECEIPTED: [Action; 4] = [
+        Self::StageDecided,
+        Self::ReleasePublished,
+        Self::ReleaseWithdrawn,
+        Self::ReleaseRetracted,
+    ];
 }
 
 impl std::fmt::Display for Action {
@@ -513,6 +598,88 @@ mod tests {
         }
         v.expect_head(5, &events[4].0.hash);
         assert_eq!(v.finish().first_bad_seq, Some(4));
+    }
+
+    /// The root of the first `n` events, as a checkpoint would sign it.
+    fn root_after(events: &[(Event, Vec<u8>)], n: usize) -> merkle::Hash {
+        let mut tree = merkle::Frontier::default();
+        for (_, canonical) in &events[..n] {
+            tree.push(merkle::leaf_hash(canonical));
+        }
+        tree.root()
+    }
+
+    fn backdated(n: i64, by: chrono::Duration) -> Vec<(Event, Vec<u8>)> {
+        let mut prev = GENESIS_HASH.to_string();
+        (1..=n)
+            .map(|seq| {
+                let draft = Draft {
+                    at: now() - by,
+                    actor: "a".into(),
+                    action: "user.added".into(),
+                    release_id: None,
+                    version: None,
+                    details: serde_json::json!({}),
+                };
+                let sealed = seal(draft, seq, &prev);
+                prev = sealed.0.hash.clone();
+                sealed
+            })
+            .collect()
+    }
+
+    fn verify_covered(events: &[(Event, Vec<u8>)], checkpoints: &[(u64, merkle::Hash)]) -> Report {
+        let mut v = Verifier::new();
+        v.require_checkpoints_before(now() - chrono::Duration::minutes(10));
+        for (size, root) in checkpoints {
+            v.expect_checkpoint(*size, *root, format!("checkpoint {size}"));
+        }
+        for (e, c) in events {
+            v.push(e, Some(c));
+        }
+        v.finish()
+    }
+
+    #[test]
+    fn old_events_need_a_checkpoint_and_a_checkpoint_needs_its_events() {
+        let old = backdated(5, chrono::Duration::hours(1));
+        let report = verify_covered(&old, &[]);
+        assert_eq!(
+            (report.first_bad_seq, report.problem.as_deref()),
+            (Some(1), Some("no signed checkpoint covers seq 1..5"))
+        );
+        let report = verify_covered(&old, &[(3, root_after(&old, 3))]);
+        assert_eq!(
+            report.problem.as_deref(),
+            Some("no signed checkpoint covers seq 4..5")
+        );
+        let report = verify_covered(&old, &[(3, root_after(&old, 3)), (5, root_after(&old, 5))]);
+        assert!(report.ok, "{report:?}");
+        assert_eq!(report.checkpoints, 2);
+        assert_eq!(report.root, merkle::to_hex(&root_after(&old, 5)));
+
+        // Recent events may wait for the next checkpoint.
+        let recent = backdated(5, chrono::Duration::minutes(1));
+        assert!(verify_covered(&recent, &[]).ok);
+
+        // A checkpoint of a longer log: the tail was cut.
+        let report = verify_covered(&recent, &[(7, root_after(&old, 5))]);
+        assert_eq!(
+            (report.first_bad_seq, report.problem.as_deref()),
+            (
+                Some(6),
+                Some("checkpoint 7 records 7 events, but the log ends at 5")
+            )
+        );
+        // A checkpoint whose root the log no longer has: history was rewritten.
+        let report = verify_covered(&recent, &[(4, root_after(&old, 4))]);
+        assert_eq!(
+            (report.first_bad_seq, report.problem.as_deref()),
+            (
+                Some(4),
+                Some("the log up to event 4 differs from checkpoint 4")
+            )
+        );
     }
 
     #[test]

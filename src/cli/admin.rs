@@ -2,16 +2,15 @@
 //! its exit code; `with_db` maps every failure to one.
 
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::usage_error;
 use crate::app::AppState;
-use crate::audit::{Event, Report, Verifier};
 use crate::config::{parse_duration, Settings};
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::policy::{Policies, Role};
-use crate::service::{accounts, audit_log};
+use crate::service::accounts;
 
 /// Opens the database (creating and migrating it) and runs `f` on one
 /// connection. Errors become exit codes: bad input 2, anything else 1.
@@ -159,94 +158,6 @@ pub fn issue_token(username: &str, ttl: &str) -> i32 {
             .map_err(AppError::internal)
     });
     finish(token, |(token, _)| println!("{token}"))
-}
-
-pub fn audit_verify(file: Option<&Path>) -> i32 {
-    let report = match file {
-        Some(path) => verify_file(path).map_err(usage_error),
-        None => with_db(|state, conn| Ok(audit_log::verify(conn, &state.checkpoint_key)?)),
-    };
-    let report = match report {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    println!("{}", serde_json::to_string(&report).unwrap_or_default());
-    if report.ok {
-        eprintln!(
-            "audit chain intact: {} events, {} signed checkpoints, head {}",
-            report.events, report.checkpoints, report.head
-        );
-        0
-    } else {
-        eprintln!(
-            "audit chain BROKEN at event {}: {}",
-            report.first_bad_seq.unwrap_or_default(),
-            report.problem.as_deref().unwrap_or("unknown problem")
-        );
-        1
-    }
-}
-
-fn verify_file(path: &Path) -> Result<Report, String> {
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    let mut verifier = Verifier::new();
-    for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| format!("{}: line {}: {e}", path.display(), n + 1))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let event: Event = serde_json::from_str(&line).map_err(|e| {
-            format!(
-                "{}: line {}: not an audit event: {e}",
-                path.display(),
-                n + 1
-            )
-        })?;
-        verifier.push(&event, None);
-    }
-    Ok(verifier.finish())
-}
-
-pub fn audit_checkpoint() -> i32 {
-    let signed = with_db(|state, conn| Ok(audit_log::checkpoint(conn, &state.checkpoint_key)?));
-    finish(signed, |seq| match seq {
-        Some(seq) => {
-            println!("{seq}");
-            eprintln!("signed checkpoint at event {seq}");
-        }
-        None => eprintln!("the head is already checkpointed"),
-    })
-}
-
-pub fn audit_export(
-    from: Option<&str>,
-    to: Option<&str>,
-    release: Option<String>,
-    format: &str,
-) -> i32 {
-    let csv = match format {
-        "csv" => true,
-        "ndjson" => false,
-        other => return usage_error(format!("--format {other:?}: use ndjson or csv")),
-    };
-    let parse =
-        |name: &str, v: Option<&str>| v.map(|t| crate::http::parse_time(name, t)).transpose();
-    let (from, to) = match (parse("--from", from), parse("--to", to)) {
-        (Ok(f), Ok(t)) => (f, t),
-        (Err(e), _) | (_, Err(e)) => return usage_error(e),
-    };
-    let filter = audit_log::Filter {
-        release,
-        from,
-        to,
-        ..Default::default()
-    };
-    let exported = with_db(|_, conn| {
-        crate::http::export::write_export(conn, &filter, csv, std::io::stdout().lock())
-            .map_err(AppError::Internal)
-    });
-    finish(exported, |n| eprintln!("exported {n} events"))
 }
 
 pub fn policy_check(dir: Option<PathBuf>) -> i32 {

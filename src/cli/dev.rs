@@ -1,11 +1,13 @@
 //! `releasegate dev ...`: generators for measuring the service at scale.
 //! `dev roster` writes the dense personal-data table that benchmarks and
 //! the memory test inspect (a name, an ID number, a mobile and an address
-//! on every row: four findings per row).
+//! on every row: four findings per row). `dev audit-events` grows the audit
+//! log to the size verification and proofs are measured at.
 
 use std::io::Write;
 use std::path::Path;
 
+use super::admin::{finish, with_db};
 use super::usage_error;
 use crate::scan::validators::cn_id_card;
 
@@ -68,6 +70,18 @@ pub fn roster(rows: u64, out: Option<&Path>) -> i32 {
         Ok(()) => 0,
         Err(e) => usage_error(format!("cannot write the roster: {e}")),
     }
+}
+
+/// Appends `count` synthetic events to the audit log.
+pub fn audit_events(count: u64) -> i32 {
+    let started = std::time::Instant::now();
+    let seeded = with_db(|_, conn| Ok(crate::service::audit_log::seed(conn, count)?));
+    finish(seeded, |n| {
+        eprintln!(
+            "appended {n} audit events in {:.1} s",
+            started.elapsed().as_secs_f64()
+        )
+    })
 }
 
 #[cfg(test)]

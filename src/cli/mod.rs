@@ -3,6 +3,8 @@
 //! 2 bad usage or input, with the problem named on stderr.
 
 mod admin;
+mod audit_cmd;
+mod backup;
 mod dev;
 mod jobs_cmd;
 mod scan_cmd;
@@ -35,6 +37,21 @@ enum Command {
     },
     /// Create the database if needed and apply pending migrations.
     Migrate,
+    /// Copy the database (SQLite), the file store, the audit key and a fresh
+    /// checkpoint to DIR, with a manifest of hashes.
+    Backup {
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+        /// Everything but the database (PostgreSQL: back it up with pg_dump).
+        #[arg(long)]
+        files_only: bool,
+    },
+    /// Restore a backup onto a new database file and data directory, after
+    /// checking every file against the manifest.
+    Restore {
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+    },
     /// Manage departments.
     Department {
         #[command(subcommand)]
@@ -84,6 +101,12 @@ enum DevCommand {
         /// Output file (default: stdout).
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Append COUNT synthetic `dev.seeded` events to the audit log (to
+    /// measure verification and proofs at scale; not for a production log).
+    AuditEvents {
+        #[arg(long)]
+        count: u64,
     },
 }
 
@@ -189,13 +212,35 @@ pub struct ScanArgs {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Verify the hash chain (the database's, or an exported NDJSON file).
+    /// Verify the log (the database's, or an exported NDJSON file): every
+    /// event, the chain, the Merkle root at every signed checkpoint, and that
+    /// the log still contains each checkpoint FILE saved earlier.
     Verify {
         #[arg(long)]
         file: Option<PathBuf>,
+        /// A checkpoint saved earlier (`audit checkpoint --out`); repeatable.
+        #[arg(long = "checkpoint", value_name = "FILE")]
+        checkpoints: Vec<PathBuf>,
+        /// Verifier keys, one per line (`/public/audit/key`); default: this
+        /// deployment's key. Needed with --file and --checkpoint.
+        #[arg(long, value_name = "KEYFILE")]
+        key: Option<PathBuf>,
     },
-    /// Sign the current chain head (the server also does this every 5 minutes).
-    Checkpoint,
+    /// Check a receipt (`GET /api/v1/releases/{id}/receipts/{seq}`) offline
+    /// with the log's verifier key: exit 0 valid, 1 invalid.
+    VerifyReceipt {
+        file: PathBuf,
+        /// The verifier key (`/public/audit/key`).
+        #[arg(long, value_name = "KEYFILE")]
+        key: PathBuf,
+    },
+    /// Sign the current tree head if it moved (the server also does this every
+    /// 5 minutes and at every publication) and print the newest checkpoint.
+    Checkpoint {
+        /// Save it to FILE instead of printing it.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Export events as NDJSON (verifiable) or CSV to stdout.
     Export {
         #[arg(long)]
@@ -235,6 +280,8 @@ pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Serve { bind, demo } => serve::serve(&bind, demo),
         Command::Migrate => admin::migrate(),
+        Command::Backup { to, files_only } => backup::backup(&to, files_only),
+        Command::Restore { from } => backup::restore(&from),
         Command::Department {
             command: DepartmentCommand::Add { code, name },
         } => admin::add_department(&code, &name),
@@ -265,11 +312,19 @@ pub fn run(cli: Cli) -> i32 {
         } => admin::issue_token(&username, &ttl),
         Command::Scan(args) => scan_cmd::run(args),
         Command::Audit {
-            command: AuditCommand::Verify { file },
-        } => admin::audit_verify(file.as_deref()),
+            command:
+                AuditCommand::Verify {
+                    file,
+                    checkpoints,
+                    key,
+                },
+        } => audit_cmd::verify(file.as_deref(), &checkpoints, key.as_deref()),
         Command::Audit {
-            command: AuditCommand::Checkpoint,
-        } => admin::audit_checkpoint(),
+            command: AuditCommand::VerifyReceipt { file, key },
+        } => audit_cmd::verify_receipt(&file, &key),
+        Command::Audit {
+            command: AuditCommand::Checkpoint { out },
+        } => audit_cmd::checkpoint(out.as_deref()),
         Command::Audit {
             command:
                 AuditCommand::Export {
@@ -278,13 +333,16 @@ pub fn run(cli: Cli) -> i32 {
                     release,
                     format,
                 },
-        } => admin::audit_export(from.as_deref(), to.as_deref(), release, &format),
+        } => audit_cmd::export(from.as_deref(), to.as_deref(), release, &format),
         Command::Policy {
             command: PolicyCommand::Check { dir },
         } => admin::policy_check(dir),
         Command::Dev {
             command: DevCommand::Roster { rows, out },
         } => dev::roster(rows, out.as_deref()),
+        Command::Dev {
+            command: DevCommand::AuditEvents { count },
+        } => dev::audit_events(count),
         Command::Jobs {
             command: JobsCommand::List { state, limit },
         } => jobs_cmd::list(state, limit),

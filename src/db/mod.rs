@@ -225,10 +225,6 @@ macro_rules! count_per {
     }};
 }
 
-/// Runs `f` in a transaction that first takes the audit-chain lock (a write
-/// to the single `audit_head` row). This serialises audited writers on both
-/// backends: the chain stays gapless, and SQLite never has to upgrade a read
-/// lock mid-transaction (which would fail instead of waiting).
 /// Runs `f` in one read-only transaction that sees a single snapshot of the
 /// database (REPEATABLE READ on PostgreSQL; on SQLite every read
 /// transaction is one).
@@ -244,6 +240,10 @@ pub fn read_snapshot<T>(
     })
 }
 
+/// Runs `f` in a transaction that first takes the audit-chain lock (a write
+/// to the single `audit_head` row). This serialises audited writers on both
+/// backends: the chain stays gapless, and SQLite never has to upgrade a read
+/// lock mid-transaction (which would fail instead of waiting).
 pub fn write_tx<T, E>(
     conn: &mut DbConn,
     f: impl FnOnce(&mut DbConn) -> Result<T, E>,

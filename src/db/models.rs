@@ -186,11 +186,13 @@ pub struct AuditRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_checkpoints)]
 pub struct CheckpointRow {
-    pub seq: i64,
+    /// Events the signed tree holds.
+    pub size: i64,
     pub at: NaiveDateTime,
-    pub hash: String,
-    pub public_key: String,
-    pub signature: String,
+    /// Root hash, hex.
+    pub root: String,
+    /// The C2SP signed note, as published.
+    pub note: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

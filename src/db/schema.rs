@@ -156,6 +156,14 @@ diesel::table! {
         id -> Integer,
         seq -> BigInt,
         hash -> Text,
+        tree_size -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_tree (idx) {
+        idx -> BigInt,
+        hash -> Binary,
     }
 }
 
@@ -175,12 +183,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    audit_checkpoints (seq) {
-        seq -> BigInt,
+    audit_checkpoints (size) {
+        size -> BigInt,
         at -> Timestamp,
-        hash -> Text,
-        public_key -> Text,
-        signature -> Text,
+        root -> Text,
+        note -> Text,
     }
 }
 
@@ -376,6 +383,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_head,
     audit_events,
     audit_checkpoints,
+    audit_tree,
     outbox,
     jobs,
     public_accounts,

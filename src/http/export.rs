@@ -61,6 +61,7 @@ where
 }
 
 /// Streams the filtered audit events as NDJSON or CSV.
+/// Streams the export; the caller has recorded the read ([`audit_log::record_read`]).
 pub fn audit(state: &AppState, filter: audit_log::Filter, csv: bool) -> HttpResponse {
     let content_type = if csv {
         "text/csv; charset=utf-8"

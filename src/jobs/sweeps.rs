@@ -9,7 +9,7 @@ use crate::app::AppState;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::notify;
-use crate::service::{audit_log, public, releases};
+use crate::service::{audit_tree, public, releases};
 
 /// A sweep: does what is due, and says what it did (`None`: nothing).
 pub type Sweep = fn(&AppState, &mut DbConn) -> Result<Option<String>, AppError>;
@@ -46,8 +46,10 @@ fn deliver_mail(state: &AppState, conn: &mut DbConn) -> Result<Option<String>, A
 }
 
 fn checkpoint(state: &AppState, conn: &mut DbConn) -> Result<Option<String>, AppError> {
-    let seq = audit_log::checkpoint(conn, &state.checkpoint_key)?;
-    Ok(seq.map(|seq| format!("signed an audit checkpoint at seq {seq}")))
+    let signed = audit_tree::checkpoint(conn, &state.checkpoint_key)?;
+    Ok(signed
+        .filter(|(_, new)| *new)
+        .map(|(c, _)| format!("signed an audit checkpoint of {} events", c.size)))
 }
 
 fn remind_demands(state: &AppState, conn: &mut DbConn) -> Result<Option<String>, AppError> {

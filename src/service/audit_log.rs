@@ -1,24 +1,37 @@
-//! The audit chain on the database: append inside the caller's transaction,
+//! The audit log on the database: append inside the caller's transaction,
 //! verify and page through it without loading the whole table.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::audit_tree;
 use crate::audit::checkpoint::{self, CheckpointKey};
-use crate::audit::{self, Draft, Event, Report, Verifier};
-use crate::db::models::{AuditRow, CheckpointRow};
-use crate::db::schema::{audit_checkpoints, audit_events, audit_head, releases};
+use crate::audit::{self, merkle, Draft, Event, Report, Verifier};
+use crate::db::models::AuditRow;
+use crate::db::schema::{audit_events, audit_head, releases};
 use crate::db::DbConn;
+use crate::error::AppResult;
 
 const BATCH: i64 = 1000;
 
-/// Appends one event. Must run inside `db::write_tx`, which holds the chain lock.
+/// Events older than this must be covered by a signed checkpoint. The
+/// service signs one every 5 minutes (and at every publication); twice
+/// that leaves room for one late sweep.
+pub const CHECKPOINT_GRACE: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Appends one event to the chain and the tree. Must run inside
+/// `db::write_tx`, which holds the chain lock.
 pub fn append(conn: &mut DbConn, draft: Draft) -> QueryResult<Event> {
-    let (seq, prev): (i64, String) = audit_head::table
+    let (seq, prev, tree_size): (i64, String, i64) = audit_head::table
         .find(1)
-        .select((audit_head::seq, audit_head::hash))
+        .select((audit_head::seq, audit_head::hash, audit_head::tree_size))
         .first(conn)?;
+    if tree_size < seq {
+        // Events an earlier version wrote before the tree existed.
+        audit_tree::catch_up(conn)?;
+    }
     let (event, canonical) = audit::seal(draft, seq + 1, &prev);
+    audit_tree::add_leaf(conn, seq as u64, &canonical)?;
     diesel::insert_into(audit_events::table)
         .values(AuditRow {
             seq: event.seq,
@@ -42,6 +55,25 @@ pub fn append(conn: &mut DbConn, draft: Draft) -> QueryResult<Event> {
     Ok(event)
 }
 
+/// Appends `count` synthetic `dev.seeded` events in transactions of 10,000
+/// (`releasegate dev audit-events`): how the log is grown to a million
+/// events to measure verification and proofs. The service never calls it.
+pub fn seed(conn: &mut DbConn, count: u64) -> QueryResult<u64> {
+    let mut done = 0;
+    while done < count {
+        let batch = (count - done).min(10_000);
+        crate::db::write_tx(conn, |conn| {
+            for n in done..done + batch {
+                let details = serde_json::json!({"n": n});
+                append(conn, draft("dev", audit::Action::DevSeeded, None, details))?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
+        done += batch;
+    }
+    Ok(done)
+}
+
 /// Builds a draft stamped now.
 pub fn draft(
     actor: &str,
@@ -59,7 +91,7 @@ pub fn draft(
     }
 }
 
-fn to_event(row: &AuditRow) -> Event {
+pub fn to_event(row: &AuditRow) -> Event {
     Event {
         seq: row.seq,
         at: row.at,
@@ -74,67 +106,49 @@ fn to_event(row: &AuditRow) -> Event {
     }
 }
 
-/// Signs the current head unless it is already checkpointed; returns the
-/// seq signed, if any. Runs under the chain lock so the head cannot move.
-pub fn checkpoint(conn: &mut DbConn, key: &CheckpointKey) -> QueryResult<Option<i64>> {
-    crate::db::write_tx(conn, |conn| {
-        let (seq, hash): (i64, String) = audit_head::table
-            .find(1)
-            .select((audit_head::seq, audit_head::hash))
-            .first(conn)?;
-        let last: Option<i64> = audit_checkpoints::table
-            .select(diesel::dsl::max(audit_checkpoints::seq))
-            .first(conn)?;
-        if seq == 0 || last == Some(seq) {
-            return Ok(None);
-        }
-        diesel::insert_into(audit_checkpoints::table)
-            .values(CheckpointRow {
-                seq,
-                at: audit::now(),
-                signature: key.sign(seq, &hash),
-                public_key: key.public_hex(),
-                hash,
-            })
-            .execute(conn)?;
-        Ok(Some(seq))
-    })
+/// A checkpoint kept outside the database (`audit checkpoint --out`), which
+/// the log must still contain.
+pub struct SavedCheckpoint {
+    /// What to call it in a report: its file name.
+    pub label: String,
+    pub size: u64,
+    pub root: merkle::Hash,
 }
 
-/// Verifies the whole chain in batches, then the recorded head, then every
-/// signed checkpoint against `key` (the one trusted key: a checkpoint signed
-/// by any other key proves nothing and is reported).
-pub fn verify(conn: &mut DbConn, key: &CheckpointKey) -> QueryResult<Report> {
-    // The chain keeps growing while it is read (background jobs append
+/// Verifies the whole log in batches: every event's bytes, hash and link,
+/// the recorded head, the tree's root at every signed checkpoint (by `key`:
+/// a checkpoint signed by any other key proves nothing and is reported) and
+/// at every `saved` one, and that every event older than
+/// [`CHECKPOINT_GRACE`] is covered by a checkpoint.
+pub fn verify(
+    conn: &mut DbConn,
+    key: &CheckpointKey,
+    saved: &[SavedCheckpoint],
+) -> AppResult<Report> {
+    // The log keeps growing while it is read (background jobs append
     // too): events, checkpoints and head are read from one snapshot.
-    crate::db::read_snapshot(conn, |conn| verify_snapshot(conn, key))
+    let trusted = checkpoint::verifier(&key.verifier_key())
+        .map_err(|e| crate::error::AppError::internal(anyhow::anyhow!(e)))?;
+    Ok(crate::db::read_snapshot(conn, |conn| {
+        verify_snapshot(conn, key, &trusted, saved)
+    })?)
 }
 
-fn verify_snapshot(conn: &mut DbConn, key: &CheckpointKey) -> QueryResult<Report> {
+fn verify_snapshot(
+    conn: &mut DbConn,
+    key: &CheckpointKey,
+    trusted: &signed_note::StandardVerifier,
+    saved: &[SavedCheckpoint],
+) -> QueryResult<Report> {
     let mut verifier = Verifier::new();
-    let checkpoints: Vec<CheckpointRow> = audit_checkpoints::table
-        .order(audit_checkpoints::seq.asc())
-        .select(CheckpointRow::as_select())
-        .load(conn)?;
-    let trusted = key.public_hex();
-    let mut signed = Vec::with_capacity(checkpoints.len());
-    for c in checkpoints {
-        if c.public_key != trusted
-            || !checkpoint::verify(c.seq, &c.hash, &c.public_key, &c.signature)
-        {
-            verifier.fail(
-                c.seq,
-                format!(
-                    "the checkpoint at event {} is not signed by this deployment's key",
-                    c.seq
-                ),
-            );
-        }
-        signed.push((c.seq, c.hash));
+    verifier.require_checkpoints_before(audit::now() - CHECKPOINT_GRACE);
+    for c in saved {
+        verifier.expect_checkpoint(c.size, c.root, c.label.clone());
     }
-    verifier.expect_checkpoints(signed);
     let mut after = 0i64;
     loop {
+        let signed = audit_tree::checkpoints_between(conn, after, after + BATCH)?;
+        expect_signed(&mut verifier, key, trusted, signed);
         let rows: Vec<AuditRow> = audit_events::table
             .filter(audit_events::seq.gt(after))
             .order(audit_events::seq.asc())
@@ -149,12 +163,48 @@ fn verify_snapshot(conn: &mut DbConn, key: &CheckpointKey) -> QueryResult<Report
             _ => break,
         }
     }
-    let (seq, hash): (i64, String) = audit_head::table
+    // Checkpoints beyond the last event: the tail behind them was cut.
+    let beyond = audit_tree::checkpoints_between(conn, after + BATCH, i64::MAX)?;
+    expect_signed(&mut verifier, key, trusted, beyond);
+    let (seq, hash, tree_size): (i64, String, i64) = audit_head::table
         .find(1)
-        .select((audit_head::seq, audit_head::hash))
+        .select((audit_head::seq, audit_head::hash, audit_head::tree_size))
         .first(conn)?;
     verifier.expect_head(seq, &hash);
+    // Proofs are served from the stored tree: it must agree with the events.
+    if tree_size == seq && audit_tree::root(conn, tree_size as u64).ok() != Some(verifier.root()) {
+        verifier.fail(
+            seq,
+            "the stored Merkle tree does not match the events (its proofs would not verify)".into(),
+        );
+    }
     Ok(verifier.finish())
+}
+
+/// Hands stored checkpoints to the verifier once their signatures hold.
+fn expect_signed(
+    verifier: &mut Verifier,
+    key: &CheckpointKey,
+    trusted: &signed_note::StandardVerifier,
+    rows: Vec<crate::db::models::CheckpointRow>,
+) {
+    for c in rows {
+        let label = format!("the signed checkpoint at size {}", c.size);
+        match checkpoint::open(
+            c.note.as_bytes(),
+            key.origin(),
+            std::slice::from_ref(trusted),
+        ) {
+            Ok(signed) if signed.size == c.size as u64 => {
+                verifier.expect_checkpoint(signed.size, signed.root, label)
+            }
+            Ok(_) => verifier.fail(c.size, format!("{label} signs another size")),
+            Err(_) => verifier.fail(
+                c.size,
+                format!("{label} is not signed by this deployment's key"),
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -166,6 +216,35 @@ pub struct Filter {
     pub department: Option<String>,
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
+}
+
+impl Filter {
+    fn to_json(&self) -> serde_json::Value {
+        let time = |t: &Option<NaiveDateTime>| t.as_ref().map(audit::format_time);
+        serde_json::json!({
+            "release": self.release,
+            "actor": self.actor,
+            "action": self.action,
+            "department": self.department,
+            "from": time(&self.from),
+            "to": time(&self.to),
+        })
+    }
+}
+
+/// Records that `reader` searched (`what`: `search`) or exported
+/// (`export.ndjson`, `export.csv`) the log with `filter`: reading the audit
+/// trail is itself on the trail.
+pub fn record_read(
+    conn: &mut DbConn,
+    reader: &str,
+    what: &str,
+    filter: &Filter,
+) -> QueryResult<()> {
+    let details = serde_json::json!({"what": what, "filter": filter.to_json()});
+    crate::db::write_tx(conn, |conn| {
+        append(conn, draft(reader, audit::Action::AuditRead, None, details)).map(|_| ())
+    })
 }
 
 /// One page of events matching `filter`, in seq order, after `after_seq`.

@@ -4,10 +4,12 @@
 
 pub mod accounts;
 pub mod audit_log;
+pub mod audit_tree;
 pub mod fields;
 pub mod metrics;
 pub mod opening;
 pub mod overview;
 pub mod public;
+pub mod receipts;
 pub mod releases;
 pub mod reports;

@@ -33,12 +33,15 @@ async fn the_audit_tables_refuse_update_and_delete() {
             let mut statements = vec![
                 "UPDATE audit_events SET actor = 'mallory' WHERE seq = 4",
                 "DELETE FROM audit_events WHERE seq = 6",
-                "UPDATE audit_checkpoints SET hash = 'x'",
+                "UPDATE audit_checkpoints SET root = 'x'",
                 "DELETE FROM audit_checkpoints",
+                "UPDATE audit_tree SET hash = hash WHERE idx = 0",
+                "DELETE FROM audit_tree WHERE idx = 1",
             ];
             if matches!(c, releasegate::db::DbConn::Postgres(_)) {
                 statements.push("TRUNCATE audit_events");
                 statements.push("TRUNCATE audit_checkpoints");
+                statements.push("TRUNCATE audit_tree");
             }
             statements
                 .into_iter()
@@ -248,33 +251,27 @@ async fn a_restart_keeps_everything() {
     assert_eq!(app.state.store.get(&sha).unwrap(), sample_text());
 }
 
-/// What someone with write access to the database could do: change one
-/// event and recompute every later hash and the head, so the chain is
-/// consistent again.
-fn rewrite_chain(conn: &mut releasegate::db::DbConn, seq: i64) {
+/// What someone with write access to the database could do: change
+/// events and recompute every hash, the head and the Merkle tree, so the
+/// log is consistent again.
+pub fn rewrite_chain(
+    conn: &mut releasegate::db::DbConn,
+    edit: impl Fn(&mut releasegate::audit::Event),
+) {
     use diesel::prelude::*;
-    use releasegate::audit::{canonical_bytes, chain_hash, GENESIS_HASH};
+    use releasegate::audit::{chain_hash, GENESIS_HASH};
     use releasegate::db::schema::{audit_events, audit_head};
     use releasegate::service::audit_log::{page, Filter};
     let events = page(conn, &Filter::default(), 0, 100_000).unwrap();
     let mut prev = GENESIS_HASH.to_string();
     for mut e in events {
-        if e.seq == seq {
-            e.actor = "mallory".into();
-        }
-        let canonical = canonical_bytes(
-            e.seq,
-            &e.at,
-            &e.actor,
-            &e.action,
-            e.release_id.as_deref(),
-            e.version,
-            &e.details,
-        );
+        edit(&mut e);
+        let canonical = e.canonical();
         let hash = chain_hash(&prev, &canonical);
         diesel::update(audit_events::table.find(e.seq))
             .set((
                 audit_events::actor.eq(&e.actor),
+                audit_events::at.eq(e.at),
                 audit_events::prev_hash.eq(&prev),
                 audit_events::hash.eq(&hash),
                 audit_events::canonical.eq(&canonical),
@@ -287,6 +284,43 @@ fn rewrite_chain(conn: &mut releasegate::db::DbConn, seq: i64) {
             .unwrap();
         prev = hash;
     }
+    rebuild_tree(conn);
+}
+
+/// Recomputes the stored Merkle tree from the events as they now are.
+fn rebuild_tree(conn: &mut releasegate::db::DbConn) {
+    diesel::sql_query("DELETE FROM audit_tree")
+        .execute(conn)
+        .unwrap();
+    diesel::sql_query("UPDATE audit_head SET tree_size = 0")
+        .execute(conn)
+        .unwrap();
+    releasegate::service::audit_tree::catch_up(conn).unwrap();
+}
+
+/// Cuts the log after event `keep` and makes the head and tree agree.
+fn cut_tail(conn: &mut releasegate::db::DbConn, keep: i64) {
+    use diesel::prelude::*;
+    use releasegate::db::schema::{audit_events, audit_head};
+    diesel::delete(audit_events::table.filter(audit_events::seq.gt(keep)))
+        .execute(conn)
+        .unwrap();
+    let hash: String = audit_events::table
+        .find(keep)
+        .select(audit_events::hash)
+        .first(conn)
+        .unwrap();
+    diesel::update(audit_head::table.find(1))
+        .set((audit_head::seq.eq(keep), audit_head::hash.eq(&hash)))
+        .execute(conn)
+        .unwrap();
+    rebuild_tree(conn);
+}
+
+fn delete_checkpoints(conn: &mut releasegate::db::DbConn) {
+    diesel::sql_query("DELETE FROM audit_checkpoints")
+        .execute(conn)
+        .unwrap();
 }
 
 #[actix_web::test]
@@ -302,14 +336,16 @@ async fn a_consistent_rewrite_is_caught_by_the_signed_checkpoint() {
         )
         .await;
     res.assert_error(403, "forbidden");
-    let res = app
+    let first = app
         .post_json(
             "/api/v1/audit/checkpoints",
             Some(&cast.supervisor),
             json!({}),
         )
-        .await;
-    let signed = res.json()["checkpoint_seq"].as_i64().expect("a checkpoint");
+        .await
+        .json();
+    assert_eq!(first["signed"], true, "{first}");
+    let size = first["tree_size"].as_i64().expect("a checkpoint");
     let again = app
         .post_json(
             "/api/v1/audit/checkpoints",
@@ -319,9 +355,9 @@ async fn a_consistent_rewrite_is_caught_by_the_signed_checkpoint() {
         .await
         .json();
     assert_eq!(
-        again["checkpoint_seq"],
-        serde_json::Value::Null,
-        "an unchanged head is not signed twice"
+        (&again["signed"], &again["checkpoint"]),
+        (&json!(false), &first["checkpoint"]),
+        "an unchanged tree is not signed twice"
     );
     let report = app
         .get("/api/v1/audit/verify", Some(&cast.supervisor))
@@ -333,37 +369,47 @@ async fn a_consistent_rewrite_is_caught_by_the_signed_checkpoint() {
         "{report}"
     );
 
-    app.db(|c| rewrite_chain(c, 3)).await;
+    app.db(|c| {
+        rewrite_chain(c, |e| {
+            if e.seq == 3 {
+                e.actor = "mallory".into()
+            }
+        })
+    })
+    .await;
     let report = app
         .get("/api/v1/audit/verify", Some(&cast.supervisor))
         .await
         .json();
     assert_eq!(
         (report["ok"].as_bool(), report["first_bad_seq"].as_i64()),
-        (Some(false), Some(signed)),
+        (Some(false), Some(size)),
+        "{report}"
+    );
+    assert!(
+        report["problem"]
+            .as_str()
+            .unwrap()
+            .contains("differs from the signed checkpoint"),
         "{report}"
     );
 
-    // Nor can the rewriter sign a checkpoint of their own.
-    let forged = releasegate::audit::checkpoint::CheckpointKey::from_seed([9; 32]);
+    // Nor can the rewriter sign a checkpoint of their own, under the log's name.
+    let origin = app.state.checkpoint_key.origin().to_string();
+    let forged =
+        releasegate::audit::checkpoint::CheckpointKey::from_seed([9; 32], Some(&origin)).unwrap();
     app.db(move |c| {
         use diesel::prelude::*;
+        use releasegate::audit::merkle;
         use releasegate::db::schema::audit_checkpoints;
-        diesel::delete(audit_checkpoints::table).execute(c).unwrap();
-        let (seq, hash): (i64, String) = releasegate::db::schema::audit_head::table
-            .select((
-                releasegate::db::schema::audit_head::seq,
-                releasegate::db::schema::audit_head::hash,
-            ))
-            .first(c)
-            .unwrap();
+        delete_checkpoints(c);
+        let root = releasegate::service::audit_tree::root(c, size as u64).unwrap();
         diesel::insert_into(audit_checkpoints::table)
             .values(releasegate::db::models::CheckpointRow {
-                seq,
+                size,
                 at: releasegate::audit::now(),
-                signature: forged.sign(seq, &hash),
-                public_key: forged.public_hex(),
-                hash,
+                root: merkle::to_hex(&root),
+                note: forged.sign(size as u64, root).unwrap(),
             })
             .execute(c)
             .unwrap();
@@ -381,4 +427,327 @@ async fn a_consistent_rewrite_is_caught_by_the_signed_checkpoint() {
             .contains("not signed by this deployment"),
         "{report}"
     );
+}
+
+/// Hex strings from a proof answer.
+fn hashes(proof: &serde_json::Value) -> Vec<releasegate::audit::merkle::Hash> {
+    proof["hashes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| releasegate::audit::merkle::from_hex(h.as_str().unwrap()).unwrap())
+        .collect()
+}
+
+/// The checkpoint anyone can fetch opens with the key anyone can fetch,
+/// and the proofs a supervisor gets check against it.
+#[actix_web::test]
+async fn the_public_checkpoint_and_key_prove_every_event_and_every_extension() {
+    use releasegate::audit::{checkpoint, merkle, Event};
+    let app = TestApp::new().await;
+    let (cast, _) = some_history(&app).await;
+    app.get("/public/audit/checkpoint", None)
+        .await
+        .assert_error(404, "not_found");
+    let signed = app
+        .post_json(
+            "/api/v1/audit/checkpoints",
+            Some(&cast.supervisor),
+            json!({}),
+        )
+        .await
+        .json();
+    let note = app.get("/public/audit/checkpoint", None).await.text();
+    assert_eq!(json!(note), signed["checkpoint"]);
+    let key = app.get("/public/audit/key", None).await.text();
+    let origin = key.split('+').next().unwrap().to_string();
+    let trusted = checkpoint::verifier(key.lines().next().unwrap()).unwrap();
+    let first = checkpoint::open(note.as_bytes(), &origin, std::slice::from_ref(&trusted)).unwrap();
+    assert!(first.size >= 10, "{first:?}");
+
+    let items = app
+        .get("/api/v1/audit?limit=100", Some(&cast.supervisor))
+        .await
+        .json()["items"]
+        .clone();
+    let events: Vec<Event> = serde_json::from_value(items).unwrap();
+    let leaf = |e: &Event| merkle::leaf_hash(&e.canonical());
+    for e in events.iter().filter(|e| e.seq as u64 <= first.size) {
+        let proof = app
+            .get(
+                &format!("/api/v1/audit/proofs/inclusion?seq={}", e.seq),
+                Some(&cast.supervisor),
+            )
+            .await
+            .json();
+        assert_eq!(proof["tree_size"], first.size, "{proof}");
+        let index = e.seq as u64 - 1;
+        assert!(
+            merkle::check_inclusion(&hashes(&proof), index, first.size, leaf(e), first.root),
+            "event {} is not proven by {proof}",
+            e.seq
+        );
+        // The same path proves no other event.
+        let other = &events[(e.seq as usize) % events.len()];
+        assert!(!merkle::check_inclusion(
+            &hashes(&proof),
+            index,
+            first.size,
+            leaf(other),
+            first.root
+        ));
+    }
+
+    // The log grows; the new checkpoint provably extends the old one.
+    app.post_multipart(
+        "/api/v1/releases",
+        &cast.submitter,
+        Some(meta(&[])),
+        &[("b.txt", &sample_text())],
+    )
+    .await;
+    let newer = app
+        .post_json(
+            "/api/v1/audit/checkpoints",
+            Some(&cast.supervisor),
+            json!({}),
+        )
+        .await
+        .json();
+    let newer = newer["checkpoint"].as_str().unwrap().to_string();
+    let second = checkpoint::open(newer.as_bytes(), &origin, &[trusted]).unwrap();
+    assert!(second.size > first.size);
+    let proof = app
+        .get(
+            &format!("/api/v1/audit/proofs/consistency?from={}", first.size),
+            Some(&cast.supervisor),
+        )
+        .await
+        .json();
+    assert_eq!(proof["to"], second.size, "{proof}");
+    assert!(merkle::check_consistency(
+        &hashes(&proof),
+        first.size,
+        first.root,
+        second.size,
+        second.root
+    ));
+    assert!(!merkle::check_consistency(
+        &hashes(&proof),
+        first.size,
+        second.root,
+        second.size,
+        first.root
+    ));
+
+    for path in [
+        "/api/v1/audit/proofs/inclusion?seq=0".to_string(),
+        format!("/api/v1/audit/proofs/inclusion?seq={}", second.size + 1),
+        format!(
+            "/api/v1/audit/proofs/consistency?from=2&to={}",
+            second.size + 5
+        ),
+        "/api/v1/audit/proofs/consistency?from=9&to=3".to_string(),
+    ] {
+        app.get(&path, Some(&cast.supervisor))
+            .await
+            .assert_error(422, "outside_log");
+    }
+    app.get(
+        "/api/v1/audit/proofs/inclusion?seq=1",
+        Some(&cast.submitter),
+    )
+    .await
+    .assert_error(403, "forbidden");
+}
+
+/// Someone who owns the database rewrites history, or cuts its tail, then
+/// deletes every checkpoint: a checkpoint an auditor saved earlier still
+/// catches both, and an old stretch of log with no checkpoint fails alone.
+#[actix_web::test]
+async fn a_saved_checkpoint_catches_a_rewrite_and_a_cut_tail_after_the_checkpoints_are_deleted() {
+    let app = TestApp::new().await;
+    let (cast, _) = some_history(&app).await;
+    let saved = app.db.dir().join("saved.checkpoint");
+    let saved_arg = saved.to_str().unwrap().to_string();
+    let out = run_cli(&app.db, &["audit", "checkpoint", "--out", &saved_arg], None);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let size: i64 = std::fs::read_to_string(&saved)
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let verify = |app: &TestApp| {
+        run_cli(
+            &app.db,
+            &["audit", "verify", "--checkpoint", &saved_arg],
+            None,
+        )
+    };
+    assert_eq!(verify(&app).status.code(), Some(0), "{:?}", verify(&app));
+
+    // More history, then the owner rewrites an early event consistently.
+    app.post_multipart(
+        "/api/v1/releases",
+        &cast.submitter,
+        Some(meta(&[])),
+        &[("b.txt", &sample_text())],
+    )
+    .await;
+    app.db(|c| {
+        owner_drops_the_guards(c);
+        rewrite_chain(c, |e| {
+            if e.seq == 2 {
+                e.actor = "mallory".into()
+            }
+        });
+        delete_checkpoints(c);
+    })
+    .await;
+    let out = verify(&app);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("differs from checkpoint {saved_arg}")),
+        "{stderr}"
+    );
+
+    // Cut the log back behind the saved checkpoint.
+    app.db(move |c| cut_tail(c, size - 3)).await;
+    let out = verify(&app);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "checkpoint {saved_arg} records {size} events, but the log ends at {}",
+            size - 3
+        )),
+        "{stderr}"
+    );
+
+    // An hour-old log that no checkpoint covers fails without any saved one.
+    app.db(|c| rewrite_chain(c, |e| e.at -= chrono::Duration::hours(1)))
+        .await;
+    let out = run_cli(&app.db, &["audit", "verify"], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("no signed checkpoint covers seq 1..{}", size - 3)),
+        "{stderr}"
+    );
+}
+
+/// Every decision and the publication of a release has a receipt that
+/// checks offline with nothing but the published key; a changed receipt
+/// does not.
+#[actix_web::test]
+async fn every_decision_and_the_publication_have_receipts_that_verify_offline() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let id = clean_release(&app, &cast).await;
+    let release = app.approve_all(&id, &cast, |_| "redact").await;
+    assert_eq!(release["state"], "published", "{release}");
+
+    let receipts = app
+        .get(
+            &format!("/api/v1/releases/{id}/receipts"),
+            Some(&cast.submitter),
+        )
+        .await
+        .json();
+    let receipts = receipts.as_array().unwrap().clone();
+    let actions: Vec<&str> = receipts
+        .iter()
+        .map(|r| r["event"]["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.iter().filter(|a| **a == "stage.decided").count() >= 3,
+        "{actions:?}"
+    );
+    assert_eq!(actions.last(), Some(&"release.published"), "{actions:?}");
+    // Someone who may not read the release gets none.
+    app.get(
+        &format!("/api/v1/releases/{id}/receipts"),
+        Some(&cast.approver_tjj),
+    )
+    .await
+    .assert_error(404, "not_found");
+
+    let key = app.db.dir().join("audit.key");
+    std::fs::write(&key, app.get("/public/audit/key", None).await.text()).unwrap();
+    let key = key.to_str().unwrap().to_string();
+    let published = receipts.last().unwrap();
+    let seq = published["event"]["seq"].as_i64().unwrap();
+    let res = app
+        .get(
+            &format!("/api/v1/releases/{id}/receipts/{seq}"),
+            Some(&cast.submitter),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let file = app.db.dir().join("receipt.json");
+    std::fs::write(&file, res.text()).unwrap();
+    let file_arg = file.to_str().unwrap().to_string();
+    let out = run_cli(
+        &app.db,
+        &["audit", "verify-receipt", &file_arg, "--key", &key],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+
+    // The receipt of the publication, made to say it was retracted.
+    let forged = res
+        .text()
+        .replacen("release.published", "release.retracted", 1);
+    std::fs::write(&file, forged).unwrap();
+    let out = run_cli(
+        &app.db,
+        &["audit", "verify-receipt", &file_arg, "--key", &key],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    app.get(
+        &format!("/api/v1/releases/{id}/receipts/1"),
+        Some(&cast.submitter),
+    )
+    .await
+    .assert_error(404, "not_found");
+}
+
+/// Fifty decisions at once: one writer sequences them, so the log has no
+/// gap and no fork, and the tree and checkpoints agree with the events.
+#[actix_web::test]
+async fn fifty_concurrent_decisions_leave_one_gapless_log() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let mut ids = Vec::new();
+    for _ in 0..50 {
+        ids.push(clean_release(&app, &cast).await);
+    }
+    let decisions = ids
+        .iter()
+        .map(|id| decide(&app, id, &cast.approver, "department_review", "approve"));
+    let statuses: Vec<u16> = futures_util::future::join_all(decisions)
+        .await
+        .iter()
+        .map(|r| r.status.as_u16())
+        .collect();
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let report = app
+        .get("/api/v1/audit/verify", Some(&cast.supervisor))
+        .await
+        .json();
+    assert_eq!(report["ok"], true, "{report}");
+    // Each decision signed a checkpoint; each matched the tree at its size.
+    assert!(report["checkpoints"].as_u64().unwrap() >= 50, "{report}");
+    let decided = app
+        .get(
+            "/api/v1/audit?action=stage.decided&limit=100",
+            Some(&cast.supervisor),
+        )
+        .await
+        .json();
+    assert_eq!(decided["items"].as_array().unwrap().len(), 50);
 }

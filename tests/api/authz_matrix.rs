@@ -283,7 +283,14 @@ impl World {
             .replace("{username}", "submitter")
             .replace("{year}", "2026")
             .replace("{format}", "csv")
-            .replace("{action}", "package_list");
+            .replace("{action}", "package_list")
+            .replace("{seq}", "1");
+        // The proofs need the event or tree size they are about.
+        let path = match path.as_str() {
+            "/api/v1/audit/proofs/inclusion" => format!("{path}?seq=1"),
+            "/api/v1/audit/proofs/consistency" => format!("{path}?from=1"),
+            _ => path,
+        };
         let page = !(path.starts_with("/api")
             || path.starts_with("/public")
             || path == "/healthz"

@@ -327,3 +327,80 @@ fn scanning_a_large_table_holds_no_more_than_a_row_of_findings() {
     eprintln!("peak RSS scanning 60,000 dense rows: {} MiB", peak >> 20);
     assert!(peak < 100 << 20, "peak RSS {} MiB", peak >> 20);
 }
+
+/// A backup restored onto a fresh directory holds the log a checkpoint
+/// saved before the backup signed; a damaged backup restores nothing.
+#[test]
+fn backup_then_restore_on_a_fresh_machine_verifies_against_an_earlier_checkpoint() {
+    let db = TestDb::new();
+    for (code, name) in [("FGW", "市发展改革委"), ("TJJ", "市统计局")] {
+        let out = run_cli(
+            &db,
+            &["department", "add", "--code", code, "--name", name],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+    }
+    let saved = db.dir().join("saved.checkpoint");
+    let saved = saved.to_str().unwrap();
+    let out = run_cli(&db, &["audit", "checkpoint", "--out", saved], None);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    run_cli(
+        &db,
+        &["department", "add", "--code", "SJJ", "--name", "市数据局"],
+        None,
+    );
+
+    let backup = db.dir().join("backup");
+    let backup_arg = backup.to_str().unwrap();
+    if matches!(db.target, releasegate::db::DbTarget::Postgres(_)) {
+        let out = run_cli(&db, &["backup", "--to", backup_arg], None);
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
+        eprintln!("skipped the restore: PostgreSQL databases are restored with pg_restore (docs/postgresql.md)");
+        return;
+    }
+    let out = run_cli(&db, &["backup", "--to", backup_arg], None);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = run_cli(&db, &["backup", "--to", backup_arg], None);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a second backup into the same directory: {out:?}"
+    );
+
+    // A new machine: another directory, the signing key restored by hand.
+    let fresh = TestDb::new();
+    std::fs::copy(
+        db.dir().join("audit-signing.key"),
+        fresh.dir().join("audit-signing.key"),
+    )
+    .unwrap();
+    let out = run_cli(&fresh, &["restore", "--from", backup_arg], None);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = run_cli(&fresh, &["audit", "verify", "--checkpoint", saved], None);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = run_cli(&fresh, &["restore", "--from", backup_arg], None);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "restoring over a database: {out:?}"
+    );
+
+    // One changed byte in the copy: nothing is restored.
+    let database = backup.join("releasegate.db");
+    let mut bytes = std::fs::read(&database).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    std::fs::write(&database, bytes).unwrap();
+    let other = TestDb::new();
+    let out = run_cli(&other, &["restore", "--from", backup_arg], None);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("releasegate.db does not match the manifest")
+    );
+    match &other.target {
+        releasegate::db::DbTarget::Sqlite(path) => assert!(!path.exists()),
+        releasegate::db::DbTarget::Postgres(_) => unreachable!(),
+    }
+}

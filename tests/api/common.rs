@@ -115,6 +115,7 @@ pub fn settings(db: &TestDb) -> Settings {
         job_lease: chrono::Duration::seconds(60),
         max_files_per_release: 20,
         audit_key_file: db.dir().join("audit-signing.key"),
+        audit_origin: None,
         smtp_url: None,
         mail_from: "releasegate <releasegate@localhost>".into(),
         public_url: "http://releasegate.test".into(),
@@ -389,11 +390,13 @@ pub fn owner_drops_the_guards(c: &mut releasegate::db::DbConn) {
     let sql = match c {
         releasegate::db::DbConn::Sqlite(_) => {
             "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete; \
-             DROP TRIGGER audit_checkpoints_no_update; DROP TRIGGER audit_checkpoints_no_delete;"
+             DROP TRIGGER audit_checkpoints_no_update; DROP TRIGGER audit_checkpoints_no_delete; \
+             DROP TRIGGER audit_tree_no_update; DROP TRIGGER audit_tree_no_delete;"
         }
         releasegate::db::DbConn::Postgres(_) => {
             "ALTER TABLE audit_events DISABLE TRIGGER USER; \
-             ALTER TABLE audit_checkpoints DISABLE TRIGGER USER;"
+             ALTER TABLE audit_checkpoints DISABLE TRIGGER USER; \
+             ALTER TABLE audit_tree DISABLE TRIGGER USER;"
         }
     };
     c.batch_execute(sql).unwrap();
@@ -406,6 +409,11 @@ pub fn cli_command(db: &TestDb, args: &[&str]) -> std::process::Command {
     cmd.args(args)
         .env("DATABASE_URL", db.url())
         .env("RELEASEGATE_DATA_DIR", db.dir().join("data"))
+        // The key the test service signs checkpoints with.
+        .env(
+            "RELEASEGATE_AUDIT_KEY_FILE",
+            db.dir().join("audit-signing.key"),
+        )
         .env(
             "RELEASEGATE_POLICY_DIR",
             concat!(env!("CARGO_MANIFEST_DIR"), "/policies"),

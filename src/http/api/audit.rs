@@ -8,12 +8,12 @@ use utoipa::{IntoParams, ToSchema};
 use super::super::export;
 use super::super::params::{Limit, Query};
 use crate::app::AppState;
-use crate::audit::{Event, Report};
+use crate::audit::{merkle, Event, Report};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::policy::Role;
-use crate::service::audit_log;
 use crate::service::releases::{self, Page};
+use crate::service::{audit_log, audit_tree};
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -96,7 +96,17 @@ pub(super) async fn search_audit(
             .transpose()?,
         to: q.to.as_deref().map(|t| parse_time("to", t)).transpose()?,
     };
-    match q.format.unwrap_or_default() {
+    let format = q.format.unwrap_or_default();
+    let what = match format {
+        AuditFormat::Json => "search",
+        AuditFormat::Ndjson => "export.ndjson",
+        AuditFormat::Csv => "export.csv",
+    };
+    let (reader, read) = (user.username.clone(), filter.clone());
+    state
+        .write(move |_, conn| Ok(audit_log::record_read(conn, &reader, what, &read)?))
+        .await?;
+    match format {
         AuditFormat::Json => {
             let after = i64::try_from(q.cursor.unwrap_or(0))
                 .map_err(|_| AppError::BadRequest("cursor: not an event seq".into()))?;
@@ -116,7 +126,9 @@ pub(super) async fn search_audit(
     }
 }
 
-/// Verifies the whole chain and every signed checkpoint.
+/// Verifies the whole log: every event, the chain, and the Merkle tree's
+/// root at every signed checkpoint; events older than ten minutes must be
+/// covered by one.
 #[utoipa::path(
     tag = "audit",
     responses((status = OK, body = Report), (status = FORBIDDEN, body = ErrorBody)),
@@ -130,21 +142,26 @@ pub(super) async fn verify_audit(
     user.require(Role::Supervisor)?;
     let key = state.checkpoint_key.clone();
     let report = state
-        .run(move |conn| Ok(audit_log::verify(conn, &key)?))
+        .run(move |conn| audit_log::verify(conn, &key, &[]))
         .await?;
     Ok(HttpResponse::Ok().json(report))
 }
 
 #[derive(Serialize, ToSchema)]
-struct Checkpoint {
-    /// The seq of the event the new checkpoint signs; null while the log is empty.
-    checkpoint_seq: Option<i64>,
+struct SignedCheckpoint {
+    /// Events the newest checkpoint covers; null while the log is empty.
+    tree_size: Option<i64>,
+    /// Whether this call signed it (false: the log had not grown since the last one).
+    signed: bool,
+    /// The newest checkpoint as a C2SP signed note (as `/public/audit/checkpoint` serves it).
+    checkpoint: Option<String>,
 }
 
-/// Signs the current chain head now (the server also does so periodically).
+/// Signs the current tree head now (the server also does so every 5
+/// minutes and at every publication).
 #[utoipa::path(
     tag = "audit",
-    responses((status = OK, body = Checkpoint), (status = FORBIDDEN, body = ErrorBody)),
+    responses((status = OK, body = SignedCheckpoint), (status = FORBIDDEN, body = ErrorBody)),
     security(("bearer" = []))
 )]
 #[post("/audit/checkpoints")]
@@ -154,8 +171,123 @@ pub(super) async fn sign_checkpoint(
 ) -> AppResult<HttpResponse> {
     user.require(Role::Supervisor)?;
     let key = state.checkpoint_key.clone();
-    let checkpoint_seq = state
-        .run(move |conn| Ok(audit_log::checkpoint(conn, &key)?))
+    let newest = state
+        .run(move |conn| audit_tree::checkpoint(conn, &key))
         .await?;
-    Ok(HttpResponse::Ok().json(Checkpoint { checkpoint_seq }))
+    Ok(HttpResponse::Ok().json(SignedCheckpoint {
+        tree_size: newest.as_ref().map(|(c, _)| c.size),
+        signed: newest.as_ref().is_some_and(|(_, new)| *new),
+        checkpoint: newest.map(|(c, _)| c.note),
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(super) struct InclusionQuery {
+    /// The event.
+    #[param(minimum = 1)]
+    seq: u64,
+    /// The tree size to prove against; default: the newest signed checkpoint's.
+    #[param(minimum = 1)]
+    size: Option<u64>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct InclusionProof {
+    /// The event's leaf: its seq - 1.
+    leaf_index: u64,
+    tree_size: u64,
+    /// The audit path (RFC 6962 §2.1.1), hex, nearest the leaf first.
+    hashes: Vec<String>,
+}
+
+/// The RFC 6962 inclusion proof of one event in the tree of `size` events.
+#[utoipa::path(
+    tag = "audit",
+    params(InclusionQuery),
+    responses(
+        (status = OK, body = InclusionProof),
+        (status = FORBIDDEN, body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "`outside_log`: no such event or tree size", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/audit/proofs/inclusion")]
+pub(super) async fn inclusion_proof(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: Query<InclusionQuery>,
+) -> AppResult<HttpResponse> {
+    user.require(Role::Supervisor)?;
+    let q = q.into_inner();
+    let (size, hashes) = state
+        .run(move |conn| {
+            let size = match q.size {
+                Some(size) => size,
+                None => audit_tree::proof_size(conn)?,
+            };
+            Ok((size, audit_tree::inclusion_proof(conn, q.seq, size)?))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(InclusionProof {
+        leaf_index: q.seq - 1,
+        tree_size: size,
+        hashes: hashes.iter().map(merkle::to_hex).collect(),
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ConsistencyQuery {
+    /// The smaller tree size (a checkpoint kept earlier).
+    from: u64,
+    /// The larger; default: the newest signed checkpoint's.
+    #[param(minimum = 1)]
+    to: Option<u64>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct ConsistencyProof {
+    from: u64,
+    to: u64,
+    /// The consistency proof (RFC 6962 §2.1.2), hex.
+    hashes: Vec<String>,
+}
+
+/// The RFC 6962 proof that the tree of `from` events is a prefix of the
+/// tree of `to`: the log was only appended to in between.
+#[utoipa::path(
+    tag = "audit",
+    params(ConsistencyQuery),
+    responses(
+        (status = OK, body = ConsistencyProof),
+        (status = FORBIDDEN, body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "`outside_log`: a size the log has not reached, or `from` > `to`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/audit/proofs/consistency")]
+pub(super) async fn consistency_proof(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: Query<ConsistencyQuery>,
+) -> AppResult<HttpResponse> {
+    user.require(Role::Supervisor)?;
+    let q = q.into_inner();
+    let (to, hashes) = state
+        .run(move |conn| {
+            let to = match q.to {
+                Some(to) => to,
+                None => audit_tree::proof_size(conn)?,
+            };
+            Ok((to, audit_tree::consistency_proof(conn, q.from, to)?))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ConsistencyProof {
+        from: q.from,
+        to,
+        hashes: hashes.iter().map(merkle::to_hex).collect(),
+    }))
 }

@@ -7,6 +7,7 @@ mod blocklist;
 mod bulk_users;
 mod demands;
 mod opening;
+mod receipts;
 mod releases;
 mod reports;
 mod review;
@@ -36,6 +37,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(audit::search_audit)
         .service(audit::verify_audit)
         .service(audit::sign_checkpoint)
+        .service(audit::inclusion_proof)
+        .service(audit::consistency_proof)
+        .service(receipts::list_receipts)
+        .service(receipts::download_receipt)
         .service(applications::list_applications)
         .service(applications::decide_application)
         .service(applications::access_log)

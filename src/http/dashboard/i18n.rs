@@ -102,6 +102,7 @@ const ERRORS: &[(&str, &str, &str)] = &[
     ("error.invalid_address", "不是有效的地址或 CIDR 网段。", "Not an address or a CIDR range."),
     ("error.not_openable", "不予开放的目录条目不能列入开放计划。", "A catalogue item that is not to be opened cannot be planned."),
     ("error.outside_year", "计划条目的完成日期须在该计划年度内。", "A plan item is due within its plan's year."),
+    ("error.outside_log", "审计日志中没有这一事件或这一规模的树。", "The audit log holds no such event or tree size."),
     ("error.organisation_required", "只有注明所属机构的账号才能登记为批量用户。", "Only an account that names its organisation can be registered as a bulk user."),
     ("error.wrong_department", "该发布请求不属于本计划条目的部门。", "The release belongs to another department than the plan item."),
     ("error.limit_reached", "已达上限，请先撤销或删除已有项。", "A limit was reached: revoke or remove one first."),

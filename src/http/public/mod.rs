@@ -3,6 +3,7 @@
 //! only), and public accounts, keys and applications.
 
 mod accounts;
+mod audit;
 mod ckan;
 mod dcat;
 mod guard;
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(download_file)
         .service(get_catalog)
         .configure(accounts::configure)
+        .configure(audit::configure)
         .configure(participation::configure);
 }
 

@@ -93,5 +93,11 @@ pub(super) fn settle(
         audit_log::draft(actor, event, Some((&release.id, release.version)), details),
     )?;
     publish::after_transition(state, conn, release, &transition, (actor, renditions), now)?;
+    // A decision, withdrawal or retraction is sealed by a checkpoint at
+    // once, so its receipt exists when the call returns (publication, which
+    // also runs on a timer, seals itself).
+    if audit::Action::RECEIPTED.contains(&event) {
+        crate::service::audit_tree::checkpoint(conn, &state.checkpoint_key)?;
+    }
     Ok(transition)
 }

@@ -139,6 +139,8 @@ fn publish(
             serde_json::json!({"files": renditions}),
         ),
     )?;
+    // Every publication is sealed by a checkpoint that covers it at once.
+    crate::service::audit_tree::checkpoint(conn, &state.checkpoint_key)?;
     Ok(())
 }
 

@@ -1,0 +1,241 @@
+//! The audit Merkle tree on the database: its stored hashes, signed
+//! checkpoints and proofs. Every function reads only the O(log n) hashes it
+//! needs (`audit::merkle`), whatever the size of the log.
+
+use std::cell::RefCell;
+
+use diesel::prelude::*;
+
+use crate::audit;
+use crate::audit::checkpoint::CheckpointKey;
+use crate::audit::merkle::{self, Hash, HashReader};
+use crate::db::models::CheckpointRow;
+use crate::db::schema::{audit_checkpoints, audit_events, audit_head, audit_tree};
+use crate::db::DbConn;
+use crate::error::{AppError, AppResult, ErrorCode};
+
+/// Stored hashes read through a connection. `tlog_tiles` asks through a
+/// shared reference and knows only its own errors, so a database error is
+/// kept here and handed back by [`Stored::finish`].
+struct Stored<'a> {
+    conn: RefCell<&'a mut DbConn>,
+    failed: RefCell<Option<diesel::result::Error>>,
+}
+
+impl<'a> Stored<'a> {
+    fn new(conn: &'a mut DbConn) -> Self {
+        Self {
+            conn: RefCell::new(conn),
+            failed: RefCell::new(None),
+        }
+    }
+
+    /// The result of a tree computation, with the database's error first.
+    /// The tree's own errors (a stored hash missing or of the wrong length)
+    /// mean the stored rows cannot be read as a tree.
+    fn finish<T>(self, result: Result<T, tlog_tiles::Error>) -> QueryResult<T> {
+        if let Some(err) = self.failed.into_inner() {
+            return Err(err);
+        }
+        result.map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+    }
+}
+
+impl HashReader for Stored<'_> {
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, tlog_tiles::Error> {
+        let wanted: Vec<i64> = indexes.iter().map(|&i| i as i64).collect();
+        let rows: Vec<(i64, Vec<u8>)> = match audit_tree::table
+            .filter(audit_tree::idx.eq_any(&wanted))
+            .select((audit_tree::idx, audit_tree::hash))
+            .load(&mut **self.conn.borrow_mut())
+        {
+            Ok(rows) => rows,
+            Err(err) => {
+                *self.failed.borrow_mut() = Some(err);
+                return Err(tlog_tiles::Error::IndexesNotInTree);
+            }
+        };
+        let found: std::collections::HashMap<i64, Vec<u8>> = rows.into_iter().collect();
+        wanted
+            .iter()
+            .map(|i| {
+                let bytes = found.get(i).ok_or(tlog_tiles::Error::IndexesNotInTree)?;
+                Ok(Hash(
+                    bytes
+                        .as_slice()
+                        .try_into()
+                        .map_err(|_| tlog_tiles::Error::MalformedHash)?,
+                ))
+            })
+            .collect()
+    }
+}
+
+/// Adds leaf `index` (event `index + 1`) to the tree. Runs inside the
+/// audited write's transaction, under the chain lock.
+pub fn add_leaf(conn: &mut DbConn, index: u64, canonical: &[u8]) -> QueryResult<()> {
+    let stored = Stored::new(conn);
+    let hashes = merkle::hashes_to_store(index, merkle::leaf_hash(canonical), &stored);
+    let hashes = stored.finish(hashes)?;
+    // One row at a time: diesel's connection over both backends has no
+    // multi-row insert, and there are two rows a leaf on average.
+    let first = merkle::stored_index(index) as i64;
+    for (idx, hash) in (first..).zip(&hashes) {
+        diesel::insert_into(audit_tree::table)
+            .values((
+                audit_tree::idx.eq(idx),
+                audit_tree::hash.eq(hash.0.as_slice()),
+            ))
+            .execute(conn)?;
+    }
+    diesel::update(audit_head::table.find(1))
+        .set(audit_head::tree_size.eq(index as i64 + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Brings the tree up to the chain head: events written before the tree
+/// existed are added in seq order. Returns how many were added.
+pub fn catch_up(conn: &mut DbConn) -> QueryResult<u64> {
+    crate::db::write_tx(conn, |conn| {
+        let mut added = 0;
+        loop {
+            let size: i64 = audit_head::table
+                .find(1)
+                .select(audit_head::tree_size)
+                .first(conn)?;
+            let batch: Vec<(i64, Vec<u8>)> = audit_events::table
+                .filter(audit_events::seq.gt(size))
+                .order(audit_events::seq.asc())
+                .limit(1000)
+                .select((audit_events::seq, audit_events::canonical))
+                .load(conn)?;
+            if batch.is_empty() {
+                return Ok(added);
+            }
+            for (seq, canonical) in batch {
+                add_leaf(conn, seq as u64 - 1, &canonical)?;
+                added += 1;
+            }
+        }
+    })
+}
+
+/// The root of the stored tree of `size` leaves.
+pub fn root(conn: &mut DbConn, size: u64) -> QueryResult<Hash> {
+    let stored = Stored::new(conn);
+    let root = merkle::root(size, &stored);
+    stored.finish(root)
+}
+
+/// How many events the tree holds.
+pub fn size(conn: &mut DbConn) -> QueryResult<u64> {
+    let size: i64 = audit_head::table
+        .find(1)
+        .select(audit_head::tree_size)
+        .first(conn)?;
+    Ok(size as u64)
+}
+
+/// Signs the current tree head unless it is signed already; returns the
+/// newest checkpoint either way (None while the log is empty) and whether
+/// it was signed now. Runs under the chain lock so the head cannot move.
+pub fn checkpoint(
+    conn: &mut DbConn,
+    key: &CheckpointKey,
+) -> AppResult<Option<(CheckpointRow, bool)>> {
+    crate::db::write_tx(conn, |conn| {
+        let size = size(conn)?;
+        let last = latest(conn)?;
+        if size == 0 || last.as_ref().is_some_and(|c| c.size as u64 == size) {
+            return Ok(last.map(|c| (c, false)));
+        }
+        let root = root(conn, size)?;
+        let row = CheckpointRow {
+            size: size as i64,
+            at: audit::now(),
+            root: merkle::to_hex(&root),
+            note: key
+                .sign(size, root)
+                .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?,
+        };
+        diesel::insert_into(audit_checkpoints::table)
+            .values(&row)
+            .execute(conn)?;
+        Ok(Some((row, true)))
+    })
+}
+
+/// The newest signed checkpoint.
+pub fn latest(conn: &mut DbConn) -> QueryResult<Option<CheckpointRow>> {
+    audit_checkpoints::table
+        .order(audit_checkpoints::size.desc())
+        .select(CheckpointRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Stored checkpoints for tree sizes in `(after, upto]`, smallest first.
+pub fn checkpoints_between(
+    conn: &mut DbConn,
+    after: i64,
+    upto: i64,
+) -> QueryResult<Vec<CheckpointRow>> {
+    audit_checkpoints::table
+        .filter(audit_checkpoints::size.gt(after))
+        .filter(audit_checkpoints::size.le(upto))
+        .order(audit_checkpoints::size.asc())
+        .select(CheckpointRow::as_select())
+        .load(conn)
+}
+
+/// The tree size proofs default to: the newest signed checkpoint's, which
+/// is what a client holds; the whole tree while none is signed.
+pub fn proof_size(conn: &mut DbConn) -> QueryResult<u64> {
+    match latest(conn)? {
+        Some(c) => Ok(c.size as u64),
+        None => size(conn),
+    }
+}
+
+/// Refuses a tree size the log has not reached (or 0 where a leaf is meant).
+fn within(conn: &mut DbConn, name: &str, value: u64, least: u64) -> AppResult<u64> {
+    let size = size(conn)?;
+    if value < least || value > size {
+        return Err(AppError::Rule {
+            code: ErrorCode::OutsideLog,
+            message: format!(
+                "{name}: {value} is outside the log, which holds events {least}..{size}"
+            ),
+        });
+    }
+    Ok(size)
+}
+
+/// The audit path of event `seq` in the tree of `size` events.
+pub fn inclusion_proof(conn: &mut DbConn, seq: u64, size: u64) -> AppResult<Vec<Hash>> {
+    within(conn, "size", size, 1)?;
+    if seq == 0 || seq > size {
+        return Err(AppError::Rule {
+            code: ErrorCode::OutsideLog,
+            message: format!("seq: {seq} is not an event of the tree of {size}"),
+        });
+    }
+    let stored = Stored::new(conn);
+    let proof = merkle::inclusion_proof(seq - 1, size, &stored);
+    Ok(stored.finish(proof)?)
+}
+
+/// The proof that the tree of `from` events is a prefix of the tree of `to`.
+pub fn consistency_proof(conn: &mut DbConn, from: u64, to: u64) -> AppResult<Vec<Hash>> {
+    within(conn, "to", to, 1)?;
+    if from > to {
+        return Err(AppError::Rule {
+            code: ErrorCode::OutsideLog,
+            message: format!("from: {from} is larger than to ({to})"),
+        });
+    }
+    let stored = Stored::new(conn);
+    let proof = merkle::consistency_proof(from, to, &stored);
+    Ok(stored.finish(proof)?)
+}

@@ -1,0 +1,70 @@
+//! Receipts for a release's decisions and publications, each proven
+//! against the newest signed checkpoint (`audit::receipt`).
+
+use diesel::prelude::*;
+
+use super::{audit_log, audit_tree};
+use crate::audit::receipt::Receipt;
+use crate::audit::Action;
+use crate::auth::CurrentUser;
+use crate::db::models::{AuditRow, CheckpointRow};
+use crate::db::schema::audit_events;
+use crate::db::DbConn;
+use crate::error::{AppError, AppResult};
+
+/// One receipt per decision, publication, withdrawal and retraction of the
+/// release that the newest checkpoint covers, oldest first (each signs a
+/// checkpoint as it is written, so all of them are).
+/// Readable by whoever may read the release.
+pub fn for_release(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    release_id: &str,
+    only_seq: Option<i64>,
+) -> AppResult<Vec<Receipt>> {
+    super::releases::load_readable(conn, user, release_id)?;
+    let Some(newest) = audit_tree::latest(conn)? else {
+        return Ok(Vec::new());
+    };
+    let mut query = audit_events::table
+        .filter(audit_events::release_id.eq(release_id))
+        .filter(audit_events::action.eq_any(Action::RECEIPTED.map(Action::as_str)))
+        .filter(audit_events::seq.le(newest.size))
+        .into_boxed();
+    if let Some(seq) = only_seq {
+        query = query.filter(audit_events::seq.eq(seq));
+    }
+    let rows: Vec<AuditRow> = query
+        .order(audit_events::seq.asc())
+        .select(AuditRow::as_select())
+        .load(conn)?;
+    rows.iter().map(|row| receipt(conn, row, &newest)).collect()
+}
+
+fn receipt(conn: &mut DbConn, row: &AuditRow, newest: &CheckpointRow) -> AppResult<Receipt> {
+    let size = newest.size as u64;
+    let proof = audit_tree::inclusion_proof(conn, row.seq as u64, size)?;
+    Ok(Receipt::new(
+        audit_log::to_event(row),
+        size,
+        &proof,
+        newest.note.clone(),
+    ))
+}
+
+/// The receipt of event `seq` of the release, as a file.
+pub fn one(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    release_id: &str,
+    seq: i64,
+) -> AppResult<Vec<u8>> {
+    for_release(conn, user, release_id, Some(seq))?
+        .first()
+        .map(Receipt::to_bytes)
+        .ok_or_else(|| {
+            AppError::NotFound(format!(
+                "event {seq} is no decision or publication of this release that a checkpoint covers"
+            ))
+        })
+}
