@@ -25,6 +25,8 @@ pub struct AppState {
     pub store: FileStore,
     pub tokens: TokenKeys,
     pub checkpoint_key: Arc<CheckpointKey>,
+    /// Who may co-sign checkpoints (`RELEASEGATE_AUDIT_COSIGNERS`).
+    pub cosigners: Arc<Vec<signed_note::StandardVerifier>>,
     pub mailer: Arc<Mailer>,
     /// Wakes an idle job worker when this instance queues a job.
     pub job_wake: Arc<tokio::sync::Notify>,
@@ -64,6 +66,12 @@ impl AppState {
             &settings.audit_key_file,
             settings.audit_origin.as_deref(),
         )?);
+        let cosigners = settings
+            .audit_cosigners
+            .iter()
+            .map(|k| crate::audit::checkpoint::verifier(k))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| anyhow::anyhow!("RELEASEGATE_AUDIT_COSIGNERS: {e}"))?;
         // Events an earlier version wrote before the log had a Merkle tree.
         let added = crate::service::audit_tree::catch_up(&mut *pool.get()?)?;
         if added > 0 {
@@ -83,6 +91,7 @@ impl AppState {
             store,
             tokens,
             checkpoint_key,
+            cosigners: Arc::new(cosigners),
             mailer,
             job_wake: Arc::new(tokio::sync::Notify::new()),
             writer: Arc::new(Slots::new(1)),

@@ -36,6 +36,8 @@
 //!   verifier key (a schema-less URL such as `data.example.gov.cn/audit`);
 //!   default `releasegate.audit/<16 hex of the key>`. Set it before the first
 //!   checkpoint: checkpoints signed under another name no longer verify
+//! - `RELEASEGATE_AUDIT_COSIGNERS` — verifier keys (`name+id+base64`, comma-separated)
+//!   of the parties who may co-sign checkpoints, e.g. the secrecy office (default: none)
 //!
 //! `RELEASEGATE_LOG` (a tracing filter such as `info` or `releasegate=debug`)
 //! is read by the CLI when it starts logging, not here.
@@ -71,6 +73,8 @@ pub struct Settings {
     pub access_log_days: u32,
     pub audit_key_file: PathBuf,
     pub audit_origin: Option<String>,
+    /// Verifier keys of the parties who may co-sign checkpoints.
+    pub audit_cosigners: Vec<String>,
     pub smtp_url: Option<String>,
     pub mail_from: String,
     pub public_url: String,
@@ -114,6 +118,7 @@ impl std::fmt::Debug for Settings {
             .field("job_lease", &self.job_lease)
             .field("audit_key_file", &self.audit_key_file)
             .field("audit_origin", &self.audit_origin)
+            .field("audit_cosigners", &self.audit_cosigners)
             .field(
                 "smtp_url",
                 &self.smtp_url.as_deref().map(crate::db::redact_url),
@@ -204,6 +209,14 @@ impl Settings {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| data_dir.join("audit-signing.key")),
             audit_origin: var("RELEASEGATE_AUDIT_ORIGIN"),
+            audit_cosigners: var("RELEASEGATE_AUDIT_COSIGNERS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|k| k.trim().to_string())
+                        .filter(|k| !k.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
             data_dir,
             policy_dir: var("RELEASEGATE_POLICY_DIR")
                 .unwrap_or_else(|| "./policies".into())

@@ -50,10 +50,12 @@ pub enum ErrorCode {
     OutsideYear,
     OrganisationRequired,
     OutsideLog,
+    UnknownCosigner,
+    BadCosignature,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 37] = [
+    pub const ALL: [ErrorCode; 39] = [
         Self::BadRequest,
         Self::Unauthorized,
         Self::Forbidden,
@@ -91,6 +93,8 @@ impl ErrorCode {
         Self::OutsideYear,
         Self::OrganisationRequired,
         Self::OutsideLog,
+        Self::UnknownCosigner,
+        Self::BadCosignature,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -131,6 +135,8 @@ impl ErrorCode {
             Self::OutsideYear => "outside_year",
             Self::OrganisationRequired => "organisation_required",
             Self::OutsideLog => "outside_log",
+            Self::UnknownCosigner => "unknown_cosigner",
+            Self::BadCosignature => "bad_cosignature",
             Self::RedactedVersionRequired => "redacted_version_required",
         }
     }
@@ -176,7 +182,9 @@ impl ErrorCode {
             | Self::WrongDepartment
             | Self::OutsideYear
             | Self::OrganisationRequired
-            | Self::OutsideLog => StatusCode::UNPROCESSABLE_ENTITY,
+            | Self::OutsideLog
+            | Self::UnknownCosigner
+            | Self::BadCosignature => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 }

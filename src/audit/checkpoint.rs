@@ -99,6 +99,51 @@ pub struct Verified {
     pub signed_by: Vec<String>,
 }
 
+/// Checks that `line` (a signed-note signature line, `— name base64`) is a
+/// valid signature by `cosigner` over the text of the checkpoint `note`.
+pub fn check_cosignature(
+    note: &[u8],
+    line: &str,
+    cosigner: &StandardVerifier,
+) -> Result<(), String> {
+    let parsed = Note::from_bytes(note).map_err(|e| format!("not a signed note: {e}"))?;
+    let signature = signed_note::Signature::from_bytes(line.trim_end_matches('\n').as_bytes())
+        .map_err(|_| "not a signature line (— name base64)".to_string())?;
+    let key = cosigner as &dyn signed_note::Verifier;
+    if signature.name() != key.name() || signature.id() != key.key_id() {
+        return Err(format!(
+            "signed by {}, not {}",
+            signature.name(),
+            key.name()
+        ));
+    }
+    if !key.verify(parsed.text(), signature.signature()) {
+        return Err(format!(
+            "the signature by {} does not match this checkpoint",
+            key.name()
+        ));
+    }
+    Ok(())
+}
+
+/// The signature line `signer` adds to the checkpoint `note`, after
+/// checking that the log's key signed it: what a co-signer publishes.
+pub fn cosign(
+    note: &[u8],
+    log_key: &StandardVerifier,
+    signer: &signed_note::StandardSigner,
+) -> Result<String, String> {
+    let origin = signed_note::Verifier::name(log_key);
+    open(note, origin, std::slice::from_ref(log_key))?;
+    let text = Note::from_bytes(note).map_err(|e| e.to_string())?;
+    let mut own = Note::new(text.text(), &[]).map_err(|e| e.to_string())?;
+    own.add_sigs(&[signer]).map_err(|e| e.to_string())?;
+    let signed = own.to_bytes();
+    // The note is its text, a blank line, then our one signature line.
+    let line = &signed[text.text().len() + 1..];
+    String::from_utf8(line.to_vec()).map_err(|e| e.to_string())
+}
+
 /// Parses a verifier key line (`name+id+base64`).
 pub fn verifier(key: &str) -> Result<StandardVerifier, String> {
     StandardVerifier::new(key.trim()).map_err(|e| format!("not a note verifier key: {e}"))
@@ -189,6 +234,30 @@ mod tests {
         // Changing the size or the root breaks the signature.
         let forged = note.replacen("\n10\n", "\n11\n", 1);
         assert!(open(forged.as_bytes(), "gov.example/audit", &[trusted]).is_err());
+    }
+
+    #[test]
+    fn a_cosignature_checks_against_the_note_it_signs() {
+        let key = CheckpointKey::from_seed([7; 32], Some("gov.example/audit")).unwrap();
+        let log = verifier(&key.verifier_key()).unwrap();
+        let (private, public) = signed_note::generate_key(&mut rand::rngs::OsRng, "secrecy.office");
+        let signer = signed_note::StandardSigner::new(&private).unwrap();
+        let cosigner = verifier(&public).unwrap();
+        let note = key.sign(10, root_of(10)).unwrap();
+        let line = cosign(note.as_bytes(), &log, &signer).unwrap();
+        assert!(line.starts_with("— secrecy.office "), "{line}");
+        check_cosignature(note.as_bytes(), &line, &cosigner).unwrap();
+        let both = format!("{note}{line}");
+        open(
+            both.as_bytes(),
+            "gov.example/audit",
+            &[log.clone(), cosigner.clone()],
+        )
+        .unwrap();
+
+        let other = key.sign(11, root_of(11)).unwrap();
+        assert!(check_cosignature(other.as_bytes(), &line, &cosigner).is_err());
+        assert!(open(other.as_bytes(), "gov.example/audit", &[log, cosigner]).is_err());
     }
 
     #[test]

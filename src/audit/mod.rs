@@ -398,12 +398,14 @@ pub enum Action {
     PlanItemFulfilled,
     /// A supervisor searched or exported the audit log.
     AuditRead,
+    /// A second party co-signed a checkpoint.
+    CheckpointCosigned,
     /// Synthetic events of `releasegate dev audit-events`.
     DevSeeded,
 }
 
 impl Action {
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 29] = [
         Self::DepartmentAdded,
         Self::UserAdded,
         Self::UserUpdated,
@@ -431,6 +433,7 @@ impl Action {
         Self::PlanItemAdded,
         Self::PlanItemFulfilled,
         Self::AuditRead,
+        Self::CheckpointCosigned,
         Self::DevSeeded,
     ];
 
@@ -463,6 +466,7 @@ impl Action {
             Self::PlanItemAdded => "plan.item_added",
             Self::PlanItemFulfilled => "plan.item_fulfilled",
             Self::AuditRead => "audit.read",
+            Self::CheckpointCosigned => "checkpoint.cosigned",
             Self::DevSeeded => "dev.seeded",
         }
     }

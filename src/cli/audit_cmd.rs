@@ -15,12 +15,23 @@ use crate::service::audit_tree;
 
 /// Verifies the database's log, or the export `file`, against the signed
 /// checkpoints it holds and every `saved` checkpoint file. `key` is a file
-/// of verifier keys (`/public/audit/key`); the deployment's own key when absent.
-pub fn verify(file: Option<&Path>, saved: &[PathBuf], key: Option<&Path>) -> i32 {
-    let verifiers = match key.map(read_verifiers).transpose() {
-        Ok(v) => v,
-        Err(e) => return usage_error(e),
+/// of verifier keys (`/public/audit/key`); the deployment's own key when
+/// absent. With `cosigner`, the newest checkpoint and every saved one must
+/// carry that key's signature as well.
+pub fn verify(
+    file: Option<&Path>,
+    saved: &[PathBuf],
+    key: Option<&Path>,
+    cosigner: Option<&Path>,
+) -> i32 {
+    let (verifiers, cosigner) = match (
+        key.map(read_verifiers).transpose(),
+        cosigner.map(read_verifiers).transpose(),
+    ) {
+        (Ok(v), Ok(c)) => (v, c.and_then(|c| c.into_iter().next())),
+        (Err(e), _) | (_, Err(e)) => return usage_error(e),
     };
+    let cosigner = cosigner.as_ref();
     let report = match file {
         Some(path) => {
             let Some(verifiers) = verifiers.as_deref() else {
@@ -31,7 +42,7 @@ pub fn verify(file: Option<&Path>, saved: &[PathBuf], key: Option<&Path>) -> i32
                     "--checkpoint with --file needs --key KEYFILE (the log's verifier key)",
                 );
             };
-            match load_saved(saved, verifiers) {
+            match load_saved(saved, verifiers, cosigner) {
                 Ok(saved) => verify_file(path, &saved).map_err(usage_error),
                 Err(code) => return code,
             }
@@ -40,14 +51,55 @@ pub fn verify(file: Option<&Path>, saved: &[PathBuf], key: Option<&Path>) -> i32
             let own = checkpoint::verifier(&state.checkpoint_key.verifier_key())
                 .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
             let trusted = verifiers.unwrap_or_else(|| vec![own]);
-            match load_saved(saved, &trusted) {
-                Ok(saved) => audit_log::verify(conn, &state.checkpoint_key, &saved).map(Ok),
-                Err(code) => Ok(Err(code)),
+            let saved = match load_saved(saved, &trusted, cosigner) {
+                Ok(saved) => saved,
+                Err(code) => return Ok(Err(code)),
+            };
+            let mut report = audit_log::verify(conn, &state.checkpoint_key, &saved)?;
+            if let Some(cosigner) = cosigner {
+                require_cosigned(conn, &trusted[0], cosigner, &mut report)?;
             }
+            Ok(Ok(report))
         })
         .and_then(|report| report),
     };
     report_exit(report)
+}
+
+/// Fails `report` unless the newest stored checkpoint, with its
+/// co-signatures, is signed by `cosigner` too.
+fn require_cosigned(
+    conn: &mut crate::db::DbConn,
+    log_key: &StandardVerifier,
+    cosigner: &StandardVerifier,
+    report: &mut Report,
+) -> Result<(), AppError> {
+    let name = signed_note::Verifier::name(cosigner).to_string();
+    let problem = match audit_tree::latest(conn)? {
+        None => Some((0, "no checkpoint is signed yet".to_string())),
+        Some(newest) => {
+            let note = audit_tree::with_cosignatures(conn, &newest)?;
+            let origin = signed_note::Verifier::name(log_key);
+            checkpoint::open(
+                note.as_bytes(),
+                origin,
+                &[log_key.clone(), cosigner.clone()],
+            )
+            .err()
+            .map(|e| {
+                (
+                    newest.size,
+                    format!("the newest checkpoint (size {}): {e}", newest.size),
+                )
+            })
+        }
+    };
+    if let (true, Some((size, problem))) = (report.ok, problem) {
+        report.ok = false;
+        report.first_bad_seq = Some(size);
+        report.problem = Some(format!("co-signer {name}: {problem}"));
+    }
+    Ok(())
 }
 
 fn report_exit(report: Result<Report, i32>) -> i32 {
@@ -87,24 +139,28 @@ fn read_verifiers(path: &Path) -> Result<Vec<StandardVerifier>, String> {
     Ok(keys)
 }
 
-/// Opens each saved checkpoint with the first trusted key (the log's own).
-/// A file that is not a checkpoint is a usage error (exit 2); one that is
-/// not signed by the log's key fails verification (exit 1), named.
+/// Opens each saved checkpoint with the first trusted key (the log's own)
+/// and the co-signer's, if one is required. A file that cannot be read is a
+/// usage error (exit 2); one that is not signed by them fails verification
+/// (exit 1), named.
 fn load_saved(
     files: &[PathBuf],
     trusted: &[StandardVerifier],
+    cosigner: Option<&StandardVerifier>,
 ) -> Result<Vec<SavedCheckpoint>, i32> {
     let Some(log_key) = trusted.first() else {
         return Ok(Vec::new());
     };
     let origin = signed_note::Verifier::name(log_key).to_string();
+    let required: Vec<StandardVerifier> =
+        std::iter::once(log_key).chain(cosigner).cloned().collect();
     files
         .iter()
         .map(|path| {
             let label = format!("checkpoint {}", path.display());
             let note = std::fs::read(path)
                 .map_err(|e| usage_error(format!("cannot read {}: {e}", path.display())))?;
-            match checkpoint::open(&note, &origin, std::slice::from_ref(log_key)) {
+            match checkpoint::open(&note, &origin, &required) {
                 Ok(signed) => Ok(SavedCheckpoint {
                     label,
                     size: signed.size,
@@ -167,6 +223,57 @@ pub fn verify_receipt(file: &Path, key: &Path) -> i32 {
         }
         Err(problem) => {
             eprintln!("receipt INVALID: {problem}");
+            1
+        }
+    }
+}
+
+/// Writes a new co-signer key pair: the private key to `out` (owner-only),
+/// the verifier key to stdout.
+pub fn keygen(name: &str, out: &Path) -> i32 {
+    if !signed_note::is_key_name_valid(name) {
+        return usage_error(format!("--name {name:?}: no spaces and no '+'"));
+    }
+    let (private, public) = signed_note::generate_key(&mut rand::rngs::OsRng, name);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options
+        .open(out)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, format!("{private}\n").as_bytes()));
+    if let Err(e) = written {
+        return usage_error(format!("cannot create {}: {e}", out.display()));
+    }
+    println!("{public}");
+    eprintln!(
+        "private key in {}; give the line above to the log's operator",
+        out.display()
+    );
+    0
+}
+
+/// Checks the log's signature on a checkpoint and prints this co-signer's
+/// signature line for it.
+pub fn cosign(checkpoint_file: &Path, key: &Path, log_key: &Path) -> i32 {
+    let read = |path: &Path| {
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    };
+    let (note, private, log) = match (read(checkpoint_file), read(key), read_verifiers(log_key)) {
+        (Ok(n), Ok(k), Ok(l)) => (n, k, l),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return usage_error(e),
+    };
+    let signer = match signed_note::StandardSigner::new(private.trim()) {
+        Ok(s) => s,
+        Err(e) => return usage_error(format!("{}: not a signer key: {e}", key.display())),
+    };
+    match checkpoint::cosign(note.as_bytes(), &log[0], &signer) {
+        Ok(line) => {
+            print!("{line}");
+            0
+        }
+        Err(problem) => {
+            eprintln!("not co-signed: {problem}");
             1
         }
     }

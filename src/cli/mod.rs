@@ -225,6 +225,31 @@ enum AuditCommand {
         /// deployment's key. Needed with --file and --checkpoint.
         #[arg(long, value_name = "KEYFILE")]
         key: Option<PathBuf>,
+        /// A co-signer's verifier key: the newest checkpoint and every
+        /// --checkpoint FILE must carry its signature too.
+        #[arg(long, value_name = "KEYFILE")]
+        require_cosigner: Option<PathBuf>,
+    },
+    /// Make a co-signer's key pair: the private key goes to --out (keep it
+    /// away from the log's operator), the verifier key is printed.
+    Keygen {
+        /// The co-signer's name, e.g. secrecy.office.example.gov.cn
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Co-sign a checkpoint: check the log's signature on it, then print the
+    /// signature line to post to /api/v1/audit/checkpoints/{size}/cosignatures.
+    Cosign {
+        #[arg(long, value_name = "FILE")]
+        checkpoint: PathBuf,
+        /// The co-signer's private key (`audit keygen`).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The log's verifier key (`/public/audit/key`).
+        #[arg(long, value_name = "KEYFILE")]
+        log_key: PathBuf,
     },
     /// Check a receipt (`GET /api/v1/releases/{id}/receipts/{seq}`) offline
     /// with the log's verifier key: exit 0 valid, 1 invalid.
@@ -317,8 +342,25 @@ pub fn run(cli: Cli) -> i32 {
                     file,
                     checkpoints,
                     key,
+                    require_cosigner,
                 },
-        } => audit_cmd::verify(file.as_deref(), &checkpoints, key.as_deref()),
+        } => audit_cmd::verify(
+            file.as_deref(),
+            &checkpoints,
+            key.as_deref(),
+            require_cosigner.as_deref(),
+        ),
+        Command::Audit {
+            command: AuditCommand::Keygen { name, out },
+        } => audit_cmd::keygen(&name, &out),
+        Command::Audit {
+            command:
+                AuditCommand::Cosign {
+                    checkpoint,
+                    key,
+                    log_key,
+                },
+        } => audit_cmd::cosign(&checkpoint, &key, &log_key),
         Command::Audit {
             command: AuditCommand::VerifyReceipt { file, key },
         } => audit_cmd::verify_receipt(&file, &key),

@@ -192,6 +192,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_cosignatures (size, key_name) {
+        size -> BigInt,
+        key_name -> Text,
+        signature -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
     outbox (id) {
         id -> Text,
         recipient -> Text,
@@ -383,6 +392,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_head,
     audit_events,
     audit_checkpoints,
+    audit_cosignatures,
     audit_tree,
     outbox,
     jobs,

@@ -101,3 +101,19 @@ pub fn write_export(
         Ok(n)
     }
 }
+
+/// What a downloaded receipt is called.
+pub fn receipt_name(release_id: &str, seq: i64) -> String {
+    format!("receipt-{release_id}-{seq}.json")
+}
+
+/// A receipt (`audit::receipt`) as a file to save, for the API and the dashboard.
+pub fn receipt(file_name: &str, bytes: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{file_name}\""),
+        ))
+        .body(bytes)
+}

@@ -7,10 +7,12 @@ use std::cell::RefCell;
 use diesel::prelude::*;
 
 use crate::audit;
-use crate::audit::checkpoint::CheckpointKey;
+use crate::audit::checkpoint::{self, CheckpointKey};
 use crate::audit::merkle::{self, Hash, HashReader};
 use crate::db::models::CheckpointRow;
-use crate::db::schema::{audit_checkpoints, audit_events, audit_head, audit_tree};
+use crate::db::schema::{
+    audit_checkpoints, audit_cosignatures, audit_events, audit_head, audit_tree,
+};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult, ErrorCode};
 
@@ -238,4 +240,91 @@ pub fn consistency_proof(conn: &mut DbConn, from: u64, to: u64) -> AppResult<Vec
     let stored = Stored::new(conn);
     let proof = merkle::consistency_proof(from, to, &stored);
     Ok(stored.finish(proof)?)
+}
+
+/// Adds `line`, a co-signer's signature over the checkpoint of `size`
+/// events, after checking it is by one of `cosigners` and holds. Audited.
+pub fn add_cosignature(
+    conn: &mut DbConn,
+    actor: &str,
+    size: i64,
+    line: &str,
+    cosigners: &[signed_note::StandardVerifier],
+) -> AppResult<String> {
+    crate::db::write_tx(conn, |conn| {
+        let note: String = audit_checkpoints::table
+            .find(size)
+            .select(audit_checkpoints::note)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| AppError::NotFound(format!("no checkpoint of {size} events")))?;
+        let line = line.trim_end_matches('\n');
+        let signature =
+            signed_note::Signature::from_bytes(line.as_bytes()).map_err(|_| AppError::Rule {
+                code: ErrorCode::BadCosignature,
+                message: "signature: not a signed-note signature line (— name base64)".into(),
+            })?;
+        let cosigner = cosigners
+            .iter()
+            .find(|k| {
+                let k = *k as &dyn signed_note::Verifier;
+                k.name() == signature.name() && k.key_id() == signature.id()
+            })
+            .ok_or_else(|| AppError::Rule {
+                code: ErrorCode::UnknownCosigner,
+                message: format!(
+                    "{}: not a co-signer of this log (RELEASEGATE_AUDIT_COSIGNERS)",
+                    signature.name()
+                ),
+            })?;
+        checkpoint::check_cosignature(note.as_bytes(), line, cosigner).map_err(|message| {
+            AppError::Rule {
+                code: ErrorCode::BadCosignature,
+                message,
+            }
+        })?;
+        let name = signature.name().to_string();
+        let exists = audit_cosignatures::table
+            .find((size, &name))
+            .count()
+            .get_result::<i64>(conn)?
+            > 0;
+        if exists {
+            return Err(AppError::Rule {
+                code: ErrorCode::Exists,
+                message: format!("{name} has co-signed this checkpoint already"),
+            });
+        }
+        diesel::insert_into(audit_cosignatures::table)
+            .values((
+                audit_cosignatures::size.eq(size),
+                audit_cosignatures::key_name.eq(&name),
+                audit_cosignatures::signature.eq(format!("{line}\n")),
+                audit_cosignatures::at.eq(audit::now()),
+            ))
+            .execute(conn)?;
+        super::audit_log::append(
+            conn,
+            super::audit_log::draft(
+                actor,
+                audit::Action::CheckpointCosigned,
+                None,
+                serde_json::json!({"size": size, "cosigner": name}),
+            ),
+        )?;
+        Ok(name)
+    })
+}
+
+/// The checkpoint as served: the log's note with every co-signature after
+/// its own signature line.
+pub fn with_cosignatures(conn: &mut DbConn, row: &CheckpointRow) -> QueryResult<String> {
+    let lines: Vec<String> = audit_cosignatures::table
+        .filter(audit_cosignatures::size.eq(row.size))
+        .order(audit_cosignatures::at.asc())
+        .select(audit_cosignatures::signature)
+        .load(conn)?;
+    Ok(lines
+        .iter()
+        .fold(row.note.clone(), |note, line| note + line))
 }

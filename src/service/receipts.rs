@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::{audit_log, audit_tree};
 use crate::audit::receipt::Receipt;
-use crate::audit::Action;
+use crate::audit::{Action, Event};
 use crate::auth::CurrentUser;
 use crate::db::models::{AuditRow, CheckpointRow};
 use crate::db::schema::audit_events;
@@ -26,19 +26,39 @@ pub fn for_release(
     let Some(newest) = audit_tree::latest(conn)? else {
         return Ok(Vec::new());
     };
+    let rows = receipted(conn, release_id, newest.size, only_seq)?;
+    rows.iter().map(|row| receipt(conn, row, &newest)).collect()
+}
+
+/// The release's events that have a receipt, without their proofs (what
+/// the release page lists).
+pub fn events(conn: &mut DbConn, user: &CurrentUser, release_id: &str) -> AppResult<Vec<Event>> {
+    super::releases::load_readable(conn, user, release_id)?;
+    let Some(newest) = audit_tree::latest(conn)? else {
+        return Ok(Vec::new());
+    };
+    let rows = receipted(conn, release_id, newest.size, None)?;
+    Ok(rows.iter().map(audit_log::to_event).collect())
+}
+
+fn receipted(
+    conn: &mut DbConn,
+    release_id: &str,
+    upto: i64,
+    only_seq: Option<i64>,
+) -> AppResult<Vec<AuditRow>> {
     let mut query = audit_events::table
         .filter(audit_events::release_id.eq(release_id))
         .filter(audit_events::action.eq_any(Action::RECEIPTED.map(Action::as_str)))
-        .filter(audit_events::seq.le(newest.size))
+        .filter(audit_events::seq.le(upto))
         .into_boxed();
     if let Some(seq) = only_seq {
         query = query.filter(audit_events::seq.eq(seq));
     }
-    let rows: Vec<AuditRow> = query
+    Ok(query
         .order(audit_events::seq.asc())
         .select(AuditRow::as_select())
-        .load(conn)?;
-    rows.iter().map(|row| receipt(conn, row, &newest)).collect()
+        .load(conn)?)
 }
 
 fn receipt(conn: &mut DbConn, row: &AuditRow, newest: &CheckpointRow) -> AppResult<Receipt> {

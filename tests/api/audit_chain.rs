@@ -42,6 +42,7 @@ async fn the_audit_tables_refuse_update_and_delete() {
                 statements.push("TRUNCATE audit_events");
                 statements.push("TRUNCATE audit_checkpoints");
                 statements.push("TRUNCATE audit_tree");
+                statements.push("TRUNCATE audit_cosignatures");
             }
             statements
                 .into_iter()
@@ -750,4 +751,140 @@ async fn fifty_concurrent_decisions_leave_one_gapless_log() {
         .await
         .json();
     assert_eq!(decided["items"].as_array().unwrap().len(), 50);
+}
+
+/// The secrecy office co-signs a checkpoint with its own key; from then on
+/// the public checkpoint carries both signatures, and `--require-cosigner`
+/// fails once the newest checkpoint lacks the office's.
+#[actix_web::test]
+async fn a_second_key_co_signs_a_checkpoint_and_verify_can_require_it() {
+    use releasegate::audit::checkpoint;
+    let dir = tempfile::tempdir().unwrap();
+    let office_key = dir.path().join("office.key");
+    let office_key_arg = office_key.to_str().unwrap().to_string();
+    let db = TestDb::new();
+    let out = run_cli(
+        &db,
+        &[
+            "audit",
+            "keygen",
+            "--name",
+            "secrecy.office",
+            "--out",
+            &office_key_arg,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let office_public = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let allowed = office_public.clone();
+    let app = TestApp::builder()
+        .db(db)
+        .settings(move |s| s.audit_cosigners = vec![allowed])
+        .build()
+        .await;
+    let (cast, _) = some_history(&app).await;
+    let signed = app
+        .post_json(
+            "/api/v1/audit/checkpoints",
+            Some(&cast.supervisor),
+            json!({}),
+        )
+        .await
+        .json();
+    let size = signed["tree_size"].as_i64().unwrap();
+    let files = app.db.dir();
+    let (cp, log_key) = (files.join("cp"), files.join("log.key"));
+    std::fs::write(&cp, signed["checkpoint"].as_str().unwrap()).unwrap();
+    std::fs::write(&log_key, app.get("/public/audit/key", None).await.text()).unwrap();
+    let (cp_arg, log_key_arg) = (
+        cp.to_str().unwrap().to_string(),
+        log_key.to_str().unwrap().to_string(),
+    );
+    let cosign = |cp: &str| {
+        run_cli(
+            &app.db,
+            &[
+                "audit",
+                "cosign",
+                "--checkpoint",
+                cp,
+                "--key",
+                &office_key_arg,
+                "--log-key",
+                &log_key_arg,
+            ],
+            None,
+        )
+    };
+    let out = cosign(&cp_arg);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let line = String::from_utf8(out.stdout).unwrap();
+    let path = format!("/api/v1/audit/checkpoints/{size}/cosignatures");
+    app.post_json(&path, Some(&cast.submitter), json!({"signature": line}))
+        .await
+        .assert_error(403, "forbidden");
+    let res = app
+        .post_json(&path, Some(&cast.supervisor), json!({"signature": line}))
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    app.post_json(&path, Some(&cast.supervisor), json!({"signature": line}))
+        .await
+        .assert_error(409, "exists");
+
+    let served = app.get("/public/audit/checkpoint", None).await.text();
+    let origin = app.state.checkpoint_key.origin().to_string();
+    let log = checkpoint::verifier(&app.state.checkpoint_key.verifier_key()).unwrap();
+    let office = checkpoint::verifier(&office_public).unwrap();
+    let opened =
+        checkpoint::open(served.as_bytes(), &origin, &[log.clone(), office.clone()]).unwrap();
+    assert_eq!(opened.signed_by.len(), 2, "{served}");
+
+    // A key nobody allowed, and the office's signature on another text.
+    let (stranger, _) = signed_note::generate_key(&mut rand::rngs::OsRng, "stranger");
+    let stranger = signed_note::StandardSigner::new(&stranger).unwrap();
+    let theirs = checkpoint::cosign(served.as_bytes(), &log, &stranger).unwrap();
+    app.post_json(&path, Some(&cast.supervisor), json!({"signature": theirs}))
+        .await
+        .assert_error(422, "unknown_cosigner");
+    let elsewhere = format!("/api/v1/audit/checkpoints/{}/cosignatures", size - 1);
+    let res = app
+        .post_json(
+            &elsewhere,
+            Some(&cast.supervisor),
+            json!({"signature": line}),
+        )
+        .await;
+    assert!(res.status == 404 || res.status == 422, "{}", res.text());
+
+    let office_file = files.join("office.pub");
+    std::fs::write(&office_file, &office_public).unwrap();
+    let office_arg = office_file.to_str().unwrap().to_string();
+    let verify = |app: &TestApp| {
+        run_cli(
+            &app.db,
+            &["audit", "verify", "--require-cosigner", &office_arg],
+            None,
+        )
+    };
+    let out = verify(&app);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    // A newer checkpoint the office has not signed.
+    app.post_multipart(
+        "/api/v1/releases",
+        &cast.submitter,
+        Some(meta(&[])),
+        &[("b.txt", &sample_text())],
+    )
+    .await;
+    app.post_json(
+        "/api/v1/audit/checkpoints",
+        Some(&cast.supervisor),
+        json!({}),
+    )
+    .await;
+    let out = verify(&app);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("co-signer secrecy.office"), "{stderr}");
 }

@@ -284,7 +284,8 @@ impl World {
             .replace("{year}", "2026")
             .replace("{format}", "csv")
             .replace("{action}", "package_list")
-            .replace("{seq}", "1");
+            .replace("{seq}", "1")
+            .replace("{size}", "1");
         // The proofs need the event or tree size they are about.
         let path = match path.as_str() {
             "/api/v1/audit/proofs/inclusion" => format!("{path}?seq=1"),
@@ -366,6 +367,9 @@ impl World {
                 req,
                 json!({"requests_per_minute": 3000, "reason": "数据服务协议"}),
             ),
+            ("POST", "/api/v1/audit/checkpoints/{size}/cosignatures") => {
+                json_body(req, json!({"signature": "— secrecy.office AAAAAAA="}))
+            }
             ("POST", "/api/v1/blocklist") => json_body(
                 req,
                 json!({"kind": "ip", "value": "198.51.100.0/24", "reason": "测试"}),

@@ -116,6 +116,7 @@ pub fn settings(db: &TestDb) -> Settings {
         max_files_per_release: 20,
         audit_key_file: db.dir().join("audit-signing.key"),
         audit_origin: None,
+        audit_cosigners: Vec::new(),
         smtp_url: None,
         mail_from: "releasegate <releasegate@localhost>".into(),
         public_url: "http://releasegate.test".into(),

@@ -1226,3 +1226,43 @@ async fn a_department_answers_a_data_request_on_its_page_and_the_public_reads_th
         .text();
     assert!(!open.contains(&format!("demand-{id}")));
 }
+
+/// The release page lists a receipt per decision and the publication, and
+/// each link downloads the same file the API serves.
+#[actix_web::test]
+async fn the_release_page_offers_each_receipt_for_download() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let id = clean_release(&app, &cast).await;
+    app.approve_all(&id, &cast, |_| "redact").await;
+    let html = page(&app, &format!("/releases/{id}"), Some(&cast.submitter))
+        .await
+        .text();
+    let listed = html
+        .matches(&format!("href=\"/releases/{id}/receipts/"))
+        .count();
+    assert!(
+        listed >= 4,
+        "decisions and the publication: {listed} in {html}"
+    );
+    let seq = html
+        .split(&format!("/releases/{id}/receipts/"))
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    let file = page(
+        &app,
+        &format!("/releases/{id}/receipts/{seq}"),
+        Some(&cast.submitter),
+    )
+    .await;
+    assert_eq!(file.status, 200);
+    let api = app
+        .get(
+            &format!("/api/v1/releases/{id}/receipts/{seq}"),
+            Some(&cast.submitter),
+        )
+        .await;
+    assert_eq!(file.text(), api.text());
+}

@@ -181,6 +181,56 @@ pub(super) async fn sign_checkpoint(
     }))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CosignatureBody {
+    /// A C2SP signed-note signature line over the checkpoint's text,
+    /// `— <key name> <base64 key id ‖ signature>` (`releasegate audit cosign`).
+    #[schema(max_length = 1000)]
+    signature: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Cosigned {
+    size: i64,
+    /// The co-signer's key name.
+    cosigner: String,
+}
+
+/// Adds a co-signature to a checkpoint (from a key in
+/// `RELEASEGATE_AUDIT_COSIGNERS`, e.g. the secrecy office's); served with
+/// it from then on by `/public/audit/checkpoint`.
+#[utoipa::path(
+    tag = "audit",
+    params(("size" = i64, Path, description = "The checkpoint's tree size")),
+    request_body = CosignatureBody,
+    responses(
+        (status = CREATED, body = Cosigned),
+        (status = FORBIDDEN, body = ErrorBody),
+        (status = NOT_FOUND, description = "no checkpoint of that size", body = ErrorBody),
+        (status = CONFLICT, description = "`exists`: this key co-signed it already", body = ErrorBody),
+        (status = UNPROCESSABLE_ENTITY, description = "`unknown_cosigner`: a key not allowed to co-sign; `bad_cosignature`: not a signature of this checkpoint", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/audit/checkpoints/{size}/cosignatures")]
+pub(super) async fn add_cosignature(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    size: web::Path<i64>,
+    body: web::Json<CosignatureBody>,
+) -> AppResult<HttpResponse> {
+    user.require(Role::Supervisor)?;
+    let size = size.into_inner();
+    let line = body.into_inner().signature;
+    let cosigner = state
+        .write(move |st, conn| {
+            audit_tree::add_cosignature(conn, &user.username, size, &line, &st.cosigners)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(Cosigned { size, cosigner }))
+}
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]

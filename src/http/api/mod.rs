@@ -37,6 +37,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(audit::search_audit)
         .service(audit::verify_audit)
         .service(audit::sign_checkpoint)
+        .service(audit::add_cosignature)
         .service(audit::inclusion_proof)
         .service(audit::consistency_proof)
         .service(receipts::list_receipts)

@@ -48,15 +48,9 @@ pub(super) async fn download_receipt(
     path: web::Path<(String, i64)>,
 ) -> AppResult<HttpResponse> {
     let (id, seq) = path.into_inner();
-    let file_name = format!("receipt-{id}-{seq}.json");
+    let file_name = crate::http::export::receipt_name(&id, seq);
     let bytes = state
         .run(move |conn| receipts::one(conn, &user, &id, seq))
         .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{file_name}\""),
-        ))
-        .body(bytes))
+    Ok(crate::http::export::receipt(&file_name, bytes))
 }

@@ -102,6 +102,8 @@ const ERRORS: &[(&str, &str, &str)] = &[
     ("error.invalid_address", "不是有效的地址或 CIDR 网段。", "Not an address or a CIDR range."),
     ("error.not_openable", "不予开放的目录条目不能列入开放计划。", "A catalogue item that is not to be opened cannot be planned."),
     ("error.outside_year", "计划条目的完成日期须在该计划年度内。", "A plan item is due within its plan's year."),
+    ("error.unknown_cosigner", "该密钥不在可会签审计检查点的名单中。", "That key is not among those allowed to co-sign audit checkpoints."),
+    ("error.bad_cosignature", "会签签名与该检查点不符。", "The co-signature does not match this checkpoint."),
     ("error.outside_log", "审计日志中没有这一事件或这一规模的树。", "The audit log holds no such event or tree size."),
     ("error.organisation_required", "只有注明所属机构的账号才能登记为批量用户。", "Only an account that names its organisation can be registered as a bulk user."),
     ("error.wrong_department", "该发布请求不属于本计划条目的部门。", "The release belongs to another department than the plan item."),
@@ -218,6 +220,9 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("release.submitter", "提交人", "Submitter"),
     ("release.stages", "审查环节", "Review stages"),
     ("release.versions", "版本", "Versions"),
+    ("release.receipts", "审计回执", "Audit receipts"),
+    ("release.receipts_help", "每项决定和发布都有一份回执：事件、包含证明和已签名的检查点。任何人凭公开的审计公钥即可离线核验（releasegate audit verify-receipt）。", "Each decision and the publication has a receipt: the event, its inclusion proof and a signed checkpoint. Anyone can check it offline with the published audit key (releasegate audit verify-receipt)."),
+    ("release.receipt", "回执", "Receipt"),
     ("release.findings", "发现项", "Findings"),
     ("release.no_findings", "未发现敏感内容。", "No findings."),
     (

@@ -56,6 +56,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(submit::show_my_releases)
             .service(submit::file_release)
             .service(release::show_release)
+            .service(release::download_receipt)
             .service(release::decide_stage)
             .service(release::dispose_findings)
             .service(release::reveal_finding)

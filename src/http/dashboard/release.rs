@@ -11,6 +11,7 @@ use super::session::CsrfForm;
 use super::{local_time, render, see_other, Ctx, Departments, PageResult, Shell};
 use crate::error::AppError;
 use crate::scan::{Category, Severity};
+use crate::service::receipts;
 use crate::service::releases::{
     self, FindingView, Permissions, ReleaseView, StageView, VersionDiff,
 };
@@ -64,9 +65,17 @@ struct ReleasePage<'a> {
     diff: Option<Diff>,
     can_upload: bool,
     publish_at: String,
+    /// Decisions and publications with a receipt to download.
+    receipts: Vec<ReceiptRow>,
     /// `?after=…` of this page, kept by the reveal buttons.
     page_query: String,
     next: Option<String>,
+}
+
+struct ReceiptRow {
+    seq: i64,
+    action: String,
+    at: String,
 }
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
@@ -98,7 +107,7 @@ async fn release_page(
     let user = ctx.signed_in()?.clone();
     let me = user.clone();
     let after = q.after.clone();
-    let (view, may, depts, page, diff) = ctx
+    let (view, may, depts, page, diff, receipted) = ctx
         .state
         .call(move |st, conn| {
             let view = releases::view(st, conn, &me, &id)?;
@@ -116,7 +125,8 @@ async fn release_page(
                 )?),
                 _ => None,
             };
-            Ok((view, may, depts, page, diff))
+            let receipted = receipts::events(conn, &me, &id)?;
+            Ok((view, may, depts, page, diff, receipted))
         })
         .await
         .map_err(|e| ctx.fail(e))?;
@@ -157,6 +167,14 @@ async fn release_page(
             diff: diff.map(diff_rows),
             can_upload,
             publish_at: view.publish_at.as_ref().map(local_time).unwrap_or_default(),
+            receipts: receipted
+                .into_iter()
+                .map(|e| ReceiptRow {
+                    seq: e.seq,
+                    at: local_time(&e.at),
+                    action: e.action,
+                })
+                .collect(),
             page_query: q
                 .after
                 .as_deref()
@@ -165,6 +183,22 @@ async fn release_page(
             next: page.next_cursor.as_deref().map(encode),
         },
     )
+}
+
+/// One receipt as a file, to keep and check offline with `releasegate
+/// audit verify-receipt`.
+#[utoipa::path(tag = "dashboard", params(("id" = String, Path), ("seq" = i64, Path)), responses(HtmlPage))]
+#[get("/releases/{id}/receipts/{seq}")]
+pub async fn download_receipt(ctx: Ctx, path: Path<(String, i64)>) -> PageResult {
+    let user = ctx.signed_in()?.clone();
+    let (id, seq) = path.into_inner();
+    let file_name = crate::http::export::receipt_name(&id, seq);
+    let bytes = ctx
+        .state
+        .run(move |conn| receipts::one(conn, &user, &id, seq))
+        .await
+        .map_err(|e| ctx.fail(e))?;
+    Ok(crate::http::export::receipt(&file_name, bytes))
 }
 
 /// Shows one finding's raw value (audited by the service) on the release

@@ -13,7 +13,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// The newest signed checkpoint of the audit log: a C2SP signed note
-/// (origin, tree size, base64 root hash, then the signature lines). Save
+/// (origin, tree size, base64 root hash, then the log's signature line and
+/// any co-signers'). Save
 /// copies; `releasegate audit verify --checkpoint FILE` proves later that
 /// the log still contains each.
 #[utoipa::path(
@@ -25,13 +26,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
 )]
 #[get("/audit/checkpoint")]
 pub(super) async fn latest_checkpoint(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let newest = state.run(|conn| Ok(audit_tree::latest(conn)?)).await?;
-    let newest =
-        newest.ok_or_else(|| AppError::NotFound("no audit checkpoint is signed yet".into()))?;
+    let note = state
+        .run(|conn| match audit_tree::latest(conn)? {
+            Some(newest) => Ok(audit_tree::with_cosignatures(conn, &newest)?),
+            None => Err(AppError::NotFound(
+                "no audit checkpoint is signed yet".into(),
+            )),
+        })
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .insert_header(("Cache-Control", "no-cache"))
-        .body(newest.note))
+        .body(note))
 }
 
 /// The key that signs the checkpoints, one per line, in the C2SP note
