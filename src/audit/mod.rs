@@ -65,7 +65,10 @@ pub struct Draft {
 /// RFC 3339 with exactly microseconds: what PostgreSQL keeps, so an event
 /// read back from either backend serialises to the same bytes.
 pub fn format_time(at: &NaiveDateTime) -> String {
-    at.and_utc().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    // The same text as the strftime pattern `%Y-%m-%dT%H:%M:%S%.6fZ`, without
+    // parsing a pattern per call (verification formats every event's time).
+    at.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 /// Current time truncated to microseconds.
@@ -96,17 +99,29 @@ pub fn canonical_bytes(
     version: Option<i32>,
     details: &serde_json::Value,
 ) -> Vec<u8> {
-    let value = serde_json::json!({
-        "seq": seq,
-        "at": format_time(at),
-        "actor": actor,
-        "action": action,
-        "release_id": release_id,
-        "version": version,
-        "details": details,
-    });
+    /// Borrowed fields: JCS orders the keys itself, and nothing (not the
+    /// details) is copied into a JSON tree first.
+    #[derive(Serialize)]
+    struct Content<'a> {
+        seq: i64,
+        at: String,
+        actor: &'a str,
+        action: &'a str,
+        release_id: Option<&'a str>,
+        version: Option<i32>,
+        details: &'a serde_json::Value,
+    }
+    let content = Content {
+        seq,
+        at: format_time(at),
+        actor,
+        action,
+        release_id,
+        version,
+        details,
+    };
     // JCS only fails on non-finite numbers, which serde_json::Value cannot hold.
-    serde_json_canonicalizer::to_vec(&value).unwrap_or_default()
+    serde_json_canonicalizer::to_vec(&content).unwrap_or_default()
 }
 
 pub fn chain_hash(prev_hash: &str, canonical: &[u8]) -> String {
@@ -552,6 +567,19 @@ mod tests {
         assert!(report.ok, "{report:?}");
         assert_eq!(report.events, 5);
         assert_eq!(report.head, events[4].0.hash);
+    }
+
+    #[test]
+    fn times_keep_the_format_stored_logs_were_hashed_with() {
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 1, 2)
+            .unwrap()
+            .and_hms_micro_opt(3, 4, 5, 60)
+            .unwrap();
+        assert_eq!(format_time(&at), "2026-01-02T03:04:05.000060Z");
+        assert_eq!(
+            format_time(&at),
+            at.and_utc().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+        );
     }
 
     #[test]

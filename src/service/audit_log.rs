@@ -91,19 +91,25 @@ pub fn draft(
     }
 }
 
-pub fn to_event(row: &AuditRow) -> Event {
-    Event {
+/// The event a row holds, and its stored canonical bytes.
+fn into_event(row: AuditRow) -> (Event, Vec<u8>) {
+    let event = Event {
         seq: row.seq,
         at: row.at,
-        actor: row.actor.clone(),
-        action: row.action.clone(),
-        release_id: row.release_id.clone(),
+        actor: row.actor,
+        action: row.action,
+        release_id: row.release_id,
         version: row.version,
         // Unparseable details cannot match the canonical bytes: verification names the event.
         details: serde_json::from_str(&row.details).unwrap_or(serde_json::Value::Null),
-        prev_hash: row.prev_hash.clone(),
-        hash: row.hash.clone(),
-    }
+        prev_hash: row.prev_hash,
+        hash: row.hash,
+    };
+    (event, row.canonical)
+}
+
+pub fn to_event(row: &AuditRow) -> Event {
+    into_event(row.clone()).0
 }
 
 /// A checkpoint kept outside the database (`audit checkpoint --out`), which
@@ -155,11 +161,14 @@ fn verify_snapshot(
             .limit(BATCH)
             .select(AuditRow::as_select())
             .load(conn)?;
-        for row in &rows {
-            verifier.push(&to_event(row), Some(&row.canonical));
+        let full = rows.len() as i64 == BATCH;
+        let last = rows.last().map(|r| r.seq);
+        for row in rows {
+            let (event, canonical) = into_event(row);
+            verifier.push(&event, Some(&canonical));
         }
-        match rows.last() {
-            Some(last) if rows.len() as i64 == BATCH => after = last.seq,
+        match last {
+            Some(last) if full => after = last,
             _ => break,
         }
     }
