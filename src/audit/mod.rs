@@ -9,6 +9,7 @@
 //! every signed checkpoint.
 
 pub mod checkpoint;
+pub mod export;
 pub mod merkle;
 pub mod receipt;
 
@@ -171,6 +172,44 @@ pub struct Report {
     pub first_bad_seq: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+}
+
+impl Report {
+    /// The report of a verification that ended with `failure`, if any.
+    fn of(
+        failure: Option<(i64, String)>,
+        events: u64,
+        head: String,
+        root: &merkle::Hash,
+        checkpoints: u64,
+    ) -> Self {
+        let (first_bad_seq, problem) = match failure {
+            Some((seq, problem)) => (Some(seq), Some(problem)),
+            None => (None, None),
+        };
+        Self {
+            ok: first_bad_seq.is_none(),
+            events,
+            head,
+            root: merkle::to_hex(root),
+            checkpoints,
+            first_bad_seq,
+            problem,
+        }
+    }
+
+    /// A report of a log that failed before any event was checked.
+    pub fn broken(seq: i64, problem: String) -> Self {
+        Self {
+            ok: false,
+            events: 0,
+            head: String::new(),
+            root: String::new(),
+            checkpoints: 0,
+            first_bad_seq: Some(seq),
+            problem: Some(problem),
+        }
+    }
 }
 
 /// Streaming verifier: feed events in `seq` order, then `finish`. Holds
@@ -349,19 +388,14 @@ impl Verifier {
                 ),
             );
         }
-        let (first_bad_seq, problem) = match self.failure {
-            Some((seq, problem)) => (Some(seq), Some(problem)),
-            None => (None, None),
-        };
-        Report {
-            ok: first_bad_seq.is_none(),
-            events: self.events,
-            root: merkle::to_hex(&self.tree.root()),
-            head: self.head,
-            checkpoints: self.checkpoints_met,
-            first_bad_seq,
-            problem,
-        }
+        let root = self.tree.root();
+        Report::of(
+            self.failure,
+            self.events,
+            self.head,
+            &root,
+            self.checkpoints_met,
+        )
     }
 }
 
@@ -411,7 +445,7 @@ pub enum Action {
     CatalogueItemAdded,
     PlanItemAdded,
     PlanItemFulfilled,
-    /// A supervisor searched or exported the audit log.
+    /// A supervisor searched, exported or verified the audit log.
     AuditRead,
     /// A second party co-signed a checkpoint.
     CheckpointCosigned,

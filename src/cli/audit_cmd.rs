@@ -8,7 +8,8 @@ use signed_note::StandardVerifier;
 
 use super::admin::{finish, with_db};
 use super::usage_error;
-use crate::audit::{checkpoint, receipt, Event, Report, Verifier};
+use crate::audit::export::{self, Line, PartialVerifier};
+use crate::audit::{checkpoint, receipt, Report, Verifier};
 use crate::error::AppError;
 use crate::service::audit_log::{self, SavedCheckpoint};
 use crate::service::audit_tree;
@@ -36,14 +37,14 @@ pub fn verify(
         Some(path) => {
             let Some(verifiers) = verifiers.as_deref() else {
                 if saved.is_empty() {
-                    return report_exit(verify_file(path, &[]).map_err(usage_error));
+                    return report_exit(verify_file(path, &[], None).map_err(usage_error));
                 }
                 return usage_error(
                     "--checkpoint with --file needs --key KEYFILE (the log's verifier key)",
                 );
             };
             match load_saved(saved, verifiers, cosigner) {
-                Ok(saved) => verify_file(path, &saved).map_err(usage_error),
+                Ok(saved) => verify_file(path, &saved, verifiers.first()).map_err(usage_error),
                 Err(code) => return code,
             }
         }
@@ -175,26 +176,85 @@ fn load_saved(
         .collect()
 }
 
-fn verify_file(path: &Path, saved: &[SavedCheckpoint]) -> Result<Report, String> {
+/// The lines of an export file, parsed, with their line numbers.
+fn export_lines(
+    path: &Path,
+) -> Result<impl Iterator<Item = Result<(usize, Line), String>>, String> {
     let file =
         std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let shown = path.display().to_string();
+    Ok(std::io::BufReader::new(file)
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.as_ref().map_or(true, |l| !l.trim().is_empty()))
+        .map(move |(n, line)| {
+            let line = line.map_err(|e| format!("{shown}: line {}: {e}", n + 1))?;
+            let parsed =
+                export::parse_line(&line).map_err(|e| format!("{shown}: line {}: {e}", n + 1))?;
+            Ok((n + 1, parsed))
+        }))
+}
+
+/// Verifies an export file: a complete one as a chain (against its own
+/// checkpoint when `key` is given, and against every `saved` one); a
+/// partial one, event by event, against its checkpoint (`key` required).
+fn verify_file(
+    path: &Path,
+    saved: &[SavedCheckpoint],
+    key: Option<&StandardVerifier>,
+) -> Result<Report, String> {
+    // First pass: the checkpoint the export ends with, and whether it
+    // proves its events one by one (a partial export).
+    let mut note = None;
+    let mut partial = false;
+    for line in export_lines(path)? {
+        match line?.1 {
+            Line::Checkpoint(n) => note = Some(n),
+            Line::Inclusion(_) => partial = true,
+            Line::Event(_) => {}
+        }
+    }
+    let signed = match (&note, key) {
+        (Some(note), Some(key)) => {
+            let origin = signed_note::Verifier::name(key);
+            match checkpoint::open(note.as_bytes(), origin, std::slice::from_ref(key)) {
+                Ok(signed) => Some(signed),
+                Err(e) => return Ok(Report::broken(0, format!("the export's checkpoint: {e}"))),
+            }
+        }
+        _ => None,
+    };
+    if partial {
+        let Some(signed) = signed else {
+            return Err(format!(
+                "{} is a partial export proven against its checkpoint: pass --key KEYFILE (the log's verifier key)",
+                path.display()
+            ));
+        };
+        if !saved.is_empty() {
+            return Err("--checkpoint needs a complete export (one starting at event 1)".into());
+        }
+        let mut verifier = PartialVerifier::new(signed.size, signed.root);
+        for line in export_lines(path)? {
+            match line?.1 {
+                Line::Event(event) => verifier.push_event(&event),
+                Line::Inclusion(proof) => verifier.push_inclusion(&proof),
+                Line::Checkpoint(_) => {}
+            }
+        }
+        return Ok(verifier.finish());
+    }
     let mut verifier = Verifier::new();
     for c in saved {
         verifier.expect_checkpoint(c.size, c.root, c.label.clone());
     }
-    for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| format!("{}: line {}: {e}", path.display(), n + 1))?;
-        if line.trim().is_empty() {
-            continue;
+    if let Some(signed) = signed {
+        verifier.expect_checkpoint(signed.size, signed.root, "the export's checkpoint".into());
+    }
+    for line in export_lines(path)? {
+        if let Line::Event(event) = line?.1 {
+            verifier.push(&event, None);
         }
-        let event: Event = serde_json::from_str(&line).map_err(|e| {
-            format!(
-                "{}: line {}: not an audit event: {e}",
-                path.display(),
-                n + 1
-            )
-        })?;
-        verifier.push(&event, None);
     }
     Ok(verifier.finish())
 }
@@ -320,10 +380,11 @@ pub fn export(from: Option<&str>, to: Option<&str>, release: Option<String>, for
         to,
         ..Default::default()
     };
-    let exported = with_db(|_, conn| {
+    let exported = with_db(|state, conn| {
         let what = if csv { "export.csv" } else { "export.ndjson" };
         audit_log::record_read(conn, crate::service::accounts::CLI_ACTOR, what, &filter)?;
-        crate::http::export::write_export(conn, &filter, csv, std::io::stdout().lock())
+        let key = &state.checkpoint_key;
+        crate::http::export::write_export(conn, &filter, csv, key, std::io::stdout().lock())
             .map_err(AppError::Internal)
     });
     finish(exported, |n| eprintln!("exported {n} events"))

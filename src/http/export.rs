@@ -6,7 +6,9 @@ use actix_web::web::Bytes;
 use actix_web::HttpResponse;
 
 use crate::app::AppState;
-use crate::service::audit_log;
+use crate::audit::checkpoint::CheckpointKey;
+use crate::audit::merkle;
+use crate::service::{audit_log, audit_tree};
 
 /// Pages buffered between the database reader and the socket.
 const CHANNEL_DEPTH: usize = 16;
@@ -60,46 +62,72 @@ where
         .streaming(body)
 }
 
-/// Streams the filtered audit events as NDJSON or CSV.
-/// Streams the export; the caller has recorded the read ([`audit_log::record_read`]).
+/// Streams the filtered audit events as NDJSON or CSV; the caller has
+/// recorded the read ([`audit_log::record_read`]).
 pub fn audit(state: &AppState, filter: audit_log::Filter, csv: bool) -> HttpResponse {
     let content_type = if csv {
         "text/csv; charset=utf-8"
     } else {
         "application/x-ndjson"
     };
+    let key = state.checkpoint_key.clone();
     stream(state, content_type, move |conn, out| {
-        write_export(conn, &filter, csv, out)
+        write_export(conn, &filter, csv, &key, out)
     })
 }
 
-/// Writes the filtered events as NDJSON (one event per line, verifiable with
-/// `releasegate audit verify --file`) or CSV. Shared with the CLI export.
+/// Writes the filtered events as CSV, or as NDJSON that proves itself: one
+/// event per line; in an export of part of the log, each event followed by
+/// its inclusion proof (`{"inclusion": {seq, tree_size, hashes}}`); last,
+/// the checkpoint signed for the export (`{"checkpoint": "<signed note>"}`),
+/// which the export ends at. `releasegate audit verify --file` checks it
+/// (docs/audit.md). Shared with the CLI export.
 pub fn write_export(
     conn: &mut crate::db::DbConn,
     filter: &audit_log::Filter,
     csv: bool,
+    key: &CheckpointKey,
     out: impl std::io::Write,
 ) -> anyhow::Result<u64> {
     if csv {
         let mut writer = csv::Writer::from_writer(out);
         writer.write_record(audit_log::CSV_HEADER)?;
-        let n = audit_log::for_each(conn, filter, |e| {
-            writer
-                .write_record(audit_log::csv_record(e))
-                .map_err(std::io::Error::other)
+        let n = audit_log::for_each(conn, filter, |_, e| {
+            Ok(writer.write_record(audit_log::csv_record(e))?)
         })?;
         writer.flush()?;
-        Ok(n)
-    } else {
-        let mut out = out;
-        let n = audit_log::for_each(conn, filter, |e| {
-            serde_json::to_writer(&mut out, e)?;
-            out.write_all(b"\n")
-        })?;
-        out.flush()?;
-        Ok(n)
+        return Ok(n);
     }
+    let mut out = out;
+    // Signed first, so that every exported event is covered by it.
+    let Some((newest, _)) = audit_tree::checkpoint(conn, key)? else {
+        return Ok(0);
+    };
+    let size = newest.size;
+    let prove = filter.is_partial();
+    let mut n = 0;
+    audit_log::for_each(conn, filter, |conn, e| {
+        // Events written after the checkpoint belong to the next export.
+        if e.seq > size {
+            return Ok(());
+        }
+        serde_json::to_writer(&mut out, e)?;
+        out.write_all(b"\n")?;
+        if prove {
+            let proof = audit_tree::inclusion_proof(conn, e.seq as u64, size as u64)?;
+            let hashes: Vec<String> = proof.iter().map(merkle::to_hex).collect();
+            let line = serde_json::json!({"inclusion": {"seq": e.seq, "tree_size": size, "hashes": hashes}});
+            serde_json::to_writer(&mut out, &line)?;
+            out.write_all(b"\n")?;
+        }
+        n += 1;
+        Ok(())
+    })?;
+    let note = audit_tree::with_cosignatures(conn, &newest)?;
+    serde_json::to_writer(&mut out, &serde_json::json!({"checkpoint": note}))?;
+    out.write_all(b"\n")?;
+    out.flush()?;
+    Ok(n)
 }
 
 /// What a downloaded receipt is called.

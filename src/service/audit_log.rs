@@ -228,6 +228,16 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// Whether it leaves events out (an export of a part of the log).
+    pub fn is_partial(&self) -> bool {
+        self.release.is_some()
+            || self.actor.is_some()
+            || self.action.is_some()
+            || self.department.is_some()
+            || self.from.is_some()
+            || self.to.is_some()
+    }
+
     fn to_json(&self) -> serde_json::Value {
         let time = |t: &Option<NaiveDateTime>| t.as_ref().map(audit::format_time);
         serde_json::json!({
@@ -241,9 +251,9 @@ impl Filter {
     }
 }
 
-/// Records that `reader` searched (`what`: `search`) or exported
-/// (`export.ndjson`, `export.csv`) the log with `filter`: reading the audit
-/// trail is itself on the trail.
+/// Records that `reader` searched (`what`: `search`), exported
+/// (`export.ndjson`, `export.csv`) or verified (`verify`) the log with
+/// `filter`: reading the audit trail is itself on the trail.
 pub fn record_read(
     conn: &mut DbConn,
     reader: &str,
@@ -299,17 +309,18 @@ pub fn page(
 }
 
 /// Streams every matching event to `sink`, page by page.
+/// The sink gets the connection too (to prove what it writes).
 pub fn for_each(
     conn: &mut DbConn,
     filter: &Filter,
-    mut sink: impl FnMut(&Event) -> std::io::Result<()>,
+    mut sink: impl FnMut(&mut DbConn, &Event) -> anyhow::Result<()>,
 ) -> anyhow::Result<u64> {
     let mut after = 0;
     let mut count = 0;
     loop {
         let events = page(conn, filter, after, BATCH)?;
         for event in &events {
-            sink(event)?;
+            sink(conn, event)?;
             count += 1;
         }
         match events.last() {

@@ -88,3 +88,21 @@ pub fn one(
             ))
         })
 }
+
+/// The newest event `actor` wrote with `action` on the release: the one a
+/// call just made, whose receipt the call answers with.
+pub fn newest_by(
+    conn: &mut DbConn,
+    release_id: &str,
+    actor: &str,
+    action: Action,
+) -> AppResult<Option<i64>> {
+    Ok(audit_events::table
+        .filter(audit_events::release_id.eq(release_id))
+        .filter(audit_events::actor.eq(actor))
+        .filter(audit_events::action.eq(action.as_str()))
+        .order(audit_events::seq.desc())
+        .select(audit_events::seq)
+        .first(conn)
+        .optional()?)
+}

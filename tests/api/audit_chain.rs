@@ -170,7 +170,10 @@ async fn exports_filter_and_verify() {
         "application/x-ndjson"
     );
     let mut verifier = releasegate::audit::Verifier::new();
-    for line in ndjson.text().lines() {
+    let text = ndjson.text();
+    let (events, last) = text.trim_end().rsplit_once('\n').unwrap();
+    assert!(last.starts_with("{\"checkpoint\":"), "{last}");
+    for line in events.lines() {
         verifier.push(&serde_json::from_str(line).unwrap(), None);
     }
     let report = verifier.finish();
@@ -715,6 +718,26 @@ async fn every_decision_and_the_publication_have_receipts_that_verify_offline() 
     )
     .await
     .assert_error(404, "not_found");
+
+    // A decision answers with a link to its own receipt.
+    let other = clean_release(&app, &cast).await;
+    let res = decide(&app, &other, &cast.approver, "department_review", "approve").await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let link = res
+        .headers
+        .get("link")
+        .expect("a Link to the receipt")
+        .to_str()
+        .unwrap();
+    let url = link.trim_start_matches('<').split('>').next().unwrap();
+    assert!(
+        url.starts_with(&format!("/api/v1/releases/{other}/receipts/")),
+        "{link}"
+    );
+    assert!(link.ends_with("rel=\"receipt\""), "{link}");
+    let receipt = app.get(url, Some(&cast.approver)).await;
+    assert_eq!(receipt.status, 200, "{}", receipt.text());
+    assert!(receipt.text().contains("stage.decided"));
 }
 
 /// Fifty decisions at once: one writer sequences them, so the log has no
@@ -887,4 +910,72 @@ async fn a_second_key_co_signs_a_checkpoint_and_verify_can_require_it() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("co-signer secrecy.office"), "{stderr}");
+}
+
+/// An export carries the checkpoint it ends at and, for one release, each
+/// event's inclusion proof: it verifies offline with the key alone, without
+/// the rest of the log, and a changed or unproven event fails.
+#[actix_web::test]
+async fn exports_prove_themselves_whole_or_for_one_release() {
+    let app = TestApp::new().await;
+    let (cast, id) = some_history(&app).await;
+    let dir = app.db.dir();
+    let key = dir.join("audit.key");
+    std::fs::write(&key, app.get("/public/audit/key", None).await.text()).unwrap();
+    let key = key.to_str().unwrap().to_string();
+    let verify = |file: &std::path::Path, with_key: bool| {
+        let file = file.to_str().unwrap().to_string();
+        let mut args = vec!["audit".to_string(), "verify".into(), "--file".into(), file];
+        if with_key {
+            args.extend(["--key".to_string(), key.clone()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_cli(&app.db, &args, None)
+    };
+
+    let whole = dir.join("whole.ndjson");
+    let text = app
+        .get("/api/v1/audit?format=ndjson", Some(&cast.supervisor))
+        .await
+        .text();
+    std::fs::write(&whole, &text).unwrap();
+    let out = verify(&whole, true);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["checkpoints"], 1, "{report}");
+
+    let part = dir.join("release.ndjson");
+    let text = app
+        .get(
+            &format!("/api/v1/audit?format=ndjson&release={id}"),
+            Some(&cast.supervisor),
+        )
+        .await
+        .text();
+    assert!(text.contains("{\"inclusion\":"), "{text}");
+    std::fs::write(&part, &text).unwrap();
+    let out = verify(&part, false);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a partial export needs the key: {out:?}"
+    );
+    let out = verify(&part, true);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["events"], 2, "filed and scanned: {report}");
+
+    let tampered = text.replacen("release.submitted", "release.withdrawn", 1);
+    std::fs::write(&part, tampered).unwrap();
+    assert_eq!(verify(&part, true).status.code(), Some(1));
+    let unproven: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with("{\"inclusion\":"))
+        .collect();
+    std::fs::write(&part, unproven.join("\n")).unwrap();
+    // Without its proofs it reads as a complete export, which it is not.
+    let out = verify(&part, true);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("expected event 1"), "{stderr}");
 }

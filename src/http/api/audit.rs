@@ -21,7 +21,9 @@ enum AuditFormat {
     /// One page of events: `{items, next_cursor}`.
     #[default]
     Json,
-    /// Every matching event, one per line, verifiable with `releasegate audit verify --file`.
+    /// Every matching event, one per line (each followed by its inclusion
+    /// proof when a filter leaves events out), then the checkpoint signed for
+    /// the export: verifiable offline with `releasegate audit verify --file X --key K`.
     Ndjson,
     /// Every matching event as CSV.
     Csv,
@@ -140,6 +142,13 @@ pub(super) async fn verify_audit(
     user: CurrentUser,
 ) -> AppResult<HttpResponse> {
     user.require(Role::Supervisor)?;
+    let reader = user.username.clone();
+    state
+        .write(move |_, conn| {
+            let all = audit_log::Filter::default();
+            Ok(audit_log::record_read(conn, &reader, "verify", &all)?)
+        })
+        .await?;
     let key = state.checkpoint_key.clone();
     let report = state
         .run(move |conn| audit_log::verify(conn, &key, &[]))

@@ -8,6 +8,7 @@ use super::super::params::{PageQuery, Query};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{AppResult, ErrorBody};
+use crate::service::receipts;
 use crate::service::releases::{self, FindingView, Page, QueueItem, ReleaseView};
 use crate::workflow::{Decision, Disposition, Note};
 
@@ -98,7 +99,7 @@ struct DecisionBody {
     tag = "review",
     params(("id" = String, Path)),
     responses(
-        (status = OK, body = ReleaseView),
+        (status = OK, body = ReleaseView, headers(("Link" = String, description = "`</api/v1/releases/{id}/receipts/{seq}>; rel=\"receipt\"`: the decision's audit receipt"))),
         (status = FORBIDDEN, body = ErrorBody),
         (status = NOT_FOUND, body = ErrorBody),
         (status = CONFLICT, description = "`not_open`, `not_allowed_in_state`, `already_decided`, `undispositioned_findings`, `stale_version`, `stage_decided`, `redacted_version_required`", body = ErrorBody),
@@ -118,10 +119,23 @@ pub(super) async fn decide_stage(
         decision,
         comment,
     } = body.into_inner();
-    let release = state
-        .write(move |st, conn| releases::decide(st, conn, &user, &id, &stage, decision, &comment))
+    let (release, receipt) = state
+        .write(move |st, conn| {
+            let release = releases::decide(st, conn, &user, &id, &stage, decision, &comment)?;
+            let action = crate::audit::Action::StageDecided;
+            let seq = receipts::newest_by(conn, &id, &user.username, action)?;
+            Ok((
+                release,
+                seq.map(|seq| format!("/api/v1/releases/{id}/receipts/{seq}")),
+            ))
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(release))
+    let mut res = HttpResponse::Ok();
+    // The decision's receipt (sealed by a checkpoint in the same transaction).
+    if let Some(receipt) = receipt {
+        res.insert_header(("Link", format!("<{receipt}>; rel=\"receipt\"")));
+    }
+    Ok(res.json(release))
 }
 
 /// Stages waiting for the caller's decision, oldest deadline first.

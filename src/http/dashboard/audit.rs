@@ -166,6 +166,7 @@ pub async fn export_audit(ctx: Ctx, format: Path<String>, q: Query<AuditQuery>) 
 pub async fn verify_audit(ctx: Ctx, form: Form<CsrfForm>) -> PageResult {
     ctx.check_csrf(&form.csrf_token)?;
     ctx.with_role(&[Role::Supervisor])?;
+    record_read(&ctx, "verify", &audit_log::Filter::default()).await?;
     let key = ctx.state.checkpoint_key.clone();
     let report = ctx
         .state
