@@ -114,7 +114,7 @@ pub fn write_export(
         serde_json::to_writer(&mut out, e)?;
         out.write_all(b"\n")?;
         if prove {
-            let proof = audit_tree::inclusion_proof(conn, e.seq as u64, size as u64)?;
+            let (_, proof) = audit_tree::inclusion_proof(conn, e.seq as u64, Some(size as u64))?;
             let hashes: Vec<String> = proof.iter().map(merkle::to_hex).collect();
             let line = serde_json::json!({"inclusion": {"seq": e.seq, "tree_size": size, "hashes": hashes}});
             serde_json::to_writer(&mut out, &line)?;

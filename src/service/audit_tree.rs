@@ -191,32 +191,34 @@ pub fn checkpoints_between(
         .load(conn)
 }
 
-/// The tree size proofs default to: the newest signed checkpoint's, which
-/// is what a client holds; the whole tree while none is signed.
-pub fn proof_size(conn: &mut DbConn) -> QueryResult<u64> {
-    match latest(conn)? {
-        Some(c) => Ok(c.size as u64),
-        None => size(conn),
-    }
-}
-
-/// Refuses a tree size the log has not reached (or 0 where a leaf is meant).
-fn within(conn: &mut DbConn, name: &str, value: u64, least: u64) -> AppResult<u64> {
+/// The tree size a proof is for: the one asked for, once checked against
+/// the log; by default the newest signed checkpoint's, which is what a
+/// client holds (the whole tree while none is signed).
+fn tree_size(conn: &mut DbConn, name: &str, asked: Option<u64>) -> AppResult<u64> {
+    let Some(value) = asked else {
+        return match latest(conn)? {
+            Some(c) => Ok(c.size as u64),
+            None => Ok(size(conn)?),
+        };
+    };
     let size = size(conn)?;
-    if value < least || value > size {
+    if value == 0 || value > size {
         return Err(AppError::Rule {
             code: ErrorCode::OutsideLog,
-            message: format!(
-                "{name}: {value} is outside the log, which holds events {least}..{size}"
-            ),
+            message: format!("{name}: {value} is outside the log, which holds events 1..{size}"),
         });
     }
-    Ok(size)
+    Ok(value)
 }
 
-/// The audit path of event `seq` in the tree of `size` events.
-pub fn inclusion_proof(conn: &mut DbConn, seq: u64, size: u64) -> AppResult<Vec<Hash>> {
-    within(conn, "size", size, 1)?;
+/// The audit path of event `seq` in the tree of `size` events (default:
+/// the newest checkpoint's), with that size.
+pub fn inclusion_proof(
+    conn: &mut DbConn,
+    seq: u64,
+    size: Option<u64>,
+) -> AppResult<(u64, Vec<Hash>)> {
+    let size = tree_size(conn, "size", size)?;
     if seq == 0 || seq > size {
         return Err(AppError::Rule {
             code: ErrorCode::OutsideLog,
@@ -225,12 +227,17 @@ pub fn inclusion_proof(conn: &mut DbConn, seq: u64, size: u64) -> AppResult<Vec<
     }
     let stored = Stored::new(conn);
     let proof = merkle::inclusion_proof(seq - 1, size, &stored);
-    Ok(stored.finish(proof)?)
+    Ok((size, stored.finish(proof)?))
 }
 
-/// The proof that the tree of `from` events is a prefix of the tree of `to`.
-pub fn consistency_proof(conn: &mut DbConn, from: u64, to: u64) -> AppResult<Vec<Hash>> {
-    within(conn, "to", to, 1)?;
+/// The proof that the tree of `from` events is a prefix of the tree of `to`
+/// (default: the newest checkpoint's), with that `to`.
+pub fn consistency_proof(
+    conn: &mut DbConn,
+    from: u64,
+    to: Option<u64>,
+) -> AppResult<(u64, Vec<Hash>)> {
+    let to = tree_size(conn, "to", to)?;
     if from > to {
         return Err(AppError::Rule {
             code: ErrorCode::OutsideLog,
@@ -239,7 +246,7 @@ pub fn consistency_proof(conn: &mut DbConn, from: u64, to: u64) -> AppResult<Vec
     }
     let stored = Stored::new(conn);
     let proof = merkle::consistency_proof(from, to, &stored);
-    Ok(stored.finish(proof)?)
+    Ok((to, stored.finish(proof)?))
 }
 
 /// Adds `line`, a co-signer's signature over the checkpoint of `size`

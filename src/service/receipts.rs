@@ -63,7 +63,7 @@ fn receipted(
 
 fn receipt(conn: &mut DbConn, row: &AuditRow, newest: &CheckpointRow) -> AppResult<Receipt> {
     let size = newest.size as u64;
-    let proof = audit_tree::inclusion_proof(conn, row.seq as u64, size)?;
+    let (_, proof) = audit_tree::inclusion_proof(conn, row.seq as u64, Some(size))?;
     Ok(Receipt::new(
         audit_log::to_event(row),
         size,

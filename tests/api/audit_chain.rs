@@ -870,15 +870,10 @@ async fn a_second_key_co_signs_a_checkpoint_and_verify_can_require_it() {
     app.post_json(&path, Some(&cast.supervisor), json!({"signature": theirs}))
         .await
         .assert_error(422, "unknown_cosigner");
-    let elsewhere = format!("/api/v1/audit/checkpoints/{}/cosignatures", size - 1);
-    let res = app
-        .post_json(
-            &elsewhere,
-            Some(&cast.supervisor),
-            json!({"signature": line}),
-        )
-        .await;
-    assert!(res.status == 404 || res.status == 422, "{}", res.text());
+    let missing = format!("/api/v1/audit/checkpoints/{}/cosignatures", size + 1000);
+    app.post_json(&missing, Some(&cast.supervisor), json!({"signature": line}))
+        .await
+        .assert_error(404, "not_found");
 
     let office_file = files.join("office.pub");
     std::fs::write(&office_file, &office_public).unwrap();
@@ -900,16 +895,26 @@ async fn a_second_key_co_signs_a_checkpoint_and_verify_can_require_it() {
         &[("b.txt", &sample_text())],
     )
     .await;
-    app.post_json(
-        "/api/v1/audit/checkpoints",
-        Some(&cast.supervisor),
-        json!({}),
-    )
-    .await;
+    let newer = app
+        .post_json(
+            "/api/v1/audit/checkpoints",
+            Some(&cast.supervisor),
+            json!({}),
+        )
+        .await
+        .json();
     let out = verify(&app);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("co-signer secrecy.office"), "{stderr}");
+    // The office's signature of the older checkpoint does not sign the newer one.
+    let newer = format!(
+        "/api/v1/audit/checkpoints/{}/cosignatures",
+        newer["tree_size"].as_i64().unwrap()
+    );
+    app.post_json(&newer, Some(&cast.supervisor), json!({"signature": line}))
+        .await
+        .assert_error(422, "bad_cosignature");
 }
 
 /// An export carries the checkpoint it ends at and, for one release, each

@@ -281,13 +281,7 @@ pub(super) async fn inclusion_proof(
     user.require(Role::Supervisor)?;
     let q = q.into_inner();
     let (size, hashes) = state
-        .run(move |conn| {
-            let size = match q.size {
-                Some(size) => size,
-                None => audit_tree::proof_size(conn)?,
-            };
-            Ok((size, audit_tree::inclusion_proof(conn, q.seq, size)?))
-        })
+        .run(move |conn| audit_tree::inclusion_proof(conn, q.seq, q.size))
         .await?;
     Ok(HttpResponse::Ok().json(InclusionProof {
         leaf_index: q.seq - 1,
@@ -336,13 +330,7 @@ pub(super) async fn consistency_proof(
     user.require(Role::Supervisor)?;
     let q = q.into_inner();
     let (to, hashes) = state
-        .run(move |conn| {
-            let to = match q.to {
-                Some(to) => to,
-                None => audit_tree::proof_size(conn)?,
-            };
-            Ok((to, audit_tree::consistency_proof(conn, q.from, to)?))
-        })
+        .run(move |conn| audit_tree::consistency_proof(conn, q.from, q.to))
         .await?;
     Ok(HttpResponse::Ok().json(ConsistencyProof {
         from: q.from,
