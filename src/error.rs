@@ -52,10 +52,14 @@ pub enum ErrorCode {
     OutsideLog,
     UnknownCosigner,
     BadCosignature,
+    /// 422: a delegate must share the delegator's roles and department.
+    InvalidDelegation,
+    /// 410: the release was retracted after publication.
+    Retracted,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 39] = [
+    pub const ALL: [ErrorCode; 41] = [
         Self::BadRequest,
         Self::Unauthorized,
         Self::Forbidden,
@@ -95,6 +99,8 @@ impl ErrorCode {
         Self::OutsideLog,
         Self::UnknownCosigner,
         Self::BadCosignature,
+        Self::InvalidDelegation,
+        Self::Retracted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -138,6 +144,8 @@ impl ErrorCode {
             Self::UnknownCosigner => "unknown_cosigner",
             Self::BadCosignature => "bad_cosignature",
             Self::RedactedVersionRequired => "redacted_version_required",
+            Self::InvalidDelegation => "invalid_delegation",
+            Self::Retracted => "retracted",
         }
     }
 }
@@ -184,7 +192,9 @@ impl ErrorCode {
             | Self::OrganisationRequired
             | Self::OutsideLog
             | Self::UnknownCosigner
-            | Self::BadCosignature => StatusCode::UNPROCESSABLE_ENTITY,
+            | Self::BadCosignature
+            | Self::InvalidDelegation => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Retracted => StatusCode::GONE,
         }
     }
 }
@@ -200,6 +210,14 @@ pub struct ErrorDetail {
     pub code: ErrorCode,
     /// For people: what was wrong, naming the field or rule.
     pub message: String,
+}
+
+/// The 410 answer for a retracted release: the error, and when and why.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RetractedBody {
+    pub error: ErrorDetail,
+    pub retracted_at: String,
+    pub reason: String,
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -233,6 +251,13 @@ pub enum AppError {
     TooLarge(String),
     #[error("{0}")]
     UnsupportedType(String),
+    /// 410 `retracted`: the release was taken off the catalogue after
+    /// publication; the answer carries when and why.
+    #[error("this release was retracted: {reason}")]
+    Retracted {
+        at: chrono::NaiveDateTime,
+        reason: String,
+    },
     /// 429: try again after this many seconds (`Retry-After`).
     #[error("too many attempts: try again in {0} s")]
     TooManyRequests(u64),
@@ -253,6 +278,7 @@ impl AppError {
             Self::TooLarge(_) => ErrorCode::PayloadTooLarge,
             Self::UnsupportedType(_) => ErrorCode::UnsupportedMediaType,
             Self::TooManyRequests(_) => ErrorCode::TooManyRequests,
+            Self::Retracted { .. } => ErrorCode::Retracted,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -287,9 +313,11 @@ impl From<Refusal> for AppError {
         match refusal {
             Refusal::UnknownStage(_) => rule(ErrorCode::UnknownStage),
             Refusal::BlockingFinding | Refusal::UninspectedFile => rule(ErrorCode::BlockingFinding),
-            Refusal::NotEntitled(_) | Refusal::OwnRelease | Refusal::SeparationOfDuties { .. } => {
-                Self::Forbidden(message)
-            }
+            Refusal::NotEntitled(_)
+            | Refusal::OwnRelease
+            | Refusal::SeparationOfDuties { .. }
+            | Refusal::Recused => Self::Forbidden(message),
+            Refusal::ExtensionLimit { .. } => rule(ErrorCode::LimitReached),
             Refusal::NotOpen(_) => rule(ErrorCode::NotOpen),
             Refusal::NotAllowedInState { .. } => rule(ErrorCode::NotAllowedInState),
             Refusal::AlreadyDecided => rule(ErrorCode::AlreadyDecided),
@@ -323,12 +351,18 @@ impl ResponseError for AppError {
             }
             _ => {}
         }
-        res.json(ErrorBody {
-            error: ErrorDetail {
-                code: self.code(),
-                message: self.to_string(),
-            },
-        })
+        let error = ErrorDetail {
+            code: self.code(),
+            message: self.to_string(),
+        };
+        match self {
+            Self::Retracted { at, reason } => res.json(RetractedBody {
+                error,
+                retracted_at: crate::audit::format_time(at),
+                reason: reason.clone(),
+            }),
+            _ => res.json(ErrorBody { error }),
+        }
     }
 }
 
@@ -371,6 +405,7 @@ mod tests {
             ErrorCode::TooManyRequests,
             ErrorCode::Internal,
             ErrorCode::Blocked,
+            ErrorCode::Retracted,
         ];
         let refusals = [
             ErrorCode::NotOpen,

@@ -30,6 +30,18 @@ pub enum Action {
     CatalogueItemAdded,
     PlanItemAdded,
     PlanItemFulfilled,
+    /// A stage's clock was stopped (with a reason code) or resumed.
+    ClockStopped,
+    ClockResumed,
+    DeadlineExtended,
+    ReviewerRecused,
+    ReleaseHeld,
+    HoldLifted,
+    DelegationAdded,
+    DelegationRevoked,
+    /// A reminder of a deadline, or an escalation of a missed one, was queued.
+    ReminderSent,
+    DeadlineEscalated,
     /// A supervisor searched, exported or verified the audit log.
     AuditRead,
     /// A second party co-signed a checkpoint.
@@ -39,7 +51,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 39] = [
         Self::DepartmentAdded,
         Self::UserAdded,
         Self::UserUpdated,
@@ -66,6 +78,16 @@ impl Action {
         Self::CatalogueItemAdded,
         Self::PlanItemAdded,
         Self::PlanItemFulfilled,
+        Self::ClockStopped,
+        Self::ClockResumed,
+        Self::DeadlineExtended,
+        Self::ReviewerRecused,
+        Self::ReleaseHeld,
+        Self::HoldLifted,
+        Self::DelegationAdded,
+        Self::DelegationRevoked,
+        Self::ReminderSent,
+        Self::DeadlineEscalated,
         Self::AuditRead,
         Self::CheckpointCosigned,
         Self::DevSeeded,
@@ -99,6 +121,16 @@ impl Action {
             Self::CatalogueItemAdded => "catalogue.item_added",
             Self::PlanItemAdded => "plan.item_added",
             Self::PlanItemFulfilled => "plan.item_fulfilled",
+            Self::ClockStopped => "clock.stopped",
+            Self::ClockResumed => "clock.resumed",
+            Self::DeadlineExtended => "deadline.extended",
+            Self::ReviewerRecused => "reviewer.recused",
+            Self::ReleaseHeld => "release.held",
+            Self::HoldLifted => "release.hold_lifted",
+            Self::DelegationAdded => "delegation.added",
+            Self::DelegationRevoked => "delegation.revoked",
+            Self::ReminderSent => "reminder.sent",
+            Self::DeadlineEscalated => "deadline.escalated",
             Self::AuditRead => "audit.read",
             Self::CheckpointCosigned => "checkpoint.cosigned",
             Self::DevSeeded => "dev.seeded",

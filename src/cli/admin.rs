@@ -176,6 +176,11 @@ pub fn policy_check(dir: Option<PathBuf>) -> i32 {
                 detectors,
                 p.digest
             );
+            if let Some(year) = p.calendar.next_year_missing(crate::audit::now()) {
+                eprintln!(
+                    "warning: calendar/{year}.toml is missing: deadlines in {year} count Monday to Friday and are flagged provisional"
+                );
+            }
             0
         }
         Err(e) => usage_error(e),

@@ -7,6 +7,7 @@ mod audit_cmd;
 mod backup;
 mod dev;
 mod jobs_cmd;
+mod reminders_cmd;
 mod scan_cmd;
 mod serve;
 
@@ -83,6 +84,15 @@ enum Command {
     Dev {
         #[command(subcommand)]
         command: DevCommand,
+    },
+    /// One pass of the deadline reminder and escalation sweep (JSON lines).
+    Reminders {
+        /// The instant to sweep at (RFC 3339); default now.
+        #[arg(long)]
+        at: Option<String>,
+        /// Print what would be sent; send and record nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Background jobs (file inspections): list them, retry a failed one.
     Jobs {
@@ -391,5 +401,6 @@ pub fn run(cli: Cli) -> i32 {
         Command::Jobs {
             command: JobsCommand::Retry { id },
         } => jobs_cmd::retry(&id),
+        Command::Reminders { at, dry_run } => reminders_cmd::run(at.as_deref(), dry_run),
     }
 }

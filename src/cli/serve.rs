@@ -16,6 +16,15 @@ pub fn serve(bind: &str, demo: bool) -> i32 {
         Ok(s) => s,
         Err(e) => return usage_error(format!("{e:#}")),
     };
+    if let Some(year) = state
+        .policies
+        .calendar
+        .next_year_missing(crate::audit::now())
+    {
+        tracing::warn!(
+            "policies/calendar/{year}.toml is missing: deadlines running into {year} are counted Monday to Friday and flagged provisional"
+        );
+    }
     if demo {
         if let Err(code) = seed_demo(&state) {
             return code;

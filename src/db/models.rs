@@ -61,6 +61,13 @@ pub struct Release {
     /// masked. Set at publication; `None` before.
     pub public_title: Option<String>,
     pub public_description: Option<String>,
+    /// Set by a retraction: the public then gets 410 Gone with both.
+    pub retracted_at: Option<NaiveDateTime>,
+    pub retraction_reason: Option<String>,
+    /// A hold stops an approved (embargoed) release from going out.
+    pub held_at: Option<NaiveDateTime>,
+    pub held_by: Option<String>,
+    pub hold_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -150,6 +157,15 @@ pub struct ReleaseStage {
     pub deadline: Option<NaiveDateTime>,
     /// Sort key of the queue: deadline first, stages without one last.
     pub queue_rank: String,
+    /// Set while the stage's clock is stopped, with the reason code.
+    pub clock_stopped_at: Option<NaiveDateTime>,
+    pub clock_reason: Option<String>,
+    /// Working days the clock stood still in completed stops.
+    pub stopped_days: i32,
+    /// Working days added by extensions.
+    pub extended_days: i32,
+    /// The deadline runs through a year without a calendar file.
+    pub provisional: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -58,6 +58,45 @@ diesel::table! {
         published_at -> Nullable<Timestamp>,
         public_title -> Nullable<Text>,
         public_description -> Nullable<Text>,
+        retracted_at -> Nullable<Timestamp>,
+        retraction_reason -> Nullable<Text>,
+        held_at -> Nullable<Timestamp>,
+        held_by -> Nullable<Text>,
+        hold_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    recusals (id) {
+        id -> Text,
+        release_id -> Text,
+        user_id -> Text,
+        stage -> Text,
+        reason -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    delegations (id) {
+        id -> Text,
+        from_user -> Text,
+        to_user -> Text,
+        starts_at -> Timestamp,
+        until -> Timestamp,
+        note -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    reminders_sent (release_id, stage, kind, deadline) {
+        release_id -> Text,
+        stage -> Text,
+        kind -> Text,
+        deadline -> Timestamp,
+        sent_at -> Timestamp,
     }
 }
 
@@ -132,6 +171,11 @@ diesel::table! {
         decided_at -> Nullable<Timestamp>,
         deadline -> Nullable<Timestamp>,
         queue_rank -> Text,
+        clock_stopped_at -> Nullable<Timestamp>,
+        clock_reason -> Nullable<Text>,
+        stopped_days -> Integer,
+        extended_days -> Integer,
+        provisional -> Bool,
     }
 }
 
@@ -404,5 +448,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     ratings,
     demands,
     catalogue_items,
-    plan_items
+    plan_items,
+    recusals,
+    delegations,
+    reminders_sent
 );

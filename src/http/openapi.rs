@@ -274,7 +274,14 @@ fn exact_errors(doc: &mut Value) {
             .filter(|c| c.status().as_u16() == status)
             .map(|c| c.as_str())
             .collect();
-        schemas.insert(format!("Error{status}"), error_schema(&codes));
+        let mut schema = error_schema(&codes);
+        if status == 410 {
+            // A retracted release says when and why (API.md).
+            schema["required"] = json!(["error", "retracted_at", "reason"]);
+            schema["properties"]["retracted_at"] = json!({"type": "string", "format": "date-time"});
+            schema["properties"]["reason"] = json!({"type": "string"});
+        }
+        schemas.insert(format!("Error{status}"), schema);
     }
 }
 
@@ -284,6 +291,7 @@ fn error_response(status: u16) -> Value {
         400 => "a parameter or the body is malformed; the message names it",
         403 => "`blocked`: an administrator refused this account, key or address",
         429 => "too many requests from this client; `Retry-After` says when to come back",
+        410 => "`retracted`: the release was taken off the catalogue; the answer says when and why",
         _ => "error",
     };
     json!({

@@ -1,6 +1,6 @@
 //! The periodic sweeps of a running service (embargoed publication, the
-//! mail outbox, audit checkpoints, data-request reminders, access-log
-//! retention), each on its own timer. Each is safe on
+//! mail outbox, audit checkpoints, deadline reminders and escalations,
+//! data-request reminders, access-log retention), each on its own timer. Each is safe on
 //! several instances at once: it claims its work under the write lock.
 
 use std::time::Duration;
@@ -15,12 +15,14 @@ use crate::service::{audit_tree, public, releases};
 pub type Sweep = fn(&AppState, &mut DbConn) -> Result<Option<String>, AppError>;
 
 /// The service's sweeps and how often each runs.
-pub const SWEEPS: [(&str, Duration, Sweep); 5] = [
+pub const SWEEPS: [(&str, Duration, Sweep); 6] = [
     // Approved releases whose `publish_at` has come.
     ("publish_due", Duration::from_secs(30), publish_due),
     ("outbox", Duration::from_secs(15), deliver_mail),
     // Signs the audit chain head when it moved.
     ("checkpoint", Duration::from_secs(300), checkpoint),
+    // Stage deadlines: reminders before, escalations after.
+    ("reminders", Duration::from_secs(900), remind_deadlines),
     // Data requests falling due: their department is reminded once.
     (
         "demand_reminders",
@@ -50,6 +52,12 @@ fn checkpoint(state: &AppState, conn: &mut DbConn) -> Result<Option<String>, App
     Ok(signed
         .filter(|(_, new)| *new)
         .map(|(c, _)| format!("signed an audit checkpoint of {} events", c.size)))
+}
+
+fn remind_deadlines(state: &AppState, conn: &mut DbConn) -> Result<Option<String>, AppError> {
+    let sent = crate::service::reminders::sweep(state, conn, crate::audit::now())?;
+    Ok((!sent.is_empty())
+        .then(|| format!("sent {} deadline reminder(s) and escalation(s)", sent.len())))
 }
 
 fn remind_demands(state: &AppState, conn: &mut DbConn) -> Result<Option<String>, AppError> {

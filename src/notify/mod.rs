@@ -7,6 +7,7 @@
 mod mailer;
 mod outbox;
 mod public;
+mod release_notices;
 
 pub use mailer::{Mailer, MailerError};
 pub use outbox::{deliver_due, enqueue, stage_opened, submitter_told, Delivery};
@@ -14,3 +15,4 @@ pub use public::{
     application_decided, application_received, demand_answered, demand_waiting, verification_mail,
     Decided, DemandAnswer, DemandNotice,
 };
+pub use release_notices::{deadline_extended, release_notice, release_people, ReleaseNotice};

@@ -16,7 +16,7 @@ pub use crate::policy_error::{line_of, PolicyError};
 pub use assessment::{AssessmentPolicy, Weights};
 pub use calendar::Calendar;
 pub use role::{join_roles, parse_roles, Role};
-pub use workflow::{Condition, Rule, Scope, Stage, WorkflowPolicy};
+pub use workflow::{Condition, DeadlinePolicy, Rule, Scope, Stage, WorkflowPolicy};
 
 use crate::scan::Scanner;
 

@@ -60,6 +60,18 @@ pub struct Stage {
     /// Finding categories whose dispositions this stage owns.
     pub owns: Vec<Category>,
     pub sla_working_days: Option<u32>,
+    /// Who hears of a breach one working day after the deadline (the
+    /// leader hears three working days after, whatever this says).
+    pub escalate_to: Role,
+}
+
+/// How stage clocks may be stretched (`[deadlines]`).
+#[derive(Debug, Clone)]
+pub struct DeadlinePolicy {
+    /// The most working days all extensions of one stage may add.
+    pub max_extension_working_days: u32,
+    /// Who may extend a stage's deadline.
+    pub extension_role: Role,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +81,7 @@ pub struct WorkflowPolicy {
     pub disposition_threshold: Severity,
     /// Stages sorted by order (stable: file order within a group).
     pub stages: Vec<Stage>,
+    pub deadlines: DeadlinePolicy,
 }
 
 impl WorkflowPolicy {
@@ -178,6 +191,11 @@ impl WorkflowPolicy {
             }
             let required_when = parse_condition(raw.required_when.get_ref())
                 .map_err(|e| err(raw.required_when.span(), format!("stage {key}: {e}")))?;
+            let escalate_to: Role = match &raw.escalate_to {
+                Some(r) => r.get_ref().parse().map_err(|e: String| err(r.span(), e))?,
+                None => Role::Supervisor,
+            };
+
             let mut owns = Vec::new();
             for cat in &raw.owns {
                 let category: Category = cat
@@ -217,6 +235,7 @@ impl WorkflowPolicy {
                 required_when,
                 owns,
                 sla_working_days: raw.sla_working_days,
+                escalate_to,
             });
         }
         for category in Category::ALL {
@@ -233,9 +252,17 @@ impl WorkflowPolicy {
             }
         }
         stages.sort_by_key(|s| s.order);
+        let extension_role = match &file.deadlines.extension_role {
+            Some(r) => r.get_ref().parse().map_err(|e: String| err(r.span(), e))?,
+            None => Role::Leader,
+        };
         Ok(Self {
             disposition_threshold,
             stages,
+            deadlines: DeadlinePolicy {
+                max_extension_working_days: file.deadlines.max_extension_working_days.unwrap_or(10),
+                extension_role,
+            },
         })
     }
 }
@@ -261,6 +288,15 @@ struct WorkflowFile {
     review: ReviewSection,
     #[serde(default)]
     stages: Vec<RawStage>,
+    #[serde(default)]
+    deadlines: DeadlinesSection,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct DeadlinesSection {
+    max_extension_working_days: Option<u32>,
+    extension_role: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -286,6 +322,7 @@ struct RawStage {
     #[serde(default)]
     owns: Vec<Spanned<String>>,
     sla_working_days: Option<u32>,
+    escalate_to: Option<Spanned<String>>,
 }
 
 #[cfg(test)]

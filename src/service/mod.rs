@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod audit_log;
 pub mod audit_tree;
+pub mod delegations;
 pub mod fields;
 pub mod metrics;
 pub mod opening;
@@ -12,4 +13,5 @@ pub mod overview;
 pub mod public;
 pub mod receipts;
 pub mod releases;
+pub mod reminders;
 pub mod reports;

@@ -3,10 +3,12 @@
 //! what state the release is in (`state`), and whether an actor may act
 //! (`rules::allowed`). Nothing outside this folder compares states.
 
+mod clock;
 mod note;
 mod rules;
 mod state;
 
+pub use clock::{ClockFacts, ClockReason};
 pub use note::Note;
 pub use rules::{allowed, entitled, may_file, may_read, Action, Actor, Refusal, ReleaseFacts};
 pub use state::{Disposition, Ending, State, RETRACTION, WITHDRAWAL};

@@ -2,11 +2,12 @@
 //! (`allowed`) — the API and dashboard before acting, the dashboard to
 //! decide which buttons to show. Pure: facts in, a permit or a refusal out.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDateTime;
 use std::fmt;
 
+use super::clock::ClockFacts;
 use super::state::{Disposition, Ending, State, RETRACTION, WITHDRAWAL};
 use super::{evaluate, CastDecision, Decision, Evaluation, Facts, Outcome, StageStatus};
 use crate::policy::{Role, Rule, Scope, Stage, WorkflowPolicy};
@@ -30,6 +31,12 @@ pub struct ReleaseFacts {
     /// Per stage, findings it dispositioned `redact` that no rendition can
     /// honour (at most a page of ids).
     pub unredactable: BTreeMap<String, Vec<String>>,
+    /// The clock of every stage that has one (open, or stopped for 补正).
+    pub clocks: BTreeMap<String, ClockFacts>,
+    /// Reviewers who recused themselves from this release.
+    pub recused: BTreeSet<String>,
+    /// An approved release held back from publication.
+    pub held: bool,
 }
 
 impl ReleaseFacts {
@@ -49,7 +56,7 @@ impl ReleaseFacts {
         let mut cast = self.in_force.clone();
         cast.push(decision);
         let outcome = evaluate(policy, &self.facts, &cast).outcome;
-        self.state.after(outcome, publish_at, now)
+        self.state.after(outcome, publish_at, self.held, now)
     }
 
     /// The submitter and the author of every version: nobody reviews what
@@ -97,6 +104,26 @@ pub enum Action<'a> {
     AddVersion,
     Withdraw,
     Retract,
+    /// Stop a stage's clock (a reason the rules recognise, not 补正).
+    StopClock {
+        stage: &'a str,
+    },
+    ResumeClock {
+        stage: &'a str,
+    },
+    /// Move a stage's deadline by this many working days, for good.
+    Extend {
+        stage: &'a str,
+        working_days: u32,
+    },
+    /// Step back from the release for a conflict of interest.
+    Recuse {
+        stage: &'a str,
+    },
+    /// Stop an approved (embargoed) release before it goes out.
+    Hold,
+    /// Let a held release go out at its time again.
+    LiftHold,
 }
 
 /// Why an action is refused; each maps to one HTTP status and error code.
@@ -110,6 +137,10 @@ pub enum Refusal {
     OwnRelease,
     /// 403: the actor already decided another stage of this release.
     SeparationOfDuties { other_stage: String },
+    /// 403: the actor recused themselves from this release.
+    Recused,
+    /// 422: extensions of the stage would pass the policy's bound.
+    ExtensionLimit { max: u32, used: u32 },
     /// 409: the release or stage is not in a state that takes this decision.
     NotOpen(String),
     /// 409: the release's state does not allow a withdrawal, retraction or new version.
@@ -142,6 +173,13 @@ impl fmt::Display for Refusal {
             Self::SeparationOfDuties { other_stage } => write!(
                 f,
                 "separation of duties: you already decided stage {other_stage} of this release"
+            ),
+            Self::Recused => f.write_str(
+                "you recused yourself from this release: someone else decides it",
+            ),
+            Self::ExtensionLimit { max, used } => write!(
+                f,
+                "a stage may be extended by at most {max} working days in all; {used} are already granted"
             ),
             Self::NotAllowedInState { state, action } => {
                 write!(f, "a {state} release cannot be {action}")
@@ -247,7 +285,126 @@ pub fn allowed(
             }
             ending(release, RETRACTION, "retracted")
         }
+        Action::StopClock { stage } => {
+            let clock = clock_keeper(policy, release, actor, stage)?;
+            match clock.stopped {
+                None => Ok(()),
+                Some(reason) => Err(Refusal::NotOpen(format!(
+                    "the clock of stage {stage} is already stopped ({reason})"
+                ))),
+            }
+        }
+        Action::ResumeClock { stage } => {
+            let clock = clock_keeper(policy, release, actor, stage)?;
+            match clock.stopped {
+                Some(reason) if reason.is_manual() => Ok(()),
+                Some(_) => Err(Refusal::NotOpen(format!(
+                    "the clock of stage {stage} waits for the submitter's new version (补正)"
+                ))),
+                None => Err(Refusal::NotOpen(format!(
+                    "the clock of stage {stage} is running"
+                ))),
+            }
+        }
+        Action::Extend {
+            stage,
+            working_days,
+        } => {
+            let role = policy.deadlines.extension_role;
+            if !actor.has(role) {
+                return Err(Refusal::NotEntitled(format!(
+                    "extending a deadline needs the role {role}"
+                )));
+            }
+            let clock = open_clock(policy, release, stage)?;
+            let max = policy.deadlines.max_extension_working_days;
+            if working_days == 0 || clock.extended_days.saturating_add(working_days) > max {
+                return Err(Refusal::ExtensionLimit {
+                    max,
+                    used: clock.extended_days,
+                });
+            }
+            Ok(())
+        }
+        Action::Recuse { stage } => {
+            let stage = policy
+                .stage(stage)
+                .ok_or_else(|| Refusal::UnknownStage(stage.to_string()))?;
+            entitled(stage, &release.facts, actor)?;
+            if release.state.is_final() {
+                return Err(Refusal::NotAllowedInState {
+                    state: release.state,
+                    action: "recused from",
+                });
+            }
+            if release.recused.contains(actor.id) {
+                return Err(Refusal::AlreadyDecided);
+            }
+            // A decision already given stands: recusal is for before one.
+            if release.in_force.iter().any(|d| d.actor_id == actor.id) {
+                return Err(Refusal::AlreadyDecided);
+            }
+            Ok(())
+        }
+        Action::Hold | Action::LiftHold => {
+            if !RETRACTORS.iter().any(|r| actor.has(*r)) {
+                return Err(Refusal::NotEntitled(
+                    "a hold needs the role secrecy_reviewer, leader or admin".into(),
+                ));
+            }
+            let wanted = *action == Action::LiftHold;
+            if release.state != State::Approved || release.held != wanted {
+                return Err(Refusal::NotAllowedInState {
+                    state: release.state,
+                    action: if wanted {
+                        "released from a hold (none is in force)"
+                    } else {
+                        "held"
+                    },
+                });
+            }
+            Ok(())
+        }
     }
+}
+
+/// The clock of an open stage of a release in review.
+fn open_clock(
+    policy: &WorkflowPolicy,
+    release: &ReleaseFacts,
+    stage: &str,
+) -> Result<ClockFacts, Refusal> {
+    policy
+        .stage(stage)
+        .ok_or_else(|| Refusal::UnknownStage(stage.to_string()))?;
+    let open = release.state.under_review()
+        && release.evaluation(policy).stage(stage).map(|s| s.status) == Some(StageStatus::Open);
+    match release.clocks.get(stage) {
+        Some(clock) if open => Ok(*clock),
+        _ => Err(Refusal::NotOpen(format!(
+            "stage {stage} is not open, so its clock does not run"
+        ))),
+    }
+}
+
+/// Who stops and resumes a stage's clock: whoever may decide the stage.
+fn clock_keeper(
+    policy: &WorkflowPolicy,
+    release: &ReleaseFacts,
+    actor: &Actor,
+    stage_key: &str,
+) -> Result<ClockFacts, Refusal> {
+    let stage = policy
+        .stage(stage_key)
+        .ok_or_else(|| Refusal::UnknownStage(stage_key.to_string()))?;
+    entitled(stage, &release.facts, actor)?;
+    if release.authored_by(actor) {
+        return Err(Refusal::OwnRelease);
+    }
+    if release.recused.contains(actor.id) {
+        return Err(Refusal::Recused);
+    }
+    open_clock(policy, release, stage_key)
 }
 
 /// Who may take a published release off the catalogue in an emergency.
@@ -320,6 +477,9 @@ fn owner<'p>(
     if release.authored_by(actor) {
         return Err(Refusal::OwnRelease);
     }
+    if release.recused.contains(actor.id) {
+        return Err(Refusal::Recused);
+    }
     Ok(owner)
 }
 
@@ -365,6 +525,9 @@ fn decide(
     entitled(stage, &release.facts, actor)?;
     if release.authored_by(actor) {
         return Err(Refusal::OwnRelease);
+    }
+    if release.recused.contains(actor.id) {
+        return Err(Refusal::Recused);
     }
     if let Some(other) = release
         .history

@@ -66,13 +66,15 @@ impl State {
     }
 
     /// The state a review outcome puts a live release in: an approved
-    /// release waits for its embargo (`publish_at`) before it is published.
+    /// release waits for its embargo (`publish_at`), and while `held`,
+    /// before it is published.
     /// A final state never changes by re-evaluation, nor does `scanning`:
     /// only the finished inspection moves a release on.
     pub fn after(
         self,
         outcome: Outcome,
         publish_at: Option<NaiveDateTime>,
+        held: bool,
         now: NaiveDateTime,
     ) -> State {
         if self.is_final() || self == Self::Scanning {
@@ -83,7 +85,7 @@ impl State {
             Outcome::InReview => Self::InReview,
             Outcome::ChangesRequested => Self::ChangesRequested,
             Outcome::Rejected => Self::Rejected,
-            Outcome::Approved if publish_at.is_some_and(|at| at > now) => Self::Approved,
+            Outcome::Approved if held || publish_at.is_some_and(|at| at > now) => Self::Approved,
             Outcome::Approved => Self::Published,
         }
     }

@@ -1,6 +1,6 @@
 use std::path::Path;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::*;
 use crate::policy::Role;
@@ -134,6 +134,9 @@ fn release(state: State, facts: Facts, history: &[CastDecision]) -> ReleaseFacts
         in_force: history.to_vec(),
         pending: BTreeMap::new(),
         unredactable: BTreeMap::new(),
+        clocks: BTreeMap::new(),
+        recused: BTreeSet::new(),
+        held: false,
     }
 }
 
@@ -354,11 +357,28 @@ fn allowed_over_every_state_action_and_actor() {
         ("supervisor", actor("sv", &supervisor, None)),
         ("admin", actor("ad", &admin, None)),
         ("decided elsewhere", actor("d", &secrecy, None)),
+        ("recused approver", actor("rc", &approver, Some("FGW"))),
+        ("recused secrecy reviewer", actor("rs", &secrecy, None)),
     ];
-    let mut actions = vec![Action::AddVersion, Action::Withdraw, Action::Retract];
+    let mut actions = vec![
+        Action::AddVersion,
+        Action::Withdraw,
+        Action::Retract,
+        Action::Hold,
+        Action::LiftHold,
+    ];
     for stage in &p.stages {
         for decision in Decision::ALL {
             actions.push(decide(&stage.key, decision));
+        }
+        actions.push(Action::StopClock { stage: &stage.key });
+        actions.push(Action::ResumeClock { stage: &stage.key });
+        actions.push(Action::Recuse { stage: &stage.key });
+        for working_days in [0, 1, 5] {
+            actions.push(Action::Extend {
+                stage: &stage.key,
+                working_days,
+            });
         }
     }
     for category in [Category::Secrecy, Category::Personal, Category::Credential] {
@@ -381,22 +401,68 @@ fn allowed_over_every_state_action_and_actor() {
     }
     let history = [approve("department_review", "d", Some("FGW"))];
     let mut granted = 0;
-    for state in State::ALL {
+    // The department review's clock runs, extended by 6 of the 10 days the
+    // policy allows; the secrecy review's clock was stopped by hand.
+    let clocks: BTreeMap<String, ClockFacts> = [
+        (
+            "department_review".to_string(),
+            ClockFacts {
+                stopped: None,
+                extended_days: 6,
+            },
+        ),
+        (
+            "secrecy_review".to_string(),
+            ClockFacts {
+                stopped: Some(ClockReason::ThirdParty),
+                extended_days: 0,
+            },
+        ),
+    ]
+    .into();
+    let recused: BTreeSet<String> = ["rc".to_string(), "rs".to_string()].into();
+    for (state, held) in State::ALL.into_iter().flat_map(|s| [(s, false), (s, true)]) {
         for blocked in [false, true] {
             let mut facts = f.clone();
             facts.open_blocking = usize::from(blocked);
             let r = ReleaseFacts {
                 history: history.to_vec(),
                 in_force: Vec::new(),
+                clocks: clocks.clone(),
+                recused: recused.clone(),
+                held,
                 ..release(state, facts, &[])
+            };
+            let open = |stage: &str| {
+                state.under_review()
+                    && r.evaluation(&p).stage(stage).map(|s| s.status) == Some(StageStatus::Open)
             };
             for (who, a) in &actors {
                 for action in &actions {
                     let verdict = allowed(&p, &r, a, action);
                     let ok = verdict.is_ok();
                     granted += usize::from(ok);
-                    let case =
-                        format!("{who} {action:?} on {state} (blocked: {blocked}): {verdict:?}");
+                    let case = format!(
+                        "{who} {action:?} on {state} (blocked: {blocked}, held: {held}): {verdict:?}"
+                    );
+                    let retractor = a.roles.contains(&Role::SecrecyReviewer)
+                        || a.roles.contains(&Role::Leader)
+                        || a.roles.contains(&Role::Admin);
+                    if ok
+                        && !matches!(
+                            action,
+                            Action::AddVersion
+                                | Action::Withdraw
+                                | Action::Retract
+                                | Action::Hold
+                                | Action::LiftHold
+                        )
+                    {
+                        assert!(
+                            !recused.contains(a.id),
+                            "{case}: a recused reviewer does nothing to the release"
+                        );
+                    }
                     let lead_submitter =
                         a.roles.contains(&Role::Submitter) && a.department == Some("FGW");
                     match action {
@@ -412,14 +478,50 @@ fn allowed_over_every_state_action_and_actor() {
                             lead_submitter && WITHDRAWAL.from.contains(&state),
                             "{case}"
                         ),
-                        Action::Retract => assert_eq!(
+                        Action::Retract => {
+                            assert_eq!(ok, state == State::Published && retractor, "{case}")
+                        }
+                        Action::Hold => {
+                            assert_eq!(ok, state == State::Approved && !held && retractor, "{case}")
+                        }
+                        Action::LiftHold => {
+                            assert_eq!(ok, state == State::Approved && held && retractor, "{case}")
+                        }
+                        Action::StopClock { stage } => {
+                            let def = p.stage(stage).unwrap();
+                            assert_eq!(
+                                ok,
+                                open(stage)
+                                    && *stage == "department_review"
+                                    && a.roles.contains(&def.role)
+                                    && a.department == Some("FGW")
+                                    && !["v2", "rc"].contains(&a.id),
+                                "{case}"
+                            );
+                        }
+                        Action::ResumeClock { stage } => {
+                            // Only the secrecy review's clock is stopped by hand,
+                            // and it is never open here (it waits for stage 1).
+                            assert!(!ok || (*stage == "secrecy_review" && open(stage)), "{case}");
+                        }
+                        Action::Extend {
+                            stage,
+                            working_days,
+                        } => assert_eq!(
                             ok,
-                            state == State::Published
-                                && (a.roles.contains(&Role::SecrecyReviewer)
-                                    || a.roles.contains(&Role::Leader)
-                                    || a.roles.contains(&Role::Admin)),
+                            a.roles.contains(&Role::Leader)
+                                && open(stage)
+                                && r.clocks.contains_key(*stage)
+                                && (1..=4).contains(working_days),
                             "{case}"
                         ),
+                        Action::Recuse { stage } => {
+                            if ok {
+                                let def = p.stage(stage).unwrap();
+                                assert!(!state.is_final(), "{case}");
+                                assert!(a.roles.contains(&def.role), "{case}");
+                            }
+                        }
                         Action::Decide { stage, decision } => {
                             if ok {
                                 assert!(state.under_review(), "{case}");
@@ -458,7 +560,9 @@ fn allowed_over_every_state_action_and_actor() {
                             let owner = p.owner_of(*category).unwrap();
                             assert_eq!(
                                 ok,
-                                a.roles.contains(&owner.role) && !["sub", "v2"].contains(&a.id),
+                                a.roles.contains(&owner.role)
+                                    && !["sub", "v2"].contains(&a.id)
+                                    && !recused.contains(a.id),
                                 "{case}"
                             );
                         }

@@ -94,6 +94,8 @@ struct World {
     /// An FGW catalogue item planned for 2026, and its plan item.
     catalogue_item: String,
     plan_item: String,
+    /// FGW's approver away, their colleague standing in.
+    delegation: String,
 }
 
 /// An FGW catalogue item and its 2026 plan item, as FGW's approver keeps
@@ -239,6 +241,19 @@ async fn world() -> World {
         ("other", Some(other)),
     ];
     let (member, application, demand) = public_side(&app, &release).await;
+    app.user("approver2", &[Role::DeptApprover], Some("FGW"))
+        .await;
+    let delegation = app
+        .post_json(
+            "/api/v1/delegations",
+            tokens[2].1.as_deref(),
+            json!({"to": "approver2", "from": "2026-07-01T00:00:00Z", "until": "2026-07-15T00:00:00Z", "note": "年假"}),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     World {
         app,
         tokens,
@@ -251,6 +266,7 @@ async fn world() -> World {
         demand,
         catalogue_item,
         plan_item,
+        delegation,
     }
 }
 
@@ -273,6 +289,8 @@ impl World {
             &self.demand
         } else if template.starts_with("/api/v1/plans/") {
             &self.plan_item
+        } else if template.starts_with("/api/v1/delegations/") {
+            &self.delegation
         } else {
             &self.release
         };
@@ -285,6 +303,7 @@ impl World {
             .replace("{format}", "csv")
             .replace("{action}", "package_list")
             .replace("{seq}", "1")
+            .replace("{stage}", stage_of(who))
             .replace("{size}", "1");
         // The proofs need the event or tree size they are about.
         let path = match path.as_str() {
@@ -397,9 +416,27 @@ impl World {
                 req,
                 json!({"stage": stage_of(who), "decision": "reject", "comment": ""}),
             ),
-            ("POST", "/api/v1/releases/{id}/withdraw" | "/api/v1/releases/{id}/retract") => {
-                json_body(req, json!({"reason": ""}))
+            (
+                "POST",
+                "/api/v1/releases/{id}/withdraw"
+                | "/api/v1/releases/{id}/retract"
+                | "/api/v1/releases/{id}/hold"
+                | "/api/v1/releases/{id}/hold/lift",
+            ) => json_body(req, json!({"reason": ""})),
+            ("POST", "/api/v1/releases/{id}/stages/{stage}/clock") => json_body(
+                req,
+                json!({"action": "stop", "reason_code": "third_party", "note": "征求意见"}),
+            ),
+            ("POST", "/api/v1/releases/{id}/stages/{stage}/extension") => {
+                json_body(req, json!({"working_days": 1, "reason": "材料多"}))
             }
+            ("POST", "/api/v1/releases/{id}/recusal") => {
+                json_body(req, json!({"stage": stage_of(who), "reason": "利益冲突"}))
+            }
+            ("POST", "/api/v1/delegations") => json_body(
+                req,
+                json!({"to": "nobody", "from": "2026-07-01T00:00:00Z", "until": "2026-07-02T00:00:00Z"}),
+            ),
             ("POST", "/login") => form(
                 req,
                 &[

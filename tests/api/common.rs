@@ -266,6 +266,14 @@ impl TestApp {
         self.call(req).await
     }
 
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
+        let mut req = test::TestRequest::delete().uri(path);
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        self.call(req).await
+    }
+
     pub async fn post_json(&self, path: &str, token: Option<&str>, body: Value) -> Response {
         let mut req = test::TestRequest::post().uri(path).set_json(body);
         if let Some(t) = token {

@@ -510,7 +510,11 @@ async fn embargoed_release_waits_until_publish_at_and_can_be_retracted() {
         .await
         .json();
     assert_eq!(r["state"], "retracted");
-    app.get(&format!("/public/releases/{id}"), None)
-        .await
-        .assert_error(404, "not_found");
+    assert_eq!(r["retraction_reason"], "发现未脱敏信息");
+    // The public learns that it is gone, since when and why.
+    let gone = app.get(&format!("/public/releases/{id}"), None).await;
+    gone.assert_error(410, "retracted");
+    let body = gone.json();
+    assert_eq!(body["reason"], "发现未脱敏信息");
+    assert_eq!(body["retracted_at"], r["retracted_at"]);
 }

@@ -31,3 +31,4 @@ mod release_render_time;
 mod review_holes;
 mod snapshots;
 mod socket;
+mod time_and_people;

@@ -5,12 +5,14 @@ mod applications;
 mod audit;
 mod blocklist;
 mod bulk_users;
+mod delegations;
 mod demands;
 mod opening;
 mod receipts;
 mod releases;
 mod reports;
 mod review;
+mod stewardship;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -33,6 +35,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(review::decide_stage)
         .service(releases::withdraw_release)
         .service(releases::retract_release)
+        .service(stewardship::change_clock)
+        .service(stewardship::extend_deadline)
+        .service(stewardship::recuse)
+        .service(stewardship::hold_release)
+        .service(stewardship::lift_hold)
+        .service(delegations::add_delegation)
+        .service(delegations::list_delegations)
+        .service(delegations::revoke_delegation)
         .service(review::get_queue)
         .service(audit::search_audit)
         .service(audit::verify_audit)

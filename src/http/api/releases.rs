@@ -211,8 +211,8 @@ pub(super) async fn list_findings(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ReasonBody {
-    reason: Note,
+pub(super) struct ReasonBody {
+    pub(super) reason: Note,
 }
 
 /// The submitter (or the department's approver) withdraws a release before publication.

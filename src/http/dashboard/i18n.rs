@@ -108,6 +108,8 @@ const ERRORS: &[(&str, &str, &str)] = &[
     ("error.organisation_required", "只有注明所属机构的账号才能登记为批量用户。", "Only an account that names its organisation can be registered as a bulk user."),
     ("error.wrong_department", "该发布请求不属于本计划条目的部门。", "The release belongs to another department than the plan item."),
     ("error.limit_reached", "已达上限，请先撤销或删除已有项。", "A limit was reached: revoke or remove one first."),
+    ("error.invalid_delegation", "受托人须与委托人同一单位、同一角色。", "A delegate must hold the same roles in the same department."),
+    ("error.retracted", "该数据已撤销发布。", "This release was retracted."),
     ("error.redacted_version_required", "有处置为“遮盖”的内容无法自动遮盖，须由提交人上传遮盖后的新版本。", "Content dispositioned redact cannot be redacted by the service: the submitter must upload a redacted version."),
 ];
 
@@ -176,6 +178,19 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "已超期 {} 个工作日",
         "overdue by {} working days",
     ),
+    ("clock.stopped", "计时中止", "clock stopped"),
+    ("clock.extended", "已延长 {} 个工作日", "extended by {} working days"),
+    (
+        "clock.provisional",
+        "暂定：该年度节假日安排尚未公布，按周一至周五计算",
+        "provisional: that year's holidays are not yet published; counted Monday to Friday",
+    ),
+    ("supplement", "补正（等待新版本）", "supplement (waiting for a new version)"),
+    ("third_party", "征求第三方意见", "third-party opinion"),
+    ("secrecy_authority", "报保密行政管理部门确定", "referred to the secrecy administration"),
+    ("consultation", "会商", "consultation"),
+    ("release.held", "暂缓发布", "Held before publication"),
+    ("release.retracted_reason", "撤销发布理由", "Retracted because"),
     ("filter.apply", "筛选", "Filter"),
     ("filter.any", "全部", "any"),
     ("page.next", "下一页", "Next page"),

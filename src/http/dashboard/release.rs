@@ -8,12 +8,13 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::session::CsrfForm;
+use super::Tr;
 use super::{local_time, render, see_other, Ctx, Departments, PageResult, Shell};
 use crate::error::AppError;
 use crate::scan::{Category, Severity};
 use crate::service::receipts;
 use crate::service::releases::{
-    self, FindingView, Permissions, ReleaseView, StageView, VersionDiff,
+    self, CalendarBasis, ClockState, FindingView, Permissions, ReleaseView, StageView, VersionDiff,
 };
 use crate::workflow::{Action, Decision, Note};
 
@@ -39,6 +40,36 @@ pub struct StageRow<'a> {
     pub deadline: String,
     /// Decisions the rules let me take now; empty means no form.
     pub decisions: Vec<&'static str>,
+}
+
+/// A stage's deadline as a reviewer reads it: the time, the working days
+/// left (or over), whether the calendar is provisional; or why its clock
+/// stands still.
+fn deadline_text(tr: Tr, stage: &StageView) -> String {
+    let left = stage.working_days_left.map(|n| {
+        if n < 0 {
+            tr.n("queue.overdue", -n)
+        } else {
+            tr.n("queue.left", n)
+        }
+    });
+    let mut parts: Vec<String> = Vec::new();
+    match (stage.clock, stage.deadline.as_ref()) {
+        (Some(ClockState::Stopped), _) => {
+            let reason = stage.clock_reason.map_or("", |r| tr.code(r.as_str()));
+            parts.push(format!("{}: {reason}", tr.t("clock.stopped")));
+        }
+        (_, Some(deadline)) => parts.push(local_time(deadline)),
+        _ => return String::new(),
+    }
+    parts.extend(left);
+    if stage.extended_by > 0 {
+        parts.push(tr.n("clock.extended", i64::from(stage.extended_by)));
+    }
+    if stage.calendar == Some(CalendarBasis::Provisional) {
+        parts.push(tr.t("clock.provisional").to_string());
+    }
+    parts.join(" · ")
 }
 
 pub struct DiffRow {
@@ -135,7 +166,7 @@ async fn release_page(
         .iter()
         .map(|stage| StageRow {
             stage,
-            deadline: stage.deadline.as_ref().map(local_time).unwrap_or_default(),
+            deadline: deadline_text(ctx.tr(), stage),
             decisions: may
                 .decisions(&stage.key)
                 .into_iter()

@@ -306,7 +306,10 @@ async fn run(
                 .await
             {
                 Ok(release) => Ok(Ok(package(&base, &licence, &release))),
-                Err(AppError::NotFound(_)) => Ok(Err(Refusal::not_found())),
+                // CKAN answers a deleted dataset as not found; DCAT keeps the tombstone.
+                Err(AppError::NotFound(_) | AppError::Retracted { .. }) => {
+                    Ok(Err(Refusal::not_found()))
+                }
                 Err(e) => Err(e),
             }
         }

@@ -114,7 +114,11 @@ async fn list_public_releases(
 #[utoipa::path(
     tag = "public",
     params(("id" = String, Path)),
-    responses((status = OK, body = PublicRelease), (status = NOT_FOUND, body = ErrorBody))
+    responses(
+        (status = OK, body = PublicRelease),
+        (status = NOT_FOUND, body = ErrorBody),
+        (status = GONE, description = "`retracted`, with `retracted_at` and `reason`", body = ErrorBody),
+    )
 )]
 #[get("/releases/{id}")]
 async fn get_public_release(
@@ -139,6 +143,7 @@ async fn get_public_release(
         (status = UNAUTHORIZED, description = "conditional data without credentials, or credentials that are not valid", body = ErrorBody),
         (status = FORBIDDEN, description = "conditional data without an approved application", body = ErrorBody),
         (status = NOT_FOUND, body = ErrorBody),
+        (status = GONE, description = "`retracted`, with `retracted_at` and `reason`", body = ErrorBody),
     ),
     security((), ("public_bearer" = []), ("api_key" = []))
 )]

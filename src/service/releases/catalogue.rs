@@ -73,14 +73,24 @@ pub fn media_type(name: &str) -> &'static str {
     }
 }
 
+/// A published release, or 410 for one retracted after publication (its
+/// date and reason are public), or 404.
 fn load_published(conn: &mut DbConn, id: &str) -> AppResult<Release> {
-    releases::table
+    let release = releases::table
         .find(id)
-        .filter(releases::state.eq(State::Published.as_str()))
+        .filter(releases::state.eq_any([State::Published.as_str(), State::Retracted.as_str()]))
+        .filter(releases::published_at.is_not_null())
         .select(Release::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| AppError::NotFound(format!("no published release {id}")))
+        .ok_or_else(|| AppError::NotFound(format!("no published release {id}")))?;
+    if release.state == State::Retracted {
+        return Err(AppError::Retracted {
+            at: release.retracted_at.unwrap_or(release.updated_at),
+            reason: release.retraction_reason.unwrap_or_default(),
+        });
+    }
+    Ok(release)
 }
 
 fn public_view(conn: &mut DbConn, release: Release) -> AppResult<PublicRelease> {
@@ -132,7 +142,9 @@ fn public_view(conn: &mut DbConn, release: Release) -> AppResult<PublicRelease> 
         open_mode: release.open_mode,
         version: release.version,
         published_at: release.published_at.as_ref().map(crate::audit::format_time),
-        retracted_at: retracted.then(|| modified.clone()),
+        retracted_at: retracted.then(|| {
+            crate::audit::format_time(&release.retracted_at.unwrap_or(release.updated_at))
+        }),
         modified,
         files,
         rating,

@@ -10,7 +10,7 @@ use super::{COLUMN_SUMMARY_SEGMENT, WHOLE_FILE_SEGMENT};
 use crate::app::AppState;
 use crate::db::models::{Release, ReleaseStage, StageDecision};
 use crate::db::schema::{
-    files, findings, release_stages, release_versions, releases, stage_decisions,
+    files, findings, recusals, release_stages, release_versions, releases, stage_decisions,
 };
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
@@ -18,7 +18,8 @@ use crate::extract::FileKind;
 use crate::policy::{Stage, WorkflowPolicy};
 use crate::scan::{Category, Severity};
 use crate::workflow::{
-    self, CastDecision, Disposition, Evaluation, Facts, ReleaseFacts, StageStatus, State,
+    self, CastDecision, ClockFacts, ClockReason, Disposition, Evaluation, Facts, ReleaseFacts,
+    StageStatus, State,
 };
 
 /// Queue rank of stages without a deadline: after every dated one.
@@ -113,6 +114,42 @@ pub fn release_facts(
         );
         unredactable.insert(stage.key.clone(), unredactable_for(conn, stage, release)?);
     }
+    let clocks = release_stages::table
+        .filter(release_stages::release_id.eq(&release.id))
+        .filter(
+            release_stages::status
+                .eq(StageStatus::Open.as_str())
+                .or(release_stages::clock_stopped_at.is_not_null()),
+        )
+        .select((
+            release_stages::stage,
+            release_stages::clock_reason,
+            release_stages::extended_days,
+        ))
+        .load::<(String, Option<String>, i32)>(conn)?
+        .into_iter()
+        .map(|(stage, reason, extended)| {
+            let stopped = reason
+                .map(|r| {
+                    r.parse::<ClockReason>()
+                        .map_err(|e| AppError::internal(anyhow::anyhow!(e)))
+                })
+                .transpose()?;
+            Ok((
+                stage,
+                ClockFacts {
+                    stopped,
+                    extended_days: extended.max(0) as u32,
+                },
+            ))
+        })
+        .collect::<AppResult<_>>()?;
+    let recused = recusals::table
+        .filter(recusals::release_id.eq(&release.id))
+        .select(recusals::user_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
     Ok(ReleaseFacts {
         state: release.state,
         version: release.version,
@@ -121,6 +158,9 @@ pub fn release_facts(
         in_force,
         pending,
         unredactable,
+        clocks,
+        recused,
+        held: release.held_at.is_some(),
     })
 }
 
@@ -200,7 +240,12 @@ pub fn reevaluate(
     let facts = facts(conn, release)?;
     let (_, in_force) = history(conn, &release.id)?;
     let evaluation = workflow::evaluate(policy, &facts, &in_force);
-    let to = current.after(evaluation.outcome, release.publish_at, now);
+    let to = current.after(
+        evaluation.outcome,
+        release.publish_at,
+        release.held_at.is_some(),
+        now,
+    );
     let waiting_before = super::notices::actionable_stages(conn, &release.id)?;
     write_stages(state, conn, release, &evaluation, to, now)?;
     super::notices::announce(state, conn, release, &waiting_before, (from, to), now)?;
@@ -243,32 +288,25 @@ fn write_stages(
         .enumerate()
         .map(|(position, (stage, st))| {
             let open = st.status == StageStatus::Open;
-            let decided = matches!(
-                st.status,
-                StageStatus::Approved | StageStatus::Rejected | StageStatus::ChangesRequested
-            );
             let prev = previous.get(&stage.key);
-            let was_open = prev.is_some_and(|p| p.status == StageStatus::Open.as_str());
-            // A stage keeps its clock while it stays open; it restarts when it
-            // (re)opens. Deciding it stops the clock: `opened_at` stays and
-            // `decided_at` is set, so the supervisor overview can tell how
-            // long stages take; both stay while the decision stands.
-            let (opened_at, decided_at) = match prev {
-                _ if open => (
-                    Some(
-                        prev.filter(|_| was_open)
-                            .and_then(|p| p.opened_at)
-                            .unwrap_or(now),
-                    ),
-                    None,
-                ),
-                Some(p) if decided && was_open => (p.opened_at, Some(now)),
-                Some(p) if decided && p.status == st.status.as_str() => (p.opened_at, p.decided_at),
-                _ => (None, None),
-            };
+            let clock = clock_after(
+                prev,
+                st.status,
+                release_state,
+                now,
+                &state.policies.calendar,
+            );
+            let (opened_at, decided_at) = (clock.opened_at, clock.decided_at);
             let deadline = match (opened_at.filter(|_| open), stage.sla_working_days) {
-                (Some(at), Some(days)) => Some(state.policies.calendar.deadline(at, days)),
+                (Some(at), Some(days)) if clock.stopped_at.is_none() => {
+                    let days = days + (clock.stopped_days + clock.extended_days).max(0) as u32;
+                    Some(state.policies.calendar.deadline(at, days))
+                }
                 _ => None,
+            };
+            let provisional = match (opened_at, deadline) {
+                (Some(from), Some(to)) => state.policies.calendar.is_provisional(from, to),
+                _ => false,
             };
             // While blocked only the stage owning the blocking findings can act.
             let actionable = live
@@ -302,6 +340,11 @@ fn write_stages(
                     (None, Some(t)) => format!("{NO_DEADLINE}|{t}"),
                     _ => NO_DEADLINE.into(),
                 },
+                clock_stopped_at: clock.stopped_at,
+                clock_reason: clock.reason.map(|r| r.as_str().to_string()),
+                stopped_days: clock.stopped_days,
+                extended_days: clock.extended_days,
+                provisional,
             }
         })
         .collect();
@@ -309,4 +352,94 @@ fn write_stages(
         .execute(conn)?;
     crate::insert_batch!(conn, release_stages::table, rows);
     Ok(())
+}
+
+/// A stage's clock after re-evaluation.
+struct Clock {
+    opened_at: Option<NaiveDateTime>,
+    decided_at: Option<NaiveDateTime>,
+    stopped_at: Option<NaiveDateTime>,
+    reason: Option<ClockReason>,
+    stopped_days: i32,
+    extended_days: i32,
+}
+
+/// Carries a stage's clock from its previous row to its new `status`. A
+/// stage keeps its clock while it stays open and restarts it when it
+/// (re)opens — except a clock stopped for 补正: a request for changes stops
+/// the clock of every open stage, and when the new version reopens the
+/// stage (at once, or after the earlier stages it waits for) its clock
+/// starts again where it stood, the working days between not counted.
+/// Deciding a stage ends its clock: `opened_at` stays and `decided_at` is
+/// set, so the supervisor overview can tell how long stages take; both stay
+/// while the decision stands.
+fn clock_after(
+    prev: Option<&ReleaseStage>,
+    status: StageStatus,
+    release_state: State,
+    now: NaiveDateTime,
+    calendar: &crate::policy::Calendar,
+) -> Clock {
+    let open = status == StageStatus::Open;
+    let decided = matches!(
+        status,
+        StageStatus::Approved | StageStatus::Rejected | StageStatus::ChangesRequested
+    );
+    let idle = |opened_at, decided_at| Clock {
+        opened_at,
+        decided_at,
+        stopped_at: None,
+        reason: None,
+        stopped_days: 0,
+        extended_days: 0,
+    };
+    let Some(p) = prev else {
+        return idle(open.then_some(now), None);
+    };
+    let was_open = p.status == StageStatus::Open.as_str();
+    let decided_at = match () {
+        _ if decided && was_open => Some(now),
+        _ if decided && p.status == status.as_str() => p.decided_at,
+        _ => None,
+    };
+    let reason: Option<ClockReason> = p.clock_reason.as_deref().and_then(|r| r.parse().ok());
+    let carried = Clock {
+        opened_at: p.opened_at,
+        decided_at,
+        stopped_at: p.clock_stopped_at,
+        reason,
+        stopped_days: p.stopped_days,
+        extended_days: p.extended_days,
+    };
+    let supplement = reason == Some(ClockReason::Supplement);
+    if release_state == State::ChangesRequested && (was_open || supplement) {
+        // A stop already running for another reason keeps its start and reason.
+        return Clock {
+            stopped_at: carried.stopped_at.or(Some(now)),
+            reason: carried.reason.or(Some(ClockReason::Supplement)),
+            ..carried
+        };
+    }
+    // Sent back to wait for an earlier stage: the clock stays stopped until
+    // the stage opens again.
+    if supplement && status == StageStatus::Waiting {
+        return carried;
+    }
+    if open && supplement {
+        let stopped = p
+            .clock_stopped_at
+            .map_or(0, |at| calendar.working_days_between(at, now).max(0) as i32);
+        return Clock {
+            stopped_at: None,
+            reason: None,
+            stopped_days: p.stopped_days + stopped,
+            ..carried
+        };
+    }
+    match () {
+        _ if open && was_open => carried,
+        _ if open => idle(Some(now), None),
+        _ if decided_at.is_some() => idle(p.opened_at, decided_at),
+        _ => idle(None, None),
+    }
 }

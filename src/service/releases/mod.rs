@@ -4,12 +4,15 @@
 
 mod catalogue;
 mod change;
+mod clock;
 mod evaluate;
+mod hold;
 pub mod inspection;
 mod notices;
 mod permissions;
 mod publish;
 mod queue;
+mod recusal;
 mod reveal;
 mod review;
 mod submit;
@@ -19,9 +22,12 @@ pub use catalogue::{
     media_type, public_list, public_offset_page, public_release, published_file, publishers,
     PublicFile, PublicFilter, PublicRelease, PublishedFile, Publisher,
 };
+pub use clock::{change_clock, extend, ClockChange};
+pub use hold::hold;
 pub use permissions::{permissions, Permissions};
 pub use publish::publish_due;
 pub use queue::{open_stages, queue, severity_counts, QueueFilter, QueueItem};
+pub use recusal::recuse;
 pub use reveal::reveal;
 pub use review::{decide, dispose, dispose_many, retract, withdraw};
 pub use submit::{
@@ -29,8 +35,8 @@ pub use submit::{
     ReleaseMeta, Stored, Upload, VersionBasis,
 };
 pub use views::{
-    findings_page, list, version_diff, view, FindingView, ListFilter, ReleaseSummary, ReleaseView,
-    StageView, VersionDiff,
+    findings_page, list, version_diff, view, CalendarBasis, ClockState, FindingView, ListFilter,
+    ReleaseSummary, ReleaseView, StageView, VersionDiff,
 };
 
 use diesel::prelude::*;
@@ -45,7 +51,7 @@ use crate::workflow::{self, State};
 
 /// The audit actor of what the service does by itself (an inspection
 /// finishing, an embargo ending).
-const SYSTEM_ACTOR: &str = "system";
+pub(crate) const SYSTEM_ACTOR: &str = "system";
 
 /// `findings.segment` of a column summary: it stands for the findings of one
 /// table column, and dispositioning it dispositions them.

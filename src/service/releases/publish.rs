@@ -289,6 +289,7 @@ pub fn publish_due(state: &AppState, conn: &mut DbConn) -> AppResult<usize> {
     let due: Vec<String> = releases::table
         .filter(releases::state.eq(State::Approved.as_str()))
         .filter(releases::publish_at.le(now))
+        .filter(releases::held_at.is_null())
         .select(releases::id)
         .limit(100)
         .load(conn)?;
@@ -297,7 +298,8 @@ pub fn publish_due(state: &AppState, conn: &mut DbConn) -> AppResult<usize> {
         let renditions = prerender(state, conn, &id)?;
         write_tx(conn, |conn| {
             let mut release: Release = super::load(conn, &id)?;
-            if release.state == State::Approved {
+            // Re-checked under the lock: a hold may have landed meanwhile.
+            if release.state == State::Approved && release.held_at.is_none() {
                 publish(state, conn, &mut release, (SYSTEM_ACTOR, &renditions), now)?;
                 published += 1;
             }

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::{clamp_limit, Page};
 use crate::auth::CurrentUser;
-use crate::db::schema::{findings, release_stages, releases, stage_decisions};
+use crate::db::schema::{findings, recusals, release_stages, releases, stage_decisions};
 use crate::db::DbConn;
 use crate::error::AppResult;
 
@@ -70,6 +70,10 @@ pub fn queue(
                 .ne(release_stages::stage)
                 .or(stage_decisions::dismissed.eq(false)),
         );
+    // A recusal takes the whole release out of my queue.
+    let recused = recusals::table
+        .filter(recusals::release_id.eq(release_stages::release_id))
+        .filter(recusals::user_id.eq(user.id.clone()));
     let mut query = release_stages::table
         .inner_join(releases::table)
         .filter(release_stages::actionable.eq(true))
@@ -81,6 +85,7 @@ pub fn queue(
         )
         .filter(releases::submitter_id.ne(user.id.clone()))
         .filter(diesel::dsl::not(diesel::dsl::exists(decided_elsewhere)))
+        .filter(diesel::dsl::not(diesel::dsl::exists(recused)))
         .into_boxed();
     if let Some(stage) = &filter.stage {
         query = query.filter(release_stages::stage.eq(stage.clone()));

@@ -18,7 +18,8 @@ use crate::workflow::{
     Action, CastDecision, Decision, Disposition, Note, State, RETRACTION, WITHDRAWAL,
 };
 
-fn note_required(text: &Note, what: &str) -> AppResult<()> {
+/// Refuses an empty note where a rule wants a reason (422 `note_required`).
+pub(super) fn note_required(text: &Note, what: &str) -> AppResult<()> {
     if text.is_empty() {
         return Err(AppError::Rule {
             code: ErrorCode::NoteRequired,
@@ -266,10 +267,27 @@ fn end_release(
                     releases::updated_at.eq(now),
                 ))
                 .execute(conn)?;
-            Ok(Applied {
-                value: (),
-                details: serde_json::json!({"reason": reason.as_str()}),
-            })
+            let mut details = serde_json::json!({"reason": reason.as_str()});
+            if to == RETRACTION.to {
+                // The public is answered 410 with both; the people who put
+                // the release out hear of it.
+                diesel::update(releases::table.find(release_id))
+                    .set((
+                        releases::retracted_at.eq(now),
+                        releases::retraction_reason.eq(reason.as_str()),
+                    ))
+                    .execute(conn)?;
+                let told = crate::notify::release_notice(
+                    conn,
+                    release,
+                    crate::notify::ReleaseNotice::Retracted,
+                    reason.as_str(),
+                    &state.settings.public_url,
+                    now,
+                )?;
+                details["notified"] = told.into();
+            }
+            Ok(Applied { value: (), details })
         },
     )?;
     views::view(state, conn, user, release_id)

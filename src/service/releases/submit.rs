@@ -368,6 +368,11 @@ pub fn submit(
             published_at: None,
             public_title: None,
             public_description: None,
+            retracted_at: None,
+            retraction_reason: None,
+            held_at: None,
+            held_by: None,
+            hold_reason: None,
         };
         diesel::insert_into(releases::table)
             .values(release.clone())

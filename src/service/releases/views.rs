@@ -17,6 +17,7 @@ use crate::db::schema::{
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::policy::Role;
+use crate::workflow::{ClockReason, StageStatus};
 
 mod time {
     use chrono::NaiveDateTime;
@@ -73,7 +74,43 @@ pub struct StageView {
     pub opened_at: Option<NaiveDateTime>,
     #[serde(serialize_with = "time::opt")]
     pub deadline: Option<NaiveDateTime>,
+    /// `running` or `stopped` while the stage is open; null otherwise.
+    pub clock: Option<ClockState>,
+    /// Why the clock stands still, and since when.
+    pub clock_reason: Option<ClockReason>,
+    #[serde(serialize_with = "time::opt")]
+    pub clock_stopped_at: Option<NaiveDateTime>,
+    /// Working days to the deadline (negative once missed); while the clock
+    /// is stopped, what was left when it stopped.
+    pub working_days_left: Option<i64>,
+    /// Working days added by extensions.
+    pub extended_by: i32,
+    /// `provisional` when the deadline runs through a year without a
+    /// calendar file (counted Monday–Friday), else `official`; null without one.
+    pub calendar: Option<CalendarBasis>,
     pub decisions: Vec<DecisionView>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockState {
+    Running,
+    Stopped,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CalendarBasis {
+    Official,
+    Provisional,
+}
+
+/// A hold on an approved release.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HoldView {
+    #[serde(serialize_with = "time::one")]
+    pub at: NaiveDateTime,
+    pub reason: String,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -129,6 +166,11 @@ pub struct ReleaseView {
     pub updated_at: NaiveDateTime,
     #[serde(serialize_with = "time::opt")]
     pub published_at: Option<NaiveDateTime>,
+    /// Set while an approved release is held back from publication.
+    pub hold: Option<HoldView>,
+    #[serde(serialize_with = "time::opt")]
+    pub retracted_at: Option<NaiveDateTime>,
+    pub retraction_reason: Option<String>,
 }
 
 /// The inspection of the current version's files, as far as it got.
@@ -211,6 +253,8 @@ pub(super) fn build(
         .order(release_stages::position.asc())
         .select(ReleaseStage::as_select())
         .load(conn)?;
+    let now = crate::audit::now();
+    let calendar = &state.policies.calendar;
     let stages = rows
         .into_iter()
         .map(|row| StageView {
@@ -220,6 +264,37 @@ pub(super) fn build(
                 .stage(&row.stage)
                 .map(|s| s.name.clone())
                 .unwrap_or_default(),
+            clock: match (
+                &row.clock_stopped_at,
+                row.status == StageStatus::Open.as_str(),
+            ) {
+                (Some(_), _) => Some(ClockState::Stopped),
+                (None, true) => Some(ClockState::Running),
+                (None, false) => None,
+            },
+            clock_reason: row.clock_reason.as_deref().and_then(|r| r.parse().ok()),
+            clock_stopped_at: row.clock_stopped_at,
+            working_days_left: match (row.deadline, row.clock_stopped_at, row.opened_at) {
+                (Some(deadline), _, _) => Some(calendar.working_days_between(now, deadline)),
+                (None, Some(stopped), Some(opened)) => state
+                    .policies
+                    .workflow
+                    .stage(&row.stage)
+                    .and_then(|s| s.sla_working_days)
+                    .map(|sla| {
+                        i64::from(sla) + i64::from(row.stopped_days + row.extended_days)
+                            - calendar.working_days_between(opened, stopped)
+                    }),
+                _ => None,
+            },
+            extended_by: row.extended_days,
+            calendar: row.deadline.map(|_| {
+                if row.provisional {
+                    CalendarBasis::Provisional
+                } else {
+                    CalendarBasis::Official
+                }
+            }),
             decisions: decisions
                 .iter()
                 .filter(|d| d.stage == row.stage)
@@ -294,6 +369,12 @@ pub(super) fn build(
         created_at: release.created_at,
         updated_at: release.updated_at,
         published_at: release.published_at,
+        hold: release.held_at.map(|at| HoldView {
+            at,
+            reason: release.hold_reason.clone().unwrap_or_default(),
+        }),
+        retracted_at: release.retracted_at,
+        retraction_reason: release.retraction_reason.clone(),
     })
 }
 

@@ -1,0 +1,13 @@
+DROP TABLE reminders_sent;
+DROP TABLE delegations;
+DROP TABLE recusals;
+ALTER TABLE releases DROP COLUMN hold_reason;
+ALTER TABLE releases DROP COLUMN held_by;
+ALTER TABLE releases DROP COLUMN held_at;
+ALTER TABLE releases DROP COLUMN retraction_reason;
+ALTER TABLE releases DROP COLUMN retracted_at;
+ALTER TABLE release_stages DROP COLUMN provisional;
+ALTER TABLE release_stages DROP COLUMN extended_days;
+ALTER TABLE release_stages DROP COLUMN stopped_days;
+ALTER TABLE release_stages DROP COLUMN clock_reason;
+ALTER TABLE release_stages DROP COLUMN clock_stopped_at;

@@ -1,0 +1,153 @@
+//! A stage's clock by hand: stopped and resumed by whoever may decide the
+//! stage (for a reason the rules recognise), extended by the policy's role.
+//! Each is one audited change through `commit`; `evaluate` recomputes the
+//! deadline from what is written here.
+
+use diesel::prelude::*;
+
+use super::change::{commit, Applied};
+use super::publish::Renditions;
+use super::review::note_required;
+use super::views::{self, ReleaseView};
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::db::schema::release_stages;
+use crate::db::DbConn;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::workflow::{Action, ClockReason, Note};
+
+/// What a request does to a stage's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockChange {
+    Stop(ClockReason),
+    Resume,
+}
+
+pub fn change_clock(
+    state: &AppState,
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    release_id: &str,
+    stage: &str,
+    change: ClockChange,
+    note: &Note,
+) -> AppResult<ReleaseView> {
+    let (action, event) = match change {
+        ClockChange::Stop(_) => (
+            Action::StopClock { stage },
+            crate::audit::Action::ClockStopped,
+        ),
+        ClockChange::Resume => (
+            Action::ResumeClock { stage },
+            crate::audit::Action::ClockResumed,
+        ),
+    };
+    let calendar = &state.policies.calendar;
+    commit(
+        state,
+        conn,
+        user,
+        release_id,
+        (action, event),
+        &Renditions::none(),
+        |conn, _, _, now| {
+            let row = release_stages::table
+                .filter(release_stages::release_id.eq(release_id))
+                .filter(release_stages::stage.eq(stage));
+            let details = match change {
+                ClockChange::Stop(reason) => {
+                    if !reason.is_manual() {
+                        return Err(AppError::Rule {
+                            code: ErrorCode::NotAllowedInState,
+                            message: "the clock stops for 补正 (supplement) only when changes are requested".into(),
+                        });
+                    }
+                    diesel::update(row)
+                        .set((
+                            release_stages::clock_stopped_at.eq(now),
+                            release_stages::clock_reason.eq(reason.as_str()),
+                        ))
+                        .execute(conn)?;
+                    serde_json::json!({"stage": stage, "reason_code": reason.as_str(), "note": note.as_str()})
+                }
+                ClockChange::Resume => {
+                    let (since, days): (Option<chrono::NaiveDateTime>, i32) = row
+                        .select((
+                            release_stages::clock_stopped_at,
+                            release_stages::stopped_days,
+                        ))
+                        .first(conn)?;
+                    let stopped =
+                        since.map_or(0, |at| calendar.working_days_between(at, now).max(0));
+                    diesel::update(row)
+                        .set((
+                            release_stages::clock_stopped_at.eq(None::<chrono::NaiveDateTime>),
+                            release_stages::clock_reason.eq(None::<String>),
+                            release_stages::stopped_days.eq(days + stopped as i32),
+                        ))
+                        .execute(conn)?;
+                    serde_json::json!({"stage": stage, "working_days_stopped": stopped, "note": note.as_str()})
+                }
+            };
+            Ok(Applied { value: (), details })
+        },
+    )?;
+    views::view(state, conn, user, release_id)
+}
+
+/// Moves a stage's deadline by `working_days`, for good; the submitter is told.
+pub fn extend(
+    state: &AppState,
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    release_id: &str,
+    stage: &str,
+    working_days: u32,
+    reason: &Note,
+) -> AppResult<ReleaseView> {
+    let action = Action::Extend {
+        stage,
+        working_days,
+    };
+    commit(
+        state,
+        conn,
+        user,
+        release_id,
+        (action, crate::audit::Action::DeadlineExtended),
+        &Renditions::none(),
+        |conn, release, facts, now| {
+            note_required(reason, "an extension")?;
+            let total = facts.clocks.get(stage).map_or(0, |c| c.extended_days) + working_days;
+            diesel::update(
+                release_stages::table
+                    .filter(release_stages::release_id.eq(release_id))
+                    .filter(release_stages::stage.eq(stage)),
+            )
+            .set(release_stages::extended_days.eq(total as i32))
+            .execute(conn)?;
+            let name = state
+                .policies
+                .workflow
+                .stage(stage)
+                .map_or(stage, |s| s.name.as_str());
+            crate::notify::deadline_extended(
+                conn,
+                release,
+                name,
+                working_days,
+                reason.as_str(),
+                &state.settings.public_url,
+                now,
+            )?;
+            Ok(Applied {
+                value: (),
+                details: serde_json::json!({
+                    "stage": stage, "working_days": working_days,
+                    "extended_by": total, "reason": reason.as_str(),
+                }),
+            })
+        },
+    )?;
+    views::view(state, conn, user, release_id)
+}
