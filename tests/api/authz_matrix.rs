@@ -461,6 +461,10 @@ impl World {
                     form_multipart(&[("csrf_token", &csrf)], &[("notice.txt", clean)]);
                 req.insert_header(("Content-Type", kind)).set_payload(body)
             }
+            ("POST", "/releases/{id}/actions") => form(
+                req,
+                &[("action", "hold"), ("reason", ""), ("csrf_token", &csrf)],
+            ),
             ("POST", "/releases/{id}/decide") => form(
                 req,
                 &[

@@ -663,3 +663,105 @@ async fn a_retraction_answers_410_keeps_a_tombstone_and_tells_its_people() {
         0
     );
 }
+
+/// A form POST from the release page as `token`'s session.
+async fn act(app: &TestApp, id: &str, token: &str, fields: &[(&str, &str)]) -> Response {
+    let csrf = app.state.tokens.mac(format!("csrf|{token}").as_bytes());
+    let mut fields = fields.to_vec();
+    fields.push(("csrf_token", &csrf));
+    app.call(
+        actix_web::test::TestRequest::post()
+            .uri(&format!("/releases/{id}/actions"))
+            .insert_header(("Cookie", format!("rg_session={token}")))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(serde_urlencoded::to_string(&fields).unwrap()),
+    )
+    .await
+}
+
+#[actix_web::test]
+async fn the_release_page_offers_exactly_the_actions_the_rules_allow_and_they_work() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let id = clean_release(&app, &cast).await;
+    let approver = release_page(&app, &id, &cast.approver).await;
+    assert!(
+        approver.contains("id=\"act-stop_clock-department_review\""),
+        "{approver}"
+    );
+    assert!(approver.contains("id=\"act-recuse-department_review\""));
+    assert!(!approver.contains("id=\"act-resume_clock"));
+    assert!(!approver.contains("id=\"act-withdraw\""));
+    let submitter = release_page(&app, &id, &cast.submitter).await;
+    assert!(submitter.contains("id=\"act-withdraw\""));
+    assert!(
+        !submitter.contains("act-stop_clock"),
+        "authors keep no clock"
+    );
+    let secrecy = release_page(&app, &id, &cast.secrecy).await;
+    assert!(
+        !secrecy.contains("act-stop_clock"),
+        "the secrecy stage is not open yet"
+    );
+    assert!(
+        !secrecy.contains("id=\"act-hold\""),
+        "nothing approved to hold"
+    );
+
+    // Stopping the clock through the page, then resuming it.
+    let res = act(
+        &app,
+        &id,
+        &cast.approver,
+        &[
+            ("action", "stop_clock"),
+            ("stage", "department_review"),
+            ("reason_code", "consultation"),
+            ("reason", "会商"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let r = app
+        .get(&format!("/api/v1/releases/{id}"), Some(&cast.approver))
+        .await
+        .json();
+    assert_eq!(
+        stage(&r, "department_review")["clock_reason"],
+        "consultation"
+    );
+    let approver = release_page(&app, &id, &cast.approver).await;
+    assert!(approver.contains("id=\"act-resume_clock-department_review\""));
+    assert!(!approver.contains("id=\"act-stop_clock"));
+    // Someone the rules refuse gets the page's error, and nothing changes.
+    let res = act(
+        &app,
+        &id,
+        &cast.submitter,
+        &[("action", "resume_clock"), ("stage", "department_review")],
+    )
+    .await;
+    assert_eq!(res.status, 403);
+    let res = act(
+        &app,
+        &id,
+        &cast.approver,
+        &[("action", "resume_clock"), ("stage", "department_review")],
+    )
+    .await;
+    assert_eq!(res.status, 303);
+    // The submitter withdraws through the page.
+    let res = act(
+        &app,
+        &id,
+        &cast.submitter,
+        &[("action", "withdraw"), ("reason", "数据需更新")],
+    )
+    .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let r = app
+        .get(&format!("/api/v1/releases/{id}"), Some(&cast.submitter))
+        .await
+        .json();
+    assert_eq!(r["state"], "withdrawn");
+}

@@ -12,6 +12,7 @@ mod queue;
 mod release;
 mod reports;
 mod session;
+mod stewardship;
 mod submit;
 
 use std::collections::BTreeMap;
@@ -59,6 +60,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(release::download_receipt)
             .service(release::decide_stage)
             .service(release::dispose_findings)
+            .service(stewardship::act_on_release)
             .service(release::reveal_finding)
             .service(submit::add_version)
             .service(overview::show_overview)

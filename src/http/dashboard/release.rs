@@ -100,6 +100,8 @@ struct ReleasePage<'a> {
     receipts: Vec<ReceiptRow>,
     /// `?after=…` of this page, kept by the reveal buttons.
     page_query: String,
+    /// Clock, recusal, hold, withdrawal and retraction buttons the rules allow.
+    actions: Vec<super::stewardship::OtherAction>,
     next: Option<String>,
 }
 
@@ -185,6 +187,7 @@ async fn release_page(
         }
     }
     let can_upload = may.may(&Action::AddVersion);
+    let actions = super::stewardship::offered(&may, &view.stages);
     let encode = |after: &str| serde_urlencoded::to_string([("after", after)]).unwrap_or_default();
     render(
         ctx,
@@ -197,6 +200,7 @@ async fn release_page(
             findings,
             diff: diff.map(diff_rows),
             can_upload,
+            actions,
             publish_at: view.publish_at.as_ref().map(local_time).unwrap_or_default(),
             receipts: receipted
                 .into_iter()
