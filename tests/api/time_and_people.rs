@@ -765,3 +765,58 @@ async fn the_release_page_offers_exactly_the_actions_the_rules_allow_and_they_wo
         .json();
     assert_eq!(r["state"], "withdrawn");
 }
+
+#[actix_web::test]
+async fn reminders_dry_run_prints_tomorrows_mail_and_sends_nothing() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    give_addresses(&app).await;
+    let id = clean_release(&app, &cast).await;
+    let r = app
+        .get(&format!("/api/v1/releases/{id}"), Some(&cast.approver))
+        .await
+        .json();
+    let deadline = time(&stage(&r, "department_review")["deadline"]);
+    let calendar = app.state.policies.calendar.clone();
+    let late = (1..14)
+        .map(|d| deadline + Duration::days(d))
+        .find(|t| calendar.working_days_between(deadline, *t) == 1)
+        .unwrap();
+    let at = releasegate::audit::format_time(&late);
+    let out = run_cli(&app.db, &["reminders", "--at", &at, "--dry-run"], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["kind"], "escalation");
+    assert_eq!(lines[0]["release"], id.as_str());
+    assert_eq!(lines[0]["stage"], "department_review");
+    assert_eq!(lines[0]["recipients"], json!(["supervisor@example.gov.cn"]));
+    assert_eq!(
+        lines[0]["deadline"],
+        stage(&r, "department_review")["deadline"]
+    );
+    // A dry run sends and records nothing; the real pass does, once.
+    assert_eq!(
+        mails_to(&app, "supervisor@example.gov.cn", "overdue").await,
+        0
+    );
+    let out = run_cli(&app.db, &["reminders", "--at", &at], None);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+    assert_eq!(
+        mails_to(&app, "supervisor@example.gov.cn", "overdue").await,
+        1
+    );
+    let out = run_cli(&app.db, &["reminders", "--at", &at], None);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 0);
+    let out = run_cli(&app.db, &["reminders", "--at", "tomorrow"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--at \"tomorrow\""));
+}
