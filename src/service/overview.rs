@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::db::schema::{departments, release_stages, releases};
+use crate::db::schema::{departments, release_stages, releases, reminders_sent};
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::policy::Role;
@@ -40,6 +40,25 @@ pub struct Overview {
     /// Stage keys in workflow order: the columns of `median_days`.
     pub stages: Vec<String>,
     pub departments: Vec<DepartmentOverview>,
+    /// Open stages past their deadline, the longest overdue first.
+    pub breaches: Vec<Breach>,
+}
+
+/// How many breaches the overview lists (the count per department is exact).
+pub const BREACHES_SHOWN: i64 = 100;
+
+/// An open stage past its deadline, and who has been told.
+#[derive(Debug, Serialize)]
+pub struct Breach {
+    pub release_id: String,
+    pub title: String,
+    pub department: String,
+    pub stage: String,
+    pub deadline: NaiveDateTime,
+    /// Working days past the deadline.
+    pub overdue_days: i64,
+    /// The escalations sent for this deadline (`escalation`, `leader_escalation`).
+    pub escalations: Vec<String>,
 }
 
 pub fn overview(state: &AppState, conn: &mut DbConn, user: &CurrentUser) -> AppResult<Overview> {
@@ -128,10 +147,55 @@ pub fn overview(state: &AppState, conn: &mut DbConn, user: &CurrentUser) -> AppR
             }
         })
         .collect();
+    let breaches = breaches(conn, calendar, now)?;
     Ok(Overview {
         stages,
         departments,
+        breaches,
     })
+}
+
+fn breaches(
+    conn: &mut DbConn,
+    calendar: &crate::policy::Calendar,
+    now: NaiveDateTime,
+) -> AppResult<Vec<Breach>> {
+    let rows: Vec<(String, String, String, String, NaiveDateTime)> = release_stages::table
+        .inner_join(releases::table)
+        .filter(release_stages::status.eq("open"))
+        .filter(release_stages::actionable.eq(true))
+        .filter(release_stages::deadline.lt(now))
+        .order(release_stages::deadline.asc())
+        .limit(BREACHES_SHOWN)
+        .select((
+            release_stages::release_id,
+            releases::title,
+            releases::department,
+            release_stages::stage,
+            release_stages::deadline.assume_not_null(),
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(release_id, title, department, stage, deadline)| {
+            let escalations = reminders_sent::table
+                .filter(reminders_sent::release_id.eq(&release_id))
+                .filter(reminders_sent::stage.eq(&stage))
+                .filter(reminders_sent::deadline.eq(deadline))
+                .filter(reminders_sent::kind.eq_any(["escalation", "leader_escalation"]))
+                .order(reminders_sent::sent_at.asc())
+                .select(reminders_sent::kind)
+                .load(conn)?;
+            Ok(Breach {
+                overdue_days: calendar.working_days_between(deadline, now),
+                release_id,
+                title,
+                department,
+                stage,
+                deadline,
+                escalations,
+            })
+        })
+        .collect()
 }
 
 /// Median of a non-empty sample (the mean of the middle two when even).

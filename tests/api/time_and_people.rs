@@ -820,3 +820,53 @@ async fn reminders_dry_run_prints_tomorrows_mail_and_sends_nothing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--at \"tomorrow\""));
 }
+
+#[actix_web::test]
+async fn the_supervisor_sees_missed_deadlines_and_who_was_told() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    give_addresses(&app).await;
+    let id = clean_release(&app, &cast).await;
+    let page = |token: String| {
+        let app = &app;
+        async move {
+            let req = actix_web::test::TestRequest::get()
+                .uri("/overview?lang=en")
+                .insert_header(("Cookie", format!("rg_session={token}")));
+            app.call(req).await.text()
+        }
+    };
+    assert!(page(cast.supervisor.clone())
+        .await
+        .contains("No stage is past its deadline."));
+    // The department review's deadline passed a week ago.
+    let now = releasegate::audit::now();
+    let idc = id.clone();
+    app.db(move |c| {
+        diesel::update(
+            release_stages::table
+                .filter(release_stages::release_id.eq(idc))
+                .filter(release_stages::stage.eq("department_review")),
+        )
+        .set(release_stages::deadline.eq(now - Duration::days(7)))
+        .execute(c)
+        .unwrap();
+    })
+    .await;
+    let st = app.state.clone();
+    let sent = app
+        .db(move |c| reminders::sweep(&st, c, now).unwrap())
+        .await;
+    let kinds: Vec<_> = sent.iter().map(|r| r.kind.as_str()).collect();
+    assert_eq!(kinds, ["escalation", "leader_escalation"]);
+    let overview = page(cast.supervisor.clone()).await;
+    let row = format!("id=\"breach-{id}-department_review\"");
+    assert!(overview.contains(&row), "{overview}");
+    let row = &overview[overview.find(&row).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(
+        row.contains("the stage&#39;s escalation role, the leader"),
+        "{row}"
+    );
+    assert!(row.contains("overdue by"), "{row}");
+}
