@@ -289,7 +289,7 @@ impl World {
             &self.demand
         } else if template.starts_with("/api/v1/plans/") {
             &self.plan_item
-        } else if template.starts_with("/api/v1/delegations/") {
+        } else if template.starts_with("/api/v1/delegations/") || template.starts_with("/leave/") {
             &self.delegation
         } else {
             &self.release

@@ -870,3 +870,76 @@ async fn the_supervisor_sees_missed_deadlines_and_who_was_told() {
     );
     assert!(row.contains("overdue by"), "{row}");
 }
+
+#[actix_web::test]
+async fn a_reviewer_sets_on_leave_until_on_the_dashboard() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    app.user("approver2", &[Role::DeptApprover], Some("FGW"))
+        .await;
+    let post = |path: &'static str, fields: Vec<(&'static str, &'static str)>| {
+        let csrf = app
+            .state
+            .tokens
+            .mac(format!("csrf|{}", cast.approver).as_bytes());
+        let mut fields: Vec<(&str, String)> = fields
+            .into_iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect();
+        fields.push(("csrf_token", csrf));
+        app.call(
+            actix_web::test::TestRequest::post()
+                .uri(path)
+                .insert_header(("Cookie", format!("rg_session={}", cast.approver)))
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(serde_urlencoded::to_string(&fields).unwrap()),
+        )
+    };
+    let res = post(
+        "/leave",
+        vec![
+            ("to", "approver2"),
+            ("from", "2026-12-07"),
+            ("until", "2026-12-11"),
+            ("note", "年休假"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    let listed = app
+        .get("/api/v1/delegations", Some(&cast.approver))
+        .await
+        .json();
+    // Whole local days: 7 Dec 00:00 to 12 Dec 00:00 China Standard Time.
+    assert_eq!(listed[0]["from"], "2026-12-06T16:00:00.000000Z");
+    assert_eq!(listed[0]["until"], "2026-12-11T16:00:00.000000Z");
+    let page = {
+        let req = actix_web::test::TestRequest::get()
+            .uri("/leave?lang=en")
+            .insert_header(("Cookie", format!("rg_session={}", cast.approver)));
+        app.call(req).await.text()
+    };
+    assert!(
+        page.contains("approver2") && page.contains("End now"),
+        "{page}"
+    );
+    let id = listed[0]["id"].as_str().unwrap().to_string();
+    let end: &'static str = Box::leak(format!("/leave/{id}/end").into_boxed_str());
+    assert_eq!(post(end, vec![]).await.status, 303);
+    let listed = app
+        .get("/api/v1/delegations", Some(&cast.approver))
+        .await
+        .json();
+    assert!(listed[0]["revoked_at"].is_string(), "{listed}");
+    // A colleague of another department cannot stand in.
+    let res = post(
+        "/leave",
+        vec![
+            ("to", "approver-tjj"),
+            ("from", "2026-12-07"),
+            ("until", "2026-12-11"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 422);
+}

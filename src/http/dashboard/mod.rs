@@ -7,6 +7,7 @@ mod audit;
 mod catalog;
 mod demands;
 mod i18n;
+mod leave;
 mod overview;
 mod queue;
 mod release;
@@ -61,6 +62,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(release::decide_stage)
             .service(release::dispose_findings)
             .service(stewardship::act_on_release)
+            .service(leave::show_leave)
+            .service(leave::add_leave)
+            .service(leave::end_leave)
             .service(release::reveal_finding)
             .service(submit::add_version)
             .service(overview::show_overview)
