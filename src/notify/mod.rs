@@ -10,7 +10,7 @@ mod public;
 mod release_notices;
 
 pub use mailer::{Mailer, MailerError};
-pub use outbox::{deliver_due, enqueue, stage_opened, submitter_told, Delivery};
+pub use outbox::{deliver_due, enqueue, local_deadline, stage_opened, submitter_told, Delivery};
 pub use public::{
     application_decided, application_received, demand_answered, demand_waiting, verification_mail,
     Decided, DemandAnswer, DemandNotice,

@@ -37,6 +37,13 @@ pub fn enqueue(
         .map(drop)
 }
 
+/// A deadline as the office reads it: Beijing time, to the minute.
+pub fn local_deadline(at: &NaiveDateTime) -> String {
+    (*at + Duration::hours(8))
+        .format("%Y-%m-%d %H:%M (UTC+8)")
+        .to_string()
+}
+
 /// Tells everyone who may act on a newly opened stage (role and department
 /// scope, with an e-mail address, not the submitter).
 pub fn stage_opened(
@@ -56,7 +63,7 @@ pub fn stage_opened(
         .select(User::as_select())
         .load(conn)?;
     let due = deadline
-        .map(|d| format!("\n办理期限 / Due: {} (UTC)", crate::audit::format_time(&d)))
+        .map(|d| format!("\n办理期限 / Due: {}", local_deadline(&d)))
         .unwrap_or_default();
     let subject = format!(
         "[releasegate] 待审查 / To review: {}（{}）",

@@ -518,6 +518,9 @@ pub fn seed_demo(conn: &mut DbConn) -> AppResult<Vec<DemoUser>> {
             continue;
         }
         let password = format!("demo-{}", &hex::encode(rand::random::<[u8; 6]>()));
+        // An address under the reserved .example domain, so that the demo's
+        // mails (written as .eml files by default) show who would hear what.
+        let email = format!("{username}@releasegate.example");
         add_user(
             conn,
             &NewUser {
@@ -525,7 +528,7 @@ pub fn seed_demo(conn: &mut DbConn) -> AppResult<Vec<DemoUser>> {
                 password: &password,
                 roles,
                 department: dept,
-                email: None,
+                email: Some(&email),
             },
         )?;
         created.push(DemoUser {

@@ -288,8 +288,10 @@ pub fn sweep(state: &AppState, conn: &mut DbConn, at: NaiveDateTime) -> AppResul
             let stage = state.policies.workflow.stage(&reminder.stage);
             let name = stage.map_or(reminder.stage.as_str(), |s| s.name.as_str());
             let (subject, body) = mail(&release, name, &reminder, &state.settings.public_url);
+            // Queued for delivery now, whatever instant the sweep judged.
+            let now = crate::audit::now();
             for to in &reminder.recipients {
-                crate::notify::enqueue(conn, to, &subject, &body, at)?;
+                crate::notify::enqueue(conn, to, &subject, &body, now)?;
             }
             let event = if reminder.kind.is_escalation() {
                 crate::audit::Action::DeadlineEscalated
@@ -329,7 +331,6 @@ fn mail(release: &Release, stage_name: &str, r: &Reminder, public_url: &str) -> 
             "Review three working days overdue (to the leader)",
         ),
     };
-    let local = r.deadline + Duration::hours(8);
     let provisional = if r.provisional {
         "\n（期限为暂定：该年度节假日安排尚未公布 / provisional: that year's holidays are not yet published）"
     } else {
@@ -340,9 +341,9 @@ fn mail(release: &Release, stage_name: &str, r: &Reminder, public_url: &str) -> 
         release.title
     );
     let body = format!(
-        "{title}\n环节 / Stage: {stage_name}\n办理期限 / Due: {due} (UTC+8){provisional}\n\n{url}/releases/{id}\n",
+        "{title}\n环节 / Stage: {stage_name}\n办理期限 / Due: {due}{provisional}\n\n{url}/releases/{id}\n",
         title = release.title,
-        due = local.format("%Y-%m-%d %H:%M"),
+        due = crate::notify::local_deadline(&r.deadline),
         url = public_url.trim_end_matches('/'),
         id = release.id,
     );
