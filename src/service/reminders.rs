@@ -285,9 +285,10 @@ pub fn sweep(state: &AppState, conn: &mut DbConn, at: NaiveDateTime) -> AppResul
                 ))
                 .execute(conn)?;
             let release: Release = crate::service::releases::load(conn, &reminder.release)?;
+            let shown = crate::service::releases::for_mail(state, &release);
             let stage = state.policies.workflow.stage(&reminder.stage);
             let name = stage.map_or(reminder.stage.as_str(), |s| s.name.as_str());
-            let (subject, body) = mail(&release, name, &reminder, &state.settings.public_url);
+            let (subject, body) = mail(&shown, name, &reminder, &state.settings.public_url);
             // Queued for delivery now, whatever instant the sweep judged.
             let now = crate::audit::now();
             for to in &reminder.recipients {

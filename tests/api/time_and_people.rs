@@ -943,3 +943,45 @@ async fn a_reviewer_sets_on_leave_until_on_the_dashboard() {
     .await;
     assert_eq!(res.status, 422);
 }
+
+#[actix_web::test]
+async fn mail_never_carries_a_raw_value_from_a_title() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    give_addresses(&app).await;
+    let mut m = meta(&[]);
+    m["title"] = json!(format!("关于{ID_NUMBER}同志补贴的公示"));
+    let r = app
+        .file_release(&cast.submitter, m, "a.txt", "公开统计数据\n".as_bytes())
+        .await;
+    let id = r["id"].as_str().unwrap().to_string();
+    let r = app
+        .get(&format!("/api/v1/releases/{id}"), Some(&cast.approver))
+        .await
+        .json();
+    let deadline = time(&stage(&r, "department_review")["deadline"]);
+    let st = app.state.clone();
+    let sent = app
+        .db(move |c| reminders::sweep(&st, c, deadline - Duration::hours(8)).unwrap())
+        .await;
+    assert_eq!(sent.len(), 1);
+    let mails: Vec<(String, String)> = app
+        .db(|c| {
+            outbox::table
+                .select((outbox::subject, outbox::body))
+                .load(c)
+                .unwrap()
+        })
+        .await;
+    assert!(
+        mails.len() >= 2,
+        "the stage opened, and its reminder: {mails:?}"
+    );
+    for (subject, body) in &mails {
+        assert!(
+            !subject.contains(ID_NUMBER) && !body.contains(ID_NUMBER),
+            "{subject}\n{body}"
+        );
+        assert!(subject.contains("同志补贴的公示"), "{subject}");
+    }
+}

@@ -133,7 +133,7 @@ pub fn extend(
                 .map_or(stage, |s| s.name.as_str());
             crate::notify::deadline_extended(
                 conn,
-                release,
+                &super::notices::for_mail(state, release),
                 name,
                 working_days,
                 reason.as_str(),

@@ -67,7 +67,7 @@ pub fn hold(
             (release.held_at, release.held_by, release.hold_reason) = (at, by, why);
             let told = notify::release_notice(
                 conn,
-                release,
+                &super::notices::for_mail(state, release),
                 notice,
                 reason.as_str(),
                 &state.settings.public_url,

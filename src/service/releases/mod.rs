@@ -24,6 +24,7 @@ pub use catalogue::{
 };
 pub use clock::{change_clock, extend, ClockChange};
 pub use hold::hold;
+pub(crate) use notices::for_mail;
 pub use permissions::{permissions, Permissions};
 pub use publish::publish_due;
 pub use queue::{open_stages, queue, severity_counts, QueueFilter, QueueItem};

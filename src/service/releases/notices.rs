@@ -15,6 +15,18 @@ use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::notify;
 
+/// The release as mail may name it: its title with whatever the scanner
+/// finds in it masked (an ID number or a phone in a title must not travel
+/// by mail any more than it may be published).
+pub(crate) fn for_mail(state: &AppState, release: &Release) -> Release {
+    let found = state.policies.scanner.scan(&release.title);
+    let mut shown = release.clone();
+    if !found.is_empty() {
+        shown.title = crate::scan::mask_all(&release.title, &found);
+    }
+    shown
+}
+
 /// Stages of the release someone can act on now.
 pub fn actionable_stages(conn: &mut DbConn, release_id: &str) -> QueryResult<BTreeSet<String>> {
     Ok(release_stages::table
@@ -35,6 +47,7 @@ pub fn announce(
     now: NaiveDateTime,
 ) -> AppResult<()> {
     let url = &state.settings.public_url;
+    let release = &for_mail(state, release);
     let newly: Vec<(String, Option<String>, Option<NaiveDateTime>)> = release_stages::table
         .filter(release_stages::release_id.eq(&release.id))
         .filter(release_stages::actionable.eq(true))

@@ -279,7 +279,7 @@ fn end_release(
                     .execute(conn)?;
                 let told = crate::notify::release_notice(
                     conn,
-                    release,
+                    &super::notices::for_mail(state, release),
                     crate::notify::ReleaseNotice::Retracted,
                     reason.as_str(),
                     &state.settings.public_url,
