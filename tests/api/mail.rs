@@ -314,3 +314,73 @@ async fn without_smtp_mail_is_written_to_files_and_a_dead_server_is_retried() {
     assert_eq!(attempts, 1);
     assert!(error.is_some());
 }
+
+#[actix_web::test]
+async fn a_missed_deadline_reaches_the_reviewer_then_the_supervisor_over_smtp() {
+    let Some(smtp) = smtp_server() else { return };
+    let port = smtp.port;
+    let (app, cast) = TestApp::builder()
+        .settings(move |s| s.smtp_url = Some(format!("smtp://127.0.0.1:{port}")))
+        .with_cast()
+        .await;
+    app.db(|c| {
+        use diesel::prelude::*;
+        use releasegate::db::schema::users;
+        for name in ["approver", "supervisor"] {
+            diesel::update(users::table.filter(users::username.eq(name)))
+                .set(users::email.eq(format!("{name}@example.gov.cn")))
+                .execute(c)
+                .unwrap();
+        }
+    })
+    .await;
+    let id = clean_release(&app, &cast).await;
+    let r = app
+        .get(&format!("/api/v1/releases/{id}"), Some(&cast.approver))
+        .await
+        .json();
+    let deadline = chrono::DateTime::parse_from_rfc3339(
+        stage(&r, "department_review")["deadline"].as_str().unwrap(),
+    )
+    .unwrap()
+    .naive_utc();
+    let calendar = app.state.policies.calendar.clone();
+    let late = (1..14)
+        .map(|d| deadline + chrono::Duration::days(d))
+        .find(|t| calendar.working_days_between(deadline, *t) == 1)
+        .unwrap();
+    for at in [deadline - chrono::Duration::hours(8), late] {
+        let st = app.state.clone();
+        app.db(move |c| releasegate::service::reminders::sweep(&st, c, at).unwrap())
+            .await;
+    }
+    let mailer = app.state.mailer.clone();
+    let delivery = app
+        .db(move |c| notify::deliver_due(c, &mailer).unwrap())
+        .await;
+    assert_eq!(delivery.failed, 0);
+    let mails: Vec<String> = delivered(smtp.maildir.path())
+        .iter()
+        .map(|m| readable(m))
+        .collect();
+    let to = |who: &str, words: &str| {
+        mails
+            .iter()
+            .filter(|m| m.contains(&format!("To: {who}")) && m.contains(words))
+            .count()
+    };
+    assert_eq!(
+        to("approver@example.gov.cn", "Review due today"),
+        1,
+        "{mails:?}"
+    );
+    assert_eq!(
+        to("supervisor@example.gov.cn", "Review overdue (escalated)"),
+        1,
+        "{mails:?}"
+    );
+    assert!(
+        mails.iter().all(|m| m.contains("办理期限 / Due")),
+        "{mails:?}"
+    );
+}
