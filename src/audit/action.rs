@@ -42,6 +42,8 @@ pub enum Action {
     /// A reminder of a deadline, or an escalation of a missed one, was queued.
     ReminderSent,
     DeadlineEscalated,
+    /// Co-departments silent past the policy's bound were taken to consent.
+    ConsentBySilence,
     /// A supervisor searched, exported or verified the audit log.
     AuditRead,
     /// A second party co-signed a checkpoint.
@@ -51,7 +53,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 39] = [
+    pub const ALL: [Action; 40] = [
         Self::DepartmentAdded,
         Self::UserAdded,
         Self::UserUpdated,
@@ -88,6 +90,7 @@ impl Action {
         Self::DelegationRevoked,
         Self::ReminderSent,
         Self::DeadlineEscalated,
+        Self::ConsentBySilence,
         Self::AuditRead,
         Self::CheckpointCosigned,
         Self::DevSeeded,
@@ -131,6 +134,7 @@ impl Action {
             Self::DelegationRevoked => "delegation.revoked",
             Self::ReminderSent => "reminder.sent",
             Self::DeadlineEscalated => "deadline.escalated",
+            Self::ConsentBySilence => "stage.consent_by_silence",
             Self::AuditRead => "audit.read",
             Self::CheckpointCosigned => "checkpoint.cosigned",
             Self::DevSeeded => "dev.seeded",

@@ -91,6 +91,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    silent_consents (release_id, stage, version, department) {
+        release_id -> Text,
+        stage -> Text,
+        version -> Integer,
+        department -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     reminders_sent (release_id, stage, kind, deadline) {
         release_id -> Text,
         stage -> Text,
@@ -451,5 +461,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     plan_items,
     recusals,
     delegations,
-    reminders_sent
+    reminders_sent,
+    silent_consents
 );

@@ -63,6 +63,9 @@ pub struct Stage {
     /// Who hears of a breach one working day after the deadline (the
     /// leader hears three working days after, whatever this says).
     pub escalate_to: Role,
+    /// 会签 only, off unless set: a co-department that has not signed this
+    /// many working days after the deadline is taken to consent.
+    pub consent_on_silence: Option<u32>,
 }
 
 /// How stage clocks may be stretched (`[deadlines]`).
@@ -195,6 +198,15 @@ impl WorkflowPolicy {
                 Some(r) => r.get_ref().parse().map_err(|e: String| err(r.span(), e))?,
                 None => Role::Supervisor,
             };
+            // Silence may stand for a co-department's signature, never for a
+            // review of secrets or personal data.
+            if let Some(days) = &raw.consent_on_silence_after {
+                if !(rule == Rule::All && scope == Scope::CoDepartments && raw.owns.is_empty()) {
+                    return Err(err(days.span(), format!(
+                        "stage {key}: consent_on_silence_after is only for a 会签 stage (rule \"all\", scope \"co_departments\", owning no findings)"
+                    )));
+                }
+            }
 
             let mut owns = Vec::new();
             for cat in &raw.owns {
@@ -236,6 +248,7 @@ impl WorkflowPolicy {
                 owns,
                 sla_working_days: raw.sla_working_days,
                 escalate_to,
+                consent_on_silence: raw.consent_on_silence_after.map(Spanned::into_inner),
             });
         }
         for category in Category::ALL {
@@ -323,6 +336,7 @@ struct RawStage {
     owns: Vec<Spanned<String>>,
     sla_working_days: Option<u32>,
     escalate_to: Option<Spanned<String>>,
+    consent_on_silence_after: Option<Spanned<u32>>,
 }
 
 #[cfg(test)]
@@ -371,6 +385,30 @@ mod tests {
         let bad = DEFAULT.replace("\"commercial\", ", "");
         let e = WorkflowPolicy::parse(Path::new("w.toml"), &bad).unwrap_err();
         assert!(e.message.contains("no stage owns commercial"), "{e}");
+    }
+
+    #[test]
+    fn silence_counts_as_consent_only_under_co_department_signoff() {
+        let on_secrecy = DEFAULT.replacen(
+            "owns = [\"secrecy\"",
+            "consent_on_silence_after = 3\nowns = [\"secrecy\"",
+            1,
+        );
+        let e = WorkflowPolicy::parse(Path::new("w.toml"), &on_secrecy).unwrap_err();
+        assert!(e.message.contains("only for a 会签 stage"), "{e}");
+        let on_cosign = DEFAULT.replacen(
+            "required_when = \"co_departments\"",
+            "required_when = \"co_departments\"\nconsent_on_silence_after = 3",
+            1,
+        );
+        let p = WorkflowPolicy::parse(Path::new("w.toml"), &on_cosign).unwrap();
+        assert_eq!(
+            p.stage("co_unit_signoff").unwrap().consent_on_silence,
+            Some(3)
+        );
+        // Off by default.
+        let p = WorkflowPolicy::parse(Path::new("w.toml"), DEFAULT).unwrap();
+        assert!(p.stages.iter().all(|s| s.consent_on_silence.is_none()));
     }
 
     #[test]

@@ -39,6 +39,9 @@ pub enum ReminderKind {
     Escalation,
     /// Three working days after, to the leader.
     LeaderEscalation,
+    /// 会签 where the policy lets silence consent: the silent co-departments
+    /// are taken to sign (no mail; the release moves on).
+    ConsentBySilence,
 }
 
 impl ReminderKind {
@@ -48,6 +51,7 @@ impl ReminderKind {
             Self::DueToday => "due_today",
             Self::Escalation => "escalation",
             Self::LeaderEscalation => "leader_escalation",
+            Self::ConsentBySilence => "consent_by_silence",
         }
     }
 
@@ -56,7 +60,8 @@ impl ReminderKind {
     }
 }
 
-/// One reminder as `releasegate reminders` prints it (a JSON line).
+/// One reminder as `releasegate reminders` prints it (a JSON line); for
+/// `consent_by_silence`, `recipients` are the departments taken to consent.
 #[derive(Debug, Clone, Serialize)]
 pub struct Reminder {
     pub kind: ReminderKind,
@@ -73,11 +78,13 @@ fn rfc3339<S: serde::Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Er
     s.serialize_str(&crate::audit::format_time(t))
 }
 
-/// The kinds due at `at` for a stage whose deadline is `deadline`.
+/// The kinds due at `at` for a stage whose deadline is `deadline` (and
+/// whose silence consents after `consent_after` working days, if ever).
 pub fn kinds_due(
     calendar: &Calendar,
     deadline: NaiveDateTime,
     at: NaiveDateTime,
+    consent_after: Option<u32>,
 ) -> Vec<ReminderKind> {
     if at < deadline {
         if Calendar::local_date(at) == Calendar::local_date(deadline) {
@@ -96,6 +103,9 @@ pub fn kinds_due(
     }
     if late >= LEADER_AFTER {
         kinds.push(ReminderKind::LeaderEscalation);
+    }
+    if consent_after.is_some_and(|days| late >= i64::from(days)) {
+        kinds.push(ReminderKind::ConsentBySilence);
     }
     kinds
 }
@@ -148,11 +158,13 @@ pub fn due(state: &AppState, conn: &mut DbConn, at: NaiveDateTime) -> AppResult<
                 .map(String::from)
                 .collect()
         });
-        for kind in kinds_due(calendar, deadline, at) {
+        for kind in kinds_due(calendar, deadline, at, stage.consent_on_silence) {
             if sent.contains(kind.as_str()) {
                 continue;
             }
-            let recipients = if kind.is_escalation() {
+            let recipients = if kind == ReminderKind::ConsentBySilence {
+                Vec::new()
+            } else if kind.is_escalation() {
                 let role = match kind {
                     ReminderKind::LeaderEscalation => Role::Leader,
                     _ => stage.escalate_to,
@@ -264,6 +276,22 @@ fn actors(
 pub fn sweep(state: &AppState, conn: &mut DbConn, at: NaiveDateTime) -> AppResult<Vec<Reminder>> {
     let mut sent = Vec::new();
     for reminder in due(state, conn, at)? {
+        if reminder.kind == ReminderKind::ConsentBySilence {
+            let silent = crate::service::releases::consent_by_silence(
+                state,
+                conn,
+                &reminder.release,
+                &reminder.stage,
+                crate::audit::now(),
+            )?;
+            if !silent.is_empty() {
+                sent.push(Reminder {
+                    recipients: silent,
+                    ..reminder
+                });
+            }
+            continue;
+        }
         // Under the write lock every instance's sweep takes, so checking
         // then inserting cannot send a reminder twice.
         let done = write_tx(conn, |conn| {
@@ -331,6 +359,7 @@ fn mail(release: &Release, stage_name: &str, r: &Reminder, public_url: &str) -> 
             "审查逾期三个工作日（报分管领导）",
             "Review three working days overdue (to the leader)",
         ),
+        ReminderKind::ConsentBySilence => ("逾期未答复，视为同意", "No answer taken as consent"),
     };
     let provisional = if r.provisional {
         "\n（期限为暂定：该年度节假日安排尚未公布 / provisional: that year's holidays are not yet published）"
@@ -375,7 +404,7 @@ mod tests {
             .unwrap();
         // Due Thu 8 Oct 2026 18:00 CST, right after the National Day week.
         let deadline = cst(10, 8, 18);
-        let kinds = |at| kinds_due(&calendar, deadline, at);
+        let kinds = |at| kinds_due(&calendar, deadline, at, None);
         assert!(kinds(cst(9, 28, 9)).is_empty(), "three working days before");
         // Wed 30 Sep: the holiday lies between; 8 Oct is two working days on.
         assert_eq!(kinds(cst(9, 30, 9)), [ReminderKind::DueSoon]);
@@ -390,5 +419,10 @@ mod tests {
             kinds(cst(10, 12, 9)),
             [ReminderKind::Escalation, ReminderKind::LeaderEscalation]
         );
+        // Silence consents only where the policy says so, and only late enough.
+        assert!(!kinds_due(&calendar, deadline, cst(10, 9, 9), Some(2))
+            .contains(&ReminderKind::ConsentBySilence));
+        assert!(kinds_due(&calendar, deadline, cst(10, 10, 9), Some(2))
+            .contains(&ReminderKind::ConsentBySilence));
     }
 }

@@ -985,3 +985,97 @@ async fn mail_never_carries_a_raw_value_from_a_title() {
         assert!(subject.contains("同志补贴的公示"), "{subject}");
     }
 }
+
+/// The shipped policies, with co-department silence taken as consent two
+/// working days after the 会签 deadline.
+fn policies_with_consent_on_silence() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+    let mut stack = vec![shipped.clone()];
+    while let Some(from) = stack.pop() {
+        for entry in std::fs::read_dir(&from).unwrap() {
+            let path = entry.unwrap().path();
+            let to = dir.path().join(path.strip_prefix(&shipped).unwrap());
+            if path.is_dir() {
+                std::fs::create_dir_all(&to).unwrap();
+                stack.push(path);
+            } else {
+                std::fs::copy(&path, &to).unwrap();
+            }
+        }
+    }
+    let workflow = dir.path().join("workflow.toml");
+    let text = std::fs::read_to_string(&workflow).unwrap().replacen(
+        "required_when = \"co_departments\"",
+        "required_when = \"co_departments\"\nconsent_on_silence_after = 2",
+        1,
+    );
+    std::fs::write(&workflow, text).unwrap();
+    dir
+}
+
+#[actix_web::test]
+async fn a_co_department_silent_past_the_bound_is_taken_to_consent_where_the_policy_says_so() {
+    let policies = policies_with_consent_on_silence();
+    let dir = policies.path().to_path_buf();
+    let (app, cast) = TestApp::builder()
+        .settings(move |s| s.policy_dir = dir)
+        .with_cast()
+        .await;
+    let r = app
+        .file_release(
+            &cast.submitter,
+            meta(&["TJJ"]),
+            "a.txt",
+            "公开统计数据\n".as_bytes(),
+        )
+        .await;
+    let id = r["id"].as_str().unwrap().to_string();
+    decide(&app, &id, &cast.approver, "department_review", "approve").await;
+    let r = decide(&app, &id, &cast.secrecy, "secrecy_review", "approve")
+        .await
+        .json();
+    let cosign = stage(&r, "co_unit_signoff");
+    assert_eq!(cosign["status"], "open", "{r}");
+    let deadline = time(&cosign["deadline"]);
+    let calendar = app.state.policies.calendar.clone();
+    let late = |days: i64| {
+        (1..14)
+            .map(|d| deadline + Duration::days(d))
+            .find(|t| calendar.working_days_between(deadline, *t) == days)
+            .unwrap()
+    };
+    // One working day late: told, not yet consent.
+    let kinds: Vec<_> = due(&app, late(1))
+        .await
+        .iter()
+        .map(|r| r.kind.as_str())
+        .collect();
+    assert_eq!(kinds, ["escalation"]);
+    let st = app.state.clone();
+    let at = late(2);
+    let sent = app.db(move |c| reminders::sweep(&st, c, at).unwrap()).await;
+    let consent: Vec<_> = sent
+        .iter()
+        .filter(|r| r.kind == reminders::ReminderKind::ConsentBySilence)
+        .collect();
+    assert_eq!(consent.len(), 1, "{sent:?}");
+    assert_eq!(consent[0].recipients, ["TJJ"]);
+    let r = app
+        .get(&format!("/api/v1/releases/{id}"), Some(&cast.leader))
+        .await
+        .json();
+    assert_eq!(stage(&r, "co_unit_signoff")["status"], "approved", "{r}");
+    assert_eq!(stage(&r, "final_signoff")["status"], "open");
+    decide(&app, &id, &cast.approver_tjj, "co_unit_signoff", "approve")
+        .await
+        .assert_error(409, "not_open");
+    let events = events(&app, &id, "stage.consent_by_silence").await;
+    assert_eq!(events[0]["departments"], json!(["TJJ"]));
+    assert_eq!(events[0]["state"], "in_review");
+    // Silence signs nothing else: the leader still decides the final stage.
+    let r = decide(&app, &id, &cast.leader, "final_signoff", "approve")
+        .await
+        .json();
+    assert_eq!(r["state"], "published");
+}

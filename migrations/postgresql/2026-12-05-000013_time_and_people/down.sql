@@ -1,3 +1,4 @@
+DROP TABLE silent_consents;
 DROP TABLE reminders_sent;
 DROP TABLE delegations;
 DROP TABLE recusals;

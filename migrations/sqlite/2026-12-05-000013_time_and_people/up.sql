@@ -56,3 +56,15 @@ CREATE TABLE reminders_sent (
     sent_at TIMESTAMP NOT NULL,
     PRIMARY KEY (release_id, stage, kind, deadline)
 );
+
+-- 会签 by silence (only where the policy allows it for a co-department
+-- stage): a co-department that did not answer in time is taken to consent
+-- to this version. Counted like a signature; a new version needs new ones.
+CREATE TABLE silent_consents (
+    release_id TEXT NOT NULL REFERENCES releases(id),
+    stage TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    department TEXT NOT NULL REFERENCES departments(code),
+    created_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (release_id, stage, version, department)
+);

@@ -73,8 +73,9 @@ pub(super) async fn change_clock(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ExtensionBody {
-    #[schema(minimum = 1)]
-    working_days: u32,
+    #[schema(minimum = 1, maximum = 365)]
+    #[serde(deserialize_with = "crate::service::fields::whole_number")]
+    working_days: i32,
     reason: Note,
 }
 
@@ -100,18 +101,10 @@ pub(super) async fn extend_deadline(
     body: web::Json<ExtensionBody>,
 ) -> AppResult<HttpResponse> {
     let (id, stage) = path.into_inner();
+    // Zero or less is past no bound: the rule refuses it (422 limit_reached).
+    let days = u32::try_from(body.working_days).unwrap_or(0);
     let release = state
-        .write(move |st, conn| {
-            releases::extend(
-                st,
-                conn,
-                &user,
-                &id,
-                &stage,
-                body.working_days,
-                &body.reason,
-            )
-        })
+        .write(move |st, conn| releases::extend(st, conn, &user, &id, &stage, days, &body.reason))
         .await?;
     Ok(HttpResponse::Ok().json(release))
 }

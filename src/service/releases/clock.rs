@@ -11,7 +11,7 @@ use super::review::note_required;
 use super::views::{self, ReleaseView};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::db::schema::release_stages;
+use crate::db::schema::{release_stages, silent_consents};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::workflow::{Action, ClockReason, Note};
@@ -93,6 +93,73 @@ pub fn change_clock(
         },
     )?;
     views::view(state, conn, user, release_id)
+}
+
+/// 会签 by silence, where the policy allows it: every co-department that has
+/// not signed `stage` of the current version is taken to consent, as one
+/// audited change by the system. Answers the departments (none when the
+/// stage is no longer open, or nobody was silent).
+pub fn consent_by_silence(
+    state: &AppState,
+    conn: &mut DbConn,
+    release_id: &str,
+    stage: &str,
+    now: chrono::NaiveDateTime,
+) -> AppResult<Vec<String>> {
+    let policy = &state.policies.workflow;
+    crate::db::write_tx(conn, |conn| {
+        let mut release = super::load(conn, release_id)?;
+        let facts = super::evaluate::release_facts(conn, policy, &release)?;
+        let evaluation = facts.evaluation(policy);
+        let Some(st) = evaluation.stage(stage) else {
+            return Ok(Vec::new());
+        };
+        if !facts.state.under_review() || st.status != crate::workflow::StageStatus::Open {
+            return Ok(Vec::new());
+        }
+        let signed: Vec<&str> = facts
+            .in_force
+            .iter()
+            .filter(|d| d.stage == stage && d.decision == crate::workflow::Decision::Approve)
+            .filter_map(|d| d.actor_department.as_deref())
+            .collect();
+        let silent: Vec<String> = st
+            .departments
+            .iter()
+            .flatten()
+            .filter(|d| !signed.contains(&d.as_str()))
+            .cloned()
+            .collect();
+        if silent.is_empty() {
+            return Ok(silent);
+        }
+        for department in &silent {
+            diesel::insert_into(silent_consents::table)
+                .values((
+                    silent_consents::release_id.eq(release_id),
+                    silent_consents::stage.eq(stage),
+                    silent_consents::version.eq(release.version),
+                    silent_consents::department.eq(department),
+                    silent_consents::created_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        let change = super::change::Change {
+            from: facts.state,
+            event: crate::audit::Action::ConsentBySilence,
+            details: serde_json::json!({"stage": stage, "departments": silent}),
+        };
+        super::change::settle(
+            state,
+            conn,
+            super::SYSTEM_ACTOR,
+            &mut release,
+            change,
+            &Renditions::none(),
+            now,
+        )?;
+        Ok(silent)
+    })
 }
 
 /// Moves a stage's deadline by `working_days`, for good; the submitter is told.

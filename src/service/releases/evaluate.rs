@@ -10,7 +10,8 @@ use super::{COLUMN_SUMMARY_SEGMENT, WHOLE_FILE_SEGMENT};
 use crate::app::AppState;
 use crate::db::models::{Release, ReleaseStage, StageDecision};
 use crate::db::schema::{
-    files, findings, recusals, release_stages, release_versions, releases, stage_decisions,
+    files, findings, recusals, release_stages, release_versions, releases, silent_consents,
+    stage_decisions,
 };
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
@@ -76,11 +77,17 @@ fn cast_of(row: &StageDecision) -> AppResult<CastDecision> {
     })
 }
 
-/// Every decision ever cast on the release, oldest first, and the ones in force.
+/// Who a co-department's consent by silence is recorded as.
+pub const SILENCE: &str = "silence";
+
+/// Every decision ever cast on the release, oldest first, and the ones in
+/// force — among those, the signatures co-departments gave by silence to
+/// this version (`silent_consents`).
 fn history(
     conn: &mut DbConn,
-    release_id: &str,
+    release: &Release,
 ) -> AppResult<(Vec<CastDecision>, Vec<CastDecision>)> {
+    let release_id = release.id.as_str();
     let rows: Vec<StageDecision> = stage_decisions::table
         .filter(stage_decisions::release_id.eq(release_id))
         .order(stage_decisions::created_at.asc())
@@ -95,6 +102,17 @@ fn history(
         }
         all.push(cast);
     }
+    let silent: Vec<(String, String)> = silent_consents::table
+        .filter(silent_consents::release_id.eq(release_id))
+        .filter(silent_consents::version.eq(release.version))
+        .select((silent_consents::stage, silent_consents::department))
+        .load(conn)?;
+    in_force.extend(silent.into_iter().map(|(stage, department)| CastDecision {
+        stage,
+        actor_id: SILENCE.into(),
+        actor_department: Some(department),
+        decision: workflow::Decision::Approve,
+    }));
     Ok((all, in_force))
 }
 
@@ -105,7 +123,7 @@ pub fn release_facts(
     policy: &WorkflowPolicy,
     release: &Release,
 ) -> AppResult<ReleaseFacts> {
-    let (history, in_force) = history(conn, &release.id)?;
+    let (history, in_force) = history(conn, release)?;
     let (mut pending, mut unredactable) = (BTreeMap::new(), BTreeMap::new());
     for stage in policy.stages.iter().filter(|s| !s.owns.is_empty()) {
         pending.insert(
@@ -238,7 +256,7 @@ pub fn reevaluate(
     let policy = &state.policies.workflow;
     let current = release.state;
     let facts = facts(conn, release)?;
-    let (_, in_force) = history(conn, &release.id)?;
+    let (_, in_force) = history(conn, release)?;
     let evaluation = workflow::evaluate(policy, &facts, &in_force);
     let to = current.after(
         evaluation.outcome,

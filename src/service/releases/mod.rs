@@ -22,7 +22,7 @@ pub use catalogue::{
     media_type, public_list, public_offset_page, public_release, published_file, publishers,
     PublicFile, PublicFilter, PublicRelease, PublishedFile, Publisher,
 };
-pub use clock::{change_clock, extend, ClockChange};
+pub use clock::{change_clock, consent_by_silence, extend, ClockChange};
 pub use hold::hold;
 pub(crate) use notices::for_mail;
 pub use permissions::{permissions, Permissions};
