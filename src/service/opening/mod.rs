@@ -12,7 +12,7 @@ pub use catalogue::{
 };
 pub use plans::{
     add as add_plan_item, check_year, fulfil as fulfil_plan_item, plan, plan_summary,
-    update_frequency_of, DepartmentPlan, PlanItemStatus, PlanItemView, PlanView,
+    update_frequencies, DepartmentPlan, PlanItemStatus, PlanItemView, PlanView,
 };
 
 use crate::auth::CurrentUser;

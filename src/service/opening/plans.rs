@@ -356,20 +356,24 @@ pub fn plan(
     })
 }
 
-/// The update frequency of the catalogue item a release delivers (the
-/// first plan item it fulfilled), for the public catalogue.
-pub fn update_frequency_of(
+/// How often each of `release_ids` that fulfils a plan item is updated:
+/// that of the catalogue item behind its first plan item. One query.
+pub fn update_frequencies(
     conn: &mut DbConn,
-    release_id: &str,
-) -> AppResult<Option<super::UpdateFrequency>> {
-    let stored: Option<String> = plan_items::table
+    release_ids: &[&str],
+) -> AppResult<BTreeMap<String, super::UpdateFrequency>> {
+    let rows: Vec<(Option<String>, String)> = plan_items::table
         .inner_join(catalogue_items::table)
-        .filter(plan_items::release_id.eq(release_id))
-        .order(plan_items::id.asc())
-        .select(catalogue_items::update_frequency)
-        .first(conn)
-        .optional()?;
-    stored
-        .map(|f| stored_enum("update frequency", &f))
-        .transpose()
+        .filter(plan_items::release_id.eq_any(release_ids))
+        .order(plan_items::id.desc())
+        .select((plan_items::release_id, catalogue_items::update_frequency))
+        .load(conn)?;
+    // Newest first, so the first plan item of each release is inserted last.
+    let mut out = BTreeMap::new();
+    for (release, stored) in rows {
+        if let Some(release) = release {
+            out.insert(release, stored_enum("update frequency", &stored)?);
+        }
+    }
+    Ok(out)
 }

@@ -43,7 +43,7 @@ pub use demands::{
 };
 pub use downloads::{download, record_conditional_download, Download, Requester};
 pub use ratings::{
-    rate, rating_summary, ratings_per_department, NewRating, RatingSummary, RatingView,
+    rate, rating_summaries, ratings_per_department, NewRating, RatingSummary, RatingView,
 };
 
 /// Where an application for conditional data stands.

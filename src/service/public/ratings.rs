@@ -218,14 +218,21 @@ impl RatingSummary {
     }
 }
 
-/// The averages of a release's ratings, summed in the database; `None`
-/// without any rating.
-pub fn rating_summary(conn: &mut DbConn, release_id: &str) -> AppResult<Option<RatingSummary>> {
-    let sums: Sums = ratings::table
-        .filter(ratings::release_id.eq(release_id))
-        .select(sums!())
-        .first(conn)?;
-    Ok(RatingSummary::from_sums(sums))
+/// The averages of the ratings of each of `release_ids` that has any,
+/// summed in the database with one grouped query.
+pub fn rating_summaries(
+    conn: &mut DbConn,
+    release_ids: &[&str],
+) -> AppResult<BTreeMap<String, RatingSummary>> {
+    let rows: Vec<(String, Sums)> = ratings::table
+        .filter(ratings::release_id.eq_any(release_ids))
+        .group_by(ratings::release_id)
+        .select((ratings::release_id, sums!()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, sums)| RatingSummary::from_sums(sums).map(|s| (id, s)))
+        .collect())
 }
 
 /// The averages of the ratings given (or last changed) in `[from, to)`,

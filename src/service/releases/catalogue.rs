@@ -3,6 +3,8 @@
 //! the API and by offset for CKAN clients; retracted releases as
 //! tombstones, so that harvesters learn a dataset is gone.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -15,6 +17,7 @@ use crate::db::{contains_pattern, lower, DbConn, MultiBackend};
 use crate::error::{AppError, AppResult};
 use crate::extract::FileKind;
 use crate::service::opening::UpdateFrequency;
+use crate::service::public::RatingSummary;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PublicFile {
@@ -93,46 +96,87 @@ fn load_published(conn: &mut DbConn, id: &str) -> AppResult<Release> {
     Ok(release)
 }
 
-fn public_view(conn: &mut DbConn, release: Release) -> AppResult<PublicRelease> {
+/// What the public view of a page of releases needs beyond their rows, read
+/// with one query each for the whole page (not four per release).
+struct PageExtras {
+    /// Per release: the published files of its current version, by name.
+    files: BTreeMap<String, Vec<(String, String)>>,
+    department_names: BTreeMap<String, String>,
+    ratings: BTreeMap<String, RatingSummary>,
+    frequencies: BTreeMap<String, UpdateFrequency>,
+}
+
+impl PageExtras {
+    fn load(conn: &mut DbConn, rows: &[Release]) -> AppResult<Self> {
+        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        let current: BTreeMap<&str, i32> =
+            rows.iter().map(|r| (r.id.as_str(), r.version)).collect();
+        let mut files: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        let published: Vec<(String, i32, Option<String>, Option<String>)> = files::table
+            .filter(files::release_id.eq_any(&ids))
+            .filter(files::public_name.is_not_null())
+            .filter(files::published_sha256.is_not_null())
+            .order(files::public_name.asc())
+            .select((
+                files::release_id,
+                files::version,
+                files::public_name,
+                files::published_sha256,
+            ))
+            .load(conn)?;
+        for (release, version, name, sha) in published {
+            if let (Some(name), Some(sha)) = (name, sha) {
+                if current.get(release.as_str()) == Some(&version) {
+                    files.entry(release).or_default().push((name, sha));
+                }
+            }
+        }
+        let codes: BTreeSet<&str> = rows.iter().map(|r| r.department.as_str()).collect();
+        let department_names = departments::table
+            .filter(departments::code.eq_any(codes))
+            .select((departments::code, departments::name))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .collect();
+        Ok(Self {
+            files,
+            department_names,
+            ratings: crate::service::public::rating_summaries(conn, &ids)?,
+            frequencies: crate::service::opening::update_frequencies(conn, &ids)?,
+        })
+    }
+}
+
+fn public_view(release: Release, extras: &mut PageExtras) -> PublicRelease {
     let retracted = release.state == State::Retracted;
-    let rows: Vec<(Option<String>, Option<String>)> = if retracted {
+    let files = if retracted {
         Vec::new()
     } else {
-        files::table
-            .filter(files::release_id.eq(&release.id))
-            .filter(files::version.eq(release.version))
-            .order(files::public_name.asc())
-            .select((files::public_name, files::published_sha256))
-            .load(conn)?
-    };
-    let files = rows
-        .into_iter()
-        .filter_map(|(name, sha)| {
-            let name = name?;
-            sha.map(|sha256| PublicFile {
-                url: format!(
-                    "/public/releases/{}/files/{}",
-                    release.id,
-                    percent_encode(&name)
-                ),
-                media_type: media_type(&name).to_string(),
-                name,
-                sha256,
-            })
-        })
-        .collect();
-    let department_name = departments::table
-        .find(&release.department)
-        .select(departments::name)
-        .first(conn)
-        .optional()?
+        extras.files.remove(&release.id).unwrap_or_default()
+    }
+    .into_iter()
+    .map(|(name, sha256)| PublicFile {
+        url: format!(
+            "/public/releases/{}/files/{}",
+            release.id,
+            percent_encode(&name)
+        ),
+        media_type: media_type(&name).to_string(),
+        name,
+        sha256,
+    })
+    .collect();
+    let department_name = extras
+        .department_names
+        .get(&release.department)
+        .cloned()
         .unwrap_or_else(|| release.department.clone());
     let modified = crate::audit::format_time(&release.updated_at);
-    let rating = crate::service::public::rating_summary(conn, &release.id)?;
-    let update_frequency = crate::service::opening::update_frequency_of(conn, &release.id)?;
     // Only what publication wrote goes out; the submitted metadata may
     // hold values a reviewer chose to redact.
-    Ok(PublicRelease {
+    PublicRelease {
+        rating: extras.ratings.remove(&release.id),
+        update_frequency: extras.frequencies.remove(&release.id),
         id: release.id,
         title: release.public_title.unwrap_or_default(),
         description: release.public_description.unwrap_or_default(),
@@ -147,9 +191,7 @@ fn public_view(conn: &mut DbConn, release: Release) -> AppResult<PublicRelease> 
         }),
         modified,
         files,
-        rating,
-        update_frequency,
-    })
+    }
 }
 
 fn percent_encode(name: &str) -> String {
@@ -231,7 +273,11 @@ fn matching(filter: &PublicFilter) -> releases::BoxedQuery<'static, MultiBackend
 }
 
 fn views(conn: &mut DbConn, rows: Vec<Release>) -> AppResult<Vec<PublicRelease>> {
-    rows.into_iter().map(|r| public_view(conn, r)).collect()
+    let mut extras = PageExtras::load(conn, &rows)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| public_view(r, &mut extras))
+        .collect())
 }
 
 /// Published releases matching `filter`, newest first, keyset-paged.
@@ -279,7 +325,10 @@ pub fn public_offset_page(
 
 pub fn public_release(conn: &mut DbConn, id: &str) -> AppResult<PublicRelease> {
     let release = load_published(conn, id)?;
-    public_view(conn, release)
+    let mut views = views(conn, vec![release])?;
+    views
+        .pop()
+        .ok_or_else(|| AppError::NotFound(format!("no published release {id}")))
 }
 
 /// One file of a published release as the public gets it: the release,
