@@ -546,11 +546,7 @@ async fn a_hold_stops_an_embargoed_release_until_it_is_lifted() {
     app.post_json(&hold, Some(&cast.leader), json!({"reason": "待核实"}))
         .await
         .assert_error(409, "not_allowed_in_state");
-    decide(&app, &id, &cast.approver, "department_review", "approve").await;
-    decide(&app, &id, &cast.secrecy, "secrecy_review", "approve").await;
-    let r = decide(&app, &id, &cast.leader, "final_signoff", "approve")
-        .await
-        .json();
+    let r = app.approve_all(&id, &cast, |_| "redact").await;
     assert_eq!(r["state"], "approved");
     app.post_json(&hold, Some(&cast.submitter), json!({"reason": "待核实"}))
         .await
@@ -625,11 +621,7 @@ async fn a_retraction_answers_410_keeps_a_tombstone_and_tells_its_people() {
     let cast = app.cast().await;
     give_addresses(&app).await;
     let id = clean_release(&app, &cast).await;
-    decide(&app, &id, &cast.approver, "department_review", "approve").await;
-    decide(&app, &id, &cast.secrecy, "secrecy_review", "approve").await;
-    let r = decide(&app, &id, &cast.leader, "final_signoff", "approve")
-        .await
-        .json();
+    let r = app.approve_all(&id, &cast, |_| "redact").await;
     assert_eq!(r["state"], "published");
     let r = app
         .post_json(

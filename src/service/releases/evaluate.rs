@@ -78,7 +78,7 @@ fn cast_of(row: &StageDecision) -> AppResult<CastDecision> {
 }
 
 /// Who a co-department's consent by silence is recorded as.
-pub const SILENCE: &str = "silence";
+const SILENCE: &str = "silence";
 
 /// Every decision ever cast on the release, oldest first, and the ones in
 /// force — among those, the signatures co-departments gave by silence to
