@@ -44,8 +44,9 @@ impl AppState {
     /// Opens the database (migrating it), loads and validates the policies,
     /// opens the file store and settles the token secret.
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
-        let policies = Policies::load(&settings.policy_dir)
+        let policies = Policies::resolve(settings.policy_dir.as_deref())
             .map_err(|e| anyhow::anyhow!("invalid policy: {e}"))?;
+        tracing::info!(policies = %policies.files.describe(), digest = %policies.digest, "policies loaded");
         let pool = db::connect(&settings.database, settings.pool_size)?;
         let store = FileStore::open(&settings.data_dir).with_context(|| {
             format!(

@@ -2,7 +2,8 @@
 //!
 //! - `DATABASE_URL` — `sqlite://PATH` (default `sqlite://./releasegate.db`) or `postgres://...`
 //! - `RELEASEGATE_DATA_DIR` — content-addressed file store (default `./data`)
-//! - `RELEASEGATE_POLICY_DIR` — policies (default `./policies`)
+//! - `RELEASEGATE_POLICY_DIR` — policies (default `./policies` when it exists,
+//!   otherwise the set built into the binary)
 //! - `RELEASEGATE_JWT_SECRET` — HS256 secret (at least 32 characters); when
 //!   absent it is read from `RELEASEGATE_JWT_SECRET_FILE` (default
 //!   `<data dir>/token-secret.key`, created owner-only on first start). It is
@@ -53,7 +54,8 @@ use crate::extract::Limits;
 pub struct Settings {
     pub database: DbTarget,
     pub data_dir: PathBuf,
-    pub policy_dir: PathBuf,
+    /// `None`: `./policies` when it exists, else the built-in set.
+    pub policy_dir: Option<PathBuf>,
     pub jwt_secret: Option<String>,
     pub jwt_secret_file: PathBuf,
     pub max_token_ttl: Duration,
@@ -218,9 +220,7 @@ impl Settings {
                 })
                 .unwrap_or_default(),
             data_dir,
-            policy_dir: var("RELEASEGATE_POLICY_DIR")
-                .unwrap_or_else(|| "./policies".into())
-                .into(),
+            policy_dir: var("RELEASEGATE_POLICY_DIR").map(PathBuf::from),
             jwt_secret: var("RELEASEGATE_JWT_SECRET"),
             jwt_secret_file,
             max_token_ttl,

@@ -4,7 +4,7 @@
 use std::io::BufRead;
 use std::path::PathBuf;
 
-use super::usage_error;
+use super::{policy_dir, usage_error};
 use crate::app::AppState;
 use crate::config::{parse_duration, Settings};
 use crate::db::DbConn;
@@ -161,17 +161,12 @@ pub fn issue_token(username: &str, ttl: &str) -> i32 {
 }
 
 pub fn policy_check(dir: Option<PathBuf>) -> i32 {
-    let dir = dir.unwrap_or_else(|| {
-        Settings::from_env()
-            .map(|s| s.policy_dir)
-            .unwrap_or_else(|_| "./policies".into())
-    });
-    match Policies::load(&dir) {
+    match Policies::resolve(policy_dir(dir).as_deref()) {
         Ok(p) => {
             let detectors = p.scanner.detector_ids().count();
             println!(
                 "policies in {} are valid: {} stages, {} detectors, digest {}",
-                dir.display(),
+                p.files.describe(),
                 p.workflow.stages.len(),
                 detectors,
                 p.digest
@@ -180,6 +175,23 @@ pub fn policy_check(dir: Option<PathBuf>) -> i32 {
                 eprintln!(
                     "warning: calendar/{year}.toml is missing: deadlines in {year} count Monday to Friday and are flagged provisional"
                 );
+            }
+            0
+        }
+        Err(e) => usage_error(e),
+    }
+}
+
+/// `releasegate policy show`: every file of the effective policy, each under
+/// a comment naming it, so an operator sees exactly what the service runs
+/// and can start a policy directory from it.
+pub fn policy_show(dir: Option<PathBuf>) -> i32 {
+    match Policies::resolve(policy_dir(dir).as_deref()) {
+        Ok(p) => {
+            println!("# releasegate policies from {}", p.files.describe());
+            println!("# digest {}", p.digest);
+            for (path, source) in p.files.iter() {
+                println!("\n# ===== {path}\n{}", source.trim_end());
             }
             0
         }

@@ -215,7 +215,8 @@ pub struct ScanArgs {
     /// Scan a JSONL corpus ({"id","text"} per line) and print predictions as JSONL.
     #[arg(long)]
     corpus: Option<PathBuf>,
-    /// Policy directory (default: RELEASEGATE_POLICY_DIR or ./policies).
+    /// Policy directory (default: RELEASEGATE_POLICY_DIR, else ./policies
+    /// when it exists, else the built-in policies).
     #[arg(long)]
     policy_dir: Option<PathBuf>,
 }
@@ -293,6 +294,18 @@ enum AuditCommand {
 enum PolicyCommand {
     /// Validate the workflow, calendar and detector packs.
     Check { dir: Option<PathBuf> },
+    /// Print the effective policy files (a directory's or the built-in set).
+    Show { dir: Option<PathBuf> },
+}
+
+/// The policy directory a command was given, else `RELEASEGATE_POLICY_DIR`;
+/// `None` lets [`crate::policy::PolicyFiles::resolve`] choose.
+fn policy_dir(flag: Option<PathBuf>) -> Option<PathBuf> {
+    flag.or_else(|| {
+        std::env::var_os("RELEASEGATE_POLICY_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
 }
 
 pub fn init_logging() {
@@ -389,6 +402,9 @@ pub fn run(cli: Cli) -> i32 {
         Command::Policy {
             command: PolicyCommand::Check { dir },
         } => admin::policy_check(dir),
+        Command::Policy {
+            command: PolicyCommand::Show { dir },
+        } => admin::policy_show(dir),
         Command::Dev {
             command: DevCommand::Roster { rows, out },
         } => dev::roster(rows, out.as_deref()),

@@ -8,8 +8,7 @@ use std::path::Path;
 use clap::ValueEnum;
 use rayon::prelude::*;
 
-use super::{usage_error, ScanArgs};
-use crate::config::Settings;
+use super::{policy_dir, usage_error, ScanArgs};
 use crate::extract::Limits;
 use crate::extract::Location;
 use crate::inspect::{inspect, FileFinding, Options, Place};
@@ -29,12 +28,7 @@ struct FileReport {
 }
 
 pub fn run(args: ScanArgs) -> i32 {
-    let dir = args.policy_dir.clone().unwrap_or_else(|| {
-        Settings::from_env()
-            .map(|s| s.policy_dir)
-            .unwrap_or_else(|_| "./policies".into())
-    });
-    let policies = match Policies::load(&dir) {
+    let policies = match Policies::resolve(policy_dir(args.policy_dir.clone()).as_deref()) {
         Ok(p) => p,
         Err(e) => return usage_error(e),
     };

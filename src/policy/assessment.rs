@@ -43,8 +43,8 @@ impl Default for AssessmentPolicy {
 }
 
 impl AssessmentPolicy {
-    pub(super) fn load(path: &Path) -> Result<Self, PolicyError> {
-        let policy: Self = super::load_optional(path)?;
+    pub(super) fn parse(path: &Path, source: Option<&str>) -> Result<Self, PolicyError> {
+        let policy: Self = super::parse_optional(path, source)?;
         let w = policy.weights;
         let all = [
             w.on_time_review,
@@ -75,10 +75,7 @@ mod tests {
     use super::*;
 
     fn load(source: &str) -> Result<AssessmentPolicy, PolicyError> {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("assessment.toml");
-        std::fs::write(&path, source).unwrap();
-        AssessmentPolicy::load(&path)
+        AssessmentPolicy::parse(Path::new("assessment.toml"), Some(source))
     }
 
     #[test]
@@ -95,8 +92,7 @@ mod tests {
 
     #[test]
     fn a_missing_file_means_the_defaults() {
-        let dir = tempfile::tempdir().unwrap();
-        let policy = AssessmentPolicy::load(&dir.path().join("assessment.toml")).unwrap();
+        let policy = AssessmentPolicy::parse(Path::new("assessment.toml"), None).unwrap();
         assert_eq!(policy.weights, AssessmentPolicy::default().weights);
     }
 }

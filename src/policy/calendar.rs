@@ -5,7 +5,7 @@
 //! only in the autumn before.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use serde::Deserialize;
@@ -37,21 +37,13 @@ struct CalendarFile {
 }
 
 impl Calendar {
-    /// Loads every `<year>.toml` in `dir`; a missing directory means weekdays only.
-    pub fn load(dir: &Path) -> Result<Self, PolicyError> {
+    /// Reads every `<year>.toml` of the calendar folder; none means weekdays only.
+    pub fn from_sources<'a>(
+        sources: impl Iterator<Item = (PathBuf, &'a str)>,
+    ) -> Result<Self, PolicyError> {
         let mut calendar = Calendar::default();
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return Ok(calendar);
-        };
-        let mut paths: Vec<_> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        paths.sort();
-        for path in paths {
-            let source = std::fs::read_to_string(&path)
-                .map_err(|e| PolicyError::new(&path, None, format!("cannot read: {e}")))?;
-            calendar.add_source(&path, &source)?;
+        for (path, source) in sources {
+            calendar.add_source(&path, source)?;
         }
         Ok(calendar)
     }

@@ -4,17 +4,17 @@
 
 mod assessment;
 mod calendar;
+mod files;
 mod role;
 mod workflow;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
-
-use sha2::{Digest, Sha256};
 
 pub use crate::policy_error::{line_of, PolicyError};
 pub use assessment::{AssessmentPolicy, Weights};
 pub use calendar::Calendar;
+pub use files::{Origin, PolicyFiles};
 pub use role::{join_roles, parse_roles, Role};
 pub use workflow::{Condition, DeadlinePolicy, Rule, Scope, Stage, WorkflowPolicy};
 
@@ -39,8 +39,8 @@ impl Default for StatisticsPolicy {
 }
 
 impl StatisticsPolicy {
-    fn load(path: &Path) -> Result<Self, PolicyError> {
-        let policy: Self = load_optional(path)?;
+    fn parse(path: &Path, source: Option<&str>) -> Result<Self, PolicyError> {
+        let policy: Self = parse_optional(path, source)?;
         if policy.small_cell_threshold < 2 {
             return Err(PolicyError::new(
                 path,
@@ -62,16 +62,19 @@ impl StatisticsPolicy {
 }
 
 /// A policy file that may be left out: absent, it is `T::default()`.
-fn load_optional<T: serde::de::DeserializeOwned + Default>(path: &Path) -> Result<T, PolicyError> {
-    let Ok(source) = std::fs::read_to_string(path) else {
+fn parse_optional<T: serde::de::DeserializeOwned + Default>(
+    path: &Path,
+    source: Option<&str>,
+) -> Result<T, PolicyError> {
+    let Some(source) = source else {
         return Ok(T::default());
     };
-    toml::from_str(&source).map_err(|e| PolicyError::from_toml(path, &source, &e))
+    toml::from_str(source).map_err(|e| PolicyError::from_toml(path, source, &e))
 }
 
-/// Everything loaded from the policy directory.
+/// Everything loaded from the policy files.
 pub struct Policies {
-    pub dir: PathBuf,
+    pub files: PolicyFiles,
     pub workflow: WorkflowPolicy,
     pub calendar: Calendar,
     pub statistics: StatisticsPolicy,
@@ -82,22 +85,31 @@ pub struct Policies {
 }
 
 impl Policies {
+    /// The operator's directory, `./policies`, or the built-in set
+    /// (see [`PolicyFiles::resolve`]).
+    pub fn resolve(explicit: Option<&Path>) -> Result<Self, PolicyError> {
+        Self::from_files(PolicyFiles::resolve(explicit)?)
+    }
+
     pub fn load(dir: &Path) -> Result<Self, PolicyError> {
-        if !dir.is_dir() {
-            return Err(PolicyError::new(
-                dir,
-                None,
-                "policy directory not found (set RELEASEGATE_POLICY_DIR)",
-            ));
-        }
-        let workflow = WorkflowPolicy::load(&dir.join("workflow.toml"))?;
-        let calendar = Calendar::load(&dir.join("calendar"))?;
-        let statistics = StatisticsPolicy::load(&dir.join("statistics.toml"))?;
-        let assessment = AssessmentPolicy::load(&dir.join("assessment.toml"))?;
-        let scanner = Arc::new(Scanner::load(dir)?);
-        let digest = digest_dir(dir)?;
+        Self::from_files(PolicyFiles::read_dir(dir)?)
+    }
+
+    pub fn from_files(files: PolicyFiles) -> Result<Self, PolicyError> {
+        let workflow_path = files.path("workflow.toml");
+        let workflow_source = files.get("workflow.toml").ok_or_else(|| {
+            PolicyError::new(&workflow_path, None, "cannot read: the file is missing")
+        })?;
+        let workflow = WorkflowPolicy::parse(&workflow_path, workflow_source)?;
+        let calendar = Calendar::from_sources(files.in_folder("calendar"))?;
+        let statistics =
+            StatisticsPolicy::parse(&files.path("statistics.toml"), files.get("statistics.toml"))?;
+        let assessment =
+            AssessmentPolicy::parse(&files.path("assessment.toml"), files.get("assessment.toml"))?;
+        let scanner = Arc::new(Scanner::from_files(&files)?);
+        let digest = files.digest();
         Ok(Self {
-            dir: dir.to_path_buf(),
+            files,
             workflow,
             calendar,
             statistics,
@@ -106,35 +118,4 @@ impl Policies {
             digest,
         })
     }
-}
-
-fn digest_dir(dir: &Path) -> Result<String, PolicyError> {
-    let mut files = Vec::new();
-    collect_toml(dir, &mut files)?;
-    files.sort();
-    let mut hasher = Sha256::new();
-    for path in files {
-        let bytes = std::fs::read(&path)
-            .map_err(|e| PolicyError::new(&path, None, format!("cannot read: {e}")))?;
-        let rel = path.strip_prefix(dir).unwrap_or(&path);
-        hasher.update(rel.to_string_lossy().as_bytes());
-        hasher.update([0]);
-        hasher.update((bytes.len() as u64).to_be_bytes());
-        hasher.update(&bytes);
-    }
-    Ok(hex::encode(hasher.finalize()))
-}
-
-fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), PolicyError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| PolicyError::new(dir, None, format!("cannot list: {e}")))?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect_toml(&path, out)?;
-        } else if path.extension().is_some_and(|x| x == "toml") {
-            out.push(path);
-        }
-    }
-    Ok(())
 }

@@ -97,12 +97,6 @@ impl WorkflowPolicy {
         self.stages.iter().find(|s| s.owns.contains(&category))
     }
 
-    pub fn load(path: &Path) -> Result<Self, PolicyError> {
-        let source = std::fs::read_to_string(path)
-            .map_err(|e| PolicyError::new(path, None, format!("cannot read: {e}")))?;
-        Self::parse(path, &source)
-    }
-
     pub fn parse(path: &Path, source: &str) -> Result<Self, PolicyError> {
         let file: WorkflowFile =
             toml::from_str(source).map_err(|e| PolicyError::from_toml(path, source, &e))?;

@@ -36,6 +36,7 @@ pub use lines::{LineIndex, Position};
 pub use mask::{excerpt, mask, mask_all};
 pub use validators::validator_names;
 
+use crate::policy::PolicyFiles;
 use crate::policy_error::PolicyError;
 
 #[derive(
@@ -168,7 +169,22 @@ pub struct Scanner {
 impl Scanner {
     /// Reads and validates `policy_dir/detectors/*.toml` (in file-name order).
     pub fn load(policy_dir: &Path) -> Result<Scanner, PolicyError> {
-        let packs = pack::read_pack_dir(&policy_dir.join("detectors"))?;
+        Self::from_files(&PolicyFiles::read_dir(policy_dir)?)
+    }
+
+    /// The scanner of the packs in `detectors/` of a policy set.
+    pub fn from_files(files: &PolicyFiles) -> Result<Scanner, PolicyError> {
+        let packs: Vec<(PathBuf, String)> = files
+            .in_folder("detectors")
+            .map(|(path, source)| (path, source.to_string()))
+            .collect();
+        if packs.is_empty() {
+            return Err(PolicyError::new(
+                &files.path("detectors"),
+                None,
+                "no detector packs (*.toml) found",
+            ));
+        }
         Self::from_sources(&packs)
     }
 

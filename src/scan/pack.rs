@@ -111,36 +111,6 @@ impl DetectorDef {
     }
 }
 
-/// Reads every `*.toml` file of `dir`, sorted by name so load order is stable.
-pub fn read_pack_dir(dir: &Path) -> Result<Vec<(PathBuf, String)>, PolicyError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| PolicyError::new(dir, None, format!("cannot read detector directory: {e}")))?;
-    let mut paths = Vec::new();
-    for entry in entries {
-        let path = entry
-            .map_err(|e| PolicyError::new(dir, None, e.to_string()))?
-            .path();
-        if path.extension().is_some_and(|x| x == "toml") {
-            paths.push(path);
-        }
-    }
-    paths.sort();
-    if paths.is_empty() {
-        return Err(PolicyError::new(
-            dir,
-            None,
-            "no detector packs (*.toml) found",
-        ));
-    }
-    paths
-        .into_iter()
-        .map(|p| match std::fs::read_to_string(&p) {
-            Ok(src) => Ok((p, src)),
-            Err(e) => Err(PolicyError::new(&p, None, format!("cannot read: {e}"))),
-        })
-        .collect()
-}
-
 /// Parses and validates all packs; detector ids must be unique across packs.
 pub fn parse_packs(packs: &[(PathBuf, String)]) -> Result<Vec<DetectorDef>, PolicyError> {
     let mut seen: HashMap<String, (PathBuf, usize)> = HashMap::new();

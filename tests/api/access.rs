@@ -376,10 +376,8 @@ async fn unknown_users_and_wrong_passwords_look_the_same() {
     app.department("FGW", "市发展改革委").await;
     app.user("alice", &[Role::Submitter], Some("FGW")).await;
     let mut timings = Vec::new();
-    for (n, username) in ["alice", "nobody", "alice", "nobody", "alice", "nobody"]
-        .iter()
-        .enumerate()
-    {
+    let attempts = ["alice", "nobody"].iter().cycle().take(10);
+    for (n, username) in attempts.enumerate() {
         // A fresh address each time: the throttle is not what is measured.
         let from = format!("198.51.100.{}:1", n + 1);
         let started = std::time::Instant::now();
@@ -395,15 +393,17 @@ async fn unknown_users_and_wrong_passwords_look_the_same() {
         let msg = res.assert_error(401, "unauthorized");
         assert_eq!(msg, "wrong username or password");
     }
-    let mean = |who: &str| {
-        let t: Vec<_> = timings
+    // The fastest of each: other tests share the machine, and load only
+    // ever makes a request slower, so a skipped hash still shows as a
+    // minimum far below the other one.
+    let fastest = |who: &str| {
+        timings
             .iter()
             .filter(|(u, _)| u == who)
             .map(|(_, t)| t.as_secs_f64())
-            .collect();
-        t.iter().sum::<f64>() / t.len() as f64
+            .fold(f64::INFINITY, f64::min)
     };
-    let (known, unknown) = (mean("alice"), mean("nobody"));
+    let (known, unknown) = (fastest("alice"), fastest("nobody"));
     eprintln!(
         "wrong password {:.1} ms, unknown user {:.1} ms",
         known * 1e3,

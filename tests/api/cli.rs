@@ -183,6 +183,51 @@ fn policy_check_names_file_line_and_problem() {
     );
 }
 
+/// With no policy directory anywhere, the binary scans with the policies
+/// built into it, and `policy show` prints what that is; a directory that
+/// was named but is not there is an error, never a silent fallback.
+#[test]
+fn scan_works_without_a_policy_directory_and_policy_show_prints_the_effective_policy() {
+    let db = TestDb::new();
+    let empty = db.dir().join("elsewhere");
+    std::fs::create_dir_all(&empty).unwrap();
+    let file = empty.join("notice.txt");
+    std::fs::write(&file, sample_text()).unwrap();
+    let bare = |args: &[&str]| {
+        let mut cmd = cli_command(&db, args);
+        cmd.env_remove("RELEASEGATE_POLICY_DIR").current_dir(&empty);
+        cmd.output().unwrap()
+    };
+
+    let out = bare(&["scan", "--format", "json", "notice.txt"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["files"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["type"] == "CN_ID_CARD"));
+
+    let shown = bare(&["policy", "show"]);
+    assert_eq!(shown.status.code(), Some(0), "{}", text(&shown.stderr));
+    let listing = text(&shown.stdout);
+    assert!(listing.starts_with("# releasegate policies from the built-in defaults"));
+    let shipped =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/workflow.toml"))
+            .unwrap();
+    assert!(listing.contains("# ===== detectors/personal.toml"));
+    assert!(listing.contains(shipped.trim_end()), "workflow.toml is printed whole");
+
+    // The same digest as the shipped directory: the same policy.
+    let from_dir = run_cli(&db, &["policy", "check"], None);
+    let digest = |s: &str| s.split("digest ").nth(1).unwrap().trim().to_string();
+    assert_eq!(digest(&text(&from_dir.stdout)), digest(listing.lines().nth(1).unwrap()));
+
+    let missing = bare(&["scan", "--policy-dir", "no-such-dir", "notice.txt"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("policy directory not found"));
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {

@@ -96,7 +96,7 @@ pub fn settings(db: &TestDb) -> Settings {
     Settings {
         database: db.target.clone(),
         data_dir: db.dir().join("data"),
-        policy_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies"),
+        policy_dir: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies")),
         jwt_secret: Some("test-secret-test-secret-test-secret!".into()),
         jwt_secret_file: db.dir().join("token-secret.key"),
         max_token_ttl: chrono::Duration::hours(24),

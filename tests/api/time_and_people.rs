@@ -1011,7 +1011,7 @@ async fn a_co_department_silent_past_the_bound_is_taken_to_consent_where_the_pol
     let policies = policies_with_consent_on_silence();
     let dir = policies.path().to_path_buf();
     let (app, cast) = TestApp::builder()
-        .settings(move |s| s.policy_dir = dir)
+        .settings(move |s| s.policy_dir = Some(dir))
         .with_cast()
         .await;
     let r = app
