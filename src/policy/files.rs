@@ -44,7 +44,10 @@ const BUILT_IN: &[(&str, &str)] = &[
         "statistics.toml",
         include_str!("../../policies/statistics.toml"),
     ),
-    ("workflow.toml", include_str!("../../policies/workflow.toml")),
+    (
+        "workflow.toml",
+        include_str!("../../policies/workflow.toml"),
+    ),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,7 +212,9 @@ mod tests {
                 "secrecy.toml"
             ]
         );
-        assert!(files.path("workflow.toml").starts_with("(built-in policies)"));
+        assert!(files
+            .path("workflow.toml")
+            .starts_with("(built-in policies)"));
     }
 
     #[test]

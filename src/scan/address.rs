@@ -91,6 +91,9 @@ impl AddressDetector {
             .iter()
             .find(|u| text[after..].starts_with(u.as_str()))
         {
+            if u == "号" && is_range(&rest[..len]) {
+                return None; // `1-200号`: a stretch of a street, no house
+            }
             return Some(after + u.len());
         }
         // A bare room number in `3-2-1102` style.
@@ -179,6 +182,23 @@ impl AddressDetector {
             start = i;
         }
         start
+    }
+}
+
+/// `1-200`: two numbers, the second larger, as house-number ranges are
+/// written (`12-3` is house 12, entrance 3).
+fn is_range(digits: &str) -> bool {
+    let number = |s: &str| -> Option<u64> {
+        s.chars()
+            .map(|c| fold_char(c).to_digit(10).map(u64::from))
+            .try_fold(0u64, |acc, d| {
+                Some(acc.saturating_mul(10).saturating_add(d?))
+            })
+    };
+    let parts: Vec<&str> = digits.split(['-', '－']).collect();
+    match parts.as_slice() {
+        [low, high] => matches!((number(low), number(high)), (Some(l), Some(h)) if l < h),
+        _ => false,
     }
 }
 

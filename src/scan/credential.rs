@@ -87,7 +87,13 @@ impl CredentialDetector {
             .next()
             .filter(|c| matches!(c, '=' | ':' | '：'))
         {
-            q + c.len_utf8()
+            let after = &rest[c.len_utf8()..];
+            // `secret == null` compares, it assigns nothing.
+            if c == '=' && after.starts_with('=') {
+                return None;
+            }
+            // Go's `:=` is one separator.
+            q + c.len_utf8() + usize::from(c == ':' && after.starts_with('='))
         } else if let Some(s) = self
             .sentence_separators
             .iter()
@@ -140,6 +146,9 @@ impl CredentialDetector {
         value
             .chars()
             .all(|c| matches!(c, '*' | 'x' | 'X' | '•' | '.' | '-' | '_'))
+            // Code, not a literal: `secret = {`, `token = (`, `key = [`.
+            || !value.chars().any(char::is_alphanumeric)
+            || value.starts_with(['{', '(', '['])
             || value.contains("**")
             || v.starts_with("${")
             || v.starts_with("{{")

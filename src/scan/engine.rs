@@ -144,7 +144,12 @@ impl Engine {
             }
         });
         for (det, c) in &self.coded {
-            c.finish(&cx, &mut found);
+            let earlier: Vec<Found> = cands
+                .iter()
+                .filter(|k| k.det == *det)
+                .map(|k| k.found)
+                .collect();
+            c.finish(&cx, &earlier, &mut found);
             take(*det, &mut found, &mut cands);
         }
         self.resolve(text, cands)

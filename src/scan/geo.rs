@@ -4,7 +4,7 @@
 
 use super::context::TextCtx;
 use super::kinds::{Coded, Found};
-use super::normalize::{fold_char, is_digit, Window};
+use super::normalize::{fold_char, is_blank, is_digit, skip_chars, Window};
 
 pub struct GeoDetector;
 
@@ -22,7 +22,8 @@ fn digits_len(s: &str) -> usize {
 fn coordinate(text: &str, pos: usize) -> Option<usize> {
     let mut p = pos;
     if let Some(h) = HAN_HEMISPHERES.iter().find(|h| text[p..].starts_with(*h)) {
-        p += h.len();
+        // `北纬 30°…`: notices often leave a blank after the hemisphere.
+        p = skip_chars(text, p + h.len(), 2, is_blank);
     } else if let Some(c) = text[p..]
         .chars()
         .next()
@@ -120,10 +121,11 @@ impl Coded for GeoDetector {
                 .next_back()
                 .is_none_or(|b| !fold_char(b).is_ascii_alphanumeric() && b != '.');
             if token_start && (is_digit(c) || "NSEW".contains(fold_char(c))) {
+                let before = text[..p].trim_end_matches(is_blank);
                 let start = HAN_HEMISPHERES
                     .iter()
-                    .find(|h| text[..p].ends_with(*h))
-                    .map_or(p, |h| p - h.len());
+                    .find(|h| before.ends_with(*h))
+                    .map_or(p, |h| before.len() - h.len());
                 if let Some(first) = coordinate(text, start) {
                     let second =
                         separator(text, first).and_then(|s| Some((s, coordinate(text, s)?)));

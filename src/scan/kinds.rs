@@ -108,8 +108,8 @@ pub trait Coded: Send + Sync {
     fn on_window(&self, _cx: &TextCtx, _w: &Window, _out: &mut Vec<Found>) {}
 
     /// Called once per scan after all triggers and windows (e.g. for the whole
-    /// text as one table cell).
-    fn finish(&self, _cx: &TextCtx, _out: &mut Vec<Found>) {}
+    /// text as one table cell), with what this detector found so far.
+    fn finish(&self, _cx: &TextCtx, _earlier: &[Found], _out: &mut Vec<Found>) {}
 }
 
 /// Reads lexicon `key` of a coded detector, failing with the pack location

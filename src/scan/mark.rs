@@ -35,6 +35,7 @@ pub struct MarkDetector {
 }
 
 const STAR: &str = "★";
+const CHINESE_NUMERALS: &str = "〇零一二两三四五六七八九十";
 
 impl MarkDetector {
     pub fn new(def: &DetectorDef) -> Result<Self, PolicyError> {
@@ -64,7 +65,7 @@ impl MarkDetector {
         Some((self.term(text, term_start).unwrap_or(star_end), true))
     }
 
-    /// `长期`, `N年`, `N个月` at `pos`.
+    /// `长期`, `启用前`, `N年`, `N个月` at `pos`.
     fn term(&self, text: &str, pos: usize) -> Option<usize> {
         let rest = &text[pos..];
         if let Some(w) = self
@@ -74,9 +75,10 @@ impl MarkDetector {
         {
             return Some(pos + w.len());
         }
+        // Arabic or Chinese numerals: `5年`, `三年`, `二十年`, `六个月`.
         let digits: usize = rest
             .chars()
-            .take_while(|c| is_digit(*c))
+            .take_while(|c| is_digit(*c) || CHINESE_NUMERALS.contains(*c))
             .map(char::len_utf8)
             .sum();
         if digits == 0 {

@@ -180,7 +180,7 @@ impl Scanner {
             .collect();
         if packs.is_empty() {
             return Err(PolicyError::new(
-                &files.path("detectors"),
+                files.path("detectors"),
                 None,
                 "no detector packs (*.toml) found",
             ));

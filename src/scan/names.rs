@@ -6,6 +6,11 @@
 //! such a name (`、`), or in a table column headed `姓名`/`户主` (or under the
 //! caller's column hint). Where the name ends is decided by what follows:
 //! punctuation, a non-Han character, or a known follower word (`同志`, `反映`).
+//!
+//! Two rules need no label. A bare list (`王建华、李秀英和陈志强`) counts when
+//! the names on both sides of a `、` have only given-name characters that are
+//! common in names (`given_chars`): `金融、石油` does not. And a name found
+//! once is found at every other mention in the same text (`潘红梅所述`).
 
 use std::collections::HashSet;
 
@@ -27,6 +32,9 @@ pub const LEXICON: &[&str] = &[
     "non_names",
     "name_columns",
     "signoffs",
+    "given_chars",
+    "list_openers",
+    "joiners",
 ];
 
 pub struct NameDetector {
@@ -51,6 +59,12 @@ pub struct NameDetector {
     name_columns: Vec<String>,
     /// Closings a signature follows on the same or next line (`此致敬礼`, `Regards`).
     signoffs: Vec<String>,
+    /// Characters common in given names: what a name in a bare list is made of.
+    given_chars: HashSet<char>,
+    /// Characters a bare list may follow directly (`有王建华、…`).
+    list_openers: HashSet<char>,
+    /// Words joining the last name of a list (`和`, `及`).
+    joiners: Vec<String>,
 }
 
 /// Which trigger group a trigger word belongs to.
@@ -61,7 +75,11 @@ enum Group {
     After,
     Column,
     Signoff,
+    ListMark,
 }
+
+/// The list mark a bare list of names is found from.
+const LIST_MARK: &str = "、";
 
 const LIST_SEPARATORS: &[char] = &['、', '，', ',', ' '];
 /// Blanks, line breaks and punctuation skipped between a closing and its signature.
@@ -94,6 +112,9 @@ impl NameDetector {
             non_names: lexicon(def, "non_names").to_vec(),
             name_columns: lexicon(def, "name_columns").to_vec(),
             signoffs: lexicon(def, "signoffs").to_vec(),
+            given_chars: chars_of("given_chars"),
+            list_openers: chars_of("list_openers"),
+            joiners: lexicon(def, "joiners").to_vec(),
         })
     }
 
@@ -103,13 +124,15 @@ impl NameDetector {
         let b = a + self.titles_before.len();
         let c = b + self.after_words.len();
         let d = c + self.name_columns.len();
+        let e = d + self.signoffs.len();
         match word {
             w if w < l => Group::Label,
             w if w < a => Group::FieldLabel,
             w if w < b => Group::TitleBefore,
             w if w < c => Group::After,
             w if w < d => Group::Column,
-            _ => Group::Signoff,
+            w if w < e => Group::Signoff,
+            _ => Group::ListMark,
         }
     }
 
@@ -184,6 +207,60 @@ impl NameDetector {
             .find(|&s| text[s..end].chars().all(is_han) && self.name_at(text, s) == Some(end))
     }
 
+    /// A name at `pos` whose given characters are all common in names.
+    fn plain_name_at(&self, text: &str, pos: usize) -> Option<usize> {
+        let end = self.name_at(text, pos)?;
+        let given = &text[pos + self.surname_at(text, pos)?..end];
+        given
+            .chars()
+            .all(|c| self.given_chars.contains(&c))
+            .then_some(end)
+    }
+
+    /// A plain name ending at `end` that starts where a list may start: the
+    /// beginning of the text, a character other than Han, or a list opener.
+    fn plain_name_before(&self, text: &str, end: usize) -> Option<usize> {
+        let starts: Vec<usize> = text[..end]
+            .char_indices()
+            .rev()
+            .take(4)
+            .map(|(i, _)| i)
+            .collect();
+        starts.into_iter().rev().find(|&s| {
+            let opens = text[..s]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !is_han(c) || self.list_openers.contains(&c));
+            opens && text[s..end].chars().all(is_han) && self.plain_name_at(text, s) == Some(end)
+        })
+    }
+
+    /// `王建华、李秀英和陈志强`: no label, so both names around the mark must
+    /// be plain names; then the rest of the list is read as after a label.
+    fn bare_list(&self, cx: &TextCtx, mark: usize, after: usize, out: &mut Vec<Found>) {
+        let Some(first) = self.plain_name_before(cx.text, mark) else {
+            return;
+        };
+        // Only from the head of a list: the head's mark reads the whole list,
+        // so a long list is read once, not once per mark.
+        if cx.text[..first].ends_with(LIST_MARK) {
+            return;
+        }
+        if self.plain_name_at(cx.text, after).is_some() {
+            self.push(cx, first, mark, out);
+            self.names_from(cx, after, out);
+        }
+    }
+
+    /// Length of a joiner (`和`) at `pos` that a further name follows.
+    fn joiner_at(&self, text: &str, pos: usize) -> Option<usize> {
+        self.joiners
+            .iter()
+            .find(|j| text[pos..].starts_with(j.as_str()))
+            .map(|j| j.len())
+            .filter(|len| self.name_at(text, pos + len).is_some())
+    }
+
     fn push(&self, cx: &TextCtx, start: usize, end: usize, out: &mut Vec<Found>) {
         if let Some(confidence) = context_confidence(cx, &self.def, start) {
             out.push(Found {
@@ -198,8 +275,9 @@ impl NameDetector {
     /// (`张三（市财政局）、李四`).
     fn names_from(&self, cx: &TextCtx, pos: usize, out: &mut Vec<Found>) {
         let text = cx.text;
+        // Quotes for a JSON or YAML field (`"name": "宋佳怡"`).
         let mut p = skip_chars(text, pos, usize::MAX, |c| {
-            matches!(c, '：' | ':' | '\t') || is_blank(c)
+            matches!(c, '：' | ':' | '\t' | '"' | '\'') || is_blank(c)
         });
         while let Some(end) = self.name_at(text, p) {
             self.push(cx, p, end, out);
@@ -221,9 +299,13 @@ impl NameDetector {
                 .take_while(|c| LIST_SEPARATORS.contains(c))
                 .map(char::len_utf8)
                 .sum();
-            if sep == 0 {
-                return;
-            }
+            let sep = match sep {
+                0 => match self.joiner_at(text, q) {
+                    Some(len) => len,
+                    None => return,
+                },
+                n => n,
+            };
             p = q + sep;
         }
     }
@@ -273,6 +355,39 @@ impl NameDetector {
         }
     }
 
+    /// Every other mention of a name found in this text. One walk: at each
+    /// surname, the two possible lengths are looked up among the names found,
+    /// so a roster of many names costs no more than one with a few.
+    fn mentions(&self, cx: &TextCtx, earlier: &[Found], out: &mut Vec<Found>) {
+        let text = cx.text;
+        let names: HashSet<&str> = earlier.iter().map(|f| &text[f.start..f.end]).collect();
+        if names.is_empty() {
+            return;
+        }
+        let known: HashSet<usize> = earlier.iter().map(|f| f.start).collect();
+        let mut pos = 0;
+        while pos < text.len() {
+            let c = text[pos..].chars().next().unwrap_or(' ');
+            if let Some(sl) = self.surname_at(text, pos).filter(|_| !known.contains(&pos)) {
+                let ends = text[pos + sl..]
+                    .char_indices()
+                    .take(2)
+                    .map(|(i, ch)| pos + sl + i + ch.len_utf8());
+                let longest = ends.filter(|&e| names.contains(&text[pos..e])).last();
+                if let Some(end) = longest {
+                    // A two-character name inside a longer word needs an end.
+                    let given = text[pos + sl..end].chars().count();
+                    if given == 2 || self.ends_here(text, end) {
+                        self.push(cx, pos, end, out);
+                        pos = end;
+                        continue;
+                    }
+                }
+            }
+            pos += c.len_utf8();
+        }
+    }
+
     /// The cell `start..end` as a name when all of it is one.
     fn whole_cell(&self, cx: &TextCtx, start: usize, end: usize, out: &mut Vec<Found>) {
         if self.name_at(cx.text, start) == Some(end) {
@@ -291,6 +406,7 @@ impl Coded for NameDetector {
             .chain(&self.name_columns)
             .chain(&self.signoffs)
             .cloned()
+            .chain([LIST_MARK.to_string()])
             .collect()
     }
 
@@ -305,10 +421,12 @@ impl Coded for NameDetector {
         match self.group(word) {
             Group::Label | Group::TitleBefore => self.names_from(cx, end, out),
             Group::FieldLabel => {
-                if cx.text[end..].starts_with([':', '：', ' ', '\t', '\u{3000}']) {
+                let after = cx.text[end..].trim_start_matches(['"', '\'']);
+                if after.starts_with([':', '：', ' ', '\t', '\u{3000}']) {
                     self.names_from(cx, end, out);
                 }
             }
+            Group::ListMark => self.bare_list(cx, start, end, out),
             Group::After => {
                 if let Some(s) = self.name_before(cx.text, start) {
                     self.push(cx, s, start, out);
@@ -327,7 +445,8 @@ impl Coded for NameDetector {
         }
     }
 
-    fn finish(&self, cx: &TextCtx, out: &mut Vec<Found>) {
+    fn finish(&self, cx: &TextCtx, earlier: &[Found], out: &mut Vec<Found>) {
+        self.mentions(cx, earlier, out);
         let Some(h) = cx.hints.column_header.as_deref() else {
             return;
         };

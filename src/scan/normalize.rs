@@ -3,8 +3,10 @@
 //! Chinese prose is mostly 3-byte Han characters that no numeric or ASCII
 //! detector can match, so the scan skips them wholesale and looks only at
 //! *windows*: runs of ASCII and full-width (U+FF01–U+FF5E) characters plus the
-//! few symbols values use (`°′″·•`). Full-width forms are folded to ASCII
-//! (NFKC for that block) so one set of ASCII patterns covers both, and a byte
+//! few symbols values use (`°′″·•`, and the en and em dashes notices write
+//! inside phone numbers, `0573—82632102`). Full-width forms are folded to ASCII
+//! (NFKC for that block), the dashes to `-`, so one set of ASCII patterns
+//! covers them all, and a byte
 //! map leads every folded offset back to the original text.
 
 use std::borrow::Cow;
@@ -34,10 +36,12 @@ impl Window<'_> {
     }
 }
 
-/// Folds a full-width form (U+FF01–U+FF5E) to its ASCII twin.
+/// Folds a full-width form (U+FF01–U+FF5E) to its ASCII twin, and the en
+/// and em dashes to `-`.
 pub fn fold_char(c: char) -> char {
     match c {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{2013}' | '\u{2014}' => '-',
         _ => c,
     }
 }
@@ -94,8 +98,8 @@ fn window_char_len(b: &[u8], i: usize) -> Option<usize> {
         (0xEF, 0xBD) if (0x80..=0x9E).contains(&third) => Some(3),
         // ° and ·
         (0xC2, 0xB0) | (0xC2, 0xB7) => Some(2),
-        // • ′ ″
-        (0xE2, 0x80) if matches!(third, 0xA2 | 0xB2 | 0xB3) => Some(3),
+        // – — • ′ ″
+        (0xE2, 0x80) if matches!(third, 0x93 | 0x94 | 0xA2 | 0xB2 | 0xB3) => Some(3),
         _ => None,
     }
 }
@@ -126,10 +130,11 @@ pub fn for_each_window<'t>(text: &'t str, min_alnum: usize, mut f: impl FnMut(&W
         loop {
             if len == 1 {
                 alnum += b[i].is_ascii_alphanumeric() as usize;
-            } else if len == 3 && b[i] == 0xEF {
-                folded_any = true;
-                let c = text[i..i + 3].chars().next().map(fold_char).unwrap_or(' ');
-                alnum += c.is_ascii_alphanumeric() as usize;
+            } else if len == 3 {
+                let c = text[i..i + 3].chars().next().unwrap_or(' ');
+                let folded = fold_char(c);
+                folded_any |= folded != c;
+                alnum += folded.is_ascii_alphanumeric() as usize;
             }
             i += len;
             match (i < b.len()).then(|| window_char_len(b, i)).flatten() {
@@ -191,6 +196,7 @@ mod tests {
         assert_eq!(w[0].0, "0711-4709317");
         assert_eq!(&t[w[0].1..w[0].2], "０７１１-４７０９３１７");
         assert_eq!(w[1].0, "420704x");
+        assert_eq!(windows("电话0573—82632102")[0].0, "0573-82632102");
     }
 
     #[test]

@@ -192,8 +192,12 @@ pub fn ipv4(value: &str) -> bool {
         })
 }
 
+/// A parsable IPv6 address with at least one group: a bare `::` is more
+/// often two colons (`联系方式：:`) than the unspecified address.
 pub fn ipv6(value: &str) -> bool {
-    value.contains(':') && value.parse::<std::net::Ipv6Addr>().is_ok()
+    value.contains(':')
+        && value.bytes().any(|b| b.is_ascii_hexdigit())
+        && value.parse::<std::net::Ipv6Addr>().is_ok()
 }
 
 /// Mainland mobile: 11 digits (after an optional +86 / 0086 prefix) with an
@@ -223,6 +227,16 @@ pub fn cn_landline(value: &str) -> bool {
     let (area, subscriber) = match groups.as_slice() {
         [a, b, c] if (*a == "400" || *a == "800") && b.len() == 3 && c.len() == 4 => return true,
         [a, s] | [a, s, _] => (*a, *s),
+        // Area code and number written together: Beijing and the 02x cities
+        // have three-digit codes, everyone else four.
+        [whole] if whole.starts_with('0') && whole.len() > 4 => {
+            let cut = if whole.starts_with("010") || whole.starts_with("02") {
+                3
+            } else {
+                4
+            };
+            whole.split_at(cut)
+        }
         _ => return false,
     };
     if groups.len() == 3 && groups[2].len() > 5 {
@@ -309,6 +323,8 @@ mod tests {
         assert!(cn_landline("0711-3201234") && cn_landline("027 87654321"));
         assert!(cn_landline("(010)36947797") && cn_landline("0717-3344043-6652"));
         assert!(cn_landline("400-880-1234"));
+        assert!(cn_landline("02788886666") && cn_landline("057382632102"));
+        assert!(!cn_landline("02712345678") && !cn_landline("0711201234"));
         assert!(!cn_landline("027-1234567") && !cn_landline("0711-1201234"));
     }
 }

@@ -212,16 +212,23 @@ fn scan_works_without_a_policy_directory_and_policy_show_prints_the_effective_po
     assert_eq!(shown.status.code(), Some(0), "{}", text(&shown.stderr));
     let listing = text(&shown.stdout);
     assert!(listing.starts_with("# releasegate policies from the built-in defaults"));
-    let shipped =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/workflow.toml"))
-            .unwrap();
+    let shipped = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/workflow.toml"),
+    )
+    .unwrap();
     assert!(listing.contains("# ===== detectors/personal.toml"));
-    assert!(listing.contains(shipped.trim_end()), "workflow.toml is printed whole");
+    assert!(
+        listing.contains(shipped.trim_end()),
+        "workflow.toml is printed whole"
+    );
 
     // The same digest as the shipped directory: the same policy.
     let from_dir = run_cli(&db, &["policy", "check"], None);
     let digest = |s: &str| s.split("digest ").nth(1).unwrap().trim().to_string();
-    assert_eq!(digest(&text(&from_dir.stdout)), digest(listing.lines().nth(1).unwrap()));
+    assert_eq!(
+        digest(&text(&from_dir.stdout)),
+        digest(listing.lines().nth(1).unwrap())
+    );
 
     let missing = bare(&["scan", "--policy-dir", "no-such-dir", "notice.txt"]);
     assert_eq!(missing.status.code(), Some(2));

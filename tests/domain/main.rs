@@ -20,4 +20,5 @@ mod extract_xlsx;
 mod scan_detectors;
 mod scan_evasion;
 mod scan_packs;
+mod scan_realistic;
 mod scan_robustness;

@@ -90,3 +90,25 @@ proptest! {
         prop_assert_eq!(found(&text, "CN_ID_CARD"), Some(value.as_str()));
     }
 }
+
+/// A number stored reversed under a right-to-left override displays in the
+/// right order; the scanner reads it as displayed, and the finding covers
+/// the stored digits.
+#[test]
+fn a_number_reversed_under_a_right_to_left_override_is_read_as_shown() {
+    let reversed: String = ID.chars().rev().collect();
+    let text = format!("身份证号：\u{202E}{reversed}\u{202C}，请核对。");
+    assert_eq!(found(&text, "CN_ID_CARD"), Some(reversed.as_str()));
+    // Without the closing mark the override runs to the end of the line.
+    let open = format!("身份证号：\u{202E}{reversed}\n下一行");
+    assert_eq!(found(&open, "CN_ID_CARD"), Some(reversed.as_str()));
+}
+
+/// Traditional script: labels, titles and surnames are folded for detection,
+/// the finding keeps the characters as written.
+#[test]
+fn names_after_traditional_labels_are_found_in_the_original_script() {
+    assert_eq!(found("聯系人：鄭家豪\n", "PERSON_NAME"), Some("鄭家豪"));
+    assert_eq!(found("責任編輯：陳美玲", "PERSON_NAME"), Some("陳美玲"));
+    assert_eq!(found("聯系電話：0711—3358126", "CN_LANDLINE"), Some("0711—3358126"));
+}

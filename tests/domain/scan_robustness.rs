@@ -186,6 +186,8 @@ fn pathological_repetitions_scale_linearly() {
         "姓名,",
         "联系人：王",
         "王伟、",
+        "王伟和",
+        "\u{202E}12",
         "password",
         "pass=",
         "://a:b",

@@ -1,0 +1,127 @@
+//! Strict precision and recall per type on `tests/fixtures/realistic.txt`: a
+//! set written for this project in the shapes of real notices, news, bylines
+//! and configs (the error families of issue #12), independent of the dev
+//! corpus. `cargo test --test domain scan_realistic -- --nocapture` prints
+//! the table that docs/detectors.md reports.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use releasegate::scan::Scanner;
+
+/// One document: the text scanned and its labelled spans (type, byte range).
+struct Labelled {
+    text: String,
+    spans: Vec<(String, usize, usize)>,
+}
+
+/// `⟦TYPE:value⟧` marks a span; everything else is text.
+fn parse(document: &str) -> Labelled {
+    let mut text = String::new();
+    let mut spans = Vec::new();
+    let mut rest = document;
+    while let Some(open) = rest.find('⟦') {
+        text.push_str(&rest[..open]);
+        let inner = &rest[open + '⟦'.len_utf8()..];
+        let close = inner.find('⟧').expect("unclosed ⟦");
+        let (kind, value) = inner[..close].split_once(':').expect("⟦TYPE:value⟧");
+        spans.push((kind.to_string(), text.len(), text.len() + value.len()));
+        text.push_str(value);
+        rest = &inner[close + '⟧'.len_utf8()..];
+    }
+    text.push_str(rest);
+    Labelled { text, spans }
+}
+
+fn documents() -> Vec<Labelled> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/realistic.txt");
+    let source = std::fs::read_to_string(path).unwrap();
+    source
+        .split("\n---\n")
+        .skip(1)
+        .map(|d| parse(d.trim_end_matches('\n')))
+        .collect()
+}
+
+#[derive(Default)]
+struct Tally {
+    gold: usize,
+    found: usize,
+    right: usize,
+}
+
+impl Tally {
+    fn precision(&self) -> f64 {
+        ratio(self.right, self.found)
+    }
+    fn recall(&self) -> f64 {
+        ratio(self.right, self.gold)
+    }
+    fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        1.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+#[test]
+fn every_type_is_found_precisely_on_the_realistic_set() {
+    let scanner = Scanner::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("policies")).unwrap();
+    let mut per_type: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut misses = Vec::new();
+    for doc in documents() {
+        let found: Vec<(String, usize, usize)> = scanner
+            .scan(&doc.text)
+            .into_iter()
+            .map(|d| (d.entity, d.start, d.end))
+            .collect();
+        for g in &doc.spans {
+            per_type.entry(g.0.clone()).or_default().gold += 1;
+            if found.contains(g) {
+                per_type.get_mut(&g.0).unwrap().right += 1;
+            } else {
+                misses.push(format!("missed {} {:?}", g.0, &doc.text[g.1..g.2]));
+            }
+        }
+        for f in &found {
+            per_type.entry(f.0.clone()).or_default().found += 1;
+            if !doc.spans.contains(f) {
+                misses.push(format!("extra {} {:?}", f.0, &doc.text[f.1..f.2]));
+            }
+        }
+    }
+    let all = per_type.values().fold(Tally::default(), |a, t| Tally {
+        gold: a.gold + t.gold,
+        found: a.found + t.found,
+        right: a.right + t.right,
+    });
+    eprintln!("| type | gold | found | precision | recall | F1 |\n|---|---|---|---|---|---|");
+    for (kind, t) in per_type.iter().chain([(&"micro".to_string(), &all)]) {
+        eprintln!(
+            "| {kind} | {} | {} | {:.3} | {:.3} | {:.3} |",
+            t.gold,
+            t.found,
+            t.precision(),
+            t.recall(),
+            t.f1()
+        );
+    }
+    for m in &misses {
+        eprintln!("{m}");
+    }
+    assert!(all.f1() >= 0.90, "micro strict F1 {:.3} < 0.90", all.f1());
+    for (kind, t) in &per_type {
+        assert!(t.f1() >= 0.85, "{kind}: strict F1 {:.3} < 0.85", t.f1());
+    }
+}
