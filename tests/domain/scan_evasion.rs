@@ -110,5 +110,8 @@ fn a_number_reversed_under_a_right_to_left_override_is_read_as_shown() {
 fn names_after_traditional_labels_are_found_in_the_original_script() {
     assert_eq!(found("聯系人：鄭家豪\n", "PERSON_NAME"), Some("鄭家豪"));
     assert_eq!(found("責任編輯：陳美玲", "PERSON_NAME"), Some("陳美玲"));
-    assert_eq!(found("聯系電話：0711—3358126", "CN_LANDLINE"), Some("0711—3358126"));
+    assert_eq!(
+        found("聯系電話：0711—3358126", "CN_LANDLINE"),
+        Some("0711—3358126")
+    );
 }
