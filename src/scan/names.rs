@@ -192,9 +192,13 @@ impl NameDetector {
         ends.into_iter().rev().find(|&e| self.ends_here(text, e))
     }
 
-    /// A name ending at `end` (before a title such as `同志`): the longest
-    /// valid name whose start is a boundary.
-    fn name_before(&self, text: &str, end: usize) -> Option<usize> {
+    /// The longest run of Han characters ending at `end` (up to four) that
+    /// `is_name(start)` accepts; returns its start.
+    fn start_of_name_before(
+        text: &str,
+        end: usize,
+        is_name: impl Fn(usize) -> bool,
+    ) -> Option<usize> {
         let starts: Vec<usize> = text[..end]
             .char_indices()
             .rev()
@@ -204,7 +208,12 @@ impl NameDetector {
         starts
             .into_iter()
             .rev()
-            .find(|&s| text[s..end].chars().all(is_han) && self.name_at(text, s) == Some(end))
+            .find(|&s| text[s..end].chars().all(is_han) && is_name(s))
+    }
+
+    /// A name ending at `end` (before a title such as `同志`).
+    fn name_before(&self, text: &str, end: usize) -> Option<usize> {
+        Self::start_of_name_before(text, end, |s| self.name_at(text, s) == Some(end))
     }
 
     /// A name at `pos` whose given characters are all common in names.
@@ -220,18 +229,12 @@ impl NameDetector {
     /// A plain name ending at `end` that starts where a list may start: the
     /// beginning of the text, a character other than Han, or a list opener.
     fn plain_name_before(&self, text: &str, end: usize) -> Option<usize> {
-        let starts: Vec<usize> = text[..end]
-            .char_indices()
-            .rev()
-            .take(4)
-            .map(|(i, _)| i)
-            .collect();
-        starts.into_iter().rev().find(|&s| {
+        Self::start_of_name_before(text, end, |s| {
             let opens = text[..s]
                 .chars()
                 .next_back()
                 .is_none_or(|c| !is_han(c) || self.list_openers.contains(&c));
-            opens && text[s..end].chars().all(is_han) && self.plain_name_at(text, s) == Some(end)
+            opens && self.plain_name_at(text, s) == Some(end)
         })
     }
 
