@@ -10,187 +10,107 @@
 const RIGHT_TO_LEFT_OVERRIDE: char = '\u{202E}';
 const POP_DIRECTIONAL_FORMATTING: char = '\u{202C}';
 
-/// What a character becomes in the view: dropped, folded, or kept.
-fn view_of(c: char) -> Option<Option<char>> {
-    match c {
-        // Default-ignorable and format characters: zero-width space, joiners
-        // and non-joiners, direction marks and bidi controls, word joiner and
-        // invisible operators, soft hyphen, Mongolian vowel separator, the
-        // BOM, variation selectors, interlinear annotation marks.
-        '\u{00AD}'
-        | '\u{034F}'
-        | '\u{061C}'
-        | '\u{115F}'
-        | '\u{1160}'
-        | '\u{17B4}'
-        | '\u{17B5}'
-        | '\u{180B}'..='\u{180F}'
-        | '\u{200B}'..='\u{200F}'
-        | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{206F}'
-        | '\u{3164}'
-        | '\u{FE00}'..='\u{FE0F}'
-        | '\u{FEFF}'
-        | '\u{FFA0}'
-        | '\u{FFF0}'..='\u{FFFB}' => Some(None),
-        // Mathematical digits (bold, double-struck, sans-serif, monospace): NFKC.
-        '\u{1D7CE}'..='\u{1D7FF}' => Some(char::from_digit((c as u32 - 0x1D7CE) % 10, 10)),
-        // The hollow star.
-        '☆' => Some(Some('★')),
-        // Traditional forms of the marking and label words and the common
-        // surnames (`機密`, `聯系人`, `責任編輯：陳美玲`); only those, so the
-        // cost stays one small match per character.
-        _ => traditional(c).map(Some),
-    }
-}
+/// Default-ignorable and format characters: zero-width space, joiners and
+/// non-joiners, direction marks and bidi controls, word joiner and invisible
+/// operators, soft hyphen, Mongolian vowel separator, the BOM, variation
+/// selectors, interlinear annotation marks.
+const INVISIBLE: &[(char, char)] = &[
+    ('\u{00AD}', '\u{00AD}'),
+    ('\u{034F}', '\u{034F}'),
+    ('\u{061C}', '\u{061C}'),
+    ('\u{115F}', '\u{1160}'),
+    ('\u{17B4}', '\u{17B5}'),
+    ('\u{180B}', '\u{180F}'),
+    ('\u{200B}', '\u{200F}'),
+    ('\u{202A}', '\u{202E}'),
+    ('\u{2060}', '\u{206F}'),
+    ('\u{3164}', '\u{3164}'),
+    ('\u{FE00}', '\u{FE0F}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+    ('\u{FFA0}', '\u{FFA0}'),
+    ('\u{FFF0}', '\u{FFFB}'),
+];
 
-/// The simplified form of a traditional character the detectors read.
-fn traditional(c: char) -> Option<char> {
-    const PAIRS: &[(char, char)] = &[
-        ('機', '机'),
-        ('祕', '秘'),
-        ('絕', '绝'),
-        ('級', '级'),
-        ('聯', '联'),
-        ('係', '系'),
-        ('繫', '系'),
-        ('電', '电'),
-        ('話', '话'),
-        ('號', '号'),
-        ('碼', '码'),
-        ('證', '证'),
-        ('責', '责'),
-        ('編', '编'),
-        ('輯', '辑'),
-        ('記', '记'),
-        ('負', '负'),
-        ('請', '请'),
-        ('審', '审'),
-        ('簽', '签'),
-        ('發', '发'),
-        ('辦', '办'),
-        ('經', '经'),
-        ('員', '员'),
-        ('書', '书'),
-        ('長', '长'),
-        ('處', '处'),
-        ('區', '区'),
-        ('縣', '县'),
-        ('鎮', '镇'),
-        ('鄉', '乡'),
-        ('樓', '楼'),
-        ('單', '单'),
-        ('層', '层'),
-        ('廣', '广'),
-        ('場', '场'),
-        ('門', '门'),
-        ('園', '园'),
-        ('鄰', '邻'),
-        ('設', '设'),
-        ('運', '运'),
-        ('興', '兴'),
-        ('劉', '刘'),
-        ('陳', '陈'),
-        ('楊', '杨'),
-        ('黃', '黄'),
-        ('趙', '赵'),
-        ('吳', '吴'),
-        ('孫', '孙'),
-        ('馬', '马'),
-        ('鄭', '郑'),
-        ('謝', '谢'),
-        ('韓', '韩'),
-        ('馮', '冯'),
-        ('鄧', '邓'),
-        ('葉', '叶'),
-        ('蘇', '苏'),
-        ('呂', '吕'),
-        ('盧', '卢'),
-        ('鍾', '钟'),
-        ('譚', '谭'),
-        ('陸', '陆'),
-        ('範', '范'),
-        ('錢', '钱'),
-        ('嚴', '严'),
-        ('龍', '龙'),
-        ('賀', '贺'),
-        ('顧', '顾'),
-        ('龔', '龚'),
-        ('萬', '万'),
-        ('湯', '汤'),
-        ('溫', '温'),
-        ('顏', '颜'),
-        ('莊', '庄'),
-        ('聶', '聂'),
-        ('魯', '鲁'),
-        ('賈', '贾'),
-        ('蔣', '蒋'),
-        ('鄒', '邹'),
-        ('許', '许'),
-        ('羅', '罗'),
-        ('蕭', '萧'),
-        ('華', '华'),
-        ('張', '张'),
-        ('傑', '杰'),
-        ('偉', '伟'),
-        ('麗', '丽'),
-        ('強', '强'),
-        ('軍', '军'),
-        ('豔', '艳'),
-        ('濤', '涛'),
-        ('鵬', '鹏'),
-        ('飛', '飞'),
-        ('輝', '辉'),
-        ('凱', '凯'),
-        ('帥', '帅'),
-        ('寧', '宁'),
-        ('雲', '云'),
-        ('蓮', '莲'),
-        ('慶', '庆'),
-        ('東', '东'),
-        ('國', '国'),
-        ('貴', '贵'),
-        ('嬌', '娇'),
-        ('瑩', '莹'),
-        ('鴻', '鸿'),
-        ('鶴', '鹤'),
-        ('燁', '烨'),
-        ('暉', '晖'),
-        ('義', '义'),
-        ('順', '顺'),
-        ('財', '财'),
-        ('寶', '宝'),
-        ('衛', '卫'),
-        ('學', '学'),
-        ('賢', '贤'),
-        ('銘', '铭'),
-        ('鋒', '锋'),
-        ('靜', '静'),
-        ('紅', '红'),
-        ('蘭', '兰'),
-        ('駿', '骏'),
-        ('騰', '腾'),
-        ('遠', '远'),
-        ('達', '达'),
-        ('澤', '泽'),
-        ('潔', '洁'),
-        ('瑋', '玮'),
-        ('環', '环'),
-        ('愛', '爱'),
-    ];
-    // One table lookup per character: the view is checked for on every scan.
+/// Mathematical digits (bold, double-struck, sans-serif, monospace).
+const MATH_DIGITS: std::ops::RangeInclusive<u32> = 0x1D7CE..=0x1D7FF;
+
+/// In the table of the Basic Multilingual Plane: the character is dropped.
+const DROP: u16 = 1;
+
+/// What each BMP character becomes in the view: 0 kept, [`DROP`], or the
+/// code point it folds to. One lookup per character, as the check for
+/// whether a text needs a view runs on every scan.
+fn bmp_table() -> &'static [u16] {
     static TABLE: std::sync::OnceLock<Box<[u16]>> = std::sync::OnceLock::new();
-    let table = TABLE.get_or_init(|| {
+    TABLE.get_or_init(|| {
         let mut t = vec![0u16; 0x10000].into_boxed_slice();
-        for &(traditional, simplified) in PAIRS {
+        for &(first, last) in INVISIBLE {
+            for cp in first as usize..=last as usize {
+                t[cp] = DROP;
+            }
+        }
+        t['☆' as usize] = '★' as u16;
+        for (traditional, simplified) in TRADITIONAL.chars().zip(SIMPLIFIED.chars()) {
             t[traditional as usize] = simplified as u16;
         }
         t
-    });
-    match table.get(c as usize) {
-        Some(&s) if s != 0 => char::from_u32(u32::from(s)),
-        _ => None,
+    })
+}
+
+/// What a character becomes in the view: dropped, folded, or kept.
+fn view_of(c: char) -> Option<Option<char>> {
+    let cp = c as u32;
+    match bmp_table().get(cp as usize) {
+        Some(0) => None,
+        Some(&DROP) => Some(None),
+        Some(&folded) => Some(char::from_u32(u32::from(folded))),
+        // NFKC of the mathematical digits.
+        None if MATH_DIGITS.contains(&cp) => Some(char::from_digit((cp - 0x1D7CE) % 10, 10)),
+        None => None,
     }
+}
+
+/// Traditional forms of the marking and label words and of the common
+/// surnames and given-name characters, and at the same position their
+/// simplified forms.
+const TRADITIONAL: &str = "機祕絕級聯係繫電話號碼證責編輯記負請審簽發辦經員書長處區縣鎮鄉樓單層廣場門園鄰設運興劉陳楊黃趙吳孫馬鄭謝韓馮鄧葉蘇呂盧鍾譚陸範錢嚴龍賀顧龔萬湯溫顏莊聶魯賈蔣鄒許羅蕭華張傑偉麗強軍豔濤鵬飛輝凱帥寧雲蓮慶東國貴嬌瑩鴻鶴燁暉義順財寶衛學賢銘鋒靜紅蘭駿騰遠達澤潔瑋環愛";
+const SIMPLIFIED: &str = "机秘绝级联系系电话号码证责编辑记负请审签发办经员书长处区县镇乡楼单层广场门园邻设运兴刘陈杨黄赵吴孙马郑谢韩冯邓叶苏吕卢钟谭陆范钱严龙贺顾龚万汤温颜庄聂鲁贾蒋邹许罗萧华张杰伟丽强军艳涛鹏飞辉凯帅宁云莲庆东国贵娇莹鸿鹤烨晖义顺财宝卫学贤铭锋静红兰骏腾远达泽洁玮环爱";
+
+/// Longest ID number: 17 digits and a check character.
+const ID_LEN: usize = 18;
+
+/// The line breaks (`\n`, `\r\n`) that cut an ID number in two: the digits
+/// just before and just after make 18 characters that pass the ID check.
+/// Only those are joined in the view, so the cells of a table, or a number
+/// at the end of one line and another at the start of the next, stay apart.
+fn breaks_inside_id_numbers(text: &str) -> Vec<std::ops::Range<usize>> {
+    let b = text.as_bytes();
+    let mut found = Vec::new();
+    for (i, _) in text.match_indices('\n') {
+        let cut = if i > 0 && b[i - 1] == b'\r' { i - 1 } else { i };
+        let before = b[..cut]
+            .iter()
+            .rev()
+            .take(ID_LEN)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if before == 0 || before == ID_LEN {
+            continue;
+        }
+        let after = b[i + 1..]
+            .iter()
+            .take(ID_LEN + 1)
+            .take_while(|c| c.is_ascii_digit() || matches!(c, b'X' | b'x'))
+            .count();
+        if before + after != ID_LEN {
+            continue;
+        }
+        let joined = [&text[cut - before..cut], &text[i + 1..i + 1 + after]].concat();
+        if super::validators::cn_id_card(&joined) {
+            found.push(cut..i + 1);
+        }
+    }
+    found
 }
 
 /// A character that is there but not seen (zero-width, bidi control, ...).
@@ -208,15 +128,21 @@ pub struct View {
 impl View {
     /// The view of `text`, or `None` when it has nothing to remove or fold.
     pub fn of(text: &str) -> Option<View> {
-        if text.is_ascii() || !text.chars().any(|c| view_of(c).is_some()) {
+        let breaks = breaks_inside_id_numbers(text);
+        if breaks.is_empty() && (text.is_ascii() || !text.chars().any(|c| view_of(c).is_some())) {
             return None;
         }
+        let mut breaks = breaks.into_iter().peekable();
         let mut view = View {
             text: String::with_capacity(text.len()),
             origin: Vec::with_capacity(text.len()),
         };
         let mut chars = text.char_indices().peekable();
         while let Some((at, c)) = chars.next() {
+            while breaks.next_if(|b| b.end <= at).is_some() {}
+            if breaks.peek().is_some_and(|b| b.contains(&at)) {
+                continue;
+            }
             if c != RIGHT_TO_LEFT_OVERRIDE {
                 view.push(at, c);
                 continue;
@@ -290,6 +216,29 @@ mod tests {
         let (s, e) = view.original(m, m + 3);
         assert_eq!(&text[s..e], "𝟏𝟑8");
         assert!(View::of("普通文本 plain").is_none());
+    }
+
+    #[test]
+    fn a_line_break_inside_an_id_number_is_joined_and_no_other() {
+        let text = "身份证号：420704198\r\n503121233\n13800138000\n2,张三";
+        let view = View::of(text).unwrap();
+        assert_eq!(
+            view.text,
+            "身份证号：420704198503121233\n13800138000\n2,张三"
+        );
+        let start = view.text.find("4207").unwrap();
+        let (s, e) = view.original(start, start + 18);
+        assert_eq!(&text[s..e], "420704198\r\n503121233");
+        assert!(View::of("12345\n6789\n").is_none());
+    }
+
+    #[test]
+    fn every_traditional_form_has_its_simplified_twin() {
+        assert_eq!(TRADITIONAL.chars().count(), SIMPLIFIED.chars().count());
+        assert_eq!(view_of('聯'), Some(Some('联')));
+        assert_eq!(view_of('联'), None);
+        assert_eq!(view_of('\u{200B}'), Some(None));
+        assert_eq!(view_of('\u{1D7D9}'), Some(Some('1')));
     }
 
     #[test]

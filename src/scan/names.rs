@@ -65,7 +65,12 @@ pub struct NameDetector {
     list_openers: HashSet<char>,
     /// Words joining the last name of a list (`和`, `及`).
     joiners: Vec<String>,
+    /// Bit per BMP code point: a surname starts with it.
+    surname_starts: Box<[u64]>,
 }
+
+/// Code points the surname bitmap covers: the Basic Multilingual Plane.
+const SURNAME_TABLE: usize = 0x10000;
 
 /// Which trigger group a trigger word belongs to.
 enum Group {
@@ -115,6 +120,16 @@ impl NameDetector {
             given_chars: chars_of("given_chars"),
             list_openers: chars_of("list_openers"),
             joiners: lexicon(def, "joiners").to_vec(),
+            surname_starts: {
+                let mut bits = vec![0u64; SURNAME_TABLE / 64].into_boxed_slice();
+                for cp in surnames.iter().filter_map(|s| s.chars().next()) {
+                    let cp = cp as usize;
+                    if cp < SURNAME_TABLE {
+                        bits[cp / 64] |= 1 << (cp % 64);
+                    }
+                }
+                bits
+            },
         })
     }
 
@@ -134,6 +149,12 @@ impl NameDetector {
             w if w < e => Group::Signoff,
             _ => Group::ListMark,
         }
+    }
+
+    /// Whether a surname may begin with `c`: one bit test.
+    fn may_start_surname(&self, c: char) -> bool {
+        let cp = c as usize;
+        cp < SURNAME_TABLE && self.surname_starts[cp / 64] & (1 << (cp % 64)) != 0
     }
 
     /// Length in bytes of the surname at `pos`.
@@ -358,36 +379,49 @@ impl NameDetector {
         }
     }
 
-    /// Every other mention of a name found in this text. One walk: at each
-    /// surname, the two possible lengths are looked up among the names found,
-    /// so a roster of many names costs no more than one with a few.
+    /// Every other mention of a name found in this text. One walk: only at
+    /// a character that begins a found name (a binary search in a few
+    /// hundred at most) are the two possible lengths looked up, so a roster
+    /// of many names costs little more than a text with a few.
     fn mentions(&self, cx: &TextCtx, earlier: &[Found], out: &mut Vec<Found>) {
         let text = cx.text;
         let names: HashSet<&str> = earlier.iter().map(|f| &text[f.start..f.end]).collect();
-        if names.is_empty() {
+        let mut firsts: Vec<char> = names.iter().filter_map(|n| n.chars().next()).collect();
+        if firsts.is_empty() {
             return;
         }
+        firsts.sort_unstable();
+        firsts.dedup();
         let known: HashSet<usize> = earlier.iter().map(|f| f.start).collect();
-        let mut pos = 0;
-        while pos < text.len() {
-            let c = text[pos..].chars().next().unwrap_or(' ');
-            if let Some(sl) = self.surname_at(text, pos).filter(|_| !known.contains(&pos)) {
-                let ends = text[pos + sl..]
-                    .char_indices()
-                    .take(2)
-                    .map(|(i, ch)| pos + sl + i + ch.len_utf8());
-                let longest = ends.filter(|&e| names.contains(&text[pos..e])).last();
-                if let Some(end) = longest {
-                    // A two-character name inside a longer word needs an end.
-                    let given = text[pos + sl..end].chars().count();
-                    if given == 2 || self.ends_here(text, end) {
-                        self.push(cx, pos, end, out);
-                        pos = end;
-                        continue;
-                    }
-                }
+        let mut resume = 0;
+        for (pos, c) in text.char_indices() {
+            if pos < resume || !self.may_start_surname(c) || firsts.binary_search(&c).is_err() {
+                continue;
             }
-            pos += c.len_utf8();
+            if known.contains(&pos) {
+                continue;
+            }
+            let Some(sl) = self.surname_at(text, pos) else {
+                continue;
+            };
+            let ends = text[pos + sl..]
+                .char_indices()
+                .take(2)
+                .map(|(i, ch)| pos + sl + i + ch.len_utf8());
+            let Some(end) = ends.filter(|&e| names.contains(&text[pos..e])).last() else {
+                continue;
+            };
+            // Not inside a place or an office (`梁子湖区`), and a one-character
+            // given name inside a longer word needs an end.
+            let place = text[end..]
+                .chars()
+                .next()
+                .is_some_and(|c| self.not_given.contains(&c));
+            let given = text[pos + sl..end].chars().count();
+            if !place && (given == 2 || self.ends_here(text, end)) {
+                self.push(cx, pos, end, out);
+                resume = end;
+            }
         }
     }
 

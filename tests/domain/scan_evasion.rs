@@ -115,3 +115,20 @@ fn names_after_traditional_labels_are_found_in_the_original_script() {
         Some("0711—3358126")
     );
 }
+
+/// A line break typed into the middle of an ID number does not hide it; a
+/// break between two numbers that are no ID number joins nothing.
+#[test]
+fn a_line_break_inside_an_id_number_does_not_hide_it() {
+    for newline in ["\n", "\r\n"] {
+        let value = format!("{}{newline}{}", &ID[..9], &ID[9..]);
+        let text = format!("身份证号：{value}\n联系电话：13800138000");
+        assert_eq!(
+            found(&text, "CN_ID_CARD"),
+            Some(value.as_str()),
+            "{newline:?}"
+        );
+        assert_eq!(found(&text, "CN_MOBILE"), Some("13800138000"));
+    }
+    assert_eq!(found("编号：420704198\n503121234\n", "CN_ID_CARD"), None);
+}
