@@ -1,6 +1,10 @@
 //! JSON: one segment per non-empty string value, and per integer literal of
 //! 7+ digits (phone numbers and IDs stored as numbers), located by
-//! `json_path`. Keys are not segments.
+//! `json_path`. Keys that carry data are segments too (`{"王建国": …}`,
+//! `{"420704…": …}`), located by the member's path with a `~` suffix (the
+//! JSONPath-Plus mark for a property name); schema names (short ASCII
+//! identifiers such as `phone`) are not, so an ordinary document does not
+//! double its segments.
 //!
 //! A small recursive-descent reader rather than `serde_json::Value`, because
 //! redaction needs each value's span and big integers must keep every digit.
@@ -147,10 +151,16 @@ impl Reader<'_> {
             if self.peek() != Some(b'"') {
                 return Err(self.error("expected a string key"));
             }
+            let key_start = self.pos;
             let key = self.string()?;
-            self.expect(b':')?;
             let len = self.path.len();
             push_key(&mut self.path, &key);
+            if !is_schema_name(&key) {
+                self.path.push('~');
+                self.push(key, key_start, Reserialise::JsonString);
+                self.path.pop();
+            }
+            self.expect(b':')?;
             self.value(depth + 1)?;
             self.path.truncate(len);
             self.skip_ws();
@@ -296,6 +306,20 @@ impl Reader<'_> {
     }
 }
 
+/// Longest key read as a schema name rather than as data.
+const MAX_SCHEMA_NAME: usize = 15;
+
+/// A key that names a field (`phone`, `id_card`, `createdAt`) rather than
+/// holding a value: short, ASCII, starting with a letter or `_`.
+fn is_schema_name(key: &str) -> bool {
+    let mut chars = key.chars();
+    key.len() <= MAX_SCHEMA_NAME
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+}
+
 /// Appends `.key` for identifier-like keys (Unicode letters allowed, so
 /// `$.身份证号` reads naturally), `['key']` otherwise.
 fn push_key(path: &mut String, key: &str) {
@@ -339,7 +363,9 @@ mod tests {
             vec![
                 ("$.items[0].name".into(), "张三".into()),
                 ("$.items[0].phone".into(), "13812345678".into()),
+                ("$['a b']~".into(), "a b".into()),
                 ("$['a b']".into(), "x\"y".into()),
+                ("$.身份证号~".into(), "身份证号".into()),
                 ("$.身份证号".into(), "420106198501011234".into()),
                 ("$.big".into(), "420106198501011234567".into()),
             ]

@@ -203,18 +203,23 @@ impl View {
 mod tests {
     use super::*;
 
+    /// The original characters behind the first `shown` of the view.
+    fn behind<'t>(text: &'t str, view: &View, shown: &str) -> &'t str {
+        let start = view.text.find(shown).unwrap();
+        let (s, e) = view.original(start, start + shown.len());
+        &text[s..e]
+    }
+
     #[test]
     fn removes_and_folds_and_leads_back() {
         let text = "身份证4207\u{200B}04198503121233，𝟏𝟑8，機密★";
         let view = View::of(text).unwrap();
         assert_eq!(view.text, "身份证420704198503121233，138，机密★");
-        let start = view.text.find("4207").unwrap();
-        let end = start + "420704198503121233".len();
-        let (s, e) = view.original(start, end);
-        assert_eq!(&text[s..e], "4207\u{200B}04198503121233");
-        let m = view.text.find("138").unwrap();
-        let (s, e) = view.original(m, m + 3);
-        assert_eq!(&text[s..e], "𝟏𝟑8");
+        assert_eq!(
+            behind(text, &view, "420704198503121233"),
+            "4207\u{200B}04198503121233"
+        );
+        assert_eq!(behind(text, &view, "138"), "𝟏𝟑8");
         assert!(View::of("普通文本 plain").is_none());
     }
 
@@ -226,9 +231,10 @@ mod tests {
             view.text,
             "身份证号：420704198503121233\n13800138000\n2,张三"
         );
-        let start = view.text.find("4207").unwrap();
-        let (s, e) = view.original(start, start + 18);
-        assert_eq!(&text[s..e], "420704198\r\n503121233");
+        assert_eq!(
+            behind(text, &view, "420704198503121233"),
+            "420704198\r\n503121233"
+        );
         assert!(View::of("12345\n6789\n").is_none());
     }
 
@@ -246,8 +252,9 @@ mod tests {
         let text = "证号\u{202E}332121305891407024\u{202C}。";
         let view = View::of(text).unwrap();
         assert_eq!(view.text, "证号420704198503121233。");
-        let start = view.text.find("4207").unwrap();
-        let (s, e) = view.original(start, start + 18);
-        assert_eq!(&text[s..e], "332121305891407024");
+        assert_eq!(
+            behind(text, &view, "420704198503121233"),
+            "332121305891407024"
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! Text, CSV/TSV and JSON: extraction with locations, encodings, limits, redaction.
 
-use crate::files::{redact_and_reread, unlimited};
+use crate::files::{mask_all, redact_and_reread, unlimited};
 use encoding_rs::GBK;
 use releasegate::extract::{extract, ColumnRef, ExtractError, FileKind, Limits, Location};
 use releasegate::redact::{render, Redaction};
@@ -132,6 +132,45 @@ fn gbk_text_redaction_is_byte_exact_elsewhere() {
     let src = gbk("机密★一年\n联系人：张三 电话13812345678\n");
     let (out, _) = redact_and_reread("g.txt", &src, &["13812345678"], "138****5678");
     assert_eq!(out, gbk("机密★一年\n联系人：张三 电话138****5678\n"));
+}
+
+/// Data kept in keys (a roster keyed by name or ID number) is read and
+/// redacted like any value; schema names are left alone.
+#[test]
+fn json_keys_that_hold_data_are_read_and_redacted() {
+    let src = r#"{"王建国": {"id": 1}, "420106198501011234": "已发放", "phone": "无"}"#;
+    let ex = unlimited("roster.json", src.as_bytes());
+    let segments: Vec<_> = ex
+        .segments
+        .iter()
+        .map(|s| (serde_json::to_string(&s.location).unwrap(), s.text.as_str()))
+        .collect();
+    assert_eq!(
+        segments,
+        [
+            (r#"{"json_path":"$.王建国~"}"#.to_string(), "王建国"),
+            (
+                r#"{"json_path":"$['420106198501011234']~"}"#.to_string(),
+                "420106198501011234"
+            ),
+            (
+                r#"{"json_path":"$['420106198501011234']"}"#.to_string(),
+                "已发放"
+            ),
+            (r#"{"json_path":"$.phone"}"#.to_string(), "无"),
+        ]
+    );
+    let redactions = mask_all(&ex, &["王建国", "420106198501011234"], "**");
+    let out = render("roster.json", src.as_bytes(), &ex, &redactions).unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
+    assert!(
+        !keys
+            .iter()
+            .any(|k| k.contains("王建国") || k.contains("420106")),
+        "{keys:?}"
+    );
+    assert_eq!(value["phone"], "无");
 }
 
 #[test]
