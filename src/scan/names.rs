@@ -83,6 +83,9 @@ enum Group {
     ListMark,
 }
 
+/// Longest name in characters: a compound surname and two given characters.
+const MAX_NAME_CHARS: usize = 4;
+
 /// The list mark a bare list of names is found from.
 const LIST_MARK: &str = "、";
 
@@ -220,15 +223,17 @@ impl NameDetector {
         end: usize,
         is_name: impl Fn(usize) -> bool,
     ) -> Option<usize> {
-        let starts: Vec<usize> = text[..end]
-            .char_indices()
+        // Runs on every `、` and title: the candidate starts sit on the stack.
+        let mut starts = [0usize; MAX_NAME_CHARS];
+        let mut n = 0;
+        for (i, _) in text[..end].char_indices().rev().take(MAX_NAME_CHARS) {
+            starts[n] = i;
+            n += 1;
+        }
+        starts[..n]
+            .iter()
             .rev()
-            .take(4)
-            .map(|(i, _)| i)
-            .collect();
-        starts
-            .into_iter()
-            .rev()
+            .copied()
             .find(|&s| text[s..end].chars().all(is_han) && is_name(s))
     }
 
