@@ -10,6 +10,7 @@ mod jobs_cmd;
 mod reminders_cmd;
 mod scan_cmd;
 mod serve;
+mod trace_cmd;
 
 use std::path::PathBuf;
 
@@ -93,6 +94,12 @@ enum Command {
         /// Print what would be sent; send and record nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Read the trace a downloaded copy of conditional data carries (who it
+    /// was issued to, under which application). Exit 1 when a file has none.
+    Trace {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
     /// Background jobs (file inspections): list them, retry a failed one.
     Jobs {
@@ -418,5 +425,6 @@ pub fn run(cli: Cli) -> i32 {
             command: JobsCommand::Retry { id },
         } => jobs_cmd::retry(&id),
         Command::Reminders { at, dry_run } => reminders_cmd::run(at.as_deref(), dry_run),
+        Command::Trace { files } => trace_cmd::run(&files),
     }
 }

@@ -67,7 +67,7 @@ pub fn run(args: ScanArgs) -> i32 {
     }
 }
 
-fn read(path: &Path) -> Result<(String, Vec<u8>), String> {
+pub(super) fn read(path: &Path) -> Result<(String, Vec<u8>), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let name = path
         .file_name()

@@ -11,7 +11,7 @@ mod text;
 mod watermark;
 mod xlsx;
 
-pub use watermark::append_trace;
+pub use watermark::{append_trace, read_trace, trace_text};
 
 use std::collections::BTreeMap;
 

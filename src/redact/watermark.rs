@@ -3,25 +3,64 @@
 //! line or row in text and CSV (in the file's own encoding), a custom
 //! document property in DOCX and XLSX, an entry of the document
 //! information dictionary in PDF (an incremental update: the signed or
-//! published bytes stay as they were, the trace follows them).
+//! published bytes stay as they were, the trace follows them), a
+//! `CustomData` entry of `DocInfo` in OFD. JSON has no place for a note
+//! that is not data, so there the trace is written in the whitespace RFC
+//! 8259 allows after the value: every parser reads the same value, and
+//! `releasegate trace` reads the trace back.
 
 use std::collections::{HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use lopdf::{text_string, Dictionary, Document, IncrementalDocument, Object};
 use quick_xml::escape::escape;
+use quick_xml::events::Event;
+use quick_xml::Reader;
 
 use super::package::{copy_zip, CONTENT_TYPES};
 use crate::extract::encoding::TextEncoding;
 use crate::extract::package::Package;
-use crate::extract::{ExtractError, FileKind, Limits};
+use crate::extract::xml::xml_error;
+use crate::extract::{extract, ExtractError, FileKind, Limits};
 
 /// The name the trace goes by where a format names its properties.
 pub const TRACE_PROPERTY: &str = "ConditionalDataTrace";
+/// How every trace begins, so that it is found again in a copy.
+const TRACE_PREFIX: &str = "有条件开放数据 / Conditional data: ";
+
+/// The trace for one conditional download.
+pub fn trace_text(
+    applicant: &str,
+    email: &str,
+    application: &str,
+    at: &chrono::NaiveDateTime,
+) -> String {
+    format!(
+        "{TRACE_PREFIX}issued to {applicant} <{email}>, application {application}, {}",
+        crate::audit::format_time(at)
+    )
+}
+
+/// The trace a copy of conditional data carries, if any: the forensic
+/// side of [`append_trace`]. A file that cannot be read at all is an error.
+pub fn read_trace(file_name: &str, bytes: &[u8]) -> Result<Option<String>, ExtractError> {
+    let extracted = extract(file_name, bytes, &Limits::service_default())?;
+    if extracted.kind == FileKind::Json {
+        return Ok(whitespace_trace(bytes));
+    }
+    // The last one: a copy traced twice was passed on by the second. A
+    // text file is one segment; the trace is its own line.
+    Ok(extracted
+        .segments
+        .iter()
+        .rev()
+        .find_map(|s| s.text.lines().rev().find(|l| l.starts_with(TRACE_PREFIX)))
+        .map(str::to_owned))
+}
 
 /// Adds `trace` to a rendition of `kind` stored in `encoding`. Answers
-/// whether the format took one; JSON and OFD are left as they are (a
-/// trailing entry would change the data itself).
+/// whether the format took one (an encrypted PDF, an OFD without
+/// `DocInfo` or JSON in UTF-16 do not).
 pub fn append_trace(
     kind: FileKind,
     encoding: Option<&str>,
@@ -38,7 +77,135 @@ pub fn append_trace(
         ),
         FileKind::Docx | FileKind::Xlsx => custom_property(bytes, trace),
         FileKind::Pdf => information_entry(bytes, trace),
-        FileKind::Json | FileKind::Ofd => Ok(false),
+        FileKind::Ofd => doc_info_entry(bytes, trace),
+        FileKind::Json => trailing_whitespace(encoding, bytes, trace),
+    }
+}
+
+/// One byte of the trace as eight blanks, most significant bit first: a
+/// space for 0, a tab for 1.
+const BITS: [u8; 2] = [b' ', b'\t'];
+
+/// The trace after the JSON value: a line break, its UTF-8 bytes as
+/// blanks, a line break. Only where a blank is one byte, as in UTF-8, GBK
+/// and GB18030.
+fn trailing_whitespace(
+    encoding: Option<&str>,
+    bytes: &mut Vec<u8>,
+    trace: &str,
+) -> Result<bool, ExtractError> {
+    let encoding = encoding
+        .and_then(TextEncoding::by_name)
+        .unwrap_or(TextEncoding::Utf8);
+    if encoding.encode(" ")? != b" " {
+        return Ok(false);
+    }
+    bytes.push(b'\n');
+    for byte in trace.bytes() {
+        bytes.extend((0..8).rev().map(|bit| BITS[usize::from(byte >> bit & 1)]));
+    }
+    bytes.push(b'\n');
+    Ok(true)
+}
+
+/// The trace [`trailing_whitespace`] wrote, if the file ends with one.
+fn whitespace_trace(bytes: &[u8]) -> Option<String> {
+    let body = bytes.strip_suffix(b"\n")?;
+    let start = body.iter().rposition(|b| !BITS.contains(b))?;
+    let blanks = &body[start + 1..];
+    if body[start] != b'\n' || blanks.is_empty() || blanks.len() % 8 != 0 {
+        return None;
+    }
+    let decoded: Vec<u8> = blanks
+        .chunks(8)
+        .map(|bits| {
+            bits.iter()
+                .fold(0u8, |byte, b| byte << 1 | u8::from(*b == BITS[1]))
+        })
+        .collect();
+    String::from_utf8(decoded)
+        .ok()
+        .filter(|t| t.starts_with(TRACE_PREFIX))
+}
+
+const OFD_ROOT: &str = "OFD.xml";
+
+/// The trace as a `CustomData` entry of the first document's `DocInfo`
+/// (GB/T 33190: `CustomDatas` is the last child of `DocInfo`), in the
+/// prefix the file uses.
+fn doc_info_entry(bytes: &mut Vec<u8>, trace: &str) -> Result<bool, ExtractError> {
+    let mut pkg = Package::open(bytes, &Limits::unlimited())?;
+    let root = pkg
+        .read_xml(OFD_ROOT)?
+        .ok_or_else(|| ExtractError::malformed("OFD.xml is missing"))?;
+    let Some(root) = with_custom_data(&root, trace)? else {
+        return Ok(false);
+    };
+    drop(pkg);
+    let replaced = HashMap::from([(OFD_ROOT.to_string(), root.into_bytes())]);
+    *bytes = copy_zip(bytes, &HashSet::new(), &replaced)?;
+    Ok(true)
+}
+
+/// `OFD.xml` with the trace added to its first `DocInfo`; `None` without one.
+fn with_custom_data(xml: &str, trace: &str) -> Result<Option<String>, ExtractError> {
+    let mut reader = Reader::from_str(xml);
+    let mut in_info = false;
+    loop {
+        let before = reader.buffer_position() as usize;
+        let event = reader.read_event().map_err(|e| xml_error(OFD_ROOT, e))?;
+        let qname = |name: &[u8]| String::from_utf8_lossy(name).into_owned();
+        let entry = |prefix: &str| {
+            format!(
+                r#"<{prefix}CustomData Name="{TRACE_PROPERTY}">{}</{prefix}CustomData>"#,
+                escape(trace)
+            )
+        };
+        let prefix_of = |tag: &str| {
+            tag.rsplit_once(':')
+                .map_or(String::new(), |(p, _)| format!("{p}:"))
+        };
+        let after = reader.buffer_position() as usize;
+        match &event {
+            Event::Start(e) if e.local_name().as_ref() == b"DocInfo" => in_info = true,
+            Event::Empty(e) if e.local_name().as_ref() == b"DocInfo" => {
+                let tag = qname(e.name().as_ref());
+                let prefix = prefix_of(&tag);
+                let inner = format!(
+                    "<{prefix}CustomDatas>{}</{prefix}CustomDatas>",
+                    entry(&prefix)
+                );
+                let open = xml[before..after]
+                    .trim_end_matches('>')
+                    .trim_end_matches('/');
+                return Ok(Some(format!(
+                    "{}{open}>{inner}</{tag}>{}",
+                    &xml[..before],
+                    &xml[after..]
+                )));
+            }
+            Event::End(e) if in_info => {
+                let tag = qname(e.name().as_ref());
+                let prefix = prefix_of(&tag);
+                let insert = match e.local_name().as_ref() {
+                    b"CustomDatas" => entry(&prefix),
+                    b"DocInfo" => {
+                        format!(
+                            "<{prefix}CustomDatas>{}</{prefix}CustomDatas>",
+                            entry(&prefix)
+                        )
+                    }
+                    _ => continue,
+                };
+                return Ok(Some(format!(
+                    "{}{insert}{}",
+                    &xml[..before],
+                    &xml[before..]
+                )));
+            }
+            Event::Eof => return Ok(None),
+            _ => {}
+        }
     }
 }
 
@@ -218,9 +385,80 @@ mod tests {
         let mut gbk = encoding_rs::GBK.encode("统计\n").0.into_owned();
         assert!(append_trace(FileKind::Text, Some("GBK"), &mut gbk, "发放给 李").unwrap());
         assert_eq!(encoding_rs::GBK.decode(&gbk).0, "统计\n发放给 李\n");
-        let mut json = br#"[{"a": 1}]"#.to_vec();
-        assert!(!append_trace(FileKind::Json, None, &mut json, "x").unwrap());
-        assert_eq!(json, br#"[{"a": 1}]"#);
+    }
+
+    #[test]
+    fn json_carries_its_trace_in_trailing_blanks_and_parses_to_the_same_value() {
+        let original = r#"[{"姓名": "某某", "金额": 100}]"#.as_bytes().to_vec();
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 6)
+            .unwrap()
+            .and_hms_opt(4, 0, 0)
+            .unwrap();
+        let trace = trace_text("李 \"四\"", "li@x", "01APP", &at);
+        let mut json = original.clone();
+        assert!(append_trace(FileKind::Json, Some("UTF-8"), &mut json, &trace).unwrap());
+        assert!(json.starts_with(&original));
+        let parsed: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(
+            parsed,
+            serde_json::from_slice::<serde_json::Value>(&original).unwrap()
+        );
+        assert_eq!(
+            read_trace("a.json", &json).unwrap().as_deref(),
+            Some(trace.as_str())
+        );
+        // Without a trace, or with blanks that are not one, nothing is read.
+        assert_eq!(read_trace("a.json", &original).unwrap(), None);
+        assert_eq!(read_trace("a.json", b"[1]\n \t \t \n").unwrap(), None);
+        let mut utf16 = b"[\0]\0".to_vec();
+        assert!(!append_trace(FileKind::Json, Some("UTF-16LE"), &mut utf16, &trace).unwrap());
+    }
+
+    fn ofd(root: &str) -> Vec<u8> {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let page = r#"<ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content><ofd:Layer><ofd:TextObject ID="1" Boundary="0 0 100 10"><ofd:TextCode X="0" Y="5">年度统计</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>"#;
+        let document = r#"<ofd:Document xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Pages><ofd:Page ID="2" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages></ofd:Document>"#;
+        for (name, xml) in [
+            (OFD_ROOT, root),
+            ("Doc_0/Document.xml", document),
+            ("Doc_0/Pages/Page_0/Content.xml", page),
+        ] {
+            zip.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(xml.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn an_ofd_gets_a_custom_data_entry_wherever_its_doc_info_stands() {
+        let trace = "有条件开放数据 / Conditional data: issued to 李 & co";
+        let head = r#"<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"><ofd:DocBody>"#;
+        let tail = r#"<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"#;
+        for info in [
+            r#"<ofd:DocInfo><ofd:Title>年报</ofd:Title></ofd:DocInfo>"#,
+            r#"<ofd:DocInfo><ofd:Title>年报</ofd:Title><ofd:CustomDatas><ofd:CustomData Name="经办">甲</ofd:CustomData></ofd:CustomDatas></ofd:DocInfo>"#,
+            r#"<ofd:DocInfo />"#,
+        ] {
+            let mut bytes = ofd(&format!("{head}{info}{tail}"));
+            assert!(
+                append_trace(FileKind::Ofd, None, &mut bytes, trace).unwrap(),
+                "{info}"
+            );
+            assert_eq!(
+                read_trace("a.ofd", &bytes).unwrap().as_deref(),
+                Some(trace),
+                "{info}"
+            );
+            let extracted = extract("a.ofd", &bytes, &Limits::service_default()).unwrap();
+            assert!(extracted
+                .segments
+                .iter()
+                .any(|s| s.text.contains("年度统计")));
+        }
+        let mut bytes = ofd(&format!("{head}{tail}"));
+        assert!(!append_trace(FileKind::Ofd, None, &mut bytes, trace).unwrap());
     }
 
     fn docx(extra: &[(&str, &str)]) -> Vec<u8> {

@@ -3,8 +3,10 @@
 //! answered on time, the public's ratings and plan against delivery —
 //! and one score out of 100, weighted by `policies/assessment.toml`.
 //!
-//! Every count is a GROUP BY in the database; only the year's published
-//! releases (department and two times each) are read, for the median.
+//! Every count is a GROUP BY in the database. Working days cannot be
+//! counted in SQL (the calendar is policy), so the year's decided stages
+//! and published releases are read in keyset batches and folded into
+//! tallies and per-day histograms: memory grows with departments, not rows.
 
 use std::collections::BTreeMap;
 
@@ -123,14 +125,28 @@ fn rate(part: i64, whole: i64) -> Option<f64> {
     (whole > 0).then(|| (part as f64 / whole as f64 * 1000.0).round() / 1000.0)
 }
 
-fn median(sorted: &[i64]) -> Option<f64> {
-    let n = sorted.len();
+/// How many releases took each number of working days.
+type Histogram = BTreeMap<i64, i64>;
+
+/// The median of the values a histogram counts.
+fn median(histogram: &Histogram) -> Option<f64> {
+    let n: i64 = histogram.values().sum();
+    // The values at 0-based ranks (n-1)/2 and n/2: one value for odd n.
+    let nth = |rank: i64| {
+        let mut seen = 0;
+        histogram.iter().find_map(|(&value, &count)| {
+            seen += count;
+            (seen > rank).then_some(value)
+        })
+    };
     match n {
         0 => None,
-        _ if n % 2 == 1 => Some(sorted[n / 2] as f64),
-        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) as f64 / 2.0),
+        _ => Some((nth((n - 1) / 2)? + nth(n / 2)?) as f64 / 2.0),
     }
 }
+
+/// Rows read per query when folding a year.
+const BATCH: i64 = 5_000;
 
 /// The weighted score out of 100 over the measures that apply.
 fn score(weights: &Weights, report: &DepartmentReport) -> Option<f64> {
@@ -244,7 +260,7 @@ pub fn departments_report(
             let rating = ratings.remove(code);
             let mut report = DepartmentReport {
                 releases_opened: count(&opened, code),
-                median_review_working_days: durations.get(code).and_then(|d| median(d)),
+                median_review_working_days: durations.get(code).and_then(median),
                 stages_decided: decided,
                 stages_on_time: on_time,
                 on_time_rate: rate(on_time, decided),
@@ -276,73 +292,114 @@ pub fn departments_report(
     })
 }
 
+/// A decided stage as the report reads it.
+#[derive(Queryable)]
+struct DecidedStage {
+    release_id: String,
+    stage: String,
+    department: String,
+    opened_at: Option<NaiveDateTime>,
+    decided_at: Option<NaiveDateTime>,
+    /// Working days the clock stood still, and working days of extension:
+    /// both moved the deadline the stage was held to.
+    stopped_days: i32,
+    extended_days: i32,
+}
+
 /// Per department, the review stages decided in `[from, to)` and how many
 /// of those by their deadline. A decided stage keeps no deadline, so it is
-/// computed again from when it opened and its SLA in the workflow; a stage
-/// without an SLA (or no longer in the workflow) is not counted.
+/// computed again as the stage's clock did: from when it opened, its SLA
+/// in the workflow, the days its clock stopped and its extensions. A
+/// stage without an SLA (or no longer in the workflow) is not counted.
 fn stage_timeliness(
     conn: &mut DbConn,
     from: NaiveDateTime,
     to: NaiveDateTime,
     policies: &Policies,
 ) -> AppResult<BTreeMap<String, (i64, i64)>> {
-    let rows: Vec<(String, String, Option<NaiveDateTime>, Option<NaiveDateTime>)> =
-        release_stages::table
+    let mut per: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    let mut after: Option<(String, String)> = None;
+    loop {
+        let mut query = release_stages::table
             .inner_join(releases::table)
             .filter(release_stages::decided_at.ge(from))
             .filter(release_stages::decided_at.lt(to))
             .select((
-                releases::department,
+                release_stages::release_id,
                 release_stages::stage,
+                releases::department,
                 release_stages::opened_at,
                 release_stages::decided_at,
+                release_stages::stopped_days,
+                release_stages::extended_days,
             ))
-            .load(conn)?;
-    let mut per: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    for (dept, key, opened, decided) in rows {
-        let sla = policies
-            .workflow
-            .stages
-            .iter()
-            .find(|s| s.key == key)
-            .and_then(|s| s.sla_working_days);
-        if let (Some(days), Some(opened), Some(decided)) = (sla, opened, decided) {
-            let deadline = policies.calendar.deadline(opened, days);
-            let tally = per.entry(dept).or_default();
-            tally.0 += 1;
-            tally.1 += i64::from(decided <= deadline);
+            .order((release_stages::release_id, release_stages::stage))
+            .limit(BATCH)
+            .into_boxed();
+        if let Some((release, stage)) = &after {
+            query = query.filter(
+                release_stages::release_id
+                    .gt(release.clone())
+                    .or(release_stages::release_id
+                        .eq(release.clone())
+                        .and(release_stages::stage.gt(stage.clone()))),
+            );
+        }
+        let rows: Vec<DecidedStage> = query.load(conn)?;
+        let Some(last) = rows.last() else { break };
+        after = Some((last.release_id.clone(), last.stage.clone()));
+        for row in &rows {
+            let sla = policies
+                .workflow
+                .stage(&row.stage)
+                .and_then(|s| s.sla_working_days);
+            if let (Some(days), Some(opened), Some(decided)) = (sla, row.opened_at, row.decided_at)
+            {
+                let moved = (row.stopped_days + row.extended_days).max(0) as u32;
+                let deadline = policies.calendar.deadline(opened, days + moved);
+                let tally = per.entry(row.department.clone()).or_default();
+                tally.0 += 1;
+                tally.1 += i64::from(decided <= deadline);
+            }
         }
     }
     Ok(per)
 }
 
-/// Working days from filing to publication of each release published in
-/// `[from, to)`, sorted, per department.
+/// Per department, how many releases published in `[from, to)` took each
+/// number of working days from filing to publication.
 fn review_durations(
     conn: &mut DbConn,
     from: NaiveDateTime,
     to: NaiveDateTime,
     calendar: &Calendar,
-) -> AppResult<BTreeMap<String, Vec<i64>>> {
-    let rows: Vec<(String, NaiveDateTime, Option<NaiveDateTime>)> = releases::table
-        .filter(releases::published_at.ge(from))
-        .filter(releases::published_at.lt(to))
-        .select((
-            releases::department,
-            releases::created_at,
-            releases::published_at,
-        ))
-        .load(conn)?;
-    let mut per: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    for (dept, filed, published) in rows {
-        if let Some(published) = published {
-            per.entry(dept)
-                .or_default()
-                .push(calendar.working_days_between(filed, published));
+) -> AppResult<BTreeMap<String, Histogram>> {
+    let mut per: BTreeMap<String, Histogram> = BTreeMap::new();
+    let mut after = String::new();
+    loop {
+        let rows: Vec<(String, String, NaiveDateTime, Option<NaiveDateTime>)> = releases::table
+            .filter(releases::published_at.ge(from))
+            .filter(releases::published_at.lt(to))
+            .filter(releases::id.gt(&after))
+            .order(releases::id)
+            .limit(BATCH)
+            .select((
+                releases::id,
+                releases::department,
+                releases::created_at,
+                releases::published_at,
+            ))
+            .load(conn)?;
+        let Some((last, ..)) = rows.last() else { break };
+        after = last.clone();
+        for (_, dept, filed, published) in rows {
+            if let Some(published) = published {
+                *per.entry(dept)
+                    .or_default()
+                    .entry(calendar.working_days_between(filed, published))
+                    .or_default() += 1;
+            }
         }
-    }
-    for days in per.values_mut() {
-        days.sort_unstable();
     }
     Ok(per)
 }
@@ -353,10 +410,19 @@ mod tests {
 
     #[test]
     fn medians_of_odd_and_even_counts() {
-        assert_eq!(median(&[]), None);
-        assert_eq!(median(&[4]), Some(4.0));
-        assert_eq!(median(&[1, 3, 9]), Some(3.0));
-        assert_eq!(median(&[1, 2, 4, 9]), Some(3.0));
+        let of = |values: &[i64]| {
+            let mut histogram = Histogram::new();
+            for v in values {
+                *histogram.entry(*v).or_default() += 1;
+            }
+            median(&histogram)
+        };
+        assert_eq!(of(&[]), None);
+        assert_eq!(of(&[4]), Some(4.0));
+        assert_eq!(of(&[9, 1, 3]), Some(3.0));
+        assert_eq!(of(&[1, 2, 4, 9]), Some(3.0));
+        assert_eq!(of(&[2, 2, 2, 7]), Some(2.0));
+        assert_eq!(of(&[1, 1, 5, 5]), Some(3.0));
     }
 
     #[test]

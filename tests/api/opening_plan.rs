@@ -362,3 +362,42 @@ async fn the_supervisor_report_counts_each_department_and_weighs_its_score() {
     .await
     .assert_error(400, "bad_request");
 }
+
+#[actix_web::test]
+async fn a_stage_is_on_time_in_the_report_when_its_stopped_clock_moved_its_deadline() {
+    use diesel::prelude::*;
+    use releasegate::db::schema::release_stages;
+    let (app, cast) = TestApp::builder().with_cast().await;
+    let release = clean_release(&app, &cast).await;
+    app.approve_all(&release, &cast, |_| "redact").await;
+    // The secrecy review (5 working days) opened six weeks before it was
+    // decided, with the clock stopped for `stopped` working days meanwhile.
+    let set_clock = |stopped: i32| {
+        let release = release.clone();
+        move |c: &mut releasegate::db::DbConn| {
+            let stage = release_stages::table
+                .filter(release_stages::release_id.eq(&release))
+                .filter(release_stages::stage.eq("secrecy_review"));
+            let decided: Option<chrono::NaiveDateTime> =
+                stage.select(release_stages::decided_at).first(c).unwrap();
+            diesel::update(stage)
+                .set((
+                    release_stages::opened_at.eq(decided.map(|d| d - chrono::Duration::weeks(6))),
+                    release_stages::stopped_days.eq(stopped),
+                ))
+                .execute(c)
+                .unwrap();
+        }
+    };
+    let path = format!("/api/v1/reports/departments?year={}", this_year());
+    let on_time = |report: Value| {
+        let fgw = department(&report, "FGW");
+        (fgw["stages_decided"].clone(), fgw["stages_on_time"].clone())
+    };
+    app.db(set_clock(0)).await;
+    let late = app.get(&path, Some(&cast.supervisor)).await.json();
+    assert_eq!(on_time(late), (json!(3), json!(2)));
+    app.db(set_clock(30)).await;
+    let moved = app.get(&path, Some(&cast.supervisor)).await.json();
+    assert_eq!(on_time(moved), (json!(3), json!(3)));
+}

@@ -517,7 +517,7 @@ fn from_address(req: actix_web::test::TestRequest, address: &str) -> actix_web::
 }
 
 #[actix_web::test]
-async fn a_conditional_pdf_or_workbook_names_its_applicant_in_its_properties() {
+async fn a_conditional_copy_in_any_format_names_its_applicant_and_releasegate_trace_reads_it() {
     use std::io::Read;
     let (app, cast) = TestApp::builder().with_cast().await;
     let pdf = crate::pdf::pdf(
@@ -531,6 +531,13 @@ async fn a_conditional_pdf_or_workbook_names_its_applicant_in_its_properties() {
     sheet.write_string(1, 0, "梁子湖区").unwrap();
     sheet.write_number(1, 1, 120.0).unwrap();
     let xlsx = book.save_to_buffer().unwrap();
+    let json_file = r#"[{"区": "梁子湖区", "户数": 120}]"#.as_bytes().to_vec();
+    let ofd_file = crate::ofd::ofd(
+        &[("Title", "户数统计")],
+        None,
+        &[crate::ofd::page(&[(20.0, "各区户数统计")])],
+        &[],
+    );
     let mut m = meta(&[]);
     m["open_mode"] = json!("conditional");
     let filed = app
@@ -538,7 +545,12 @@ async fn a_conditional_pdf_or_workbook_names_its_applicant_in_its_properties() {
             "/api/v1/releases",
             &cast.submitter,
             Some(m),
-            &[("stats.pdf", &pdf), ("stats.xlsx", &xlsx)],
+            &[
+                ("stats.pdf", &pdf),
+                ("stats.xlsx", &xlsx),
+                ("stats.json", &json_file),
+                ("stats.ofd", &ofd_file),
+            ],
         )
         .await;
     assert_eq!(filed.status, 201, "{}", filed.text());
@@ -623,6 +635,49 @@ async fn a_conditional_pdf_or_workbook_names_its_applicant_in_its_properties() {
     let range = workbook.worksheet_range_at(0).unwrap().unwrap();
     assert_eq!(range.get_value((1, 0)).unwrap().to_string(), "梁子湖区");
     assert_eq!(range.get_value((1, 1)).unwrap().to_string(), "120");
+
+    // Every format's copy, read back by the command a supervisor runs on a
+    // leaked file; JSON still parses to the published value.
+    let copies = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for name in ["stats.pdf", "stats.xlsx", "stats.json", "stats.ofd"] {
+        let got =
+            download_with_key(&app, &format!("/public/releases/{id}/files/{name}"), &key).await;
+        assert_eq!(got.status, 200, "{name}: {}", got.text());
+        if name == "stats.json" {
+            let value: serde_json::Value = serde_json::from_slice(&got.bytes).unwrap();
+            assert_eq!(
+                value,
+                serde_json::from_slice::<serde_json::Value>(&json_file).unwrap()
+            );
+        }
+        let path = copies.path().join(name);
+        std::fs::write(&path, &got.bytes).unwrap();
+        paths.push(path);
+    }
+    let traced = std::process::Command::new(env!("CARGO_BIN_EXE_releasegate"))
+        .arg("trace")
+        .args(&paths)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&traced.stdout);
+    assert_eq!(
+        traced.status.code(),
+        Some(0),
+        "{out}{}",
+        String::from_utf8_lossy(&traced.stderr)
+    );
+    assert_eq!(out.lines().count(), 4, "{out}");
+    out.lines().for_each(names_the_grant);
+    // The published copy carries no trace: exit 1, said plainly.
+    let public = copies.path().join("published.json");
+    std::fs::write(&public, &json_file).unwrap();
+    let untraced = std::process::Command::new(env!("CARGO_BIN_EXE_releasegate"))
+        .args(["trace".as_ref(), public.as_os_str()])
+        .output()
+        .unwrap();
+    assert_eq!(untraced.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&untraced.stdout).ends_with("published.json: no trace\n"));
 }
 
 #[actix_web::test]

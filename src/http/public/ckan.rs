@@ -99,6 +99,24 @@ struct CkanError {
     error: Value,
 }
 
+/// Why an action gives no result: refused in CKAN's terms, or failed here.
+enum Failure {
+    Refused(Refusal),
+    App(AppError),
+}
+
+impl From<Refusal> for Failure {
+    fn from(refusal: Refusal) -> Self {
+        Self::Refused(refusal)
+    }
+}
+
+impl From<AppError> for Failure {
+    fn from(e: AppError) -> Self {
+        Self::App(e)
+    }
+}
+
 /// A refusal in CKAN's terms.
 struct Refusal {
     status: StatusCode,
@@ -220,24 +238,25 @@ async fn answer(
     let base = state.settings.public_url.clone();
     let help = format!("{base}{PREFIX}/help_show?name={name}");
     let outcome = match (Action::parse(name), params) {
-        (None, _) => Err(Refusal::bad_request(format!(
-            "Action name not known: {name}"
-        ))),
-        (_, Err(refusal)) => Err(refusal),
-        (Some(action), Ok(params)) => run(state, action, params).await?,
+        (None, _) => Err(Refusal::bad_request(format!("Action name not known: {name}")).into()),
+        (_, Err(refusal)) => Err(refusal.into()),
+        (Some(action), Ok(params)) => run(state, action, params).await,
     };
-    Ok(match outcome {
-        Ok(result) => HttpResponse::Ok().json(CkanAnswer {
+    match outcome {
+        Ok(result) => Ok(HttpResponse::Ok().json(CkanAnswer {
             help,
             success: true,
             result,
-        }),
-        Err(Refusal { status, error }) => HttpResponse::build(status).json(CkanError {
-            help,
-            success: false,
-            error,
-        }),
-    })
+        })),
+        Err(Failure::Refused(Refusal { status, error })) => {
+            Ok(HttpResponse::build(status).json(CkanError {
+                help,
+                success: false,
+                error,
+            }))
+        }
+        Err(Failure::App(e)) => Err(e),
+    }
 }
 
 /// A text parameter, from a query string or JSON.
@@ -276,67 +295,53 @@ async fn run(
     state: &web::Data<AppState>,
     action: Action,
     params: Map<String, Value>,
-) -> Result<Result<Value, Refusal>, AppError> {
+) -> Result<Value, Failure> {
     let base = state.settings.public_url.clone();
     let licence = state.settings.licence.clone();
     match action {
         Action::PackageList => {
-            let limit = match count(&params, "limit", MAX_ROWS, MAX_ROWS) {
-                Ok(limit) => limit,
-                Err(refusal) => return Ok(Err(refusal)),
-            };
-            let offset = match count(&params, "offset", 0, i64::MAX) {
-                Ok(offset) => offset,
-                Err(refusal) => return Ok(Err(refusal)),
-            };
+            let limit = count(&params, "limit", MAX_ROWS, MAX_ROWS)?;
+            let offset = count(&params, "offset", 0, i64::MAX)?;
             let (_, found) = state
                 .run(move |conn| {
                     releases::public_offset_page(conn, &PublicFilter::default(), offset, limit)
                 })
                 .await?;
-            Ok(Ok(found.iter().map(|r| json!(package_name(r))).collect()))
+            Ok(found.iter().map(|r| json!(package_name(r))).collect())
         }
         Action::PackageShow => {
             let Some(id) = text(&params, "id").filter(|id| !id.trim().is_empty()) else {
-                return Ok(Err(Refusal::invalid("id", "Missing value")));
+                return Err(Refusal::invalid("id", "Missing value").into());
             };
             let id = id.trim().to_ascii_uppercase();
             match state
                 .run(move |conn| releases::public_release(conn, &id))
                 .await
             {
-                Ok(release) => Ok(Ok(package(&base, &licence, &release))),
+                Ok(release) => Ok(package(&base, &licence, &release)),
                 // CKAN answers a deleted dataset as not found; DCAT keeps the tombstone.
                 Err(AppError::NotFound(_) | AppError::Retracted { .. }) => {
-                    Ok(Err(Refusal::not_found()))
+                    Err(Refusal::not_found().into())
                 }
-                Err(e) => Err(e),
+                Err(e) => Err(e.into()),
             }
         }
         Action::PackageSearch => {
-            let rows = match count(&params, "rows", DEFAULT_ROWS, MAX_ROWS) {
-                Ok(rows) => rows,
-                Err(refusal) => return Ok(Err(refusal)),
-            };
-            let start = match count(&params, "start", 0, i64::MAX) {
-                Ok(start) => start,
-                Err(refusal) => return Ok(Err(refusal)),
-            };
-            let filter = match search_filter(&params, &licence) {
-                Ok(Some(filter)) => filter,
-                Ok(None) => return Ok(Ok(search_result(0, Vec::new()))),
-                Err(refusal) => return Ok(Err(refusal)),
+            let rows = count(&params, "rows", DEFAULT_ROWS, MAX_ROWS)?;
+            let start = count(&params, "start", 0, i64::MAX)?;
+            let Some(filter) = search_filter(&params, &licence)? else {
+                return Ok(search_result(0, Vec::new()));
             };
             let (total, found) = state
                 .run(move |conn| releases::public_offset_page(conn, &filter, start, rows))
                 .await?;
             let results = found.iter().map(|r| package(&base, &licence, r)).collect();
-            Ok(Ok(search_result(total, results)))
+            Ok(search_result(total, results))
         }
         Action::OrganizationList => {
             let all_fields = flag(&params, "all_fields");
             let publishers = state.run(releases::publishers).await?;
-            Ok(Ok(publishers
+            Ok(publishers
                 .into_iter()
                 .map(|p| {
                     if all_fields {
@@ -354,7 +359,7 @@ async fn run(
                         json!(p.code)
                     }
                 })
-                .collect()))
+                .collect())
         }
     }
 }

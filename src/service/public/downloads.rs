@@ -92,12 +92,8 @@ pub fn download(
     let mut bytes = state.store.get(&file.sha256).map_err(AppError::internal)?;
     let audit = match (&application, &who.caller) {
         (Some(application), Some(caller)) => {
-            let trace = format!(
-                "有条件开放数据 / Conditional data: issued to {} <{}>, application {application}, {}",
-                caller.name,
-                caller.email,
-                crate::audit::format_time(&row.at)
-            );
+            let trace =
+                crate::redact::trace_text(&caller.name, &caller.email, application, &row.at);
             let traced = crate::redact::append_trace(
                 file.kind,
                 file.encoding.as_deref(),
