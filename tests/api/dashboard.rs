@@ -1266,3 +1266,239 @@ async fn the_release_page_offers_each_receipt_for_download() {
         .await;
     assert_eq!(file.text(), api.text());
 }
+
+/// The cookie `name` a response sets, as `name=value`.
+fn cookie_set(res: &Response, name: &str) -> String {
+    set_cookies(res)
+        .into_iter()
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} cookie in {:?}", res.headers))
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// A form POST with exactly the cookies given.
+async fn post_with_cookie(
+    app: &TestApp,
+    path: &str,
+    cookie: &str,
+    form: &[(&str, &str)],
+) -> Response {
+    app.call(
+        TestRequest::post()
+            .uri(path)
+            .insert_header(("Cookie", cookie.to_string()))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(serde_urlencoded::to_string(form).unwrap()),
+    )
+    .await
+}
+
+async fn get_with_cookie(app: &TestApp, path: &str, cookie: &str) -> Response {
+    app.call(
+        TestRequest::get()
+            .uri(path)
+            .insert_header(("Cookie", cookie.to_string())),
+    )
+    .await
+}
+
+#[actix_web::test]
+async fn a_member_of_the_public_asks_for_data_and_rates_a_release_on_the_catalogue_pages() {
+    use crate::public_access::{verified_member, MEMBER_EMAIL, MEMBER_PASSWORD};
+    let (app, cast) = TestApp::builder().with_cast().await;
+    let release = clean_release(&app, &cast).await;
+    app.approve_all(&release, &cast, |_| "redact").await;
+    verified_member(&app).await;
+
+    // Signed out: the requests can be read, the forms are not offered, and
+    // a post is sent to sign in without writing anything.
+    let anonymous = page(&app, "/catalog/demands", None).await;
+    assert_eq!(anonymous.status, 200);
+    assert!(anonymous.text().contains("href=\"/catalog/login\""));
+    assert!(!anonymous.text().contains("action=\"/catalog/demands\""));
+    let catalog = page(&app, "/catalog", None).await.text();
+    assert!(!catalog.contains("/rating\""), "no rating form signed out");
+
+    let form = page(&app, "/catalog/login", None).await;
+    let pre = cookie_set(&form, "rg_presession");
+    let csrf = csrf_of(&form);
+    let login = |password: &'static str, csrf: String| {
+        let pre = pre.clone();
+        let app = &app;
+        async move {
+            post_with_cookie(
+                app,
+                "/catalog/login",
+                &pre,
+                &[
+                    ("email", MEMBER_EMAIL),
+                    ("password", password),
+                    ("csrf_token", &csrf),
+                ],
+            )
+            .await
+        }
+    };
+    // A form token from the sign-in page but no member: sent to sign in.
+    let unsigned = post_with_cookie(
+        &app,
+        "/catalog/demands",
+        &pre,
+        &[
+            ("title", "x"),
+            ("description", "y"),
+            ("contact", "z"),
+            ("csrf_token", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(unsigned.status, 303);
+    assert_eq!(location(&unsigned), "/catalog/login");
+    let wrong = login("not the passphrase", csrf.clone()).await;
+    assert_eq!(wrong.status, 401);
+    assert!(set_cookies(&wrong)
+        .iter()
+        .all(|c| !c.starts_with("rg_member=")));
+    assert_eq!(login(MEMBER_PASSWORD, "00".repeat(32)).await.status, 403);
+    let signed_in = login(MEMBER_PASSWORD, csrf).await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.text());
+    assert_eq!(location(&signed_in), "/catalog");
+    let member = cookie_set(&signed_in, "rg_member");
+    let raw = set_cookies(&signed_in)
+        .into_iter()
+        .find(|c| c.starts_with("rg_member="))
+        .unwrap();
+    assert!(
+        raw.contains("HttpOnly") && raw.contains("SameSite=Strict"),
+        "{raw}"
+    );
+    // A public token opens no staff page.
+    let staff = get_with_cookie(&app, "/queue", &member.replace("rg_member=", "rg_session=")).await;
+    assert_eq!(staff.status, 303);
+    assert_eq!(location(&staff), "/login");
+
+    // The request form, then the request on the public list, masked.
+    let demands = get_with_cookie(&app, "/catalog/demands", &member).await;
+    assert!(
+        demands.text().contains("李明"),
+        "the member's name in the header"
+    );
+    let csrf = csrf_of(&demands);
+    let forged = post_with_cookie(
+        &app,
+        "/catalog/demands",
+        &member,
+        &[
+            ("title", "x"),
+            ("description", "y"),
+            ("contact", "z"),
+            ("csrf_token", &"0".repeat(64)),
+        ],
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    let filed = post_with_cookie(
+        &app,
+        "/catalog/demands",
+        &member,
+        &[
+            ("title", "历年项目清单"),
+            ("description", "用于研究，联系13812345678"),
+            ("department", "FGW"),
+            ("contact", "li@example.org"),
+            ("csrf_token", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(filed.status, 303, "{}", filed.text());
+    let to = location(&filed).to_string();
+    let id = to
+        .strip_prefix("/catalog/demands#demand-")
+        .expect(&to)
+        .to_string();
+    let listed = page(&app, "/catalog/demands", None).await.text();
+    assert!(listed.contains(&format!("id=\"demand-{id}\"")), "{listed}");
+    assert!(listed.contains("历年项目清单"));
+    assert!(
+        !listed.contains("13812345678"),
+        "the public sees the number masked"
+    );
+    assert!(
+        !listed.contains("li@example.org"),
+        "the contact is never public"
+    );
+    let staff_view = app
+        .get("/api/v1/demands", Some(&cast.approver))
+        .await
+        .json();
+    assert_eq!(staff_view["items"][0]["requester"], "李明");
+
+    // The rating form on the catalogue; a second rating changes the first.
+    let catalog = get_with_cookie(&app, "/catalog", &member).await.text();
+    let action = format!("action=\"/catalog/releases/{release}/rating\"");
+    assert!(catalog.contains(&action), "{catalog}");
+    let rate = |score: &'static str| {
+        let member = member.clone();
+        let app = &app;
+        let release = release.clone();
+        let csrf = csrf.clone();
+        async move {
+            post_with_cookie(
+                app,
+                &format!("/catalog/releases/{release}/rating"),
+                &member,
+                &[
+                    ("availability", score),
+                    ("completeness", score),
+                    ("accuracy", score),
+                    ("timeliness", score),
+                    ("security", score),
+                    ("comment", ""),
+                    ("csrf_token", &csrf),
+                ],
+            )
+            .await
+        }
+    };
+    assert_eq!(rate("4").await.status, 303);
+    let done = rate("2").await;
+    assert_eq!(location(&done), format!("/catalog#release-{release}"));
+    let view = app
+        .get(&format!("/public/releases/{release}"), None)
+        .await
+        .json();
+    assert_eq!(view["rating"]["count"], 1, "{view}");
+    assert_eq!(view["rating"]["availability"], 2.0);
+    // A score outside 1–5 is refused with the service's words.
+    let bad = rate("9").await;
+    assert_eq!(bad.status, 400, "{}", bad.text());
+    assert!(bad.text().contains("availability"), "{}", bad.text());
+
+    // Signing out ends the token at once.
+    let out = post_with_cookie(&app, "/catalog/logout", &member, &[("csrf_token", &csrf)]).await;
+    assert_eq!(out.status, 303);
+    assert!(set_cookies(&out)
+        .iter()
+        .any(|c| c.starts_with("rg_member=;")
+            || c.starts_with("rg_member=\"\"")
+            || c.contains("Max-Age=0")));
+    // The old cookie no longer signs anyone in, so its form token matches
+    // no session.
+    assert_eq!(rate("5").await.status, 403);
+    let signed_out = get_with_cookie(&app, "/catalog", &member).await.text();
+    assert!(
+        !signed_out.contains(&action),
+        "no rating form after sign-out"
+    );
+    let view = app
+        .get(&format!("/public/releases/{release}"), None)
+        .await
+        .json();
+    assert_eq!(
+        view["rating"]["availability"], 2.0,
+        "nothing written after sign-out"
+    );
+}

@@ -383,6 +383,40 @@ async fn a_release_is_reviewed_and_published_through_the_dashboard_in_a_real_bro
     assert!(!text.contains(ID_NUMBER), "the ID number is masked: {text}");
     assert!(text.contains("关于补贴发放的说明"));
 
+    // A member of the public signs in on the catalogue, rates the release
+    // and asks for more data.
+    crate::public_access::verified_member(&app).await;
+    w.go("/catalog/login").await;
+    w.fill("#email", crate::public_access::MEMBER_EMAIL).await;
+    w.fill("#password", crate::public_access::MEMBER_PASSWORD)
+        .await;
+    w.click("main form button[type=submit]").await;
+    w.c.find(Locator::Css(&format!(
+        "#release-{id} select[name=availability]"
+    )))
+    .await
+    .unwrap()
+    .select_by_value("3")
+    .await
+    .unwrap();
+    w.click(&format!("#release-{id} form.rating-form button"))
+        .await;
+    let body = w.body().await;
+    assert!(body.contains("1 人评价"), "{body}");
+    w.go("/catalog/demands").await;
+    w.fill("#title", "历年补贴发放汇总").await;
+    w.fill("#description", "用于政策研究").await;
+    w.fill("#contact", "li@example.org").await;
+    w.click("#new-demand button").await;
+    let body = w.body().await;
+    assert!(
+        body.contains("历年补贴发放汇总") && !body.contains("li@example.org"),
+        "{body}"
+    );
+    w.screenshot("public-demands").await;
+    w.click("form[action='/catalog/logout'] button").await;
+    assert!(w.body().await.contains("href=\"/catalog/login\""));
+
     // The supervisor searches the trail, exports it and verifies the chain.
     w.login("supervisor").await;
     w.go("/audit").await;

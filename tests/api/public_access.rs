@@ -9,8 +9,8 @@ use crate::common::*;
 use crate::mail::readable;
 use releasegate::policy::Role;
 
-const EMAIL: &str = "Li.Ming@Example.org";
-const PASSWORD: &str = "a long enough passphrase";
+pub(crate) const MEMBER_EMAIL: &str = "Li.Ming@Example.org";
+pub(crate) const MEMBER_PASSWORD: &str = "a long enough passphrase";
 
 /// Publishes a conditional release with one CSV file; returns its id.
 async fn conditional_release(app: &TestApp, cast: &Cast) -> String {
@@ -55,14 +55,14 @@ pub(crate) async fn verified_member(app: &TestApp) -> (String, String) {
         .post_json(
             "/public/accounts",
             None,
-            json!({"email": EMAIL, "name": "李明", "organisation": "某数据公司", "password": PASSWORD}),
+            json!({"email": MEMBER_EMAIL, "name": "李明", "organisation": "某数据公司", "password": MEMBER_PASSWORD}),
         )
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
     let account = res.json();
     assert_eq!(account["email"], "li.ming@example.org");
     assert_eq!(account["verified"], false);
-    let login = json!({"email": EMAIL, "password": PASSWORD});
+    let login = json!({"email": MEMBER_EMAIL, "password": MEMBER_PASSWORD});
     app.post_json("/public/auth/login", None, login.clone())
         .await
         .assert_error(403, "forbidden");
@@ -95,7 +95,7 @@ pub(crate) async fn verified_member(app: &TestApp) -> (String, String) {
     app.post_json(
         "/public/auth/login",
         None,
-        json!({"email": EMAIL, "password": "not the passphrase"}),
+        json!({"email": MEMBER_EMAIL, "password": "not the passphrase"}),
     )
     .await
     .assert_error(401, "unauthorized");
@@ -368,11 +368,11 @@ async fn bad_registrations_and_applications_are_refused_by_name() {
     let (app, cast) = TestApp::builder().with_cast().await;
     for (body, needle) in [
         (
-            json!({"email": "not-an-address", "name": "李明", "password": PASSWORD}),
+            json!({"email": "not-an-address", "name": "李明", "password": MEMBER_PASSWORD}),
             "email",
         ),
         (
-            json!({"email": "a@example.org", "name": "  ", "password": PASSWORD}),
+            json!({"email": "a@example.org", "name": "  ", "password": MEMBER_PASSWORD}),
             "name",
         ),
         (
@@ -390,7 +390,7 @@ async fn bad_registrations_and_applications_are_refused_by_name() {
     app.post_json(
         "/public/accounts",
         None,
-        json!({"email": EMAIL.to_uppercase(), "name": "又一个", "password": PASSWORD}),
+        json!({"email": MEMBER_EMAIL.to_uppercase(), "name": "又一个", "password": MEMBER_PASSWORD}),
     )
     .await
     .assert_error(409, "exists");
@@ -810,7 +810,7 @@ async fn an_administrator_gives_a_registered_bulk_user_a_quota_of_its_own() {
         .post_json(
             "/public/accounts",
             None,
-            json!({"email": "someone@example.org", "name": "某人", "password": PASSWORD}),
+            json!({"email": "someone@example.org", "name": "某人", "password": MEMBER_PASSWORD}),
         )
         .await
         .json()["id"]

@@ -29,6 +29,13 @@ struct CatalogPage {
     next: Option<String>,
 }
 
+impl CatalogPage {
+    /// The translation key of a rating dimension.
+    fn rating_key(dimension: &str) -> String {
+        format!("rating.{dimension}")
+    }
+}
+
 #[utoipa::path(tag = "dashboard", responses(HtmlPage))]
 #[get("/catalog")]
 pub async fn show_catalog(ctx: Ctx, q: Query<CatalogQuery>) -> PageResult {

@@ -7,7 +7,7 @@ use actix_web::{get, post};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{local_time, render, see_other, Ctx, FormAnswer, HtmlPage, PageResult, Shell};
+use super::{render, rfc3339_local, see_other, Ctx, FormAnswer, HtmlPage, PageResult, Shell};
 use crate::error::AppError;
 use crate::policy::Role;
 use crate::service::public::{self, Answer, DemandStatus, StaffDemandView};
@@ -49,13 +49,6 @@ struct DemandsPage {
     next: Option<String>,
 }
 
-/// A stored RFC 3339 time as the office reads it.
-fn shown(t: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(t)
-        .map(|t| local_time(&t.naive_utc()))
-        .unwrap_or_else(|_| t.to_string())
-}
-
 #[utoipa::path(tag = "dashboard", params(DemandPageQuery), responses(HtmlPage))]
 #[get("/demands")]
 pub async fn show_demands(ctx: Ctx, q: Query<DemandPageQuery>) -> PageResult {
@@ -89,9 +82,9 @@ pub async fn show_demands(ctx: Ctx, q: Query<DemandPageQuery>) -> PageResult {
         .items
         .into_iter()
         .map(|d| Row {
-            created: shown(&d.demand.created_at),
-            due: shown(&d.demand.due_at),
-            answered: d.demand.answered_at.as_deref().map(shown),
+            created: rfc3339_local(&d.demand.created_at),
+            due: rfc3339_local(&d.demand.due_at),
+            answered: d.demand.answered_at.as_deref().map(rfc3339_local),
             d,
         })
         .collect();

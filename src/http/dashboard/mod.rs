@@ -9,6 +9,7 @@ mod demands;
 mod i18n;
 mod leave;
 mod overview;
+mod participation;
 mod queue;
 mod release;
 mod reports;
@@ -75,6 +76,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(audit::export_audit)
             .service(audit::verify_audit)
             .service(catalog::show_catalog)
+            .service(participation::show_member_login)
+            .service(participation::member_sign_in)
+            .service(participation::member_sign_out)
+            .service(participation::show_public_demands)
+            .service(participation::file_demand)
+            .service(participation::rate_release)
             .service(stylesheet),
     );
 }
@@ -236,8 +243,10 @@ pub struct Ctx {
     pub lang: Lang,
     pub user: Option<CurrentUser>,
     pub state: web::Data<crate::app::AppState>,
-    /// What the CSRF token is bound to: the session token when signed in,
-    /// the pre-session cookie on the login form.
+    /// A member of the public signed in on the catalogue pages.
+    pub member: Option<participation::Member>,
+    /// What the CSRF token is bound to: the staff session token when signed
+    /// in, else the member's, else the pre-session cookie of a login form.
     binding: Option<String>,
     pub secure: bool,
     /// The client's address (`identity::client_address`).
@@ -259,6 +268,9 @@ impl FromRequest for Ctx {
         let pre_session = req
             .cookie(PRE_SESSION_COOKIE)
             .map(|c| c.value().to_string());
+        let member_token = req
+            .cookie(participation::MEMBER_COOKIE)
+            .map(|c| c.value().to_string());
         let secure = is_tls(req);
         let address = identity::client_address(
             req,
@@ -274,10 +286,16 @@ impl FromRequest for Ctx {
             })?;
             // A missing, expired or foreign session is simply "not signed in".
             let user = authenticate(&state, token.clone()).await.ok();
-            let binding = if user.is_some() { token } else { pre_session };
+            let member = participation::Member::authenticate(&state, member_token).await;
+            let binding = match (&user, &member) {
+                (Some(_), _) => token,
+                (None, Some(member)) => Some(member.token.clone()),
+                (None, None) => pre_session,
+            };
             Ok(Ctx {
                 lang,
                 user,
+                member,
                 state,
                 binding,
                 secure,
@@ -350,6 +368,7 @@ impl Ctx {
             lang: self.lang,
             tr: self.tr(),
             user: self.user.as_ref().map(Nav::of),
+            member: self.member.as_ref().map(|m| m.caller.name.clone()),
             csrf: self.csrf(),
             query_keep: self.query_keep.clone(),
         }
@@ -387,6 +406,8 @@ pub struct Shell {
     pub lang: Lang,
     pub tr: Tr,
     pub user: Option<Nav>,
+    /// The signed-in member of the public's name.
+    pub member: Option<String>,
     pub csrf: String,
     /// The page's query minus `lang`, for the language-switch links.
     pub query_keep: String,
@@ -406,6 +427,14 @@ pub struct Departments(std::collections::BTreeMap<String, String>);
 impl Departments {
     pub fn load(conn: &mut crate::db::DbConn) -> Result<Self, AppError> {
         crate::service::accounts::department_names(conn).map(Self)
+    }
+
+    /// Every department as `(code, name)`, by code.
+    pub fn all(&self) -> Vec<(String, String)> {
+        self.0
+            .iter()
+            .map(|(code, name)| (code.clone(), name.clone()))
+            .collect()
     }
 
     /// The department's name, or its code when it has none.
@@ -512,6 +541,14 @@ pub fn local_time(t: &chrono::NaiveDateTime) -> String {
 
 /// Parses a form time: RFC 3339, or a `datetime-local` / date value read as
 /// Beijing time (what people in the office type).
+/// A time stored as RFC 3339 text as people read it (the text itself when
+/// it does not parse).
+pub fn rfc3339_local(t: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(t)
+        .map(|t| local_time(&t.naive_utc()))
+        .unwrap_or_else(|_| t.to_string())
+}
+
 pub fn parse_form_time(name: &str, value: &str) -> Result<chrono::NaiveDateTime, AppError> {
     let local = chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
         .or_else(|_| chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))

@@ -45,6 +45,16 @@ struct LoginPage {
 #[utoipa::path(tag = "dashboard", responses(HtmlPage))]
 #[get("/login")]
 pub async fn show_login(ctx: Ctx) -> PageResult {
+    login_form(&ctx, |s| LoginPage {
+        s,
+        username: String::new(),
+        failed: false,
+    })
+}
+
+/// A sign-in form (staff or member of the public), with the pre-session
+/// cookie its CSRF token is bound to when the browser has none yet.
+pub(super) fn login_form<T: Template>(ctx: &Ctx, page: impl FnOnce(Shell) -> T) -> PageResult {
     let mut s = ctx.shell();
     let fresh = match ctx.binding.is_some() {
         true => None,
@@ -54,14 +64,7 @@ pub async fn show_login(ctx: Ctx) -> PageResult {
             Some(value)
         }
     };
-    let mut res = render(
-        &ctx,
-        &LoginPage {
-            s,
-            username: String::new(),
-            failed: false,
-        },
-    )?;
+    let mut res = render(ctx, &page(s))?;
     if let Some(value) = fresh {
         let cookie = Cookie::build(PRE_SESSION_COOKIE, value)
             .path("/")
@@ -72,6 +75,40 @@ pub async fn show_login(ctx: Ctx) -> PageResult {
         res.add_cookie(&cookie)
             .map_err(|e| ctx.fail(AppError::internal(e)))?;
     }
+    Ok(res)
+}
+
+/// A redirect to `to` that sets the session cookie `name` to `token` for
+/// `ttl` and drops the pre-session cookie.
+pub(super) fn signed_in_as(
+    ctx: &Ctx,
+    to: &str,
+    name: &'static str,
+    token: String,
+    ttl: chrono::Duration,
+) -> PageResult {
+    let session = Cookie::build(name, token)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(ctx.secure)
+        .max_age(actix_web::cookie::time::Duration::seconds(
+            ttl.num_seconds(),
+        ))
+        .finish();
+    let mut res = see_other(to);
+    res.add_cookie(&session)
+        .map_err(|e| ctx.fail(AppError::internal(e)))?;
+    res.add_removal_cookie(&Cookie::build(PRE_SESSION_COOKIE, "").path("/").finish())
+        .map_err(|e| ctx.fail(AppError::internal(e)))?;
+    Ok(res)
+}
+
+/// A redirect to `to` that drops the session cookie `name`.
+pub(super) fn signed_out_of(ctx: &Ctx, to: &str, name: &'static str) -> PageResult {
+    let mut res: HttpResponse = see_other(to);
+    res.add_removal_cookie(&Cookie::build(name, "").path("/").finish())
+        .map_err(|e| ctx.fail(AppError::internal(e)))?;
     Ok(res)
 }
 
@@ -117,21 +154,7 @@ pub async fn sign_in(ctx: Ctx, form: web::Form<LoginForm>) -> PageResult {
         .tokens
         .issue(&user.id, &user.username, None)
         .map_err(|e| ctx.fail(AppError::internal(e)))?;
-    let session = Cookie::build(SESSION_COOKIE, token)
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(ctx.secure)
-        .max_age(actix_web::cookie::time::Duration::seconds(
-            ctx.state.tokens.ttl.num_seconds(),
-        ))
-        .finish();
-    let mut res = see_other("/");
-    res.add_cookie(&session)
-        .map_err(|e| ctx.fail(AppError::internal(e)))?;
-    res.add_removal_cookie(&Cookie::build(PRE_SESSION_COOKIE, "").path("/").finish())
-        .map_err(|e| ctx.fail(AppError::internal(e)))?;
-    Ok(res)
+    signed_in_as(&ctx, "/", SESSION_COOKIE, token, ctx.state.tokens.ttl)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -162,8 +185,5 @@ pub async fn sign_out(ctx: Ctx, form: web::Form<CsrfForm>) -> PageResult {
             .await
             .map_err(|e| ctx.fail(e))?;
     }
-    let mut res: HttpResponse = see_other("/login");
-    res.add_removal_cookie(&Cookie::build(SESSION_COOKIE, "").path("/").finish())
-        .map_err(|e| ctx.fail(AppError::internal(e)))?;
-    Ok(res)
+    signed_out_of(&ctx, "/login", SESSION_COOKIE)
 }
