@@ -1,6 +1,6 @@
 //! Extraction throughput on generated files: a 50 MB CSV (UTF-8 and GBK),
-//! a ~20 MB XLSX, and a PDF and an OFD of roster pages (written by the
-//! test fixtures' writers), under the service limits.
+//! a ~20 MB XLSX, and a PDF, an OFD and a Word 97 document of roster pages
+//! (written by the test fixtures' writers), under the service limits.
 //!
 //! `cargo run --release --example throughput [CSV_MB] [XLSX_MB] [PAGES]`
 
@@ -10,6 +10,8 @@ use releasegate::extract::{extract, Limits};
 use releasegate::redact::{render, Redaction};
 use rust_xlsxwriter::Workbook;
 
+#[path = "../tests/support/legacy.rs"]
+mod legacy;
 #[path = "../tests/support/ofd.rs"]
 mod ofd;
 #[path = "../tests/support/pdf.rs"]
@@ -200,4 +202,10 @@ fn main() {
         })
         .collect();
     report_extract("ofd", "big.ofd", &ofd::ofd(&[], None, &ofd_pages, &[]));
+    let body: String = roster.iter().flatten().map(|l| format!("{l}\r")).collect();
+    let stories = legacy::Stories {
+        body: &body,
+        ..legacy::Stories::default()
+    };
+    report_extract("doc", "big.doc", &legacy::doc(&stories, None));
 }

@@ -6,8 +6,8 @@ use libfuzzer_sys::fuzz_target;
 use releasegate::extract::{extract, Limits};
 use releasegate::redact::{render, Redaction};
 
-const NAMES: [&str; 8] = [
-    "a.txt", "a.csv", "a.tsv", "a.json", "a.xlsx", "a.docx", "a.ofd", "a.pdf",
+const NAMES: [&str; 10] = [
+    "a.txt", "a.csv", "a.tsv", "a.json", "a.xlsx", "a.docx", "a.ofd", "a.pdf", "a.xls", "a.doc",
 ];
 
 fuzz_target!(|data: &[u8]| {

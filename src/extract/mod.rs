@@ -7,6 +7,7 @@ mod csv;
 pub(crate) mod docx;
 pub(crate) mod encoding;
 mod json;
+mod legacy;
 mod limits;
 mod members;
 mod ofd;
@@ -37,10 +38,14 @@ pub enum FileKind {
     Json,
     Ofd,
     Pdf,
+    /// Excel 97–2003 or WPS spreadsheet (`.xls`, `.et`).
+    Xls,
+    /// Word 97–2003 or WPS document (`.doc`, `.wps`).
+    Doc,
 }
 
 impl FileKind {
-    const ALL: [Self; 7] = [
+    const ALL: [Self; 9] = [
         Self::Text,
         Self::Csv,
         Self::Xlsx,
@@ -48,6 +53,8 @@ impl FileKind {
         Self::Json,
         Self::Ofd,
         Self::Pdf,
+        Self::Xls,
+        Self::Doc,
     ];
 
     /// The kind stored as [`FileKind::as_str`].
@@ -57,7 +64,7 @@ impl FileKind {
 
     /// Kinds the service reads but cannot redact exactly: a finding
     /// dispositioned `redact` in such a file needs a redacted version.
-    pub const READ_ONLY: [Self; 2] = [Self::Ofd, Self::Pdf];
+    pub const READ_ONLY: [Self; 4] = [Self::Ofd, Self::Pdf, Self::Xls, Self::Doc];
 
     /// Zip packages, whose renditions are always rewritten: their
     /// document properties are stripped even when nothing is redacted.
@@ -74,6 +81,8 @@ impl FileKind {
             Self::Json => "json",
             Self::Ofd => "ofd",
             Self::Pdf => "pdf",
+            Self::Xls => "xls",
+            Self::Doc => "doc",
         }
     }
 }
@@ -467,6 +476,7 @@ pub(crate) fn parse(
         FileKind::Docx => docx::parse(bytes, limits),
         FileKind::Ofd => ofd::parse(bytes, limits),
         FileKind::Pdf => pdf::parse(bytes, limits),
+        kind @ (FileKind::Xls | FileKind::Doc) => legacy::parse(kind, bytes, limits),
     }
 }
 

@@ -14,10 +14,6 @@ const MAGIC: &[(&[u8], &str)] = &[
     (b"\x7FELF", "ELF executable"),
     (b"MZ", "Windows executable"),
     (b"\xCF\xFA\xED\xFE", "Mach-O executable"),
-    (
-        b"\xD0\xCF\x11\xE0",
-        "legacy or encrypted Office document (.doc/.xls/.ppt)",
-    ),
     (b"\x1F\x8B", "gzip archive"),
     (b"Rar!", "RAR archive"),
     (b"7z\xBC\xAF", "7-Zip archive"),
@@ -38,12 +34,20 @@ pub(crate) fn sniff(file_name: &str, bytes: &[u8]) -> Result<FileKind, ExtractEr
     if bytes.starts_with(b"%PDF-") {
         return Ok(FileKind::Pdf);
     }
+    if bytes.starts_with(super::legacy::OLE_MAGIC) {
+        return super::legacy::sniff(bytes);
+    }
     if let Some((_, name)) = MAGIC.iter().find(|(m, _)| bytes.starts_with(m)) {
         return Err(ExtractError::Unsupported {
             detected: (*name).to_owned(),
         });
     }
     Ok(match ext.as_str() {
+        "xls" | "et" | "doc" | "wps" => {
+            return Err(ExtractError::malformed(format!(
+                ".{ext} file is not an Office 97–2003 compound file"
+            )));
+        }
         "xlsx" | "docx" | "ofd" => {
             return Err(ExtractError::malformed(format!(
                 ".{ext} file is not a zip package"

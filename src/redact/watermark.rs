@@ -60,7 +60,7 @@ pub fn read_trace(file_name: &str, bytes: &[u8]) -> Result<Option<String>, Extra
 
 /// Adds `trace` to a rendition of `kind` stored in `encoding`. Answers
 /// whether the format took one (an encrypted PDF, an OFD without
-/// `DocInfo` or JSON in UTF-16 do not).
+/// `DocInfo`, JSON in UTF-16 and the Office 97–2003 formats do not).
 pub fn append_trace(
     kind: FileKind,
     encoding: Option<&str>,
@@ -79,6 +79,9 @@ pub fn append_trace(
         FileKind::Pdf => information_entry(bytes, trace),
         FileKind::Ofd => doc_info_entry(bytes, trace),
         FileKind::Json => trailing_whitespace(encoding, bytes, trace),
+        // A property set could take it, but rewriting a compound file is
+        // a writer this service does not have.
+        FileKind::Xls | FileKind::Doc => Ok(false),
     }
 }
 

@@ -424,6 +424,52 @@ async fn an_ofd_is_read_by_page_and_a_redact_there_needs_a_redacted_version() {
 }
 
 #[actix_web::test]
+async fn a_word_97_document_is_read_by_paragraph_and_a_redact_there_needs_a_redacted_version() {
+    use crate::legacy::{doc, Stories};
+    let notice = |id: &str| {
+        doc(
+            &Stories {
+                body: &format!("补贴发放公示\r申请人身份证号{id}\r"),
+                ..Stories::default()
+            },
+            None,
+        )
+    };
+    let at = json!({"file": "公示.doc", "part": "body", "paragraph": 2});
+    read_only_format_needs_a_redacted_version("公示.doc", notice, at).await;
+}
+
+#[actix_web::test]
+async fn a_workbook_of_1997_is_read_hidden_sheets_too_and_its_mark_blocks_the_release() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let release = app
+        .file_release(
+            &cast.submitter,
+            meta(&[]),
+            "名单.xls",
+            &crate::legacy::roster_xls(),
+        )
+        .await;
+    // The hidden sheet's 机密★10年 blocks it; the ID numbers are found by cell.
+    assert_eq!(release["state"], "blocked", "{release}");
+    let id = release["id"].as_str().unwrap().to_string();
+    let items = findings(&app, &id, &cast.secrecy).await;
+    let mark = finding_of(&items, "CLASSIFICATION_MARK");
+    assert_eq!(
+        mark["location"],
+        json!({"file": "名单.xls", "sheet": "内部备注", "cell": "A1"})
+    );
+    let id_card = finding_of(&items, "CN_ID_CARD");
+    assert_eq!(id_card["location"]["sheet"], "补贴名单");
+    let view = app
+        .get(&format!("/api/v1/releases/{id}"), Some(&cast.submitter))
+        .await
+        .json();
+    assert_eq!(view["versions"][0]["files"][0]["kind"], "xls", "{view}");
+}
+
+#[actix_web::test]
 async fn a_pdf_is_read_by_page_and_line_and_a_redact_there_needs_a_redacted_version() {
     use crate::pdf::{pdf, PdfPage};
     let notice = |id: &str| {

@@ -4,6 +4,8 @@
 //! RELEASEGATE_TEST_DATABASE_URL is set. One binary, one module per area.
 
 mod common;
+#[path = "../support/legacy.rs"]
+mod legacy;
 #[path = "../support/ofd.rs"]
 mod ofd;
 #[path = "../support/pdf.rs"]

@@ -6,8 +6,9 @@ use proptest::prelude::*;
 use releasegate::extract::{extract, Extracted, Limits};
 use releasegate::redact::{render, Redaction};
 
-const NAMES: [&str; 9] = [
-    "a.txt", "a.md", "a.csv", "a.tsv", "a.json", "a.xlsx", "a.docx", "a.ofd", "a.pdf",
+const NAMES: [&str; 11] = [
+    "a.txt", "a.md", "a.csv", "a.tsv", "a.json", "a.xlsx", "a.docx", "a.ofd", "a.pdf", "a.xls",
+    "a.doc",
 ];
 
 /// Fragments that steer random bytes into the readers' interesting paths.
@@ -190,6 +191,30 @@ proptest! {
             bytes.truncate(8 + cut % (len - 8));
         }
         exercise("a.pdf", &bytes, &picks);
+    }
+
+    /// A valid Word 97 document or BIFF8 workbook, damaged anywhere past
+    /// the compound file's signature or cut short: an error or segments,
+    /// never a panic.
+    #[test]
+    fn damaged_office_97_files(text in "[张三机密★0-9a-z\\r ]{0,24}", workbook in any::<bool>(),
+                               flips in prop::collection::vec((any::<usize>(), any::<u8>()), 0..6),
+                               cut in prop::option::of(any::<usize>())) {
+        let (name, mut bytes) = if workbook {
+            ("a.xls", crate::legacy::roster_xls())
+        } else {
+            let summary = crate::legacy::property_stream(&[(936, &[(2, text.as_str())], &[(2, "名")])]);
+            let stories = crate::legacy::Stories { body: &text, footnotes: "注\r", headers: &text };
+            ("a.doc", crate::legacy::doc(&stories, Some(&summary)))
+        };
+        let len = bytes.len();
+        for (at, v) in flips {
+            bytes[8 + at % (len - 8)] ^= v;
+        }
+        if let Some(cut) = cut {
+            bytes.truncate(8 + cut % (len - 8));
+        }
+        exercise(name, &bytes, &[]);
     }
 
     /// Any redaction of a valid CSV re-reads as exactly that edit.

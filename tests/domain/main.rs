@@ -3,6 +3,8 @@
 //! One binary, one module per area.
 
 mod files;
+#[path = "../support/legacy.rs"]
+mod legacy;
 #[path = "../support/ofd.rs"]
 mod ofd;
 #[path = "../support/pdf.rs"]
@@ -10,6 +12,7 @@ mod pdf;
 
 mod accuracy;
 mod extract_docx;
+mod extract_legacy;
 mod extract_limits;
 mod extract_no_panic;
 mod extract_ofd;

@@ -58,7 +58,7 @@ pub(super) fn is_date_code(code: &str) -> bool {
 }
 
 /// An Excel date serial as `YYYY-MM-DD` (with ` HH:MM:SS` when it has a time).
-pub(super) fn excel_date(raw: &str, date1904: bool) -> Option<String> {
+pub(crate) fn excel_date(raw: &str, date1904: bool) -> Option<String> {
     let serial: f64 = raw
         .trim()
         .parse()

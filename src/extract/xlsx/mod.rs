@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-mod dates;
+pub(crate) mod dates;
 mod parts;
 mod sheet;
 

@@ -70,6 +70,8 @@ pub fn media_type(name: &str) -> &'static str {
         "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "ofd" => "application/ofd",
+        "xls" | "et" => "application/vnd.ms-excel",
+        "doc" | "wps" => "application/msword",
         "pdf" => "application/pdf",
         "txt" | "md" => "text/plain",
         _ => "application/octet-stream",
