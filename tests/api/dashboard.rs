@@ -1502,3 +1502,67 @@ async fn a_member_of_the_public_asks_for_data_and_rates_a_release_on_the_catalog
         "nothing written after sign-out"
     );
 }
+
+/// Whether the catalogue page for `query` lists each of `ids`, and the page.
+async fn catalogue_lists(app: &TestApp, query: &str, ids: [&str; 2]) -> ((bool, bool), String) {
+    let res = page(app, &format!("/catalog?{query}"), None).await;
+    assert_eq!(res.status, 200, "{query}: {}", res.text());
+    let text = res.text();
+    let has = |id: &str| text.contains(&format!("id=\"release-{id}\""));
+    ((has(ids[0]), has(ids[1])), text)
+}
+
+#[actix_web::test]
+async fn the_catalogue_page_searches_by_department_theme_open_mode_and_local_day() {
+    let (app, cast) = TestApp::builder().with_cast().await;
+    let open = clean_release(&app, &cast).await;
+    app.approve_all(&open, &cast, |_| "redact").await;
+    let mut m = meta(&[]);
+    m["title"] = json!("企业技改补贴汇总");
+    m["open_mode"] = json!("conditional");
+    m["data_category"] = json!("statistics");
+    let conditional = app
+        .file_release(&cast.submitter, m, "b.txt", "公开统计数据\n".as_bytes())
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.approve_all(&conditional, &cast, |_| "redact").await;
+    let ids = [open.as_str(), conditional.as_str()];
+
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    for (query, expected) in [
+        (String::new(), (true, true)),
+        ("open_mode=conditional".into(), (false, true)),
+        ("theme=statistics&department=FGW".into(), (false, true)),
+        ("department=TJJ".into(), (false, false)),
+        ("q=%E6%8A%80%E6%94%B9".into(), (false, true)), // 技改
+        // Local days, both ends inclusive.
+        (
+            format!("from={}&to={}", day(today), day(today)),
+            (true, true),
+        ),
+        (
+            format!("from={}", day(today.succ_opt().unwrap())),
+            (false, false),
+        ),
+        (
+            format!("to={}", day(today.pred_opt().unwrap())),
+            (false, false),
+        ),
+    ] {
+        let (got, _) = catalogue_lists(&app, &query, ids).await;
+        assert_eq!(got, expected, "{query}");
+    }
+    let (_, text) = catalogue_lists(&app, "open_mode=conditional", ids).await;
+    assert!(
+        text.contains(r#"<option value="conditional" selected>"#),
+        "the form keeps the search"
+    );
+    let bad = page(&app, "/catalog?from=2026-13-01", None).await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.text().contains("from"), "{}", bad.text());
+    let bad = page(&app, "/catalog?open_mode=secret", None).await;
+    assert_eq!(bad.status, 400);
+}

@@ -431,6 +431,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("public_demands.empty", "暂无公开的数据需求。", "No data requests yet."),
     ("catalog.search", "搜索标题、说明或部门", "Search titles, descriptions or departments"),
     ("catalog.search_button", "搜索", "Search"),
+    ("catalog.department", "部门", "Department"),
+    ("catalog.theme", "主题（数据类别）", "Theme (data category)"),
+    ("catalog.open_mode", "开放方式", "Open mode"),
+    ("catalog.from", "发布日期自", "Published from"),
+    ("catalog.to", "至", "to"),
     (
         "catalog.empty",
         "暂无已发布的数据。",
