@@ -7,8 +7,11 @@
 //! of the second row of the first top-level table; everything inside a cell,
 //! nested tables too, is that cell's text, paragraphs joined by `\n`.
 //! Deleted text of tracked changes (`<w:delText>`) is extracted: a reader
-//! who shows changes can see it. Document properties follow the stories
-//! (see [`super::ooxml`]).
+//! who shows changes can see it. An image's alt text and title (`descr`
+//! and `title` of `wp:docPr` and `pic:cNvPr`) are segments of their own,
+//! located `{"part": "embedded", "name": "Picture 1 descr"}`, redacted in
+//! the attribute. Document properties follow the stories (see
+//! [`super::ooxml`]).
 
 use std::collections::HashSet;
 
@@ -16,7 +19,7 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 
 use super::package::Package;
-use super::xml::{push_text, xml_error, Ns};
+use super::xml::{attr, push_text, xml_error, Ns};
 use super::{members, ooxml};
 use super::{Anchors, ExtractError, Extracted, FileKind, Limits, Location, Parsed, Part, Segment};
 
@@ -41,6 +44,9 @@ pub(crate) enum PieceKind {
     Element,
     /// The `\n` joining two paragraphs of a table cell; no XML of its own.
     Separator,
+    /// The value of an attribute (an image's alt text): `start..end` is
+    /// the raw value between its quotes.
+    Attribute,
 }
 
 #[derive(Debug, Clone)]
@@ -248,6 +254,28 @@ impl DocReader {
                         acc.push(&text, start, after, PieceKind::Text(name));
                     }
                 }
+                Event::Start(e) | Event::Empty(e)
+                    if matches!(e.local_name().as_ref(), b"docPr" | b"cNvPr") =>
+                {
+                    let image = attr(e, b"name").unwrap_or_else(|| "image".into());
+                    for name in ["descr", "title"] {
+                        let Some((start, end)) =
+                            attribute_value(&part_xml.xml, before, after, name)
+                        else {
+                            continue;
+                        };
+                        let raw = &part_xml.xml[start..end];
+                        let value =
+                            quick_xml::escape::unescape(raw).map_err(|e| xml_error(member, e))?;
+                        let mut acc = Acc::default();
+                        acc.push(&value, start, end, PieceKind::Attribute);
+                        let location = Location::Package {
+                            part: Part::Embedded,
+                            name: format!("{image} {name}"),
+                        };
+                        self.emit(acc, location, part_index);
+                    }
+                }
                 Event::Empty(e) if run_depth > 0 && text_el.is_none() => {
                     let name = e.name();
                     let stand_in = [
@@ -288,4 +316,35 @@ impl DocReader {
         });
         self.pieces.push((part_index, acc.pieces));
     }
+}
+
+/// The byte range of attribute `name`'s raw value in the tag at
+/// `xml[tag_start..tag_end]` (unprefixed names only, as `descr` is).
+fn attribute_value(
+    xml: &str,
+    tag_start: usize,
+    tag_end: usize,
+    name: &str,
+) -> Option<(usize, usize)> {
+    let tag = xml.get(tag_start..tag_end)?;
+    let mut from = 0;
+    while let Some(found) = tag[from..].find(name) {
+        let at = from + found;
+        from = at + name.len();
+        // A whole attribute name: blank before, `=` (blanks allowed) after.
+        if !tag[..at].ends_with(|c: char| c.is_ascii_whitespace()) {
+            continue;
+        }
+        let rest = tag[from..].trim_start();
+        let Some(rest) = rest.strip_prefix('=') else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let quote = rest.chars().next().filter(|q| matches!(q, '"' | '\''))?;
+        // `rest` starts at the opening quote.
+        let value_start = tag_start + tag.len() - rest.len() + 1;
+        let value_len = rest[1..].find(quote)?;
+        return Some((value_start, value_start + value_len));
+    }
+    None
 }

@@ -79,7 +79,7 @@ fn piece_edits(
         for (k, p) in pieces.iter().enumerate() {
             let (from, to) = (r.start.max(p.at), r.end.min(p.at + p.len));
             match p.kind {
-                PieceKind::Text(_) => {
+                PieceKind::Text(_) | PieceKind::Attribute => {
                     let (at, with) = match host {
                         Some(Host::Text(h, at)) if h == k => (Some(at), r.replacement.as_str()),
                         _ => (None, ""),
@@ -128,11 +128,16 @@ fn piece_edits(
     }
     for (k, edits) in local {
         let p = &pieces[k];
-        let PieceKind::Text(name) = &p.kind else {
-            continue;
+        let redacted = apply(&text[p.at..p.at + p.len], edits);
+        let xml = match &p.kind {
+            PieceKind::Text(name) => format!(
+                "<{name} xml:space=\"preserve\">{}</{name}>",
+                escape_text(&redacted)
+            ),
+            // Quotes escaped too: the value sits between quotes.
+            PieceKind::Attribute => quick_xml::escape::escape(&redacted).into_owned(),
+            PieceKind::Element | PieceKind::Separator => continue,
         };
-        let new = escape_text(&apply(&text[p.at..p.at + p.len], edits));
-        let xml = format!("<{name} xml:space=\"preserve\">{new}</{name}>");
         out.push((p.start, p.end, xml.into_bytes()));
     }
     out
@@ -145,7 +150,8 @@ fn piece_edits(
 fn host(pieces: &[Piece], r: &Redaction) -> Option<Host> {
     let of_kind = |text: bool| {
         pieces.iter().enumerate().filter(move |(_, p)| {
-            matches!(p.kind, PieceKind::Text(_)) == text && !matches!(p.kind, PieceKind::Separator)
+            matches!(p.kind, PieceKind::Text(_) | PieceKind::Attribute) == text
+                && !matches!(p.kind, PieceKind::Separator)
         })
     };
     of_kind(true)

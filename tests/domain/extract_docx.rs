@@ -152,3 +152,51 @@ fn docx_without_body_part_text_is_empty_not_an_error() {
     let ex = unlimited("e.docx", &zip_of(&[("word/document.xml", doc.as_bytes())]));
     assert!(ex.segments.is_empty());
 }
+
+#[test]
+fn an_images_alt_text_and_title_are_read_and_redacted_in_the_attribute() {
+    let id = "420704198503121233";
+    let drawing = format!(
+        r#"<w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"><wp:docPr id="1" name="图片 1" descr="王建国的身份证，号码{id}" title='证件 &amp; "照片"'/><a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><a:graphicData><pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:nvPicPr><pic:cNvPr id="0" name="身份证.png" descr = "扫描件 {id}"/></pic:nvPicPr></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"#
+    );
+    let document = format!(
+        r#"<w:document {W}><w:body><w:p><w:r><w:t>附件：</w:t></w:r>{drawing}</w:p></w:body></w:document>"#
+    );
+    let bytes = zip_of(&[("word/document.xml", document.as_bytes())]);
+    let ex = unlimited("a.docx", &bytes);
+    let got: Vec<(String, &str)> = ex
+        .segments
+        .iter()
+        .map(|s| (serde_json::to_string(&s.location).unwrap(), s.text.as_str()))
+        .collect();
+    let descr = format!("王建国的身份证，号码{id}");
+    let scan = format!("扫描件 {id}");
+    assert_eq!(
+        got,
+        [
+            (
+                r#"{"part":"embedded","name":"图片 1 descr"}"#.to_string(),
+                descr.as_str()
+            ),
+            (
+                r#"{"part":"embedded","name":"图片 1 title"}"#.to_string(),
+                r#"证件 & "照片""#
+            ),
+            (
+                r#"{"part":"embedded","name":"身份证.png descr"}"#.to_string(),
+                scan.as_str()
+            ),
+            (r#"{"part":"body","paragraph":1}"#.to_string(), "附件："),
+        ]
+    );
+    // Redacted where it stands; the quotes and ampersand stay escaped.
+    let (out, _) = redact_and_reread("a.docx", &bytes, &[id, "照片"], "*");
+    assert_absent_from_package(&out, id);
+    let xml = zip_members(&out)
+        .into_iter()
+        .find(|(n, _)| n == "word/document.xml")
+        .map(|(_, d)| String::from_utf8(d).unwrap())
+        .unwrap();
+    assert!(xml.contains(r#"descr="王建国的身份证，号码*""#), "{xml}");
+    assert!(xml.contains(r#"title='证件 &amp; &quot;*&quot;'"#), "{xml}");
+}
