@@ -319,7 +319,8 @@ impl DocReader {
 }
 
 /// The byte range of attribute `name`'s raw value in the tag at
-/// `xml[tag_start..tag_end]` (unprefixed names only, as `descr` is).
+/// `xml[tag_start..tag_end]`. The tag is read attribute by attribute, so a
+/// name inside another attribute's value is never taken for one.
 fn attribute_value(
     xml: &str,
     tag_start: usize,
@@ -327,24 +328,34 @@ fn attribute_value(
     name: &str,
 ) -> Option<(usize, usize)> {
     let tag = xml.get(tag_start..tag_end)?;
-    let mut from = 0;
-    while let Some(found) = tag[from..].find(name) {
-        let at = from + found;
-        from = at + name.len();
-        // A whole attribute name: blank before, `=` (blanks allowed) after.
-        if !tag[..at].ends_with(|c: char| c.is_ascii_whitespace()) {
-            continue;
+    // Past `<` and the element's name.
+    let mut pos = tag
+        .find(|c: char| c.is_ascii_whitespace() || c == '/' || c == '>')
+        .unwrap_or(tag.len());
+    let skip_blanks = |pos: usize| {
+        pos + tag[pos..]
+            .find(|c: char| !c.is_ascii_whitespace())
+            .unwrap_or(tag.len() - pos)
+    };
+    loop {
+        pos = skip_blanks(pos);
+        let rest = &tag[pos..];
+        if rest.is_empty() || rest.starts_with(['/', '>']) {
+            return None;
         }
-        let rest = tag[from..].trim_start();
-        let Some(rest) = rest.strip_prefix('=') else {
-            continue;
-        };
-        let rest = rest.trim_start();
-        let quote = rest.chars().next().filter(|q| matches!(q, '"' | '\''))?;
-        // `rest` starts at the opening quote.
-        let value_start = tag_start + tag.len() - rest.len() + 1;
-        let value_len = rest[1..].find(quote)?;
-        return Some((value_start, value_start + value_len));
+        let name_len = rest.find(|c: char| c.is_ascii_whitespace() || c == '=')?;
+        let attribute = &rest[..name_len];
+        pos = skip_blanks(pos + name_len);
+        pos = skip_blanks(pos + tag[pos..].strip_prefix('=').map(|_| 1)?);
+        let quote = tag[pos..]
+            .chars()
+            .next()
+            .filter(|q| matches!(q, '"' | '\''))?;
+        let value_start = pos + 1;
+        let value_end = value_start + tag[value_start..].find(quote)?;
+        if attribute == name {
+            return Some((tag_start + value_start, tag_start + value_end));
+        }
+        pos = value_end + 1;
     }
-    None
 }

@@ -171,6 +171,19 @@ fn with_custom_data(xml: &str, trace: &str) -> Result<Option<String>, ExtractErr
         let after = reader.buffer_position() as usize;
         match &event {
             Event::Start(e) if e.local_name().as_ref() == b"DocInfo" => in_info = true,
+            // `<CustomDatas/>`: opened, with the entry inside.
+            Event::Empty(e) if in_info && e.local_name().as_ref() == b"CustomDatas" => {
+                let tag = qname(e.name().as_ref());
+                let open = xml[before..after]
+                    .trim_end_matches('>')
+                    .trim_end_matches('/');
+                return Ok(Some(format!(
+                    "{}{open}>{}</{tag}>{}",
+                    &xml[..before],
+                    entry(&prefix_of(&tag)),
+                    &xml[after..]
+                )));
+            }
             Event::Empty(e) if e.local_name().as_ref() == b"DocInfo" => {
                 let tag = qname(e.name().as_ref());
                 let prefix = prefix_of(&tag);
@@ -443,6 +456,7 @@ mod tests {
             r#"<ofd:DocInfo><ofd:Title>年报</ofd:Title></ofd:DocInfo>"#,
             r#"<ofd:DocInfo><ofd:Title>年报</ofd:Title><ofd:CustomDatas><ofd:CustomData Name="经办">甲</ofd:CustomData></ofd:CustomDatas></ofd:DocInfo>"#,
             r#"<ofd:DocInfo />"#,
+            r#"<ofd:DocInfo><ofd:Title>年报</ofd:Title><ofd:CustomDatas/></ofd:DocInfo>"#,
         ] {
             let mut bytes = ofd(&format!("{head}{info}{tail}"));
             assert!(

@@ -157,7 +157,7 @@ fn docx_without_body_part_text_is_empty_not_an_error() {
 fn an_images_alt_text_and_title_are_read_and_redacted_in_the_attribute() {
     let id = "420704198503121233";
     let drawing = format!(
-        r#"<w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"><wp:docPr id="1" name="图片 1" descr="王建国的身份证，号码{id}" title='证件 &amp; "照片"'/><a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><a:graphicData><pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:nvPicPr><pic:cNvPr id="0" name="身份证.png" descr = "扫描件 {id}"/></pic:nvPicPr></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"#
+        r#"<w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"><wp:docPr id="1" name="图片 1" descr="王建国的身份证，号码{id}" title='证件 &amp; "照片" descr="x"'/><a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><a:graphicData><pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:nvPicPr><pic:cNvPr id="0" name="身份证.png" title="a descr='ok'" descr = "扫描件 {id}"/></pic:nvPicPr></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"#
     );
     let document = format!(
         r#"<w:document {W}><w:body><w:p><w:r><w:t>附件：</w:t></w:r>{drawing}</w:p></w:body></w:document>"#
@@ -169,6 +169,8 @@ fn an_images_alt_text_and_title_are_read_and_redacted_in_the_attribute() {
         .iter()
         .map(|s| (serde_json::to_string(&s.location).unwrap(), s.text.as_str()))
         .collect();
+    // A name inside another attribute's value is not an attribute:
+    // `name="x descr='ok'"` hides nothing.
     let descr = format!("王建国的身份证，号码{id}");
     let scan = format!("扫描件 {id}");
     assert_eq!(
@@ -180,11 +182,15 @@ fn an_images_alt_text_and_title_are_read_and_redacted_in_the_attribute() {
             ),
             (
                 r#"{"part":"embedded","name":"图片 1 title"}"#.to_string(),
-                r#"证件 & "照片""#
+                r#"证件 & "照片" descr="x""#
             ),
             (
                 r#"{"part":"embedded","name":"身份证.png descr"}"#.to_string(),
                 scan.as_str()
+            ),
+            (
+                r#"{"part":"embedded","name":"身份证.png title"}"#.to_string(),
+                "a descr='ok'"
             ),
             (r#"{"part":"body","paragraph":1}"#.to_string(), "附件："),
         ]
@@ -198,5 +204,8 @@ fn an_images_alt_text_and_title_are_read_and_redacted_in_the_attribute() {
         .map(|(_, d)| String::from_utf8(d).unwrap())
         .unwrap();
     assert!(xml.contains(r#"descr="王建国的身份证，号码*""#), "{xml}");
-    assert!(xml.contains(r#"title='证件 &amp; &quot;*&quot;'"#), "{xml}");
+    assert!(
+        xml.contains(r#"title='证件 &amp; &quot;*&quot; descr=&quot;x&quot;'"#),
+        "{xml}"
+    );
 }

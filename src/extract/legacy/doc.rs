@@ -1,7 +1,8 @@
 //! Word 97–2003 and WPS `.wps` documents (MS-DOC): the text of every story
 //! — body, footnotes, headers and footers, comments, endnotes, text boxes —
 //! from the piece table, one segment per paragraph, located `{part,
-//! paragraph}` as in DOCX. Field codes are dropped and field results kept;
+//! paragraph}` as in DOCX. A field's code is read with its result (a
+//! field may have no result, and its code is published with the file);
 //! an inline picture or a drawn object is `UNREADABLE_CONTENT` where it
 //! stands.
 
@@ -200,8 +201,6 @@ fn paragraphs(text: &[u16], lengths: &[usize; 7]) -> (Vec<Segment>, Vec<Unreadab
             }
         };
         let mut current: Vec<u16> = Vec::new();
-        // One entry per open field: whether its code is still being read.
-        let mut fields: Vec<bool> = Vec::new();
         let location = |paragraph: usize| Location::Docx {
             part,
             paragraph: Some(paragraph),
@@ -209,16 +208,8 @@ fn paragraphs(text: &[u16], lengths: &[usize; 7]) -> (Vec<Segment>, Vec<Unreadab
         };
         for &unit in text.get(start..end).unwrap_or_default() {
             match unit {
-                FIELD_BEGIN => fields.push(true),
-                FIELD_SEPARATOR => {
-                    if let Some(in_code) = fields.last_mut() {
-                        *in_code = false;
-                    }
-                }
-                FIELD_END => {
-                    fields.pop();
-                }
-                _ if fields.last() == Some(&true) => {}
+                // The marks only: code and result are both text.
+                FIELD_BEGIN | FIELD_SEPARATOR | FIELD_END => {}
                 PARAGRAPH_END | CELL_END | PAGE_BREAK => {
                     *paragraph += 1;
                     push_paragraph(&mut segments, &mut current, location(*paragraph));
@@ -267,7 +258,7 @@ mod tests {
     }
 
     #[test]
-    fn stories_split_into_paragraphs_and_fields_keep_their_result() {
+    fn stories_split_into_paragraphs_and_fields_keep_code_and_result() {
         let body =
             "联系人：王建国\r电话\u{13} HYPERLINK \"tel:1\" \u{14}13812345678\u{15}\r\u{1}\r";
         let footnote = "注：身份证号420704198503121233\r";
@@ -291,7 +282,10 @@ mod tests {
             got,
             [
                 ("body ¶1".to_string(), "联系人：王建国"),
-                ("body ¶2".to_string(), "电话13812345678"),
+                (
+                    "body ¶2".to_string(),
+                    "电话 HYPERLINK \"tel:1\" 13812345678"
+                ),
                 ("footnote ¶1".to_string(), "注：身份证号420704198503121233"),
                 ("header ¶1".to_string(), "机密★10年"),
             ]

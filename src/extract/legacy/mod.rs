@@ -56,7 +56,7 @@ pub(crate) fn parse(kind: FileKind, bytes: &[u8], limits: &Limits) -> Result<Par
     guarded(|| {
         let mut ole = open(bytes)?;
         let mut parsed = match kind {
-            FileKind::Xls => xls::parse(&mut ole, bytes, limits)?,
+            FileKind::Xls => xls::parse(&mut ole, limits)?,
             _ => doc::parse(&mut ole, limits)?,
         };
         let extracted = &mut parsed.extracted;

@@ -46,20 +46,27 @@ pub(super) fn read(ole: &mut Ole<'_>, limits: &Limits) -> Result<Vec<Segment>, E
         }
         // The second set holds user-defined properties, named by its dictionary.
         if let Some(set) = sets.get(1) {
-            out.extend(set.strings.iter().filter_map(|(id, text)| {
-                let name = set.dictionary.get(id)?;
-                Some(segment(name, text))
-            }));
+            out.extend(
+                set.strings
+                    .iter()
+                    .map(|(id, text)| match set.dictionary.get(id) {
+                        Some(name) => segment(name, text),
+                        None => segment(&format!("custom property {id}"), text),
+                    }),
+            );
         }
     }
     Ok(out)
 }
 
+/// Every text property of `set`: known ones by name, others by id.
 fn named<'a>(set: &'a PropertySet, names: &'a [(u32, &str)]) -> impl Iterator<Item = Segment> + 'a {
-    names.iter().filter_map(move |(id, name)| {
-        let text = set.strings.iter().find(|(i, _)| i == id)?;
-        Some(segment(name, &text.1))
-    })
+    set.strings.iter().map(
+        move |(id, text)| match names.iter().find(|(known, _)| known == id) {
+            Some((_, name)) => segment(name, text),
+            None => segment(&format!("property {id}"), text),
+        },
+    )
 }
 
 fn segment(name: &str, text: &str) -> Segment {

@@ -2,39 +2,38 @@
 //! cells of every sheet, hidden and very hidden ones too (a hidden sheet of
 //! ID numbers is the classic leak), and the defined names.
 //!
-//! calamine lays every sheet out as a dense grid when it opens the file,
-//! so two cells in opposite corners cost the whole grid. The cell records
-//! are walked first and a workbook whose grids together exceed `max_cells`
-//! is refused before calamine sees it.
+//! calamine reads the file through a compound-file reader of its own,
+//! which trusts sizes in the header, and lays every sheet out as a dense
+//! grid. So it is given a fresh compound file holding only the `Workbook`
+//! stream read here under the limits, and the sheets are walked first as
+//! calamine will walk them (from each sheet's offset): a workbook whose
+//! grids, or declared dimensions, exceed `max_cells` is refused.
 
-use std::io::Cursor;
+use std::io::{Cursor, Write};
 
 use calamine::{Data, Reader, SheetType, Xls, XlsError};
 
-use super::{read_stream, u16_at, Ole};
+use super::{read_stream, u16_at, u32_at, Ole};
 
 use super::super::xlsx::dates::{excel_date, plain_number};
 use super::super::{
     cell_segment, Anchors, ExtractError, Extracted, FileKind, Limits, Location, Parsed, Part,
-    Segment,
+    Segment, Unreadable,
 };
 
-pub(super) fn parse(
-    ole: &mut Ole<'_>,
-    bytes: &[u8],
-    limits: &Limits,
-) -> Result<Parsed, ExtractError> {
+pub(super) fn parse(ole: &mut Ole<'_>, limits: &Limits) -> Result<Parsed, ExtractError> {
     let stream = match read_stream(ole, "/Workbook", limits)? {
         Some(stream) => stream,
         None => read_stream(ole, "/Book", limits)?.unwrap_or_default(),
     };
-    if grid_cells(&stream) > limits.max_cells as u64 {
+    let limit = limits.max_cells as u64;
+    if grid_cells(&stream, limit) > limit {
         return Err(ExtractError::too_large(
             "cells of the workbook's sheets, laid out as grids",
             limits.max_cells,
         ));
     }
-    let mut book = Xls::new(Cursor::new(bytes)).map_err(unreadable)?;
+    let mut book = Xls::new(Cursor::new(isolated(&stream)?)).map_err(unreadable)?;
     let sheets: Vec<String> = book
         .sheets_metadata()
         .iter()
@@ -79,6 +78,8 @@ pub(super) fn parse(
             segments.push(cell_segment(Some(&name), col, row, header, text));
         }
     }
+    let (extras, unreadable) = sheet_extras(&stream);
+    segments.extend(extras);
     // A defined name's formula can hold a constant list or text.
     for (name, formula) in book.defined_names() {
         segments.push(Segment {
@@ -95,10 +96,24 @@ pub(super) fn parse(
             kind: FileKind::Xls,
             encoding: None,
             segments,
-            unreadable: Vec::new(),
+            unreadable,
         },
         anchors: Anchors::ReadOnly,
     })
+}
+
+/// A compound file holding only `stream`, as `Workbook`.
+fn isolated(stream: &[u8]) -> Result<Vec<u8>, ExtractError> {
+    let failed = |e: std::io::Error| ExtractError::malformed(format!("XLS: {e}"));
+    // Version 3, as Excel writes: calamine refuses a version-4 file whose
+    // mini stream is empty.
+    let mut ole = cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()))
+        .map_err(failed)?;
+    ole.create_stream("/Workbook")
+        .and_then(|mut s| s.write_all(stream))
+        .map_err(failed)?;
+    ole.flush().map_err(failed)?;
+    Ok(ole.into_inner().into_inner())
 }
 
 /// BIFF records that hold one cell (row, then column, first) and the two
@@ -107,33 +122,71 @@ const CELL_RECORDS: [u16; 8] = [
     0x00FD, 0x0204, 0x0203, 0x027E, 0x0201, 0x0006, 0x0205, 0x00D6,
 ];
 const RUN_RECORDS: [u16; 2] = [0x00BD, 0x00BE];
-const BOF: u16 = 0x0809;
+const BOUND_SHEET: u16 = 0x0085;
+const DIMENSIONS: u16 = 0x0200;
+const EOF: u16 = 0x000A;
 
-/// The cells the sheets' grids will hold: for each substream, the area of
-/// the box around its cell records.
-fn grid_cells(stream: &[u8]) -> u64 {
-    let u16_at = |at: usize| u16_at(stream, at);
-    let (mut total, mut pos) = (0u64, 0usize);
-    // (first row, last row, first column, last column) of the current sheet.
+/// The records from `from` to the end of their substream: `(type, body)`.
+fn records(stream: &[u8], from: usize) -> impl Iterator<Item = (u16, &[u8])> {
+    let mut pos = Some(from);
+    std::iter::from_fn(move || {
+        let at = pos?;
+        let (kind, len) = (u16_at(stream, at)?, u16_at(stream, at + 2)?);
+        let body = stream.get(at + 4..(at + 4).checked_add(usize::from(len))?)?;
+        pos = (kind != EOF).then_some(at + 4 + body.len());
+        Some((kind, body))
+    })
+}
+
+/// The cells calamine will lay out, summed over the sheets as it reads
+/// them (each sheet listed in the workbook globals, from its offset), up
+/// to the first sum past `limit`. A sheet's grid is the box around its
+/// cell records, or its declared dimensions when those are larger; a
+/// dimension that runs backwards counts as past any limit.
+fn grid_cells(stream: &[u8], limit: u64) -> u64 {
+    let offsets: Vec<usize> = records(stream, 0)
+        .filter(|(kind, _)| *kind == BOUND_SHEET)
+        .filter_map(|(_, body)| u32_at(body, 0).map(|at| at as usize))
+        .collect();
+    let mut total = 0u64;
+    for at in offsets {
+        total = total.saturating_add(sheet_cells(stream, at));
+        if total > limit {
+            break;
+        }
+    }
+    total
+}
+
+fn sheet_cells(stream: &[u8], from: usize) -> u64 {
+    // (first row, last row, first column, last column) of the cells seen.
     let mut bounds: Option<(u16, u16, u16, u16)> = None;
-    let area = |b: Option<(u16, u16, u16, u16)>| {
-        b.map_or(0, |(r0, r1, c0, c1)| {
-            (u64::from(r1 - r0) + 1) * (u64::from(c1 - c0) + 1)
-        })
-    };
-    while let (Some(kind), Some(len)) = (u16_at(pos), u16_at(pos + 2)) {
-        let body = pos + 4;
+    let mut declared = 0u64;
+    for (kind, body) in records(stream, from) {
         let cells = if CELL_RECORDS.contains(&kind) {
-            u16_at(body).zip(u16_at(body + 2)).map(|(r, c)| (r, c, c))
-        } else if RUN_RECORDS.contains(&kind) && len >= 6 {
-            let last = u16_at(body + usize::from(len) - 2);
-            u16_at(body)
-                .zip(u16_at(body + 2))
+            u16_at(body, 0).zip(u16_at(body, 2)).map(|(r, c)| (r, c, c))
+        } else if RUN_RECORDS.contains(&kind) && body.len() >= 6 {
+            let last = u16_at(body, body.len() - 2);
+            u16_at(body, 0)
+                .zip(u16_at(body, 2))
                 .zip(last)
                 .map(|((r, c0), c1)| (r, c0.min(c1), c0.max(c1)))
         } else {
-            if kind == BOF {
-                total += area(bounds.take());
+            if kind == DIMENSIONS {
+                declared = declared.max(
+                    match (
+                        u32_at(body, 0),
+                        u32_at(body, 4),
+                        u16_at(body, 8),
+                        u16_at(body, 10),
+                    ) {
+                        (Some(r0), Some(r1), Some(c0), Some(c1)) if r0 <= r1 && c0 <= c1 => {
+                            u64::from(r1 - r0) * u64::from(c1 - c0)
+                        }
+                        (Some(_), Some(_), Some(_), Some(_)) => u64::MAX,
+                        _ => 0,
+                    },
+                );
             }
             None
         };
@@ -143,9 +196,90 @@ fn grid_cells(stream: &[u8]) -> u64 {
                 Some((r0, r1, c0, c1)) => (r0.min(row), r1.max(row), c0.min(first), c1.max(last)),
             });
         }
-        pos = body + usize::from(len);
     }
-    total + area(bounds)
+    let seen = bounds.map_or(0, |(r0, r1, c0, c1)| {
+        (u64::from(r1 - r0) + 1) * (u64::from(c1 - c0) + 1)
+    });
+    seen.max(declared)
+}
+
+const HEADER: u16 = 0x0014;
+const FOOTER: u16 = 0x0015;
+/// The text object of a cell comment or a text box.
+const TXO: u16 = 0x01B6;
+
+/// Per sheet: its page header and footer (where a classification mark is
+/// often printed), read as `{sheet, cell: "header"|"footer"}` as in XLSX,
+/// and its cell comments and text boxes, which are not read here and so
+/// are one unreadable part per sheet.
+fn sheet_extras(stream: &[u8]) -> (Vec<Segment>, Vec<Unreadable>) {
+    let (mut segments, mut unreadable) = (Vec::new(), Vec::new());
+    let mut seen = std::collections::HashSet::new();
+    for (_, sheet) in records(stream, 0).filter(|(kind, _)| *kind == BOUND_SHEET) {
+        let Some(at) = u32_at(sheet, 0)
+            .map(|a| a as usize)
+            .filter(|a| seen.insert(*a))
+        else {
+            continue;
+        };
+        // ShortXLUnicodeString after lbPlyPos, hsState and dt.
+        let name = sheet
+            .get(6)
+            .and_then(|&cch| unicode_chars(sheet.get(7..)?, usize::from(cch)))
+            .unwrap_or_default();
+        let mut texts = 0;
+        for (kind, body) in records(stream, at) {
+            let cell = match kind {
+                HEADER => "header",
+                FOOTER => "footer",
+                TXO => {
+                    texts += 1;
+                    continue;
+                }
+                _ => continue,
+            };
+            // XLUnicodeString: a 16-bit count, then flags and characters.
+            let text = u16_at(body, 0)
+                .and_then(|cch| unicode_chars(body.get(2..)?, usize::from(cch)))
+                .filter(|t| !t.trim().is_empty());
+            if let Some(text) = text {
+                segments.push(Segment {
+                    text,
+                    location: Location::Cell {
+                        sheet: Some(name.clone()),
+                        cell: cell.into(),
+                    },
+                    column: None,
+                });
+            }
+        }
+        if texts > 0 {
+            unreadable.push(Unreadable {
+                location: Location::Package {
+                    part: Part::Embedded,
+                    name: format!("{name} comments and text boxes"),
+                },
+                what: format!("{texts} cell comments or text boxes"),
+            });
+        }
+    }
+    (segments, unreadable)
+}
+
+/// `cch` characters after a flags byte: UTF-16LE when its low bit is set,
+/// else one byte each (the high byte of each UTF-16 unit is zero).
+fn unicode_chars(flagged: &[u8], cch: usize) -> Option<String> {
+    let (&flags, chars) = flagged.split_first()?;
+    if flags & 1 == 1 {
+        let units: Vec<u16> = chars
+            .get(..cch.checked_mul(2)?)?
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        Some(String::from_utf16_lossy(&units))
+    } else {
+        Some(chars.get(..cch)?.iter().map(|&b| char::from(b)).collect())
+    }
 }
 
 /// A cell's value as a reviewer reads it: numbers in plain digits (a phone
@@ -189,12 +323,46 @@ mod tests {
         )
     }
 
+    /// Workbook globals listing `sheets` at the offsets they land at, then
+    /// the sheets; `extra` bound sheets point at the first sheet again.
+    fn workbook(sheets: &[Vec<Vec<u8>>], extra: usize) -> Vec<u8> {
+        let bof = record(0x0809, &[0; 16]);
+        let eof = record(EOF, &[]);
+        let count = sheets.len() + extra;
+        // BOF, one 12-byte BoundSheet record per sheet, EOF.
+        let globals_len = bof.len() + count * (4 + 8) + eof.len();
+        let bodies: Vec<Vec<u8>> = sheets
+            .iter()
+            .map(|cells| {
+                [vec![bof.clone()], cells.clone(), vec![eof.clone()]]
+                    .concat()
+                    .concat()
+            })
+            .collect();
+        let mut at = globals_len;
+        let mut offsets = Vec::new();
+        for body in &bodies {
+            offsets.push(at as u32);
+            at += body.len();
+        }
+        offsets.extend(std::iter::repeat_n(offsets[0], extra));
+        let mut out = bof.clone();
+        for offset in offsets {
+            out.extend(record(
+                BOUND_SHEET,
+                &[offset.to_le_bytes(), [0; 4]].concat(),
+            ));
+        }
+        out.extend(eof);
+        out.extend(bodies.concat());
+        out
+    }
+
     #[test]
-    fn the_grid_of_each_sheet_is_counted_before_calamine_lays_it_out() {
-        let sheet = |cells: Vec<Vec<u8>>| [vec![record(BOF, &[0; 16])], cells].concat().concat();
+    fn the_grid_of_each_sheet_is_counted_as_calamine_reads_the_sheets() {
         // Two cells in opposite corners: the whole 65536 × 256 grid.
-        let corners = sheet(vec![cell(0, 0), cell(65535, 255)]);
-        assert_eq!(grid_cells(&corners), 65_536 * 256);
+        let corners = workbook(&[vec![cell(0, 0), cell(65535, 255)]], 0);
+        assert_eq!(grid_cells(&corners, u64::MAX), 65_536 * 256);
         // A run of cells in one row spans its columns; sheets add up.
         let run = record(
             0x00BE,
@@ -207,11 +375,77 @@ mod tests {
             ]
             .concat(),
         );
-        let two = [sheet(vec![cell(1, 1), cell(2, 2)]), sheet(vec![run])].concat();
-        assert_eq!(grid_cells(&two), 4 + 8);
+        let two = workbook(&[vec![cell(1, 1), cell(2, 2)], vec![run]], 0);
+        assert_eq!(grid_cells(&two, u64::MAX), 4 + 8);
+        // One sheet listed a thousand times is laid out a thousand times.
+        let repeated = workbook(&[vec![cell(0, 0), cell(99, 9)]], 999);
+        assert_eq!(grid_cells(&repeated, u64::MAX), 1000 * 1000);
+        assert!(grid_cells(&repeated, 5_000) > 5_000);
+        // Declared dimensions count, and backwards ones are past any limit.
+        let dims = |r0: u32, r1: u32| {
+            record(
+                DIMENSIONS,
+                &[
+                    r0.to_le_bytes().as_slice(),
+                    &r1.to_le_bytes(),
+                    &[0, 0, 0, 1],
+                    &[0, 0],
+                ]
+                .concat(),
+            )
+        };
+        let declared = workbook(&[vec![dims(0, 1_000_000), cell(0, 0)]], 0);
+        assert_eq!(grid_cells(&declared, u64::MAX), 1_000_000 * 256);
+        let backwards = workbook(&[vec![dims(5, 1)]], 0);
+        assert_eq!(grid_cells(&backwards, 10), u64::MAX);
         // Cut short anywhere: no panic.
         for cut in 0..two.len() {
-            let _ = grid_cells(&two[..cut]);
+            let _ = grid_cells(&two[..cut], u64::MAX);
+            let _ = sheet_extras(&two[..cut]);
         }
+    }
+
+    #[test]
+    fn page_headers_are_read_and_comments_reported_per_sheet() {
+        let text = |s: &str| {
+            let units: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            [
+                (s.encode_utf16().count() as u16).to_le_bytes().to_vec(),
+                vec![1],
+                units,
+            ]
+            .concat()
+        };
+        let sheet = vec![
+            record(HEADER, &text("&C机密★10年")),
+            record(FOOTER, &[]),
+            record(TXO, &[0; 18]),
+            record(TXO, &[0; 18]),
+        ];
+        let mut book = workbook(&[sheet], 0);
+        // Name the sheet: cch 2, UTF-16 (flags 1), "名单".
+        let at = book
+            .windows(2)
+            .position(|w| w == BOUND_SHEET.to_le_bytes())
+            .unwrap();
+        let named = [
+            vec![2u8, 1],
+            "名单".encode_utf16().flat_map(u16::to_le_bytes).collect(),
+        ]
+        .concat();
+        // The name replaces the body's empty count and flags: 4 bytes more.
+        let grown = named.len() - 2;
+        book.splice(at + 2..at + 4, (8 + grown as u16).to_le_bytes());
+        book.splice(at + 10..at + 12, named);
+        let offset = u32_at(&book, at + 4).unwrap() + grown as u32;
+        book.splice(at + 4..at + 8, offset.to_le_bytes());
+        let (segments, unreadable) = sheet_extras(&book);
+        let got: Vec<(String, &str)> = segments
+            .iter()
+            .map(|s| (s.location.to_string(), s.text.as_str()))
+            .collect();
+        assert_eq!(got, [("名单!header".to_string(), "&C机密★10年")]);
+        assert_eq!(unreadable.len(), 1);
+        assert_eq!(unreadable[0].what, "2 cell comments or text boxes");
     }
 }

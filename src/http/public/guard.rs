@@ -19,7 +19,10 @@ use crate::service::public;
 
 /// The paths the public reaches without a staff account.
 pub fn is_guarded(path: &str) -> bool {
-    path.starts_with("/public/") || path == "/catalog" || super::ckan::is_ckan(path)
+    path.starts_with("/public/")
+        || path == "/catalog"
+        || path.starts_with("/catalog/")
+        || super::ckan::is_ckan(path)
 }
 
 pub async fn guard(
