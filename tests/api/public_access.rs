@@ -953,6 +953,16 @@ async fn an_administrator_blocks_an_account_a_key_or_a_range_at_once() {
         "203.0.114.1",
     );
     assert_eq!(app.call(outside).await.status, 200);
+    // The catalogue's pages for members too: sign-in, requests, ratings.
+    for page in ["/catalog", "/catalog/login", "/catalog/demands"] {
+        let inside = from_address(
+            actix_web::test::TestRequest::get().uri(page),
+            "203.0.113.77",
+        );
+        assert_eq!(app.call(inside).await.status, 403, "{page}");
+        let outside = from_address(actix_web::test::TestRequest::get().uri(page), "203.0.114.1");
+        assert_eq!(app.call(outside).await.status, 200, "{page}");
+    }
 
     // The record keeps lifted entries; every change is audited.
     let list = app.get("/api/v1/blocklist", Some(&admin)).await.json();

@@ -187,3 +187,31 @@ fn utf16(raw: &[u8]) -> String {
         .collect();
     String::from_utf16_lossy(&units)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_property_is_read_named_or_not() {
+        // A set of one VT_LPSTR property with id 77 in code page 1252.
+        let value = b"secret\0\0";
+        let mut set = Vec::new();
+        set.extend(0u32.to_le_bytes()); // size, unused here
+        set.extend(1u32.to_le_bytes());
+        set.extend(77u32.to_le_bytes());
+        set.extend(16u32.to_le_bytes());
+        set.extend(VT_LPSTR.to_le_bytes());
+        set.extend([0, 0]);
+        set.extend((value.len() as u32).to_le_bytes());
+        set.extend(value);
+        let parsed = property_set(&set);
+        let got: Vec<(String, String)> = named(&parsed, SUMMARY)
+            .map(|s| (s.location.to_string(), s.text))
+            .collect();
+        assert_eq!(
+            got,
+            [("properties property 77".to_string(), "secret".to_string())]
+        );
+    }
+}
