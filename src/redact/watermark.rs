@@ -67,6 +67,10 @@ pub fn append_trace(
     bytes: &mut Vec<u8>,
     trace: &str,
 ) -> Result<bool, ExtractError> {
+    // Text-based renditions are stored in their own encoding; UTF-8 when unrecorded.
+    let encoding = encoding
+        .and_then(TextEncoding::by_name)
+        .unwrap_or(TextEncoding::Utf8);
     match kind {
         FileKind::Text => trailing_line(encoding, bytes, trace),
         // One quoted field: a CSV reader sees an ordinary short row.
@@ -93,13 +97,10 @@ const BITS: [u8; 2] = [b' ', b'\t'];
 /// blanks, a line break. Only where a blank is one byte, as in UTF-8, GBK
 /// and GB18030.
 fn trailing_whitespace(
-    encoding: Option<&str>,
+    encoding: TextEncoding,
     bytes: &mut Vec<u8>,
     trace: &str,
 ) -> Result<bool, ExtractError> {
-    let encoding = encoding
-        .and_then(TextEncoding::by_name)
-        .unwrap_or(TextEncoding::Utf8);
     if encoding.encode(" ")? != b" " {
         return Ok(false);
     }
@@ -226,13 +227,10 @@ fn with_custom_data(xml: &str, trace: &str) -> Result<Option<String>, ExtractErr
 }
 
 fn trailing_line(
-    encoding: Option<&str>,
+    encoding: TextEncoding,
     bytes: &mut Vec<u8>,
     line: &str,
 ) -> Result<bool, ExtractError> {
-    let encoding = encoding
-        .and_then(TextEncoding::by_name)
-        .unwrap_or(TextEncoding::Utf8);
     let newline = encoding.encode("\n")?;
     if !bytes.is_empty() && !bytes.ends_with(&newline) {
         bytes.extend_from_slice(&newline);
