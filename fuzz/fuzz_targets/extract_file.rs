@@ -6,8 +6,9 @@ use libfuzzer_sys::fuzz_target;
 use releasegate::extract::{extract, Limits};
 use releasegate::redact::{render, Redaction};
 
-const NAMES: [&str; 10] = [
+const NAMES: [&str; 12] = [
     "a.txt", "a.csv", "a.tsv", "a.json", "a.xlsx", "a.docx", "a.ofd", "a.pdf", "a.xls", "a.doc",
+    "a.odt", "a.ods",
 ];
 
 fuzz_target!(|data: &[u8]| {

@@ -205,7 +205,7 @@ enum TokenCommand {
 
 #[derive(Args)]
 pub struct ScanArgs {
-    /// Files to scan (txt, md, csv, tsv, xlsx, docx, json, pdf, ofd, xls, et, doc, wps).
+    /// Files to scan (txt, md, csv, tsv, xlsx, docx, json, pdf, ofd, xls, et, doc, wps, odt, ods).
     #[arg(required_unless_present = "corpus", conflicts_with = "corpus")]
     files: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]

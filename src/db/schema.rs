@@ -163,6 +163,7 @@ diesel::table! {
         disposed_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         field -> Nullable<Text>,
+        rewritable -> Bool,
     }
 }
 

@@ -21,7 +21,9 @@ use quick_xml::Reader;
 use super::package::Package;
 use super::xml::{attr, push_text, xml_error, Ns};
 use super::{members, ooxml};
-use super::{Anchors, ExtractError, Extracted, FileKind, Limits, Location, Parsed, Part, Segment};
+use super::{
+    Anchors, ColumnRef, ExtractError, Extracted, FileKind, Limits, Location, Parsed, Part, Segment,
+};
 
 const MAIN_NS: &[&str] = &[
     "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
@@ -47,6 +49,14 @@ pub(crate) enum PieceKind {
     /// The value of an attribute (an image's alt text): `start..end` is
     /// the raw value between its quotes.
     Attribute,
+    /// Character data straight in the XML (OpenDocument writes text
+    /// without a wrapping element): `start..end` is the escaped text.
+    CharData,
+    /// The start tag of an OpenDocument spreadsheet cell, covering no text:
+    /// a redacted cell becomes a string cell, so a typed value kept in an
+    /// attribute (`office:value`) cannot outlive the masked display text.
+    /// `value_type` is the qualified name of `office:value-type`.
+    CellTag { value_type: String },
 }
 
 #[derive(Debug, Clone)]
@@ -92,7 +102,7 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
         plan.push((part, member.into()));
     }
 
-    let mut reader = DocReader::default();
+    let mut reader = Stories::default();
     let mut parts = Vec::new();
     for (part, member) in plan {
         let Some(xml) = pkg.read_xml(&member)? else {
@@ -122,14 +132,15 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
     })
 }
 
+/// A segment being built: its text and the pieces it came from.
 #[derive(Default)]
-struct Acc {
-    text: String,
-    pieces: Vec<Piece>,
+pub(crate) struct Acc {
+    pub text: String,
+    pub pieces: Vec<Piece>,
 }
 
 impl Acc {
-    fn push(&mut self, s: &str, start: usize, end: usize, kind: PieceKind) {
+    pub fn push(&mut self, s: &str, start: usize, end: usize, kind: PieceKind) {
         self.pieces.push(Piece {
             at: self.text.len(),
             len: s.len(),
@@ -143,19 +154,55 @@ impl Acc {
 
 /// Counters that continue across files of the same part kind.
 #[derive(Default, Clone, Copy)]
-struct Counters {
-    paragraphs: usize,
-    tables: usize,
+pub(crate) struct Counters {
+    pub paragraphs: usize,
+    pub tables: usize,
 }
 
+/// The segments of a document's stories and their pieces, with paragraph
+/// and table counters per part.
 #[derive(Default)]
-struct DocReader {
+pub(crate) struct Stories {
     counters: Vec<(Part, Counters)>,
-    segments: Vec<Segment>,
-    pieces: Vec<(usize, Vec<Piece>)>,
+    pub segments: Vec<Segment>,
+    pub pieces: Vec<(usize, Vec<Piece>)>,
 }
 
-impl DocReader {
+impl Stories {
+    pub fn counters(&self, part: Part) -> Counters {
+        self.counters
+            .iter()
+            .find(|(p, _)| *p == part)
+            .map(|(_, c)| *c)
+            .unwrap_or_default()
+    }
+
+    pub fn set_counters(&mut self, part: Part, counters: Counters) {
+        match self.counters.iter_mut().find(|(p, _)| *p == part) {
+            Some((_, c)) => *c = counters,
+            None => self.counters.push((part, counters)),
+        }
+    }
+
+    /// Keeps a segment unless it is blank.
+    pub fn emit(
+        &mut self,
+        acc: Acc,
+        location: Location,
+        column: Option<ColumnRef>,
+        part_index: usize,
+    ) {
+        if acc.text.trim().is_empty() {
+            return;
+        }
+        self.segments.push(Segment {
+            text: acc.text,
+            location,
+            column,
+        });
+        self.pieces.push((part_index, acc.pieces));
+    }
+
     fn read_part(
         &mut self,
         part_xml: &PartXml,
@@ -163,12 +210,7 @@ impl DocReader {
         part_index: usize,
     ) -> Result<(), ExtractError> {
         let (ns, member) = (&part_xml.ns, part_xml.member.as_str());
-        let mut counters = self
-            .counters
-            .iter()
-            .find(|(p, _)| *p == part)
-            .map(|(_, c)| *c)
-            .unwrap_or_default();
+        let mut counters = self.counters(part);
         let mut reader = Reader::from_str(&part_xml.xml);
         // Open paragraphs outside tables (text boxes nest them), with their numbers.
         let mut paragraphs: Vec<(usize, Acc)> = Vec::new();
@@ -206,7 +248,7 @@ impl DocReader {
                             paragraph: Some(number),
                             table_cell: None,
                         };
-                        self.emit(acc, location, part_index);
+                        self.emit(acc, location, None, part_index);
                     }
                 }
                 Event::Start(e) if ns.is(e.name().as_ref(), "tbl") => {
@@ -234,7 +276,7 @@ impl DocReader {
                             paragraph: None,
                             table_cell: Some(address),
                         };
-                        self.emit(acc, location, part_index);
+                        self.emit(acc, location, None, part_index);
                     }
                 }
                 Event::Start(e) if ns.is(e.name().as_ref(), "r") => run_depth += 1,
@@ -273,7 +315,7 @@ impl DocReader {
                             part: Part::Embedded,
                             name: format!("{image} {name}"),
                         };
-                        self.emit(acc, location, part_index);
+                        self.emit(acc, location, None, part_index);
                     }
                 }
                 Event::Empty(e) if run_depth > 0 && text_el.is_none() => {
@@ -298,30 +340,15 @@ impl DocReader {
                 }
             }
         }
-        match self.counters.iter_mut().find(|(p, _)| *p == part) {
-            Some((_, c)) => *c = counters,
-            None => self.counters.push((part, counters)),
-        }
+        self.set_counters(part, counters);
         Ok(())
-    }
-
-    fn emit(&mut self, acc: Acc, location: Location, part_index: usize) {
-        if acc.text.trim().is_empty() {
-            return;
-        }
-        self.segments.push(Segment {
-            text: acc.text,
-            location,
-            column: None,
-        });
-        self.pieces.push((part_index, acc.pieces));
     }
 }
 
 /// The byte range of attribute `name`'s raw value in the tag at
 /// `xml[tag_start..tag_end]`. The tag is read attribute by attribute, so a
 /// name inside another attribute's value is never taken for one.
-fn attribute_value(
+pub(crate) fn attribute_value(
     xml: &str,
     tag_start: usize,
     tag_end: usize,

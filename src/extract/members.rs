@@ -1,4 +1,4 @@
-//! What every member of a zip package (XLSX, DOCX, OFD) is, so that none
+//! What every member of a zip package (XLSX, DOCX, ODT, ODS, OFD) is, so that none
 //! goes out unread: what the format reader read; document properties and
 //! custom XML, read for review and stripped from every rendition; members
 //! that hold no free text (styles, themes, relationships, fonts); and the
@@ -10,11 +10,16 @@ use std::collections::HashSet;
 use super::{Location, Part, Unreadable};
 
 /// Members removed from every rendition: document properties (author,
-/// company, title, the list of sheet names, a thumbnail of page one) and
-/// custom XML (SharePoint fields, bound data). They are read for review,
-/// but nothing in them belongs in a published file.
+/// company, title, the list of sheet names, a thumbnail of page one;
+/// OpenDocument's `meta.xml` and `Thumbnails/`) and custom XML
+/// (SharePoint fields, bound data). They are read for review, but nothing
+/// in them belongs in a published file — a thumbnail shows page one as
+/// submitted, before any redaction.
 pub(crate) fn is_stripped(member: &str) -> bool {
-    member.starts_with("docProps/") || member.starts_with("customXml/")
+    member.starts_with("docProps/")
+        || member.starts_with("customXml/")
+        || member == "meta.xml"
+        || member.starts_with("Thumbnails/")
 }
 
 /// Members with no free text of their own: formatting, relationships,
@@ -23,7 +28,9 @@ pub(crate) fn is_stripped(member: &str) -> bool {
 /// cell comments, whose text is read from the comments part. In OFD, the
 /// resource lists (fonts, colour spaces, the names of image files) and
 /// the electronic signatures and seals (a hash and the issuing office's
-/// seal over the content that is read).
+/// seal over the content that is read). In OpenDocument, the `mimetype`,
+/// the manifest and its RDF twin, the user-interface configuration and
+/// the signatures.
 fn is_inert(member: &str) -> bool {
     const FILES: &[&str] = &[
         "styles.xml",
@@ -40,6 +47,11 @@ fn is_inert(member: &str) -> bool {
         "volatileDependencies.xml",
         "PublicRes.xml",
         "DocumentRes.xml",
+        "manifest.xml",
+        "manifest.rdf",
+        "documentsignatures.xml",
+        "macrosignatures.xml",
+        "layout-cache",
     ];
     const FOLDERS: &[&str] = &[
         "/theme/",
@@ -47,10 +59,12 @@ fn is_inert(member: &str) -> bool {
         "/printerSettings/",
         "/tables/",
         "/Signs/",
+        "Configurations2/",
     ];
     const FONTS: &[&str] = &["ttf", "otf", "ttc", "odttf"];
     let file = member.rsplit('/').next().unwrap_or(member);
     member == "[Content_Types].xml"
+        || member == "mimetype"
         || member.ends_with(".rels")
         || member.ends_with(".vml")
         || FILES.contains(&file)
@@ -73,7 +87,13 @@ fn describe(member: &str) -> String {
         return format!("image ({})", ext.to_ascii_uppercase());
     } else if member.ends_with("vbaProject.bin") {
         "macros (VBA project)"
-    } else if member.contains("/embeddings/") || ext == "bin" {
+    } else if member.starts_with("Basic/") || member.starts_with("Scripts/") {
+        "macros (Basic or scripts)"
+    } else if member.contains("/embeddings/")
+        || ext == "bin"
+        || member.starts_with("Object ")
+        || member.starts_with("ObjectReplacements/")
+    {
         "embedded object"
     } else if member.contains("/charts/") {
         "chart"

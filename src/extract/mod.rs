@@ -10,6 +10,7 @@ mod json;
 mod legacy;
 mod limits;
 mod members;
+mod odf;
 mod ofd;
 mod ooxml;
 pub(crate) mod package;
@@ -42,10 +43,14 @@ pub enum FileKind {
     Xls,
     /// Word 97–2003 or WPS document (`.doc`, `.wps`).
     Doc,
+    /// OpenDocument text (`.odt`, `.ott`).
+    Odt,
+    /// OpenDocument spreadsheet (`.ods`, `.ots`).
+    Ods,
 }
 
 impl FileKind {
-    const ALL: [Self; 9] = [
+    const ALL: [Self; 11] = [
         Self::Text,
         Self::Csv,
         Self::Xlsx,
@@ -55,6 +60,8 @@ impl FileKind {
         Self::Pdf,
         Self::Xls,
         Self::Doc,
+        Self::Odt,
+        Self::Ods,
     ];
 
     /// The kind stored as [`FileKind::as_str`].
@@ -69,7 +76,7 @@ impl FileKind {
     /// Zip packages, whose renditions are always rewritten: their
     /// document properties are stripped even when nothing is redacted.
     pub fn is_package(self) -> bool {
-        matches!(self, Self::Xlsx | Self::Docx)
+        matches!(self, Self::Xlsx | Self::Docx | Self::Odt | Self::Ods)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +90,8 @@ impl FileKind {
             Self::Pdf => "pdf",
             Self::Xls => "xls",
             Self::Doc => "doc",
+            Self::Odt => "odt",
+            Self::Ods => "ods",
         }
     }
 }
@@ -104,6 +113,10 @@ pub enum Part {
     Embedded,
     /// An OFD template page, drawn under the pages that use it.
     Template,
+    /// What a workbook says about its sheets: their names, defined names,
+    /// data-validation lists. Read, never rewritten (a renamed sheet breaks
+    /// every formula that names it): a redaction needs a new version.
+    Workbook,
 }
 
 impl Part {
@@ -118,7 +131,22 @@ impl Part {
             Self::Properties => "properties",
             Self::Embedded => "embedded",
             Self::Template => "template",
+            Self::Workbook => "workbook",
         }
+    }
+}
+
+impl Location {
+    /// A workbook's sheet name, defined name or validation list, which a
+    /// rendition never rewrites.
+    pub fn is_workbook(&self) -> bool {
+        matches!(
+            self,
+            Self::Package {
+                part: Part::Workbook,
+                ..
+            }
+        )
     }
 }
 
@@ -387,6 +415,7 @@ pub(crate) enum Anchors {
         spans: Vec<SourceSpan>,
     },
     Xlsx(XlsxAnchors),
+    /// DOCX, ODT and ODS: text pieces in the parts' XML.
     Docx(DocxAnchors),
     /// A format the service reads but does not rewrite (OFD, PDF): a value
     /// dispositioned `redact` there needs a new version from the submitter.
@@ -477,6 +506,7 @@ pub(crate) fn parse(
         FileKind::Ofd => ofd::parse(bytes, limits),
         FileKind::Pdf => pdf::parse(bytes, limits),
         kind @ (FileKind::Xls | FileKind::Doc) => legacy::parse(kind, bytes, limits),
+        kind @ (FileKind::Odt | FileKind::Ods) => odf::parse(kind, bytes, limits),
     }
 }
 
@@ -492,6 +522,27 @@ pub(crate) fn column_letter(mut index: usize) -> String {
     }
     out.reverse();
     String::from_utf8(out).unwrap_or_default()
+}
+
+/// A workbook segment (see [`Part::Workbook`]): `what` numbered, never
+/// named after its text, since a location is shown unmasked. `None` for a
+/// blank text.
+pub(crate) fn workbook_segment(earlier: &[Segment], what: &str, text: String) -> Option<Segment> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    let count = earlier.iter().filter(|s| {
+        matches!(&s.location, Location::Package { part: Part::Workbook, name }
+            if name.strip_prefix(what).is_some_and(|n| n.starts_with(' ')))
+    });
+    Some(Segment {
+        text,
+        location: Location::Package {
+            part: Part::Workbook,
+            name: format!("{what} {}", count.count() + 1),
+        },
+        column: None,
+    })
 }
 
 /// Builds the cell segment shared by CSV and XLSX.

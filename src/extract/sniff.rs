@@ -48,7 +48,7 @@ pub(crate) fn sniff(file_name: &str, bytes: &[u8]) -> Result<FileKind, ExtractEr
                 ".{ext} file is not an Office 97–2003 compound file"
             )));
         }
-        "xlsx" | "docx" | "ofd" => {
+        "xlsx" | "docx" | "ofd" | "odt" | "ods" | "ott" | "ots" => {
             return Err(ExtractError::malformed(format!(
                 ".{ext} file is not a zip package"
             )));
@@ -66,7 +66,16 @@ pub(crate) fn sniff(file_name: &str, bytes: &[u8]) -> Result<FileKind, ExtractEr
 }
 
 fn sniff_zip(bytes: &[u8]) -> Result<FileKind, ExtractError> {
-    let archive = open_archive(bytes)?;
+    let mut archive = open_archive(bytes)?;
+    if let Some(mimetype) = super::odf::mimetype(&mut archive) {
+        let kind = super::odf::kind_of(&mimetype)?;
+        if super::odf::is_encrypted(&mut archive) {
+            return Err(ExtractError::Unsupported {
+                detected: "password-protected OpenDocument file".into(),
+            });
+        }
+        return Ok(kind);
+    }
     let has = |name: &str| archive.index_for_name(name).is_some();
     if has("word/document.xml") {
         Ok(FileKind::Docx)
@@ -77,8 +86,6 @@ fn sniff_zip(bytes: &[u8]) -> Result<FileKind, ExtractError> {
     } else {
         let detected = if has("ppt/presentation.xml") {
             "PowerPoint presentation (PPTX)"
-        } else if has("mimetype") && has("content.xml") {
-            "OpenDocument file (ODT/ODS)"
         } else {
             "zip archive (not an XLSX workbook or DOCX document)"
         };

@@ -1,8 +1,10 @@
-//! DOCX renditions: a redaction may span several runs. The characters it
-//! covers are deleted from each `<w:t>` they sit in, tabs and breaks inside
-//! it are removed, and the replacement goes where the range starts (see
-//! [`host`]), so every run keeps its own formatting and nothing outside the
-//! range moves. Untouched parts are copied raw.
+//! DOCX and OpenDocument renditions: a redaction may span several runs.
+//! The characters it covers are deleted from each `<w:t>` (or stretch of
+//! OpenDocument character data) they sit in, tabs and breaks inside it are
+//! removed, and the replacement goes where the range starts (see [`host`]),
+//! so every run keeps its own formatting and nothing outside the range
+//! moves. A redacted OpenDocument spreadsheet cell also becomes a string
+//! cell. Untouched parts are copied raw.
 
 use std::collections::HashMap;
 
@@ -10,10 +12,11 @@ use super::package::rewrite_zip;
 use super::{apply, splice, Plan, Redaction};
 use crate::extract::docx::{Piece, PieceKind};
 use crate::extract::xml::escape_text;
-use crate::extract::{DocxAnchors, ExtractError, Segment};
+use crate::extract::{DocxAnchors, ExtractError, FileKind, Segment};
 
 pub(super) fn render(
     original: &[u8],
+    kind: FileKind,
     anchors: &DocxAnchors,
     segments: &[Segment],
     plan: &Plan,
@@ -22,13 +25,15 @@ pub(super) fn render(
     for (&i, group) in plan {
         let (part, pieces) = &anchors.segments[i];
         let xml = &anchors.parts[*part];
+        // OpenDocument text needs no element around it.
+        let t = (kind == FileKind::Docx).then(|| xml.ns.tag("t"));
         edits[*part].extend(piece_edits(
             &segments[i].text,
             pieces,
             group,
             &xml.xml,
-            &xml.ns.tag("t"),
-        ));
+            t.as_deref(),
+        )?);
     }
     let mut replaced = HashMap::new();
     for (part, mut part_edits) in anchors.parts.iter().zip(edits) {
@@ -43,92 +48,49 @@ pub(super) fn render(
     rewrite_zip(original, &replaced, &[])
 }
 
-#[derive(Default)]
-struct ElementEdit {
-    removed: bool,
-    before: String,
-    after: String,
-}
-
-/// Where a redaction's replacement goes.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Host {
-    /// Into text piece `k` at this byte offset.
-    Text(usize, usize),
-    /// Into a new text element just before (`true`) or after element piece
-    /// `k` (a tab or break).
-    Beside(usize, bool),
-}
-
 /// XML edits for one segment's redactions (sorted, disjoint). `t` is the
-/// qualified name for a new text element.
+/// qualified name for a new text element, `None` where text stands bare.
+/// Every piece a redaction touches gets local `(start, end, replacement)`
+/// edits, the replacement going to the piece [`host`] picks; a tab, break
+/// or run of spaces is edited like text, then written back as elements.
 fn piece_edits(
     text: &str,
     pieces: &[Piece],
     redactions: &[&Redaction],
     xml: &str,
-    t: &str,
-) -> Vec<(usize, usize, Vec<u8>)> {
-    // Per text piece: the local (start, end, replacement) edits it receives.
+    t: Option<&str>,
+) -> Result<Vec<(usize, usize, Vec<u8>)>, ExtractError> {
     let mut local: HashMap<usize, Vec<(usize, usize, &str)>> = HashMap::new();
-    // Per tab/break piece: whether it goes, and text to put before and after it.
-    let mut elements: HashMap<usize, ElementEdit> = HashMap::new();
     let mut out = Vec::new();
     for r in redactions {
         let host = host(pieces, r);
         for (k, p) in pieces.iter().enumerate() {
-            let (from, to) = (r.start.max(p.at), r.end.min(p.at + p.len));
-            match p.kind {
-                PieceKind::Text(_) | PieceKind::Attribute => {
-                    let (at, with) = match host {
-                        Some(Host::Text(h, at)) if h == k => (Some(at), r.replacement.as_str()),
-                        _ => (None, ""),
-                    };
-                    let deleted = (from < to).then(|| (from - p.at, to - p.at));
-                    let edit = match (at, deleted) {
-                        (Some(at), Some((_, end))) => (at, end, with),
-                        (Some(at), None) => (at, at, with),
-                        (None, Some((start, end))) => (start, end, ""),
-                        (None, None) => continue,
-                    };
-                    local.entry(k).or_default().push(edit);
-                }
-                PieceKind::Element => {
-                    let edit = elements.entry(k).or_default();
-                    edit.removed |= r.start <= p.at && p.at + p.len <= r.end && r.start < r.end;
-                    match host {
-                        Some(Host::Beside(h, true)) if h == k => {
-                            edit.before.push_str(&r.replacement)
-                        }
-                        Some(Host::Beside(h, false)) if h == k => {
-                            edit.after.push_str(&r.replacement)
-                        }
-                        _ => {}
-                    }
-                }
-                PieceKind::Separator => {}
+            if matches!(p.kind, PieceKind::Separator | PieceKind::CellTag { .. }) {
+                continue;
             }
+            let (from, to) = (r.start.max(p.at), r.end.min(p.at + p.len));
+            let deleted = (from < to).then(|| (from - p.at, to - p.at));
+            let at = host.filter(|(h, _)| *h == k).map(|(_, at)| at);
+            let with = r.replacement.as_str();
+            let edit = match (at, deleted) {
+                (Some(at), Some((_, end))) => (at, end, with),
+                (Some(at), None) => (at, at, with),
+                (None, Some((start, end))) => (start, end, ""),
+                (None, None) => continue,
+            };
+            local.entry(k).or_default().push(edit);
         }
     }
-    let wrap = |s: &str| match s {
-        "" => String::new(),
-        s => format!("<{t} xml:space=\"preserve\">{}</{t}>", escape_text(s)),
-    };
-    for (k, edit) in elements {
-        let p = &pieces[k];
-        if edit.removed || !edit.before.is_empty() || !edit.after.is_empty() {
-            let kept = if edit.removed {
-                ""
-            } else {
-                &xml[p.start..p.end]
-            };
-            let new = format!("{}{kept}{}", wrap(&edit.before), wrap(&edit.after));
-            out.push((p.start, p.end, new.into_bytes()));
+    for p in pieces {
+        if let PieceKind::CellTag { value_type } = &p.kind {
+            let tag = string_cell(&xml[p.start..p.end], value_type)?;
+            out.push((p.start, p.end, tag.into_bytes()));
         }
     }
     for (k, edits) in local {
         let p = &pieces[k];
-        let redacted = apply(&text[p.at..p.at + p.len], edits);
+        let stands_for = &text[p.at..p.at + p.len];
+        let redacted = apply(stands_for, edits);
         let xml = match &p.kind {
             PieceKind::Text(name) => format!(
                 "<{name} xml:space=\"preserve\">{}</{name}>",
@@ -136,46 +98,136 @@ fn piece_edits(
             ),
             // Quotes escaped too: the value sits between quotes.
             PieceKind::Attribute => quick_xml::escape::escape(&redacted).into_owned(),
-            PieceKind::Element | PieceKind::Separator => continue,
+            PieceKind::CharData => escape_text(&redacted),
+            PieceKind::Element => elements(&xml[p.start..p.end], stands_for, &redacted, t),
+            PieceKind::Separator | PieceKind::CellTag { .. } => continue,
         };
         out.push((p.start, p.end, xml.into_bytes()));
+    }
+    Ok(out)
+}
+
+/// An element that stands for characters (`tag` for `stands_for`), once
+/// redacted to `redacted`: what is left of its characters as elements
+/// again, the rest as text (in a new `t` element, or bare).
+fn elements(tag: &str, stands_for: &str, redacted: &str, t: Option<&str>) -> String {
+    let Some(c) = stands_for.chars().next() else {
+        return String::new();
+    };
+    let mut out = String::new();
+    let mut rest = redacted;
+    while !rest.is_empty() {
+        let run = rest.find(|x| x != c).unwrap_or(rest.len());
+        let (kept, after) = rest.split_at(run);
+        let count = kept.chars().count();
+        if count == stands_for.chars().count() {
+            out.push_str(tag);
+        } else if stands_for.len() > c.len_utf8() {
+            // A run of spaces (`text:s`) shortened or split by the redaction.
+            if count > 0 {
+                out.push_str(&fewer_spaces(tag, count));
+            }
+        } else {
+            out.push_str(&tag.repeat(count));
+        }
+        let text_len = after.find(c).unwrap_or(after.len());
+        let (other, next) = after.split_at(text_len);
+        if !other.is_empty() {
+            out.push_str(&match t {
+                Some(t) => format!("<{t} xml:space=\"preserve\">{}</{t}>", escape_text(other)),
+                None => escape_text(other),
+            });
+        }
+        rest = next;
     }
     out
 }
 
-/// The spot that receives a redaction's replacement: the text piece holding
-/// the range start, else the text piece ending right there, else beside the
-/// tab or break starting or ending there; past that (a range of only
-/// paragraph joins) the nearest text piece.
-fn host(pieces: &[Piece], r: &Redaction) -> Option<Host> {
-    let of_kind = |text: bool| {
-        pieces.iter().enumerate().filter(move |(_, p)| {
-            matches!(p.kind, PieceKind::Text(_) | PieceKind::Attribute) == text
-                && !matches!(p.kind, PieceKind::Separator)
-        })
+/// An OpenDocument run of spaces (`<text:s text:c="5"/>`) standing for
+/// `left` spaces: a redaction took the others.
+fn fewer_spaces(tag: &str, left: usize) -> String {
+    let name = tag
+        .trim_start_matches('<')
+        .split(|c: char| c.is_ascii_whitespace() || c == '/' || c == '>')
+        .next()
+        .unwrap_or_default();
+    let prefix = name.rsplit_once(':').map_or("", |(p, _)| p);
+    match (left, prefix) {
+        (1, _) => format!("<{name}/>"),
+        (n, "") => format!("<{name} c=\"{n}\"/>"),
+        (n, p) => format!("<{name} {p}:c=\"{n}\"/>"),
+    }
+}
+
+/// Attributes of an OpenDocument cell that hold its value or compute it:
+/// a redacted cell keeps none of them, only its masked text.
+const CELL_VALUE: &[&[u8]] = &[
+    b"value-type",
+    b"value",
+    b"date-value",
+    b"time-value",
+    b"boolean-value",
+    b"string-value",
+    b"currency",
+    b"formula",
+];
+
+/// `tag` (a cell's start tag) as the start tag of a string cell: every
+/// other attribute (style, spans, repeats) kept as written.
+fn string_cell(tag: &str, value_type: &str) -> Result<String, ExtractError> {
+    let mut reader = quick_xml::Reader::from_str(tag);
+    let Ok(quick_xml::events::Event::Start(e)) = reader.read_event() else {
+        return Err(ExtractError::malformed("a spreadsheet cell's start tag"));
     };
-    of_kind(true)
-        .find(|(_, p)| p.at <= r.start && r.start < p.at + p.len)
-        .map(|(k, p)| Host::Text(k, r.start - p.at))
-        .or_else(|| {
-            of_kind(true)
-                .find(|(_, p)| p.at + p.len == r.start)
-                .map(|(k, p)| Host::Text(k, p.len))
-        })
-        .or_else(|| {
-            of_kind(false)
-                .find(|(_, p)| p.at == r.start)
-                .map(|(k, _)| Host::Beside(k, true))
-        })
-        .or_else(|| {
-            of_kind(false)
-                .find(|(_, p)| p.at + p.len == r.start)
-                .map(|(k, _)| Host::Beside(k, false))
-        })
+    let mut out = format!("<{}", String::from_utf8_lossy(e.name().as_ref()));
+    for a in e.attributes().flatten() {
+        if CELL_VALUE.contains(&a.key.local_name().as_ref()) {
+            continue;
+        }
+        let value = crate::extract::xml::unescaped(&a).unwrap_or_default();
+        out.push_str(&format!(
+            " {}=\"{}\"",
+            String::from_utf8_lossy(a.key.as_ref()),
+            quick_xml::escape::escape(&value)
+        ));
+    }
+    out.push_str(&format!(" {value_type}=\"string\">"));
+    Ok(out)
+}
+
+/// The piece that receives a redaction's replacement, and the offset in
+/// it: the text piece holding the range start, else the text piece ending
+/// right there, else the tab, break or run of spaces holding or ending at
+/// it; past that (a range of only paragraph joins) the nearest text piece.
+fn host(pieces: &[Piece], r: &Redaction) -> Option<(usize, usize)> {
+    let of_kind = |text: bool| {
+        pieces
+            .iter()
+            .enumerate()
+            .filter(move |(_, p)| match p.kind {
+                PieceKind::Text(_) | PieceKind::Attribute | PieceKind::CharData => text,
+                PieceKind::Element => !text,
+                PieceKind::Separator | PieceKind::CellTag { .. } => false,
+            })
+    };
+    let holding = |text: bool| {
+        of_kind(text)
+            .find(|(_, p)| p.at <= r.start && r.start < p.at + p.len)
+            .map(|(k, p)| (k, r.start - p.at))
+    };
+    let ending = |text: bool| {
+        of_kind(text)
+            .find(|(_, p)| p.at + p.len == r.start)
+            .map(|(k, p)| (k, p.len))
+    };
+    holding(true)
+        .or_else(|| ending(true))
+        .or_else(|| holding(false))
+        .or_else(|| ending(false))
         .or_else(|| {
             of_kind(true)
                 .find(|(_, p)| p.at >= r.start)
-                .map(|(k, _)| Host::Text(k, 0))
+                .map(|(k, _)| (k, 0))
         })
-        .or_else(|| of_kind(true).next_back().map(|(k, p)| Host::Text(k, p.len)))
+        .or_else(|| of_kind(true).next_back().map(|(k, p)| (k, p.len)))
 }

@@ -67,14 +67,27 @@ pub fn render(
             ),
         });
     }
-    // A package's properties follow its anchored segments; they are
-    // stripped from the rendition whole, so their redactions have no
-    // place to go and need none.
+    // A package's workbook names and properties follow its anchored
+    // segments. Properties are stripped from the rendition whole, so their
+    // redactions have no place to go and need none; workbook names stay,
+    // and are never rewritten.
     let anchored = match &parsed.anchors {
         Anchors::Text { .. } | Anchors::ReadOnly => segments.len(),
         Anchors::Xlsx(anchors) => anchors.cells.len(),
         Anchors::Docx(anchors) => anchors.segments.len(),
     };
+    if let Some(&named) = plan
+        .keys()
+        .find(|&&i| i >= anchored && segments[i].location.is_workbook())
+    {
+        return Err(ExtractError::Unsupported {
+            detected: format!(
+                "redaction of {} (a sheet name, defined name or validation list is never \
+                 rewritten; upload a version without it)",
+                segments[named].location
+            ),
+        });
+    }
     plan.retain(|&segment, _| segment < anchored);
     if plan.is_empty() && !parsed.extracted.kind.is_package() {
         return Ok(original.to_vec());
@@ -98,7 +111,7 @@ pub fn render(
             check_residue(out, read.map(|p| p.member.as_str()), segments, &plan)
         }
         Anchors::Docx(anchors) => {
-            let out = docx::render(original, anchors, segments, &plan)?;
+            let out = docx::render(original, parsed.extracted.kind, anchors, segments, &plan)?;
             check_residue(
                 out,
                 anchors.parts.iter().map(|p| p.member.as_str()),

@@ -112,7 +112,7 @@ pub(super) fn rewrite_zip(
     let mut replaced = replaced.clone();
     let mut pkg = Package::open(original, &Limits::unlimited())?;
     for name in &names {
-        let is_index = name.ends_with(".rels") || name == CONTENT_TYPES;
+        let is_index = name.ends_with(".rels") || name == CONTENT_TYPES || name == MANIFEST;
         if !is_index || dropped.contains(name.as_str()) {
             continue;
         }
@@ -182,10 +182,13 @@ pub(super) fn copy_zip(
 }
 
 pub(super) const CONTENT_TYPES: &str = "[Content_Types].xml";
+/// OpenDocument's list of members: one naming a missing member makes
+/// LibreOffice call the file damaged.
+const MANIFEST: &str = "META-INF/manifest.xml";
 
-/// `xml` (a `.rels` part or the content types) without the
-/// `<Relationship>` / `<Override>` elements that point at a dropped member;
-/// `None` when it names none.
+/// `xml` (a `.rels` part, the content types or an OpenDocument manifest)
+/// without the `<Relationship>` / `<Override>` / `<manifest:file-entry>`
+/// elements that point at a dropped member; `None` when it names none.
 fn without_references(
     xml: &str,
     member: &str,
@@ -205,9 +208,10 @@ fn without_references(
                         attr(e, b"Target").map(|t| resolve(base, &t))
                     }
                     b"Override" => attr(e, b"PartName").map(|t| resolve("", &t)),
+                    b"file-entry" => attr(e, b"full-path"),
                     _ => None,
                 };
-                if target.is_some_and(|t| dropped.contains(t.as_str())) {
+                if target.is_some_and(|t| dropped.contains(t.as_str()) || is_stripped(&t)) {
                     if matches!(event, Event::Start(_)) {
                         // Not written so by Office; refuse rather than guess its end.
                         return Err(xml_error(member, "a reference element with content"));

@@ -85,7 +85,7 @@ pub fn append_trace(
         FileKind::Json => trailing_whitespace(encoding, bytes, trace),
         // A property set could take it, but rewriting a compound file is
         // a writer this service does not have.
-        FileKind::Xls | FileKind::Doc => Ok(false),
+        FileKind::Xls | FileKind::Doc | FileKind::Odt | FileKind::Ods => Ok(false),
     }
 }
 

@@ -355,13 +355,15 @@ async fn document_properties_are_findings_an_image_is_looked_at_and_neither_is_p
     }
 }
 
-/// A format the service reads but does not rewrite: findings at their
-/// page, a `redact` there stops the privacy approval until a redacted
-/// version is filed, and the file goes out as filed.
-async fn read_only_format_needs_a_redacted_version(
+/// A value the service cannot redact where it stands (in a format it
+/// does not rewrite, or in a sheet's name): the finding is at its place, a
+/// `redact` there stops the privacy approval until a redacted version is
+/// filed, and that version goes out — as filed when `as_filed`.
+async fn unredactable_value_needs_a_redacted_version(
     name: &str,
     document: impl Fn(&str) -> Vec<u8>,
     location: Value,
+    as_filed: bool,
 ) {
     let app = TestApp::new().await;
     let cast = app.cast().await;
@@ -402,7 +404,12 @@ async fn read_only_format_needs_a_redacted_version(
     let release = app.approve_all(&id, &cast, |_| "accepted").await;
     assert_eq!(release["state"], "published", "{release}");
     let published = published_file(&app, &id).await;
-    assert_eq!(published, document(&masked), "{name} goes out as filed");
+    let texts = extract::extract(name, &published, &Limits::unlimited()).unwrap();
+    assert!(texts.segments.iter().any(|s| s.text.contains(&masked)));
+    assert!(!texts.segments.iter().any(|s| s.text.contains(&number)));
+    if as_filed {
+        assert_eq!(published, document(&masked), "{name} goes out as filed");
+    }
 }
 
 #[actix_web::test]
@@ -420,7 +427,7 @@ async fn an_ofd_is_read_by_page_and_a_redact_there_needs_a_redacted_version() {
         )
     };
     let at = json!({"file": "公示.ofd", "page": 2});
-    read_only_format_needs_a_redacted_version("公示.ofd", notice, at).await;
+    unredactable_value_needs_a_redacted_version("公示.ofd", notice, at, true).await;
 }
 
 #[actix_web::test]
@@ -436,7 +443,66 @@ async fn a_word_97_document_is_read_by_paragraph_and_a_redact_there_needs_a_reda
         )
     };
     let at = json!({"file": "公示.doc", "part": "body", "paragraph": 2});
-    read_only_format_needs_a_redacted_version("公示.doc", notice, at).await;
+    unredactable_value_needs_a_redacted_version("公示.doc", notice, at, true).await;
+}
+
+#[actix_web::test]
+async fn an_id_number_in_a_sheet_name_needs_a_version_with_the_sheet_renamed() {
+    use crate::odf::{package, styles};
+    let roster = |id: &str| {
+        let body = format!(
+            r#"<table:table table:name="补贴{id}"><table:table-row><table:table-cell office:value-type="string"><text:p>补贴发放公示</text:p></table:table-cell></table:table-row></table:table>"#
+        );
+        package("spreadsheet", &body, &styles("", ""), &[])
+    };
+    let at = json!({"file": "公示.ods", "part": "workbook", "name": "sheet 1"});
+    unredactable_value_needs_a_redacted_version("公示.ods", roster, at, false).await;
+}
+
+#[actix_web::test]
+async fn an_opendocument_text_is_read_by_part_and_paragraph_and_masked_in_place() {
+    use crate::odf::{package, styles};
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let (_, number, _) = people().remove(1);
+    let body = format!(
+        "<text:h>关于补贴发放的通知</text:h><text:p>申请人身份证号<text:span>{}</text:span>{}，请核实。</text:p>",
+        &number[..6],
+        &number[6..]
+    );
+    let bytes = package(
+        "text",
+        &body,
+        &styles("<text:p>机密★10年</text:p>", ""),
+        &[],
+    );
+    let release = app
+        .file_release(&cast.submitter, meta(&[]), "通知.odt", &bytes)
+        .await;
+    assert_eq!(release["state"], "blocked", "a mark in the header counts");
+    let id = release["id"].as_str().unwrap().to_string();
+    let items = findings(&app, &id, &cast.secrecy).await;
+    assert_eq!(
+        finding_of(&items, "CLASSIFICATION_MARK")["location"],
+        json!({"file": "通知.odt", "part": "header", "paragraph": 1})
+    );
+    assert_eq!(
+        finding_of(&items, "CN_ID_CARD")["location"],
+        json!({"file": "通知.odt", "part": "body", "paragraph": 2})
+    );
+    let release = app.approve_all(&id, &cast, |_| "redact").await;
+    assert_eq!(release["state"], "published", "{release}");
+    let published = published_file(&app, &id).await;
+    let extracted = extract::extract("通知.odt", &published, &Limits::unlimited())
+        .expect("the rendition is a valid document");
+    let texts: Vec<&str> = extracted.segments.iter().map(|s| s.text.as_str()).collect();
+    assert!(
+        texts.iter().any(|t| t.starts_with("申请人身份证号")
+            && t.contains('*')
+            && t.ends_with("，请核实。")),
+        "{texts:?}"
+    );
+    assert!(!texts.iter().any(|t| t.contains(&number)), "{texts:?}");
 }
 
 #[actix_web::test]
@@ -477,7 +543,7 @@ async fn a_pdf_is_read_by_page_and_line_and_a_redact_there_needs_a_redacted_vers
         pdf(&[PdfPage::Text(&["补贴发放公示", &line])], &[])
     };
     let at = json!({"file": "公示.pdf", "page": 1, "line": 2});
-    read_only_format_needs_a_redacted_version("公示.pdf", notice, at).await;
+    unredactable_value_needs_a_redacted_version("公示.pdf", notice, at, true).await;
 }
 
 #[actix_web::test]

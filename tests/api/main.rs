@@ -6,6 +6,8 @@
 mod common;
 #[path = "../support/legacy.rs"]
 mod legacy;
+#[path = "../support/odf.rs"]
+mod odf;
 #[path = "../support/ofd.rs"]
 mod ofd;
 #[path = "../support/pdf.rs"]

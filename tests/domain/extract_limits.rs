@@ -82,7 +82,7 @@ fn workbook_row_and_cell_limits() {
             .unwrap()
             .segments
             .iter()
-            .filter(|s| !crate::files::is_property(&s.location))
+            .filter(|s| crate::files::is_content(&s.location))
             .count(),
         30
     );

@@ -6,13 +6,13 @@ use proptest::prelude::*;
 use releasegate::extract::{extract, Extracted, Limits};
 use releasegate::redact::{render, Redaction};
 
-const NAMES: [&str; 11] = [
+const NAMES: [&str; 13] = [
     "a.txt", "a.md", "a.csv", "a.tsv", "a.json", "a.xlsx", "a.docx", "a.ofd", "a.pdf", "a.xls",
-    "a.doc",
+    "a.doc", "a.odt", "a.ods",
 ];
 
 /// Fragments that steer random bytes into the readers' interesting paths.
-const FRAGMENTS: [&str; 30] = [
+const FRAGMENTS: [&str; 42] = [
     "<c r=\"A1\" t=\"s\">",
     "<c r=\"B2\" t=\"inlineStr\">",
     "<c>",
@@ -43,6 +43,18 @@ const FRAGMENTS: [&str; 30] = [
     "\"",
     ",",
     "\n",
+    "<text:p>",
+    "</text:p>",
+    "<text:span>",
+    "</text:span>",
+    "<text:s text:c=\"3\"/>",
+    "<text:tab/>",
+    "<table:table-row table:number-rows-repeated=\"2\">",
+    "</table:table-row>",
+    "<table:table-cell table:number-columns-repeated=\"3\" office:value=\"1\">",
+    "</table:table-cell>",
+    "<office:annotation><dc:creator>",
+    "</dc:creator></office:annotation>",
 ];
 
 const W: &str = r#" xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
@@ -52,8 +64,12 @@ fn xmlish() -> impl Strategy<Value = String> {
 }
 
 fn packages() -> impl Strategy<Value = Vec<u8>> {
-    (xmlish(), xmlish(), xmlish(), 0..3u8).prop_map(|(a, b, c, kind)| {
-        if kind == 2 {
+    (xmlish(), xmlish(), xmlish(), 0..5u8).prop_map(|(a, b, c, kind)| {
+        if kind >= 3 {
+            let kind = if kind == 3 { "text" } else { "spreadsheet" };
+            let styles = crate::odf::styles(&c, "");
+            crate::odf::package(kind, &format!("{a}<table:table table:name=\"S\">{b}</table:table>"), &styles, &[])
+        } else if kind == 2 {
             let root = format!("<ofd:OFD><ofd:DocBody><ofd:DocInfo>{c}</ofd:DocInfo><ofd:DocRoot>D/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>");
             let doc = r#"<ofd:Document><ofd:Pages><ofd:Page BaseLoc="P/Content.xml"/><ofd:Page BaseLoc="/D/P/Content.xml"/></ofd:Pages></ofd:Document>"#;
             let page = format!("<ofd:Page><ofd:TextObject Boundary=\"0 {}\"><ofd:TextCode>{a}</ofd:TextCode></ofd:TextObject>{b}</ofd:Page>", c.len());
@@ -80,10 +96,15 @@ fn packages() -> impl Strategy<Value = Vec<u8>> {
 /// Redactions at arbitrary char boundaries, disjoint within each segment.
 fn redactions(ex: &Extracted, picks: &[(usize, usize, usize)]) -> Vec<Redaction> {
     let mut out: Vec<Redaction> = Vec::new();
+    // A workbook's sheet names are never rewritten (a test of their own).
+    let rewritable: Vec<usize> = (0..ex.segments.len())
+        .filter(|&i| !ex.segments[i].location.is_workbook())
+        .collect();
     for &(seg, a, b) in picks {
-        let Some(s) = ex.segments.get(seg % ex.segments.len().max(1)) else {
+        let Some(&segment) = rewritable.get(seg % rewritable.len().max(1)) else {
             continue;
         };
+        let s = &ex.segments[segment];
         let bounds: Vec<usize> = s
             .text
             .char_indices()
@@ -92,7 +113,6 @@ fn redactions(ex: &Extracted, picks: &[(usize, usize, usize)]) -> Vec<Redaction>
             .collect();
         let (x, y) = (bounds[a % bounds.len()], bounds[b % bounds.len()]);
         let (start, end) = (x.min(y), x.max(y));
-        let segment = seg % ex.segments.len();
         if out.iter().any(|r| {
             r.segment == segment && r.start < end.max(start + 1) && start < r.end.max(r.start + 1)
         }) {
@@ -290,5 +310,54 @@ proptest! {
         let out = render("p.xlsx", &bytes, &ex, &rs).unwrap();
         let again = extract("p.xlsx", &out, &Limits::unlimited()).unwrap();
         prop_assert_eq!(texts_after(&again), expected_texts(&ex, &rs));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Any redaction of OpenDocument paragraphs (spans, runs of spaces,
+    /// tabs) and spreadsheet cells (strings and numbers, repeated ones)
+    /// re-reads as exactly that edit.
+    #[test]
+    fn odf_redaction_round_trips(paragraphs in prop::collection::vec(prop::collection::vec("[a-z张&<]{1,5}|\t|  ", 1..6), 1..4),
+                                 cells in prop::collection::vec(prop::sample::select(&["张三", "a&b", "13812345678", "2.5"][..]), 1..12),
+                                 picks in prop::collection::vec((0usize..16, any::<usize>(), any::<usize>()), 1..4)) {
+        let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;");
+        let mut text = String::new();
+        for runs in &paragraphs {
+            text.push_str("<text:p>");
+            for (i, run) in runs.iter().enumerate() {
+                match run.as_str() {
+                    "\t" => text.push_str("<text:tab/>"),
+                    "  " => text.push_str("<text:s text:c=\"2\"/>"),
+                    run if i % 2 == 0 => text.push_str(&escape(run)),
+                    run => text.push_str(&format!("<text:span text:style-name=\"T1\">{}</text:span>", escape(run))),
+                }
+            }
+            text.push_str("</text:p>");
+        }
+        let mut sheet = String::from("<table:table table:name=\"S\">");
+        for row in cells.chunks(3) {
+            sheet.push_str("<table:table-row>");
+            for (i, c) in row.iter().enumerate() {
+                let repeat = if i == 1 { " table:number-columns-repeated=\"2\"" } else { "" };
+                let typed = match c.parse::<f64>() {
+                    Ok(_) => format!(" office:value-type=\"float\" office:value=\"{c}\""),
+                    Err(_) => " office:value-type=\"string\"".to_string(),
+                };
+                sheet.push_str(&format!("<table:table-cell{repeat}{typed}><text:p>{}</text:p></table:table-cell>", escape(c)));
+            }
+            sheet.push_str("</table:table-row>");
+        }
+        sheet.push_str("</table:table>");
+        let documents = [("p.odt", crate::odf::package("text", &text, "", &[])), ("p.ods", crate::odf::package("spreadsheet", &sheet, "", &[]))];
+        for (name, bytes) in documents {
+            let ex = extract(name, &bytes, &Limits::unlimited()).unwrap();
+            let rs = redactions(&ex, &picks);
+            let out = render(name, &bytes, &ex, &rs).unwrap();
+            let again = extract(name, &out, &Limits::unlimited()).unwrap();
+            prop_assert_eq!(texts_after(&again), expected_texts(&ex, &rs));
+        }
     }
 }

@@ -60,8 +60,18 @@ fn extracts_every_sheet_with_column_headers() {
     ]
     .into_iter()
     .map(|(t, s, c)| (t.to_string(), cell(s, c)))
+    // The sheet names, hidden ones too, from the workbook and again as the
+    // document properties list them.
+    .chain(["人员", "Hidden"].into_iter().enumerate().map(|(i, name)| {
+        (
+            name.to_string(),
+            Location::Package {
+                part: Part::Workbook,
+                name: format!("sheet {}", i + 1),
+            },
+        )
+    }))
     .chain([(
-        // The sheet names, hidden ones too, as the document properties list them.
         "人员\nHidden".to_string(),
         Location::Package {
             part: Part::Properties,
@@ -142,7 +152,7 @@ fn shared_string_still_used_elsewhere_is_kept() {
     let cells = |ex: &releasegate::extract::Extracted| {
         ex.segments
             .iter()
-            .filter(|s| !crate::files::is_property(&s.location))
+            .filter(|s| crate::files::is_content(&s.location))
             .count()
     };
     assert_eq!(cells(&again), cells(&ex));
@@ -186,6 +196,7 @@ fn numbers_keep_exact_digits_and_rich_text_skips_phonetics() {
     let got: Vec<(&str, String)> = ex
         .segments
         .iter()
+        .filter(|s| !s.location.is_workbook())
         .map(|s| match &s.location {
             Location::Cell { cell, .. } => (s.text.as_str(), cell.clone()),
             other => panic!("{other:?}"),
@@ -269,6 +280,7 @@ fn page_headers_and_dates_are_read_and_header_marks_redacted() {
             r#"{"sheet":"Sheet1","cell":"A2"} 1985-01-01"#,
             r#"{"sheet":"Sheet1","cell":"header"} &C机密★一年"#,
             r#"{"sheet":"Sheet1","cell":"footer"} &R第 &P 页"#,
+            r#"{"part":"workbook","name":"sheet 1"} Sheet1"#,
             r#"{"part":"properties","name":"TitlesOfParts"} Sheet1"#,
         ]
     );
@@ -359,4 +371,58 @@ fn shared_formula_master_keeps_its_formula_when_redacted() {
         sheet.contains(r#"<c r="C2" t="str"><f t="shared" ref="C2:C3" si="0">A2&amp;""</f><v>138****5678</v></c>"#),
         "{sheet}"
     );
+}
+
+#[test]
+fn sheet_names_defined_names_and_validation_lists_are_read_and_never_rewritten() {
+    use rust_xlsxwriter::DataValidation;
+    let id = "420704198503121233";
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(format!("王建国{}", &id[..6])).unwrap();
+    ws.write_string(0, 0, "经办人").unwrap();
+    let list = DataValidation::new()
+        .allow_list_strings(&["张三", "李四 13812345678"])
+        .unwrap();
+    ws.add_data_validation(1, 0, 9, 0, &list).unwrap();
+    wb.define_name("联系人_王建国", "=\"13912345678\"").unwrap();
+    wb.define_name("_xlnm.Print_Area", "=王建国420704!$A$1")
+        .ok();
+    let bytes = wb.save_to_buffer().unwrap();
+    let ex = unlimited("名单.xlsx", &bytes);
+    let workbook: Vec<(String, &str)> = ex
+        .segments
+        .iter()
+        .filter(|s| s.location.is_workbook())
+        .map(|s| (s.location.to_string(), s.text.as_str()))
+        .collect();
+    assert_eq!(
+        workbook,
+        [
+            ("workbook sheet 1".to_string(), "王建国420704"),
+            (
+                "workbook defined name 1".into(),
+                "联系人_王建国\n\"13912345678\""
+            ),
+            ("workbook validation 1".into(), "\"张三,李四 13812345678\""),
+        ]
+    );
+    // Dispositioned `redact`, a workbook name needs a new version.
+    let (segment, seg) = ex
+        .segments
+        .iter()
+        .enumerate()
+        .find(|(_, s)| s.location.to_string() == "workbook validation 1")
+        .unwrap();
+    let at = seg.text.find("13812345678").unwrap();
+    let r = Redaction {
+        segment,
+        start: at,
+        end: at + 11,
+        replacement: "*".into(),
+    };
+    let err = render("名单.xlsx", &bytes, &ex, &[r])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("workbook validation 1"), "{err}");
 }

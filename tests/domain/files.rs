@@ -17,10 +17,19 @@ pub fn is_property(location: &Location) -> bool {
     )
 }
 
-/// Redactions masking every occurrence of each value in every segment.
+/// Text of the document itself: neither a property nor a workbook's name.
+pub fn is_content(location: &Location) -> bool {
+    !is_property(location) && !location.is_workbook()
+}
+
+/// Redactions masking every occurrence of each value in every segment a
+/// rendition rewrites (workbook names are never rewritten).
 pub fn mask_all(ex: &Extracted, values: &[&str], replacement: &str) -> Vec<Redaction> {
     let mut out = Vec::new();
     for (segment, seg) in ex.segments.iter().enumerate() {
+        if seg.location.is_workbook() {
+            continue;
+        }
         for value in values {
             for (start, _) in seg.text.match_indices(value) {
                 out.push(Redaction {

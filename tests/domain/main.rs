@@ -5,6 +5,8 @@
 mod files;
 #[path = "../support/legacy.rs"]
 mod legacy;
+#[path = "../support/odf.rs"]
+mod odf;
 #[path = "../support/ofd.rs"]
 mod ofd;
 #[path = "../support/pdf.rs"]
@@ -15,6 +17,7 @@ mod extract_docx;
 mod extract_legacy;
 mod extract_limits;
 mod extract_no_panic;
+mod extract_odf;
 mod extract_ofd;
 mod extract_package_parts;
 mod extract_pdf;

@@ -17,8 +17,8 @@ use super::{read_stream, u16_at, u32_at, Ole};
 
 use super::super::xlsx::dates::{excel_date, plain_number};
 use super::super::{
-    cell_segment, Anchors, ExtractError, Extracted, FileKind, Limits, Location, Parsed, Part,
-    Segment, Unreadable,
+    cell_segment, workbook_segment, Anchors, ExtractError, Extracted, FileKind, Limits, Location,
+    Parsed, Part, Segment, Unreadable,
 };
 
 pub(super) fn parse(ole: &mut Ole<'_>, limits: &Limits) -> Result<Parsed, ExtractError> {
@@ -42,8 +42,8 @@ pub(super) fn parse(ole: &mut Ole<'_>, limits: &Limits) -> Result<Parsed, Extrac
         .map(|s| s.name.clone())
         .collect();
     let (mut segments, mut rows, mut cells) = (Vec::new(), 0usize, 0usize);
-    for name in sheets {
-        let range = book.worksheet_range(&name).map_err(unreadable)?;
+    for name in &sheets {
+        let range = book.worksheet_range(name).map_err(unreadable)?;
         let Some((top, left)) = range.start() else {
             continue;
         };
@@ -75,22 +75,22 @@ pub(super) fn parse(ole: &mut Ole<'_>, limits: &Limits) -> Result<Parsed, Extrac
                 headers[col] = text.clone();
             }
             let header = headers.get(col).map(String::as_str).unwrap_or_default();
-            segments.push(cell_segment(Some(&name), col, row, header, text));
+            segments.push(cell_segment(Some(name), col, row, header, text));
         }
     }
     let (extras, unreadable) = sheet_extras(&stream);
     segments.extend(extras);
-    // A defined name's formula can hold a constant list or text.
-    for (name, formula) in book.defined_names() {
-        segments.push(Segment {
-            text: formula.clone(),
-            location: Location::Package {
-                part: Part::Properties,
-                name: format!("defined name {name}"),
-            },
-            column: None,
-        });
+    // Sheet names, and defined names with their formulas, which can hold
+    // a constant list or text.
+    let mut workbook = Vec::new();
+    for name in sheets {
+        workbook.extend(workbook_segment(&workbook, "sheet", name));
     }
+    for (name, formula) in book.defined_names() {
+        let text = format!("{name}\n{formula}");
+        workbook.extend(workbook_segment(&workbook, "defined name", text));
+    }
+    segments.extend(workbook);
     Ok(Parsed {
         extracted: Extracted {
             kind: FileKind::Xls,

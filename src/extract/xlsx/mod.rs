@@ -25,7 +25,8 @@ use sheet::*;
 use super::package::{resolve, Package};
 use super::xml::{attr, push_text, raw_attr, xml_error, Ns};
 use super::{
-    cell_segment, Anchors, ExtractError, Extracted, FileKind, Limits, Location, Parsed, Segment,
+    cell_segment, workbook_segment, Anchors, ExtractError, Extracted, FileKind, Limits, Location,
+    Parsed, Segment,
 };
 use super::{members, ooxml};
 
@@ -152,21 +153,23 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
         Some(xml) => parse_date_styles(&xml, &styles_member)?,
         None => Vec::new(),
     };
-    let (sheet_list, date1904) = parse_workbook(&workbook)?;
+    let book = parse_workbook(&workbook)?;
     let mut reader = SheetReader {
         limits,
         date_styles: &date_styles,
-        date1904,
+        date1904: book.date1904,
         rows: 0,
         cells: 0,
         shared_texts: &shared_texts,
         shared_uses: shared.as_mut().map(|s| &mut s.uses),
         segments: Vec::new(),
         anchors: Vec::new(),
+        validations: Vec::new(),
     };
     let mut sheets = Vec::new();
-    for (name, rid) in sheet_list {
-        let target = match rels.iter().find(|r| r.id == rid) {
+    for (name, rid) in &book.sheets {
+        let name = name.as_str();
+        let target = match rels.iter().find(|r| r.id == *rid) {
             // A part listed twice is read once, so its cells have one anchor each.
             Some(rel)
                 if rel.kind == "worksheet"
@@ -191,7 +194,7 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
             xml,
             ns,
         };
-        reader.read_sheet(&sheet, &name, sheets.len())?;
+        reader.read_sheet(&sheet, name, sheets.len())?;
         sheets.push(sheet);
         // Cell comments, legacy and threaded, live in parts of their own.
         let (dir, file) = target.rsplit_once('/').unwrap_or(("", target.as_str()));
@@ -213,11 +216,24 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
                 xml,
                 ns,
             };
-            reader.read_comments(&part, &name, sheets.len())?;
+            reader.read_comments(&part, name, sheets.len())?;
             sheets.push(part);
         }
     }
     let (mut segments, cells) = (reader.segments, reader.anchors);
+    // Workbook names after the cells, which alone have anchors.
+    let mut workbook_segments = Vec::new();
+    for (name, _) in &book.sheets {
+        workbook_segments.extend(workbook_segment(&workbook_segments, "sheet", name.clone()));
+    }
+    for (name, formula) in &book.names {
+        let text = format!("{name}\n{formula}");
+        workbook_segments.extend(workbook_segment(&workbook_segments, "defined name", text));
+    }
+    for text in reader.validations {
+        workbook_segments.extend(workbook_segment(&workbook_segments, "validation", text));
+    }
+    segments.extend(workbook_segments);
     let names = pkg.names();
     let mut read: HashSet<&str> = sheets.iter().map(|s| s.member.as_str()).collect();
     read.insert("xl/workbook.xml");

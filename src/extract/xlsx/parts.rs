@@ -3,26 +3,53 @@
 
 use super::*;
 
-/// `(name, relationship id)` of each sheet in workbook order, and whether
-/// dates count from 1904 (old Mac workbooks).
-pub(super) fn parse_workbook(xml: &str) -> Result<(Vec<(String, String)>, bool), ExtractError> {
+/// What the workbook part says.
+pub(super) struct Workbook {
+    /// `(name, relationship id)` of each sheet in workbook order.
+    pub sheets: Vec<(String, String)>,
+    /// Whether dates count from 1904 (old Mac workbooks).
+    pub date1904: bool,
+    /// `(name, formula)` of each defined name a person gave; Excel's own
+    /// (`_xlnm.Print_Area`, the filter range) only name ranges of sheets.
+    pub names: Vec<(String, String)>,
+}
+
+pub(super) fn parse_workbook(xml: &str) -> Result<Workbook, ExtractError> {
     let ns = Ns::detect(xml, MAIN_NS, "");
+    let member = "xl/workbook.xml";
     let mut reader = Reader::from_str(xml);
-    let (mut out, mut date1904) = (Vec::new(), false);
+    let mut out = Workbook {
+        sheets: Vec::new(),
+        date1904: false,
+        names: Vec::new(),
+    };
+    let mut defined: Option<(String, String)> = None;
     loop {
-        match reader
-            .read_event()
-            .map_err(|e| xml_error("xl/workbook.xml", e))?
-        {
+        let event = reader.read_event().map_err(|e| xml_error(member, e))?;
+        match &event {
             Event::Start(e) | Event::Empty(e) if ns.is(e.name().as_ref(), "sheet") => {
-                let name = attr(&e, b"name").unwrap_or_default();
-                out.push((name, attr(&e, b"id").unwrap_or_default()));
+                let name = attr(e, b"name").unwrap_or_default();
+                out.sheets.push((name, attr(e, b"id").unwrap_or_default()));
             }
             Event::Start(e) | Event::Empty(e) if ns.is(e.name().as_ref(), "workbookPr") => {
-                date1904 = matches!(attr(&e, b"date1904").as_deref(), Some("1" | "true"));
+                out.date1904 = matches!(attr(e, b"date1904").as_deref(), Some("1" | "true"));
             }
-            Event::Eof => return Ok((out, date1904)),
-            _ => {}
+            Event::Start(e) if ns.is(e.name().as_ref(), "definedName") => {
+                defined = Some((attr(e, b"name").unwrap_or_default(), String::new()));
+            }
+            Event::End(e) if ns.is(e.name().as_ref(), "definedName") => {
+                out.names.extend(
+                    defined
+                        .take()
+                        .filter(|(name, _)| !name.starts_with("_xlnm.")),
+                );
+            }
+            Event::Eof => return Ok(out),
+            ev => {
+                if let Some((_, formula)) = defined.as_mut() {
+                    push_text(formula, ev, member)?;
+                }
+            }
         }
     }
 }

@@ -25,6 +25,9 @@ pub(super) struct SheetReader<'a> {
     pub(super) shared_uses: Option<&'a mut Vec<usize>>,
     pub(super) segments: Vec<Segment>,
     pub(super) anchors: Vec<CellAnchor>,
+    /// The lists and bounds of data validations (`<formula1>`), whose
+    /// entries are offered in a drop-down: `"张三,李四"` is data.
+    pub(super) validations: Vec<String>,
 }
 
 impl SheetReader<'_> {
@@ -44,6 +47,9 @@ impl SheetReader<'_> {
         let mut formula_start: Option<usize> = None;
         // The page header/footer element being read: start, name, text.
         let mut page: Option<(usize, String, String)> = None;
+        // A data validation's formula being read (also the x14 kind, whose
+        // formula sits in an `xm:f` inside it).
+        let mut validation: Option<String> = None;
         loop {
             let before = reader.buffer_position() as usize;
             let event = reader.read_event().map_err(|e| xml_error(member, e))?;
@@ -127,7 +133,21 @@ impl SheetReader<'_> {
                         self.push_page_text(text, kind, name, index, (start, end), element);
                     }
                 }
+                Event::Start(e)
+                    if cell.is_none()
+                        && matches!(e.local_name().as_ref(), b"formula1" | b"formula2") =>
+                {
+                    validation = Some(String::new())
+                }
+                Event::End(e) if matches!(e.local_name().as_ref(), b"formula1" | b"formula2") => {
+                    self.validations.extend(validation.take());
+                }
                 Event::Eof => return Ok(()),
+                ev if validation.is_some() => {
+                    if let Some(text) = validation.as_mut() {
+                        push_text(text, ev, member)?;
+                    }
+                }
                 ev if capture => {
                     if let Some(c) = cell.as_mut() {
                         push_text(&mut c.value, ev, member)?;

@@ -185,8 +185,9 @@ pub fn release_facts(
 /// Ids of findings the stage owns, dispositioned `redact`, that no
 /// rendition can honour (at most 20): one standing for a whole part of a
 /// file (an image, an embedded object — a rendition masks values, never a
-/// picture), or in the content of a file of a kind the service does not
-/// rewrite (OFD). A file's name is always redactable.
+/// picture), in the content of a file of a kind the service does not
+/// rewrite (OFD), or in a place no rendition rewrites (a sheet name). A
+/// file's name is always redactable.
 fn unredactable_for(conn: &mut DbConn, stage: &Stage, release: &Release) -> AppResult<Vec<String>> {
     let owned: Vec<&str> = stage.owns.iter().map(|c| c.as_str()).collect();
     let read_only: Vec<&str> = FileKind::READ_ONLY.iter().map(|k| k.as_str()).collect();
@@ -200,9 +201,12 @@ fn unredactable_for(conn: &mut DbConn, stage: &Stage, release: &Release) -> AppR
         .filter(findings::version.eq(release.version))
         .filter(findings::disposition.eq(Disposition::Redact.as_str()))
         .filter(
-            findings::segment.eq(WHOLE_FILE_SEGMENT).or(findings::field
-                .is_null()
-                .and(findings::file_id.eq_any(read_only_files))),
+            findings::segment
+                .eq(WHOLE_FILE_SEGMENT)
+                .or(findings::rewritable.eq(false))
+                .or(findings::field
+                    .is_null()
+                    .and(findings::file_id.eq_any(read_only_files))),
         )
         .filter(findings::category.eq_any(owned))
         .order(findings::id.asc())

@@ -367,6 +367,7 @@ fn record_findings(
                 Place::Field { field } => Some(field.as_str().to_owned()),
                 _ => None,
             },
+            rewritable: !matches!(&f.location.place, Place::At(at) if at.is_workbook()),
         })
         .collect();
     crate::insert_batch!(conn, findings::table, rows);
