@@ -1,6 +1,7 @@
 //! Extraction throughput on generated files: a 50 MB CSV (UTF-8 and GBK),
-//! a ~20 MB XLSX, and a PDF, an OFD and a Word 97 document of roster pages
-//! (written by the test fixtures' writers), under the service limits.
+//! a ~20 MB XLSX and an ODS of the same rows, and a PDF, an OFD, a Word 97
+//! document and an ODT of roster pages (written by the test fixtures'
+//! writers), under the service limits.
 //!
 //! `cargo run --release --example throughput [CSV_MB] [XLSX_MB] [PAGES]`
 
@@ -12,6 +13,8 @@ use rust_xlsxwriter::Workbook;
 
 #[path = "../tests/support/legacy.rs"]
 mod legacy;
+#[path = "../tests/support/odf.rs"]
+mod odf;
 #[path = "../tests/support/ofd.rs"]
 mod ofd;
 #[path = "../tests/support/pdf.rs"]
@@ -88,6 +91,31 @@ fn xlsx(rows: usize) -> Vec<u8> {
         }
     }
     wb.save_to_buffer().unwrap()
+}
+
+/// The same rows as [`xlsx`], as an OpenDocument spreadsheet.
+fn ods(rows: usize) -> Vec<u8> {
+    let mut rng = Lcg(11);
+    let cell = |v: &str| {
+        format!("<table:table-cell office:value-type=\"string\"><text:p>{v}</text:p></table:table-cell>")
+    };
+    let mut body = String::from("<table:table table:name=\"名单\"><table:table-row>");
+    body.extend(HEADERS.iter().map(|h| cell(h)));
+    body.push_str("</table:table-row>");
+    for i in 1..=rows {
+        body.push_str("<table:table-row>");
+        let r = row(&mut rng, i);
+        for (c, v) in r.iter().enumerate() {
+            if c == 0 || c == 3 {
+                body.push_str(&format!("<table:table-cell office:value-type=\"float\" office:value=\"{v}\"><text:p>{v}</text:p></table:table-cell>"));
+            } else {
+                body.push_str(&cell(v));
+            }
+        }
+        body.push_str("</table:table-row>");
+    }
+    body.push_str("</table:table>");
+    odf::package("spreadsheet", &body, "", &[])
 }
 
 /// Best of three runs.
@@ -182,6 +210,8 @@ fn main() {
     let inflated = archive.decompressed_size().unwrap_or_default() as f64 / 1e6;
     println!("xlsx inflates to {inflated:.1} MB of XML");
     report("xlsx", "big.xlsx", &book);
+    let rows = (xlsx_mb * 1e6 / per_row) as usize;
+    report("ods", "big.ods", &ods(rows));
 
     let roster = roster_pages(pages);
     let lines: Vec<Vec<&str>> = roster
@@ -208,4 +238,14 @@ fn main() {
         ..legacy::Stories::default()
     };
     report_extract("doc", "big.doc", &legacy::doc(&stories, None));
+    let paragraphs: String = roster
+        .iter()
+        .flatten()
+        .map(|l| format!("<text:p>{l}</text:p>"))
+        .collect();
+    report_extract(
+        "odt",
+        "big.odt",
+        &odf::package("text", &paragraphs, "", &[]),
+    );
 }

@@ -1,7 +1,7 @@
 //! The trace a copy of conditional data carries (有条件开放), naming the
 //! applicant and the grant, so a leaked copy says whose it was: a trailing
 //! line or row in text and CSV (in the file's own encoding), a custom
-//! document property in DOCX and XLSX, an entry of the document
+//! document property in DOCX, XLSX, ODT and ODS, an entry of the document
 //! information dictionary in PDF (an incremental update: the signed or
 //! published bytes stay as they were, the trace follows them), a
 //! `CustomData` entry of `DocInfo` in OFD. JSON has no place for a note
@@ -85,7 +85,8 @@ pub fn append_trace(
         FileKind::Json => trailing_whitespace(encoding, bytes, trace),
         // A property set could take it, but rewriting a compound file is
         // a writer this service does not have.
-        FileKind::Xls | FileKind::Doc | FileKind::Odt | FileKind::Ods => Ok(false),
+        FileKind::Odt | FileKind::Ods => user_defined_meta(bytes, trace),
+        FileKind::Xls | FileKind::Doc => Ok(false),
     }
 }
 
@@ -302,6 +303,57 @@ fn custom_property(bytes: &mut Vec<u8>, trace: &str) -> Result<bool, ExtractErro
     );
     let custom = insert_before(&custom, "</Properties>", &property)?;
     replaced.insert(CUSTOM_PROPERTIES.to_string(), custom.into_bytes());
+    drop(pkg);
+    *bytes = copy_zip(bytes, &HashSet::new(), &replaced)?;
+    Ok(true)
+}
+
+/// The trace as an OpenDocument user-defined property (File ▸
+/// Properties ▸ Custom Properties in LibreOffice), in `meta.xml` — which
+/// every rendition strips, so it is written anew and listed in the
+/// manifest.
+fn user_defined_meta(bytes: &mut Vec<u8>, trace: &str) -> Result<bool, ExtractError> {
+    const META: &str = "meta.xml";
+    const MANIFEST: &str = "META-INF/manifest.xml";
+    let mut pkg = Package::open(bytes, &Limits::unlimited())?;
+    let property = format!(
+        r#"<meta:user-defined meta:name="{TRACE_PROPERTY}">{}</meta:user-defined>"#,
+        escape(trace)
+    );
+    let mut replaced = HashMap::new();
+    let meta = match pkg.read_xml(META)? {
+        Some(xml) => insert_before(&xml, "</office:meta>", &property)?,
+        None => format!(
+            concat!(
+                r#"<?xml version="1.0" encoding="UTF-8"?>"#,
+                r#"<office:document-meta xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" "#,
+                r#"xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" office:version="1.2">"#,
+                r#"<office:meta>{}</office:meta></office:document-meta>"#
+            ),
+            property
+        ),
+    };
+    if let Some(manifest) = pkg.read_xml(MANIFEST)? {
+        if !manifest.contains(r#"full-path="meta.xml""#) {
+            let prefix = crate::extract::xml::Ns::detect(
+                &manifest,
+                &["urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"],
+                "manifest",
+            );
+            let (entry, path, media) = (
+                prefix.tag("file-entry"),
+                prefix.tag("full-path"),
+                prefix.tag("media-type"),
+            );
+            let manifest = insert_before(
+                &manifest,
+                &format!("</{}>", prefix.tag("manifest")),
+                &format!(r#"<{entry} {path}="{META}" {media}="text/xml"/>"#),
+            )?;
+            replaced.insert(MANIFEST.to_string(), manifest.into_bytes());
+        }
+    }
+    replaced.insert(META.to_string(), meta.into_bytes());
     drop(pkg);
     *bytes = copy_zip(bytes, &HashSet::new(), &replaced)?;
     Ok(true)
@@ -549,6 +601,42 @@ mod tests {
             "{custom}"
         );
         assert!(custom.contains("A-1"));
+    }
+
+    #[test]
+    fn an_opendocument_file_gets_a_user_defined_property_listed_in_its_manifest() {
+        use std::io::Write;
+        let content = r#"<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text><text:p>年度统计</text:p></office:text></office:body></office:document-content>"#;
+        let manifest = r#"<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, data) in [
+            ("mimetype", "application/vnd.oasis.opendocument.text"),
+            ("content.xml", content),
+            ("META-INF/manifest.xml", manifest),
+        ] {
+            zip.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(data.as_bytes()).unwrap();
+        }
+        let mut bytes = zip.finish().unwrap().into_inner();
+        assert!(
+            append_trace(FileKind::Odt, None, &mut bytes, "issued to 李 grant 9 & co").unwrap()
+        );
+        assert_eq!(read_back("a.odt", &bytes), ["issued to 李 grant 9 & co"]);
+        let manifest = Package::open(&bytes, &Limits::unlimited())
+            .unwrap()
+            .read_xml("META-INF/manifest.xml")
+            .unwrap()
+            .unwrap();
+        assert!(
+            manifest.contains(r#"<manifest:file-entry manifest:full-path="meta.xml" manifest:media-type="text/xml"/></manifest:manifest>"#),
+            "{manifest}"
+        );
+        let text = extract("a.odt", &bytes, &Limits::service_default()).unwrap();
+        assert_eq!(text.segments[0].text, "年度统计");
+        // A second copy's trace follows the first in the same part.
+        assert!(append_trace(FileKind::Odt, None, &mut bytes, "grant 10").unwrap());
+        assert_eq!(read_back("a.odt", &bytes).len(), 2);
     }
 
     #[test]

@@ -1,4 +1,7 @@
 //! OpenDocument packages written from parts, as LibreOffice lays them out.
+//! Shared by the domain and API tests and the throughput example through
+//! `#[path]`.
+#![allow(dead_code)] // each binary uses part of it
 
 use std::io::Write;
 
