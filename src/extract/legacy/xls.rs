@@ -33,6 +33,15 @@ pub(super) fn parse(ole: &mut Ole<'_>, limits: &Limits) -> Result<Parsed, Extrac
             limits.max_cells,
         ));
     }
+    // calamine copies a shared string into every cell that uses it: a few
+    // cells pointing at one long string would cost their product.
+    let text_limit = limits.max_decompressed_bytes;
+    if shared_text_bytes(&stream, text_limit) > text_limit {
+        return Err(ExtractError::too_large(
+            "text of the cells that use shared strings",
+            text_limit,
+        ));
+    }
     let mut book = Xls::new(Cursor::new(isolated(&stream)?)).map_err(unreadable)?;
     let sheets: Vec<String> = book
         .sheets_metadata()
@@ -144,18 +153,115 @@ fn records(stream: &[u8], from: usize) -> impl Iterator<Item = (u16, &[u8])> {
 /// cell records, or its declared dimensions when those are larger; a
 /// dimension that runs backwards counts as past any limit.
 fn grid_cells(stream: &[u8], limit: u64) -> u64 {
-    let offsets: Vec<usize> = records(stream, 0)
+    sum_over_sheets(stream, limit, |at| sheet_cells(stream, at))
+}
+
+/// `per_sheet` summed over the sheets as calamine reads them (each sheet
+/// listed in the workbook globals, from its offset), up to the first sum
+/// past `limit`.
+fn sum_over_sheets(stream: &[u8], limit: u64, per_sheet: impl Fn(usize) -> u64) -> u64 {
+    let offsets = records(stream, 0)
         .filter(|(kind, _)| *kind == BOUND_SHEET)
-        .filter_map(|(_, body)| u32_at(body, 0).map(|at| at as usize))
-        .collect();
+        .filter_map(|(_, body)| u32_at(body, 0).map(|at| at as usize));
     let mut total = 0u64;
     for at in offsets {
-        total = total.saturating_add(sheet_cells(stream, at));
+        total = total.saturating_add(per_sheet(at));
         if total > limit {
             break;
         }
     }
     total
+}
+
+const SST: u16 = 0x00FC;
+const CONTINUE: u16 = 0x003C;
+const LABEL_SST: u16 = 0x00FD;
+
+/// The bytes calamine's copies of shared strings take in the cells that
+/// use them (`LabelSst` records), summed over the sheets as calamine reads
+/// them, up to the first sum past `limit`.
+fn shared_text_bytes(stream: &[u8], limit: u64) -> u64 {
+    let sizes = shared_string_sizes(stream);
+    sum_over_sheets(stream, limit, |at| {
+        records(stream, at)
+            .filter(|(kind, _)| *kind == LABEL_SST)
+            .filter_map(|(_, body)| u32_at(body, 6))
+            .filter_map(|i| sizes.get(i as usize))
+            .sum()
+    })
+}
+
+/// An upper bound on the UTF-8 size of each string of the shared-string
+/// table, read as calamine reads it ([MS-XLS] 2.4.265, 2.5.293): the SST
+/// record and the CONTINUE records after it as one run of chunks, where a
+/// string's characters that cross into the next chunk start with a new
+/// flags byte. A byte of Latin-1 becomes at most 2 bytes, a UTF-16 unit 3.
+fn shared_string_sizes(stream: &[u8]) -> Vec<u64> {
+    let mut globals = records(stream, 0).skip_while(|(kind, _)| *kind != SST);
+    let Some((_, sst)) = globals.next() else {
+        return Vec::new();
+    };
+    let mut rest = globals
+        .take_while(|(kind, _)| *kind == CONTINUE)
+        .map(|(_, body)| body);
+    let mut data = sst.get(8..).unwrap_or_default();
+    let mut sizes = Vec::new();
+    loop {
+        if data.is_empty() {
+            match rest.next() {
+                Some(next) => data = next,
+                None => return sizes,
+            }
+        }
+        let (Some(cch), Some(&flags)) = (u16_at(data, 0), data.get(2)) else {
+            return sizes;
+        };
+        data = &data[3..];
+        let mut skip = 0usize;
+        for (flag, width) in [(0x8, 2), (0x4, 4)] {
+            if flags & flag != 0 {
+                let Some(count) = data.get(..width) else {
+                    return sizes;
+                };
+                let count = count
+                    .iter()
+                    .rev()
+                    .fold(0usize, |n, &b| n << 8 | usize::from(b));
+                // Formatting runs are 4 bytes each; the phonetic block is its size.
+                skip += if width == 2 { count * 4 } else { count };
+                data = &data[width..];
+            }
+        }
+        let (mut left, mut high, mut size) = (usize::from(cch), flags & 1 != 0, 0u64);
+        while left > 0 {
+            let width = if high { 2 } else { 1 };
+            let taken = left.min(data.len() / width);
+            data = &data[taken * width..];
+            left -= taken;
+            size += taken as u64 * if high { 3 } else { 2 };
+            if left > 0 {
+                match rest.next() {
+                    Some(next) if !next.is_empty() => {
+                        high = next[0] & 1 != 0;
+                        data = &next[1..];
+                    }
+                    _ => return sizes,
+                }
+            }
+        }
+        while skip > 0 {
+            if data.is_empty() {
+                match rest.next() {
+                    Some(next) => data = next,
+                    None => return sizes,
+                }
+            }
+            let step = skip.min(data.len());
+            data = &data[step..];
+            skip -= step;
+        }
+        sizes.push(size);
+    }
 }
 
 fn sheet_cells(stream: &[u8], from: usize) -> u64 {
@@ -326,11 +432,17 @@ mod tests {
     /// Workbook globals listing `sheets` at the offsets they land at, then
     /// the sheets; `extra` bound sheets point at the first sheet again.
     fn workbook(sheets: &[Vec<Vec<u8>>], extra: usize) -> Vec<u8> {
+        workbook_with(&[], sheets, extra)
+    }
+
+    /// [`workbook`] with more records (`globals`) after the bound sheets.
+    fn workbook_with(globals: &[Vec<u8>], sheets: &[Vec<Vec<u8>>], extra: usize) -> Vec<u8> {
         let bof = record(0x0809, &[0; 16]);
         let eof = record(EOF, &[]);
         let count = sheets.len() + extra;
-        // BOF, one 12-byte BoundSheet record per sheet, EOF.
-        let globals_len = bof.len() + count * (4 + 8) + eof.len();
+        // BOF, one 12-byte BoundSheet record per sheet, the rest, EOF.
+        let globals = globals.concat();
+        let globals_len = bof.len() + count * (4 + 8) + globals.len() + eof.len();
         let bodies: Vec<Vec<u8>> = sheets
             .iter()
             .map(|cells| {
@@ -353,9 +465,41 @@ mod tests {
                 &[offset.to_le_bytes(), [0; 4]].concat(),
             ));
         }
+        out.extend(globals);
         out.extend(eof);
         out.extend(bodies.concat());
         out
+    }
+
+    #[test]
+    fn shared_strings_are_measured_across_continue_records_and_counted_per_cell() {
+        // "ab" in one byte each; then 3 UTF-16 units of which one crosses
+        // into a CONTINUE record that switches to one byte each, with a
+        // formatting run (4 bytes) and a phonetic block (2 bytes) after.
+        let mut sst = [2u32.to_le_bytes(), 2u32.to_le_bytes()].concat();
+        sst.extend([2, 0, 0, b'a', b'b']);
+        sst.extend([3, 0, 0x1 | 0x8 | 0x4, 1, 0, 2, 0, 0, 0]);
+        sst.extend([0x2D, 0x4E, 0x87, 0x65]);
+        let cont = [&[0u8, b'x'][..], &[0; 4], &[0; 2]].concat();
+        let label = |row: u16, isst: u32| {
+            record(
+                LABEL_SST,
+                &[&row.to_le_bytes()[..], &[0, 0, 0, 0], &isst.to_le_bytes()].concat(),
+            )
+        };
+        let globals = [record(SST, &sst), record(CONTINUE, &cont)];
+        assert_eq!(
+            shared_string_sizes(&workbook_with(&globals, &[vec![]], 0)),
+            [4, 8]
+        );
+        let cells: Vec<Vec<u8>> = (0..10).map(|r| label(r, r as u32 % 2)).collect();
+        let book = workbook_with(&globals, &[cells], 1);
+        // Ten cells on a sheet listed twice: 2 × (5 × 4 + 5 × 8).
+        assert_eq!(shared_text_bytes(&book, u64::MAX), 120);
+        assert!(shared_text_bytes(&book, 50) > 50);
+        // A table cut short ends the measure rather than guessing.
+        let cut = [record(SST, &sst[..sst.len() - 2])];
+        assert_eq!(shared_string_sizes(&workbook_with(&cut, &[vec![]], 0)), [4]);
     }
 
     #[test]
