@@ -1,8 +1,9 @@
 //! `releasegate dev ...`: generators for measuring the service at scale.
 //! `dev roster` writes the dense personal-data table that benchmarks and
 //! the memory test inspect (a name, an ID number, a mobile and an address
-//! on every row: four findings per row). `dev audit-events` grows the audit
-//! log to the size verification and proofs are measured at.
+//! on every row: four findings per row). `dev seed` copies a filed release
+//! into a million; `dev audit-events` grows the audit log to the size
+//! verification and proofs are measured at.
 
 use std::io::Write;
 use std::path::Path;
@@ -70,6 +71,21 @@ pub fn roster(rows: u64, out: Option<&Path>) -> i32 {
         Ok(()) => 0,
         Err(e) => usage_error(format!("cannot write the roster: {e}")),
     }
+}
+
+/// Writes `count` copies of a filed release.
+pub fn seed(count: u64, template: Option<&str>) -> i32 {
+    let started = std::time::Instant::now();
+    let seeded =
+        with_db(|_, conn| crate::service::seed::seed(conn, template, count, crate::audit::now()));
+    finish(seeded, |s| {
+        eprintln!(
+            "wrote {} releases and {} findings in {:.1} s",
+            s.releases,
+            s.findings,
+            started.elapsed().as_secs_f64()
+        )
+    })
 }
 
 /// Appends `count` synthetic events to the audit log.

@@ -119,6 +119,16 @@ enum DevCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Copy a filed release COUNT times (six in ten published), with its
+    /// version, files, findings, stages and an audit event each: a
+    /// database of a million releases to measure the service at.
+    Seed {
+        #[arg(long)]
+        releases: u64,
+        /// The release to copy (default: the newest).
+        #[arg(long)]
+        template: Option<String>,
+    },
     /// Append COUNT synthetic `dev.seeded` events to the audit log (to
     /// measure verification and proofs at scale; not for a production log).
     AuditEvents {
@@ -415,6 +425,9 @@ pub fn run(cli: Cli) -> i32 {
         Command::Dev {
             command: DevCommand::Roster { rows, out },
         } => dev::roster(rows, out.as_deref()),
+        Command::Dev {
+            command: DevCommand::Seed { releases, template },
+        } => dev::seed(releases, template.as_deref()),
         Command::Dev {
             command: DevCommand::AuditEvents { count },
         } => dev::audit_events(count),

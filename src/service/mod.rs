@@ -15,3 +15,4 @@ pub mod receipts;
 pub mod releases;
 pub mod reminders;
 pub mod reports;
+pub mod seed;

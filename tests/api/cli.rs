@@ -380,6 +380,15 @@ fn scanning_a_large_table_holds_no_more_than_a_row_of_findings() {
     assert!(peak < 100 << 20, "peak RSS {} MiB", peak >> 20);
 }
 
+/// `dev seed` copies a filed release; with none to copy it says so.
+#[test]
+fn seeding_needs_a_release_to_copy() {
+    let db = TestDb::new();
+    let out = run_cli(&db, &["dev", "seed", "--releases", "10"], None);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(text(&out.stderr).contains("no release to copy"), "{out:?}");
+}
+
 /// A backup restored onto a fresh directory holds the log a checkpoint
 /// saved before the backup signed; a damaged backup restores nothing.
 #[test]

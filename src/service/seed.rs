@@ -1,0 +1,238 @@
+//! Bulk copies of a filed release (`releasegate dev seed`), to measure the
+//! queue, the findings, the catalogue and the audit search at a million
+//! releases. The service never calls it.
+//!
+//! Each copy gets its own ids, a department in turn, a creation time a
+//! minute before the previous one, the template's version, file, findings
+//! and stages, and one audit event. Six copies in ten are published (every
+//! stage approved); the rest keep the template's state, their open stages
+//! due from ten days ago to twenty days ahead, so some are overdue.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::audit_log;
+use crate::audit::Action;
+use crate::db::models::{Finding, Release, ReleaseStage, ReleaseVersion, StoredFile};
+use crate::db::schema::{departments, files, findings, release_stages, release_versions, releases};
+use crate::db::{write_tx, DbConn};
+use crate::error::{AppError, AppResult};
+use crate::workflow::{StageStatus, State};
+
+/// Copies written per transaction.
+const BATCH: u64 = 1000;
+
+/// What a seed wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seeded {
+    pub releases: u64,
+    pub findings: u64,
+}
+
+/// A release and every row that hangs off it, as read from the template.
+struct Template {
+    release: Release,
+    version: ReleaseVersion,
+    files: Vec<StoredFile>,
+    findings: Vec<Finding>,
+    stages: Vec<ReleaseStage>,
+}
+
+/// Writes `count` copies of `template` (the newest release when `None`).
+pub fn seed(
+    conn: &mut DbConn,
+    template: Option<&str>,
+    count: u64,
+    now: NaiveDateTime,
+) -> AppResult<Seeded> {
+    let template = load_template(conn, template)?;
+    let codes: Vec<String> = departments::table
+        .select(departments::code)
+        .order(departments::code)
+        .load(conn)?;
+    let mut ids = ulid::Generator::new();
+    let mut seeded = Seeded {
+        releases: 0,
+        findings: 0,
+    };
+    while seeded.releases < count {
+        let batch = (count - seeded.releases).min(BATCH);
+        let first = seeded.releases;
+        let found = write_tx(conn, |conn| -> AppResult<u64> {
+            let mut rows = Rows::default();
+            for i in first..first + batch {
+                let department = &codes[i as usize % codes.len().max(1)];
+                rows.copy(&template, i, department, now, &mut ids);
+            }
+            let found = rows.findings.len() as u64;
+            // Owned: a release's typed columns are written through `String`.
+            for chunk in rows.releases.chunks(200) {
+                let chunk = chunk.to_vec();
+                match conn {
+                    DbConn::Postgres(c) => diesel::insert_into(releases::table)
+                        .values(chunk)
+                        .execute(c)?,
+                    DbConn::Sqlite(c) => diesel::insert_into(releases::table)
+                        .values(chunk)
+                        .execute(c)?,
+                };
+            }
+            crate::insert_batch!(conn, release_versions::table, rows.versions);
+            crate::insert_batch!(conn, files::table, rows.files);
+            crate::insert_batch!(conn, findings::table, rows.findings);
+            crate::insert_batch!(conn, release_stages::table, rows.stages);
+            for (id, version) in rows.events {
+                let details = serde_json::json!({"seeded_from": template.release.id});
+                let draft =
+                    audit_log::draft("dev", Action::DevSeeded, Some((&id, version)), details);
+                audit_log::append(conn, draft)?;
+            }
+            Ok(found)
+        })?;
+        seeded.releases += batch;
+        seeded.findings += found;
+    }
+    Ok(seeded)
+}
+
+fn load_template(conn: &mut DbConn, id: Option<&str>) -> AppResult<Template> {
+    let release: Option<Release> = match id {
+        Some(id) => releases::table
+            .find(id)
+            .select(Release::as_select())
+            .first(conn)
+            .optional()?,
+        None => releases::table
+            .order(releases::created_at.desc())
+            .select(Release::as_select())
+            .first(conn)
+            .optional()?,
+    };
+    let release = release.ok_or_else(|| {
+        AppError::BadRequest(
+            "no release to copy: file one first (README, walkthrough step 1)".into(),
+        )
+    })?;
+    if release.state == State::Scanning {
+        return Err(AppError::BadRequest(
+            "the template is still being inspected; seed once it is not `scanning`".into(),
+        ));
+    }
+    let version = release_versions::table
+        .filter(release_versions::release_id.eq(&release.id))
+        .filter(release_versions::version.eq(release.version))
+        .select(ReleaseVersion::as_select())
+        .first(conn)?;
+    let files = files::table
+        .filter(files::release_id.eq(&release.id))
+        .filter(files::version.eq(release.version))
+        .select(StoredFile::as_select())
+        .load(conn)?;
+    let findings = findings::table
+        .filter(findings::release_id.eq(&release.id))
+        .filter(findings::version.eq(release.version))
+        .select(Finding::as_select())
+        .load(conn)?;
+    let stages = release_stages::table
+        .filter(release_stages::release_id.eq(&release.id))
+        .select(ReleaseStage::as_select())
+        .load(conn)?;
+    Ok(Template {
+        release,
+        version,
+        files,
+        findings,
+        stages,
+    })
+}
+
+/// One transaction's rows.
+#[derive(Default)]
+struct Rows {
+    releases: Vec<Release>,
+    versions: Vec<ReleaseVersion>,
+    files: Vec<StoredFile>,
+    findings: Vec<Finding>,
+    stages: Vec<ReleaseStage>,
+    events: Vec<(String, i32)>,
+}
+
+impl Rows {
+    /// Copy `i` of the template, in `department`.
+    fn copy(
+        &mut self,
+        t: &Template,
+        i: u64,
+        department: &str,
+        now: NaiveDateTime,
+        ids: &mut ulid::Generator,
+    ) {
+        let mut fresh = || {
+            ids.generate()
+                .unwrap_or_else(|_| ulid::Ulid::new())
+                .to_string()
+        };
+        let id = fresh();
+        let created = now - Duration::minutes(i as i64);
+        let published = i % 10 < 6;
+        let mut release = t.release.clone();
+        release.id = id.clone();
+        release.title = format!("{} #{i}", t.release.title);
+        release.department = department.to_owned();
+        release.created_at = created;
+        release.updated_at = created;
+        if published {
+            release.state = State::Published;
+            release.published_at = Some(created);
+            release.public_title = Some(release.title.clone());
+            release.public_description = Some(release.description.clone());
+        }
+        let mut version = t.version.clone();
+        version.id = fresh();
+        version.release_id = id.clone();
+        let mut file_ids = std::collections::HashMap::new();
+        for file in &t.files {
+            let mut copy = file.clone();
+            copy.id = fresh();
+            copy.release_id = id.clone();
+            if published {
+                copy.published_sha256 = Some(file.sha256.clone());
+                copy.public_name = Some(file.name.clone());
+            }
+            file_ids.insert(file.id.clone(), copy.id.clone());
+            self.files.push(copy);
+        }
+        // Findings in the metadata have no file.
+        for finding in &t.findings {
+            let mut found = finding.clone();
+            found.id = fresh();
+            found.release_id = id.clone();
+            found.file_id = finding
+                .file_id
+                .as_ref()
+                .and_then(|f| file_ids.get(f).cloned());
+            self.findings.push(found);
+        }
+        let from = format!(",{},", t.release.department);
+        let to = format!(",{department},");
+        for stage in &t.stages {
+            let mut copy = stage.clone();
+            copy.release_id = id.clone();
+            copy.departments = stage.departments.as_ref().map(|d| d.replace(&from, &to));
+            // A stage that was not required stays so.
+            if published && stage.status != StageStatus::NotRequired.as_str() {
+                copy.status = StageStatus::Approved.as_str().into();
+                copy.actionable = false;
+                copy.decided_at = Some(created);
+            } else if copy.actionable {
+                let deadline = now + Duration::hours((i % 720) as i64 - 240);
+                copy.deadline = Some(deadline);
+                copy.queue_rank = deadline.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
+            }
+            self.stages.push(copy);
+        }
+        self.events.push((id, release.version));
+        self.releases.push(release);
+        self.versions.push(version);
+    }
+}
