@@ -1,7 +1,7 @@
 //! Server-side render time of the reviewer's /queue page with 10,000
 //! releases in the database. One release is filed through the service (scan,
 //! stages, findings); `dev seed` then copies it 9,999 times (four in ten stay
-//! in review, with spread deadlines) by bulk inserts, in seconds, not hours.
+//! in review, due over the coming weeks) by bulk inserts, in seconds, not hours.
 //!
 //! `cargo test --release --test queue_render_time -- --nocapture` prints the figure.
 
@@ -36,8 +36,8 @@ async fn the_queue_renders_quickly_with_ten_thousand_releases() {
         seeded.releases + 1,
         seeding.elapsed()
     );
-    // Six copies in ten are published; every copy left an audit event, and
-    // the log still verifies.
+    // Six copies in ten are published; each batch of copies is an audit
+    // event, and the log still verifies.
     let public = app.get("/public/releases?limit=100", None).await.json();
     assert_eq!(public["items"].as_array().unwrap().len(), 100, "{public}");
     let verify = app
@@ -45,10 +45,7 @@ async fn the_queue_renders_quickly_with_ten_thousand_releases() {
         .await
         .json();
     assert_eq!(verify["ok"], true, "{verify}");
-    assert!(
-        verify["events"].as_u64().unwrap() >= RELEASES as u64,
-        "{verify}"
-    );
+    assert!(verify["events"].as_u64().unwrap() >= 10, "{verify}");
 
     let get = || {
         TestRequest::get()

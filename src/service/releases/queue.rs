@@ -58,7 +58,51 @@ pub fn queue(
     limit: Option<i64>,
 ) -> AppResult<Page<QueueItem>> {
     let limit = clamp_limit(limit);
-    let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+    // One query per role, each an index range in queue order, merged here:
+    // with `role = ANY(…)` PostgreSQL sorted every actionable stage of the
+    // role (550 ms at a million releases) instead of reading the first page.
+    // The merge compares the keys bytewise, as a `C` collation does; they
+    // are ASCII timestamps, ULIDs and stage names.
+    let mut rows: Vec<Row> = Vec::new();
+    for role in &user.roles {
+        rows.extend(role_queue(
+            conn,
+            user,
+            role.as_str(),
+            filter,
+            cursor,
+            limit,
+        )?);
+    }
+    rows.sort_by(|a, b| (&a.8, &a.0, &a.4).cmp(&(&b.8, &b.0, &b.4)));
+    rows.truncate(limit as usize + 1);
+    Ok(Page::from_rows(
+        rows,
+        limit,
+        |r| format!("{},{},{}", r.8, r.0, r.4),
+        |r| QueueItem {
+            release_id: r.0,
+            title: r.1,
+            department: r.2,
+            state: r.3,
+            stage: r.4,
+            stage_status: r.5,
+            opened_at: r.6.as_ref().map(crate::audit::format_time),
+            deadline: r.7.as_ref().map(crate::audit::format_time),
+            created_at: crate::audit::format_time(&r.9),
+        },
+    ))
+}
+
+/// The first `limit + 1` queue rows of one role, in queue order.
+fn role_queue(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    role: &str,
+    filter: &QueueFilter,
+    cursor: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<Row>> {
     let dept_pattern = format!("%,{},%", user.department.clone().unwrap_or_default());
     // Separation of duties: nothing of a release whose other stage I decided,
     // nor a stage I already decided for this version.
@@ -77,7 +121,7 @@ pub fn queue(
     let mut query = release_stages::table
         .inner_join(releases::table)
         .filter(release_stages::actionable.eq(true))
-        .filter(release_stages::role.eq_any(roles))
+        .filter(release_stages::role.eq(role.to_owned()))
         .filter(
             release_stages::departments
                 .is_null()
@@ -109,7 +153,7 @@ pub fn queue(
                     .and(release_stages::stage.gt(stage))),
         );
     }
-    let rows: Vec<Row> = query
+    Ok(query
         .order((
             release_stages::queue_rank.asc(),
             release_stages::release_id.asc(),
@@ -128,23 +172,7 @@ pub fn queue(
             release_stages::queue_rank,
             releases::created_at,
         ))
-        .load(conn)?;
-    Ok(Page::from_rows(
-        rows,
-        limit,
-        |r| format!("{},{},{}", r.8, r.0, r.4),
-        |r| QueueItem {
-            release_id: r.0,
-            title: r.1,
-            department: r.2,
-            state: r.3,
-            stage: r.4,
-            stage_status: r.5,
-            opened_at: r.6.as_ref().map(crate::audit::format_time),
-            deadline: r.7.as_ref().map(crate::audit::format_time),
-            created_at: crate::audit::format_time(&r.9),
-        },
-    ))
+        .load(conn)?)
 }
 
 fn parse_cursor(cursor: &str) -> Option<(String, String, String)> {
