@@ -20,6 +20,24 @@ pub(crate) fn is_stripped(member: &str) -> bool {
         || member.starts_with("customXml/")
         || member == "meta.xml"
         || member.starts_with("Thumbnails/")
+        || ODF_SIGNATURES.contains(&member)
+}
+
+/// OpenDocument signatures: no rewritten file keeps them valid, and they
+/// carry the signer's name and a free-text description.
+const ODF_SIGNATURES: &[&str] = &[
+    "META-INF/documentsignatures.xml",
+    "META-INF/macrosignatures.xml",
+];
+
+/// OpenDocument members with no free text, by their full path: the
+/// manifest and its RDF twin, the layout cache, the user-interface
+/// configuration.
+fn is_odf_inert(member: &str) -> bool {
+    matches!(
+        member,
+        "mimetype" | "META-INF/manifest.xml" | "manifest.rdf" | "layout-cache"
+    ) || member.starts_with("Configurations2/")
 }
 
 /// Members with no free text of their own: formatting, relationships,
@@ -28,9 +46,8 @@ pub(crate) fn is_stripped(member: &str) -> bool {
 /// cell comments, whose text is read from the comments part. In OFD, the
 /// resource lists (fonts, colour spaces, the names of image files) and
 /// the electronic signatures and seals (a hash and the issuing office's
-/// seal over the content that is read). In OpenDocument, the `mimetype`,
-/// the manifest and its RDF twin, the user-interface configuration and
-/// the signatures.
+/// seal over the content that is read). OpenDocument's own are matched by
+/// their full path ([`is_odf_inert`]).
 fn is_inert(member: &str) -> bool {
     const FILES: &[&str] = &[
         "styles.xml",
@@ -47,11 +64,6 @@ fn is_inert(member: &str) -> bool {
         "volatileDependencies.xml",
         "PublicRes.xml",
         "DocumentRes.xml",
-        "manifest.xml",
-        "manifest.rdf",
-        "documentsignatures.xml",
-        "macrosignatures.xml",
-        "layout-cache",
     ];
     const FOLDERS: &[&str] = &[
         "/theme/",
@@ -59,12 +71,11 @@ fn is_inert(member: &str) -> bool {
         "/printerSettings/",
         "/tables/",
         "/Signs/",
-        "Configurations2/",
     ];
     const FONTS: &[&str] = &["ttf", "otf", "ttc", "odttf"];
     let file = member.rsplit('/').next().unwrap_or(member);
     member == "[Content_Types].xml"
-        || member == "mimetype"
+        || is_odf_inert(member)
         || member.ends_with(".rels")
         || member.ends_with(".vml")
         || FILES.contains(&file)

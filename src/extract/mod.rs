@@ -524,25 +524,32 @@ pub(crate) fn column_letter(mut index: usize) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// A workbook segment (see [`Part::Workbook`]): `what` numbered, never
-/// named after its text, since a location is shown unmasked. `None` for a
-/// blank text.
-pub(crate) fn workbook_segment(earlier: &[Segment], what: &str, text: String) -> Option<Segment> {
-    if text.trim().is_empty() {
-        return None;
+/// The workbook segments of a file (see [`Part::Workbook`]), each kind
+/// numbered in turn (`sheet 2`, `validation 1`), never named after its
+/// text: a location is shown unmasked.
+#[derive(Default)]
+pub(crate) struct WorkbookNames {
+    pub segments: Vec<Segment>,
+    counts: std::collections::HashMap<&'static str, usize>,
+}
+
+impl WorkbookNames {
+    /// Adds `text` as the next `what`, unless it is blank.
+    pub fn push(&mut self, what: &'static str, text: String) {
+        if text.trim().is_empty() {
+            return;
+        }
+        let count = self.counts.entry(what).or_default();
+        *count += 1;
+        self.segments.push(Segment {
+            text,
+            location: Location::Package {
+                part: Part::Workbook,
+                name: format!("{what} {count}"),
+            },
+            column: None,
+        });
     }
-    let count = earlier.iter().filter(|s| {
-        matches!(&s.location, Location::Package { part: Part::Workbook, name }
-            if name.strip_prefix(what).is_some_and(|n| n.starts_with(' ')))
-    });
-    Some(Segment {
-        text,
-        location: Location::Package {
-            part: Part::Workbook,
-            name: format!("{what} {}", count.count() + 1),
-        },
-        column: None,
-    })
 }
 
 /// Builds the cell segment shared by CSV and XLSX.

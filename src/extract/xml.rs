@@ -64,6 +64,12 @@ impl Ns {
                 .all(|(a, b)| a == b)
     }
 
+    /// Whether the qualified name is in this namespace (never for a
+    /// namespace bound to no prefix, whose names carry none).
+    pub fn owns(&self, qname: &[u8]) -> bool {
+        !self.prefix.is_empty() && qname.starts_with(self.prefix.as_bytes())
+    }
+
     /// The qualified name to write for `local`.
     pub fn tag(&self, local: &str) -> String {
         format!("{}{local}", self.prefix)

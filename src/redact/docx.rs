@@ -173,7 +173,8 @@ const CELL_VALUE: &[&[u8]] = &[
 ];
 
 /// `tag` (a cell's start tag) as the start tag of a string cell: every
-/// other attribute (style, spans, repeats) kept as written.
+/// other attribute (style, spans, repeats, namespace declarations) kept
+/// byte for byte.
 fn string_cell(tag: &str, value_type: &str) -> Result<String, ExtractError> {
     let mut reader = quick_xml::Reader::from_str(tag);
     let Ok(quick_xml::events::Event::Start(e)) = reader.read_event() else {
@@ -181,14 +182,17 @@ fn string_cell(tag: &str, value_type: &str) -> Result<String, ExtractError> {
     };
     let mut out = format!("<{}", String::from_utf8_lossy(e.name().as_ref()));
     for a in e.attributes().flatten() {
-        if CELL_VALUE.contains(&a.key.local_name().as_ref()) {
+        let key = a.key.as_ref();
+        let declaration = key == b"xmlns" || key.starts_with(b"xmlns:");
+        if !declaration && CELL_VALUE.contains(&a.key.local_name().as_ref()) {
             continue;
         }
-        let value = crate::extract::xml::unescaped(&a).unwrap_or_default();
+        let raw = String::from_utf8_lossy(&a.value);
+        // The raw value came from between one kind of quote; keep it there.
+        let quote = if raw.contains('"') { '\'' } else { '"' };
         out.push_str(&format!(
-            " {}=\"{}\"",
-            String::from_utf8_lossy(a.key.as_ref()),
-            quick_xml::escape::escape(&value)
+            " {}={quote}{raw}{quote}",
+            String::from_utf8_lossy(key)
         ));
     }
     out.push_str(&format!(" {value_type}=\"string\">"));

@@ -313,3 +313,87 @@ fn a_sheet_of_repeated_cells_counts_against_the_cell_limit() {
     let err = extract("a.ods", &bytes, &limits).unwrap_err();
     assert_eq!(err.to_string(), "cell count exceeds limit 20");
 }
+
+#[test]
+fn link_targets_field_values_first_page_headers_and_stray_text_are_not_published_unread() {
+    let body = r#"<text:p>联系我们：<text:a xlink:type="simple" xlink:href="mailto:zhang.san@fgw.gov.cn">张三</text:a><text:hidden-text text:condition="ooow:1" text:string-value="电话13812345678"/><text:tab></text:tab></text:p>"#;
+    let styles = format!(
+        r#"<office:document-styles {NS}><office:automatic-styles><number:date-style style:name="N1"><number:year/><number:text>年</number:text></number:date-style></office:automatic-styles><office:master-styles><style:master-page style:name="Standard"><style:header><text:p>公开</text:p></style:header><loext:header-first><text:p>机密★10年</text:p></loext:header-first><text:p>页边说明</text:p></style:master-page></office:master-styles></office:document-styles>"#
+    );
+    let bytes = package("text", body, &styles, &[]);
+    let ex = unlimited("a.odt", &bytes);
+    let got: Vec<(String, &str)> = ex
+        .segments
+        .iter()
+        .map(|s| (serde_json::to_string(&s.location).unwrap(), s.text.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                r#"{"part":"body","name":"xlink:href 1"}"#.to_string(),
+                "mailto:zhang.san@fgw.gov.cn"
+            ),
+            (
+                r#"{"part":"body","name":"text:string-value 1"}"#.into(),
+                "电话13812345678"
+            ),
+            // A start-and-end tab covers more than one piece can: not a stand-in.
+            (r#"{"part":"body","paragraph":1}"#.into(), "联系我们：张三"),
+            (r#"{"part":"header","paragraph":1}"#.into(), "公开"),
+            (r#"{"part":"header","paragraph":2}"#.into(), "机密★10年"),
+        ]
+    );
+    // Text the reader has no place for is for a person to look at; the
+    // literal of a date format is not.
+    assert_eq!(
+        unreadable_of(&ex),
+        [(
+            "embedded styles.xml".to_string(),
+            "1 stretches of text outside the document's paragraphs"
+        )]
+    );
+    // Redacted where they stand, in the attribute.
+    let (out, _) = redact_and_reread(
+        "a.odt",
+        &bytes,
+        &["zhang.san@fgw.gov.cn", "13812345678"],
+        "*",
+    );
+    assert_absent_from_package(&out, "zhang.san@fgw.gov.cn");
+    assert_absent_from_package(&out, "13812345678");
+}
+
+#[test]
+fn crafted_nesting_and_repeats_are_refused_or_bounded_not_a_panic() {
+    let deep = "<office:annotation>".repeat(100) + &"</office:annotation>".repeat(100);
+    let err = extract(
+        "a.odt",
+        &package("text", &format!("<text:p>{deep}</text:p>"), "", &[]),
+        &Limits::unlimited(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("nested too deep"), "{err}");
+    let huge = format!(
+        r#"<table:table table:name="S"><table:table-row table:number-rows-repeated="{max}"><table:table-cell table:number-columns-repeated="{max}"/></table:table-row><table:table-row><table:table-cell table:number-columns-repeated="{max}"/><table:table-cell><text:p>x</text:p></table:table-cell></table:table-row></table:table>"#,
+        max = u64::MAX
+    );
+    let ex = unlimited("a.ods", &package("spreadsheet", &huge, "", &[]));
+    // Row and column numbers saturate; the cell is still read.
+    assert!(
+        ex.segments.iter().any(|s| s.text == "x"),
+        "{:?}",
+        ex.segments
+    );
+    let spaces = format!(
+        "<text:p>{}</text:p>",
+        r#"<text:s text:c="1000000"/>"#.repeat(10)
+    );
+    let limits = Limits {
+        max_decompressed_bytes: 100,
+        ..Limits::unlimited()
+    };
+    let err = extract("a.odt", &package("text", &spaces, "", &[]), &limits).unwrap_err();
+    assert!(matches!(err, ExtractError::TooLarge { .. }), "{err}");
+}

@@ -17,8 +17,8 @@ use super::{read_stream, u16_at, u32_at, Ole};
 
 use super::super::xlsx::dates::{excel_date, plain_number};
 use super::super::{
-    cell_segment, workbook_segment, Anchors, ExtractError, Extracted, FileKind, Limits, Location,
-    Parsed, Part, Segment, Unreadable,
+    cell_segment, Anchors, ExtractError, Extracted, FileKind, Limits, Location, Parsed, Part,
+    Segment, Unreadable, WorkbookNames,
 };
 
 pub(super) fn parse(ole: &mut Ole<'_>, limits: &Limits) -> Result<Parsed, ExtractError> {
@@ -91,15 +91,14 @@ pub(super) fn parse(ole: &mut Ole<'_>, limits: &Limits) -> Result<Parsed, Extrac
     segments.extend(extras);
     // Sheet names, and defined names with their formulas, which can hold
     // a constant list or text.
-    let mut workbook = Vec::new();
+    let mut workbook = WorkbookNames::default();
     for name in sheets {
-        workbook.extend(workbook_segment(&workbook, "sheet", name));
+        workbook.push("sheet", name);
     }
     for (name, formula) in book.defined_names() {
-        let text = format!("{name}\n{formula}");
-        workbook.extend(workbook_segment(&workbook, "defined name", text));
+        workbook.push("defined name", format!("{name}\n{formula}"));
     }
-    segments.extend(workbook);
+    segments.extend(workbook.segments);
     Ok(Parsed {
         extracted: Extracted {
             kind: FileKind::Xls,
@@ -192,23 +191,32 @@ fn shared_text_bytes(stream: &[u8], limit: u64) -> u64 {
 }
 
 /// An upper bound on the UTF-8 size of each string of the shared-string
-/// table, read as calamine reads it ([MS-XLS] 2.4.265, 2.5.293): the SST
-/// record and the CONTINUE records after it as one run of chunks, where a
-/// string's characters that cross into the next chunk start with a new
-/// flags byte. A byte of Latin-1 becomes at most 2 bytes, a UTF-16 unit 3.
+/// table, read as calamine reads it ([MS-XLS] 2.4.265, 2.5.293): the last
+/// SST record (calamine keeps the last) and the CONTINUE records after it
+/// as one run of chunks, where a string's characters that cross into the
+/// next chunk start with a new flags byte, and an empty chunk is an empty
+/// string. calamine decodes in the workbook's code page, a one-byte
+/// character with a NUL beside it: at most 4 bytes of UTF-8 for it, 6 for
+/// a two-byte one.
 fn shared_string_sizes(stream: &[u8]) -> Vec<u64> {
-    let mut globals = records(stream, 0).skip_while(|(kind, _)| *kind != SST);
-    let Some((_, sst)) = globals.next() else {
+    let globals: Vec<(u16, &[u8])> = records(stream, 0).collect();
+    let Some(at) = globals.iter().rposition(|(kind, _)| *kind == SST) else {
         return Vec::new();
     };
-    let mut rest = globals
+    let sst = globals[at].1;
+    let mut rest = globals[at + 1..]
+        .iter()
         .take_while(|(kind, _)| *kind == CONTINUE)
-        .map(|(_, body)| body);
+        .map(|(_, body)| *body);
     let mut data = sst.get(8..).unwrap_or_default();
     let mut sizes = Vec::new();
     loop {
         if data.is_empty() {
             match rest.next() {
+                Some([]) => {
+                    sizes.push(0);
+                    continue;
+                }
                 Some(next) => data = next,
                 None => return sizes,
             }
@@ -238,7 +246,7 @@ fn shared_string_sizes(stream: &[u8]) -> Vec<u64> {
             let taken = left.min(data.len() / width);
             data = &data[taken * width..];
             left -= taken;
-            size += taken as u64 * if high { 3 } else { 2 };
+            size += taken as u64 * if high { 6 } else { 4 };
             if left > 0 {
                 match rest.next() {
                     Some(next) if !next.is_empty() => {
@@ -490,16 +498,30 @@ mod tests {
         let globals = [record(SST, &sst), record(CONTINUE, &cont)];
         assert_eq!(
             shared_string_sizes(&workbook_with(&globals, &[vec![]], 0)),
-            [4, 8]
+            [8, 16]
         );
         let cells: Vec<Vec<u8>> = (0..10).map(|r| label(r, r as u32 % 2)).collect();
         let book = workbook_with(&globals, &[cells], 1);
-        // Ten cells on a sheet listed twice: 2 × (5 × 4 + 5 × 8).
-        assert_eq!(shared_text_bytes(&book, u64::MAX), 120);
-        assert!(shared_text_bytes(&book, 50) > 50);
+        // Ten cells on a sheet listed twice: 2 × (5 × 8 + 5 × 16).
+        assert_eq!(shared_text_bytes(&book, u64::MAX), 240);
+        assert!(shared_text_bytes(&book, 100) > 100);
         // A table cut short ends the measure rather than guessing.
         let cut = [record(SST, &sst[..sst.len() - 2])];
-        assert_eq!(shared_string_sizes(&workbook_with(&cut, &[vec![]], 0)), [4]);
+        assert_eq!(shared_string_sizes(&workbook_with(&cut, &[vec![]], 0)), [8]);
+        // An empty CONTINUE is an empty string, as calamine reads it, and
+        // the strings after it are measured; of two tables, the last counts.
+        let tiny = [2u32.to_le_bytes(), 2u32.to_le_bytes()].concat();
+        let long = [&[3u8, 0, 0][..], b"abc"].concat();
+        let globals = [
+            record(SST, &[8u32.to_le_bytes(), [0; 4]].concat()),
+            record(SST, &tiny),
+            record(CONTINUE, &[]),
+            record(CONTINUE, &long),
+        ];
+        assert_eq!(
+            shared_string_sizes(&workbook_with(&globals, &[vec![]], 0)),
+            [0, 12]
+        );
     }
 
     #[test]

@@ -15,11 +15,11 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use super::Names;
-use crate::extract::docx::{Acc, Counters, PartXml, PieceKind, Stories};
+use crate::extract::docx::{attribute_value, Acc, Counters, PartXml, PieceKind, Stories};
 use crate::extract::xml::{attr, push_text, xml_error};
 use crate::extract::{
-    column_letter, workbook_segment, ColumnRef, ExtractError, FileKind, Limits, Location, Part,
-    Segment,
+    column_letter, ColumnRef, ExtractError, FileKind, Limits, Location, Part, Segment, Unreadable,
+    WorkbookNames,
 };
 
 /// The story text is going to, and its open paragraphs and table.
@@ -50,11 +50,20 @@ pub(super) struct Flow<'a> {
     limits: &'a Limits,
     stories: Stories,
     /// Sheet names, named ranges and validation lists.
-    workbook: Vec<Segment>,
+    workbook: WorkbookNames,
     cells: usize,
     sheet: String,
     headers: Headers,
+    /// Characters that elements stand for (`text:s` and its count), held
+    /// to the decompressed-size limit: a 23-byte element is 64 spaces.
+    expanded: u64,
+    /// Attribute segments so far, by attribute, to number them.
+    attributes: HashMap<String, usize>,
+    unreadable: Vec<Unreadable>,
 }
+
+/// Deeper nesting of notes, comments or frames than any editor writes.
+const MAX_NESTING: usize = 64;
 
 /// Elements whose character data is not document text: a note's number
 /// (the note's text is read) and a comment's or change's date.
@@ -68,16 +77,20 @@ impl<'a> Flow<'a> {
             kind,
             limits,
             stories: Stories::default(),
-            workbook: Vec::new(),
+            workbook: WorkbookNames::default(),
             cells: 0,
             sheet: String::new(),
             headers: Headers::new(),
+            expanded: 0,
+            attributes: HashMap::new(),
+            unreadable: Vec::new(),
         }
     }
 
-    /// The stories' segments and pieces, and the workbook's segments.
-    pub fn finish(self) -> (Stories, Vec<Segment>) {
-        (self.stories, self.workbook)
+    /// The stories' segments and pieces, the workbook's segments, and the
+    /// text the flow had no place for.
+    pub fn finish(self) -> (Stories, Vec<Segment>, Vec<Unreadable>) {
+        (self.stories, self.workbook.segments, self.unreadable)
     }
 
     fn open(&self, part: Part) -> Frame {
@@ -116,13 +129,36 @@ impl<'a> Flow<'a> {
         let mut reader = Reader::from_str(&part.xml);
         let mut skip = 0usize;
         // Text read beside the flow: an author, an image's title or description.
-        let mut aside: Option<(Location, Acc)> = None;
+        let mut aside: Option<(Vec<u8>, Location, Acc)> = None;
         let mut drawings: Vec<String> = Vec::new();
         let mut notes: Vec<Part> = Vec::new();
+        // Inside a number style (`number:text` holds 年, 月: format, not data).
+        let mut number_style = 0usize;
+        // Text the flow has no place for: reported, never dropped silently.
+        let mut unplaced = 0usize;
         loop {
             let before = reader.buffer_position() as usize;
             let event = reader.read_event().map_err(|e| xml_error(member, e))?;
             let after = reader.buffer_position() as usize;
+            match &event {
+                Event::Start(e) | Event::Empty(e) => {
+                    if frames.len() > MAX_NESTING || drawings.len() > MAX_NESTING {
+                        return Err(xml_error(
+                            member,
+                            "notes, comments or frames nested too deep",
+                        ));
+                    }
+                    let story = frames.last().map_or(Part::Body, |f| f.part);
+                    self.attribute_text(&part.xml, e, (before, after), story, part_index)?;
+                    if matches!(event, Event::Start(_)) && n.number.owns(e.name().as_ref()) {
+                        number_style += 1;
+                    }
+                }
+                Event::End(e) if n.number.owns(e.name().as_ref()) => {
+                    number_style = number_style.saturating_sub(1)
+                }
+                _ => {}
+            }
             match &event {
                 Event::Start(e) if is_skipped(&n, e.name().as_ref()) => skip += 1,
                 Event::End(e) if is_skipped(&n, e.name().as_ref()) => skip = skip.saturating_sub(1),
@@ -165,13 +201,13 @@ impl<'a> Flow<'a> {
                     };
                     frames.push(self.open(part));
                 }
-                Event::Start(e) if n.dc.is(e.name().as_ref(), "creator") => {
+                Event::Start(e) if aside.is_none() && n.dc.is(e.name().as_ref(), "creator") => {
                     let part = frames.last().map_or(Part::Body, |f| f.part);
                     let location = Location::Package {
                         part,
                         name: "dc:creator".into(),
                     };
-                    aside = Some((location, Acc::default()));
+                    aside = Some((e.name().as_ref().to_vec(), location, Acc::default()));
                 }
                 Event::Start(e) if n.draw.is(e.name().as_ref(), "frame") => {
                     drawings.push(attr(e, b"name").unwrap_or_else(|| "image".into()))
@@ -180,8 +216,9 @@ impl<'a> Flow<'a> {
                     drawings.pop();
                 }
                 Event::Start(e)
-                    if n.svg.is(e.name().as_ref(), "title")
-                        || n.svg.is(e.name().as_ref(), "desc") =>
+                    if aside.is_none()
+                        && (n.svg.is(e.name().as_ref(), "title")
+                            || n.svg.is(e.name().as_ref(), "desc")) =>
                 {
                     let what = if e.local_name().as_ref() == b"desc" {
                         "descr"
@@ -193,14 +230,14 @@ impl<'a> Flow<'a> {
                         part: Part::Embedded,
                         name: format!("{image} {what}"),
                     };
-                    aside = Some((location, Acc::default()));
+                    aside = Some((e.name().as_ref().to_vec(), location, Acc::default()));
                 }
                 Event::End(e)
-                    if n.dc.is(e.name().as_ref(), "creator")
-                        || n.svg.is(e.name().as_ref(), "title")
-                        || n.svg.is(e.name().as_ref(), "desc") =>
+                    if aside
+                        .as_ref()
+                        .is_some_and(|(opener, _, _)| opener.as_slice() == e.name().as_ref()) =>
                 {
-                    if let Some((location, acc)) = aside.take() {
+                    if let Some((_, location, acc)) = aside.take() {
                         self.stories.emit(acc, location, None, part_index);
                     }
                 }
@@ -208,7 +245,8 @@ impl<'a> Flow<'a> {
                     self.workbook_name(&n, e)
                 }
                 Event::Start(e) if n.table.is(e.name().as_ref(), "table") => {
-                    let spreadsheet = self.spreadsheet();
+                    // A sheet is a table of the body, not one inside a note.
+                    let spreadsheet = self.spreadsheet() && frames.len() == 1;
                     if let Some(frame) = frames.last_mut() {
                         frame.table_depth += 1;
                         if frame.table_depth == 1 {
@@ -230,7 +268,7 @@ impl<'a> Flow<'a> {
                 Event::Start(e) | Event::Empty(e) if n.table.is(e.name().as_ref(), "table-row") => {
                     if let Some(frame) = frames.last_mut().filter(|f| f.table_depth == 1) {
                         let repeated = repeat(e, b"number-rows-repeated");
-                        frame.row = frame.next_row + 1;
+                        frame.row = frame.next_row.saturating_add(1);
                         frame.next_row = frame.next_row.saturating_add(repeated);
                         frame.rows_repeated = repeated;
                         frame.col = 0;
@@ -252,8 +290,12 @@ impl<'a> Flow<'a> {
                     let (location, column, mut acc) = if self.kind == FileKind::Ods {
                         self.sheet_cell(frame, first, repeated)
                     } else {
-                        let address =
-                            format!("T{}R{}C{}", frame.counters.tables, frame.row, first + 1);
+                        let address = format!(
+                            "T{}R{}C{}",
+                            frame.counters.tables,
+                            frame.row,
+                            first.saturating_add(1)
+                        );
                         let location = Location::Docx {
                             part: frame.part,
                             paragraph: None,
@@ -321,25 +363,105 @@ impl<'a> Flow<'a> {
                         self.stories.emit(acc, location, None, part_index);
                     }
                 }
-                Event::Start(e) | Event::Empty(e) if skip == 0 => {
-                    let stand_in = stand_in(&n, e);
-                    if let (Some(s), Some(acc)) = (stand_in, target(&mut aside, &mut frames)) {
+                // Only the empty form: a piece must cover the whole element.
+                Event::Empty(e) if skip == 0 => {
+                    if let (Some(s), Some(acc)) = (stand_in(&n, e), target(&mut aside, &mut frames))
+                    {
+                        self.expanded += s.len() as u64;
+                        if self.expanded > self.limits.max_decompressed_bytes {
+                            return Err(ExtractError::too_large(
+                                "spaces and tabs the document's elements stand for",
+                                self.limits.max_decompressed_bytes,
+                            ));
+                        }
                         acc.push(&s, before, after, PieceKind::Element);
                     }
                 }
                 Event::Eof => break,
                 ev @ (Event::Text(_) | Event::CData(_) | Event::GeneralRef(_)) if skip == 0 => {
-                    if let Some(acc) = target(&mut aside, &mut frames) {
-                        let mut text = String::new();
-                        push_text(&mut text, ev, member)?;
-                        acc.push(&text, before, after, PieceKind::CharData);
+                    let mut text = String::new();
+                    push_text(&mut text, ev, member)?;
+                    match target(&mut aside, &mut frames) {
+                        Some(acc) => acc.push(&text, before, after, PieceKind::CharData),
+                        None if number_style == 0 && !text.trim().is_empty() => unplaced += 1,
+                        None => {}
                     }
                 }
                 _ => {}
             }
         }
+        let open = frames.len() > usize::from(member == "content.xml");
+        if open || frames.iter().any(|f| !f.paragraphs.is_empty()) {
+            return Err(xml_error(
+                member,
+                "the part ends inside a paragraph or a note",
+            ));
+        }
         while let Some(frame) = frames.pop() {
             self.close(frame, part_index);
+        }
+        if unplaced > 0 {
+            self.unreadable.push(Unreadable {
+                location: Location::Package {
+                    part: Part::Embedded,
+                    name: member.to_owned(),
+                },
+                what: format!("{unplaced} stretches of text outside the document's paragraphs"),
+            });
+        }
+        Ok(())
+    }
+
+    /// Text kept in attributes, which is published with the file: link
+    /// targets (a `mailto:` under a name), field values (a user field, a
+    /// variable, conditional and hidden text), form values and labels, and
+    /// `text:meta` content. Each is a segment of its own, redacted in the
+    /// attribute.
+    fn attribute_text(
+        &mut self,
+        xml: &str,
+        e: &BytesStart,
+        tag: (usize, usize),
+        story: Part,
+        part_index: usize,
+    ) -> Result<(), ExtractError> {
+        const HELD: &[&[u8]] = &[
+            b"href",
+            b"string-value",
+            b"string-value-if-true",
+            b"string-value-if-false",
+            b"current-value",
+            b"label",
+            b"content",
+        ];
+        for a in e.attributes().flatten() {
+            if !HELD.contains(&a.key.local_name().as_ref()) {
+                continue;
+            }
+            let qname = String::from_utf8_lossy(a.key.as_ref()).into_owned();
+            let Some((start, end)) = attribute_value(xml, tag.0, tag.1, &qname) else {
+                continue;
+            };
+            let raw = &xml[start..end];
+            // Links to the package's own pictures and objects, and anchors.
+            let internal = a.key.local_name().as_ref() == b"href"
+                && (raw.starts_with('#')
+                    || raw.starts_with("Pictures/")
+                    || raw.starts_with("./Object ")
+                    || raw.starts_with("Object "));
+            if internal || raw.trim().is_empty() {
+                continue;
+            }
+            let value = quick_xml::escape::unescape(raw).map_err(|e| xml_error("content", e))?;
+            let count = self.attributes.entry(qname.clone()).or_default();
+            *count += 1;
+            let location = Location::Package {
+                part: story,
+                name: format!("{qname} {count}"),
+            };
+            let mut acc = Acc::default();
+            acc.push(&value, start, end, PieceKind::Attribute);
+            self.stories.emit(acc, location, None, part_index);
         }
         Ok(())
     }
@@ -394,19 +516,18 @@ impl<'a> Flow<'a> {
         self.push_workbook(what, text);
     }
 
-    fn push_workbook(&mut self, what: &str, text: String) {
-        self.workbook
-            .extend(workbook_segment(&self.workbook, what, text));
+    fn push_workbook(&mut self, what: &'static str, text: String) {
+        self.workbook.push(what, text);
     }
 }
 
 /// Where character data goes: beside the flow, the open cell, or the
 /// innermost open paragraph.
 fn target<'f>(
-    aside: &'f mut Option<(Location, Acc)>,
+    aside: &'f mut Option<(Vec<u8>, Location, Acc)>,
     frames: &'f mut [Frame],
 ) -> Option<&'f mut Acc> {
-    if let Some((_, acc)) = aside.as_mut() {
+    if let Some((_, _, acc)) = aside.as_mut() {
         return Some(acc);
     }
     let frame = frames.last_mut()?;
@@ -420,18 +541,20 @@ fn is_paragraph(n: &Names, e: &BytesStart) -> bool {
     n.text.is(e.name().as_ref(), "p") || n.text.is(e.name().as_ref(), "h")
 }
 
-/// A master page's header or footer (first, left or right page).
+/// A master page's header or footer (first, left or right page), in the
+/// style namespace or LibreOffice's extension one (`loext:header-first`).
 fn is_page_region(n: &Names, qname: &[u8]) -> bool {
-    [
-        "header",
-        "header-left",
-        "header-first",
-        "footer",
-        "footer-left",
-        "footer-first",
+    let local = qname.rsplit(|&b| b == b':').next().unwrap_or(qname);
+    let region = [
+        &b"header"[..],
+        b"header-left",
+        b"header-first",
+        b"footer",
+        b"footer-left",
+        b"footer-first",
     ]
-    .iter()
-    .any(|l| n.style.is(qname, l))
+    .contains(&local);
+    region && (n.style.owns(qname) || qname.starts_with(b"loext:"))
 }
 
 /// The characters an element stands for: `text:s` (`text:c` spaces),
@@ -441,7 +564,7 @@ fn stand_in(n: &Names, e: &BytesStart) -> Option<String> {
     if n.text.is(name.as_ref(), "s") {
         // The count is bounded by what a line can sensibly hold.
         let count = attr(e, b"c").and_then(|c| c.parse().ok()).unwrap_or(1usize);
-        Some(" ".repeat(count.clamp(1, 1000)))
+        Some(" ".repeat(count.clamp(1, 64)))
     } else if n.text.is(name.as_ref(), "tab") {
         Some("\t".into())
     } else if n.text.is(name.as_ref(), "line-break") {

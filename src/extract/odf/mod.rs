@@ -34,6 +34,7 @@ const STYLE_NS: &str = "urn:oasis:names:tc:opendocument:xmlns:style:1.0";
 const DRAW_NS: &str = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0";
 const SVG_NS: &str = "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0";
 const DC_NS: &str = "http://purl.org/dc/elements/1.1/";
+const NUMBER_NS: &str = "urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0";
 
 /// The `mimetype` member of a package, when it has a short one: every
 /// OpenDocument package starts with it.
@@ -85,6 +86,7 @@ pub(super) struct Names {
     draw: Ns,
     svg: Ns,
     dc: Ns,
+    number: Ns,
 }
 
 impl Names {
@@ -97,6 +99,7 @@ impl Names {
             draw: Ns::detect(xml, &[DRAW_NS], "draw"),
             svg: Ns::detect(xml, &[SVG_NS], "svg"),
             dc: Ns::detect(xml, &[DC_NS], "dc"),
+            number: Ns::detect(xml, &[NUMBER_NS], "number"),
         }
     }
 }
@@ -124,8 +127,9 @@ pub(crate) fn parse(kind: FileKind, bytes: &[u8], limits: &Limits) -> Result<Par
         parts.push(part);
     }
     let read: HashSet<&str> = parts.iter().map(|p| p.member.as_str()).collect();
-    let unreadable = members::unreadable(&names, &read);
-    let (stories, workbook): (Stories, _) = flow.finish();
+    let mut unreadable = members::unreadable(&names, &read);
+    let (stories, workbook, unplaced): (Stories, _, _) = flow.finish();
+    unreadable.extend(unplaced);
     // Anchored segments first; workbook names and properties follow.
     let mut segments = stories.segments;
     segments.extend(workbook);

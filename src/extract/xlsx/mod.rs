@@ -25,8 +25,8 @@ use sheet::*;
 use super::package::{resolve, Package};
 use super::xml::{attr, push_text, raw_attr, xml_error, Ns};
 use super::{
-    cell_segment, workbook_segment, Anchors, ExtractError, Extracted, FileKind, Limits, Location,
-    Parsed, Segment,
+    cell_segment, Anchors, ExtractError, Extracted, FileKind, Limits, Location, Parsed, Segment,
+    WorkbookNames,
 };
 use super::{members, ooxml};
 
@@ -222,18 +222,17 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
     }
     let (mut segments, cells) = (reader.segments, reader.anchors);
     // Workbook names after the cells, which alone have anchors.
-    let mut workbook_segments = Vec::new();
+    let mut workbook = WorkbookNames::default();
     for (name, _) in &book.sheets {
-        workbook_segments.extend(workbook_segment(&workbook_segments, "sheet", name.clone()));
+        workbook.push("sheet", name.clone());
     }
     for (name, formula) in &book.names {
-        let text = format!("{name}\n{formula}");
-        workbook_segments.extend(workbook_segment(&workbook_segments, "defined name", text));
+        workbook.push("defined name", format!("{name}\n{formula}"));
     }
     for text in reader.validations {
-        workbook_segments.extend(workbook_segment(&workbook_segments, "validation", text));
+        workbook.push("validation", text);
     }
-    segments.extend(workbook_segments);
+    segments.extend(workbook.segments);
     let names = pkg.names();
     let mut read: HashSet<&str> = sheets.iter().map(|s| s.member.as_str()).collect();
     read.insert("xl/workbook.xml");
