@@ -21,6 +21,7 @@ mod kinds;
 mod lines;
 mod mark;
 mod mask;
+mod name_model;
 mod names;
 mod normalize;
 mod pack;

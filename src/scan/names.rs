@@ -7,7 +7,9 @@
 //! caller's column hint). Where the name ends is decided by what follows:
 //! punctuation, a non-Han character, or a known follower word (`同志`, `反映`).
 //!
-//! Two rules need no label. A bare list (`王建华、李秀英和陈志强`) counts when
+//! Three rules need no label. The subject of a clause whose verb is a speech
+//! or action verb (`，张建国表示`, `据李晓燕介绍`, `孙宏伟在讲话中强调`) counts
+//! when the statistics of [`GivenNameModel`] read its given name as one. A bare list (`王建华、李秀英和陈志强`) counts when
 //! the names on both sides of a `、` have only given-name characters that are
 //! common in names (`given_chars`): `金融、石油` does not. And a name found
 //! once is found at every other mention in the same text (`潘红梅所述`).
@@ -17,6 +19,7 @@ use std::collections::HashSet;
 use super::context::{cell_ranges, cells, TextCtx};
 use super::engine::context_confidence;
 use super::kinds::{lexicon, required_lexicon, Coded, Found};
+use super::name_model::GivenNameModel;
 use super::normalize::{bounded_end, is_blank, is_han, skip_chars};
 use super::pack::DetectorDef;
 use crate::policy_error::PolicyError;
@@ -35,6 +38,8 @@ pub const LEXICON: &[&str] = &[
     "given_chars",
     "list_openers",
     "joiners",
+    "verbs_after",
+    "before_verb",
 ];
 
 pub struct NameDetector {
@@ -65,6 +70,10 @@ pub struct NameDetector {
     list_openers: HashSet<char>,
     /// Words joining the last name of a list (`和`, `及`).
     joiners: Vec<String>,
+    /// Speech and action verbs whose clause may open with a name (`表示`).
+    verbs_after: Vec<String>,
+    /// Words that may stand between such a name and its verb (`在`, `随后`).
+    before_verb: Vec<String>,
     /// Bit per BMP code point: a surname starts with it.
     surname_starts: Box<[u64]>,
 }
@@ -80,6 +89,7 @@ enum Group {
     After,
     Column,
     Signoff,
+    Verb,
     ListMark,
 }
 
@@ -94,6 +104,8 @@ const LIST_SEPARATORS: &[char] = &['、', '，', ',', ' '];
 const MAX_SIGNOFF_GAP: usize = 12;
 /// Longest parenthetical (in bytes) skipped between two names of a list.
 const MAX_PAREN: usize = 90;
+/// Longest clause (in characters) searched back from a verb for its subject.
+const MAX_CLAUSE: usize = 16;
 
 impl NameDetector {
     pub fn new(def: &DetectorDef) -> Result<Self, PolicyError> {
@@ -123,6 +135,8 @@ impl NameDetector {
             given_chars: chars_of("given_chars"),
             list_openers: chars_of("list_openers"),
             joiners: lexicon(def, "joiners").to_vec(),
+            verbs_after: lexicon(def, "verbs_after").to_vec(),
+            before_verb: lexicon(def, "before_verb").to_vec(),
             surname_starts: {
                 let mut bits = vec![0u64; SURNAME_TABLE / 64].into_boxed_slice();
                 for cp in surnames.iter().filter_map(|s| s.chars().next()) {
@@ -143,6 +157,7 @@ impl NameDetector {
         let c = b + self.after_words.len();
         let d = c + self.name_columns.len();
         let e = d + self.signoffs.len();
+        let f = e + self.verbs_after.len();
         match word {
             w if w < l => Group::Label,
             w if w < a => Group::FieldLabel,
@@ -150,6 +165,7 @@ impl NameDetector {
             w if w < c => Group::After,
             w if w < d => Group::Column,
             w if w < e => Group::Signoff,
+            w if w < f => Group::Verb,
             _ => Group::ListMark,
         }
     }
@@ -188,32 +204,41 @@ impl NameDetector {
                 .chain(&self.titles_before)
                 .chain(&self.labels)
                 .chain(&self.field_labels)
+                .chain(&self.verbs_after)
                 .any(|f| rest.starts_with(f.as_str())),
         }
     }
 
-    /// A name starting at `pos`: surname + 1–2 given characters, ending where
-    /// [`Self::ends_here`] allows. Longer given names are preferred.
-    fn name_at(&self, text: &str, pos: usize) -> Option<usize> {
-        let sl = self.surname_at(text, pos)?;
+    /// Where a name starting at `pos` may end, shortest first: after the
+    /// surname and one or two given characters that are neither `not_given`
+    /// nor the start of a `non_names` word (`张先生`).
+    fn name_ends(&self, text: &str, pos: usize) -> Vec<usize> {
+        let Some(sl) = self.surname_at(text, pos) else {
+            return Vec::new();
+        };
         let given_start = pos + sl;
-        let mut ends = Vec::with_capacity(2);
-        let mut p = given_start;
-        for c in text[given_start..].chars().take(2) {
-            if !is_han(c) || self.not_given.contains(&c) {
-                break;
-            }
-            p += c.len_utf8();
-            ends.push(p);
-        }
         if self
             .non_names
             .iter()
             .any(|w| text[given_start..].starts_with(w.as_str()))
         {
-            return None;
+            return Vec::new();
         }
-        ends.into_iter().rev().find(|&e| self.ends_here(text, e))
+        text[given_start..]
+            .char_indices()
+            .take(2)
+            .take_while(|(_, c)| is_han(*c) && !self.not_given.contains(c))
+            .map(|(i, c)| given_start + i + c.len_utf8())
+            .collect()
+    }
+
+    /// A name starting at `pos`: surname + 1–2 given characters, ending where
+    /// [`Self::ends_here`] allows. Longer given names are preferred.
+    fn name_at(&self, text: &str, pos: usize) -> Option<usize> {
+        self.name_ends(text, pos)
+            .into_iter()
+            .rev()
+            .find(|&e| self.ends_here(text, e))
     }
 
     /// The longest run of Han characters ending at `end` (up to four) that
@@ -288,6 +313,55 @@ impl NameDetector {
             .find(|j| text[pos..].starts_with(j.as_str()))
             .map(|j| j.len())
             .filter(|len| self.name_at(text, pos + len).is_some())
+    }
+
+    /// The subject of the clause whose verb starts at `verb`, when it is a
+    /// name: it starts the clause (after the last non-Han character, at most
+    /// [`MAX_CLAUSE`] characters back) or follows an opener in it (`据`,
+    /// `由`), and ends at the verb or at a `before_verb` word (`在`, `也`). No label vouches for
+    /// it, so the given name must pass the model.
+    fn clause_subject(&self, cx: &TextCtx, verb: usize, out: &mut Vec<Found>) {
+        let text = cx.text;
+        let mut clause = verb;
+        let mut han = 0;
+        for (i, c) in text[..verb].char_indices().rev() {
+            if !is_han(c) {
+                break;
+            }
+            han += 1;
+            if han > MAX_CLAUSE {
+                return;
+            }
+            clause = i;
+        }
+        let model = GivenNameModel {
+            listed: &self.given_chars,
+        };
+        let after_openers = text[clause..verb]
+            .char_indices()
+            .filter(|(_, c)| self.list_openers.contains(c))
+            .map(|(i, c)| clause + i + c.len_utf8());
+        for start in std::iter::once(clause).chain(after_openers) {
+            let Some(surname) = self.surname_at(text, start) else {
+                continue;
+            };
+            // The longer reading first; a name running into the verb (`…说`
+            // read as a given name) is none.
+            for end in self.name_ends(text, start).into_iter().rev() {
+                let Some(between) = text.get(end..verb) else {
+                    continue;
+                };
+                let joined = between.is_empty()
+                    || self
+                        .before_verb
+                        .iter()
+                        .any(|w| between.starts_with(w.as_str()));
+                if joined && model.accepts(&text[start + surname..end]) {
+                    self.push(cx, start, end, out);
+                    return;
+                }
+            }
+        }
     }
 
     fn push(&self, cx: &TextCtx, start: usize, end: usize, out: &mut Vec<Found>) {
@@ -416,12 +490,15 @@ impl NameDetector {
             let Some(end) = ends.filter(|&e| names.contains(&text[pos..e])).last() else {
                 continue;
             };
-            // Not inside a place or an office (`梁子湖区`), and a one-character
+            // Not inside a place or an office (`梁子湖区`; `所述` is a follower,
+            // though `所` ends offices), and a one-character
             // given name inside a longer word needs an end.
-            let place = text[end..]
+            let rest = &text[end..];
+            let place = rest
                 .chars()
                 .next()
-                .is_some_and(|c| self.not_given.contains(&c));
+                .is_some_and(|c| self.not_given.contains(&c))
+                && !self.followers.iter().any(|f| rest.starts_with(f.as_str()));
             let given = text[pos + sl..end].chars().count();
             if !place && (given == 2 || self.ends_here(text, end)) {
                 self.push(cx, pos, end, out);
@@ -447,6 +524,7 @@ impl Coded for NameDetector {
             .chain(&self.after_words)
             .chain(&self.name_columns)
             .chain(&self.signoffs)
+            .chain(&self.verbs_after)
             .cloned()
             .chain([LIST_MARK.to_string()])
             .collect()
@@ -475,6 +553,7 @@ impl Coded for NameDetector {
                 }
             }
             Group::Column => self.columns(cx, start, out),
+            Group::Verb => self.clause_subject(cx, start, out),
             Group::Signoff => {
                 // The signature: the next line(s) after closing punctuation.
                 let p = skip_chars(cx.text, end, MAX_SIGNOFF_GAP, |c| {
