@@ -48,12 +48,14 @@ pub enum Action {
     AuditRead,
     /// A second party co-signed a checkpoint.
     CheckpointCosigned,
+    /// An administrator queued a parked job again.
+    JobRetried,
     /// Synthetic events of `releasegate dev audit-events`.
     DevSeeded,
 }
 
 impl Action {
-    pub const ALL: [Action; 40] = [
+    pub const ALL: [Action; 41] = [
         Self::DepartmentAdded,
         Self::UserAdded,
         Self::UserUpdated,
@@ -93,6 +95,7 @@ impl Action {
         Self::ConsentBySilence,
         Self::AuditRead,
         Self::CheckpointCosigned,
+        Self::JobRetried,
         Self::DevSeeded,
     ];
 
@@ -137,6 +140,7 @@ impl Action {
             Self::ConsentBySilence => "stage.consent_by_silence",
             Self::AuditRead => "audit.read",
             Self::CheckpointCosigned => "checkpoint.cosigned",
+            Self::JobRetried => "job.retried",
             Self::DevSeeded => "dev.seeded",
         }
     }

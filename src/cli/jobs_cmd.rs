@@ -2,6 +2,7 @@
 
 use super::admin::{finish, with_db};
 use crate::jobs::{self, JobState, JobView};
+use crate::service::{accounts::CLI_ACTOR, job_queue};
 
 pub fn list(state: Option<JobState>, limit: u32) -> i32 {
     let limit = i64::from(limit.clamp(1, 10_000));
@@ -14,7 +15,7 @@ pub fn list(state: Option<JobState>, limit: u32) -> i32 {
 }
 
 pub fn retry(id: &str) -> i32 {
-    let job = with_db(|_, conn| jobs::retry(conn, id, crate::audit::now()));
+    let job = with_db(|_, conn| job_queue::retry(conn, CLI_ACTOR, id));
     finish(job, |job| {
         eprintln!("job {} ({}) is queued again", job.id, job.kind);
     })

@@ -345,7 +345,7 @@ pub fn retry(conn: &mut DbConn, job_id: &str, now: NaiveDateTime) -> AppResult<J
 }
 
 /// A job as the operator sees it (CLI, administrator page).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct JobView {
     pub id: String,
     pub kind: String,
@@ -355,6 +355,7 @@ pub struct JobView {
     pub max_attempts: i32,
     pub run_at: String,
     pub locked_by: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub progress: Option<serde_json::Value>,
     pub last_error: Option<String>,
     pub created_at: String,

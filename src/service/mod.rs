@@ -7,6 +7,7 @@ pub mod audit_log;
 pub mod audit_tree;
 pub mod delegations;
 pub mod fields;
+pub mod job_queue;
 pub mod metrics;
 pub mod opening;
 pub mod overview;

@@ -96,6 +96,8 @@ struct World {
     plan_item: String,
     /// FGW's approver away, their colleague standing in.
     delegation: String,
+    /// The finished inspection job of `release`.
+    job: String,
 }
 
 /// An FGW catalogue item and its 2026 plan item, as FGW's approver keeps
@@ -254,8 +256,16 @@ async fn world() -> World {
         .as_str()
         .unwrap()
         .to_string();
+    let job = app
+        .db(|c| {
+            use diesel::prelude::*;
+            use releasegate::db::schema::jobs;
+            jobs::table.select(jobs::id).first::<String>(c).unwrap()
+        })
+        .await;
     World {
         app,
+        job,
         tokens,
         release,
         mark,
@@ -291,6 +301,8 @@ impl World {
             &self.plan_item
         } else if template.starts_with("/api/v1/delegations/") || template.starts_with("/leave/") {
             &self.delegation
+        } else if template.starts_with("/api/v1/jobs/") || template.starts_with("/jobs/") {
+            &self.job
         } else {
             &self.release
         };

@@ -8,7 +8,7 @@ use releasegate::policy::Role;
 use serde_json::json;
 
 /// A GET as the holder of `token`'s session cookie.
-async fn page(app: &TestApp, path: &str, token: Option<&str>) -> Response {
+pub(crate) async fn page(app: &TestApp, path: &str, token: Option<&str>) -> Response {
     let mut req = TestRequest::get().uri(path);
     if let Some(t) = token {
         req = req.insert_header(("Cookie", format!("rg_session={t}")));
@@ -17,7 +17,12 @@ async fn page(app: &TestApp, path: &str, token: Option<&str>) -> Response {
 }
 
 /// A form POST as the holder of `token`'s session cookie.
-async fn post_form(app: &TestApp, path: &str, token: &str, form: &[(&str, &str)]) -> Response {
+pub(crate) async fn post_form(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    form: &[(&str, &str)],
+) -> Response {
     let body = serde_urlencoded::to_string(form).unwrap();
     app.call(
         TestRequest::post()
@@ -30,7 +35,7 @@ async fn post_form(app: &TestApp, path: &str, token: &str, form: &[(&str, &str)]
 }
 
 /// The CSRF token a page's forms carry.
-fn csrf_of(res: &Response) -> String {
+pub(crate) fn csrf_of(res: &Response) -> String {
     let text = res.text();
     let re = regex::Regex::new(r#"name="csrf_token" value="([0-9a-f]+)""#).unwrap();
     re.captures(&text)

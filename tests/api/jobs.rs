@@ -1,6 +1,7 @@
 //! The job queue: uploads answer in `scanning` and the inspection job moves
 //! them on; a failing job is retried with back-off, then parked and its
-//! release blocked; concurrent workers never claim the same job.
+//! release blocked, and an administrator sees it and queues it again;
+//! concurrent workers never claim the same job.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Barrier};
@@ -13,6 +14,8 @@ use releasegate::jobs::{self, JobState, Task};
 use serde_json::json;
 
 use crate::common::*;
+use crate::dashboard::{csrf_of, page, post_form};
+use releasegate::policy::Role;
 
 #[actix_web::test]
 async fn a_filing_answers_scanning_at_once_and_its_inspection_moves_it_on() {
@@ -165,13 +168,64 @@ async fn a_failing_job_is_retried_with_backoff_then_parked_and_blocks_its_releas
         "{failed}"
     );
 
-    // An operator queues it again; it runs, and finds the release no
-    // longer waiting for it.
+    // The administrator sees it parked, with its error, in the API and on
+    // the page; nobody else does.
+    let admin = app.user("admin", &[Role::Admin], None).await;
+    let listed = app.get("/api/v1/jobs?state=failed", Some(&admin)).await;
+    assert_eq!(listed.status, 200, "{}", listed.text());
+    let listed = listed.json();
+    assert_eq!(listed["items"][0]["id"], job.id.as_str(), "{listed}");
+    assert!(listed["items"][0]["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("cannot read a.txt"));
+    let done = app
+        .get("/api/v1/jobs?state=done", Some(&admin))
+        .await
+        .json();
+    assert_eq!(done["items"], json!([]), "the state filter holds");
+    assert_eq!(
+        app.get("/api/v1/jobs", Some(&cast.submitter)).await.status,
+        403
+    );
+    assert_eq!(
+        page(&app, "/jobs", Some(&cast.supervisor)).await.status,
+        403
+    );
+    let jobs_page = page(&app, "/jobs?state=failed", Some(&admin)).await;
+    assert_eq!(jobs_page.status, 200);
+    let retry = format!("/jobs/{}/retry", job.id);
+    assert!(jobs_page.text().contains(&format!("action=\"{retry}\"")));
+
+    // It is queued again from the page, once; the retry is audited. It
+    // runs, and finds the release no longer waiting for it.
+    let res = post_form(
+        &app,
+        &retry,
+        &admin,
+        &[("csrf_token", &csrf_of(&jobs_page))],
+    )
+    .await;
+    assert_eq!(res.status, 303, "{}", res.text());
+    assert_eq!(the_job(&app).await.state, JobState::Queued);
+    let again = app
+        .post_json(&format!("/api/v1{retry}"), Some(&admin), json!({}))
+        .await;
+    assert_eq!(
+        again.status,
+        409,
+        "only a failed job is retried: {}",
+        again.text()
+    );
     let out = run_cli(&app.db, &["jobs", "retry", &job.id], None);
-    assert!(out.status.success(), "{out:?}");
-    let out = run_cli(&app.db, &["jobs", "retry", &job.id], None);
-    assert_eq!(out.status.code(), Some(2), "only a failed job is retried");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("is queued"));
+    let audited = app
+        .get("/api/v1/audit?action=job.retried", Some(&cast.supervisor))
+        .await
+        .json();
+    assert_eq!(audited["items"].as_array().unwrap().len(), 1, "{audited}");
+    assert_eq!(audited["items"][0]["actor"], "admin", "{audited}");
     assert_eq!(app.run_jobs().await, 1);
     assert_eq!(the_job(&app).await.state, JobState::Done);
 }

@@ -7,6 +7,7 @@ mod blocklist;
 mod bulk_users;
 mod delegations;
 mod demands;
+mod jobs;
 mod opening;
 mod receipts;
 mod releases;
@@ -25,6 +26,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(accounts::list_users)
         .service(accounts::add_user)
         .service(accounts::update_user)
+        .service(jobs::list_jobs)
+        .service(jobs::retry_job)
         .service(releases::submit_release)
         .service(releases::list_releases)
         .service(releases::get_release)

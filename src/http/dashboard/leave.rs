@@ -8,7 +8,7 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::{local_time, render, see_other, Ctx, FormAnswer, HtmlPage, PageResult, Shell};
+use super::{render, see_other, shown_time, Ctx, FormAnswer, HtmlPage, PageResult, Shell};
 use crate::error::AppError;
 use crate::policy::{Calendar, Role};
 use crate::service::delegations::{self, DelegationView};
@@ -29,12 +29,6 @@ struct LeavePage {
     rows: Vec<Row>,
 }
 
-fn shown(t: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(t)
-        .map(|t| local_time(&t.naive_utc()))
-        .unwrap_or_else(|_| t.to_string())
-}
-
 #[utoipa::path(tag = "dashboard", responses(HtmlPage))]
 #[get("/leave")]
 pub async fn show_leave(ctx: Ctx) -> PageResult {
@@ -47,8 +41,8 @@ pub async fn show_leave(ctx: Ctx) -> PageResult {
         .map_err(|e| ctx.fail(e))?
         .into_iter()
         .map(|d| Row {
-            from: shown(&d.from),
-            until: shown(&d.until),
+            from: shown_time(&d.from),
+            until: shown_time(&d.until),
             mine: d.from_user == me && d.revoked_at.is_none(),
             d,
         })

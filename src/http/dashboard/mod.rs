@@ -7,6 +7,7 @@ mod audit;
 mod catalog;
 mod demands;
 mod i18n;
+mod jobs;
 mod leave;
 mod overview;
 mod participation;
@@ -66,6 +67,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(leave::show_leave)
             .service(leave::add_leave)
             .service(leave::end_leave)
+            .service(jobs::show_jobs)
+            .service(jobs::retry_job)
             .service(release::reveal_finding)
             .service(submit::add_version)
             .service(overview::show_overview)
@@ -388,6 +391,8 @@ pub struct Nav {
     pub supervisor: bool,
     /// Departments' approvers and supervisors: data requests from the public.
     pub demands: bool,
+    /// Administrators: the job queue.
+    pub admin: bool,
 }
 
 impl Nav {
@@ -398,6 +403,7 @@ impl Nav {
             submit: user.has(Role::Submitter),
             supervisor: user.has(Role::Supervisor),
             demands: user.has(Role::DeptApprover) || user.has(Role::Supervisor),
+            admin: user.has(Role::Admin),
         }
     }
 }
@@ -537,6 +543,13 @@ pub fn local_time(t: &chrono::NaiveDateTime) -> String {
     (*t + chrono::Duration::hours(8))
         .format("%Y-%m-%d %H:%M")
         .to_string()
+}
+
+/// An RFC 3339 time of a service view as [`local_time`] shows it.
+pub fn shown_time(t: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(t)
+        .map(|t| local_time(&t.naive_utc()))
+        .unwrap_or_else(|_| t.to_string())
 }
 
 /// Parses a form time: RFC 3339, or a `datetime-local` / date value read as
