@@ -2,7 +2,7 @@
 //! SHA-256, written to a temporary file and renamed into place so a reader
 //! never sees half a file. Identical uploads are stored once.
 
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -66,11 +66,27 @@ impl FileStore {
         Ok(digest)
     }
 
-    pub fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
-        let path = self.path_of(sha256).ok_or_else(|| {
+    fn existing_path(&self, sha256: &str) -> std::io::Result<PathBuf> {
+        self.path_of(sha256).ok_or_else(|| {
             std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a sha256 digest")
-        })?;
-        let bytes = std::fs::read(path)?;
+        })
+    }
+
+    /// The stored file as a reader, for sending it without holding it in
+    /// memory; the digest is checked as it is read (see [`Verified`]).
+    pub fn open_verified(&self, sha256: &str) -> std::io::Result<Verified> {
+        let file = std::fs::File::open(self.existing_path(sha256)?)?;
+        let len = file.metadata()?.len();
+        Ok(Verified {
+            file,
+            len,
+            hasher: Sha256::new(),
+            expected: sha256.to_string(),
+        })
+    }
+
+    pub fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
+        let bytes = std::fs::read(self.existing_path(sha256)?)?;
         // A file that no longer matches its name was corrupted on disk.
         if sha256_hex(&bytes) != sha256 {
             return Err(std::io::Error::new(
@@ -79,6 +95,56 @@ impl FileStore {
             ));
         }
         Ok(bytes)
+    }
+}
+
+/// A stored file being read. Its digest is computed on the way and
+/// compared at the end: the read that reaches the end of a file that no
+/// longer matches its name fails, so a copy sent from it is cut short
+/// instead of completed.
+pub struct Verified {
+    file: std::fs::File,
+    len: u64,
+    hasher: Sha256,
+    expected: String,
+}
+
+impl Verified {
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The last `n` bytes (or all of a shorter file), read without moving
+    /// the reader.
+    pub fn last_bytes(&mut self, n: usize) -> std::io::Result<Vec<u8>> {
+        let n = (n as u64).min(self.len);
+        let mut last = vec![0; n as usize];
+        let at = self.file.stream_position()?;
+        self.file.seek(SeekFrom::Start(self.len - n))?;
+        self.file.read_exact(&mut last)?;
+        self.file.seek(SeekFrom::Start(at))?;
+        Ok(last)
+    }
+}
+
+impl Read for Verified {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            let digest = hex::encode(self.hasher.clone().finalize());
+            if digest != self.expected {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("stored file {} is corrupted", self.expected),
+                ));
+            }
+        }
+        self.hasher.update(&buf[..n]);
+        Ok(n)
     }
 }
 

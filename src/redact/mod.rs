@@ -11,7 +11,7 @@ mod text;
 mod watermark;
 mod xlsx;
 
-pub use watermark::{append_trace, read_trace, trace_text};
+pub use watermark::{append_trace, placement, read_trace, trace_text, Placement, LAST_BYTES};
 
 use std::collections::BTreeMap;
 

@@ -58,6 +58,54 @@ pub fn read_trace(file_name: &str, bytes: &[u8]) -> Result<Option<String>, Extra
         .map(str::to_owned))
 }
 
+/// Where the trace of a copy goes.
+pub enum Placement {
+    /// After the stored bytes (text, CSV, JSON): the copy is the stored
+    /// file followed by these bytes, so it is streamed, never held whole.
+    After(Vec<u8>),
+    /// Inside the file (a package, a PDF): the copy is rewritten whole.
+    Inside,
+    /// Nowhere: the format takes no trace (JSON in UTF-16, XLS, DOC).
+    None,
+}
+
+/// Where `trace` goes in a rendition of `kind` stored in `encoding`;
+/// `last` are the rendition's last bytes (at least 4, or all of it), so
+/// that a text without a final line break gets one first.
+pub fn placement(
+    kind: FileKind,
+    encoding: Option<&str>,
+    last: &[u8],
+    trace: &str,
+) -> Result<Placement, ExtractError> {
+    // Text-based renditions are stored in their own encoding; UTF-8 when unrecorded.
+    let encoding = encoding
+        .and_then(TextEncoding::by_name)
+        .unwrap_or(TextEncoding::Utf8);
+    Ok(match kind {
+        FileKind::Text => Placement::After(trailing_line(encoding, last, trace)?),
+        // One quoted field: a CSV reader sees an ordinary short row.
+        FileKind::Csv => Placement::After(trailing_line(
+            encoding,
+            last,
+            &format!("\"{}\"", trace.replace('"', "\"\"")),
+        )?),
+        FileKind::Json => match trailing_whitespace(encoding, trace)? {
+            Some(tail) => Placement::After(tail),
+            None => Placement::None,
+        },
+        FileKind::Docx
+        | FileKind::Xlsx
+        | FileKind::Pdf
+        | FileKind::Ofd
+        | FileKind::Odt
+        | FileKind::Ods => Placement::Inside,
+        // A property set could take it, but rewriting a compound file is
+        // a writer this service does not have.
+        FileKind::Xls | FileKind::Doc => Placement::None,
+    })
+}
+
 /// Adds `trace` to a rendition of `kind` stored in `encoding`. Answers
 /// whether the format took one (an encrypted PDF, an OFD without
 /// `DocInfo`, JSON in UTF-16 and the Office 97–2003 formats do not).
@@ -67,28 +115,25 @@ pub fn append_trace(
     bytes: &mut Vec<u8>,
     trace: &str,
 ) -> Result<bool, ExtractError> {
-    // Text-based renditions are stored in their own encoding; UTF-8 when unrecorded.
-    let encoding = encoding
-        .and_then(TextEncoding::by_name)
-        .unwrap_or(TextEncoding::Utf8);
-    match kind {
-        FileKind::Text => trailing_line(encoding, bytes, trace),
-        // One quoted field: a CSV reader sees an ordinary short row.
-        FileKind::Csv => trailing_line(
-            encoding,
-            bytes,
-            &format!("\"{}\"", trace.replace('"', "\"\"")),
-        ),
-        FileKind::Docx | FileKind::Xlsx => custom_property(bytes, trace),
-        FileKind::Pdf => information_entry(bytes, trace),
-        FileKind::Ofd => doc_info_entry(bytes, trace),
-        FileKind::Json => trailing_whitespace(encoding, bytes, trace),
-        // A property set could take it, but rewriting a compound file is
-        // a writer this service does not have.
-        FileKind::Odt | FileKind::Ods => user_defined_meta(bytes, trace),
-        FileKind::Xls | FileKind::Doc => Ok(false),
+    let last = &bytes[bytes.len().saturating_sub(LAST_BYTES)..];
+    match placement(kind, encoding, last, trace)? {
+        Placement::After(tail) => {
+            bytes.extend_from_slice(&tail);
+            Ok(true)
+        }
+        Placement::None => Ok(false),
+        Placement::Inside => match kind {
+            FileKind::Pdf => information_entry(bytes, trace),
+            FileKind::Ofd => doc_info_entry(bytes, trace),
+            FileKind::Odt | FileKind::Ods => user_defined_meta(bytes, trace),
+            _ => custom_property(bytes, trace),
+        },
     }
 }
+
+/// How many last bytes of a rendition [`placement`] needs: the longest
+/// line break of a supported encoding (UTF-16, two bytes) with room.
+pub const LAST_BYTES: usize = 4;
 
 /// One byte of the trace as eight blanks, most significant bit first: a
 /// space for 0, a tab for 1.
@@ -99,18 +144,17 @@ const BITS: [u8; 2] = [b' ', b'\t'];
 /// and GB18030.
 fn trailing_whitespace(
     encoding: TextEncoding,
-    bytes: &mut Vec<u8>,
     trace: &str,
-) -> Result<bool, ExtractError> {
+) -> Result<Option<Vec<u8>>, ExtractError> {
     if encoding.encode(" ")? != b" " {
-        return Ok(false);
+        return Ok(None);
     }
-    bytes.push(b'\n');
+    let mut tail = vec![b'\n'];
     for byte in trace.bytes() {
-        bytes.extend((0..8).rev().map(|bit| BITS[usize::from(byte >> bit & 1)]));
+        tail.extend((0..8).rev().map(|bit| BITS[usize::from(byte >> bit & 1)]));
     }
-    bytes.push(b'\n');
-    Ok(true)
+    tail.push(b'\n');
+    Ok(Some(tail))
 }
 
 /// The trace [`trailing_whitespace`] wrote, if the file ends with one.
@@ -227,18 +271,17 @@ fn with_custom_data(xml: &str, trace: &str) -> Result<Option<String>, ExtractErr
     }
 }
 
-fn trailing_line(
-    encoding: TextEncoding,
-    bytes: &mut Vec<u8>,
-    line: &str,
-) -> Result<bool, ExtractError> {
+/// The trace as a last line, after a line break if the text (whose last
+/// bytes are `last`) does not end with one.
+fn trailing_line(encoding: TextEncoding, last: &[u8], line: &str) -> Result<Vec<u8>, ExtractError> {
     let newline = encoding.encode("\n")?;
-    if !bytes.is_empty() && !bytes.ends_with(&newline) {
-        bytes.extend_from_slice(&newline);
+    let mut tail = Vec::new();
+    if !last.is_empty() && !last.ends_with(&newline) {
+        tail.extend_from_slice(&newline);
     }
-    bytes.extend_from_slice(&encoding.encode(line)?);
-    bytes.extend_from_slice(&newline);
-    Ok(true)
+    tail.extend_from_slice(&encoding.encode(line)?);
+    tail.extend_from_slice(&newline);
+    Ok(tail)
 }
 
 const CUSTOM_PROPERTIES: &str = "docProps/custom.xml";

@@ -234,6 +234,12 @@ impl TestApp {
         Self::builder().build().await
     }
 
+    /// The response as the service gives it, body unread: for a body that
+    /// fails half-way.
+    pub async fn call_raw(&self, req: test::TestRequest) -> ServiceResponse<BoxBody> {
+        test::call_service(&self.svc, req.to_request()).await
+    }
+
     pub async fn call(&self, req: test::TestRequest) -> Response {
         let res = test::call_service(&self.svc, req.to_request()).await;
         let status = res.status();

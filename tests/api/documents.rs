@@ -593,3 +593,72 @@ async fn small_counts_in_statistical_tables_are_personal_findings() {
         .await;
     assert_eq!(other["findings"]["total"], 0);
 }
+
+/// A published file is streamed from the store in chunks with its length
+/// announced, byte for byte; a stored file that no longer matches its
+/// digest is cut short, never sent whole as if it were the rendition.
+#[actix_web::test]
+async fn a_published_file_streams_whole_and_a_corrupted_one_is_cut_short() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    // 1.5 MB (the test limit is 2 MB): six chunks.
+    let mut csv = String::from("年份,地区,产值\n");
+    let mut row = 0u32;
+    while csv.len() < 3 << 19 {
+        row += 1;
+        csv.push_str(&format!(
+            "{},区县{},{}.5\n",
+            2000 + row % 25,
+            row % 97,
+            row * 7
+        ));
+    }
+    let release = app
+        .file_release(&cast.submitter, meta(&[]), "产值.csv", csv.as_bytes())
+        .await;
+    let id = release["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.approve_all(&id, &cast, |_| "redact").await["state"],
+        "published"
+    );
+    let public = app
+        .get(&format!("/public/releases/{id}"), None)
+        .await
+        .json();
+    let file = &public["files"][0];
+    let url = file["url"].as_str().unwrap().to_string();
+    let res = app
+        .call_raw(actix_web::test::TestRequest::get().uri(&url))
+        .await;
+    assert_eq!(res.status(), 200);
+    use actix_web::body::MessageBody;
+    assert_eq!(
+        res.response().body().size(),
+        actix_web::body::BodySize::Sized(csv.len() as u64),
+        "the length is announced"
+    );
+    let body = actix_web::body::to_bytes(res.into_body())
+        .await
+        .ok()
+        .unwrap();
+    assert!(
+        body == csv.as_bytes(),
+        "the rendition of a clean file is the file"
+    );
+
+    let sha = file["sha256"].as_str().unwrap();
+    let stored = app.db.dir().join("data").join(&sha[..2]).join(&sha[2..]);
+    let mut bytes = std::fs::read(&stored).unwrap();
+    bytes[1 << 20] ^= 1;
+    std::fs::write(&stored, bytes).unwrap();
+    let res = app
+        .call_raw(actix_web::test::TestRequest::get().uri(&url))
+        .await;
+    assert_eq!(
+        res.status(),
+        200,
+        "the length is announced before the end is read"
+    );
+    let body = actix_web::body::to_bytes(res.into_body()).await;
+    assert!(body.is_err(), "a corrupted file must not arrive complete");
+}

@@ -8,6 +8,7 @@ mod ckan;
 mod dcat;
 mod guard;
 mod participation;
+mod stream;
 
 pub use ckan::{configure as configure_ckan, is_ckan};
 pub use guard::{guard, is_guarded};
@@ -180,7 +181,7 @@ async fn download_file(
             .write(move |_, conn| public::record_conditional_download(conn, draft))
             .await?;
     }
-    let (name, bytes) = (download.name, download.bytes);
+    let (name, body) = (download.name, download.body);
     Ok(HttpResponse::Ok()
         .content_type(releases::media_type(&name))
         .insert_header(ContentDisposition {
@@ -194,7 +195,7 @@ async fn download_file(
             )],
         })
         .insert_header(("X-Content-Type-Options", "nosniff"))
-        .body(bytes))
+        .body(stream::sized(body)))
 }
 
 /// DCAT 3 catalogue of published releases (JSON-LD), one page at a time,

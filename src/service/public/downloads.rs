@@ -12,8 +12,10 @@ use crate::audit::Draft;
 use crate::db::models::AccessLogRow;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
+use crate::redact::{Placement, LAST_BYTES};
 use crate::service::audit_log;
 use crate::service::releases::{published_file, OpenMode, PublishedFile};
+use crate::store::Verified;
 
 /// Who asks, as the access log records them.
 pub struct Requester {
@@ -28,9 +30,31 @@ pub struct Requester {
 /// A file to send.
 pub struct Download {
     pub name: String,
-    pub bytes: Vec<u8>,
+    pub body: Body,
     /// For conditional data: the audit event to write before the bytes go out.
     pub audit: Option<Draft>,
+}
+
+/// The bytes of a download.
+pub enum Body {
+    /// The stored rendition, read as it is sent, then `tail` (a text's or
+    /// CSV's trace line): a large file never sits in memory.
+    Stored { file: Verified, tail: Vec<u8> },
+    /// A copy rewritten with its trace inside (a package, a PDF).
+    Whole(Vec<u8>),
+}
+
+impl Body {
+    pub fn len(&self) -> u64 {
+        match self {
+            Self::Stored { file, tail } => file.len() + tail.len() as u64,
+            Self::Whole(bytes) => bytes.len() as u64,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// The approved application `who` downloads conditional data under, or
@@ -89,19 +113,40 @@ pub fn download(
             return Err(refusal);
         }
     };
-    let mut bytes = state.store.get(&file.sha256).map_err(AppError::internal)?;
-    let audit = match (&application, &who.caller) {
+    let mut stored = state
+        .store
+        .open_verified(&file.sha256)
+        .map_err(AppError::internal)?;
+    let (body, audit) = match (&application, &who.caller) {
         (Some(application), Some(caller)) => {
             let trace =
                 crate::redact::trace_text(&caller.name, &caller.email, application, &row.at);
-            let traced = crate::redact::append_trace(
-                file.kind,
-                file.encoding.as_deref(),
-                &mut bytes,
-                &trace,
-            )
-            .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
-            Some(audit_log::draft(
+            let last = stored.last_bytes(LAST_BYTES).map_err(AppError::internal)?;
+            let placement =
+                crate::redact::placement(file.kind, file.encoding.as_deref(), &last, &trace)
+                    .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+            let (body, traced) = match placement {
+                Placement::After(tail) => (Body::Stored { file: stored, tail }, true),
+                Placement::None => (
+                    Body::Stored {
+                        file: stored,
+                        tail: Vec::new(),
+                    },
+                    false,
+                ),
+                Placement::Inside => {
+                    let mut bytes = state.store.get(&file.sha256).map_err(AppError::internal)?;
+                    let traced = crate::redact::append_trace(
+                        file.kind,
+                        file.encoding.as_deref(),
+                        &mut bytes,
+                        &trace,
+                    )
+                    .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+                    (Body::Whole(bytes), traced)
+                }
+            };
+            let audit = audit_log::draft(
                 &audit_actor(&caller.account_id),
                 crate::audit::Action::ReleaseDownloaded,
                 Some((&file.release.id, file.release.version)),
@@ -113,15 +158,22 @@ pub fn download(
                     "traced": traced,
                     "access": row.id,
                 }),
-            ))
+            );
+            (body, Some(audit))
         }
-        _ => None,
+        _ => (
+            Body::Stored {
+                file: stored,
+                tail: Vec::new(),
+            },
+            None,
+        ),
     };
-    row.bytes = bytes.len() as i64;
+    row.bytes = body.len() as i64;
     record(conn, &row)?;
     Ok(Download {
         name: file.name,
-        bytes,
+        body,
         audit,
     })
 }

@@ -41,7 +41,9 @@ pub use demands::{
     list_public as list_demands, remind_due as remind_due_demands, submit as submit_demand, Answer,
     DemandStatus, DemandView, NewDemand, StaffDemandView, REMIND_WORKING_DAYS_BEFORE,
 };
-pub use downloads::{download, record_conditional_download, Download, Requester};
+pub use downloads::{
+    download, record_conditional_download, Body as DownloadBody, Download, Requester,
+};
 pub use ratings::{
     rate, rating_summaries, ratings_per_department, NewRating, RatingSummary, RatingView,
 };
