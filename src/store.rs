@@ -77,12 +77,18 @@ impl FileStore {
     pub fn open_verified(&self, sha256: &str) -> std::io::Result<Verified> {
         let file = std::fs::File::open(self.existing_path(sha256)?)?;
         let len = file.metadata()?.len();
-        Ok(Verified {
+        let verified = Verified {
             file,
             len,
+            read: 0,
             hasher: Sha256::new(),
             expected: sha256.to_string(),
-        })
+        };
+        // An emptied file has no last read to fail.
+        if len == 0 && sha256_hex(b"") != sha256 {
+            return Err(verified.corrupted());
+        }
+        Ok(verified)
     }
 
     pub fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
@@ -99,12 +105,14 @@ impl FileStore {
 }
 
 /// A stored file being read. Its digest is computed on the way and
-/// compared at the end: the read that reaches the end of a file that no
-/// longer matches its name fails, so a copy sent from it is cut short
-/// instead of completed.
+/// compared when the length the store announced has been read: a file
+/// that no longer matches its name fails that last read, so the copy sent
+/// from it stops short of its announced length and no client takes it for
+/// complete. Nothing past that length is read (a file that grew).
 pub struct Verified {
     file: std::fs::File,
     len: u64,
+    read: u64,
     hasher: Sha256,
     expected: String,
 }
@@ -129,21 +137,32 @@ impl Verified {
         self.file.seek(SeekFrom::Start(at))?;
         Ok(last)
     }
+
+    fn corrupted(&self) -> std::io::Error {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("stored file {} is corrupted", self.expected),
+        )
+    }
 }
 
 impl Read for Verified {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.file.read(buf)?;
-        if n == 0 && !buf.is_empty() {
-            let digest = hex::encode(self.hasher.clone().finalize());
-            if digest != self.expected {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("stored file {} is corrupted", self.expected),
-                ));
-            }
+        let left = self.len - self.read;
+        if left == 0 || buf.is_empty() {
+            return Ok(0);
+        }
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.file.read(&mut buf[..want])?;
+        if n == 0 {
+            // Shorter than when it was opened.
+            return Err(self.corrupted());
         }
         self.hasher.update(&buf[..n]);
+        self.read += n as u64;
+        if self.read == self.len && hex::encode(self.hasher.clone().finalize()) != self.expected {
+            return Err(self.corrupted());
+        }
         Ok(n)
     }
 }
@@ -160,6 +179,46 @@ fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reads `v` to its end in small pieces, as a download does.
+    fn drain(mut v: Verified) -> std::io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 7];
+        loop {
+            match v.read(&mut buf)? {
+                0 => return Ok(out),
+                n => out.extend_from_slice(&buf[..n]),
+            }
+        }
+    }
+
+    #[test]
+    fn a_verified_read_fails_before_the_last_byte_of_a_changed_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::open(dir.path()).unwrap();
+        let body = b"one line of a published table\n".repeat(10);
+        let sha = store.put(&body).unwrap();
+        assert_eq!(drain(store.open_verified(&sha).unwrap()).unwrap(), body);
+        let path = store.path_of(&sha).unwrap();
+
+        // One byte changed: the read that would complete the file fails.
+        let mut changed = body.clone();
+        changed[3] ^= 1;
+        std::fs::write(&path, &changed).unwrap();
+        let err = drain(store.open_verified(&sha).unwrap()).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+
+        // Truncated after opening, grown, or emptied: never complete.
+        let v = store.open_verified(&sha).unwrap();
+        std::fs::write(&path, &body[..body.len() - 1]).unwrap();
+        assert!(drain(v).is_err());
+        std::fs::write(&path, &body).unwrap();
+        let v = store.open_verified(&sha).unwrap();
+        std::fs::write(&path, [body.as_slice(), b"more"].concat()).unwrap();
+        assert_eq!(drain(v).unwrap(), body, "nothing past the announced length");
+        std::fs::write(&path, b"").unwrap();
+        assert!(store.open_verified(&sha).is_err());
+    }
 
     #[test]
     fn opening_removes_old_partial_writes_only() {
