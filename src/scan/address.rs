@@ -60,9 +60,15 @@ impl AddressDetector {
     /// for room numbers such as `3-2-1102`); returns its end.
     fn numbered_unit(&self, text: &str, pos: usize) -> Option<usize> {
         let rest = &text[pos..];
+        // A building letter, before a number (`B6栋`) or alone (`B座`).
+        let letter = rest
+            .chars()
+            .next()
+            .filter(|c| fold_char(*c).is_ascii_uppercase())
+            .map_or(0, char::len_utf8);
         let mut len = 0;
         let mut dashes = 0;
-        for c in rest.chars() {
+        for c in rest[letter..].chars() {
             if is_digit(c) {
                 len += c.len_utf8();
             } else if (c == '-' || c == '－') && len > 0 {
@@ -72,16 +78,16 @@ impl AddressDetector {
                 break;
             }
         }
-        if len == 0 {
-            // A building letter (`B座`, `A栋`).
-            len = rest
+        if len > 0
+            && !rest[letter..letter + len]
                 .chars()
-                .next()
-                .filter(|c| fold_char(*c).is_ascii_uppercase())
-                .map_or(0, char::len_utf8);
-        } else if !rest[..len].chars().last().is_some_and(is_digit) {
+                .last()
+                .is_some_and(is_digit)
+        {
             return None;
         }
+        let number = &rest[letter..letter + len];
+        len += letter;
         if len == 0 {
             return None;
         }
@@ -91,7 +97,7 @@ impl AddressDetector {
             .iter()
             .find(|u| text[after..].starts_with(u.as_str()))
         {
-            if u == "号" && is_range(&rest[..len]) {
+            if u == "号" && is_range(number) {
                 return None; // `1-200号`: a stretch of a street, no house
             }
             return Some(after + u.len());
@@ -148,7 +154,22 @@ impl AddressDetector {
                 break;
             };
             let suffix_start = before.len() - suffix.len();
-            let s = self.name_before(text, suffix_start);
+            let mut s = self.name_before(text, suffix_start);
+            if s == suffix_start {
+                // A component whose name ends in a suffix character
+                // (`荆州市沙市区`, `市中区`): that character joins the name.
+                if let Some(c) = text[..suffix_start]
+                    .chars()
+                    .next_back()
+                    .filter(|c| is_han(*c))
+                {
+                    let inner = suffix_start - c.len_utf8();
+                    let t = self.name_before(text, inner);
+                    if t < inner {
+                        s = t;
+                    }
+                }
+            }
             if s == suffix_start {
                 break;
             }

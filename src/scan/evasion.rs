@@ -78,35 +78,68 @@ const SIMPLIFIED: &str = "机秘绝级联系系电话号码证责编辑记负请
 
 /// Longest ID number: 17 digits and a check character.
 const ID_LEN: usize = 18;
+/// Bank card numbers: 16 to 19 digits.
+const CARD_LENS: std::ops::RangeInclusive<usize> = 16..=19;
+/// Each side of a bank card cut by a line break holds at least this many
+/// digits: a Luhn check passes one join in ten, so short fragments (a
+/// year, an amount) are not offered to it.
+const MIN_CARD_PART: usize = 4;
 
-/// The line breaks (`\n`, `\r\n`) that cut an ID number in two: the digits
-/// just before and just after make 18 characters that pass the ID check.
-/// Only those are joined in the view, so the cells of a table, or a number
-/// at the end of one line and another at the start of the next, stay apart.
-fn breaks_inside_id_numbers(text: &str) -> Vec<std::ops::Range<usize>> {
-    let b = text.as_bytes();
+/// A digit as a reader sees it: ASCII or full-width, as ASCII.
+fn digit(c: char) -> Option<char> {
+    match c {
+        '0'..='9' => Some(c),
+        '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
+        _ => None,
+    }
+}
+
+/// The line breaks (`\n`, `\r\n`) that cut an ID or bank card number in
+/// two: the whole digit runs just before and just after (ASCII or
+/// full-width) make 18 characters that pass the ID check, or 16–19 digits
+/// that pass the bank-card check, outside table rows. Only those are
+/// joined in the view, so the cells of a table, or a number at the end of
+/// one line and another at the start of the next, stay apart.
+fn breaks_inside_numbers(text: &str) -> Vec<std::ops::Range<usize>> {
+    let longest = ID_LEN.max(*CARD_LENS.end());
     let mut found = Vec::new();
     for (i, _) in text.match_indices('\n') {
-        let cut = if i > 0 && b[i - 1] == b'\r' { i - 1 } else { i };
-        let before = b[..cut]
-            .iter()
+        let cut = if text[..i].ends_with('\r') { i - 1 } else { i };
+        let mut before: Vec<char> = text[..cut]
+            .chars()
             .rev()
-            .take(ID_LEN)
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        if before == 0 || before == ID_LEN {
+            .map_while(digit)
+            .take(longest + 1)
+            .collect();
+        if before.is_empty() || before.len() > longest {
             continue;
         }
-        let after = b[i + 1..]
-            .iter()
-            .take(ID_LEN + 1)
-            .take_while(|c| c.is_ascii_digit() || matches!(c, b'X' | b'x'))
-            .count();
-        if before + after != ID_LEN {
-            continue;
-        }
-        let joined = [&text[cut - before..cut], &text[i + 1..i + 1 + after]].concat();
-        if super::validators::cn_id_card(&joined) {
+        before.reverse();
+        let after: Vec<char> = text[i + 1..]
+            .chars()
+            .map_while(|c| digit(c).or(matches!(c, 'X' | 'x' | 'Ｘ' | 'ｘ').then_some('X')))
+            .take(longest + 1)
+            .collect();
+        let joined: String = before.iter().chain(&after).collect();
+        let id = joined.len() == ID_LEN && super::validators::cn_id_card(&joined);
+        // A table row (`,`, tab) ends in a code or an amount as often as
+        // not, and its neighbour starts with one: never joined for a card.
+        let rows = text[..cut]
+            .rsplit('\n')
+            .next()
+            .unwrap_or("")
+            .contains([',', '\t'])
+            || text[i + 1..]
+                .split('\n')
+                .next()
+                .unwrap_or("")
+                .contains([',', '\t']);
+        let card = !rows
+            && before.len() >= MIN_CARD_PART
+            && after.len() >= MIN_CARD_PART
+            && CARD_LENS.contains(&joined.len())
+            && super::validators::bank_card(&joined);
+        if id || card {
             found.push(cut..i + 1);
         }
     }
@@ -128,7 +161,7 @@ pub struct View {
 impl View {
     /// The view of `text`, or `None` when it has nothing to remove or fold.
     pub fn of(text: &str) -> Option<View> {
-        let breaks = breaks_inside_id_numbers(text);
+        let breaks = breaks_inside_numbers(text);
         if breaks.is_empty() && (text.is_ascii() || !text.chars().any(|c| view_of(c).is_some())) {
             return None;
         }
@@ -236,6 +269,31 @@ mod tests {
             "420704198\r\n503121233"
         );
         assert!(View::of("12345\n6789\n").is_none());
+    }
+
+    #[test]
+    fn a_line_break_inside_a_bank_card_or_a_full_width_number_is_joined() {
+        let card = "6222021234567890128";
+        assert!(crate::scan::validators::bank_card(card));
+        let text = format!("卡号：{}\n{}\n金额\n2024\n6222", &card[..8], &card[8..]);
+        let view = View::of(&text).unwrap();
+        assert_eq!(view.text, format!("卡号：{card}\n金额\n2024\n6222"));
+        let wide: String = "420704198503121233"
+            .chars()
+            .map(|c| char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap())
+            .collect();
+        let (head, tail) = wide.split_at('０'.len_utf8() * 10);
+        let text = format!("证号{head}\n{tail}");
+        let view = View::of(&text).unwrap();
+        assert_eq!(view.text, format!("证号{wide}"));
+        assert_eq!(behind(&text, &view, &wide), format!("{head}\n{tail}"));
+        // A card split after three digits is left alone: too short to tell.
+        assert!(View::of(&format!("{}\n{}", &card[..3], &card[3..])).is_none());
+        // Table rows are never joined for a card: `430010` + `420102001002`
+        // passes the card check.
+        let rows = "编号,姓名,邮编\n420102001001,王建华,430010\n420102001002,李秀英,430010\n";
+        assert!(crate::scan::validators::bank_card("430010420102001002"));
+        assert!(View::of(rows).is_none());
     }
 
     #[test]

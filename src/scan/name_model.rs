@@ -35,8 +35,8 @@ static WEIGHTS: LazyLock<HashMap<char, f32>> = LazyLock::new(|| {
 });
 
 /// Scores given names; `listed` are the operator's `given_chars`, which
-/// count as typical in a two-character given name whatever the statistics
-/// say. A one-character given name is judged by the statistics alone:
+/// count as typical in a two-character given name unless the statistics
+/// weigh against them. A one-character given name is judged by the statistics alone:
 /// `given_chars` holds `天` and `全`, and `明天` or `安全` is no name.
 pub struct GivenNameModel<'a> {
     pub listed: &'a std::collections::HashSet<char>,
@@ -47,9 +47,12 @@ impl GivenNameModel<'_> {
         WEIGHTS.get(&c).copied().unwrap_or(UNSEEN)
     }
 
+    /// The statistic, lifted to [`LISTED`] for a listed character the
+    /// statistics do not weigh against (`学`, `生` are listed, and
+    /// `学生` is no given name).
     fn weight(&self, c: char) -> f32 {
         let w = Self::statistic(c);
-        if self.listed.contains(&c) {
+        if self.listed.contains(&c) && w >= 0.0 {
             w.max(LISTED)
         } else {
             w

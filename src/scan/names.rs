@@ -40,6 +40,7 @@ pub const LEXICON: &[&str] = &[
     "joiners",
     "verbs_after",
     "before_verb",
+    "places",
 ];
 
 pub struct NameDetector {
@@ -74,6 +75,8 @@ pub struct NameDetector {
     verbs_after: Vec<String>,
     /// Words that may stand between such a name and its verb (`在`, `随后`).
     before_verb: Vec<String>,
+    /// Place names that open with a surname (`宁波`, `金华`): never a name.
+    places: Vec<String>,
     /// Bit per BMP code point: a surname starts with it.
     surname_starts: Box<[u64]>,
 }
@@ -137,6 +140,7 @@ impl NameDetector {
             joiners: lexicon(def, "joiners").to_vec(),
             verbs_after: lexicon(def, "verbs_after").to_vec(),
             before_verb: lexicon(def, "before_verb").to_vec(),
+            places: lexicon(def, "places").to_vec(),
             surname_starts: {
                 let mut bits = vec![0u64; SURNAME_TABLE / 64].into_boxed_slice();
                 for cp in surnames.iter().filter_map(|s| s.chars().next()) {
@@ -211,7 +215,7 @@ impl NameDetector {
 
     /// Where a name starting at `pos` may end, shortest first: after the
     /// surname and one or two given characters that are neither `not_given`
-    /// nor the start of a `non_names` word (`张先生`).
+    /// nor the start of a `non_names` word (`张先生`), and not a place.
     fn name_ends(&self, text: &str, pos: usize) -> Vec<usize> {
         let Some(sl) = self.surname_at(text, pos) else {
             return Vec::new();
@@ -224,11 +228,14 @@ impl NameDetector {
         {
             return Vec::new();
         }
+        // `宁波` is no name, `吴忠洋` is one.
+        let place = |end: usize| self.places.iter().any(|p| &text[pos..end] == p.as_str());
         text[given_start..]
             .char_indices()
             .take(2)
             .take_while(|(_, c)| is_han(*c) && !self.not_given.contains(c))
             .map(|(i, c)| given_start + i + c.len_utf8())
+            .filter(|&end| !place(end))
             .collect()
     }
 
@@ -342,7 +349,12 @@ impl NameDetector {
             .filter(|(_, c)| self.list_openers.contains(c))
             .map(|(i, c)| clause + i + c.len_utf8());
         for start in std::iter::once(clause).chain(after_openers) {
-            let Some(surname) = self.surname_at(text, start) else {
+            // `向学生讲解`, `和大家说`: an opener is a preposition here.
+            let opens = text[start..]
+                .chars()
+                .next()
+                .is_some_and(|c| self.list_openers.contains(&c));
+            let Some(surname) = self.surname_at(text, start).filter(|_| !opens) else {
                 continue;
             };
             // The longer reading first; a name running into the verb (`…说`

@@ -150,3 +150,16 @@ fn names_in_running_text_are_found_precisely() {
         );
     }
 }
+
+/// Addresses in the shapes of procurement notices, court papers and service
+/// guides, and road names without a house number that stay clean.
+#[test]
+fn addresses_are_found_with_their_boundaries() {
+    let (per_type, all) = score("addresses.txt");
+    assert!(all.f1() >= 0.85, "micro strict F1 {:.3} < 0.85", all.f1());
+    assert!(
+        per_type["ADDRESS"].f1() >= 0.85,
+        "ADDRESS F1 {:.3} < 0.85",
+        per_type["ADDRESS"].f1()
+    );
+}
