@@ -37,6 +37,8 @@ pub struct ReleaseFacts {
     pub recused: BTreeSet<String>,
     /// An approved release held back from publication.
     pub held: bool,
+    /// When an approved release goes out (its embargo); `None`: at once.
+    pub publish_at: Option<NaiveDateTime>,
 }
 
 impl ReleaseFacts {
@@ -124,6 +126,13 @@ pub enum Action<'a> {
     Hold,
     /// Let a held release go out at its time again.
     LiftHold,
+    /// Publish an approved release whose embargo has ended, at `now`: asked
+    /// by the service's timer alone (no route offers it), so no role is
+    /// checked; re-asked under the write lock, it refuses a release held,
+    /// withdrawn or re-embargoed meanwhile.
+    PublishDue {
+        now: NaiveDateTime,
+    },
 }
 
 /// Why an action is refused; each maps to one HTTP status and error code.
@@ -343,6 +352,21 @@ pub fn allowed(
             // A decision already given stands: recusal is for before one.
             if release.in_force.iter().any(|d| d.actor_id == actor.id) {
                 return Err(Refusal::AlreadyDecided);
+            }
+            Ok(())
+        }
+        Action::PublishDue { now } => {
+            if release.state != State::Approved || release.held {
+                return Err(Refusal::NotAllowedInState {
+                    state: release.state,
+                    action: "published unless approved and not held",
+                });
+            }
+            if release.publish_at.is_some_and(|at| at > now) {
+                return Err(Refusal::NotAllowedInState {
+                    state: release.state,
+                    action: "published before its embargo ends",
+                });
             }
             Ok(())
         }

@@ -137,6 +137,7 @@ fn release(state: State, facts: Facts, history: &[CastDecision]) -> ReleaseFacts
         clocks: BTreeMap::new(),
         recused: BTreeSet::new(),
         held: false,
+        publish_at: None,
     }
 }
 
@@ -360,12 +361,21 @@ fn allowed_over_every_state_action_and_actor() {
         ("recused approver", actor("rc", &approver, Some("FGW"))),
         ("recused secrecy reviewer", actor("rs", &secrecy, None)),
     ];
+    // The release's embargo ends at `embargo`; the timer asks before and after.
+    let embargo = chrono::NaiveDate::from_ymd_opt(2026, 7, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
     let mut actions = vec![
         Action::AddVersion,
         Action::Withdraw,
         Action::Retract,
         Action::Hold,
         Action::LiftHold,
+        Action::PublishDue {
+            now: embargo - chrono::Duration::seconds(1),
+        },
+        Action::PublishDue { now: embargo },
     ];
     for stage in &p.stages {
         for decision in Decision::ALL {
@@ -431,6 +441,7 @@ fn allowed_over_every_state_action_and_actor() {
                 clocks: clocks.clone(),
                 recused: recused.clone(),
                 held,
+                publish_at: Some(embargo),
                 ..release(state, facts, &[])
             };
             let open = |stage: &str| {
@@ -456,6 +467,7 @@ fn allowed_over_every_state_action_and_actor() {
                                 | Action::Retract
                                 | Action::Hold
                                 | Action::LiftHold
+                                | Action::PublishDue { .. }
                         )
                     {
                         assert!(
@@ -487,6 +499,12 @@ fn allowed_over_every_state_action_and_actor() {
                         Action::LiftHold => {
                             assert_eq!(ok, state == State::Approved && held && retractor, "{case}")
                         }
+                        // Whoever asks: only the timer does.
+                        Action::PublishDue { now } => assert_eq!(
+                            ok,
+                            state == State::Approved && !held && *now >= embargo,
+                            "{case}"
+                        ),
                         Action::StopClock { stage } => {
                             let def = p.stage(stage).unwrap();
                             assert_eq!(

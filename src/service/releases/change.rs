@@ -59,6 +59,30 @@ pub(super) fn commit<T>(
     })
 }
 
+/// An audited act on a release that changes nothing in it (a value shown):
+/// the facts re-read under the audit lock, `allowed` asked again, one event
+/// about `version`. The caller asked `allowed` before its slow work; this
+/// answer is the one that counts.
+pub(super) fn record(
+    state: &AppState,
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    (release_id, version): (&str, i32),
+    (action, event): (Action<'_>, audit::Action),
+    details: serde_json::Value,
+) -> AppResult<()> {
+    write_tx(conn, |conn| {
+        let release = load(conn, release_id)?;
+        let facts = release_facts(conn, &state.policies.workflow, &release)?;
+        workflow::allowed(&state.policies.workflow, &facts, &user.actor(), &action)?;
+        audit_log::append(
+            conn,
+            audit_log::draft(&user.username, event, Some((release_id, version)), details),
+        )?;
+        Ok::<_, crate::error::AppError>(())
+    })
+}
+
 /// One change as the audit trail records it.
 pub(super) struct Change {
     /// The release's state before the change.

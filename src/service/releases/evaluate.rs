@@ -179,6 +179,7 @@ pub fn release_facts(
         clocks,
         recused,
         held: release.held_at.is_some(),
+        publish_at: release.publish_at,
     })
 }
 

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::evaluate::Transition;
+use super::evaluate::{release_facts, Transition};
 use super::SYSTEM_ACTOR;
 use super::{State, COLUMN_SUMMARY_SEGMENT};
 use crate::app::AppState;
@@ -19,7 +19,7 @@ use crate::inspect::{column_key, Field};
 use crate::redact::{self, Redaction};
 use crate::scan;
 use crate::service::audit_log;
-use crate::workflow::Disposition;
+use crate::workflow::{self, Disposition};
 
 /// Renditions rendered before the transaction that publishes, so the audit
 /// lock is not held while files are rewritten. Each is keyed by what it was
@@ -293,13 +293,26 @@ pub fn publish_due(state: &AppState, conn: &mut DbConn) -> AppResult<usize> {
         .select(releases::id)
         .limit(100)
         .load(conn)?;
+    let timer = workflow::Actor {
+        id: SYSTEM_ACTOR,
+        roles: &[],
+        department: None,
+    };
     let mut published = 0;
     for id in due {
         let renditions = prerender(state, conn, &id)?;
         write_tx(conn, |conn| {
             let mut release: Release = super::load(conn, &id)?;
-            // Re-checked under the lock: a hold may have landed meanwhile.
-            if release.state == State::Approved && release.held_at.is_none() {
+            // Asked again under the lock: a hold, a withdrawal or a later
+            // embargo may have landed since the query.
+            let facts = release_facts(conn, &state.policies.workflow, &release)?;
+            let due = workflow::allowed(
+                &state.policies.workflow,
+                &facts,
+                &timer,
+                &workflow::Action::PublishDue { now },
+            );
+            if due.is_ok() {
                 publish(state, conn, &mut release, (SYSTEM_ACTOR, &renditions), now)?;
                 published += 1;
             }

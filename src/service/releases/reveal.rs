@@ -12,10 +12,9 @@ use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db::models::{Finding, Release};
 use crate::db::schema::files;
-use crate::db::{write_tx, DbConn};
+use crate::db::DbConn;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{self, Limits};
-use crate::service::audit_log;
 use crate::workflow::{self, Action};
 
 pub fn reveal(
@@ -58,21 +57,20 @@ pub fn reveal(
         })?
         .to_string();
     // Extraction runs before the chain lock is taken; the value leaves only
-    // once the event recording that it was shown has committed.
-    write_tx(conn, |conn| {
-        audit_log::append(
-            conn,
-            audit_log::draft(
-                &user.username,
-                crate::audit::Action::FindingRevealed,
-                Some((&release.id, finding.version)),
-                serde_json::json!({
-                    "finding_id": finding.id, "type": finding.entity,
-                    "location": serde_json::from_str::<serde_json::Value>(&finding.location).unwrap_or_default(),
-                }),
-            ),
-        )
-    })?;
+    // once the event recording that it was shown has committed, with the
+    // rules asked again under that lock (a release withdrawn or a stage
+    // decided meanwhile).
+    super::change::record(
+        state,
+        conn,
+        user,
+        (&release.id, finding.version),
+        (action, crate::audit::Action::FindingRevealed),
+        serde_json::json!({
+            "finding_id": finding.id, "type": finding.entity,
+            "location": serde_json::from_str::<serde_json::Value>(&finding.location).unwrap_or_default(),
+        }),
+    )?;
     Ok(value)
 }
 
