@@ -26,6 +26,8 @@ const SHORT_VALUE_MARKS: &[char] = &['.', ':', '@', '°'];
 fn worth_searching(w: &Window) -> bool {
     w.alnum >= MIN_PLAIN_ALNUM
         || (w.alnum >= MIN_WINDOW_ALNUM && w.folded.contains(SHORT_VALUE_MARKS))
+        // A plate of four after its letter, before a Han suffix (`A6789挂`).
+        || (w.alnum + 1 == MIN_PLAIN_ALNUM && w.folded.starts_with(|c: char| c.is_ascii_uppercase()))
         || w.folded.contains("::")
 }
 
@@ -192,6 +194,12 @@ impl Engine {
             if let Some(prefix) = &spec.prefix_chars {
                 match cx.text[..w.start].chars().next_back() {
                     Some(pc) if fs == 0 && prefix.contains(pc) => start -= pc.len_utf8(),
+                    _ => continue,
+                }
+            }
+            if let Some(suffix) = &spec.suffix_chars {
+                match cx.text[end..].chars().next() {
+                    Some(sc) if fe == folded.len() && suffix.contains(sc) => end += sc.len_utf8(),
                     _ => continue,
                 }
             }

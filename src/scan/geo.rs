@@ -1,4 +1,5 @@
-//! Latitude/longitude pairs: decimal degrees with at least four decimals, or
+//! Latitude/longitude pairs: decimal degrees with at least four decimals
+//! (`°` or `度` after them), or
 //! degrees-minutes-seconds, each with optional hemisphere prefix (`北纬`, `N`)
 //! and suffix letter, separated by a comma, `、`, `;`, `/` or whitespace.
 
@@ -50,8 +51,9 @@ fn coordinate(text: &str, pos: usize) -> Option<usize> {
             return None;
         }
         p += dot + frac;
-        if text[p..].starts_with('°') {
-            p += '°'.len_utf8();
+        // `30.5928°`, or `30.5928度` as notices write it in words.
+        if let Some(sign) = text[p..].chars().next().filter(|c| matches!(c, '°' | '度')) {
+            p += sign.len_utf8();
         }
     } else if text[p..].starts_with('°') {
         p += '°'.len_utf8();

@@ -51,6 +51,8 @@ struct DetectorSpec {
     #[serde(default)]
     prefix_chars: Option<String>,
     #[serde(default)]
+    suffix_chars: Option<String>,
+    #[serde(default)]
     glue: Option<String>,
     #[serde(default)]
     extension: Vec<String>,
@@ -79,6 +81,9 @@ pub struct RegexSpec {
     /// The value must directly follow one of these characters, which joins the span
     /// (licence plates: the province abbreviation).
     pub prefix_chars: Option<String>,
+    /// The value must be directly followed by one of these characters, which
+    /// joins the span (a trailer plate's `挂`).
+    pub suffix_chars: Option<String>,
     /// Characters that glue a neighbouring alphanumeric to the value and so
     /// break the token boundary (`.` for IPv4: `1.2.3.4.5` is not an address).
     pub glue: String,
@@ -238,6 +243,7 @@ fn validate(
             patterns: spec.patterns.iter().map(|p| p.get_ref().clone()).collect(),
             validator,
             prefix_chars: spec.prefix_chars,
+            suffix_chars: spec.suffix_chars,
             glue: spec.glue.unwrap_or_default(),
             extension: spec.extension,
         })

@@ -224,8 +224,14 @@ pub fn cn_landline(value: &str) -> bool {
         .split(|c: char| !c.is_ascii_digit())
         .filter(|g| !g.is_empty())
         .collect();
+    let joined;
     let (area, subscriber) = match groups.as_slice() {
         [a, b, c] if (*a == "400" || *a == "800") && b.len() == 3 && c.len() == 4 => return true,
+        // An eight-digit number in two groups of four (`027 8723 6699`).
+        [a, s1, s2] if s1.len() == 4 && s2.len() == 4 => {
+            joined = [*s1, *s2].concat();
+            (*a, joined.as_str())
+        }
         [a, s] | [a, s, _] => (*a, *s),
         // Area code and number written together: Beijing and the 02x cities
         // have three-digit codes, everyone else four.
@@ -248,6 +254,7 @@ pub fn cn_landline(value: &str) -> bool {
         3 => (area == "010" || area.starts_with("02")) && sub_ok(&[8]),
         4 => {
             area.starts_with('0')
+                && !area.starts_with("00")
                 && !area.starts_with("01")
                 && !area.starts_with("02")
                 && sub_ok(&[7, 8])
@@ -323,6 +330,7 @@ mod tests {
         assert!(cn_landline("0711-3201234") && cn_landline("027 87654321"));
         assert!(cn_landline("(010)36947797") && cn_landline("0717-3344043-6652"));
         assert!(cn_landline("400-880-1234"));
+        assert!(cn_landline("027 8723 6699") && !cn_landline("027 8723 669"));
         assert!(cn_landline("02788886666") && cn_landline("057382632102"));
         assert!(!cn_landline("02712345678") && !cn_landline("0711201234"));
         assert!(!cn_landline("027-1234567") && !cn_landline("0711-1201234"));

@@ -163,3 +163,14 @@ fn addresses_are_found_with_their_boundaries() {
         per_type["ADDRESS"].f1()
     );
 }
+
+/// Landlines, plates, coordinates, keys and markings in shapes beyond those
+/// the realistic set was built from.
+#[test]
+fn numbers_keys_and_markings_are_found_as_written() {
+    let (per_type, all) = score("formats.txt");
+    assert!(all.f1() >= 0.85, "micro strict F1 {:.3} < 0.85", all.f1());
+    for (kind, t) in &per_type {
+        assert!(t.f1() >= 0.80, "{kind}: strict F1 {:.3} < 0.80", t.f1());
+    }
+}
