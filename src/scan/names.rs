@@ -47,6 +47,8 @@ pub struct NameDetector {
     def: DetectorDef,
     single_surnames: HashSet<char>,
     compound_surnames: Vec<String>,
+    /// First characters of the compound surnames, sorted.
+    compound_firsts: Vec<char>,
     /// Words a name follows (`联系人`, `驾驶人`, `出席`); `：` and blanks may sit between.
     labels: Vec<String>,
     /// Words a name follows only after `：`, `:` or a blank (`审核：张娟`).
@@ -126,6 +128,16 @@ impl NameDetector {
                 .filter(|s| s.chars().count() > 1)
                 .cloned()
                 .collect(),
+            compound_firsts: {
+                let mut firsts: Vec<char> = surnames
+                    .iter()
+                    .filter(|s| s.chars().count() > 1)
+                    .filter_map(|s| s.chars().next())
+                    .collect();
+                firsts.sort_unstable();
+                firsts.dedup();
+                firsts
+            },
             labels: required_lexicon(def, "labels")?.to_vec(),
             field_labels: lexicon(def, "field_labels").to_vec(),
             titles_before: lexicon(def, "titles_before").to_vec(),
@@ -183,14 +195,18 @@ impl NameDetector {
     /// Length in bytes of the surname at `pos`.
     fn surname_at(&self, text: &str, pos: usize) -> Option<usize> {
         let rest = &text[pos..];
-        if let Some(c) = self
-            .compound_surnames
-            .iter()
-            .find(|c| rest.starts_with(c.as_str()))
-        {
-            return Some(c.len());
-        }
         let c = rest.chars().next()?;
+        // The compounds are compared only after their first character, which
+        // few surnames share: this runs at every surname character.
+        if self.compound_firsts.binary_search(&c).is_ok() {
+            if let Some(compound) = self
+                .compound_surnames
+                .iter()
+                .find(|s| rest.starts_with(s.as_str()))
+            {
+                return Some(compound.len());
+            }
+        }
         self.single_surnames.contains(&c).then_some(c.len_utf8())
     }
 
@@ -477,19 +493,16 @@ impl NameDetector {
     fn mentions(&self, cx: &TextCtx, earlier: &[Found], out: &mut Vec<Found>) {
         let text = cx.text;
         let names: HashSet<&str> = earlier.iter().map(|f| &text[f.start..f.end]).collect();
-        let mut firsts: Vec<char> = names.iter().filter_map(|n| n.chars().next()).collect();
-        if firsts.is_empty() {
+        if names.is_empty() {
             return;
         }
+        let known: HashSet<usize> = earlier.iter().map(|f| f.start).collect();
+        let mut firsts: Vec<char> = names.iter().filter_map(|n| n.chars().next()).collect();
         firsts.sort_unstable();
         firsts.dedup();
-        let known: HashSet<usize> = earlier.iter().map(|f| f.start).collect();
         let mut resume = 0;
         for (pos, c) in text.char_indices() {
             if pos < resume || !self.may_start_surname(c) || firsts.binary_search(&c).is_err() {
-                continue;
-            }
-            if known.contains(&pos) {
                 continue;
             }
             let Some(sl) = self.surname_at(text, pos) else {
@@ -502,21 +515,35 @@ impl NameDetector {
             let Some(end) = ends.filter(|&e| names.contains(&text[pos..e])).last() else {
                 continue;
             };
-            // Not inside a place or an office (`梁子湖区`; `所述` is a follower,
-            // though `所` ends offices), and a one-character
-            // given name inside a longer word needs an end.
-            let rest = &text[end..];
-            let place = rest
-                .chars()
-                .next()
-                .is_some_and(|c| self.not_given.contains(&c))
-                && !self.followers.iter().any(|f| rest.starts_with(f.as_str()));
-            let given = text[pos + sl..end].chars().count();
-            if !place && (given == 2 || self.ends_here(text, end)) {
-                self.push(cx, pos, end, out);
+            if known.contains(&pos) {
+                continue;
+            }
+            if self.mention_at(cx, pos, end, out) {
                 resume = end;
             }
         }
+    }
+
+    /// A found name again at `pos..end`, unless it sits inside a place or an
+    /// office (`梁子湖区`; `所述` is a follower, though `所` ends offices), or
+    /// is a one-character given name inside a longer word without an end.
+    fn mention_at(&self, cx: &TextCtx, pos: usize, end: usize, out: &mut Vec<Found>) -> bool {
+        let text = cx.text;
+        let Some(sl) = self.surname_at(text, pos) else {
+            return false;
+        };
+        let rest = &text[end..];
+        let place = rest
+            .chars()
+            .next()
+            .is_some_and(|c| self.not_given.contains(&c))
+            && !self.followers.iter().any(|f| rest.starts_with(f.as_str()));
+        let given = text[pos + sl..end].chars().count();
+        let found = !place && (given == 2 || self.ends_here(text, end));
+        if found {
+            self.push(cx, pos, end, out);
+        }
+        found
     }
 
     /// The cell `start..end` as a name when all of it is one.
