@@ -271,83 +271,107 @@ fn actors(
     Ok(out)
 }
 
+/// Reminders recorded, queued and audited per transaction: one commit per
+/// reminder made the first sweep over a large backlog a storm of commits
+/// on the audit lock; a batch holds it for a few milliseconds.
+const BATCH: usize = 200;
+
 /// One sweep at `at`: every reminder due is recorded as sent, queued in the
-/// outbox and audited, each in its own transaction; answers what was sent.
+/// outbox and audited, [`BATCH`] to a transaction; answers what was sent.
 pub fn sweep(state: &AppState, conn: &mut DbConn, at: NaiveDateTime) -> AppResult<Vec<Reminder>> {
     let mut sent = Vec::new();
-    for reminder in due(state, conn, at)? {
-        if reminder.kind == ReminderKind::ConsentBySilence {
-            let silent = crate::service::releases::consent_by_silence(
-                state,
-                conn,
-                &reminder.release,
-                &reminder.stage,
-                crate::audit::now(),
-            )?;
-            if !silent.is_empty() {
-                sent.push(Reminder {
-                    recipients: silent,
-                    ..reminder
-                });
-            }
-            continue;
+    let (silences, reminders): (Vec<Reminder>, Vec<Reminder>) = due(state, conn, at)?
+        .into_iter()
+        .partition(|r| r.kind == ReminderKind::ConsentBySilence);
+    for reminder in silences {
+        let silent = crate::service::releases::consent_by_silence(
+            state,
+            conn,
+            &reminder.release,
+            &reminder.stage,
+            crate::audit::now(),
+        )?;
+        if !silent.is_empty() {
+            sent.push(Reminder {
+                recipients: silent,
+                ..reminder
+            });
         }
+    }
+    let mut reminders = reminders.into_iter().peekable();
+    while reminders.peek().is_some() {
+        let batch: Vec<Reminder> = reminders.by_ref().take(BATCH).collect();
         // Under the write lock every instance's sweep takes, so checking
         // then inserting cannot send a reminder twice.
         let done = write_tx(conn, |conn| {
-            let key = reminders_sent::table
-                .filter(reminders_sent::release_id.eq(&reminder.release))
-                .filter(reminders_sent::stage.eq(&reminder.stage))
-                .filter(reminders_sent::kind.eq(reminder.kind.as_str()))
-                .filter(reminders_sent::deadline.eq(reminder.deadline));
-            if diesel::select(diesel::dsl::exists(key)).get_result::<bool>(conn)? {
-                return Ok::<_, crate::error::AppError>(false);
+            let mut done = Vec::with_capacity(batch.len());
+            for reminder in batch {
+                if send(state, conn, &reminder, at)? {
+                    done.push(reminder);
+                }
             }
-            diesel::insert_into(reminders_sent::table)
-                .values((
-                    reminders_sent::release_id.eq(&reminder.release),
-                    reminders_sent::stage.eq(&reminder.stage),
-                    reminders_sent::kind.eq(reminder.kind.as_str()),
-                    reminders_sent::deadline.eq(reminder.deadline),
-                    reminders_sent::sent_at.eq(at),
-                ))
-                .execute(conn)?;
-            let release: Release = crate::service::releases::load(conn, &reminder.release)?;
-            let shown = crate::service::releases::for_mail(state, &release);
-            let stage = state.policies.workflow.stage(&reminder.stage);
-            let name = stage.map_or(reminder.stage.as_str(), |s| s.name.as_str());
-            let (subject, body) = mail(&shown, name, &reminder, &state.settings.public_url);
-            // Queued for delivery now, whatever instant the sweep judged.
-            let now = crate::audit::now();
-            for to in &reminder.recipients {
-                crate::notify::enqueue(conn, to, &subject, &body, now)?;
-            }
-            let event = if reminder.kind.is_escalation() {
-                crate::audit::Action::DeadlineEscalated
-            } else {
-                crate::audit::Action::ReminderSent
-            };
-            audit_log::append(
-                conn,
-                audit_log::draft(
-                    SYSTEM_ACTOR,
-                    event,
-                    Some((&release.id, release.version)),
-                    serde_json::json!({
-                        "stage": reminder.stage, "kind": reminder.kind.as_str(),
-                        "deadline": crate::audit::format_time(&reminder.deadline),
-                        "recipients": reminder.recipients.len(),
-                        "provisional": reminder.provisional,
-                    }),
-                ),
-            )?;
-            Ok(true)
+            Ok::<_, crate::error::AppError>(done)
         })?;
-        if done {
-            sent.push(reminder);
-        }
+        sent.extend(done);
     }
     Ok(sent)
+}
+
+/// Records, queues and audits one reminder in the caller's transaction;
+/// `false` when another sweep already sent it.
+fn send(
+    state: &AppState,
+    conn: &mut DbConn,
+    reminder: &Reminder,
+    at: NaiveDateTime,
+) -> AppResult<bool> {
+    let key = reminders_sent::table
+        .filter(reminders_sent::release_id.eq(&reminder.release))
+        .filter(reminders_sent::stage.eq(&reminder.stage))
+        .filter(reminders_sent::kind.eq(reminder.kind.as_str()))
+        .filter(reminders_sent::deadline.eq(reminder.deadline));
+    if diesel::select(diesel::dsl::exists(key)).get_result::<bool>(conn)? {
+        return Ok(false);
+    }
+    diesel::insert_into(reminders_sent::table)
+        .values((
+            reminders_sent::release_id.eq(&reminder.release),
+            reminders_sent::stage.eq(&reminder.stage),
+            reminders_sent::kind.eq(reminder.kind.as_str()),
+            reminders_sent::deadline.eq(reminder.deadline),
+            reminders_sent::sent_at.eq(at),
+        ))
+        .execute(conn)?;
+    let release: Release = crate::service::releases::load(conn, &reminder.release)?;
+    let shown = crate::service::releases::for_mail(state, &release);
+    let stage = state.policies.workflow.stage(&reminder.stage);
+    let name = stage.map_or(reminder.stage.as_str(), |s| s.name.as_str());
+    let (subject, body) = mail(&shown, name, reminder, &state.settings.public_url);
+    // Queued for delivery now, whatever instant the sweep judged.
+    let now = crate::audit::now();
+    for to in &reminder.recipients {
+        crate::notify::enqueue(conn, to, &subject, &body, now)?;
+    }
+    let event = if reminder.kind.is_escalation() {
+        crate::audit::Action::DeadlineEscalated
+    } else {
+        crate::audit::Action::ReminderSent
+    };
+    audit_log::append(
+        conn,
+        audit_log::draft(
+            SYSTEM_ACTOR,
+            event,
+            Some((&release.id, release.version)),
+            serde_json::json!({
+                "stage": reminder.stage, "kind": reminder.kind.as_str(),
+                "deadline": crate::audit::format_time(&reminder.deadline),
+                "recipients": reminder.recipients.len(),
+                "provisional": reminder.provisional,
+            }),
+        ),
+    )?;
+    Ok(true)
 }
 
 fn mail(release: &Release, stage_name: &str, r: &Reminder, public_url: &str) -> (String, String) {

@@ -307,6 +307,49 @@ async fn extensions_are_bounded_need_the_role_and_are_announced() {
     );
 }
 
+/// A backlog of overdue stages larger than one transaction's batch: the
+/// first sweep sends each reminder once (recorded, queued, audited), the
+/// next sends nothing.
+#[actix_web::test]
+async fn a_backlog_larger_than_a_batch_is_swept_once() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    give_addresses(&app).await;
+    let template = clean_release(&app, &cast).await;
+    app.db(move |c| {
+        releasegate::service::seed::seed(c, Some(&template), 600, releasegate::audit::now())
+    })
+    .await
+    .unwrap();
+    let far = releasegate::audit::now() + Duration::weeks(60);
+    let pending = due(&app, far).await;
+    assert!(pending.len() > 400, "{} reminders due", pending.len());
+    let st = app.state.clone();
+    let sent = app
+        .db(move |c| reminders::sweep(&st, c, far).unwrap())
+        .await;
+    assert_eq!(sent.len(), pending.len());
+    let st = app.state.clone();
+    assert!(app
+        .db(move |c| reminders::sweep(&st, c, far).unwrap())
+        .await
+        .is_empty());
+    let (recorded, audited) = app
+        .db(|c| {
+            use releasegate::db::schema::{audit_events, reminders_sent};
+            let recorded: i64 = reminders_sent::table.count().get_result(c).unwrap();
+            let audited: i64 = audit_events::table
+                .filter(audit_events::action.eq_any(["reminder.sent", "deadline.escalated"]))
+                .count()
+                .get_result(c)
+                .unwrap();
+            (recorded, audited)
+        })
+        .await;
+    assert_eq!(recorded as usize, sent.len());
+    assert_eq!(audited as usize, sent.len());
+}
+
 #[actix_web::test]
 async fn reminders_before_and_escalations_after_a_deadline_are_sent_once() {
     let app = TestApp::new().await;
