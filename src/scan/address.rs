@@ -158,11 +158,12 @@ impl AddressDetector {
             if s == suffix_start {
                 // A component whose name ends in a suffix character
                 // (`荆州市沙市区`, `市中区`): that character joins the name.
-                if let Some(c) = text[..suffix_start]
-                    .chars()
-                    .next_back()
-                    .filter(|c| is_han(*c))
-                {
+                // Only a suffix character: `到县人民路` is no `到县`.
+                let suffix_char = |c: &char| {
+                    !self.stop_chars.contains(*c)
+                        && self.admin_suffixes.iter().any(|s| s.chars().eq([*c]))
+                };
+                if let Some(c) = text[..suffix_start].chars().next_back().filter(suffix_char) {
                     let inner = suffix_start - c.len_utf8();
                     let t = self.name_before(text, inner);
                     if t < inner {

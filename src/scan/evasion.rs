@@ -120,6 +120,10 @@ fn breaks_inside_numbers(text: &str) -> Vec<std::ops::Range<usize>> {
             .map_while(|c| digit(c).or(matches!(c, 'X' | 'x' | 'Ｘ' | 'ｘ').then_some('X')))
             .take(longest + 1)
             .collect();
+        // A whole number before the break and none after: nothing to join.
+        if after.is_empty() {
+            continue;
+        }
         let joined: String = before.iter().chain(&after).collect();
         let id = joined.len() == ID_LEN && super::validators::cn_id_card(&joined);
         // A table row (`,`, tab) ends in a code or an amount as often as
@@ -294,6 +298,8 @@ mod tests {
         let rows = "编号,姓名,邮编\n420102001001,王建华,430010\n420102001002,李秀英,430010\n";
         assert!(crate::scan::validators::bank_card("430010420102001002"));
         assert!(View::of(rows).is_none());
+        // A whole ID at the end of a line stays apart from the next line.
+        assert!(View::of("身份证号\n420704198503121233\nTel: 1\n").is_none());
     }
 
     #[test]

@@ -179,6 +179,13 @@ pub fn bank_card(value: &str) -> bool {
     (16..=19).contains(&digits.len()) && prefix_ok && luhn_digits(value)
 }
 
+/// A year as file numbers carry it (1990–2039).
+fn is_year(group: &str) -> bool {
+    group
+        .parse::<u32>()
+        .is_ok_and(|y| (1990..=2039).contains(&y))
+}
+
 /// Dotted quad, each part 0–255 without superfluous leading zeros.
 pub fn ipv4(value: &str) -> bool {
     let parts: Vec<&str> = value.split('.').collect();
@@ -227,7 +234,12 @@ pub fn cn_landline(value: &str) -> bool {
     let joined;
     let (area, subscriber) = match groups.as_slice() {
         [a, b, c] if (*a == "400" || *a == "800") && b.len() == 3 && c.len() == 4 => return true,
-        // An eight-digit number in two groups of four (`027 8723 6699`).
+        // An eight-digit number in two groups of four (`027 8723 6699`);
+        // with dashes and a year in the middle it is a file or project
+        // number (`0711-2024-0031`).
+        [_, s1, s2] if s1.len() == 4 && s2.len() == 4 && value.contains('-') && is_year(s1) => {
+            return false
+        }
         [a, s1, s2] if s1.len() == 4 && s2.len() == 4 => {
             joined = [*s1, *s2].concat();
             (*a, joined.as_str())
@@ -331,6 +343,7 @@ mod tests {
         assert!(cn_landline("(010)36947797") && cn_landline("0717-3344043-6652"));
         assert!(cn_landline("400-880-1234"));
         assert!(cn_landline("027 8723 6699") && !cn_landline("027 8723 669"));
+        assert!(cn_landline("027-8723-6699") && !cn_landline("0711-2024-0031"));
         assert!(cn_landline("02788886666") && cn_landline("057382632102"));
         assert!(!cn_landline("02712345678") && !cn_landline("0711201234"));
         assert!(!cn_landline("027-1234567") && !cn_landline("0711-1201234"));
