@@ -283,6 +283,31 @@ pub fn sweep(state: &AppState, conn: &mut DbConn, at: NaiveDateTime) -> AppResul
     let (silences, reminders): (Vec<Reminder>, Vec<Reminder>) = due(state, conn, at)?
         .into_iter()
         .partition(|r| r.kind == ReminderKind::ConsentBySilence);
+    let mut reminders = reminders.into_iter().peekable();
+    while reminders.peek().is_some() {
+        let batch: Vec<Reminder> = reminders.by_ref().take(BATCH).collect();
+        // Under the write lock every instance's sweep takes, so checking
+        // then inserting cannot send a reminder twice. Each reminder is a
+        // savepoint: one that fails is logged and left for the next sweep,
+        // the rest of the batch goes out.
+        let done = write_tx(conn, |conn| {
+            let mut done = Vec::with_capacity(batch.len());
+            for reminder in batch {
+                match conn.transaction(|conn| send(state, conn, &reminder, at)) {
+                    Ok(true) => done.push(reminder),
+                    Ok(false) => {}
+                    Err(e) => tracing::error!(
+                        release = %reminder.release, stage = %reminder.stage,
+                        kind = reminder.kind.as_str(), error = %e,
+                        "a reminder could not be sent; the next sweep tries again"
+                    ),
+                }
+            }
+            Ok::<_, crate::error::AppError>(done)
+        })?;
+        sent.extend(done);
+    }
+    // Last, as a stage's own reminders came before its consent by silence.
     for reminder in silences {
         let silent = crate::service::releases::consent_by_silence(
             state,
@@ -297,22 +322,6 @@ pub fn sweep(state: &AppState, conn: &mut DbConn, at: NaiveDateTime) -> AppResul
                 ..reminder
             });
         }
-    }
-    let mut reminders = reminders.into_iter().peekable();
-    while reminders.peek().is_some() {
-        let batch: Vec<Reminder> = reminders.by_ref().take(BATCH).collect();
-        // Under the write lock every instance's sweep takes, so checking
-        // then inserting cannot send a reminder twice.
-        let done = write_tx(conn, |conn| {
-            let mut done = Vec::with_capacity(batch.len());
-            for reminder in batch {
-                if send(state, conn, &reminder, at)? {
-                    done.push(reminder);
-                }
-            }
-            Ok::<_, crate::error::AppError>(done)
-        })?;
-        sent.extend(done);
     }
     Ok(sent)
 }
