@@ -152,10 +152,10 @@ fn stream(
                 count += 1;
                 if failed.is_none() {
                     let line = if json {
-                        let comma = if count > 1 { "," } else { "" };
-                        serde_json::to_string(&f)
-                            .map_err(std::io::Error::from)
-                            .and_then(|text| write!(out, "{comma}{text}"))
+                        let comma: &[u8] = if count > 1 { b"," } else { b"" };
+                        out.write_all(comma).and_then(|()| {
+                            serde_json::to_writer(&mut out, &f).map_err(std::io::Error::from)
+                        })
                     } else {
                         write_text_line(&mut out, &f, &paint)
                     };

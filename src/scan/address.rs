@@ -5,6 +5,8 @@
 //! `7组`, `2201室`, `3-2-1102`); backward it takes the street name and the
 //! administrative components before it (`湖北省鄂州市梁子湖区太和镇`).
 
+use aho_corasick::AhoCorasick;
+
 use super::context::TextCtx;
 use super::engine::context_confidence;
 use super::kinds::{required_lexicon, Coded, Found};
@@ -26,8 +28,12 @@ pub struct AddressDetector {
     admin_suffixes: Vec<String>,
     /// Unit words after a number, longest first (`号楼` before `号`).
     units: Vec<String>,
-    /// Labels that may be glued to the first component (`家住`, `位于`).
-    labels: Vec<String>,
+    /// Labels that may be glued to the first component (`家住`, `位于`), as
+    /// one automaton: a span holds dozens of candidate positions.
+    labels: AhoCorasick,
+    /// The last character of every administrative suffix, so that a name
+    /// character is compared with the suffixes only when it could end one.
+    admin_last_chars: String,
     /// Characters a component name never contains (`的`, `在`, …).
     stop_chars: String,
 }
@@ -46,12 +52,19 @@ impl AddressDetector {
         units.sort_by_key(|u| std::cmp::Reverse(u.len()));
         let mut admin_suffixes = required_lexicon(def, "admin_suffixes")?.to_vec();
         admin_suffixes.sort_by_key(|u| std::cmp::Reverse(u.len()));
+        let labels = AhoCorasick::new(super::kinds::lexicon(def, "labels"))
+            .map_err(|e| def.error(format!("labels: {e}")))?;
+        let admin_last_chars = admin_suffixes
+            .iter()
+            .filter_map(|s| s.chars().next_back())
+            .collect();
         Ok(Self {
             def: def.clone(),
             street_suffixes: required_lexicon(def, "street_suffixes")?.to_vec(),
             admin_suffixes,
+            admin_last_chars,
             units,
-            labels: super::kinds::lexicon(def, "labels").to_vec(),
+            labels,
             stop_chars: super::kinds::lexicon(def, "stop_chars").concat(),
         })
     }
@@ -178,10 +191,9 @@ impl AddressDetector {
         }
         // Labels and words that never belong to an address (`家住湖北省…`,
         // `村民张三反映杨湖村3组`) cut it: it starts after the last one.
-        let span = &text[start..pos];
         self.labels
-            .iter()
-            .filter_map(|l| span.rfind(l.as_str()).map(|i| start + i + l.len()))
+            .find_overlapping_iter(&text[start..pos])
+            .map(|m| start + m.end())
             .max()
             .unwrap_or(start)
     }
@@ -194,10 +206,11 @@ impl AddressDetector {
             if n == MAX_NAME || !is_han(c) || self.stop_chars.contains(c) {
                 break;
             }
-            if self
-                .admin_suffixes
-                .iter()
-                .any(|s| text[..i + c.len_utf8()].ends_with(s.as_str()))
+            if self.admin_last_chars.contains(c)
+                && self
+                    .admin_suffixes
+                    .iter()
+                    .any(|s| text[..i + c.len_utf8()].ends_with(s.as_str()))
             {
                 break;
             }

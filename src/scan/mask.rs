@@ -6,6 +6,13 @@ use super::Detection;
 /// Masks a raw value for display: `420106********1234`, `138****5678`,
 /// `6222 **** **** 1234`, `王*林`, `zh****@163.com`; credentials fully starred.
 pub fn mask(entity: &str, value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    mask_into(&mut out, entity, value);
+    out
+}
+
+/// [`mask`], appended to `out`: excerpts mask several values into one string.
+fn mask_into(out: &mut String, entity: &str, value: &str) {
     // Characters hidden inside a value are not shown, nor published.
     let visible: String;
     let value = if value.chars().any(super::evasion::is_invisible) {
@@ -18,109 +25,86 @@ pub fn mask(entity: &str, value: &str) -> String {
         value
     };
     match entity {
-        "CN_ID_CARD" => mask_digits(value, 6, 4),
-        "CN_MOBILE" => mask_digits_from_end(value, 4, 4),
-        "BANK_CARD" => mask_digits(value, 4, 4),
-        "CN_LANDLINE" => mask_digits_from_end(value, 2, 4),
-        "PERSON_NAME" => mask_name(value),
-        "EMAIL" => mask_email(value),
-        "ADDRESS" => mask_tail(value, value.chars().count() / 3),
-        "CLASSIFICATION_MARK" => value.to_string(),
-        "SECRET_KEY" => "********".to_string(),
-        _ => mask_alnum(value, 2, 2),
+        "CN_ID_CARD" => mask_kept(out, value, char::is_alphanumeric, 6, 4),
+        "CN_MOBILE" => mask_before_end(out, value, 4, 4),
+        "BANK_CARD" => mask_kept(out, value, char::is_alphanumeric, 4, 4),
+        "CN_LANDLINE" => mask_before_end(out, value, 2, 4),
+        "PERSON_NAME" => mask_name(out, value),
+        "EMAIL" => mask_email(out, value),
+        "ADDRESS" => mask_tail(out, value, value.chars().count() / 3),
+        "CLASSIFICATION_MARK" => out.push_str(value),
+        "SECRET_KEY" => out.push_str("********"),
+        _ => mask_alnum(out, value, 2, 2),
     }
 }
 
-/// Keeps the first `head` and last `tail` digits; separators stay.
-fn mask_digits(value: &str, head: usize, tail: usize) -> String {
-    let total = value.chars().filter(|c| c.is_alphanumeric()).count();
+/// Keeps the first `head` and last `tail` characters that are `counted`
+/// (letters and digits, or digits only); the others stay as they are.
+fn mask_kept(out: &mut String, value: &str, counted: fn(char) -> bool, head: usize, tail: usize) {
+    let total = value.chars().filter(|c| counted(*c)).count();
     let mut seen = 0;
-    value
-        .chars()
-        .map(|c| {
-            if !c.is_alphanumeric() {
-                return c;
-            }
-            seen += 1;
-            if seen <= head || seen > total.saturating_sub(tail) {
-                c
-            } else {
-                '*'
-            }
-        })
-        .collect()
+    out.extend(value.chars().map(|c| {
+        if !counted(c) {
+            return c;
+        }
+        seen += 1;
+        if seen <= head || seen > total.saturating_sub(tail) {
+            c
+        } else {
+            '*'
+        }
+    }));
 }
 
 /// Stars `count` digits before the last `keep` digits (`138****5678`, also
 /// with a `+86` prefix).
-fn mask_digits_from_end(value: &str, keep: usize, count: usize) -> String {
-    let mut from_end = 0;
-    let mut out: Vec<char> = value
-        .chars()
-        .rev()
-        .map(|c| {
-            if !is_digit(c) {
-                return c;
-            }
-            from_end += 1;
-            if from_end > keep && from_end <= keep + count {
-                '*'
-            } else {
-                c
-            }
-        })
-        .collect();
-    out.reverse();
-    out.into_iter().collect()
+fn mask_before_end(out: &mut String, value: &str, keep: usize, count: usize) {
+    let digits = value.chars().filter(|c| is_digit(*c)).count();
+    let head = digits.saturating_sub(keep + count);
+    mask_kept(out, value, is_digit, head, keep.min(digits));
 }
 
-fn mask_alnum(value: &str, head: usize, tail: usize) -> String {
+fn mask_alnum(out: &mut String, value: &str, head: usize, tail: usize) {
     if value.chars().filter(|c| c.is_alphanumeric()).count() <= head + tail {
-        return "*".repeat(value.chars().count());
+        out.extend(value.chars().map(|_| '*'));
+        return;
     }
-    mask_digits(value, head, tail)
+    mask_kept(out, value, char::is_alphanumeric, head, tail);
 }
 
-fn mask_name(value: &str) -> String {
-    let chars: Vec<char> = value.chars().collect();
-    match chars.len() {
-        0 => String::new(),
-        1 | 2 => format!("{}*", chars[0]),
-        n => {
-            let mut s = String::new();
-            s.push(chars[0]);
-            s.extend(std::iter::repeat_n('*', n - 2));
-            s.push(chars[n - 1]);
-            s
+fn mask_name(out: &mut String, value: &str) {
+    let mut chars = value.chars();
+    let Some(first) = chars.next() else { return };
+    out.push(first);
+    match chars.next_back() {
+        // `王*`: a two-character name keeps only its surname.
+        Some(last) if chars.clone().next().is_some() => {
+            out.extend(chars.map(|_| '*'));
+            out.push(last);
         }
+        _ => out.push('*'),
     }
 }
 
-fn mask_email(value: &str) -> String {
+fn mask_email(out: &mut String, value: &str) {
     match value.split_once('@') {
         Some((local, domain)) => {
-            let head: String = local
-                .chars()
-                .take(2.min(local.len().saturating_sub(1)))
-                .collect();
-            format!("{head}****@{domain}")
+            out.extend(local.chars().take(2.min(local.len().saturating_sub(1))));
+            out.push_str("****@");
+            out.push_str(domain);
         }
-        None => mask_alnum(value, 2, 2),
+        None => mask_alnum(out, value, 2, 2),
     }
 }
 
-fn mask_tail(value: &str, keep: usize) -> String {
-    value
-        .chars()
-        .enumerate()
-        .map(|(i, c)| {
-            if i < keep || c.is_whitespace() {
-                c
-            } else {
-                '*'
-            }
-        })
-        .collect()
+fn mask_tail(out: &mut String, value: &str, keep: usize) {
+    out.extend(value.chars().enumerate().map(|(i, c)| {
+        if i < keep || c.is_whitespace() {
+            c
+        } else {
+            '*'
+        }
+    }));
 }
 
 /// About `context_chars` characters each side of `detections[idx]`, with that
@@ -147,13 +131,13 @@ pub fn excerpt(text: &str, detections: &[Detection], idx: usize, context_chars: 
         .nth(context_chars)
         .map_or(text.len(), |(i, _)| end + i);
     // Growing the window can pull in more detections; repeat until stable.
-    let mut overlapping = loop {
+    let overlapping = loop {
         // Detections are sorted and disjoint, so their ends are sorted too:
         // the overlapping ones are one contiguous run, found by bisection
         // (a scan of all of them per excerpt is quadratic on big files).
         let first = detections.partition_point(|d| d.end <= start);
         let last = detections.partition_point(|d| d.start < end);
-        let overlapping: Vec<&Detection> = detections[first..last.max(first)].iter().collect();
+        let overlapping = &detections[first..last.max(first)];
         let (s, e) = overlapping.iter().fold((start, end), |(s, e), d| {
             (s.min(floor(d.start)), e.max(floor(d.end)))
         });
@@ -162,15 +146,19 @@ pub fn excerpt(text: &str, detections: &[Detection], idx: usize, context_chars: 
         }
         (start, end) = (s, e);
     };
-    overlapping.sort_by_key(|d| d.start);
-    mask_between(text, start, end, &overlapping)
+    mask_between(text, start, end, overlapping)
 }
 
 /// `text[start..end]` with each of `sorted` (by start) masked; a detection
 /// overlapping one before it is masked from where that one ended.
-fn mask_between(text: &str, start: usize, end: usize, sorted: &[&Detection]) -> String {
+fn mask_between<'a>(
+    text: &str,
+    start: usize,
+    end: usize,
+    sorted: impl IntoIterator<Item = &'a Detection>,
+) -> String {
     let floor = |i: usize| bounded_end(text, i, 0);
-    let mut out = String::new();
+    let mut out = String::with_capacity(end - start);
     let mut pos = start;
     for d in sorted {
         let (ds, de) = (floor(d.start).max(pos), floor(d.end).min(end));
@@ -178,7 +166,7 @@ fn mask_between(text: &str, start: usize, end: usize, sorted: &[&Detection]) -> 
             continue;
         }
         out.push_str(&text[pos..ds]);
-        out.push_str(&mask(&d.entity, &text[floor(d.start)..de]));
+        mask_into(&mut out, &d.entity, &text[floor(d.start)..de]);
         pos = de;
     }
     out.push_str(&text[pos..end]);
@@ -190,7 +178,7 @@ fn mask_between(text: &str, start: usize, end: usize, sorted: &[&Detection]) -> 
 pub fn mask_all(text: &str, detections: &[Detection]) -> String {
     let mut sorted: Vec<&Detection> = detections.iter().collect();
     sorted.sort_by_key(|d| d.start);
-    mask_between(text, 0, text.len(), &sorted)
+    mask_between(text, 0, text.len(), sorted)
 }
 
 #[cfg(test)]

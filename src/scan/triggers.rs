@@ -12,7 +12,7 @@
 const TABLE: usize = 0x10000;
 
 pub struct TriggerSet {
-    words: Vec<Box<[u8]>>,
+    words: Vec<Word>,
     /// `slot[cp]` = 1 + index into `buckets` of words starting with `cp`, or 0.
     slot: Box<[u8]>,
     buckets: Vec<Vec<u32>>,
@@ -44,7 +44,7 @@ impl TriggerSet {
             }
             buckets[slot[first] as usize - 1].push(i as u32);
         }
-        let words = words.iter().map(|w| w.as_bytes().into()).collect();
+        let words = words.iter().map(|w| Word::new(w.as_bytes())).collect();
         Ok(TriggerSet {
             words,
             slot,
@@ -70,15 +70,60 @@ impl TriggerSet {
                 _ => (TABLE, 4),
             };
             if cp < TABLE && self.slot[cp] != 0 {
+                let head = b
+                    .get(i..i + 8)
+                    .map(|h| u64::from_le_bytes(h.try_into().unwrap()));
                 for &w in &self.buckets[self.slot[cp] as usize - 1] {
                     let word = &self.words[w as usize];
-                    if b.len() - i >= word.len() && b[i..i + word.len()].eq_ignore_ascii_case(word)
-                    {
-                        f(w as usize, i, i + word.len());
+                    if word.is_at(b, i, head) {
+                        f(w as usize, i, i + word.bytes.len());
                     }
                 }
             }
             i += len;
+        }
+    }
+}
+
+/// A trigger word with its first eight bytes as one integer: most words
+/// are two to four Han characters, so one masked compare decides most
+/// candidates the first-character table lets through.
+struct Word {
+    bytes: Box<[u8]>,
+    head: u64,
+    head_mask: u64,
+    /// Holds ASCII letters, so it is compared ignoring case, byte by byte.
+    has_letters: bool,
+}
+
+impl Word {
+    fn new(bytes: &[u8]) -> Self {
+        let mut head = [0u8; 8];
+        let n = bytes.len().min(8);
+        head[..n].copy_from_slice(&bytes[..n]);
+        Word {
+            bytes: bytes.into(),
+            head: u64::from_le_bytes(head),
+            head_mask: u64::MAX.checked_shr(64 - 8 * n as u32).unwrap_or(0),
+            has_letters: bytes.iter().any(u8::is_ascii_alphabetic),
+        }
+    }
+
+    /// Whether the word occurs at `b[i..]`; `head` is `b[i..i + 8]` when the
+    /// text has that much left.
+    fn is_at(&self, b: &[u8], i: usize, head: Option<u64>) -> bool {
+        let Some(candidate) = b.get(i..i + self.bytes.len()) else {
+            return false;
+        };
+        if self.has_letters {
+            return candidate.eq_ignore_ascii_case(&self.bytes);
+        }
+        match head {
+            Some(h) => {
+                h & self.head_mask == self.head
+                    && candidate[8.min(candidate.len())..] == self.bytes[8.min(self.bytes.len())..]
+            }
+            None => *candidate == *self.bytes,
         }
     }
 }
@@ -108,5 +153,35 @@ mod tests {
             ]
         );
         assert!(TriggerSet::new(&["".to_string()]).is_err());
+    }
+
+    #[test]
+    fn words_of_every_length_match_up_to_the_last_byte() {
+        // Shorter, equal to and longer than the eight bytes compared at once,
+        // at the very end of the text where fewer than eight bytes are left.
+        let words: Vec<String> = ["号", "路号", "地址栏", "通讯地址", "联系电话号码", "a1"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let t = TriggerSet::new(&words).unwrap();
+        for w in &words {
+            for text in [format!("x{w}"), w.clone(), format!("{w}。尾")] {
+                let mut hits = Vec::new();
+                t.for_each_match(&text, |i, s, e| hits.push((i, s, e)));
+                let at = text.find(w.as_str()).unwrap();
+                assert!(
+                    hits.iter()
+                        .any(|&(i, s, e)| words[i] == *w && (s, e) == (at, at + w.len())),
+                    "`{w}` in `{text}`: {hits:?}"
+                );
+            }
+        }
+        let mut hits = Vec::new();
+        t.for_each_match("联系电话号", |i, _, _| hits.push(words[i].as_str()));
+        assert_eq!(
+            hits,
+            vec!["号"],
+            "a word cut by the end of the text is no match"
+        );
     }
 }
