@@ -446,6 +446,83 @@ async fn reject_is_final_and_request_changes_waits_for_a_new_version() {
     res.assert_error(422, "note_required");
 }
 
+/// A release approved by every stage, embargoed until 2999.
+async fn approved_under_embargo(app: &TestApp, cast: &Cast, text: &str) -> String {
+    let mut m = meta(&[]);
+    m["publish_at"] = json!("2999-01-01T00:00:00Z");
+    let r = app
+        .post_multipart(
+            "/api/v1/releases",
+            &cast.submitter,
+            Some(m),
+            &[("a.txt", text.as_bytes())],
+        )
+        .await
+        .json();
+    let id = r["id"].as_str().unwrap().to_string();
+    decide(app, &id, &cast.approver, "department_review", "approve").await;
+    decide(app, &id, &cast.secrecy, "secrecy_review", "approve").await;
+    let r = decide(app, &id, &cast.leader, "final_signoff", "approve")
+        .await
+        .json();
+    assert_eq!(r["state"], "approved");
+    id
+}
+
+#[actix_web::test]
+async fn a_release_that_cannot_be_published_does_not_hold_back_the_next_embargo() {
+    let app = TestApp::new().await;
+    let cast = app.cast().await;
+    let broken = approved_under_embargo(&app, &cast, "关于2026年补贴发放情况的说明\n").await;
+    let fine = approved_under_embargo(&app, &cast, "关于2026年补助资金情况的说明\n").await;
+    // Both embargoes end, the broken one first; its row goes bad (a list
+    // column no longer parses, so the release cannot be loaded).
+    let (b, f) = (broken.clone(), fine.clone());
+    app.db(move |c| {
+        use diesel::prelude::*;
+        use releasegate::db::schema::releases;
+        let now = chrono::Utc::now().naive_utc();
+        for (id, ago) in [(b.clone(), 60), (f, 30)] {
+            diesel::update(releases::table.find(id))
+                .set(releases::publish_at.eq(now - chrono::Duration::seconds(ago)))
+                .execute(c)
+                .unwrap();
+        }
+        diesel::update(releases::table.find(b))
+            .set(releases::co_departments.eq("not json"))
+            .execute(c)
+            .unwrap();
+    })
+    .await;
+
+    let st = app.state.clone();
+    let published = app
+        .db(move |c| releasegate::service::releases::publish_due(&st, c).unwrap())
+        .await;
+    assert_eq!(published, 1, "the sweep goes on past the broken release");
+    assert_eq!(
+        app.get(&format!("/public/releases/{fine}"), None)
+            .await
+            .status,
+        200
+    );
+    let state = app
+        .db(move |c| {
+            use diesel::prelude::*;
+            use releasegate::db::schema::releases;
+            releases::table
+                .find(broken)
+                .select(releases::state)
+                .first::<String>(c)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(
+        state, "approved",
+        "left for the next sweep, not half published"
+    );
+}
+
 #[actix_web::test]
 async fn embargoed_release_waits_until_publish_at_and_can_be_retracted() {
     let app = TestApp::new().await;

@@ -286,38 +286,77 @@ fn render(state: &AppState, file: &StoredFile, redact: &[Finding]) -> AppResult<
 /// re-checked under the write lock).
 pub fn publish_due(state: &AppState, conn: &mut DbConn) -> AppResult<usize> {
     let now = crate::audit::now();
-    let due: Vec<String> = releases::table
-        .filter(releases::state.eq(State::Approved.as_str()))
-        .filter(releases::publish_at.le(now))
-        .filter(releases::held_at.is_null())
-        .select(releases::id)
-        .limit(100)
-        .load(conn)?;
+    let mut published = 0;
+    // Keyset pages in the order the embargoes end, so a release that cannot
+    // be published (say, a stored file gone bad) never holds back the ones
+    // after it, however many such releases there are.
+    let mut after: Option<(NaiveDateTime, String)> = None;
+    loop {
+        let mut page = releases::table
+            .filter(releases::state.eq(State::Approved.as_str()))
+            .filter(releases::publish_at.le(now))
+            .filter(releases::held_at.is_null())
+            .select((releases::publish_at.assume_not_null(), releases::id))
+            .order((releases::publish_at, releases::id))
+            .limit(DUE_PAGE)
+            .into_boxed();
+        if let Some((at, id)) = &after {
+            page = page.filter(
+                releases::publish_at.gt(*at).or(releases::publish_at
+                    .eq(*at)
+                    .and(releases::id.gt(id.clone()))),
+            );
+        }
+        let due: Vec<(NaiveDateTime, String)> = page.load(conn)?;
+        let last_page = due.len() < DUE_PAGE as usize;
+        for (at, id) in due {
+            match publish_if_due(state, conn, &id, now) {
+                Ok(true) => published += 1,
+                Ok(false) => {}
+                Err(e) => tracing::error!(
+                    release = %id, error = %e,
+                    "an embargoed release could not be published; the next sweep tries again"
+                ),
+            }
+            after = Some((at, id));
+        }
+        if last_page {
+            return Ok(published);
+        }
+    }
+}
+
+/// Releases read per page of the embargo sweep.
+const DUE_PAGE: i64 = 100;
+
+/// Publishes one release whose embargo has ended, when the workflow still
+/// says so under the lock; whether it did.
+fn publish_if_due(
+    state: &AppState,
+    conn: &mut DbConn,
+    id: &str,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
     let timer = workflow::Actor {
         id: SYSTEM_ACTOR,
         roles: &[],
         department: None,
     };
-    let mut published = 0;
-    for id in due {
-        let renditions = prerender(state, conn, &id)?;
-        write_tx(conn, |conn| {
-            let mut release: Release = super::load(conn, &id)?;
-            // Asked again under the lock: a hold, a withdrawal or a later
-            // embargo may have landed since the query.
-            let facts = release_facts(conn, &state.policies.workflow, &release)?;
-            let due = workflow::allowed(
-                &state.policies.workflow,
-                &facts,
-                &timer,
-                &workflow::Action::PublishDue { now },
-            );
-            if due.is_ok() {
-                publish(state, conn, &mut release, (SYSTEM_ACTOR, &renditions), now)?;
-                published += 1;
-            }
-            Ok::<_, AppError>(())
-        })?;
-    }
-    Ok(published)
+    let renditions = prerender(state, conn, id)?;
+    write_tx(conn, |conn| {
+        let mut release: Release = super::load(conn, id)?;
+        // Asked again under the lock: a hold, a withdrawal or a later
+        // embargo may have landed since the query.
+        let facts = release_facts(conn, &state.policies.workflow, &release)?;
+        let due = workflow::allowed(
+            &state.policies.workflow,
+            &facts,
+            &timer,
+            &workflow::Action::PublishDue { now },
+        );
+        if due.is_ok() {
+            publish(state, conn, &mut release, (SYSTEM_ACTOR, &renditions), now)?;
+        }
+        Ok(due.is_ok())
+    })
 }
