@@ -13,7 +13,7 @@ use releasegate::auth::CurrentUser;
 use releasegate::config::Settings;
 use releasegate::policy::Role;
 use releasegate::service::accounts::{self, NewUser};
-use releasegate::service::releases::{self, ReleaseMeta, Upload};
+use releasegate::service::releases::{self, NewRelease, ReleaseMeta, Upload};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let count: usize = std::env::args().nth(1).map_or(Ok(200), |n| n.parse())?;
@@ -46,6 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "title": "季度统计", "department": "FGW", "data_category": "statistics",
         "open_mode": "unconditional",
     }))?;
+    let meta = NewRelease::try_from(meta)?;
     let started = Instant::now();
     for i in 0..count {
         let text = format!("第{i}期统计数据\n联系人：张建国，手机13812345678。\n");

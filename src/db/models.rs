@@ -7,7 +7,7 @@ use super::schema::*;
 use super::types::CodeList;
 use crate::jobs::JobState;
 use crate::service::public::ApplicationState;
-use crate::workflow::State;
+use crate::workflow::{OpenMode, State};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = departments)]
@@ -46,7 +46,8 @@ pub struct Release {
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub co_departments: CodeList,
     pub data_category: String,
-    pub open_mode: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub open_mode: OpenMode,
     pub cross_border: bool,
     pub publish_at: Option<NaiveDateTime>,
     #[diesel(deserialize_as = String, serialize_as = String)]

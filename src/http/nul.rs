@@ -3,7 +3,7 @@
 //! comment, username or id contains one. Every request is checked here, in
 //! its path, query and JSON or form body, and refused with 400 before a
 //! handler runs, on both backends alike. Multipart metadata is checked
-//! where it is parsed (`ReleaseMeta::validate`); file contents are data and
+//! where it is parsed (`NewRelease::try_from`); file contents are data and
 //! may contain anything.
 
 use actix_web::body::{BoxBody, MessageBody};

@@ -121,6 +121,42 @@ impl From<State> for String {
     }
 }
 
+/// Who may download a release: anyone, or only registered users whose
+/// application was approved (and every download is traced).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenMode {
+    Unconditional,
+    Conditional,
+}
+
+impl OpenMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unconditional => "unconditional",
+            Self::Conditional => "conditional",
+        }
+    }
+}
+
+/// The `open_mode` column: a value that is not a mode is an error, never a
+/// default (a default would decide who may download).
+impl TryFrom<String> for OpenMode {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        [Self::Unconditional, Self::Conditional]
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| format!("unknown open mode {s:?}"))
+    }
+}
+
+impl From<OpenMode> for String {
+    fn from(mode: OpenMode) -> String {
+        mode.as_str().to_string()
+    }
+}
+
 /// What a reviewer decided about one finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -12,7 +12,7 @@ use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::policy::Role;
 use crate::service::releases::{
-    self, FindingView, ListFilter, Page, ReleaseMeta, ReleaseSummary, ReleaseView,
+    self, FindingView, ListFilter, NewRelease, Page, ReleaseMeta, ReleaseSummary, ReleaseView,
 };
 use crate::workflow::{Note, State};
 
@@ -86,7 +86,8 @@ pub(super) async fn submit_release(
     let meta = form
         .meta
         .ok_or_else(|| AppError::BadRequest("the \"meta\" part is required".into()))?;
-    let release = releases::file_release(&state, user, meta, form.files).await?;
+    let release =
+        releases::file_release(&state, user, NewRelease::try_from(meta)?, form.files).await?;
     Ok(HttpResponse::Created().json(release))
 }
 
@@ -120,8 +121,8 @@ pub(super) async fn add_version(
     let max = state.settings.max_upload_bytes;
     check_length(&req, max)?;
     let form = multipart::read(payload, max).await?;
-    let release =
-        releases::revise_release(&state, user, id.into_inner(), form.meta, form.files).await?;
+    let meta = form.meta.map(NewRelease::try_from).transpose()?;
+    let release = releases::revise_release(&state, user, id.into_inner(), meta, form.files).await?;
     Ok(HttpResponse::Created().json(release))
 }
 

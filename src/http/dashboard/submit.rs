@@ -13,7 +13,7 @@ use super::{local_time, parse_form_time, render, see_other, Ctx, PageResult, She
 use crate::error::AppError;
 use crate::http::multipart::read_parts;
 use crate::policy::Role;
-use crate::service::releases::{self, ListFilter, ReleaseMeta, ReleaseSummary, Upload};
+use crate::service::releases::{self, ListFilter, NewRelease, ReleaseMeta, ReleaseSummary, Upload};
 use crate::workflow::State;
 
 #[derive(Template)]
@@ -87,7 +87,7 @@ async fn read_form(ctx: &Ctx, payload: Multipart) -> Result<FormData, AppError> 
     Ok(form)
 }
 
-fn meta_of(form: &FormData) -> Result<ReleaseMeta, AppError> {
+fn meta_of(form: &FormData) -> Result<NewRelease, AppError> {
     let open_mode =
         serde_json::from_value(serde_json::Value::String(form.get("open_mode").to_string()))
             .map_err(|_| {
@@ -97,7 +97,7 @@ fn meta_of(form: &FormData) -> Result<ReleaseMeta, AppError> {
         "" => None,
         t => Some(parse_form_time("publish_at", t)?.and_utc()),
     };
-    Ok(ReleaseMeta {
+    NewRelease::try_from(ReleaseMeta {
         title: form.get("title").to_string(),
         description: form.get("description").to_string(),
         department: form.get("department").trim().to_string(),

@@ -9,8 +9,8 @@ use crate::service::releases::{OpenMode, Page, PublicRelease};
 
 /// The EU access-right vocabulary DCAT-AP uses: conditional (有条件开放)
 /// data is restricted, the rest public.
-fn access_rights(open_mode: &str) -> &'static str {
-    if open_mode == OpenMode::Conditional.as_str() {
+fn access_rights(open_mode: OpenMode) -> &'static str {
+    if open_mode == OpenMode::Conditional {
         "http://publications.europa.eu/resource/authority/access-right/RESTRICTED"
     } else {
         "http://publications.europa.eu/resource/authority/access-right/PUBLIC"
@@ -36,7 +36,7 @@ fn dataset(base: &str, licence: &Licence, r: &PublicRelease) -> Value {
         "dcat:contactPoint": {"@type": "vcard:Organization", "vcard:fn": r.department_name},
         "dcat:keyword": [r.data_category, r.department_name],
         "dct:modified": date_time(&r.modified),
-        "dct:accessRights": iri(access_rights(&r.open_mode)),
+        "dct:accessRights": iri(access_rights(r.open_mode)),
         "dct:license": iri(&licence.url),
     });
     if let Some(issued) = &r.published_at {
@@ -64,7 +64,7 @@ fn dataset(base: &str, licence: &Licence, r: &PublicRelease) -> Value {
                 "dcat:downloadURL": iri(&url),
                 "dcat:mediaType": iri(format!("https://www.iana.org/assignments/media-types/{}", f.media_type)),
                 "dct:license": iri(&licence.url),
-                "dct:accessRights": iri(access_rights(&r.open_mode)),
+                "dct:accessRights": iri(access_rights(r.open_mode)),
                 "spdx:checksum": {
                     "@type": "spdx:Checksum",
                     "spdx:algorithm": iri("http://spdx.org/rdf/terms#checksumAlgorithm_sha256"),

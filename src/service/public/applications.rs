@@ -81,7 +81,7 @@ pub fn apply(
     let intended_use = required_text("intended_use", intended_use, MAX_STATEMENT)?;
     write_tx(conn, |conn| {
         let release = published(conn, release_id)?;
-        if release.open_mode != OpenMode::Conditional.as_str() {
+        if release.open_mode != OpenMode::Conditional {
             return Err(AppError::Rule {
                 code: ErrorCode::NotConditional,
                 message: format!(

@@ -64,7 +64,7 @@ fn grant(conn: &mut DbConn, file: &PublishedFile, who: &Requester) -> AppResult<
     if let Some(refused) = &who.refused {
         return Err(AppError::Unauthorized(refused.clone()));
     }
-    if file.release.open_mode != OpenMode::Conditional.as_str() {
+    if file.release.open_mode != OpenMode::Conditional {
         return Ok(None);
     }
     let caller = who.caller.as_ref().ok_or_else(|| {

@@ -9,7 +9,6 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::submit::OpenMode;
 use super::{clamp_limit, Page, State};
 use crate::db::models::Release;
 use crate::db::schema::{departments, files, releases};
@@ -18,6 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::extract::FileKind;
 use crate::service::opening::UpdateFrequency;
 use crate::service::public::RatingSummary;
+use crate::workflow::OpenMode;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PublicFile {
@@ -37,7 +37,7 @@ pub struct PublicRelease {
     pub department: String,
     pub department_name: String,
     pub data_category: String,
-    pub open_mode: String,
+    pub open_mode: OpenMode,
     pub version: i32,
     #[schema(format = DateTime)]
     pub published_at: Option<String>,

@@ -18,6 +18,7 @@ mod review;
 mod submit;
 mod views;
 
+pub use crate::workflow::OpenMode;
 pub use catalogue::{
     media_type, public_list, public_offset_page, public_release, published_file, publishers,
     PublicFile, PublicFilter, PublicRelease, PublishedFile, Publisher,
@@ -32,7 +33,7 @@ pub use recusal::recuse;
 pub use reveal::reveal;
 pub use review::{decide, dispose, dispose_many, retract, withdraw};
 pub use submit::{
-    add_version, file_release, revise_release, store_uploads, submit, version_basis, OpenMode,
+    add_version, file_release, revise_release, store_uploads, submit, version_basis, NewRelease,
     ReleaseMeta, Stored, Upload, VersionBasis,
 };
 pub use views::{

@@ -20,23 +20,7 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{self, ExtractError, FileKind, Limits};
 use crate::jobs::{self, Task};
 use crate::store::sha256_hex;
-use crate::workflow::{self, Action, State};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OpenMode {
-    Unconditional,
-    Conditional,
-}
-
-impl OpenMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Unconditional => "unconditional",
-            Self::Conditional => "conditional",
-        }
-    }
-}
+use crate::workflow::{self, Action, OpenMode, State};
 
 /// The `meta` part of a submission.
 #[derive(Debug, Clone, Deserialize, serde::Serialize, utoipa::ToSchema)]
@@ -60,6 +44,28 @@ pub struct ReleaseMeta {
     #[serde(default)]
     pub cross_border: bool,
     pub publish_at: Option<DateTime<Utc>>,
+}
+
+/// A filing's metadata once it keeps the rules every filing keeps (lengths,
+/// no NUL, co-departments distinct and apart from the lead): what the
+/// service files and revises with. Handlers get one from the request body
+/// with `try_from`; whether the departments exist is asked of the database.
+#[derive(Debug, Clone)]
+pub struct NewRelease(ReleaseMeta);
+
+impl std::ops::Deref for NewRelease {
+    type Target = ReleaseMeta;
+    fn deref(&self) -> &ReleaseMeta {
+        &self.0
+    }
+}
+
+impl TryFrom<ReleaseMeta> for NewRelease {
+    type Error = AppError;
+    fn try_from(meta: ReleaseMeta) -> AppResult<Self> {
+        meta.validate()?;
+        Ok(Self(meta))
+    }
 }
 
 impl ReleaseMeta {
@@ -317,11 +323,10 @@ const UNKNOWN_KIND: &str = "unknown";
 pub async fn file_release(
     state: &AppState,
     user: CurrentUser,
-    meta: ReleaseMeta,
+    meta: NewRelease,
     uploads: Vec<Upload>,
 ) -> AppResult<ReleaseView> {
     workflow::may_file(&user.actor(), &meta.department)?;
-    meta.validate()?;
     let checked = meta.clone();
     state
         .run(move |conn| check_departments(conn, &checked))
@@ -341,11 +346,10 @@ pub fn submit(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
-    meta: ReleaseMeta,
+    meta: NewRelease,
     stored: Vec<Stored>,
 ) -> AppResult<ReleaseView> {
     workflow::may_file(&user.actor(), &meta.department)?;
-    meta.validate()?;
     check_departments(conn, &meta)?;
     let now = crate::audit::now();
     let id = write_tx(conn, |conn| {
@@ -356,7 +360,7 @@ pub fn submit(
             department: meta.department.clone(),
             co_departments: CodeList(meta.co_departments.clone()),
             data_category: meta.data_category.trim().into(),
-            open_mode: meta.open_mode.as_str().into(),
+            open_mode: meta.open_mode,
             cross_border: meta.cross_border,
             publish_at: meta.publish_at.map(|t| t.naive_utc()),
             state: State::Scanning,
@@ -405,13 +409,13 @@ pub fn submit(
 /// What a new version is built on: the metadata it will carry and the
 /// version it follows.
 pub struct VersionBasis {
-    meta: ReleaseMeta,
+    meta: NewRelease,
     follows: i32,
 }
 
 impl VersionBasis {
     /// The metadata the new version will carry.
-    pub fn meta(&self) -> &ReleaseMeta {
+    pub fn meta(&self) -> &NewRelease {
         &self.meta
     }
 }
@@ -423,7 +427,7 @@ pub async fn revise_release(
     state: &AppState,
     user: CurrentUser,
     id: String,
-    meta: Option<ReleaseMeta>,
+    meta: Option<NewRelease>,
     uploads: Vec<Upload>,
 ) -> AppResult<ReleaseView> {
     let (me, release_id) = (user.clone(), id.clone());
@@ -447,7 +451,7 @@ pub fn version_basis(
     conn: &mut DbConn,
     user: &CurrentUser,
     id: &str,
-    meta: Option<ReleaseMeta>,
+    meta: Option<NewRelease>,
 ) -> AppResult<VersionBasis> {
     let existing = load(conn, id)?;
     let facts = super::evaluate::release_facts(conn, &state.policies.workflow, &existing)?;
@@ -465,7 +469,6 @@ pub fn version_basis(
                     message: "a new version cannot change the lead department".into(),
                 });
             }
-            meta.validate()?;
             check_departments(conn, &meta)?;
             meta
         }
@@ -544,7 +547,9 @@ pub fn add_version(
     views::view(state, conn, user, id)
 }
 
-fn previous_meta(conn: &mut DbConn, release: &Release) -> AppResult<ReleaseMeta> {
+/// The metadata of the release's current version, as it was filed (so it
+/// kept the rules then), with today's co-departments.
+fn previous_meta(conn: &mut DbConn, release: &Release) -> AppResult<NewRelease> {
     let stored: String = release_versions::table
         .filter(release_versions::release_id.eq(&release.id))
         .filter(release_versions::version.eq(release.version))
@@ -552,5 +557,5 @@ fn previous_meta(conn: &mut DbConn, release: &Release) -> AppResult<ReleaseMeta>
         .first(conn)?;
     let mut meta: ReleaseMeta = serde_json::from_str(&stored).map_err(AppError::internal)?;
     meta.co_departments = release.co_departments.to_vec();
-    Ok(meta)
+    Ok(NewRelease(meta))
 }

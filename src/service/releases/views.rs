@@ -17,7 +17,7 @@ use crate::db::schema::{
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::policy::Role;
-use crate::workflow::{ClockReason, StageStatus};
+use crate::workflow::{ClockReason, OpenMode, StageStatus};
 
 mod time {
     use chrono::NaiveDateTime;
@@ -146,7 +146,7 @@ pub struct ReleaseView {
     pub department: String,
     pub co_departments: Vec<String>,
     pub data_category: String,
-    pub open_mode: String,
+    pub open_mode: OpenMode,
     pub cross_border: bool,
     #[serde(serialize_with = "time::opt")]
     pub publish_at: Option<NaiveDateTime>,
