@@ -24,4 +24,5 @@ pub mod scan;
 pub mod service;
 pub mod slots;
 pub mod store;
+mod text_enum;
 pub mod workflow;

@@ -184,13 +184,17 @@ pub fn connect(target: &DbTarget, max_size: u32) -> Result<Pool, SetupError> {
 
 /// Inserts many rows with multi-row INSERTs. The multi-backend connection
 /// has no batch insert, so this dispatches to the concrete connection; the
-/// chunk keeps each statement under SQLite's bound-parameter limit.
+/// chunk keeps each statement under SQLite's bound-parameter limit. The
+/// rows are moved into the statements: a row with a typed column
+/// (`serialize_as`) inserts only by value.
 #[macro_export]
 macro_rules! insert_batch {
     ($conn:expr, $table:expr, $rows:expr) => {{
         use diesel::RunQueryDsl as _;
         let mut inserted = 0usize;
-        for chunk in $rows.chunks(500) {
+        let mut rows = $rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<_> = rows.by_ref().take(500).collect();
             inserted += match $conn {
                 $crate::db::DbConn::Postgres(c) => {
                     diesel::insert_into($table).values(chunk).execute(c)?

@@ -7,7 +7,7 @@ use super::schema::*;
 use super::types::CodeList;
 use crate::jobs::JobState;
 use crate::service::public::ApplicationState;
-use crate::workflow::{OpenMode, State};
+use crate::workflow::{OpenMode, StageStatus, State};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = departments)]
@@ -146,7 +146,8 @@ pub struct ReleaseStage {
     pub release_id: String,
     pub stage: String,
     pub position: i32,
-    pub status: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: StageStatus,
     pub role: String,
     /// `,A,B,` — department codes allowed to act, or NULL for city-wide.
     /// The delimiters let one LIKE serve both backends in the queue query.

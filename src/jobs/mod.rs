@@ -16,8 +16,7 @@
 mod sweeps;
 mod worker;
 
-use std::fmt;
-use std::str::FromStr;
+use crate::text_enum::text_enum;
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -56,34 +55,7 @@ impl JobState {
     }
 }
 
-impl fmt::Display for JobState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for JobState {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| format!("unknown job state {s:?} (queued, running, failed, done)"))
-    }
-}
-
-impl TryFrom<String> for JobState {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        s.parse()
-    }
-}
-
-impl From<JobState> for String {
-    fn from(state: JobState) -> String {
-        state.as_str().to_string()
-    }
-}
+text_enum!(JobState, "job state");
 
 /// What a job does, stored as its payload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -232,8 +232,8 @@ impl Rows {
             copy.release_id = id.clone();
             copy.departments = stage.departments.as_ref().map(|d| d.replace(&from, &to));
             // A stage that was not required stays so.
-            if published && stage.status != StageStatus::NotRequired.as_str() {
-                copy.status = StageStatus::Approved.as_str().into();
+            if published && stage.status != StageStatus::NotRequired {
+                copy.status = StageStatus::Approved;
                 copy.actionable = false;
                 copy.decided_at = Some(created);
             } else if copy.actionable {

@@ -16,6 +16,7 @@ pub use state::{Disposition, Ending, OpenMode, State, RETRACTION, WITHDRAWAL};
 use std::collections::BTreeSet;
 use std::str::FromStr;
 
+use crate::text_enum::text_enum;
 use serde::{Deserialize, Serialize};
 
 use crate::policy::{Condition, Rule, Scope, Stage, WorkflowPolicy};
@@ -33,6 +34,15 @@ pub enum StageStatus {
 }
 
 impl StageStatus {
+    pub const ALL: [StageStatus; 6] = [
+        Self::NotRequired,
+        Self::Waiting,
+        Self::Open,
+        Self::Approved,
+        Self::Rejected,
+        Self::ChangesRequested,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::NotRequired => "not_required",
@@ -48,6 +58,9 @@ impl StageStatus {
         matches!(self, Self::Approved | Self::NotRequired)
     }
 }
+
+// The `release_stages.status` column.
+text_enum!(StageStatus, "stage status");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

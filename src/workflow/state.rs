@@ -1,13 +1,11 @@
 //! Release states and finding dispositions: the vocabulary of the state
 //! machine, and how a review outcome becomes a release state.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use super::Outcome;
+use crate::text_enum::text_enum;
 
 /// Release states of API.md. A release is `scanning` from filing (or a new
 /// version) until the inspection job has read every file.
@@ -91,35 +89,8 @@ impl State {
     }
 }
 
-impl fmt::Display for State {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for State {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| format!("unknown state {s:?}"))
-    }
-}
-
-/// The `state` column: a value that is not a state is an error, never a default.
-impl TryFrom<String> for State {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        s.parse()
-    }
-}
-
-impl From<State> for String {
-    fn from(state: State) -> String {
-        state.as_str().to_string()
-    }
-}
+// The `state` column: a value that is not a state is an error, never a default.
+text_enum!(State, "state");
 
 /// Who may download a release: anyone, or only registered users whose
 /// application was approved (and every download is traced).
@@ -131,6 +102,8 @@ pub enum OpenMode {
 }
 
 impl OpenMode {
+    pub const ALL: [OpenMode; 2] = [Self::Unconditional, Self::Conditional];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Unconditional => "unconditional",
@@ -139,23 +112,9 @@ impl OpenMode {
     }
 }
 
-/// The `open_mode` column: a value that is not a mode is an error, never a
-/// default (a default would decide who may download).
-impl TryFrom<String> for OpenMode {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        [Self::Unconditional, Self::Conditional]
-            .into_iter()
-            .find(|m| m.as_str() == s)
-            .ok_or_else(|| format!("unknown open mode {s:?}"))
-    }
-}
-
-impl From<OpenMode> for String {
-    fn from(mode: OpenMode) -> String {
-        mode.as_str().to_string()
-    }
-}
+// The `open_mode` column: a value that is not a mode is an error, never a
+// default (a default would decide who may download).
+text_enum!(OpenMode, "open mode");
 
 /// What a reviewer decided about one finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -183,15 +142,7 @@ impl Disposition {
     }
 }
 
-impl FromStr for Disposition {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|d| d.as_str() == s)
-            .ok_or_else(|| format!("unknown disposition {s:?} (false_positive, accepted, redact)"))
-    }
-}
+text_enum!(Disposition, "disposition");
 
 /// How a release leaves review outside the stage decisions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

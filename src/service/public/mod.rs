@@ -15,8 +15,7 @@ mod demands;
 mod downloads;
 mod ratings;
 
-use std::fmt;
-use std::str::FromStr;
+use crate::text_enum::text_enum;
 
 use serde::{Deserialize, Serialize};
 
@@ -75,36 +74,7 @@ impl ApplicationState {
     }
 }
 
-impl fmt::Display for ApplicationState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ApplicationState {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| {
-                format!("unknown application state {s:?} (pending, approved, refused, revoked)")
-            })
-    }
-}
-
-impl TryFrom<String> for ApplicationState {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        s.parse()
-    }
-}
-
-impl From<ApplicationState> for String {
-    fn from(state: ApplicationState) -> String {
-        state.as_str().to_string()
-    }
-}
+text_enum!(ApplicationState, "application state");
 
 /// The audit actor of a member of the public: never a staff username
 /// (those cannot contain ':').

@@ -346,7 +346,7 @@ fn write_stages(
                 release_id: release.id.clone(),
                 stage: stage.key.clone(),
                 position: position as i32,
-                status: st.status.as_str().into(),
+                status: st.status,
                 role: stage.role.as_str().into(),
                 departments: st
                     .departments
@@ -419,10 +419,10 @@ fn clock_after(
     let Some(p) = prev else {
         return idle(open.then_some(now), None);
     };
-    let was_open = p.status == StageStatus::Open.as_str();
+    let was_open = p.status == StageStatus::Open;
     let decided_at = match () {
         _ if decided && was_open => Some(now),
-        _ if decided && p.status == status.as_str() => p.decided_at,
+        _ if decided && p.status == status => p.decided_at,
         _ => None,
     };
     let reason: Option<ClockReason> = p.clock_reason.as_deref().and_then(|r| r.parse().ok());

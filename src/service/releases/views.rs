@@ -66,7 +66,7 @@ pub struct DecisionView {
 pub struct StageView {
     pub key: String,
     pub name: String,
-    pub status: String,
+    pub status: StageStatus,
     pub role: String,
     pub required_approvals: i32,
     pub approvals: i32,
@@ -264,10 +264,7 @@ pub(super) fn build(
                 .stage(&row.stage)
                 .map(|s| s.name.clone())
                 .unwrap_or_default(),
-            clock: match (
-                &row.clock_stopped_at,
-                row.status == StageStatus::Open.as_str(),
-            ) {
+            clock: match (&row.clock_stopped_at, row.status == StageStatus::Open) {
                 (Some(_), _) => Some(ClockState::Stopped),
                 (None, true) => Some(ClockState::Running),
                 (None, false) => None,

@@ -1,0 +1,83 @@
+//! The text form of a closed set (a state, a status, a mode) as it is shown,
+//! parsed and stored in a text column.
+
+/// Gives an enum with `ALL` and `as_str` its text form: `Display`, `FromStr`
+/// (an error names the values it accepts), and the `TryFrom<String>` /
+/// `Into<String>` pair diesel reads and writes a text column through
+/// (`#[diesel(deserialize_as = String, serialize_as = String)]`), so a
+/// stored value that is not a variant fails the read instead of becoming a
+/// default.
+macro_rules! text_enum {
+    ($type:ty, $what:literal) => {
+        impl ::std::fmt::Display for $type {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $type {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                Self::ALL
+                    .into_iter()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                        format!(
+                            concat!("unknown ", $what, " {:?} ({})"),
+                            s,
+                            known.join(", ")
+                        )
+                    })
+            }
+        }
+
+        impl TryFrom<String> for $type {
+            type Error = String;
+            fn try_from(s: String) -> Result<Self, String> {
+                s.parse()
+            }
+        }
+
+        impl From<$type> for String {
+            fn from(v: $type) -> String {
+                v.as_str().to_string()
+            }
+        }
+    };
+}
+
+pub(crate) use text_enum;
+
+#[cfg(test)]
+mod tests {
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Mode {
+        On,
+        Off,
+    }
+
+    impl Mode {
+        const ALL: [Mode; 2] = [Mode::On, Mode::Off];
+        fn as_str(self) -> &'static str {
+            match self {
+                Mode::On => "on",
+                Mode::Off => "off",
+            }
+        }
+    }
+
+    super::text_enum!(Mode, "mode");
+
+    #[test]
+    fn round_trips_and_names_what_it_accepts() {
+        for m in Mode::ALL {
+            assert_eq!(Mode::try_from(String::from(m)), Ok(m));
+            assert_eq!(m.to_string(), m.as_str());
+        }
+        assert_eq!(
+            "auto".parse::<Mode>(),
+            Err("unknown mode \"auto\" (on, off)".to_string())
+        );
+    }
+}
