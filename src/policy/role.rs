@@ -1,7 +1,6 @@
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
+
+use crate::text_enum::text_enum;
 
 /// The roles of API.md. A user may hold several.
 #[derive(
@@ -70,25 +69,7 @@ impl Role {
     }
 }
 
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| {
-                let known: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
-                format!("unknown role {s:?} (known: {})", known.join(", "))
-            })
-    }
-}
+text_enum!(Role, "role");
 
 /// Parses the comma-separated role list stored on a user row.
 pub fn parse_roles(list: &str) -> Result<Vec<Role>, String> {

@@ -1,10 +1,9 @@
 //! A stage's clock: the deadline in working days, stopped for a reason the
 //! rules recognise and moved by the days stopped and by extensions.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
+
+use crate::text_enum::text_enum;
 
 /// Why a stage's clock stands still (the legal grounds for not counting days).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -46,23 +45,7 @@ impl ClockReason {
     }
 }
 
-impl fmt::Display for ClockReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ClockReason {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| {
-                format!("unknown clock reason {s:?} (supplement, third_party, secrecy_authority, consultation)")
-            })
-    }
-}
+text_enum!(ClockReason, "clock reason");
 
 /// What the rules see of one stage's clock.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -14,7 +14,6 @@ pub use rules::{allowed, entitled, may_file, may_read, Action, Actor, Refusal, R
 pub use state::{Disposition, Ending, OpenMode, State, RETRACTION, WITHDRAWAL};
 
 use std::collections::BTreeSet;
-use std::str::FromStr;
 
 use crate::text_enum::text_enum;
 use serde::{Deserialize, Serialize};
@@ -87,19 +86,7 @@ impl Decision {
     }
 }
 
-impl FromStr for Decision {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "approve" => Ok(Self::Approve),
-            "reject" => Ok(Self::Reject),
-            "request_changes" => Ok(Self::RequestChanges),
-            other => Err(format!(
-                "unknown decision {other:?} (approve, reject, request_changes)"
-            )),
-        }
-    }
-}
+text_enum!(Decision, "decision");
 
 /// What the engine needs to know about a release's current version.
 #[derive(Debug, Clone)]

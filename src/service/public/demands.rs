@@ -18,6 +18,7 @@ use crate::scan::Scanner;
 use crate::service::audit_log;
 use crate::service::fields::{optional_text, required_text};
 use crate::service::releases::Page;
+use crate::text_enum::text_enum;
 
 /// Working days a department has to answer (the open-government rules).
 pub const ANSWER_WITHIN_WORKING_DAYS: u32 = 20;
@@ -50,15 +51,7 @@ impl DemandStatus {
     }
 }
 
-impl std::str::FromStr for DemandStatus {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| format!("unknown status {s:?} (open, accepted, planned, declined)"))
-    }
-}
+text_enum!(DemandStatus, "status");
 
 /// What a member of the public asks for.
 pub struct NewDemand<'a> {
