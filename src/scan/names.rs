@@ -20,7 +20,7 @@ use super::context::{cell_ranges, cells, TextCtx};
 use super::engine::context_confidence;
 use super::kinds::{lexicon, required_lexicon, Coded, Found};
 use super::name_model::GivenNameModel;
-use super::normalize::{bounded_end, is_blank, is_han, skip_chars};
+use super::normalize::{bounded_end, is_blank, is_digit, is_han, skip_chars};
 use super::pack::DetectorDef;
 use crate::policy_error::PolicyError;
 
@@ -40,7 +40,10 @@ pub const LEXICON: &[&str] = &[
     "joiners",
     "verbs_after",
     "before_verb",
+    "counted_after",
+    "count_units",
     "places",
+    "organisations",
 ];
 
 pub struct NameDetector {
@@ -77,8 +80,14 @@ pub struct NameDetector {
     verbs_after: Vec<String>,
     /// Words that may stand between such a name and its verb (`在`, `随后`).
     before_verb: Vec<String>,
-    /// Place names that open with a surname (`宁波`, `金华`): never a name.
-    places: Vec<String>,
+    /// Words a name stands before when a head count follows (`等` in
+    /// `罗俊杰等3名同志`).
+    counted_after: Vec<String>,
+    /// What a head count counts (`名`, `人`, `位`).
+    count_units: HashSet<char>,
+    /// Places and organisations that open with a surname (`宁波`, `金华`,
+    /// `苏宁`): never a name.
+    proper_nouns: Vec<String>,
     /// Bit per BMP code point: a surname starts with it.
     surname_starts: Box<[u64]>,
 }
@@ -95,6 +104,7 @@ enum Group {
     Column,
     Signoff,
     Verb,
+    Counted,
     ListMark,
 }
 
@@ -109,6 +119,8 @@ const LIST_SEPARATORS: &[char] = &['、', '，', ',', ' '];
 const MAX_SIGNOFF_GAP: usize = 12;
 /// Longest parenthetical (in bytes) skipped between two names of a list.
 const MAX_PAREN: usize = 90;
+/// Numerals of a head count written in characters (`等三名`).
+const CHINESE_NUMERALS: &str = "一二三四五六七八九十百千两几数";
 /// Longest clause (in characters) searched back from a verb for its subject.
 const MAX_CLAUSE: usize = 16;
 
@@ -152,7 +164,9 @@ impl NameDetector {
             joiners: lexicon(def, "joiners").to_vec(),
             verbs_after: lexicon(def, "verbs_after").to_vec(),
             before_verb: lexicon(def, "before_verb").to_vec(),
-            places: lexicon(def, "places").to_vec(),
+            counted_after: lexicon(def, "counted_after").to_vec(),
+            count_units: chars_of("count_units"),
+            proper_nouns: [lexicon(def, "places"), lexicon(def, "organisations")].concat(),
             surname_starts: {
                 let mut bits = vec![0u64; SURNAME_TABLE / 64].into_boxed_slice();
                 for cp in surnames.iter().filter_map(|s| s.chars().next()) {
@@ -174,6 +188,7 @@ impl NameDetector {
         let d = c + self.name_columns.len();
         let e = d + self.signoffs.len();
         let f = e + self.verbs_after.len();
+        let g = f + self.counted_after.len();
         match word {
             w if w < l => Group::Label,
             w if w < a => Group::FieldLabel,
@@ -182,6 +197,7 @@ impl NameDetector {
             w if w < d => Group::Column,
             w if w < e => Group::Signoff,
             w if w < f => Group::Verb,
+            w if w < g => Group::Counted,
             _ => Group::ListMark,
         }
     }
@@ -245,7 +261,11 @@ impl NameDetector {
             return Vec::new();
         }
         // `宁波` is no name, `吴忠洋` is one.
-        let place = |end: usize| self.places.iter().any(|p| &text[pos..end] == p.as_str());
+        let place = |end: usize| {
+            self.proper_nouns
+                .iter()
+                .any(|p| &text[pos..end] == p.as_str())
+        };
         text[given_start..]
             .char_indices()
             .take(2)
@@ -285,9 +305,20 @@ impl NameDetector {
             .find(|&s| text[s..end].chars().all(is_han) && is_name(s))
     }
 
-    /// A name ending at `end` (before a title such as `同志`).
+    /// A name ending at `end` (before a title such as `同志`). A list
+    /// opener that is also a surname (`和`, `向`) is read as the opener
+    /// when a name follows it: `先生和李四女士` holds `李四`, not `和李四`.
     fn name_before(&self, text: &str, end: usize) -> Option<usize> {
-        Self::start_of_name_before(text, end, |s| self.name_at(text, s) == Some(end))
+        let start = Self::start_of_name_before(text, end, |s| self.name_at(text, s) == Some(end))?;
+        let opener = text[start..]
+            .chars()
+            .next()
+            .filter(|c| self.list_openers.contains(c))
+            .map_or(0, char::len_utf8);
+        if opener > 0 && self.name_at(text, start + opener) == Some(end) {
+            return Some(start + opener);
+        }
+        Some(start)
     }
 
     /// A name at `pos` whose given characters are all common in names.
@@ -386,9 +417,67 @@ impl NameDetector {
                         .any(|w| between.starts_with(w.as_str()));
                 if joined && model.accepts(&text[start + surname..end]) {
                     self.push(cx, start, end, out);
+                    self.joined_subject(cx, start, &model, out);
                     return;
                 }
             }
+        }
+    }
+
+    /// `薛佳怡和程子轩分别获得`: the name joined (`和`, `与`) before a clause
+    /// subject found at `second` is a subject too, when it passes the model.
+    fn joined_subject(
+        &self,
+        cx: &TextCtx,
+        second: usize,
+        model: &GivenNameModel,
+        out: &mut Vec<Found>,
+    ) {
+        let text = cx.text;
+        let Some(joiner) = self
+            .joiners
+            .iter()
+            .find(|j| text[..second].ends_with(j.as_str()))
+        else {
+            return;
+        };
+        let end = second - joiner.len();
+        let Some(start) = self.name_before(text, end) else {
+            return;
+        };
+        let given = self.surname_at(text, start).map(|s| &text[start + s..end]);
+        if given.is_some_and(|g| model.accepts(g)) {
+            self.push(cx, start, end, out);
+        }
+    }
+
+    /// `罗俊杰等3名同志`, `王建等人`: the name before `word` (`等`) when a
+    /// head count follows it (a number, `余`/`多`, then `名`, `人` or
+    /// `位`). No label vouches for it, so the given name must pass the model.
+    fn counted_group(&self, cx: &TextCtx, word: usize, after: usize, out: &mut Vec<Found>) {
+        let text = cx.text;
+        let mut p = skip_chars(text, after, usize::MAX, |c| {
+            is_digit(c) || CHINESE_NUMERALS.contains(c)
+        });
+        p = skip_chars(text, p, 1, |c| c == '余' || c == '多');
+        if !text[p..]
+            .chars()
+            .next()
+            .is_some_and(|c| self.count_units.contains(&c))
+        {
+            return;
+        }
+        let Some(start) = self.name_before(text, word) else {
+            return;
+        };
+        let Some(surname) = self.surname_at(text, start) else {
+            return;
+        };
+        let model = GivenNameModel {
+            listed: &self.given_chars,
+        };
+        if model.accepts(&text[start + surname..word]) {
+            self.push(cx, start, word, out);
         }
     }
 
@@ -564,6 +653,7 @@ impl Coded for NameDetector {
             .chain(&self.name_columns)
             .chain(&self.signoffs)
             .chain(&self.verbs_after)
+            .chain(&self.counted_after)
             .cloned()
             .chain([LIST_MARK.to_string()])
             .collect()
@@ -593,6 +683,7 @@ impl Coded for NameDetector {
             }
             Group::Column => self.columns(cx, start, out),
             Group::Verb => self.clause_subject(cx, start, out),
+            Group::Counted => self.counted_group(cx, start, end, out),
             Group::Signoff => {
                 // The signature: the next line(s) after closing punctuation.
                 let p = skip_chars(cx.text, end, MAX_SIGNOFF_GAP, |c| {
