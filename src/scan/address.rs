@@ -40,6 +40,9 @@ pub struct AddressDetector {
 
 /// Longest Han name before a component suffix or unit.
 const MAX_NAME: usize = 8;
+/// Longest named building or compound between numbered units: campus and
+/// office names run longer than street names (`华中科技大学东九楼`).
+const MAX_BUILDING: usize = 12;
 /// Administrative components taken before the street.
 const MAX_ADMIN: usize = 6;
 /// Numbered units after the street (`号`, `栋`, `单元`, `室` …); bounds the
@@ -133,7 +136,7 @@ impl AddressDetector {
             let mut q = p;
             let mut n = 0;
             for c in text[p..].chars() {
-                if !is_han(c) || n == MAX_NAME || self.stop_chars.contains(c) {
+                if !is_han(c) || n == MAX_BUILDING || self.stop_chars.contains(c) {
                     break;
                 }
                 q += c.len_utf8();

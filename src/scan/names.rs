@@ -305,18 +305,19 @@ impl NameDetector {
             .find(|&s| text[s..end].chars().all(is_han) && is_name(s))
     }
 
-    /// A name ending at `end` (before a title such as `同志`). A list
-    /// opener that is also a surname (`和`, `向`) is read as the opener
-    /// when a name follows it: `先生和李四女士` holds `李四`, not `和李四`.
+    /// A name ending at `end` (before a title such as `同志`). A joiner
+    /// that is also a surname (`和`) is read as the joiner when a name
+    /// follows it: `先生和李四女士` holds `李四`, not `和李四`. Other surnames
+    /// that open lists (`向`) stay surnames: `会见向明华同志`.
     fn name_before(&self, text: &str, end: usize) -> Option<usize> {
         let start = Self::start_of_name_before(text, end, |s| self.name_at(text, s) == Some(end))?;
-        let opener = text[start..]
-            .chars()
-            .next()
-            .filter(|c| self.list_openers.contains(c))
-            .map_or(0, char::len_utf8);
-        if opener > 0 && self.name_at(text, start + opener) == Some(end) {
-            return Some(start + opener);
+        let joiner = self
+            .joiners
+            .iter()
+            .find(|j| text[start..end].starts_with(j.as_str()))
+            .map_or(0, |j| j.len());
+        if joiner > 0 && self.name_at(text, start + joiner) == Some(end) {
+            return Some(start + joiner);
         }
         Some(start)
     }
@@ -434,10 +435,12 @@ impl NameDetector {
         out: &mut Vec<Found>,
     ) {
         let text = cx.text;
+        // The longest joiner: `以及`, not `及`.
         let Some(joiner) = self
             .joiners
             .iter()
-            .find(|j| text[..second].ends_with(j.as_str()))
+            .filter(|j| text[..second].ends_with(j.as_str()))
+            .max_by_key(|j| j.len())
         else {
             return;
         };
@@ -451,23 +454,33 @@ impl NameDetector {
         }
     }
 
-    /// `罗俊杰等3名同志`, `王建等人`: the name before `word` (`等`) when a
-    /// head count follows it (a number, `余`/`多`, then `名`, `人` or
-    /// `位`). No label vouches for it, so the given name must pass the model.
+    /// `罗俊杰等3名同志`, `王建华等人。`: the name right before `word`
+    /// (`等`) when a head count of people follows: a number (digits or
+    /// characters) or `多`/`余`, then `名`, `人` or `位`; or `人` alone before
+    /// punctuation or a follower (`等人群`, `等人流`, `等名胜` are no count).
+    /// No label vouches for it, so the given name must pass the model.
     fn counted_group(&self, cx: &TextCtx, word: usize, after: usize, out: &mut Vec<Found>) {
         let text = cx.text;
-        let mut p = skip_chars(text, after, usize::MAX, |c| {
+        let counted = skip_chars(text, after, usize::MAX, |c| {
             is_digit(c) || CHINESE_NUMERALS.contains(c)
         });
-        p = skip_chars(text, p, 1, |c| c == '余' || c == '多');
-        if !text[p..]
+        let p = skip_chars(text, counted, 1, |c| c == '余' || c == '多');
+        let Some(unit) = text[p..]
             .chars()
             .next()
-            .is_some_and(|c| self.count_units.contains(&c))
-        {
+            .filter(|c| self.count_units.contains(c))
+        else {
+            return;
+        };
+        let beyond = p + unit.len_utf8();
+        if p == after && !(unit == '人' && self.ends_here(text, beyond)) {
             return;
         }
-        let Some(start) = self.name_before(text, word) else {
+        // The name ends exactly at `等`: a longer reading (`王宏等`) that a
+        // digit would end is no name here.
+        let Some(start) =
+            Self::start_of_name_before(text, word, |s| self.name_ends(text, s).contains(&word))
+        else {
             return;
         };
         let Some(surname) = self.surname_at(text, start) else {
