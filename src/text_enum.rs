@@ -32,9 +32,17 @@ macro_rules! text_enum {
             }
         }
 
+        $crate::text_enum::text_column!($type);
+    };
+}
+
+/// The `TryFrom<String>` / `Into<String>` pair alone, through the type's
+/// own `FromStr` and `as_str` (for enums that parse their own way).
+macro_rules! text_column {
+    ($type:ty) => {
         impl TryFrom<String> for $type {
-            type Error = String;
-            fn try_from(s: String) -> Result<Self, String> {
+            type Error = <$type as ::std::str::FromStr>::Err;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
                 s.parse()
             }
         }
@@ -47,7 +55,7 @@ macro_rules! text_enum {
     };
 }
 
-pub(crate) use text_enum;
+pub(crate) use {text_column, text_enum};
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::schema::*;
 use super::types::CodeList;
 use crate::jobs::JobState;
+use crate::scan::{Category, Severity};
 use crate::service::public::ApplicationState;
 use crate::workflow::{OpenMode, StageStatus, State};
 
@@ -111,8 +112,10 @@ pub struct Finding {
     pub file_id: Option<String>,
     pub entity: String,
     pub detector: String,
-    pub category: String,
-    pub severity: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub category: Category,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub severity: Severity,
     pub severity_rank: i32,
     pub confidence: f64,
     /// JSON location object as API.md shapes it (with `file`).

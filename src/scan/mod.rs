@@ -39,6 +39,7 @@ pub use validators::validator_names;
 
 use crate::policy::PolicyFiles;
 use crate::policy_error::PolicyError;
+use crate::text_enum::text_column;
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
@@ -139,6 +140,11 @@ impl FromStr for Severity {
         parse_named("severity", &Severity::ALL, Severity::as_str, s)
     }
 }
+
+// The text columns a finding is stored in: a value that is not a category
+// or severity fails the read.
+text_column!(Category);
+text_column!(Severity);
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Detection {

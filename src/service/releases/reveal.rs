@@ -6,7 +6,7 @@
 use diesel::prelude::*;
 
 use super::evaluate::release_facts;
-use super::review::{category_of, load_finding};
+use super::review::load_finding;
 use super::{load_readable, COLUMN_SUMMARY_SEGMENT, WHOLE_FILE_SEGMENT};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
@@ -29,7 +29,7 @@ pub fn reveal(
     let policy = &state.policies.workflow;
     let facts = release_facts(conn, policy, &release)?;
     let action = Action::Reveal {
-        category: category_of(&finding)?,
+        category: finding.category,
     };
     workflow::allowed(policy, &facts, &user.actor(), &action)?;
     if finding.segment == COLUMN_SUMMARY_SEGMENT {

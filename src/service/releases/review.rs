@@ -13,7 +13,6 @@ use crate::db::models::{Finding, StageDecision};
 use crate::db::schema::{findings, release_versions, releases, stage_decisions};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::scan::Category;
 use crate::workflow::{
     Action, CastDecision, Decision, Disposition, Note, State, RETRACTION, WITHDRAWAL,
 };
@@ -40,11 +39,8 @@ pub fn dispose(
 ) -> AppResult<FindingView> {
     let finding = load_finding(conn, release_id, finding_id)?;
     let action = Action::Dispose {
-        category: category_of(&finding)?,
-        severity: finding
-            .severity
-            .parse()
-            .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?,
+        category: finding.category,
+        severity: finding.severity,
         version: finding.version,
         disposition,
         inspected: finding.entity != crate::inspect::SCAN_FAILED,
@@ -121,13 +117,6 @@ pub fn dispose_many(
             dispose(state, conn, user, release_id, finding, disposition, note).map(drop)
         })
     })
-}
-
-pub(super) fn category_of(finding: &Finding) -> AppResult<Category> {
-    finding
-        .category
-        .parse()
-        .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))
 }
 
 /// One finding of one release, or 404.
