@@ -451,20 +451,10 @@ async fn approved_under_embargo(app: &TestApp, cast: &Cast, text: &str) -> Strin
     let mut m = meta(&[]);
     m["publish_at"] = json!("2999-01-01T00:00:00Z");
     let r = app
-        .post_multipart(
-            "/api/v1/releases",
-            &cast.submitter,
-            Some(m),
-            &[("a.txt", text.as_bytes())],
-        )
-        .await
-        .json();
+        .file_release(&cast.submitter, m, "a.txt", text.as_bytes())
+        .await;
     let id = r["id"].as_str().unwrap().to_string();
-    decide(app, &id, &cast.approver, "department_review", "approve").await;
-    decide(app, &id, &cast.secrecy, "secrecy_review", "approve").await;
-    let r = decide(app, &id, &cast.leader, "final_signoff", "approve")
-        .await
-        .json();
+    let r = app.approve_all(&id, cast, |_| "redact").await;
     assert_eq!(r["state"], "approved");
     id
 }
@@ -527,25 +517,7 @@ async fn a_release_that_cannot_be_published_does_not_hold_back_the_next_embargo(
 async fn embargoed_release_waits_until_publish_at_and_can_be_retracted() {
     let app = TestApp::new().await;
     let cast = app.cast().await;
-    let clean = "关于2026年补贴发放情况的说明\n".as_bytes();
-    let mut m = meta(&[]);
-    m["publish_at"] = json!("2999-01-01T00:00:00Z");
-    let r = app
-        .post_multipart(
-            "/api/v1/releases",
-            &cast.submitter,
-            Some(m),
-            &[("a.txt", clean)],
-        )
-        .await
-        .json();
-    let id = r["id"].as_str().unwrap().to_string();
-    decide(&app, &id, &cast.approver, "department_review", "approve").await;
-    decide(&app, &id, &cast.secrecy, "secrecy_review", "approve").await;
-    let r = decide(&app, &id, &cast.leader, "final_signoff", "approve")
-        .await
-        .json();
-    assert_eq!(r["state"], "approved");
+    let id = approved_under_embargo(&app, &cast, "关于2026年补贴发放情况的说明\n").await;
     app.get(&format!("/public/releases/{id}"), None)
         .await
         .assert_error(404, "not_found");

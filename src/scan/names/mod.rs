@@ -9,7 +9,9 @@
 //!
 //! Three rules need no label. The subject of a clause whose verb is a speech
 //! or action verb (`，张建国表示`, `据李晓燕介绍`, `孙宏伟在讲话中强调`) counts
-//! when the statistics of [`GivenNameModel`] read its given name as one. A bare list (`王建华、李秀英和陈志强`) counts when
+//! when the statistics of the given-name model read its given name as one
+//! (`prose.rs`, with the name joined before it and the name before a head
+//! count). A bare list (`王建华、李秀英和陈志强`) counts when
 //! the names on both sides of a `、` have only given-name characters that are
 //! common in names (`given_chars`): `金融、石油` does not. And a name found
 //! once is found at every other mention in the same text (`潘红梅所述`).
@@ -19,10 +21,11 @@ use std::collections::HashSet;
 use super::context::{cell_ranges, cells, TextCtx};
 use super::engine::context_confidence;
 use super::kinds::{lexicon, required_lexicon, Coded, Found};
-use super::name_model::GivenNameModel;
-use super::normalize::{bounded_end, is_blank, is_digit, is_han, skip_chars};
+use super::normalize::{bounded_end, is_blank, is_han, skip_chars};
 use super::pack::DetectorDef;
 use crate::policy_error::PolicyError;
+
+mod prose;
 
 pub const LEXICON: &[&str] = &[
     "surnames",
@@ -119,10 +122,6 @@ const LIST_SEPARATORS: &[char] = &['、', '，', ',', ' '];
 const MAX_SIGNOFF_GAP: usize = 12;
 /// Longest parenthetical (in bytes) skipped between two names of a list.
 const MAX_PAREN: usize = 90;
-/// Numerals of a head count written in characters (`等三名`).
-const CHINESE_NUMERALS: &str = "一二三四五六七八九十百千两几数";
-/// Longest clause (in characters) searched back from a verb for its subject.
-const MAX_CLAUSE: usize = 16;
 
 impl NameDetector {
     pub fn new(def: &DetectorDef) -> Result<Self, PolicyError> {
@@ -368,130 +367,6 @@ impl NameDetector {
             .find(|j| text[pos..].starts_with(j.as_str()))
             .map(|j| j.len())
             .filter(|len| self.name_at(text, pos + len).is_some())
-    }
-
-    /// The subject of the clause whose verb starts at `verb`, when it is a
-    /// name: it starts the clause (after the last non-Han character, at most
-    /// [`MAX_CLAUSE`] characters back) or follows an opener in it (`据`,
-    /// `由`), and ends at the verb or at a `before_verb` word (`在`, `也`). No label vouches for
-    /// it, so the given name must pass the model.
-    fn clause_subject(&self, cx: &TextCtx, verb: usize, out: &mut Vec<Found>) {
-        let text = cx.text;
-        let mut clause = verb;
-        let mut han = 0;
-        for (i, c) in text[..verb].char_indices().rev() {
-            if !is_han(c) {
-                break;
-            }
-            han += 1;
-            if han > MAX_CLAUSE {
-                return;
-            }
-            clause = i;
-        }
-        let model = GivenNameModel {
-            listed: &self.given_chars,
-        };
-        let after_openers = text[clause..verb]
-            .char_indices()
-            .filter(|(_, c)| self.list_openers.contains(c))
-            .map(|(i, c)| clause + i + c.len_utf8());
-        for start in std::iter::once(clause).chain(after_openers) {
-            // `向学生讲解`, `和大家说`: an opener is a preposition here.
-            let opens = text[start..]
-                .chars()
-                .next()
-                .is_some_and(|c| self.list_openers.contains(&c));
-            let Some(surname) = self.surname_at(text, start).filter(|_| !opens) else {
-                continue;
-            };
-            // The longer reading first; a name running into the verb (`…说`
-            // read as a given name) is none.
-            for end in self.name_ends(text, start).into_iter().rev() {
-                let Some(between) = text.get(end..verb) else {
-                    continue;
-                };
-                let joined = between.is_empty()
-                    || self
-                        .before_verb
-                        .iter()
-                        .any(|w| between.starts_with(w.as_str()));
-                if joined && model.accepts(&text[start + surname..end]) {
-                    self.push(cx, start, end, out);
-                    self.joined_subject(cx, start, &model, out);
-                    return;
-                }
-            }
-        }
-    }
-
-    /// `薛佳怡和程子轩分别获得`: the name joined (`和`, `与`) before a clause
-    /// subject found at `second` is a subject too, when it passes the model.
-    fn joined_subject(
-        &self,
-        cx: &TextCtx,
-        second: usize,
-        model: &GivenNameModel,
-        out: &mut Vec<Found>,
-    ) {
-        let text = cx.text;
-        // The longest joiner: `以及`, not `及`.
-        let Some(joiner) = self
-            .joiners
-            .iter()
-            .filter(|j| text[..second].ends_with(j.as_str()))
-            .max_by_key(|j| j.len())
-        else {
-            return;
-        };
-        let end = second - joiner.len();
-        let Some(start) = self.name_before(text, end) else {
-            return;
-        };
-        let given = self.surname_at(text, start).map(|s| &text[start + s..end]);
-        if given.is_some_and(|g| model.accepts(g)) {
-            self.push(cx, start, end, out);
-        }
-    }
-
-    /// `罗俊杰等3名同志`, `王建华等人。`: the name right before `word`
-    /// (`等`) when a head count of people follows: a number (digits or
-    /// characters) or `多`/`余`, then `名`, `人` or `位`; or `人` alone before
-    /// punctuation or a follower (`等人群`, `等人流`, `等名胜` are no count).
-    /// No label vouches for it, so the given name must pass the model.
-    fn counted_group(&self, cx: &TextCtx, word: usize, after: usize, out: &mut Vec<Found>) {
-        let text = cx.text;
-        let counted = skip_chars(text, after, usize::MAX, |c| {
-            is_digit(c) || CHINESE_NUMERALS.contains(c)
-        });
-        let p = skip_chars(text, counted, 1, |c| c == '余' || c == '多');
-        let Some(unit) = text[p..]
-            .chars()
-            .next()
-            .filter(|c| self.count_units.contains(c))
-        else {
-            return;
-        };
-        let beyond = p + unit.len_utf8();
-        if p == after && !(unit == '人' && self.ends_here(text, beyond)) {
-            return;
-        }
-        // The name ends exactly at `等`: a longer reading (`王宏等`) that a
-        // digit would end is no name here.
-        let Some(start) =
-            Self::start_of_name_before(text, word, |s| self.name_ends(text, s).contains(&word))
-        else {
-            return;
-        };
-        let Some(surname) = self.surname_at(text, start) else {
-            return;
-        };
-        let model = GivenNameModel {
-            listed: &self.given_chars,
-        };
-        if model.accepts(&text[start + surname..word]) {
-            self.push(cx, start, word, out);
-        }
     }
 
     fn push(&self, cx: &TextCtx, start: usize, end: usize, out: &mut Vec<Found>) {
