@@ -2,11 +2,12 @@
 //! parsed and stored in a text column.
 
 /// Gives an enum with `ALL` and `as_str` its text form: `Display`, `FromStr`
-/// (an error names the values it accepts), and the `TryFrom<String>` /
-/// `Into<String>` pair diesel reads and writes a text column through
-/// (`#[diesel(deserialize_as = String, serialize_as = String)]`), so a
-/// stored value that is not a variant fails the read instead of becoming a
-/// default.
+/// (an error names the values it accepts), and diesel's `FromSql`/`ToSql`
+/// for a `Text` column on every backend, so a stored value that is not a
+/// variant fails the read instead of becoming a default. The enum derives
+/// `diesel::AsExpression` and `diesel::FromSqlRow` with
+/// `#[diesel(sql_type = diesel::sql_types::Text)]`; it then reads, writes and
+/// filters as itself, `Option` (a nullable column) included.
 macro_rules! text_enum {
     ($type:ty, $what:literal) => {
         impl ::std::fmt::Display for $type {
@@ -32,12 +33,42 @@ macro_rules! text_enum {
             }
         }
 
-        $crate::text_enum::text_column!($type);
+        impl<DB> ::diesel::deserialize::FromSql<::diesel::sql_types::Text, DB> for $type
+        where
+            DB: ::diesel::backend::Backend,
+            String: ::diesel::deserialize::FromSql<::diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> ::diesel::deserialize::Result<Self> {
+                let text = <String as ::diesel::deserialize::FromSql<
+                    ::diesel::sql_types::Text,
+                    DB,
+                >>::from_sql(bytes)?;
+                Ok(text.parse::<$type>()?)
+            }
+        }
+
+        impl<DB> ::diesel::serialize::ToSql<::diesel::sql_types::Text, DB> for $type
+        where
+            DB: ::diesel::backend::Backend,
+            str: ::diesel::serialize::ToSql<::diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut ::diesel::serialize::Output<'b, '_, DB>,
+            ) -> ::diesel::serialize::Result {
+                <str as ::diesel::serialize::ToSql<::diesel::sql_types::Text, DB>>::to_sql(
+                    self.as_str(),
+                    out,
+                )
+            }
+        }
     };
 }
 
-/// The `TryFrom<String>` / `Into<String>` pair alone, through the type's
-/// own `FromStr` and `as_str` (for enums that parse their own way).
+/// The `TryFrom<String>` / `Into<String>` pair diesel reads and writes a text
+/// column through (`#[diesel(deserialize_as = String, serialize_as = String)]`),
+/// by the type's own `FromStr` and `as_str`: for the scanner's enums, which
+/// parse their own way and keep `scan` free of the database.
 macro_rules! text_column {
     ($type:ty) => {
         impl TryFrom<String> for $type {
@@ -59,7 +90,8 @@ pub(crate) use {text_column, text_enum};
 
 #[cfg(test)]
 mod tests {
-    #[derive(Debug, Clone, Copy, PartialEq)]
+    #[derive(Debug, Clone, Copy, PartialEq, diesel::AsExpression, diesel::FromSqlRow)]
+    #[diesel(sql_type = diesel::sql_types::Text)]
     enum Mode {
         On,
         Off,
@@ -80,7 +112,7 @@ mod tests {
     #[test]
     fn round_trips_and_names_what_it_accepts() {
         for m in Mode::ALL {
-            assert_eq!(Mode::try_from(String::from(m)), Ok(m));
+            assert_eq!(m.to_string().parse(), Ok(m));
             assert_eq!(m.to_string(), m.as_str());
         }
         assert_eq!(

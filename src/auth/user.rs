@@ -3,7 +3,7 @@
 
 use crate::db::models::User;
 use crate::error::AppError;
-use crate::policy::{parse_roles, Role};
+use crate::policy::Role;
 
 /// The signed-in user, loaded fresh from the database on every request so a
 /// deactivated account or a changed role takes effect at once.
@@ -38,11 +38,10 @@ impl CurrentUser {
     }
 
     pub fn from_row(user: User) -> Result<Self, AppError> {
-        let roles = parse_roles(&user.roles).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
         Ok(Self {
             id: user.id,
             username: user.username,
-            roles,
+            roles: user.roles.0,
             department: user.department,
         })
     }

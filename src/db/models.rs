@@ -8,7 +8,8 @@ use super::types::CodeList;
 use crate::jobs::JobState;
 use crate::scan::{Category, Severity};
 use crate::service::public::ApplicationState;
-use crate::workflow::{OpenMode, StageStatus, State};
+use crate::policy::{Role, Roles};
+use crate::workflow::{Decision, Disposition, OpenMode, StageStatus, State};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = departments)]
@@ -24,8 +25,8 @@ pub struct User {
     pub id: String,
     pub username: String,
     pub password_hash: String,
-    /// Comma-separated role names, validated on the way in.
-    pub roles: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub roles: Roles,
     pub department: Option<String>,
     pub email: Option<String>,
     pub active: bool,
@@ -47,11 +48,9 @@ pub struct Release {
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub co_departments: CodeList,
     pub data_category: String,
-    #[diesel(deserialize_as = String, serialize_as = String)]
     pub open_mode: OpenMode,
     pub cross_border: bool,
     pub publish_at: Option<NaiveDateTime>,
-    #[diesel(deserialize_as = String, serialize_as = String)]
     pub state: State,
     pub version: i32,
     pub submitter_id: String,
@@ -130,7 +129,7 @@ pub struct Finding {
     pub end_byte: i32,
     pub excerpt: String,
     pub masked_value: String,
-    pub disposition: Option<String>,
+    pub disposition: Option<Disposition>,
     pub disposition_note: Option<String>,
     pub disposed_by: Option<String>,
     pub disposed_at: Option<NaiveDateTime>,
@@ -149,9 +148,8 @@ pub struct ReleaseStage {
     pub release_id: String,
     pub stage: String,
     pub position: i32,
-    #[diesel(deserialize_as = String, serialize_as = String)]
     pub status: StageStatus,
-    pub role: String,
+    pub role: Role,
     /// `,A,B,` — department codes allowed to act, or NULL for city-wide.
     /// The delimiters let one LIKE serve both backends in the queue query.
     pub departments: Option<String>,
@@ -185,7 +183,7 @@ pub struct StageDecision {
     pub stage: String,
     pub actor_id: String,
     pub actor_department: Option<String>,
-    pub decision: String,
+    pub decision: Decision,
     pub comment: String,
     pub digest: String,
     pub dismissed: bool,
@@ -240,7 +238,6 @@ pub struct Job {
     pub kind: String,
     pub subject: Option<String>,
     pub payload: String,
-    #[diesel(deserialize_as = String, serialize_as = String)]
     pub state: JobState,
     pub attempts: i32,
     pub max_attempts: i32,
@@ -291,7 +288,6 @@ pub struct AccessApplication {
     pub account_id: String,
     pub purpose: String,
     pub intended_use: String,
-    #[diesel(deserialize_as = String, serialize_as = String)]
     pub state: ApplicationState,
     pub created_at: NaiveDateTime,
     pub decided_by: Option<String>,

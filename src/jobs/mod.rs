@@ -32,7 +32,8 @@ pub use sweeps::{spawn_sweeps, SWEEPS};
 pub use worker::{drain, run_next, spawn_workers, Heartbeat, Lost};
 
 /// Where a job is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
     Queued,

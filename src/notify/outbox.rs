@@ -5,7 +5,7 @@ use super::Mailer;
 use crate::db::models::{OutboxMail, Release, User};
 use crate::db::schema::{outbox, users};
 use crate::db::{write_tx, DbConn};
-use crate::policy::{parse_roles, Stage};
+use crate::policy::Stage;
 
 /// Attempts before a mail is given up (it stays in the outbox, unsent, with its last error).
 const MAX_ATTEMPTS: i32 = 8;
@@ -80,7 +80,7 @@ pub fn stage_opened(
     );
     let mut sent = 0;
     for user in candidates {
-        let holds = parse_roles(&user.roles).is_ok_and(|roles| roles.contains(&stage.role));
+        let holds = user.roles.contains(&stage.role);
         let in_scope =
             departments.is_none_or(|d| user.department.as_ref().is_some_and(|u| d.contains(u)));
         if let (true, true, Some(email)) = (holds, in_scope, user.email.as_deref()) {

@@ -9,7 +9,7 @@ use super::enqueue;
 use crate::db::models::User;
 use crate::db::schema::users;
 use crate::db::DbConn;
-use crate::policy::{parse_roles, Role};
+use crate::policy::Role;
 
 fn base(public_url: &str) -> &str {
     public_url.trim_end_matches('/')
@@ -57,7 +57,7 @@ fn department_approvers_told(
         .load(conn)?;
     let mut sent = 0;
     for user in approvers {
-        let decides = parse_roles(&user.roles).is_ok_and(|r| r.contains(&Role::DeptApprover));
+        let decides = user.roles.contains(&Role::DeptApprover);
         if let (true, Some(email)) = (decides, user.email.as_deref()) {
             enqueue(conn, email, subject, body, now)?;
             sent += 1;

@@ -10,7 +10,7 @@ use super::enqueue;
 use crate::db::models::Release;
 use crate::db::schema::{stage_decisions, users};
 use crate::db::DbConn;
-use crate::policy::{parse_roles, Role};
+use crate::policy::{Role, Roles};
 
 fn link(public_url: &str, release: &Release) -> String {
     format!(
@@ -37,15 +37,16 @@ pub fn release_people(
         .filter(users::email.is_not_null())
         .select((users::id, users::email, users::roles))
         .load(conn)?;
-    let mut out: Vec<String> = candidates
-        .into_iter()
-        .filter(|(id, _, held)| {
-            *id == release.submitter_id
-                || deciders.contains(id)
-                || parse_roles(held).is_ok_and(|h| roles.iter().any(|r| h.contains(r)))
-        })
-        .filter_map(|(_, email, _)| email)
-        .collect();
+    let mut out = Vec::new();
+    for (id, email, held) in candidates {
+        let held: Roles = held
+            .parse()
+            .map_err(|e: String| diesel::result::Error::DeserializationError(e.into()))?;
+        let told = id == release.submitter_id
+            || deciders.contains(&id)
+            || roles.iter().any(|r| held.contains(r));
+        out.extend(email.filter(|_| told));
+    }
     out.sort();
     out.dedup();
     Ok(out)

@@ -15,7 +15,7 @@ pub use crate::policy_error::{line_of, PolicyError};
 pub use assessment::{AssessmentPolicy, Weights};
 pub use calendar::Calendar;
 pub use files::{Origin, PolicyFiles};
-pub use role::{join_roles, parse_roles, Role};
+pub use role::{Role, Roles};
 pub use workflow::{Condition, DeadlinePolicy, Rule, Scope, Stage, WorkflowPolicy};
 
 use crate::scan::Scanner;

@@ -14,8 +14,8 @@ use crate::text_enum::text_enum;
     Ord,
     Serialize,
     Deserialize,
-    utoipa::ToSchema,
-)]
+    utoipa::ToSchema, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Submitter,
@@ -71,18 +71,75 @@ impl Role {
 
 text_enum!(Role, "role");
 
-/// Parses the comma-separated role list stored on a user row.
-pub fn parse_roles(list: &str) -> Result<Vec<Role>, String> {
-    list.split(',')
-        .filter(|s| !s.is_empty())
-        .map(str::parse)
-        .collect()
+/// The roles a user holds, stored on the user row as a comma-separated list
+/// (`users.roles`). A stored name that is not a role fails the read: read as
+/// "no such role", a corrupt row would quietly take a reviewer out of every
+/// queue and mail list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Roles(pub Vec<Role>);
+
+impl std::str::FromStr for Roles {
+    type Err = String;
+    fn from_str(list: &str) -> Result<Self, String> {
+        list.split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
 }
 
-pub fn join_roles(roles: &[Role]) -> String {
-    roles
-        .iter()
-        .map(|r| r.as_str())
-        .collect::<Vec<_>>()
-        .join(",")
+impl TryFrom<String> for Roles {
+    type Error = String;
+    fn try_from(list: String) -> Result<Self, String> {
+        list.parse()
+    }
+}
+
+/// The stored form: role names joined by commas.
+impl std::fmt::Display for Roles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, role) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(role.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+impl From<Roles> for String {
+    fn from(roles: Roles) -> String {
+        roles.to_string()
+    }
+}
+
+impl From<&[Role]> for Roles {
+    fn from(roles: &[Role]) -> Self {
+        Self(roles.to_vec())
+    }
+}
+
+impl std::ops::Deref for Roles {
+    type Target = [Role];
+    fn deref(&self) -> &[Role] {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_role_list_round_trips_and_refuses_an_unknown_name() {
+        let roles = Roles(vec![Role::Submitter, Role::DeptApprover]);
+        let stored = String::from(roles.clone());
+        assert_eq!(stored, "submitter,dept_approver");
+        assert_eq!(Roles::try_from(stored), Ok(roles));
+        assert_eq!("".parse::<Roles>(), Ok(Roles::default()));
+        let err = "submitter,approver".parse::<Roles>().unwrap_err();
+        assert!(err.contains("\"approver\""), "{err}");
+    }
 }

@@ -13,7 +13,7 @@ use crate::db::models::{Department, User};
 use crate::db::schema::{departments, revoked_tokens, users};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::policy::{join_roles, parse_roles, Role};
+use crate::policy::{Role, Roles};
 
 /// Actor name of events done by an operator at the command line.
 pub const CLI_ACTOR: &str = "cli";
@@ -168,7 +168,7 @@ pub fn add_user_by(conn: &mut DbConn, actor: &str, new: &NewUser) -> AppResult<U
             id: ulid::Ulid::new().to_string(),
             username: new.username.into(),
             password_hash,
-            roles: join_roles(new.roles),
+            roles: Roles::from(new.roles),
             department: new.department.map(Into::into),
             email: new.email.map(Into::into),
             active: true,
@@ -177,7 +177,7 @@ pub fn add_user_by(conn: &mut DbConn, actor: &str, new: &NewUser) -> AppResult<U
             created_at: crate::audit::now(),
         };
         diesel::insert_into(users::table)
-            .values(&user)
+            .values(user.clone())
             .execute(conn)?;
         audit_log::append(
             conn,
@@ -185,7 +185,7 @@ pub fn add_user_by(conn: &mut DbConn, actor: &str, new: &NewUser) -> AppResult<U
                 actor,
                 crate::audit::Action::UserAdded,
                 None,
-                serde_json::json!({"username": user.username, "roles": user.roles, "department": user.department}),
+                serde_json::json!({"username": user.username, "roles": user.roles.to_string(), "department": user.department}),
             ),
         )?;
         Ok(user)
@@ -346,9 +346,8 @@ pub fn update_user(
         .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
     write_tx(conn, |conn| {
         let mut user = find_user(conn, username)?;
-        let old_roles =
-            parse_roles(&user.roles).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
-        let roles = change.roles.clone().unwrap_or_else(|| old_roles.clone());
+        let old_roles = user.roles.clone();
+        let roles = change.roles.clone().unwrap_or_else(|| old_roles.to_vec());
         let department = change.department.clone().unwrap_or(user.department.clone());
         check_roles(&roles, department.as_deref())?;
         check_department(conn, department.as_deref())?;
@@ -357,7 +356,7 @@ pub fn update_user(
         let moved = department != user.department;
         let revoke = password_hash.is_some() || disabled || lost_role || moved;
         let now = crate::audit::now();
-        user.roles = join_roles(&roles);
+        user.roles = Roles(roles);
         user.department = department;
         if let Some(active) = change.active {
             user.active = active;
@@ -373,7 +372,7 @@ pub fn update_user(
         }
         diesel::update(users::table.find(&user.id))
             .set((
-                users::roles.eq(&user.roles),
+                users::roles.eq(user.roles.to_string()),
                 users::department.eq(&user.department),
                 users::active.eq(user.active),
                 users::email.eq(&user.email),
@@ -388,7 +387,7 @@ pub fn update_user(
                 crate::audit::Action::UserUpdated,
                 None,
                 serde_json::json!({
-                    "username": user.username, "roles": user.roles, "department": user.department,
+                    "username": user.username, "roles": user.roles.to_string(), "department": user.department,
                     "active": user.active, "password_changed": password_hash.is_some(),
                     "sessions_ended": revoke,
                 }),
@@ -545,7 +544,7 @@ pub fn user_view(user: &User) -> UserView {
     UserView {
         id: user.id.clone(),
         username: user.username.clone(),
-        roles: crate::policy::parse_roles(&user.roles).unwrap_or_default(),
+        roles: user.roles.to_vec(),
         department: user.department.clone(),
         email: user.email.clone(),
         active: user.active,

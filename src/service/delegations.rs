@@ -13,7 +13,7 @@ use crate::db::models::User;
 use crate::db::schema::{delegations, users};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::policy::{parse_roles, Role};
+use crate::policy::Role;
 use crate::service::audit_log;
 use crate::workflow::Note;
 
@@ -100,8 +100,7 @@ pub fn add(
         .first(conn)
         .optional()?
         .ok_or_else(|| invalid(format!("no active user {to:?}")))?;
-    let theirs =
-        parse_roles(&delegate.roles).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+    let theirs = &delegate.roles;
     if delegate.id == user.id
         || delegate.department != user.department
         || !mine.iter().all(|r| theirs.contains(r))

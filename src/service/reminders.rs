@@ -20,7 +20,7 @@ use crate::db::schema::{
 };
 use crate::db::{write_tx, DbConn};
 use crate::error::AppResult;
-use crate::policy::{parse_roles, Calendar, Role, Stage};
+use crate::policy::{Calendar, Role, Stage};
 use crate::service::audit_log;
 use crate::service::releases::SYSTEM_ACTOR;
 use crate::workflow::State;
@@ -194,7 +194,7 @@ pub fn due(state: &AppState, conn: &mut DbConn, at: NaiveDateTime) -> AppResult<
 fn holders(staff: &[User], role: Role, scope: Option<&[String]>) -> Vec<String> {
     let mut out: Vec<String> = staff
         .iter()
-        .filter(|u| parse_roles(&u.roles).is_ok_and(|r| r.contains(&role)))
+        .filter(|u| u.roles.contains(&role))
         .filter(|u| scope.is_none_or(|d| u.department.as_ref().is_some_and(|x| d.contains(x))))
         .filter_map(|u| u.email.clone())
         .collect();
@@ -240,7 +240,7 @@ fn actors(
         .load(conn)?;
     let can_act: Vec<&User> = staff
         .iter()
-        .filter(|u| parse_roles(&u.roles).is_ok_and(|r| r.contains(&stage.role)))
+        .filter(|u| u.roles.contains(&stage.role))
         .filter(|u| scope.is_none_or(|d| u.department.as_ref().is_some_and(|x| d.contains(x))))
         .filter(|u| !authors.contains(&u.id) && !recused.contains(&u.id))
         .filter(|u| {

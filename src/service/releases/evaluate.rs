@@ -45,7 +45,7 @@ pub fn facts(conn: &mut DbConn, release: &Release) -> AppResult<Facts> {
         .filter(
             findings::disposition
                 .is_null()
-                .or(findings::disposition.ne("false_positive")),
+                .or(findings::disposition.ne(Disposition::FalsePositive)),
         )
         .count()
         .get_result(conn)?;
@@ -70,10 +70,7 @@ fn cast_of(row: &StageDecision) -> AppResult<CastDecision> {
         stage: row.stage.clone(),
         actor_id: row.actor_id.clone(),
         actor_department: row.actor_department.clone(),
-        decision: row
-            .decision
-            .parse()
-            .map_err(|e: String| AppError::internal(anyhow::anyhow!(e)))?,
+        decision: row.decision,
     })
 }
 
@@ -200,7 +197,7 @@ fn unredactable_for(conn: &mut DbConn, stage: &Stage, release: &Release) -> AppR
     Ok(findings::table
         .filter(findings::release_id.eq(&release.id))
         .filter(findings::version.eq(release.version))
-        .filter(findings::disposition.eq(Disposition::Redact.as_str()))
+        .filter(findings::disposition.eq(Disposition::Redact))
         .filter(
             findings::segment
                 .eq(WHOLE_FILE_SEGMENT)
@@ -347,7 +344,7 @@ fn write_stages(
                 stage: stage.key.clone(),
                 position: position as i32,
                 status: st.status,
-                role: stage.role.as_str().into(),
+                role: stage.role,
                 departments: st
                     .departments
                     .as_ref()

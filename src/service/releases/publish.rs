@@ -48,7 +48,7 @@ fn redactions_of(conn: &mut DbConn, file: &StoredFile) -> AppResult<Vec<Finding>
     Ok(findings::table
         .filter(findings::file_id.eq(&file.id))
         .filter(findings::field.is_null())
-        .filter(findings::disposition.eq(Disposition::Redact.as_str()))
+        .filter(findings::disposition.eq(Disposition::Redact))
         .order(findings::id.asc())
         .select(Finding::as_select())
         .load(conn)?)
@@ -158,7 +158,7 @@ impl PublicMetadata {
             .filter(findings::release_id.eq(&release.id))
             .filter(findings::version.eq(release.version))
             .filter(findings::field.is_not_null())
-            .filter(findings::disposition.eq(Disposition::Redact.as_str()))
+            .filter(findings::disposition.eq(Disposition::Redact))
             .order(findings::id.asc())
             .select(Finding::as_select())
             .load(conn)?;

@@ -14,6 +14,7 @@ use crate::auth::CurrentUser;
 use crate::db::schema::{findings, recusals, release_stages, releases, stage_decisions};
 use crate::db::DbConn;
 use crate::error::AppResult;
+use crate::policy::Role;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct QueueItem {
@@ -65,14 +66,7 @@ pub fn queue(
     // are ASCII timestamps, ULIDs and stage names.
     let mut rows: Vec<Row> = Vec::new();
     for role in &user.roles {
-        rows.extend(role_queue(
-            conn,
-            user,
-            role.as_str(),
-            filter,
-            cursor,
-            limit,
-        )?);
+        rows.extend(role_queue(conn, user, *role, filter, cursor, limit)?);
     }
     rows.sort_by(|a, b| (&a.8, &a.0, &a.4).cmp(&(&b.8, &b.0, &b.4)));
     rows.truncate(limit as usize + 1);
@@ -98,7 +92,7 @@ pub fn queue(
 fn role_queue(
     conn: &mut DbConn,
     user: &CurrentUser,
-    role: &str,
+    role: Role,
     filter: &QueueFilter,
     cursor: Option<&str>,
     limit: i64,
@@ -121,7 +115,7 @@ fn role_queue(
     let mut query = release_stages::table
         .inner_join(releases::table)
         .filter(release_stages::actionable.eq(true))
-        .filter(release_stages::role.eq(role.to_owned()))
+        .filter(release_stages::role.eq(role))
         .filter(
             release_stages::departments
                 .is_null()

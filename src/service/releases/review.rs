@@ -58,7 +58,7 @@ pub fn dispose(
                 note_required(note, disposition.as_str())?;
             }
             let values = (
-                findings::disposition.eq(disposition.as_str()),
+                findings::disposition.eq(disposition),
                 findings::disposition_note.eq(note.as_str()),
                 findings::disposed_by.eq(&user.id),
                 findings::disposed_at.eq(now),
@@ -181,7 +181,7 @@ pub fn decide(
                     stage: stage_key.into(),
                     actor_id: user.id.clone(),
                     actor_department: user.department.clone(),
-                    decision: decision.as_str().into(),
+                    decision,
                     comment: comment.as_str().into(),
                     digest: digest.clone(),
                     dismissed: false,

@@ -17,7 +17,7 @@ use crate::db::schema::{
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::policy::Role;
-use crate::workflow::{ClockReason, OpenMode, StageStatus};
+use crate::workflow::{ClockReason, Decision, Disposition, OpenMode, StageStatus};
 
 mod time {
     use chrono::NaiveDateTime;
@@ -42,7 +42,7 @@ struct DecisionRow {
     stage: String,
     #[diesel(select_expression = users::username)]
     actor: String,
-    decision: String,
+    decision: Decision,
     comment: String,
     version: i32,
     digest: String,
@@ -53,7 +53,7 @@ struct DecisionRow {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DecisionView {
     pub actor: String,
-    pub decision: String,
+    pub decision: Decision,
     pub comment: String,
     pub version: i32,
     pub digest: String,
@@ -67,7 +67,7 @@ pub struct StageView {
     pub key: String,
     pub name: String,
     pub status: StageStatus,
-    pub role: String,
+    pub role: Role,
     pub required_approvals: i32,
     pub approvals: i32,
     #[serde(serialize_with = "time::opt")]
@@ -297,7 +297,7 @@ pub(super) fn build(
                 .filter(|d| d.stage == row.stage)
                 .map(|d| DecisionView {
                     actor: d.actor.clone(),
-                    decision: d.decision.clone(),
+                    decision: d.decision,
                     comment: d.comment.clone(),
                     version: d.version,
                     digest: d.digest.clone(),
@@ -455,7 +455,7 @@ pub fn list(
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DispositionView {
-    pub disposition: String,
+    pub disposition: Disposition,
     pub note: Option<String>,
     pub by: Option<String>,
     #[serde(serialize_with = "time::opt")]
