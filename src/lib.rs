@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod extract;
 pub mod http;
+pub mod ids;
 pub mod inspect;
 pub mod jobs;
 pub mod notify;

@@ -5,10 +5,11 @@ use diesel::prelude::*;
 
 use super::schema::*;
 use super::types::CodeList;
+use crate::ids::{FindingId, ReleaseId};
 use crate::jobs::JobState;
+use crate::policy::{Role, Roles};
 use crate::scan::{Category, Severity};
 use crate::service::public::ApplicationState;
-use crate::policy::{Role, Roles};
 use crate::workflow::{Decision, Disposition, OpenMode, StageStatus, State};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -40,7 +41,7 @@ pub struct User {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = releases)]
 pub struct Release {
-    pub id: String,
+    pub id: ReleaseId,
     pub title: String,
     pub description: String,
     pub department: String,
@@ -75,7 +76,7 @@ pub struct Release {
 #[diesel(table_name = release_versions)]
 pub struct ReleaseVersion {
     pub id: String,
-    pub release_id: String,
+    pub release_id: ReleaseId,
     pub version: i32,
     pub digest: String,
     pub meta: String,
@@ -87,7 +88,7 @@ pub struct ReleaseVersion {
 #[diesel(table_name = files)]
 pub struct StoredFile {
     pub id: String,
-    pub release_id: String,
+    pub release_id: ReleaseId,
     pub version: i32,
     pub name: String,
     pub sha256: String,
@@ -104,8 +105,8 @@ pub struct StoredFile {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = findings)]
 pub struct Finding {
-    pub id: String,
-    pub release_id: String,
+    pub id: FindingId,
+    pub release_id: ReleaseId,
     pub version: i32,
     /// `None` for a finding in the title or the description.
     pub file_id: Option<String>,
@@ -145,7 +146,7 @@ pub struct Finding {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = release_stages)]
 pub struct ReleaseStage {
-    pub release_id: String,
+    pub release_id: ReleaseId,
     pub stage: String,
     pub position: i32,
     pub status: StageStatus,
@@ -178,7 +179,7 @@ pub struct ReleaseStage {
 #[diesel(table_name = stage_decisions)]
 pub struct StageDecision {
     pub id: String,
-    pub release_id: String,
+    pub release_id: ReleaseId,
     pub version: i32,
     pub stage: String,
     pub actor_id: String,
@@ -284,7 +285,7 @@ pub struct PublicKey {
 #[diesel(table_name = access_applications)]
 pub struct AccessApplication {
     pub id: String,
-    pub release_id: String,
+    pub release_id: ReleaseId,
     pub account_id: String,
     pub purpose: String,
     pub intended_use: String,
@@ -300,7 +301,7 @@ pub struct AccessApplication {
 pub struct AccessLogRow {
     pub id: String,
     pub at: NaiveDateTime,
-    pub release_id: String,
+    pub release_id: ReleaseId,
     pub file_name: String,
     pub account_id: Option<String>,
     pub key_id: Option<String>,
@@ -326,7 +327,7 @@ pub struct BlockRow {
 #[diesel(table_name = ratings)]
 pub struct RatingRow {
     pub id: String,
-    pub release_id: String,
+    pub release_id: ReleaseId,
     pub account_id: String,
     pub availability: i32,
     pub completeness: i32,

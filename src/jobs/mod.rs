@@ -16,6 +16,7 @@
 mod sweeps;
 mod worker;
 
+use crate::ids::ReleaseId;
 use crate::text_enum::text_enum;
 
 use chrono::{Duration, NaiveDateTime};
@@ -32,7 +33,18 @@ pub use sweeps::{spawn_sweeps, SWEEPS};
 pub use worker::{drain, run_next, spawn_workers, Heartbeat, Lost};
 
 /// Where a job is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, diesel::AsExpression, diesel::FromSqlRow)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
 #[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
@@ -64,7 +76,7 @@ text_enum!(JobState, "job state");
 pub enum Task {
     /// Read and scan every file of one version of a release, then move the
     /// release out of `scanning`.
-    Inspect { release_id: String, version: i32 },
+    Inspect { release_id: ReleaseId, version: i32 },
 }
 
 impl Task {

@@ -14,7 +14,10 @@ use crate::text_enum::text_enum;
     Ord,
     Serialize,
     Deserialize,
-    utoipa::ToSchema, diesel::AsExpression, diesel::FromSqlRow)]
+    utoipa::ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
 #[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

@@ -11,6 +11,7 @@ use crate::db::models::{AuditRow, CheckpointRow};
 use crate::db::schema::audit_events;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
+use crate::ids::ReleaseId;
 
 /// One receipt per decision, publication, withdrawal and retraction of the
 /// release that the newest checkpoint covers, oldest first (each signs a
@@ -19,7 +20,7 @@ use crate::error::{AppError, AppResult};
 pub fn for_release(
     conn: &mut DbConn,
     user: &CurrentUser,
-    release_id: &str,
+    release_id: &ReleaseId,
     only_seq: Option<i64>,
 ) -> AppResult<Vec<Receipt>> {
     super::releases::load_readable(conn, user, release_id)?;
@@ -32,7 +33,11 @@ pub fn for_release(
 
 /// The release's events that have a receipt, without their proofs (what
 /// the release page lists).
-pub fn events(conn: &mut DbConn, user: &CurrentUser, release_id: &str) -> AppResult<Vec<Event>> {
+pub fn events(
+    conn: &mut DbConn,
+    user: &CurrentUser,
+    release_id: &ReleaseId,
+) -> AppResult<Vec<Event>> {
     super::releases::load_readable(conn, user, release_id)?;
     let Some(newest) = audit_tree::latest(conn)? else {
         return Ok(Vec::new());
@@ -43,7 +48,7 @@ pub fn events(conn: &mut DbConn, user: &CurrentUser, release_id: &str) -> AppRes
 
 fn receipted(
     conn: &mut DbConn,
-    release_id: &str,
+    release_id: &ReleaseId,
     upto: i64,
     only_seq: Option<i64>,
 ) -> AppResult<Vec<AuditRow>> {
@@ -76,7 +81,7 @@ fn receipt(conn: &mut DbConn, row: &AuditRow, newest: &CheckpointRow) -> AppResu
 pub fn one(
     conn: &mut DbConn,
     user: &CurrentUser,
-    release_id: &str,
+    release_id: &ReleaseId,
     seq: i64,
 ) -> AppResult<Vec<u8>> {
     for_release(conn, user, release_id, Some(seq))?
@@ -93,7 +98,7 @@ pub fn one(
 /// call just made, whose receipt the call answers with.
 pub fn newest_by(
     conn: &mut DbConn,
-    release_id: &str,
+    release_id: &ReleaseId,
     actor: &str,
     action: Action,
 ) -> AppResult<Option<i64>> {

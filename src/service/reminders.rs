@@ -20,6 +20,7 @@ use crate::db::schema::{
 };
 use crate::db::{write_tx, DbConn};
 use crate::error::AppResult;
+use crate::ids::ReleaseId;
 use crate::policy::{Calendar, Role, Stage};
 use crate::service::audit_log;
 use crate::service::releases::SYSTEM_ACTOR;
@@ -65,7 +66,7 @@ impl ReminderKind {
 #[derive(Debug, Clone, Serialize)]
 pub struct Reminder {
     pub kind: ReminderKind,
-    pub release: String,
+    pub release: ReleaseId,
     pub stage: String,
     pub recipients: Vec<String>,
     #[serde(serialize_with = "rfc3339")]
@@ -116,7 +117,7 @@ pub fn due(state: &AppState, conn: &mut DbConn, at: NaiveDateTime) -> AppResult<
     // Nothing is due for a deadline more than two working days (at most a
     // long holiday) away: the query reads only stages near or past theirs.
     let horizon = calendar.deadline(at, 2) + Duration::days(1);
-    let rows: Vec<(String, String, Option<String>, NaiveDateTime, bool)> = release_stages::table
+    let rows: Vec<(ReleaseId, String, Option<String>, NaiveDateTime, bool)> = release_stages::table
         .inner_join(releases::table)
         .filter(release_stages::actionable.eq(true))
         .filter(release_stages::clock_stopped_at.is_null())
@@ -210,7 +211,7 @@ fn actors(
     conn: &mut DbConn,
     staff: &[User],
     stage: &Stage,
-    release_id: &str,
+    release_id: &ReleaseId,
     scope: Option<&[String]>,
     at: NaiveDateTime,
 ) -> AppResult<Vec<String>> {

@@ -22,6 +22,7 @@ use crate::db::models::{Finding, Release, ReleaseStage, ReleaseVersion, StoredFi
 use crate::db::schema::{departments, files, findings, release_stages, release_versions, releases};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
+use crate::ids::ReleaseId;
 use crate::workflow::{StageStatus, State};
 
 /// Copies written per transaction.
@@ -184,7 +185,7 @@ impl Rows {
                 .unwrap_or_else(|_| ulid::Ulid::new())
                 .to_string()
         };
-        let id = fresh();
+        let id: ReleaseId = fresh().into();
         let created = now - Duration::minutes(i as i64);
         let published = i % 10 < 6;
         let mut release = t.release.clone();
@@ -217,7 +218,7 @@ impl Rows {
         // Findings in the metadata have no file.
         for finding in &t.findings {
             let mut found = finding.clone();
-            found.id = fresh();
+            found.id = fresh().into();
             found.release_id = id.clone();
             found.file_id = finding
                 .file_id

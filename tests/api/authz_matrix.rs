@@ -179,7 +179,7 @@ async fn public_side(app: &TestApp, release: &str) -> (String, String, String) {
             .unwrap();
         let application = AccessApplication {
             id: ulid::Ulid::new().to_string(),
-            release_id: release,
+            release_id: release.into(),
             account_id: account.id.clone(),
             purpose: "研究".into(),
             intended_use: "分析".into(),

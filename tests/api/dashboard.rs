@@ -998,7 +998,7 @@ async fn buttons_match_the_rules(
         let allowed = app
             .db(move |c| {
                 let user = releases_user(c, &name);
-                let may = releases::permissions(&state, c, &user, &rid).unwrap();
+                let may = releases::permissions(&state, c, &user, &rid.as_str().into()).unwrap();
                 stages
                     .iter()
                     .flat_map(|s| {

@@ -247,7 +247,7 @@ async fn concurrent_workers_never_claim_the_same_job() {
             let now = releasegate::audit::now();
             for n in 0..JOBS {
                 let task = Task::Inspect {
-                    release_id: format!("r{n}"),
+                    release_id: format!("r{n}").into(),
                     version: 1,
                 };
                 jobs::enqueue(c, &task, now).unwrap();

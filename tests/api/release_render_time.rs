@@ -29,7 +29,7 @@ fn seed(conn: &mut releasegate::db::DbConn, release: &str, copies: usize) -> Que
         for template in &templates {
             let rows: Vec<Finding> = (0..copies)
                 .map(|i| Finding {
-                    id: ulid::Ulid::new().to_string(),
+                    id: ulid::Ulid::new().into(),
                     location: format!(r#"{{"file":"a.txt","line":{},"column":3}}"#, i + 10),
                     masked_value: format!("138****{i:06}"),
                     ..template.clone()

@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use releasegate::auth::CurrentUser;
 use releasegate::db::models::User;
 use releasegate::db::schema::users;
+use releasegate::ids::ReleaseId;
 use releasegate::jobs::JobState;
 use releasegate::policy::Role;
 use releasegate::service::releases::{self, Upload};
@@ -61,7 +62,7 @@ async fn prepared_version(
     id: &str,
 ) -> (CurrentUser, releases::VersionBasis, Vec<releases::Stored>) {
     let user = current_user(app, "submitter").await;
-    let (state, me, id) = (app.state.clone(), user.clone(), id.to_string());
+    let (state, me, id) = (app.state.clone(), user.clone(), ReleaseId::from(id));
     let basis = app
         .db(move |c| releases::version_basis(&state, c, &me, &id, None))
         .await
@@ -85,7 +86,7 @@ async fn record_version(
     prepared: (CurrentUser, releases::VersionBasis, Vec<releases::Stored>),
 ) -> Result<releases::ReleaseView, releasegate::error::AppError> {
     let (user, basis, stored) = prepared;
-    let (state, id) = (app.state.clone(), id.to_string());
+    let (state, id) = (app.state.clone(), ReleaseId::from(id));
     let view = app
         .db(move |c| releases::add_version(&state, c, &user, &id, basis, stored))
         .await;

@@ -7,6 +7,7 @@ use crate::app::AppState;
 use crate::audit::receipt::Receipt;
 use crate::auth::CurrentUser;
 use crate::error::{AppResult, ErrorBody};
+use crate::ids::ReleaseId;
 use crate::service::receipts;
 
 /// One receipt per decision, publication, withdrawal and retraction of the
@@ -22,7 +23,7 @@ use crate::service::receipts;
 pub(super) async fn list_receipts(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<ReleaseId>,
 ) -> AppResult<HttpResponse> {
     let list = state
         .run(move |conn| receipts::for_release(conn, &user, &id, None))
@@ -45,7 +46,7 @@ pub(super) async fn list_receipts(
 pub(super) async fn download_receipt(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(String, i64)>,
+    path: web::Path<(ReleaseId, i64)>,
 ) -> AppResult<HttpResponse> {
     let (id, seq) = path.into_inner();
     let file_name = crate::http::export::receipt_name(&id, seq);

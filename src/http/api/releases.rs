@@ -10,6 +10,7 @@ use super::super::params::{Limit, PageQuery, Query};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::ids::ReleaseId;
 use crate::policy::Role;
 use crate::service::releases::{
     self, FindingView, ListFilter, NewRelease, Page, ReleaseMeta, ReleaseSummary, ReleaseView,
@@ -113,7 +114,7 @@ pub(super) async fn submit_release(
 pub(super) async fn add_version(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<ReleaseId>,
     req: HttpRequest,
     payload: Multipart,
 ) -> AppResult<HttpResponse> {
@@ -181,7 +182,7 @@ pub(super) async fn list_releases(
 pub(super) async fn get_release(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<ReleaseId>,
 ) -> AppResult<HttpResponse> {
     let release = state
         .call(move |st, conn| releases::view(st, conn, &user, &id))
@@ -200,7 +201,7 @@ pub(super) async fn get_release(
 pub(super) async fn list_findings(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<ReleaseId>,
     q: Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
@@ -233,7 +234,7 @@ pub(super) struct ReasonBody {
 pub(super) async fn withdraw_release(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<ReleaseId>,
     body: web::Json<ReasonBody>,
 ) -> AppResult<HttpResponse> {
     let release = state
@@ -259,7 +260,7 @@ pub(super) async fn withdraw_release(
 pub(super) async fn retract_release(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<ReleaseId>,
     body: web::Json<ReasonBody>,
 ) -> AppResult<HttpResponse> {
     let release = state

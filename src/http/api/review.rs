@@ -8,6 +8,7 @@ use super::super::params::{PageQuery, Query};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{AppResult, ErrorBody};
+use crate::ids::{FindingId, ReleaseId};
 use crate::service::receipts;
 use crate::service::releases::{self, FindingView, Page, QueueItem, ReleaseView};
 use crate::workflow::{Decision, Disposition, Note};
@@ -37,7 +38,7 @@ struct DispositionBody {
 pub(super) async fn dispose_finding(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ReleaseId, FindingId)>,
     body: web::Json<DispositionBody>,
 ) -> AppResult<HttpResponse> {
     let (id, finding) = path.into_inner();
@@ -73,7 +74,7 @@ struct Revealed {
 pub(super) async fn reveal_finding(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ReleaseId, FindingId)>,
 ) -> AppResult<HttpResponse> {
     let (id, finding) = path.into_inner();
     let value = state
@@ -111,7 +112,7 @@ struct DecisionBody {
 pub(super) async fn decide_stage(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<ReleaseId>,
     body: web::Json<DecisionBody>,
 ) -> AppResult<HttpResponse> {
     let DecisionBody {

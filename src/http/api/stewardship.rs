@@ -9,6 +9,7 @@ use super::releases::ReasonBody;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{AppResult, ErrorBody};
+use crate::ids::ReleaseId;
 use crate::service::releases::{self, ClockChange, ReleaseView};
 use crate::workflow::{ClockReason, Note};
 
@@ -49,7 +50,7 @@ struct ClockBody {
 pub(super) async fn change_clock(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ReleaseId, String)>,
     body: web::Json<ClockBody>,
 ) -> AppResult<HttpResponse> {
     let (id, stage) = path.into_inner();
@@ -97,7 +98,7 @@ struct ExtensionBody {
 pub(super) async fn extend_deadline(
     state: web::Data<AppState>,
     user: CurrentUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ReleaseId, String)>,
     body: web::Json<ExtensionBody>,
 ) -> AppResult<HttpResponse> {
     let (id, stage) = path.into_inner();
@@ -134,7 +135,7 @@ struct RecusalBody {
 pub(super) async fn recuse(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<ReleaseId>,
     body: web::Json<RecusalBody>,
 ) -> AppResult<HttpResponse> {
     let release = state
@@ -160,7 +161,7 @@ pub(super) async fn recuse(
 pub(super) async fn hold_release(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<ReleaseId>,
     body: web::Json<ReasonBody>,
 ) -> AppResult<HttpResponse> {
     let release = state
@@ -186,7 +187,7 @@ pub(super) async fn hold_release(
 pub(super) async fn lift_hold(
     state: web::Data<AppState>,
     user: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<ReleaseId>,
     body: web::Json<ReasonBody>,
 ) -> AppResult<HttpResponse> {
     let release = state

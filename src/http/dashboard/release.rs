@@ -11,6 +11,7 @@ use super::session::CsrfForm;
 use super::Tr;
 use super::{local_time, render, see_other, Ctx, Departments, PageResult, Shell};
 use crate::error::AppError;
+use crate::ids::{FindingId, ReleaseId};
 use crate::scan::{Category, Severity};
 use crate::service::receipts;
 use crate::service::releases::{
@@ -119,7 +120,7 @@ pub struct PageQuery {
 
 #[utoipa::path(tag = "dashboard", params(("id" = String, Path)), responses(HtmlPage))]
 #[get("/releases/{id}")]
-pub async fn show_release(ctx: Ctx, id: Path<String>, q: Query<PageQuery>) -> PageResult {
+pub async fn show_release(ctx: Ctx, id: Path<ReleaseId>, q: Query<PageQuery>) -> PageResult {
     release_page(&ctx, id.into_inner(), q.into_inner(), None).await
 }
 
@@ -133,7 +134,7 @@ struct Revealed {
 /// id) and, on the first page, the bounded diff against the previous version.
 async fn release_page(
     ctx: &Ctx,
-    id: String,
+    id: ReleaseId,
     q: PageQuery,
     revealed: Option<Revealed>,
 ) -> PageResult {
@@ -224,7 +225,7 @@ async fn release_page(
 /// audit verify-receipt`.
 #[utoipa::path(tag = "dashboard", params(("id" = String, Path), ("seq" = i64, Path)), responses(HtmlPage))]
 #[get("/releases/{id}/receipts/{seq}")]
-pub async fn download_receipt(ctx: Ctx, path: Path<(String, i64)>) -> PageResult {
+pub async fn download_receipt(ctx: Ctx, path: Path<(ReleaseId, i64)>) -> PageResult {
     let user = ctx.signed_in()?.clone();
     let (id, seq) = path.into_inner();
     let file_name = crate::http::export::receipt_name(&id, seq);
@@ -242,7 +243,7 @@ pub async fn download_receipt(ctx: Ctx, path: Path<(String, i64)>) -> PageResult
 #[post("/releases/{id}/findings/{finding}/reveal")]
 pub async fn reveal_finding(
     ctx: Ctx,
-    path: Path<(String, String)>,
+    path: Path<(ReleaseId, FindingId)>,
     q: Query<PageQuery>,
     form: Form<CsrfForm>,
 ) -> PageResult {
@@ -255,7 +256,16 @@ pub async fn reveal_finding(
         .write(move |st, conn| releases::reveal(st, conn, &user, &release_id, &finding_id))
         .await
         .map_err(|e| ctx.fail(e))?;
-    release_page(&ctx, id, q.into_inner(), Some(Revealed { finding, value })).await
+    release_page(
+        &ctx,
+        id,
+        q.into_inner(),
+        Some(Revealed {
+            finding: finding.into(),
+            value,
+        }),
+    )
+    .await
 }
 
 fn finding_row(may: &Permissions, f: FindingView) -> FindingRow {
@@ -356,7 +366,7 @@ pub struct DecideForm {
 
 #[utoipa::path(tag = "dashboard", params(("id" = String, Path)), responses(FormAnswer))]
 #[post("/releases/{id}/decide")]
-pub async fn decide_stage(ctx: Ctx, id: Path<String>, form: Form<DecideForm>) -> PageResult {
+pub async fn decide_stage(ctx: Ctx, id: Path<ReleaseId>, form: Form<DecideForm>) -> PageResult {
     ctx.check_csrf(&form.csrf_token)?;
     let user = ctx.signed_in()?.clone();
     let form = form.into_inner();
@@ -391,7 +401,7 @@ pub async fn decide_stage(ctx: Ctx, id: Path<String>, form: Form<DecideForm>) ->
 #[post("/releases/{id}/dispositions")]
 pub async fn dispose_findings(
     ctx: Ctx,
-    id: Path<String>,
+    id: Path<ReleaseId>,
     form: Form<Vec<(String, String)>>,
 ) -> PageResult {
     let field = |name: &str| {
@@ -406,10 +416,10 @@ pub async fn dispose_findings(
         .parse()
         .map_err(|e: String| ctx.fail(AppError::BadRequest(e)))?;
     let note = Note::parse(&field("note")).map_err(|e| ctx.fail(AppError::BadRequest(e)))?;
-    let ids: Vec<String> = form
+    let ids: Vec<FindingId> = form
         .iter()
         .filter(|(k, _)| k == "finding")
-        .map(|(_, v)| v.clone())
+        .map(|(_, v)| v.as_str().into())
         .collect();
     if ids.is_empty() {
         return Err(ctx.fail(AppError::BadRequest("select at least one finding".into())));

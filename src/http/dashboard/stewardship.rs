@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::{see_other, Ctx, FormAnswer, PageResult};
 use crate::error::{AppError, ErrorCode};
+use crate::ids::ReleaseId;
 use crate::service::releases::{self, ClockChange, Permissions, StageView};
 use crate::workflow::{Action, ClockReason, Note};
 
@@ -85,7 +86,7 @@ pub struct ActionForm {
 
 #[utoipa::path(tag = "dashboard", params(("id" = String, Path)), responses(FormAnswer))]
 #[post("/releases/{id}/actions")]
-pub async fn act_on_release(ctx: Ctx, id: Path<String>, form: Form<ActionForm>) -> PageResult {
+pub async fn act_on_release(ctx: Ctx, id: Path<ReleaseId>, form: Form<ActionForm>) -> PageResult {
     ctx.check_csrf(&form.csrf_token)?;
     let user = ctx.signed_in()?.clone();
     let form = form.into_inner();

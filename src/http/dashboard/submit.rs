@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::{local_time, parse_form_time, render, see_other, Ctx, PageResult, Shell};
 use crate::error::AppError;
 use crate::http::multipart::read_parts;
+use crate::ids::ReleaseId;
 use crate::policy::Role;
 use crate::service::releases::{self, ListFilter, NewRelease, ReleaseMeta, ReleaseSummary, Upload};
 use crate::workflow::State;
@@ -139,7 +140,7 @@ pub async fn file_release(ctx: Ctx, payload: Multipart) -> PageResult {
 
 #[utoipa::path(tag = "dashboard", params(("id" = String, Path)), request_body(content = Object, content_type = "multipart/form-data", description = "the form's fields and files, with csrf_token"), responses(FormAnswer))]
 #[post("/releases/{id}/versions")]
-pub async fn add_version(ctx: Ctx, id: Path<String>, payload: Multipart) -> PageResult {
+pub async fn add_version(ctx: Ctx, id: Path<ReleaseId>, payload: Multipart) -> PageResult {
     // Who is asking before the upload is read; the token is inside the form.
     let user = ctx.with_role(&[Role::Submitter])?.clone();
     let form = read_form(&ctx, payload).await.map_err(|e| ctx.fail(e))?;

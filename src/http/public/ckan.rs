@@ -16,6 +16,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::app::AppState;
 use crate::config::Licence;
 use crate::error::AppError;
+use crate::ids::ReleaseId;
 use crate::service::releases::{self, PublicFilter, PublicRelease};
 
 const PREFIX: &str = "/api/3/action";
@@ -313,7 +314,7 @@ async fn run(
             let Some(id) = text(&params, "id").filter(|id| !id.trim().is_empty()) else {
                 return Err(Refusal::invalid("id", "Missing value").into());
             };
-            let id = id.trim().to_ascii_uppercase();
+            let id = ReleaseId::from(id.trim().to_ascii_uppercase());
             match state
                 .run(move |conn| releases::public_release(conn, &id))
                 .await

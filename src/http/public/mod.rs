@@ -25,6 +25,7 @@ use super::api::parse_time;
 use super::params::{Limit, Query};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::ids::ReleaseId;
 use crate::service::public::{self, Requester};
 use crate::service::releases::{self, OpenMode, Page, PublicFilter, PublicRelease};
 
@@ -124,7 +125,7 @@ async fn list_public_releases(
 #[get("/releases/{id}")]
 async fn get_public_release(
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<ReleaseId>,
 ) -> AppResult<HttpResponse> {
     let release = state
         .run(move |conn| releases::public_release(conn, &id))
@@ -152,7 +153,7 @@ async fn get_public_release(
 async fn download_file(
     state: web::Data<AppState>,
     req: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ReleaseId, String)>,
 ) -> AppResult<HttpResponse> {
     let (id, name) = path.into_inner();
     // Refused credentials are answered by `download`, so that the attempt

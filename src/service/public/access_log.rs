@@ -37,7 +37,7 @@ impl From<AccessLogRow> for AccessRecord {
         Self {
             id: r.id,
             at: crate::audit::format_time(&r.at),
-            release_id: r.release_id,
+            release_id: r.release_id.into(),
             file: r.file_name,
             account: r.account_id,
             key: r.key_id,

@@ -50,7 +50,7 @@ pub struct ApplicationView {
 fn view(app: AccessApplication, release: &Release, account: &PublicAccount) -> ApplicationView {
     ApplicationView {
         id: app.id,
-        release_id: app.release_id,
+        release_id: app.release_id.into(),
         release_title: release.public_title.clone().unwrap_or_default(),
         department: release.department.clone(),
         state: app.state,

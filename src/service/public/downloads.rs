@@ -12,6 +12,7 @@ use crate::audit::Draft;
 use crate::db::models::AccessLogRow;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
+use crate::ids::ReleaseId;
 use crate::redact::{Placement, LAST_BYTES};
 use crate::service::audit_log;
 use crate::service::releases::{published_file, OpenMode, PublishedFile};
@@ -88,7 +89,7 @@ fn grant(conn: &mut DbConn, file: &PublishedFile, who: &Requester) -> AppResult<
 pub fn download(
     state: &AppState,
     conn: &mut DbConn,
-    id: &str,
+    id: &ReleaseId,
     name: &str,
     who: &Requester,
 ) -> AppResult<Download> {

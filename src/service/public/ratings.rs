@@ -70,7 +70,7 @@ pub struct RatingView {
 impl From<RatingRow> for RatingView {
     fn from(r: RatingRow) -> Self {
         Self {
-            release_id: r.release_id,
+            release_id: r.release_id.into(),
             availability: r.availability,
             completeness: r.completeness,
             accuracy: r.accuracy,
@@ -144,7 +144,7 @@ pub fn rate(
             id: earlier
                 .as_ref()
                 .map_or_else(|| ulid::Ulid::new().to_string(), |r| r.id.clone()),
-            release_id: release_id.to_string(),
+            release_id: release_id.into(),
             account_id: caller.account_id.clone(),
             availability: rating.availability,
             completeness: rating.completeness,

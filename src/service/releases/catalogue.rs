@@ -15,6 +15,7 @@ use crate::db::schema::{departments, files, releases};
 use crate::db::{contains_pattern, lower, DbConn, MultiBackend};
 use crate::error::{AppError, AppResult};
 use crate::extract::FileKind;
+use crate::ids::ReleaseId;
 use crate::service::opening::UpdateFrequency;
 use crate::service::public::RatingSummary;
 use crate::workflow::OpenMode;
@@ -84,7 +85,7 @@ pub fn media_type(name: &str) -> &'static str {
 
 /// A published release, or 410 for one retracted after publication (its
 /// date and reason are public), or 404.
-fn load_published(conn: &mut DbConn, id: &str) -> AppResult<Release> {
+fn load_published(conn: &mut DbConn, id: &ReleaseId) -> AppResult<Release> {
     let release = releases::table
         .find(id)
         .filter(releases::state.eq_any([State::Published.as_str(), State::Retracted.as_str()]))
@@ -158,7 +159,7 @@ fn public_view(release: Release, extras: &mut PageExtras) -> PublicRelease {
     let files = if retracted {
         Vec::new()
     } else {
-        extras.files.remove(&release.id).unwrap_or_default()
+        extras.files.remove(release.id.as_str()).unwrap_or_default()
     }
     .into_iter()
     .map(|(name, sha256)| PublicFile {
@@ -181,9 +182,9 @@ fn public_view(release: Release, extras: &mut PageExtras) -> PublicRelease {
     // Only what publication wrote goes out; the submitted metadata may
     // hold values a reviewer chose to redact.
     PublicRelease {
-        rating: extras.ratings.remove(&release.id),
-        update_frequency: extras.frequencies.remove(&release.id),
-        id: release.id,
+        rating: extras.ratings.remove(release.id.as_str()),
+        update_frequency: extras.frequencies.remove(release.id.as_str()),
+        id: release.id.into(),
         title: release.public_title.unwrap_or_default(),
         description: release.public_description.unwrap_or_default(),
         department: release.department,
@@ -303,7 +304,7 @@ pub fn public_list(
         .limit(limit + 1)
         .select(Release::as_select())
         .load(conn)?;
-    let page = Page::from_rows(rows, limit, |r| r.id.clone(), |r| r);
+    let page = Page::from_rows(rows, limit, |r| r.id.to_string(), |r| r);
     Ok(Page {
         items: views(conn, page.items)?,
         next_cursor: page.next_cursor,
@@ -329,7 +330,7 @@ pub fn public_offset_page(
     Ok((count, views(conn, found)?))
 }
 
-pub fn public_release(conn: &mut DbConn, id: &str) -> AppResult<PublicRelease> {
+pub fn public_release(conn: &mut DbConn, id: &ReleaseId) -> AppResult<PublicRelease> {
     let release = load_published(conn, id)?;
     let mut views = views(conn, vec![release])?;
     views
@@ -340,7 +341,7 @@ pub fn public_release(conn: &mut DbConn, id: &str) -> AppResult<PublicRelease> {
 /// One file of a published release as the public gets it: the release,
 /// and the file's rendition (digest), kind and encoding. Whether the caller
 /// may have it is `service::public::download`'s question.
-pub fn published_file(conn: &mut DbConn, id: &str, name: &str) -> AppResult<PublishedFile> {
+pub fn published_file(conn: &mut DbConn, id: &ReleaseId, name: &str) -> AppResult<PublishedFile> {
     let release = load_published(conn, id)?;
     let found: Option<(Option<String>, String, Option<String>)> = files::table
         .filter(files::release_id.eq(&release.id))

@@ -13,6 +13,7 @@ use crate::auth::CurrentUser;
 use crate::db::models::Release;
 use crate::db::{write_tx, DbConn};
 use crate::error::AppResult;
+use crate::ids::ReleaseId;
 use crate::service::audit_log;
 use crate::workflow::{self, Action, ReleaseFacts, State};
 
@@ -30,7 +31,7 @@ pub(super) fn commit<T>(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
-    release_id: &str,
+    release_id: &ReleaseId,
     (action, event): (Action<'_>, audit::Action),
     renditions: &Renditions,
     apply: impl FnOnce(&mut DbConn, &mut Release, &ReleaseFacts, NaiveDateTime) -> AppResult<Applied<T>>,
@@ -67,7 +68,7 @@ pub(super) fn record(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
-    (release_id, version): (&str, i32),
+    (release_id, version): (&ReleaseId, i32),
     (action, event): (Action<'_>, audit::Action),
     details: serde_json::Value,
 ) -> AppResult<()> {

@@ -14,6 +14,7 @@ use crate::auth::CurrentUser;
 use crate::db::schema::{release_stages, silent_consents};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::ids::ReleaseId;
 use crate::workflow::{Action, ClockReason, Note};
 
 /// What a request does to a stage's clock.
@@ -27,7 +28,7 @@ pub fn change_clock(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
-    release_id: &str,
+    release_id: &ReleaseId,
     stage: &str,
     change: ClockChange,
     note: &Note,
@@ -102,7 +103,7 @@ pub fn change_clock(
 pub fn consent_by_silence(
     state: &AppState,
     conn: &mut DbConn,
-    release_id: &str,
+    release_id: &ReleaseId,
     stage: &str,
     now: chrono::NaiveDateTime,
 ) -> AppResult<Vec<String>> {
@@ -167,7 +168,7 @@ pub fn extend(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
-    release_id: &str,
+    release_id: &ReleaseId,
     stage: &str,
     working_days: u32,
     reason: &Note,

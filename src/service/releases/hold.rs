@@ -15,6 +15,7 @@ use crate::auth::CurrentUser;
 use crate::db::schema::releases;
 use crate::db::DbConn;
 use crate::error::AppResult;
+use crate::ids::ReleaseId;
 use crate::notify::{self, ReleaseNotice};
 use crate::workflow::{Action, Note};
 
@@ -22,7 +23,7 @@ pub fn hold(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
-    release_id: &str,
+    release_id: &ReleaseId,
     reason: &Note,
     lift: bool,
 ) -> AppResult<ReleaseView> {

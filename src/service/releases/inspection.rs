@@ -17,6 +17,7 @@ use crate::db::models::{Finding, Release, StoredFile};
 use crate::db::schema::{files, findings, releases};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
+use crate::ids::ReleaseId;
 use crate::inspect::{self, Field, FileFinding, Options, Place};
 use crate::jobs::Heartbeat;
 use crate::workflow::State;
@@ -27,7 +28,12 @@ fn awaits(release: &Release, version: i32) -> bool {
 }
 
 /// Runs the inspection of `version` of `release_id` (the `inspect` job).
-pub fn run(state: &AppState, beat: &Heartbeat, release_id: &str, version: i32) -> AppResult<()> {
+pub fn run(
+    state: &AppState,
+    beat: &Heartbeat,
+    release_id: &ReleaseId,
+    version: i32,
+) -> AppResult<()> {
     let (release, stored) = {
         let mut conn = state.pool.get()?;
         let release = load(&mut conn, release_id)?;
@@ -222,7 +228,12 @@ fn conclude(
 
 /// The inspection job was given up (`reason`): every file of the version is
 /// marked `SCAN_FAILED`, which blocks the release until a new version.
-pub fn give_up(state: &AppState, release_id: &str, version: i32, reason: &str) -> AppResult<()> {
+pub fn give_up(
+    state: &AppState,
+    release_id: &ReleaseId,
+    version: i32,
+    reason: &str,
+) -> AppResult<()> {
     state.write_now(|state, conn| {
         write_tx(conn, |conn| {
             let mut release = load(conn, release_id)?;
@@ -250,7 +261,11 @@ pub fn give_up(state: &AppState, release_id: &str, version: i32, reason: &str) -
 }
 
 /// The files of one version, in name order (the order they are inspected in).
-fn version_files(conn: &mut DbConn, release_id: &str, version: i32) -> AppResult<Vec<StoredFile>> {
+fn version_files(
+    conn: &mut DbConn,
+    release_id: &ReleaseId,
+    version: i32,
+) -> AppResult<Vec<StoredFile>> {
     Ok(files::table
         .filter(files::release_id.eq(release_id))
         .filter(files::version.eq(version))
@@ -259,7 +274,7 @@ fn version_files(conn: &mut DbConn, release_id: &str, version: i32) -> AppResult
         .load(conn)?)
 }
 
-fn clear_findings(conn: &mut DbConn, release_id: &str, version: i32) -> AppResult<()> {
+fn clear_findings(conn: &mut DbConn, release_id: &ReleaseId, version: i32) -> AppResult<()> {
     diesel::delete(
         findings::table
             .filter(findings::release_id.eq(release_id))
@@ -273,7 +288,7 @@ fn clear_findings(conn: &mut DbConn, release_id: &str, version: i32) -> AppResul
 /// are in the title or the description.
 #[derive(Clone, Copy)]
 struct Owner<'a> {
-    release_id: &'a str,
+    release_id: &'a ReleaseId,
     version: i32,
     file_id: Option<&'a str>,
 }
@@ -334,11 +349,8 @@ fn record_findings(
     let rows: Vec<Finding> = found
         .iter()
         .map(|f| Finding {
-            id: ids
-                .generate()
-                .map(|u| u.to_string())
-                .unwrap_or_else(|_| ulid::Ulid::new().to_string()),
-            release_id: owner.release_id.to_owned(),
+            id: ids.generate().unwrap_or_else(|_| ulid::Ulid::new()).into(),
+            release_id: owner.release_id.clone(),
             version: owner.version,
             file_id: owner.file_id.map(str::to_owned),
             entity: f.entity.clone(),

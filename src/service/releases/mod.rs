@@ -49,6 +49,7 @@ use crate::db::models::Release;
 use crate::db::schema::{releases, stage_decisions};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
+use crate::ids::ReleaseId;
 use crate::workflow::{self, State};
 
 /// The audit actor of what the service does by itself (an inspection
@@ -83,7 +84,7 @@ pub fn can_read(conn: &mut DbConn, user: &CurrentUser, release: &Release) -> App
     Ok(decided > 0)
 }
 
-pub fn load(conn: &mut DbConn, id: &str) -> AppResult<Release> {
+pub fn load(conn: &mut DbConn, id: &ReleaseId) -> AppResult<Release> {
     releases::table
         .find(id)
         .select(Release::as_select())
@@ -94,7 +95,7 @@ pub fn load(conn: &mut DbConn, id: &str) -> AppResult<Release> {
 
 /// Loads a release the caller may read. One the caller may not read answers
 /// 404 like a missing one, so its existence is not confirmed.
-pub fn load_readable(conn: &mut DbConn, user: &CurrentUser, id: &str) -> AppResult<Release> {
+pub fn load_readable(conn: &mut DbConn, user: &CurrentUser, id: &ReleaseId) -> AppResult<Release> {
     let release = load(conn, id)?;
     if !can_read(conn, user, &release)? {
         return Err(AppError::NotFound(format!("no release {id}")));

@@ -13,6 +13,7 @@ use crate::db::models::Release;
 use crate::db::schema::release_stages;
 use crate::db::DbConn;
 use crate::error::AppResult;
+use crate::ids::ReleaseId;
 use crate::notify;
 
 /// The release as mail may name it: its title with whatever the scanner
@@ -28,7 +29,10 @@ pub(crate) fn for_mail(state: &AppState, release: &Release) -> Release {
 }
 
 /// Stages of the release someone can act on now.
-pub fn actionable_stages(conn: &mut DbConn, release_id: &str) -> QueryResult<BTreeSet<String>> {
+pub fn actionable_stages(
+    conn: &mut DbConn,
+    release_id: &ReleaseId,
+) -> QueryResult<BTreeSet<String>> {
     Ok(release_stages::table
         .filter(release_stages::release_id.eq(release_id))
         .filter(release_stages::actionable.eq(true))

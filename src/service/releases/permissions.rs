@@ -10,6 +10,7 @@ use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db::DbConn;
 use crate::error::AppResult;
+use crate::ids::ReleaseId;
 use crate::policy::Policies;
 use crate::scan::{Category, Severity};
 use crate::workflow::{self, Action, Decision, Disposition, ReleaseFacts};
@@ -24,7 +25,7 @@ pub fn permissions(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
-    id: &str,
+    id: &ReleaseId,
 ) -> AppResult<Permissions> {
     let release = load_readable(conn, user, id)?;
     Ok(Permissions {

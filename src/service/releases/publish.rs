@@ -15,6 +15,7 @@ use crate::db::schema::{files, findings, releases};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::extract::{self, FileKind, Limits};
+use crate::ids::{FindingId, ReleaseId};
 use crate::inspect::{column_key, Field};
 use crate::redact::{self, Redaction};
 use crate::scan;
@@ -27,7 +28,7 @@ use crate::workflow::{self, Disposition};
 /// inputs changed meanwhile is rendered again inside the transaction.
 /// Renditions are content-addressed, so an unused one is harmless.
 #[derive(Default)]
-pub struct Renditions(BTreeMap<(String, Vec<String>), String>);
+pub struct Renditions(BTreeMap<(String, Vec<FindingId>), String>);
 
 impl Renditions {
     pub fn none() -> Self {
@@ -59,7 +60,7 @@ fn redactions_of(conn: &mut DbConn, file: &StoredFile) -> AppResult<Vec<Finding>
 pub(super) fn prerender(
     state: &AppState,
     conn: &mut DbConn,
-    release_id: &str,
+    release_id: &ReleaseId,
 ) -> AppResult<Renditions> {
     let release = super::load(conn, release_id)?;
     let mut out = Renditions::none();
@@ -290,7 +291,7 @@ pub fn publish_due(state: &AppState, conn: &mut DbConn) -> AppResult<usize> {
     // Keyset pages in the order the embargoes end, so a release that cannot
     // be published (say, a stored file gone bad) never holds back the ones
     // after it, however many such releases there are.
-    let mut after: Option<(NaiveDateTime, String)> = None;
+    let mut after: Option<(NaiveDateTime, ReleaseId)> = None;
     loop {
         let mut page = releases::table
             .filter(releases::state.eq(State::Approved.as_str()))
@@ -307,7 +308,7 @@ pub fn publish_due(state: &AppState, conn: &mut DbConn) -> AppResult<usize> {
                     .and(releases::id.gt(id.clone()))),
             );
         }
-        let due: Vec<(NaiveDateTime, String)> = page.load(conn)?;
+        let due: Vec<(NaiveDateTime, ReleaseId)> = page.load(conn)?;
         let last_page = due.len() < DUE_PAGE as usize;
         for (at, id) in due {
             match publish_if_due(state, conn, &id, now) {
@@ -334,7 +335,7 @@ const DUE_PAGE: i64 = 100;
 fn publish_if_due(
     state: &AppState,
     conn: &mut DbConn,
-    id: &str,
+    id: &ReleaseId,
     now: NaiveDateTime,
 ) -> AppResult<bool> {
     let timer = workflow::Actor {

@@ -13,13 +13,14 @@ use crate::auth::CurrentUser;
 use crate::db::schema::recusals;
 use crate::db::DbConn;
 use crate::error::AppResult;
+use crate::ids::ReleaseId;
 use crate::workflow::{Action, Note};
 
 pub fn recuse(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
-    release_id: &str,
+    release_id: &ReleaseId,
     stage: &str,
     reason: &Note,
 ) -> AppResult<ReleaseView> {

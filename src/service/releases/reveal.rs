@@ -15,14 +15,15 @@ use crate::db::schema::files;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{self, Limits};
+use crate::ids::{FindingId, ReleaseId};
 use crate::workflow::{self, Action};
 
 pub fn reveal(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
-    release_id: &str,
-    finding_id: &str,
+    release_id: &ReleaseId,
+    finding_id: &FindingId,
 ) -> AppResult<String> {
     let release = load_readable(conn, user, release_id)?;
     let finding = load_finding(conn, release_id, finding_id)?;

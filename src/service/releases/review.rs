@@ -13,6 +13,7 @@ use crate::db::models::{Finding, StageDecision};
 use crate::db::schema::{findings, release_versions, releases, stage_decisions};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::ids::{FindingId, ReleaseId};
 use crate::workflow::{
     Action, CastDecision, Decision, Disposition, Note, State, RETRACTION, WITHDRAWAL,
 };
@@ -32,8 +33,8 @@ pub fn dispose(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
-    release_id: &str,
-    finding_id: &str,
+    release_id: &ReleaseId,
+    finding_id: &FindingId,
     disposition: Disposition,
     note: &Note,
 ) -> AppResult<FindingView> {
@@ -107,8 +108,8 @@ pub fn dispose_many(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
-    release_id: &str,
-    finding_ids: &[String],
+    release_id: &ReleaseId,
+    finding_ids: &[FindingId],
     disposition: Disposition,
     note: &Note,
 ) -> AppResult<()> {
@@ -122,8 +123,8 @@ pub fn dispose_many(
 /// One finding of one release, or 404.
 pub(super) fn load_finding(
     conn: &mut DbConn,
-    release_id: &str,
-    finding_id: &str,
+    release_id: &ReleaseId,
+    finding_id: &FindingId,
 ) -> AppResult<Finding> {
     findings::table
         .find(finding_id)
@@ -140,7 +141,7 @@ pub fn decide(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
-    release_id: &str,
+    release_id: &ReleaseId,
     stage_key: &str,
     decision: Decision,
     comment: &Note,
@@ -176,7 +177,7 @@ pub fn decide(
             diesel::insert_into(stage_decisions::table)
                 .values(StageDecision {
                     id: ulid::Ulid::new().to_string(),
-                    release_id: release_id.into(),
+                    release_id: release_id.clone(),
                     version: release.version,
                     stage: stage_key.into(),
                     actor_id: user.id.clone(),
@@ -206,7 +207,7 @@ fn completes_review(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
-    release_id: &str,
+    release_id: &ReleaseId,
     stage: &str,
     decision: Decision,
 ) -> AppResult<bool> {
@@ -231,7 +232,7 @@ fn end_release(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
-    release_id: &str,
+    release_id: &ReleaseId,
     reason: &Note,
     (action, event): (Action<'static>, crate::audit::Action),
 ) -> AppResult<ReleaseView> {
@@ -286,7 +287,7 @@ pub fn withdraw(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
-    release_id: &str,
+    release_id: &ReleaseId,
     reason: &Note,
 ) -> AppResult<ReleaseView> {
     end_release(
@@ -305,7 +306,7 @@ pub fn retract(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
-    release_id: &str,
+    release_id: &ReleaseId,
     reason: &Note,
 ) -> AppResult<ReleaseView> {
     end_release(

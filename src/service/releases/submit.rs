@@ -18,6 +18,7 @@ use crate::db::types::CodeList;
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{self, ExtractError, FileKind, Limits};
+use crate::ids::ReleaseId;
 use crate::jobs::{self, Task};
 use crate::store::sha256_hex;
 use crate::workflow::{self, Action, OpenMode, State};
@@ -354,7 +355,7 @@ pub fn submit(
     let now = crate::audit::now();
     let id = write_tx(conn, |conn| {
         let mut release = Release {
-            id: ulid::Ulid::new().to_string(),
+            id: ReleaseId::new(),
             title: meta.title.trim().into(),
             description: meta.description.clone(),
             department: meta.department.clone(),
@@ -426,7 +427,7 @@ impl VersionBasis {
 pub async fn revise_release(
     state: &AppState,
     user: CurrentUser,
-    id: String,
+    id: ReleaseId,
     meta: Option<NewRelease>,
     uploads: Vec<Upload>,
 ) -> AppResult<ReleaseView> {
@@ -450,7 +451,7 @@ pub fn version_basis(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
-    id: &str,
+    id: &ReleaseId,
     meta: Option<NewRelease>,
 ) -> AppResult<VersionBasis> {
     let existing = load(conn, id)?;
@@ -488,7 +489,7 @@ pub fn add_version(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
-    id: &str,
+    id: &ReleaseId,
     basis: VersionBasis,
     stored: Vec<Stored>,
 ) -> AppResult<ReleaseView> {

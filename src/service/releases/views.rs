@@ -16,6 +16,7 @@ use crate::db::schema::{
 };
 use crate::db::DbConn;
 use crate::error::AppResult;
+use crate::ids::{FindingId, ReleaseId};
 use crate::policy::Role;
 use crate::workflow::{ClockReason, Decision, Disposition, OpenMode, StageStatus};
 
@@ -227,7 +228,7 @@ pub fn view(
     state: &AppState,
     conn: &mut DbConn,
     user: &CurrentUser,
-    id: &str,
+    id: &ReleaseId,
 ) -> AppResult<ReleaseView> {
     let release = load_readable(conn, user, id)?;
     build(state, conn, release)
@@ -347,7 +348,7 @@ pub(super) fn build(
     let scan = scan_progress(conn, &release, &file_rows)?;
     Ok(ReleaseView {
         co_departments: release.co_departments.to_vec(),
-        id: release.id,
+        id: release.id.into(),
         title: release.title,
         description: release.description,
         department: release.department,
@@ -440,9 +441,9 @@ pub fn list(
     Ok(Page::from_rows(
         rows,
         limit,
-        |r| r.id.clone(),
+        |r| r.id.to_string(),
         |r| ReleaseSummary {
-            id: r.id,
+            id: r.id.into(),
             title: r.title,
             department: r.department,
             state: r.state,
@@ -493,7 +494,7 @@ fn finding_view(f: Finding, by: Option<String>) -> FindingView {
             by,
             at: f.disposed_at,
         }),
-        id: f.id,
+        id: f.id.into(),
         version: f.version,
         entity: f.entity,
         detector: f.detector,
@@ -525,7 +526,7 @@ fn with_disposer(
         .collect())
 }
 
-pub fn finding(conn: &mut DbConn, id: &str) -> AppResult<FindingView> {
+pub fn finding(conn: &mut DbConn, id: &FindingId) -> AppResult<FindingView> {
     let row: Finding = findings::table
         .find(id)
         .select(Finding::as_select())
@@ -539,7 +540,7 @@ pub fn finding(conn: &mut DbConn, id: &str) -> AppResult<FindingView> {
 pub fn findings_page(
     conn: &mut DbConn,
     user: &CurrentUser,
-    id: &str,
+    id: &ReleaseId,
     cursor: Option<&str>,
     limit: Option<i64>,
 ) -> AppResult<Page<FindingView>> {
@@ -561,7 +562,7 @@ pub fn findings_page(
     Ok(Page::from_rows(
         rows,
         limit,
-        |(f, _)| f.id.clone(),
+        |(f, _)| f.id.to_string(),
         |(f, by)| finding_view(f, by),
     ))
 }
@@ -580,7 +581,7 @@ pub struct VersionDiff {
 pub fn version_diff(
     conn: &mut DbConn,
     user: &CurrentUser,
-    id: &str,
+    id: &ReleaseId,
     version: i32,
     limit: i64,
 ) -> AppResult<VersionDiff> {
@@ -602,7 +603,7 @@ pub fn version_diff(
 /// every row (quadratic); as a subplan it is one index probe per row.
 fn only_in(
     conn: &mut DbConn,
-    release_id: &str,
+    release_id: &ReleaseId,
     version: i32,
     other: i32,
     limit: i64,
