@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::*;
-use super::types::CodeList;
+use super::types::{CodeList, JsonText};
 use crate::ids::{FindingId, ReleaseId};
 use crate::jobs::JobState;
 use crate::policy::{Role, Roles};
@@ -119,7 +119,8 @@ pub struct Finding {
     pub severity_rank: i32,
     pub confidence: f64,
     /// JSON location object as API.md shapes it (with `file`).
-    pub location: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub location: JsonText,
     /// `Sheet1!C` / `C` for findings in a table column (and column summaries).
     pub column_ref: Option<String>,
     /// Which extracted segment of the file, and the byte range inside it: enough

@@ -33,6 +33,33 @@ impl Deref for CodeList {
     }
 }
 
+/// A JSON value in a text column (`findings.location`). Text that is not
+/// JSON fails the read: a finding whose place cannot be shown would
+/// otherwise reach a reviewer as `null`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonText(pub serde_json::Value);
+
+impl TryFrom<String> for JsonText {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        serde_json::from_str(&text)
+            .map(Self)
+            .map_err(|e| format!("{text:?} is not JSON: {e}"))
+    }
+}
+
+impl From<JsonText> for String {
+    fn from(json: JsonText) -> String {
+        json.0.to_string()
+    }
+}
+
+impl From<serde_json::Value> for JsonText {
+    fn from(value: serde_json::Value) -> Self {
+        Self(value)
+    }
+}
+
 /// A snake_case enum read back from its text column by its serde name. An
 /// unknown value is an internal error: the column holds what we wrote.
 pub fn stored_enum<T: serde::de::DeserializeOwned>(
@@ -55,5 +82,13 @@ mod tests {
         assert_eq!(CodeList::try_from(text).unwrap(), list);
         assert!(CodeList::try_from("TJJ,DSJ".to_string()).is_err());
         assert!(CodeList::try_from("{\"a\":1}".to_string()).is_err());
+    }
+
+    #[test]
+    fn json_text_round_trips_and_refuses_what_is_not_json() {
+        let json = JsonText(serde_json::json!({"file": "a.csv", "cell": "B2"}));
+        let text: String = json.clone().into();
+        assert_eq!(JsonText::try_from(text).unwrap(), json);
+        assert!(JsonText::try_from("{\"file\": ".to_string()).is_err());
     }
 }

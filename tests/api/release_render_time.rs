@@ -30,7 +30,8 @@ fn seed(conn: &mut releasegate::db::DbConn, release: &str, copies: usize) -> Que
             let rows: Vec<Finding> = (0..copies)
                 .map(|i| Finding {
                     id: ulid::Ulid::new().into(),
-                    location: format!(r#"{{"file":"a.txt","line":{},"column":3}}"#, i + 10),
+                    location: serde_json::json!({"file": "a.txt", "line": i + 10, "column": 3})
+                        .into(),
                     masked_value: format!("138****{i:06}"),
                     ..template.clone()
                 })

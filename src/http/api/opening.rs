@@ -252,7 +252,9 @@ pub(super) async fn fulfil_plan_item(
     let year = plan_year(&year)?;
     let body = body.into_inner();
     let view = state
-        .write(move |_, conn| opening::fulfil_plan_item(conn, &user, year, &id, &body.release))
+        .write(move |_, conn| {
+            opening::fulfil_plan_item(conn, &user, year, &id, &body.release.as_str().into())
+        })
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }

@@ -16,6 +16,7 @@ use super::{
 };
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::ids::ReleaseId;
 use crate::service::public::{self, DemandView, NewDemand, NewRating, PublicCaller};
 
 /// The cookie holding a member's public token.
@@ -264,7 +265,7 @@ pub struct RatingForm {
 /// rating of it.
 #[utoipa::path(tag = "dashboard", params(("id" = String, Path)), responses(FormAnswer))]
 #[post("/catalog/releases/{id}/rating")]
-pub async fn rate_release(ctx: Ctx, id: Path<String>, form: Form<RatingForm>) -> PageResult {
+pub async fn rate_release(ctx: Ctx, id: Path<ReleaseId>, form: Form<RatingForm>) -> PageResult {
     ctx.check_csrf(&form.csrf_token)?;
     let Some(member) = &ctx.member else {
         return Ok(see_other(SIGN_IN));

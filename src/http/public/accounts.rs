@@ -9,6 +9,7 @@ use super::super::identity::{client_address, presented_token, Credential, Public
 use super::super::params::{Limit, PageQuery, Query};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::ids::ReleaseId;
 use crate::service::public::{
     self, AccountView, ApplicationState, ApplicationView, KeyView, NewKey, Registration,
 };
@@ -282,7 +283,7 @@ struct NewApplication {
 async fn apply_for_release(
     state: web::Data<AppState>,
     user: PublicUser,
-    id: web::Path<String>,
+    id: web::Path<ReleaseId>,
     body: web::Json<NewApplication>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();

@@ -11,6 +11,7 @@ use super::super::identity::PublicUser;
 use super::super::params::{PageQuery, Query};
 use crate::app::AppState;
 use crate::error::{AppResult, ErrorBody};
+use crate::ids::ReleaseId;
 use crate::service::public::{self, DemandView, NewDemand, NewRating, RatingView};
 use crate::service::releases::{clamp_limit, Page};
 
@@ -123,7 +124,7 @@ async fn get_public_demand(
 async fn rate_release(
     state: web::Data<AppState>,
     user: PublicUser,
-    id: web::Path<String>,
+    id: web::Path<ReleaseId>,
     body: web::Json<NewRating>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();

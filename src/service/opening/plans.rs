@@ -16,6 +16,7 @@ use crate::db::schema::{catalogue_items, plan_items, releases};
 use crate::db::types::stored_enum;
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::ids::ReleaseId;
 use crate::policy::Calendar;
 use crate::service::audit_log;
 use crate::service::releases::Page;
@@ -204,7 +205,7 @@ pub fn fulfil(
     user: &CurrentUser,
     year: i32,
     plan_item: &str,
-    release_id: &str,
+    release_id: &ReleaseId,
 ) -> AppResult<PlanItemView> {
     check_year(year)?;
     let dept = keeping_department(user)?;

@@ -13,6 +13,7 @@ use crate::db::models::{AccessApplication, PublicAccount, Release};
 use crate::db::schema::{access_applications, public_accounts, releases};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::ids::ReleaseId;
 use crate::policy::Role;
 use crate::service::audit_log;
 use crate::service::fields::required_text;
@@ -72,7 +73,7 @@ fn view(app: AccessApplication, release: &Release, account: &PublicAccount) -> A
 pub fn apply(
     conn: &mut DbConn,
     caller: &PublicCaller,
-    release_id: &str,
+    release_id: &ReleaseId,
     purpose: &str,
     intended_use: &str,
     public_url: &str,
@@ -144,7 +145,7 @@ pub fn apply(
     })
 }
 
-fn published(conn: &mut DbConn, release_id: &str) -> AppResult<Release> {
+fn published(conn: &mut DbConn, release_id: &ReleaseId) -> AppResult<Release> {
     releases::table
         .find(release_id)
         .filter(releases::state.eq(State::Published.as_str()))
@@ -377,7 +378,7 @@ pub fn decide(
 /// The approved application that lets `account_id` download `release_id`'s files.
 pub(super) fn approved_grant(
     conn: &mut DbConn,
-    release_id: &str,
+    release_id: &ReleaseId,
     account_id: &str,
 ) -> AppResult<Option<String>> {
     Ok(access_applications::table

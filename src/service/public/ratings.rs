@@ -15,6 +15,7 @@ use crate::db::models::RatingRow;
 use crate::db::schema::{ratings, releases};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
+use crate::ids::ReleaseId;
 use crate::workflow::State;
 
 const MAX_COMMENT: usize = 2000;
@@ -98,7 +99,7 @@ pub struct RatingSummary {
 pub fn rate(
     conn: &mut DbConn,
     caller: &PublicCaller,
-    release_id: &str,
+    release_id: &ReleaseId,
     rating: &NewRating,
 ) -> AppResult<(RatingView, bool)> {
     for (name, score) in rating.scores() {
@@ -144,7 +145,7 @@ pub fn rate(
             id: earlier
                 .as_ref()
                 .map_or_else(|| ulid::Ulid::new().to_string(), |r| r.id.clone()),
-            release_id: release_id.into(),
+            release_id: release_id.clone(),
             account_id: caller.account_id.clone(),
             availability: rating.availability,
             completeness: rating.completeness,

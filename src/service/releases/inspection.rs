@@ -348,40 +348,44 @@ fn record_findings(
     // Monotonic ids keep findings in file order for keyset paging.
     let rows: Vec<Finding> = found
         .iter()
-        .map(|f| Finding {
-            id: ids.generate().unwrap_or_else(|_| ulid::Ulid::new()).into(),
-            release_id: owner.release_id.clone(),
-            version: owner.version,
-            file_id: owner.file_id.map(str::to_owned),
-            entity: f.entity.clone(),
-            detector: f.detector.clone(),
-            category: f.category,
-            severity: f.severity,
-            severity_rank: f.severity as i32,
-            confidence: f.confidence,
-            location: serde_json::to_string(&f.location).unwrap_or_default(),
-            column_ref: f.column.clone(),
-            segment: match (f.span, &f.column) {
-                (Some(span), _) => span.segment as i32,
-                (None, Some(_)) => COLUMN_SUMMARY_SEGMENT,
-                (None, None) => WHOLE_FILE_SEGMENT,
-            },
-            start_byte: f.span.map_or(0, |s| s.start as i32),
-            end_byte: f.span.map_or(0, |s| s.end as i32),
-            excerpt: f.excerpt.clone(),
-            masked_value: f.masked_value.clone(),
-            disposition: None,
-            disposition_note: None,
-            disposed_by: None,
-            disposed_at: None,
-            created_at: now,
-            field: match f.location.place {
-                Place::Field { field } => Some(field.as_str().to_owned()),
-                _ => None,
-            },
-            rewritable: !matches!(&f.location.place, Place::At(at) if at.is_workbook()),
+        .map(|f| -> AppResult<Finding> {
+            Ok(Finding {
+                id: ids.generate().unwrap_or_else(|_| ulid::Ulid::new()).into(),
+                release_id: owner.release_id.clone(),
+                version: owner.version,
+                file_id: owner.file_id.map(str::to_owned),
+                entity: f.entity.clone(),
+                detector: f.detector.clone(),
+                category: f.category,
+                severity: f.severity,
+                severity_rank: f.severity as i32,
+                confidence: f.confidence,
+                location: serde_json::to_value(&f.location)
+                    .map_err(AppError::internal)?
+                    .into(),
+                column_ref: f.column.clone(),
+                segment: match (f.span, &f.column) {
+                    (Some(span), _) => span.segment as i32,
+                    (None, Some(_)) => COLUMN_SUMMARY_SEGMENT,
+                    (None, None) => WHOLE_FILE_SEGMENT,
+                },
+                start_byte: f.span.map_or(0, |s| s.start as i32),
+                end_byte: f.span.map_or(0, |s| s.end as i32),
+                excerpt: f.excerpt.clone(),
+                masked_value: f.masked_value.clone(),
+                disposition: None,
+                disposition_note: None,
+                disposed_by: None,
+                disposed_at: None,
+                created_at: now,
+                field: match f.location.place {
+                    Place::Field { field } => Some(field.as_str().to_owned()),
+                    _ => None,
+                },
+                rewritable: !matches!(&f.location.place, Place::At(at) if at.is_workbook()),
+            })
         })
-        .collect();
+        .collect::<AppResult<_>>()?;
     crate::insert_batch!(conn, findings::table, rows);
     Ok(())
 }

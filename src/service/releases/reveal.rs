@@ -69,7 +69,7 @@ pub fn reveal(
         (action, crate::audit::Action::FindingRevealed),
         serde_json::json!({
             "finding_id": finding.id, "type": finding.entity,
-            "location": serde_json::from_str::<serde_json::Value>(&finding.location).unwrap_or_default(),
+            "location": finding.location.0,
         }),
     )?;
     Ok(value)

@@ -84,13 +84,11 @@ pub fn dispose(
             } else {
                 0
             };
-            let location: serde_json::Value =
-                serde_json::from_str(&finding.location).map_err(AppError::internal)?;
             Ok(Applied {
                 value: (),
                 details: serde_json::json!({
                     "finding_id": finding_id, "type": finding.entity, "severity": finding.severity,
-                    "location": location, "previous": finding.disposition,
+                    "location": finding.location.0, "previous": finding.disposition,
                     "disposition": disposition.as_str(), "note": note.as_str(),
                     "column": finding.column_ref, "cells": cells,
                 }),

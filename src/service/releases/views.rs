@@ -485,7 +485,7 @@ pub struct FindingView {
 
 fn finding_view(f: Finding, by: Option<String>) -> FindingView {
     FindingView {
-        location: serde_json::from_str(&f.location).unwrap_or_default(),
+        location: f.location.0,
         column_summary: f.segment == COLUMN_SUMMARY_SEGMENT,
         column: f.column_ref,
         disposition: f.disposition.map(|d| DispositionView {
