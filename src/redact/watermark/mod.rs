@@ -9,24 +9,18 @@
 //! 8259 allows after the value: every parser reads the same value, and
 //! `releasegate trace` reads the trace back.
 
-use std::collections::{HashMap, HashSet};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+mod blanks;
+mod ofd;
+mod office;
+mod pdf;
 
-use lopdf::{text_string, Dictionary, Document, IncrementalDocument, Object};
-use quick_xml::escape::escape;
-use quick_xml::events::Event;
-use quick_xml::Reader;
-
-use super::package::{copy_zip, CONTENT_TYPES};
 use crate::extract::encoding::TextEncoding;
-use crate::extract::package::Package;
-use crate::extract::xml::xml_error;
 use crate::extract::{extract, ExtractError, FileKind, Limits};
 
 /// The name the trace goes by where a format names its properties.
 pub const TRACE_PROPERTY: &str = "ConditionalDataTrace";
 /// How every trace begins, so that it is found again in a copy.
-const TRACE_PREFIX: &str = "有条件开放数据 / Conditional data: ";
+pub(super) const TRACE_PREFIX: &str = "有条件开放数据 / Conditional data: ";
 
 /// The trace for one conditional download.
 pub fn trace_text(
@@ -46,7 +40,7 @@ pub fn trace_text(
 pub fn read_trace(file_name: &str, bytes: &[u8]) -> Result<Option<String>, ExtractError> {
     let extracted = extract(file_name, bytes, &Limits::service_default())?;
     if extracted.kind == FileKind::Json {
-        return Ok(whitespace_trace(bytes));
+        return Ok(blanks::whitespace_trace(bytes));
     }
     // The last one: a copy traced twice was passed on by the second. A
     // text file is one segment; the trace is its own line.
@@ -90,7 +84,7 @@ pub fn placement(
             last,
             &format!("\"{}\"", trace.replace('"', "\"\"")),
         )?),
-        FileKind::Json => match trailing_whitespace(encoding, trace)? {
+        FileKind::Json => match blanks::trailing_whitespace(encoding, trace)? {
             Some(tail) => Placement::After(tail),
             None => Placement::None,
         },
@@ -123,10 +117,10 @@ pub fn append_trace(
         }
         Placement::None => Ok(false),
         Placement::Inside => match kind {
-            FileKind::Pdf => information_entry(bytes, trace),
-            FileKind::Ofd => doc_info_entry(bytes, trace),
-            FileKind::Odt | FileKind::Ods => user_defined_meta(bytes, trace),
-            _ => custom_property(bytes, trace),
+            FileKind::Pdf => pdf::information_entry(bytes, trace),
+            FileKind::Ofd => ofd::doc_info_entry(bytes, trace),
+            FileKind::Odt | FileKind::Ods => office::user_defined_meta(bytes, trace),
+            _ => office::custom_property(bytes, trace),
         },
     }
 }
@@ -134,142 +128,6 @@ pub fn append_trace(
 /// How many last bytes of a rendition [`placement`] needs: the longest
 /// line break of a supported encoding (UTF-16, two bytes) with room.
 pub const LAST_BYTES: usize = 4;
-
-/// One byte of the trace as eight blanks, most significant bit first: a
-/// space for 0, a tab for 1.
-const BITS: [u8; 2] = [b' ', b'\t'];
-
-/// The trace after the JSON value: a line break, its UTF-8 bytes as
-/// blanks, a line break. Only where a blank is one byte, as in UTF-8, GBK
-/// and GB18030.
-fn trailing_whitespace(
-    encoding: TextEncoding,
-    trace: &str,
-) -> Result<Option<Vec<u8>>, ExtractError> {
-    if encoding.encode(" ")? != b" " {
-        return Ok(None);
-    }
-    let mut tail = vec![b'\n'];
-    for byte in trace.bytes() {
-        tail.extend((0..8).rev().map(|bit| BITS[usize::from(byte >> bit & 1)]));
-    }
-    tail.push(b'\n');
-    Ok(Some(tail))
-}
-
-/// The trace [`trailing_whitespace`] wrote, if the file ends with one.
-fn whitespace_trace(bytes: &[u8]) -> Option<String> {
-    let body = bytes.strip_suffix(b"\n")?;
-    let start = body.iter().rposition(|b| !BITS.contains(b))?;
-    let blanks = &body[start + 1..];
-    if body[start] != b'\n' || blanks.is_empty() || blanks.len() % 8 != 0 {
-        return None;
-    }
-    let decoded: Vec<u8> = blanks
-        .chunks(8)
-        .map(|bits| {
-            bits.iter()
-                .fold(0u8, |byte, b| byte << 1 | u8::from(*b == BITS[1]))
-        })
-        .collect();
-    String::from_utf8(decoded)
-        .ok()
-        .filter(|t| t.starts_with(TRACE_PREFIX))
-}
-
-const OFD_ROOT: &str = "OFD.xml";
-
-/// The trace as a `CustomData` entry of the first document's `DocInfo`
-/// (GB/T 33190: `CustomDatas` is the last child of `DocInfo`), in the
-/// prefix the file uses.
-fn doc_info_entry(bytes: &mut Vec<u8>, trace: &str) -> Result<bool, ExtractError> {
-    let mut pkg = Package::open(bytes, &Limits::unlimited())?;
-    let root = pkg
-        .read_xml(OFD_ROOT)?
-        .ok_or_else(|| ExtractError::malformed("OFD.xml is missing"))?;
-    let Some(root) = with_custom_data(&root, trace)? else {
-        return Ok(false);
-    };
-    drop(pkg);
-    let replaced = HashMap::from([(OFD_ROOT.to_string(), root.into_bytes())]);
-    *bytes = copy_zip(bytes, &HashSet::new(), &replaced)?;
-    Ok(true)
-}
-
-/// `OFD.xml` with the trace added to its first `DocInfo`; `None` without one.
-fn with_custom_data(xml: &str, trace: &str) -> Result<Option<String>, ExtractError> {
-    let mut reader = Reader::from_str(xml);
-    let mut in_info = false;
-    loop {
-        let before = reader.buffer_position() as usize;
-        let event = reader.read_event().map_err(|e| xml_error(OFD_ROOT, e))?;
-        let qname = |name: &[u8]| String::from_utf8_lossy(name).into_owned();
-        let entry = |prefix: &str| {
-            format!(
-                r#"<{prefix}CustomData Name="{TRACE_PROPERTY}">{}</{prefix}CustomData>"#,
-                escape(trace)
-            )
-        };
-        let prefix_of = |tag: &str| {
-            tag.rsplit_once(':')
-                .map_or(String::new(), |(p, _)| format!("{p}:"))
-        };
-        let after = reader.buffer_position() as usize;
-        match &event {
-            Event::Start(e) if e.local_name().as_ref() == b"DocInfo" => in_info = true,
-            // `<CustomDatas/>`: opened, with the entry inside.
-            Event::Empty(e) if in_info && e.local_name().as_ref() == b"CustomDatas" => {
-                let tag = qname(e.name().as_ref());
-                let open = xml[before..after]
-                    .trim_end_matches('>')
-                    .trim_end_matches('/');
-                return Ok(Some(format!(
-                    "{}{open}>{}</{tag}>{}",
-                    &xml[..before],
-                    entry(&prefix_of(&tag)),
-                    &xml[after..]
-                )));
-            }
-            Event::Empty(e) if e.local_name().as_ref() == b"DocInfo" => {
-                let tag = qname(e.name().as_ref());
-                let prefix = prefix_of(&tag);
-                let inner = format!(
-                    "<{prefix}CustomDatas>{}</{prefix}CustomDatas>",
-                    entry(&prefix)
-                );
-                let open = xml[before..after]
-                    .trim_end_matches('>')
-                    .trim_end_matches('/');
-                return Ok(Some(format!(
-                    "{}{open}>{inner}</{tag}>{}",
-                    &xml[..before],
-                    &xml[after..]
-                )));
-            }
-            Event::End(e) if in_info => {
-                let tag = qname(e.name().as_ref());
-                let prefix = prefix_of(&tag);
-                let insert = match e.local_name().as_ref() {
-                    b"CustomDatas" => entry(&prefix),
-                    b"DocInfo" => {
-                        format!(
-                            "<{prefix}CustomDatas>{}</{prefix}CustomDatas>",
-                            entry(&prefix)
-                        )
-                    }
-                    _ => continue,
-                };
-                return Ok(Some(format!(
-                    "{}{insert}{}",
-                    &xml[..before],
-                    &xml[before..]
-                )));
-            }
-            Event::Eof => return Ok(None),
-            _ => {}
-        }
-    }
-}
 
 /// The trace as a last line, after a line break if the text (whose last
 /// bytes are `last`) does not end with one.
@@ -284,198 +142,16 @@ fn trailing_line(encoding: TextEncoding, last: &[u8], line: &str) -> Result<Vec<
     Ok(tail)
 }
 
-const CUSTOM_PROPERTIES: &str = "docProps/custom.xml";
-const PACKAGE_RELATIONSHIPS: &str = "_rels/.rels";
-const CUSTOM_PROPERTIES_TYPE: &str =
-    "application/vnd.openxmlformats-officedocument.custom-properties+xml";
-const CUSTOM_PROPERTIES_RELATIONSHIP: &str =
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties";
-/// The format id every user-defined property carries (ECMA-376 part 1, 22.3).
-const USER_DEFINED_FMTID: &str = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}";
-
-/// The trace as a custom property (File ▸ Properties ▸ Custom in Office
-/// and WPS). A package with custom properties gets one more; one without
-/// gets the part, its content type and its package relationship.
-fn custom_property(bytes: &mut Vec<u8>, trace: &str) -> Result<bool, ExtractError> {
-    let mut pkg = Package::open(bytes, &Limits::unlimited())?;
-    let read = |pkg: &mut Package, name: &str| {
-        pkg.read_xml(name)?
-            .ok_or_else(|| ExtractError::malformed(format!("the package has no {name}")))
-    };
-    let mut replaced = HashMap::new();
-    let custom = match pkg.read_xml(CUSTOM_PROPERTIES)? {
-        Some(xml) => xml,
-        None => {
-            let types = read(&mut pkg, CONTENT_TYPES)?;
-            let rels = read(&mut pkg, PACKAGE_RELATIONSHIPS)?;
-            let types = insert_before(
-                &types,
-                "</Types>",
-                &format!(
-                    r#"<Override PartName="/{CUSTOM_PROPERTIES}" ContentType="{CUSTOM_PROPERTIES_TYPE}"/>"#
-                ),
-            )?;
-            let rels = insert_before(
-                &rels,
-                "</Relationships>",
-                &format!(
-                    r#"<Relationship Id="{}" Type="{CUSTOM_PROPERTIES_RELATIONSHIP}" Target="{CUSTOM_PROPERTIES}"/>"#,
-                    free_relationship_id(&rels)
-                ),
-            )?;
-            replaced.insert(CONTENT_TYPES.to_string(), types.into_bytes());
-            replaced.insert(PACKAGE_RELATIONSHIPS.to_string(), rels.into_bytes());
-            concat!(
-                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
-                r#"<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" "#,
-                r#"xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"></Properties>"#
-            )
-            .to_string()
-        }
-    };
-    // Property ids start at 2 and are unique within the part.
-    let pid = custom
-        .split("pid=\"")
-        .skip(1)
-        .filter_map(|rest| rest.split('"').next()?.parse::<u32>().ok())
-        .max()
-        .map_or(2, |max| max + 1);
-    let property = format!(
-        r#"<property fmtid="{USER_DEFINED_FMTID}" pid="{pid}" name="{TRACE_PROPERTY}"><vt:lpwstr>{}</vt:lpwstr></property>"#,
-        escape(trace)
-    );
-    let custom = insert_before(&custom, "</Properties>", &property)?;
-    replaced.insert(CUSTOM_PROPERTIES.to_string(), custom.into_bytes());
-    drop(pkg);
-    *bytes = copy_zip(bytes, &HashSet::new(), &replaced)?;
-    Ok(true)
-}
-
-/// The trace as an OpenDocument user-defined property (File ▸
-/// Properties ▸ Custom Properties in LibreOffice), in `meta.xml` — which
-/// every rendition strips, so it is written anew and listed in the
-/// manifest.
-fn user_defined_meta(bytes: &mut Vec<u8>, trace: &str) -> Result<bool, ExtractError> {
-    const META: &str = "meta.xml";
-    const MANIFEST: &str = "META-INF/manifest.xml";
-    let mut pkg = Package::open(bytes, &Limits::unlimited())?;
-    let property = format!(
-        r#"<meta:user-defined meta:name="{TRACE_PROPERTY}">{}</meta:user-defined>"#,
-        escape(trace)
-    );
-    let mut replaced = HashMap::new();
-    let meta = match pkg.read_xml(META)? {
-        Some(xml) => insert_before(&xml, "</office:meta>", &property)?,
-        None => format!(
-            concat!(
-                r#"<?xml version="1.0" encoding="UTF-8"?>"#,
-                r#"<office:document-meta xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" "#,
-                r#"xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" office:version="1.2">"#,
-                r#"<office:meta>{}</office:meta></office:document-meta>"#
-            ),
-            property
-        ),
-    };
-    if let Some(manifest) = pkg.read_xml(MANIFEST)? {
-        if !manifest.contains(r#"full-path="meta.xml""#) {
-            let prefix = crate::extract::xml::Ns::detect(
-                &manifest,
-                &["urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"],
-                "manifest",
-            );
-            let (entry, path, media) = (
-                prefix.tag("file-entry"),
-                prefix.tag("full-path"),
-                prefix.tag("media-type"),
-            );
-            let manifest = insert_before(
-                &manifest,
-                &format!("</{}>", prefix.tag("manifest")),
-                &format!(r#"<{entry} {path}="{META}" {media}="text/xml"/>"#),
-            )?;
-            replaced.insert(MANIFEST.to_string(), manifest.into_bytes());
-        }
-    }
-    replaced.insert(META.to_string(), meta.into_bytes());
-    drop(pkg);
-    *bytes = copy_zip(bytes, &HashSet::new(), &replaced)?;
-    Ok(true)
-}
-
-/// `xml` with `insert` just before its last `closing` tag.
-fn insert_before(xml: &str, closing: &str, insert: &str) -> Result<String, ExtractError> {
-    let at = xml.rfind(closing).ok_or_else(|| {
-        ExtractError::malformed(format!(
-            "a package part has no {closing} to add the trace before"
-        ))
-    })?;
-    Ok(format!("{}{insert}{}", &xml[..at], &xml[at..]))
-}
-
-/// A relationship id the package relationships do not use yet.
-fn free_relationship_id(rels: &str) -> String {
-    (1..)
-        .map(|n| format!("rIdTrace{n}"))
-        .find(|id| !rels.contains(&format!("\"{id}\"")))
-        .unwrap_or_default()
-}
-
-/// The trace as an entry of the information dictionary, appended as an
-/// incremental update (ISO 32000-1, 7.5.6). An encrypted PDF is left as
-/// it is: its dictionary cannot be updated without the password.
-fn information_entry(bytes: &mut Vec<u8>, trace: &str) -> Result<bool, ExtractError> {
-    let unreadable = |e: lopdf::Error| ExtractError::malformed(format!("PDF: {e}"));
-    let updated = catch_unwind(AssertUnwindSafe(
-        || -> Result<Option<Vec<u8>>, ExtractError> {
-            let previous = Document::load_mem(bytes).map_err(unreadable)?;
-            if previous.is_encrypted() {
-                return Ok(None);
-            }
-            let info = previous.trailer.get(b"Info").ok().cloned();
-            let mut doc = IncrementalDocument::create_from(bytes.clone(), previous);
-            let entry = |dict: &mut Dictionary| dict.set(TRACE_PROPERTY, text_string(trace));
-            match info {
-                Some(Object::Reference(id)) => {
-                    doc.opt_clone_object_to_new_document(id)
-                        .map_err(unreadable)?;
-                    let object = doc.new_document.get_object_mut(id).map_err(unreadable)?;
-                    entry(object.as_dict_mut().map_err(unreadable)?);
-                }
-                Some(Object::Dictionary(mut dict)) => {
-                    entry(&mut dict);
-                    doc.new_document.trailer.set("Info", dict);
-                }
-                _ => {
-                    let mut dict = Dictionary::new();
-                    entry(&mut dict);
-                    let id = doc.new_document.add_object(dict);
-                    doc.new_document.trailer.set("Info", id);
-                }
-            }
-            let mut out = Vec::with_capacity(bytes.len() + 1024);
-            doc.save_to(&mut out)
-                .map_err(|e| ExtractError::malformed(format!("PDF: {e}")))?;
-            Ok(Some(out))
-        },
-    ))
-    .unwrap_or_else(|_| {
-        Err(ExtractError::malformed(
-            "the PDF writer failed on this file",
-        ))
-    })?;
-    match updated {
-        Some(out) => {
-            *bytes = out;
-            Ok(true)
-        }
-        None => Ok(false),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use lopdf::{text_string, Document, Object};
+
+    use super::ofd::OFD_ROOT;
+    use super::office::{CUSTOM_PROPERTIES, CUSTOM_PROPERTIES_TYPE, PACKAGE_RELATIONSHIPS};
     use super::*;
+    use crate::extract::package::Package;
     use crate::extract::{extract, Limits};
+    use crate::redact::package::CONTENT_TYPES;
 
     #[test]
     fn a_trace_lands_on_its_own_line_in_the_files_encoding() {
