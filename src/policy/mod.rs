@@ -8,7 +8,7 @@ mod files;
 mod role;
 mod workflow;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use crate::policy_error::{line_of, PolicyError};
@@ -106,7 +106,11 @@ impl Policies {
             StatisticsPolicy::parse(&files.path("statistics.toml"), files.get("statistics.toml"))?;
         let assessment =
             AssessmentPolicy::parse(&files.path("assessment.toml"), files.get("assessment.toml"))?;
-        let scanner = Arc::new(Scanner::from_files(&files)?);
+        let packs: Vec<(PathBuf, String)> = files
+            .in_folder("detectors")
+            .map(|(path, source)| (path, source.to_string()))
+            .collect();
+        let scanner = Arc::new(Scanner::from_packs(&files.path("detectors"), &packs)?);
         let digest = files.digest();
         Ok(Self {
             files,

@@ -37,7 +37,6 @@ pub use lines::{LineIndex, Position};
 pub use mask::{excerpt, mask, mask_all};
 pub use validators::validator_names;
 
-use crate::policy::PolicyFiles;
 use crate::policy_error::PolicyError;
 use crate::text_enum::text_column;
 
@@ -175,24 +174,36 @@ pub struct Scanner {
 
 impl Scanner {
     /// Reads and validates `policy_dir/detectors/*.toml` (in file-name order).
+    /// A whole policy set (directory or built-in) goes through
+    /// `policy::Policies`, which hands its packs to [`Scanner::from_packs`].
     pub fn load(policy_dir: &Path) -> Result<Scanner, PolicyError> {
-        Self::from_files(&PolicyFiles::read_dir(policy_dir)?)
+        let dir = policy_dir.join("detectors");
+        let unreadable = |path: &Path, e: std::io::Error| {
+            PolicyError::new(path, None, format!("cannot read: {e}"))
+        };
+        let mut packs = Vec::new();
+        for entry in std::fs::read_dir(&dir).map_err(|e| unreadable(&dir, e))? {
+            let path = entry.map_err(|e| unreadable(&dir, e))?.path();
+            if path.extension().is_some_and(|x| x == "toml") && path.is_file() {
+                let source = std::fs::read_to_string(&path).map_err(|e| unreadable(&path, e))?;
+                packs.push((path, source));
+            }
+        }
+        packs.sort();
+        Self::from_packs(&dir, &packs)
     }
 
-    /// The scanner of the packs in `detectors/` of a policy set.
-    pub fn from_files(files: &PolicyFiles) -> Result<Scanner, PolicyError> {
-        let packs: Vec<(PathBuf, String)> = files
-            .in_folder("detectors")
-            .map(|(path, source)| (path, source.to_string()))
-            .collect();
+    /// The scanner of the packs of one folder (`dir` names it in errors):
+    /// at least one pack, every one valid.
+    pub fn from_packs(dir: &Path, packs: &[(PathBuf, String)]) -> Result<Scanner, PolicyError> {
         if packs.is_empty() {
             return Err(PolicyError::new(
-                files.path("detectors"),
+                dir,
                 None,
                 "no detector packs (*.toml) found",
             ));
         }
-        Self::from_sources(&packs)
+        Self::from_sources(packs)
     }
 
     /// Builds a scanner from `(file name, TOML source)` pairs; the file name is
@@ -226,12 +237,6 @@ impl Scanner {
     pub fn detector_ids(&self) -> impl Iterator<Item = &str> {
         self.engine.detector_ids()
     }
-}
-
-/// Validates every pack under `policy_dir/detectors` and returns the number of
-/// detectors; what `releasegate policy check` calls.
-pub fn check_packs(policy_dir: &Path) -> Result<usize, PolicyError> {
-    Ok(Scanner::load(policy_dir)?.detector_ids().count())
 }
 
 #[cfg(test)]
