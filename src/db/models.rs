@@ -139,8 +139,9 @@ pub struct Finding {
     /// `title`, `description` or `file_name` for a finding in the release's
     /// metadata (its span is then in that text); `None` inside a file.
     pub field: Option<String>,
-    /// `false` where no rendition rewrites the value's place (a workbook's
-    /// sheet name, defined name or validation list).
+    /// `false` where no rendition rewrites the value's place (a whole part
+    /// of a file such as an image; a workbook's sheet name, defined name or
+    /// validation list).
     pub rewritable: bool,
 }
 

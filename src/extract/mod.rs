@@ -458,11 +458,8 @@ pub fn for_each_segment(
 ) -> Result<Outline, ExtractError> {
     check_size(bytes, limits)?;
     if sniff::sniff(file_name, bytes)? == FileKind::Csv {
-        let decoded = text::decode_text(bytes, limits)?;
-        let mut index = 0;
-        csv::visit(file_name, &decoded.text, limits, |segment, _| {
-            visit(index, segment);
-            index += 1;
+        let decoded = for_each_csv_cell(file_name, bytes, limits, |index, cell, _| {
+            visit(index, cell)
         })?;
         return Ok(Outline {
             kind: FileKind::Csv,
@@ -479,6 +476,26 @@ pub fn for_each_segment(
         encoding: extracted.encoding,
         unreadable: extracted.unreadable,
     })
+}
+
+/// The cells of a CSV file, one at a time, with [`extract`]'s indexes and
+/// each cell's place in the decoded text, keeping none: what the rendition
+/// of a large table is written from. Returns the decoded text, through
+/// which those places map back to the file's bytes.
+pub(crate) fn for_each_csv_cell(
+    file_name: &str,
+    bytes: &[u8],
+    limits: &Limits,
+    mut visit: impl FnMut(usize, Segment, SourceSpan),
+) -> Result<Decoded, ExtractError> {
+    check_size(bytes, limits)?;
+    let decoded = text::decode_text(bytes, limits)?;
+    let mut index = 0;
+    csv::visit(file_name, &decoded.text, limits, |cell, span| {
+        visit(index, cell, span);
+        index += 1;
+    })?;
+    Ok(decoded)
 }
 
 fn check_size(bytes: &[u8], limits: &Limits) -> Result<(), ExtractError> {

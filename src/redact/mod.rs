@@ -16,7 +16,8 @@ pub use watermark::{append_trace, placement, read_trace, trace_text, Placement, 
 use std::collections::BTreeMap;
 
 use crate::extract::{
-    parse, Anchors, Decoded, ExtractError, Extracted, FileKind, Limits, Location, Segment,
+    for_each_csv_cell, parse, Anchors, Decoded, ExtractError, Extracted, FileKind, Limits,
+    Location, Segment,
 };
 use package::check_residue;
 
@@ -141,36 +142,77 @@ pub fn render_text(text: &str, redactions: &[Redaction]) -> Result<String, Extra
 fn plan<'a>(segments: &[Segment], redactions: &'a [Redaction]) -> Result<Plan<'a>, ExtractError> {
     let mut plan = Plan::new();
     for r in redactions {
-        let Some(seg) = segments.get(r.segment) else {
+        if r.segment >= segments.len() {
             return Err(ExtractError::malformed(format!(
                 "redaction names segment {} but the file has {}",
                 r.segment,
                 segments.len()
             )));
-        };
-        let text = &seg.text;
-        if r.start > r.end
-            || r.end > text.len()
-            || !text.is_char_boundary(r.start)
-            || !text.is_char_boundary(r.end)
-        {
-            return Err(ExtractError::malformed(format!(
-                "redaction {}..{} is not a character range of segment {}",
-                r.start, r.end, r.segment
-            )));
         }
         plan.entry(r.segment).or_default().push(r);
     }
-    for (segment, group) in &mut plan {
-        group.sort_by_key(|r| (r.start, r.end));
-        if let Some(w) = group.windows(2).find(|w| w[0].end > w[1].start) {
-            return Err(ExtractError::malformed(format!(
-                "redactions {}..{} and {}..{} overlap in segment {segment}",
-                w[0].start, w[0].end, w[1].start, w[1].end
-            )));
-        }
+    for (&segment, group) in &mut plan {
+        check_group(&segments[segment].text, segment, group)?;
     }
     Ok(plan)
+}
+
+/// Sorts one segment's redactions, refusing one that is not a character
+/// range of its text and two that overlap.
+fn check_group(text: &str, segment: usize, group: &mut [&Redaction]) -> Result<(), ExtractError> {
+    if let Some(r) = group.iter().find(|r| {
+        r.start > r.end
+            || r.end > text.len()
+            || !text.is_char_boundary(r.start)
+            || !text.is_char_boundary(r.end)
+    }) {
+        return Err(ExtractError::malformed(format!(
+            "redaction {}..{} is not a character range of segment {segment}",
+            r.start, r.end
+        )));
+    }
+    group.sort_by_key(|r| (r.start, r.end));
+    if let Some(w) = group.windows(2).find(|w| w[0].end > w[1].start) {
+        return Err(ExtractError::malformed(format!(
+            "redactions {}..{} and {}..{} overlap in segment {segment}",
+            w[0].start, w[0].end, w[1].start, w[1].end
+        )));
+    }
+    Ok(())
+}
+
+/// The rendition of a CSV file, written cell by cell: `redactions(index,
+/// cell)` gives one cell's redactions (byte ranges of its text). Only the
+/// file, its decoded text, the rendition and the edits are held, never the
+/// table's cells, so a large table renders in memory bounded by its size.
+/// Every byte outside the redacted cells is copied as submitted.
+pub fn render_csv(
+    file_name: &str,
+    original: &[u8],
+    mut redactions: impl FnMut(usize, &Segment) -> Vec<Redaction>,
+) -> Result<Vec<u8>, ExtractError> {
+    let mut edits = Vec::new();
+    let mut refused = None;
+    let decoded = for_each_csv_cell(
+        file_name,
+        original,
+        &Limits::unlimited(),
+        |index, cell, span| {
+            let mine = redactions(index, &cell);
+            if mine.is_empty() || refused.is_some() {
+                return;
+            }
+            let mut group: Vec<&Redaction> = mine.iter().collect();
+            match check_group(&cell.text, index, &mut group) {
+                Ok(()) => edits.extend(text::segment_edits(span, &cell.text, &group)),
+                Err(e) => refused = Some(e),
+            }
+        },
+    )?;
+    match refused {
+        Some(e) => Err(e),
+        None => text::splice_edits(original, &decoded, edits),
+    }
 }
 
 /// `text` with sorted, disjoint `(start, end, replacement)` edits applied.

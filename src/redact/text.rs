@@ -1,8 +1,11 @@
 //! Text, CSV and JSON renditions: each redacted value is spliced into the
 //! original bytes in the original encoding; nothing else is re-encoded.
 
-use super::{apply, redaction_edits, splice, Plan};
+use super::{apply, redaction_edits, splice, Plan, Redaction};
 use crate::extract::{Decoded, ExtractError, Reserialise, Segment, SourceSpan};
+
+/// An edit of the decoded text: a byte range and what replaces it.
+pub(super) type TextEdit = (usize, usize, String);
 
 pub(super) fn render(
     original: &[u8],
@@ -11,24 +14,41 @@ pub(super) fn render(
     segments: &[Segment],
     plan: &Plan,
 ) -> Result<Vec<u8>, ExtractError> {
-    // Edits in decoded-text offsets.
-    let mut edits: Vec<(usize, usize, String)> = Vec::new();
-    for (&i, group) in plan {
-        let span = spans[i];
-        match span.how {
-            Reserialise::Verbatim => edits.extend(group.iter().map(|r| {
+    let edits = plan
+        .iter()
+        .flat_map(|(&i, group)| segment_edits(spans[i], &segments[i].text, group))
+        .collect();
+    splice_edits(original, decoded, edits)
+}
+
+/// One segment's sorted, disjoint redactions as edits of the decoded text,
+/// written in the syntax its source used.
+pub(super) fn segment_edits(span: SourceSpan, text: &str, group: &[&Redaction]) -> Vec<TextEdit> {
+    match span.how {
+        Reserialise::Verbatim => group
+            .iter()
+            .map(|r| {
                 (
                     span.start + r.start,
                     span.start + r.end,
                     r.replacement.clone(),
                 )
-            })),
-            how => {
-                let value = apply(&segments[i].text, redaction_edits(group));
-                edits.push((span.start, span.end, reserialise(how, value)));
-            }
+            })
+            .collect(),
+        how => {
+            let value = apply(text, redaction_edits(group));
+            vec![(span.start, span.end, reserialise(how, value))]
         }
     }
+}
+
+/// `original` with edits of its decoded text applied, each replacement
+/// encoded in the file's own encoding; every other byte stays as it was.
+pub(super) fn splice_edits(
+    original: &[u8],
+    decoded: &Decoded,
+    mut edits: Vec<TextEdit>,
+) -> Result<Vec<u8>, ExtractError> {
     edits.sort_by_key(|e| e.0);
     let offsets: Vec<usize> = edits.iter().flat_map(|e| [e.0, e.1]).collect();
     let mapped = decoded.source_offsets(original, &offsets);

@@ -3,8 +3,8 @@
 
 use crate::files::zip_of;
 use proptest::prelude::*;
-use releasegate::extract::{extract, Extracted, Limits};
-use releasegate::redact::{render, Redaction};
+use releasegate::extract::{extract, Extracted, FileKind, Limits};
+use releasegate::redact::{render, render_csv, Redaction};
 
 const NAMES: [&str; 13] = [
     "a.txt", "a.md", "a.csv", "a.tsv", "a.json", "a.xlsx", "a.docx", "a.ofd", "a.pdf", "a.xls",
@@ -165,7 +165,15 @@ fn exercise(name: &str, bytes: &[u8], picks: &[(usize, usize, usize)]) {
     }
     let rs = redactions(&ex, picks);
     // Rendering may refuse (e.g. overlapping elements) but must not panic.
-    let _ = render(name, bytes, &ex, &rs);
+    let whole = render(name, bytes, &ex, &rs);
+    if ex.kind == FileKind::Csv {
+        let streamed = render_csv(name, bytes, |index, _| {
+            rs.iter().filter(|r| r.segment == index).cloned().collect()
+        });
+        if let (Ok(whole), Ok(streamed)) = (&whole, &streamed) {
+            assert_eq!(whole, streamed, "{name}: cell by cell and whole differ");
+        }
+    }
 }
 
 proptest! {
@@ -253,6 +261,11 @@ proptest! {
         let out = render("p.csv", csv.as_bytes(), &ex, &rs).unwrap();
         let again = extract("p.csv", &out, &Limits::unlimited()).unwrap();
         prop_assert_eq!(texts_after(&again), expected_texts(&ex, &rs));
+        let streamed = render_csv("p.csv", csv.as_bytes(), |index, _| {
+            rs.iter().filter(|r| r.segment == index).cloned().collect()
+        })
+        .unwrap();
+        prop_assert_eq!(streamed, out, "cell by cell and whole write the same rendition");
     }
 }
 

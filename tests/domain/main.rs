@@ -2,6 +2,7 @@
 //! format, redaction, the detectors and their accuracy on the labelled set.
 //! One binary, one module per area.
 
+mod alloc;
 mod files;
 #[path = "../support/legacy.rs"]
 mod legacy;
@@ -23,6 +24,7 @@ mod extract_package_parts;
 mod extract_pdf;
 mod extract_text_formats;
 mod extract_xlsx;
+mod render_large_csv;
 mod scan_detectors;
 mod scan_evasion;
 mod scan_packs;

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{COLUMN_SUMMARY_SEGMENT, WHOLE_FILE_SEGMENT};
+use super::COLUMN_SUMMARY_SEGMENT;
 use crate::app::AppState;
 use crate::db::models::{Release, ReleaseStage, StageDecision};
 use crate::db::schema::{
@@ -27,28 +27,34 @@ use crate::workflow::{
 const NO_DEADLINE: &str = "9999-12-31T23:59:59";
 
 pub fn facts(conn: &mut DbConn, release: &Release) -> AppResult<Facts> {
-    let current = findings::table
-        .filter(findings::release_id.eq(&release.id))
-        .filter(findings::version.eq(release.version));
-    let categories: Vec<String> = current.select(findings::category).distinct().load(conn)?;
-    let categories = categories
-        .iter()
-        .map(|c| {
-            c.parse::<Category>()
-                .map_err(|e| AppError::internal(anyhow::anyhow!(e)))
-        })
-        .collect::<AppResult<BTreeSet<_>>>()?;
-    // Column summaries stand for their cells, which are counted themselves.
-    let open_blocking: i64 = current
-        .filter(findings::segment.ne(COLUMN_SUMMARY_SEGMENT))
-        .filter(findings::severity.eq(Severity::Block.as_str()))
-        .filter(
-            findings::disposition
-                .is_null()
-                .or(findings::disposition.ne(Disposition::FalsePositive)),
-        )
-        .count()
-        .get_result(conn)?;
+    // One seek per category into `findings_category_severity`: a version
+    // with millions of findings is never read through to learn which
+    // categories it has or how many blocking findings stand.
+    let mut categories = BTreeSet::new();
+    let mut open_blocking: i64 = 0;
+    for category in Category::ALL {
+        let of_category = || {
+            findings::table
+                .filter(findings::release_id.eq(&release.id))
+                .filter(findings::version.eq(release.version))
+                .filter(findings::category.eq(category.as_str()))
+        };
+        if !diesel::select(diesel::dsl::exists(of_category())).get_result::<bool>(conn)? {
+            continue;
+        }
+        categories.insert(category);
+        // Column summaries stand for their cells, which are counted themselves.
+        open_blocking += of_category()
+            .filter(findings::severity.eq(Severity::Block.as_str()))
+            .filter(findings::segment.ne(COLUMN_SUMMARY_SEGMENT))
+            .filter(
+                findings::disposition
+                    .is_null()
+                    .or(findings::disposition.ne(Disposition::FalsePositive)),
+            )
+            .count()
+            .get_result::<i64>(conn)?;
+    }
     let version_authors: Vec<String> = release_versions::table
         .filter(release_versions::release_id.eq(&release.id))
         .select(release_versions::created_by)
@@ -181,36 +187,51 @@ pub fn release_facts(
 }
 
 /// Ids of findings the stage owns, dispositioned `redact`, that no
-/// rendition can honour (at most 20): one standing for a whole part of a
-/// file (an image, an embedded object — a rendition masks values, never a
-/// picture), in the content of a file of a kind the service does not
-/// rewrite (OFD), or in a place no rendition rewrites (a sheet name). A
-/// file's name is always redactable.
+/// rendition can honour (at most 20): in a place no rendition rewrites (a
+/// whole part of a file such as an image or an embedded object — a
+/// rendition masks values, never a picture — or a sheet name), or in the
+/// content of a file of a kind the service does not rewrite (OFD). A file's
+/// name is always redactable.
 fn unredactable_for(conn: &mut DbConn, stage: &Stage, release: &Release) -> AppResult<Vec<String>> {
     let owned: Vec<&str> = stage.owns.iter().map(|c| c.as_str()).collect();
     let read_only: Vec<&str> = FileKind::READ_ONLY.iter().map(|k| k.as_str()).collect();
-    let read_only_files = files::table
+    let read_only_files: Vec<String> = files::table
         .filter(files::release_id.eq(&release.id))
         .filter(files::version.eq(release.version))
         .filter(files::kind.eq_any(read_only))
-        .select(files::id.nullable());
-    Ok(findings::table
+        .select(files::id)
+        .load(conn)?;
+    // Two index ranges, never the version's findings read through: places
+    // no rendition rewrites (`findings_unrewritable`, written as `NOT
+    // rewritable` so that both databases match it to the partial index),
+    // and the content of read-only files (`findings_file`).
+    let mut ids: Vec<String> = findings::table
         .filter(findings::release_id.eq(&release.id))
         .filter(findings::version.eq(release.version))
+        .filter(diesel::dsl::not(findings::rewritable))
         .filter(findings::disposition.eq(Disposition::Redact))
-        .filter(
-            findings::segment
-                .eq(WHOLE_FILE_SEGMENT)
-                .or(findings::rewritable.eq(false))
-                .or(findings::field
-                    .is_null()
-                    .and(findings::file_id.eq_any(read_only_files))),
-        )
-        .filter(findings::category.eq_any(owned))
+        .filter(findings::category.eq_any(&owned))
         .order(findings::id.asc())
         .limit(20)
         .select(findings::id)
-        .load(conn)?)
+        .load(conn)?;
+    if !read_only_files.is_empty() {
+        ids.extend(
+            findings::table
+                .filter(findings::file_id.eq_any(&read_only_files))
+                .filter(findings::field.is_null())
+                .filter(findings::disposition.eq(Disposition::Redact))
+                .filter(findings::category.eq_any(&owned))
+                .order(findings::id.asc())
+                .limit(20)
+                .select(findings::id)
+                .load::<String>(conn)?,
+        );
+        ids.sort();
+        ids.dedup();
+        ids.truncate(20);
+    }
+    Ok(ids)
 }
 
 /// Ids of findings the stage owns that are at or above the threshold and

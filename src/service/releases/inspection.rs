@@ -382,7 +382,10 @@ fn record_findings(
                     Place::Field { field } => Some(field.as_str().to_owned()),
                     _ => None,
                 },
-                rewritable: !matches!(&f.location.place, Place::At(at) if at.is_workbook()),
+                // A whole part of a file (an image, an embedded object) or a
+                // workbook's names: no rendition rewrites them.
+                rewritable: (f.span.is_some() || f.column.is_some())
+                    && !matches!(&f.location.place, Place::At(at) if at.is_workbook()),
             })
         })
         .collect::<AppResult<_>>()?;

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use sha2::{Digest, Sha256};
 
 use super::evaluate::{release_facts, Transition};
 use super::SYSTEM_ACTOR;
@@ -14,7 +15,7 @@ use crate::db::models::{Finding, Release, StoredFile};
 use crate::db::schema::{files, findings, releases};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
-use crate::extract::{self, FileKind, Limits};
+use crate::extract::{self, FileKind, Limits, Segment};
 use crate::ids::{FindingId, ReleaseId};
 use crate::inspect::{column_key, Field};
 use crate::redact::{self, Redaction};
@@ -24,11 +25,12 @@ use crate::workflow::{self, Disposition};
 
 /// Renditions rendered before the transaction that publishes, so the audit
 /// lock is not held while files are rewritten. Each is keyed by what it was
-/// rendered from (the file and the ids of its `redact` findings): one whose
-/// inputs changed meanwhile is rendered again inside the transaction.
-/// Renditions are content-addressed, so an unused one is harmless.
+/// rendered from (the file and a digest of the ids of its `redact`
+/// findings): one whose inputs changed meanwhile is rendered again inside
+/// the transaction. Renditions are content-addressed, so an unused one is
+/// harmless.
 #[derive(Default)]
-pub struct Renditions(BTreeMap<(String, Vec<FindingId>), String>);
+pub struct Renditions(BTreeMap<(String, String), String>);
 
 impl Renditions {
     pub fn none() -> Self {
@@ -44,15 +46,53 @@ fn current_files(conn: &mut DbConn, release: &Release) -> AppResult<Vec<StoredFi
         .load(conn)?)
 }
 
-/// The `redact` findings inside a file's content (not in its name).
-fn redactions_of(conn: &mut DbConn, file: &StoredFile) -> AppResult<Vec<Finding>> {
-    Ok(findings::table
-        .filter(findings::file_id.eq(&file.id))
-        .filter(findings::field.is_null())
-        .filter(findings::disposition.eq(Disposition::Redact))
-        .order(findings::id.asc())
-        .select(Finding::as_select())
-        .load(conn)?)
+/// The `redact` findings inside a file's content (not in its name), read
+/// a page at a time and kept only as what the rendition needs: a table
+/// masked column by column has a finding in every cell.
+fn redactions_of(conn: &mut DbConn, file: &StoredFile) -> AppResult<FileRedactions> {
+    const PAGE: i64 = 10_000;
+    let mut out = FileRedactions::default();
+    let mut ids = Sha256::new();
+    let mut after: Option<FindingId> = None;
+    loop {
+        let mut page = findings::table
+            .filter(findings::file_id.eq(&file.id))
+            .filter(findings::field.is_null())
+            .filter(findings::disposition.eq(Disposition::Redact))
+            .into_boxed();
+        if let Some(last) = &after {
+            page = page.filter(findings::id.gt(last.clone()));
+        }
+        let rows: Vec<RedactRow> = page
+            .order(findings::id.asc())
+            .limit(PAGE)
+            .select(RedactRow::as_select())
+            .load(conn)?;
+        let done = rows.len() < PAGE as usize;
+        after = rows.last().map(|r| r.id.clone());
+        for row in rows {
+            ids.update(row.id.as_bytes());
+            ids.update(b"\n");
+            out.count += 1;
+            match row.column_ref {
+                Some(column) if row.segment == COLUMN_SUMMARY_SEGMENT => {
+                    out.columns.push((column, row.entity))
+                }
+                _ => out.spans.push(Span {
+                    segment: row.segment as usize,
+                    start: row.start_byte as usize,
+                    end: row.end_byte as usize,
+                    masked_value: row.masked_value,
+                }),
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    out.spans.sort_by_key(|s| (s.segment, s.start));
+    out.digest = hex::encode(ids.finalize());
+    Ok(out)
 }
 
 /// Renders the redacted files of the release's current version, outside
@@ -66,9 +106,9 @@ pub(super) fn prerender(
     let mut out = Renditions::none();
     for file in current_files(conn, &release)? {
         let redact = redactions_of(conn, &file)?;
-        let sha256 = render(state, &file, &redact)?;
-        let ids = redact.into_iter().map(|f| f.id).collect();
-        out.0.insert((file.id, ids), sha256);
+        let digest = redact.digest.clone();
+        let sha256 = render(state, &file, redact)?;
+        out.0.insert((file.id, digest), sha256);
     }
     Ok(out)
 }
@@ -101,13 +141,10 @@ fn publish(
     for file in current {
         let public_name = metadata.file_name(&file)?;
         let redact = redactions_of(conn, &file)?;
-        let key = (
-            file.id.clone(),
-            redact.iter().map(|f| f.id.clone()).collect(),
-        );
-        let sha256 = match prepared.0.get(&key) {
+        let count = redact.count;
+        let sha256 = match prepared.0.get(&(file.id.clone(), redact.digest.clone())) {
             Some(sha256) => sha256.clone(),
-            None => render(state, &file, &redact)?,
+            None => render(state, &file, redact)?,
         };
         diesel::update(files::table.find(&file.id))
             .set((
@@ -115,7 +152,7 @@ fn publish(
                 files::public_name.eq(&public_name),
             ))
             .execute(conn)?;
-        renditions.push(serde_json::json!({"name": file.name, "public_name": public_name, "original_sha256": file.sha256, "sha256": sha256, "redactions": redact.len()}));
+        renditions.push(serde_json::json!({"name": file.name, "public_name": public_name, "original_sha256": file.sha256, "sha256": sha256, "redactions": count}));
     }
     let (title, description) = metadata.title_and_description(release)?;
     release.state = State::Published;
@@ -211,75 +248,138 @@ impl PublicMetadata {
 }
 
 /// Writes the rendition of one file with its `redact` findings masked and
-/// returns its SHA-256. The original stays untouched in the store. A column
-/// summary dispositioned `redact` masks every body cell of its column,
-/// detected or not.
-fn render(state: &AppState, file: &StoredFile, redact: &[Finding]) -> AppResult<String> {
-    let package = FileKind::parse(&file.kind).is_some_and(FileKind::is_package);
-    if redact.is_empty() && !package {
+/// returns its SHA-256. The original stays untouched in the store. A CSV
+/// file is rendered cell by cell, never held as cells (a large table's
+/// cells take many times its size); other kinds are extracted whole, as
+/// their limits allow.
+fn render(state: &AppState, file: &StoredFile, redact: FileRedactions) -> AppResult<String> {
+    let kind = FileKind::parse(&file.kind);
+    if redact.count == 0 && !kind.is_some_and(FileKind::is_package) {
         return Ok(file.sha256.clone());
     }
     let original = state.store.get(&file.sha256).map_err(AppError::internal)?;
-    let extracted = extract::extract(&file.name, &original, &Limits::unlimited())
-        .map_err(AppError::internal)?;
-    let columns: Vec<(&str, &str)> = redact
-        .iter()
-        .filter(|f| f.segment == COLUMN_SUMMARY_SEGMENT)
-        .filter_map(|f| Some((f.column_ref.as_deref()?, f.entity.as_str())))
-        .collect();
-    let mut whole_cells = BTreeSet::new();
-    let mut redactions = Vec::new();
-    for (index, segment) in extracted.segments.iter().enumerate() {
-        let Some(column) = segment.column.as_ref().filter(|c| c.row > 1) else {
-            continue;
+    let mut cells = CellRedactions::new(redact);
+    let bytes = if kind == Some(FileKind::Csv) {
+        redact::render_csv(&file.name, &original, |index, cell| cells.of(index, cell))
+    } else {
+        extract::extract(&file.name, &original, &Limits::unlimited()).and_then(|extracted| {
+            let redactions: Vec<Redaction> = (extracted.segments.iter().enumerate())
+                .flat_map(|(index, segment)| cells.of(index, segment))
+                .collect();
+            redact::render(&file.name, &original, &extracted, &redactions)
+        })
+    }
+    .map_err(AppError::internal)?;
+    cells.all_placed(file)?;
+    state.store.put(&bytes).map_err(AppError::internal)
+}
+
+/// What a rendition reads of a `redact` finding in a file's content.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = findings)]
+struct RedactRow {
+    id: FindingId,
+    entity: String,
+    column_ref: Option<String>,
+    segment: i32,
+    start_byte: i32,
+    end_byte: i32,
+    masked_value: String,
+}
+
+/// A file's `redact` findings as a rendition uses them.
+#[derive(Default)]
+struct FileRedactions {
+    /// (column key, entity) of each column summary: the column masked whole.
+    columns: Vec<(String, String)>,
+    /// Every other finding, by segment and start.
+    spans: Vec<Span>,
+    /// How many findings, and a digest of their ids: what was rendered.
+    count: usize,
+    digest: String,
+}
+
+/// A finding's place and the masked value reviewers saw, which is exactly
+/// what is published.
+struct Span {
+    segment: usize,
+    start: usize,
+    end: usize,
+    masked_value: String,
+}
+
+/// A file's redactions handed out segment by segment, in segment order (as
+/// both a CSV visit and an extraction go): a column summary masks every
+/// body cell of its column, detected or not; any other finding masks its
+/// own span.
+struct CellRedactions {
+    redact: FileRedactions,
+    /// The first span not handed out yet.
+    next: usize,
+    /// Spans whose segment was handed out: all of them, or the file no
+    /// longer reads as it did when it was scanned.
+    placed: usize,
+}
+
+impl CellRedactions {
+    fn new(redact: FileRedactions) -> Self {
+        Self {
+            redact,
+            next: 0,
+            placed: 0,
+        }
+    }
+
+    fn of(&mut self, index: usize, segment: &Segment) -> Vec<Redaction> {
+        let spans = &self.redact.spans;
+        while spans.get(self.next).is_some_and(|s| s.segment < index) {
+            self.next += 1;
+        }
+        let first = self.next;
+        while spans.get(self.next).is_some_and(|s| s.segment == index) {
+            self.next += 1;
+        }
+        let mine = &spans[first..self.next];
+        self.placed += mine.len();
+        let columns = &self.redact.columns;
+        let masked_column = match segment.column.as_ref().filter(|c| c.row > 1) {
+            Some(column) if !columns.is_empty() => {
+                let key = column_key(column);
+                columns.iter().find(|(c, _)| *c == key).map(|(_, e)| e)
+            }
+            _ => None,
         };
-        let key = column_key(column);
-        if let Some((_, entity)) = columns.iter().find(|(c, _)| *c == key) {
-            if !segment.text.is_empty() {
-                whole_cells.insert(index);
-                redactions.push(Redaction {
+        if let Some(entity) = masked_column {
+            return (!segment.text.is_empty())
+                .then(|| Redaction {
                     segment: index,
                     start: 0,
                     end: segment.text.len(),
                     replacement: scan::mask(entity, &segment.text),
-                });
-            }
+                })
+                .into_iter()
+                .collect();
         }
+        mine.iter()
+            .map(|s| Redaction {
+                segment: index,
+                start: s.start,
+                end: s.end,
+                replacement: s.masked_value.clone(),
+            })
+            .collect()
     }
-    for f in redact
-        .iter()
-        .filter(|f| f.segment != COLUMN_SUMMARY_SEGMENT)
-    {
-        let (segment, start, end) = (
-            f.segment as usize,
-            f.start_byte as usize,
-            f.end_byte as usize,
-        );
-        if whole_cells.contains(&segment) {
-            continue;
+
+    fn all_placed(&self, file: &StoredFile) -> AppResult<()> {
+        let missing = self.redact.spans.len() - self.placed;
+        if missing == 0 {
+            return Ok(());
         }
-        if extracted
-            .segments
-            .get(segment)
-            .and_then(|s| s.text.get(start..end))
-            .is_none()
-        {
-            return Err(AppError::internal(anyhow::anyhow!(
-                "finding {} no longer matches its file",
-                f.id
-            )));
-        }
-        // The masked value shown to reviewers is exactly what is published.
-        redactions.push(Redaction {
-            segment,
-            start,
-            end,
-            replacement: f.masked_value.clone(),
-        });
+        Err(AppError::internal(anyhow::anyhow!(
+            "{missing} of the redact findings of {} name a segment the file no longer has",
+            file.name
+        )))
     }
-    let bytes = redact::render(&file.name, &original, &extracted, &redactions)
-        .map_err(AppError::internal)?;
-    state.store.put(&bytes).map_err(AppError::internal)
 }
 
 /// Publishes every approved release whose `publish_at` has come. Called by
