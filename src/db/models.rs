@@ -6,11 +6,9 @@ use diesel::prelude::*;
 use super::schema::*;
 use super::types::{CodeList, JsonText};
 use crate::ids::{FindingId, ReleaseId};
-use crate::jobs::JobState;
 use crate::policy::{Role, Roles};
 use crate::scan::{Category, Severity};
-use crate::service::public::ApplicationState;
-use crate::workflow::{Decision, Disposition, OpenMode, StageStatus, State};
+use crate::workflow::{ApplicationState, Decision, Disposition, OpenMode, StageStatus, State};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = departments)]
@@ -232,26 +230,6 @@ pub struct OutboxMail {
     pub attempts: i32,
     pub sent_at: Option<NaiveDateTime>,
     pub last_error: Option<String>,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = jobs)]
-pub struct Job {
-    pub id: String,
-    pub kind: String,
-    pub subject: Option<String>,
-    pub payload: String,
-    pub state: JobState,
-    pub attempts: i32,
-    pub max_attempts: i32,
-    pub run_at: NaiveDateTime,
-    pub locked_by: Option<String>,
-    pub locked_until: Option<NaiveDateTime>,
-    /// JSON, the job's own measure of how far it got.
-    pub progress: Option<String>,
-    pub last_error: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
 }
 
 /// A registered member of the public (never a staff user).

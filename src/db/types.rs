@@ -61,13 +61,16 @@ impl From<serde_json::Value> for JsonText {
 }
 
 /// A snake_case enum read back from its text column by its serde name. An
-/// unknown value is an internal error: the column holds what we wrote.
+/// unknown value fails the read like any other bad column: the column holds
+/// what we wrote.
 pub fn stored_enum<T: serde::de::DeserializeOwned>(
     what: &str,
     value: &str,
-) -> crate::error::AppResult<T> {
+) -> Result<T, diesel::result::Error> {
     serde_json::from_value(serde_json::Value::String(value.into())).map_err(|_| {
-        crate::error::AppError::internal(anyhow::anyhow!("unknown stored {what} {value:?}"))
+        diesel::result::Error::DeserializationError(
+            format!("unknown stored {what} {value:?}").into(),
+        )
     })
 }
 

@@ -24,7 +24,6 @@ use diesel::prelude::*;
 use diesel::sql_types::{Text, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::db::models::Job;
 use crate::db::schema::jobs;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -69,6 +68,28 @@ impl JobState {
 }
 
 text_enum!(JobState, "job state");
+
+/// A row of the `jobs` table: the queue keeps its row type beside its
+/// queries (its state is the queue's own enum).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = jobs)]
+pub struct Job {
+    pub id: String,
+    pub kind: String,
+    pub subject: Option<String>,
+    pub payload: String,
+    pub state: JobState,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub run_at: NaiveDateTime,
+    pub locked_by: Option<String>,
+    pub locked_until: Option<NaiveDateTime>,
+    /// JSON, the job's own measure of how far it got.
+    pub progress: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
 
 /// What a job does, stored as its payload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ mod state;
 pub use clock::{ClockFacts, ClockReason};
 pub use note::Note;
 pub use rules::{allowed, entitled, may_file, may_read, Action, Actor, Refusal, ReleaseFacts};
-pub use state::{Disposition, Ending, OpenMode, State, RETRACTION, WITHDRAWAL};
+pub use state::{ApplicationState, Disposition, Ending, OpenMode, State, RETRACTION, WITHDRAWAL};
 
 use std::collections::BTreeSet;
 

@@ -140,6 +140,48 @@ impl OpenMode {
 // default (a default would decide who may download).
 text_enum!(OpenMode, "open mode");
 
+/// Where an application for conditional data stands.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationState {
+    /// Waiting for a dept_approver of the owning department.
+    Pending,
+    /// The applicant may download the release's files.
+    Approved,
+    Refused,
+    /// Approved once, then withdrawn: downloads stop at once.
+    Revoked,
+}
+
+impl ApplicationState {
+    pub const ALL: [ApplicationState; 4] =
+        [Self::Pending, Self::Approved, Self::Refused, Self::Revoked];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Refused => "refused",
+            Self::Revoked => "revoked",
+        }
+    }
+}
+
+// The `access_applications.state` column.
+text_enum!(ApplicationState, "application state");
+
 /// What a reviewer decided about one finding.
 #[derive(
     Debug,

@@ -101,10 +101,10 @@ async fn a_filing_answers_scanning_at_once_and_its_inspection_moves_it_on() {
 }
 
 /// The job of the one filed release, as the queue holds it.
-async fn the_job(app: &TestApp) -> releasegate::db::models::Job {
+async fn the_job(app: &TestApp) -> releasegate::jobs::Job {
     app.db(|c| {
         jobs_table::table
-            .select(releasegate::db::models::Job::as_select())
+            .select(releasegate::jobs::Job::as_select())
             .first(c)
             .unwrap()
     })

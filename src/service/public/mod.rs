@@ -15,10 +15,6 @@ mod demands;
 mod downloads;
 mod ratings;
 
-use crate::text_enum::text_enum;
-
-use serde::{Deserialize, Serialize};
-
 pub use access_log::{for_each_access, list_access, prune_access_log};
 pub use access_log::{AccessFilter, AccessRecord, ACCESS_CSV_HEADER};
 pub use accounts::{
@@ -47,46 +43,7 @@ pub use ratings::{
     rate, rating_summaries, ratings_per_department, NewRating, RatingSummary, RatingView,
 };
 
-/// Where an application for conditional data stands.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum ApplicationState {
-    /// Waiting for a dept_approver of the owning department.
-    Pending,
-    /// The applicant may download the release's files.
-    Approved,
-    Refused,
-    /// Approved once, then withdrawn: downloads stop at once.
-    Revoked,
-}
-
-impl ApplicationState {
-    pub const ALL: [ApplicationState; 4] =
-        [Self::Pending, Self::Approved, Self::Refused, Self::Revoked];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Approved => "approved",
-            Self::Refused => "refused",
-            Self::Revoked => "revoked",
-        }
-    }
-}
-
-text_enum!(ApplicationState, "application state");
+pub use crate::workflow::ApplicationState;
 
 /// The audit actor of a member of the public: never a staff username
 /// (those cannot contain ':').
