@@ -73,12 +73,6 @@ macro_rules! row_id {
             }
         }
 
-        impl PartialEq<str> for $name {
-            fn eq(&self, other: &str) -> bool {
-                self.0 == other
-            }
-        }
-
         impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
         where
             DB: diesel::backend::Backend,
