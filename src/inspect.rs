@@ -144,6 +144,41 @@ pub fn column_key(column: &ColumnRef) -> String {
     }
 }
 
+/// Whether `key`, as [`column_key`] writes it, names `column`: asked of
+/// every cell of a table at publication, so it builds no key.
+pub fn names_column(key: &str, column: &ColumnRef) -> bool {
+    if column.table.is_empty() {
+        key == column.letter
+    } else {
+        key.strip_prefix(column.table.as_str())
+            .and_then(|rest| rest.strip_prefix('!'))
+            == Some(column.letter.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_column_is_named_by_its_own_key_only() {
+        let column = |table: &str, letter: &str| ColumnRef {
+            table: table.into(),
+            index: 2,
+            letter: letter.into(),
+            header: String::new(),
+            row: 5,
+        };
+        for c in [column("", "C"), column("Sheet1", "C"), column("名单", "AB")] {
+            assert!(names_column(&column_key(&c), &c));
+        }
+        assert!(!names_column("C", &column("Sheet1", "C")));
+        assert!(!names_column("Sheet1!C", &column("", "C")));
+        assert!(!names_column("Sheet1!D", &column("Sheet1", "C")));
+        assert!(!names_column("Sheet2!C", &column("Sheet1", "C")));
+    }
+}
+
 /// Inspects a file and collects every finding.
 pub fn inspect(
     scanner: &Scanner,

@@ -17,7 +17,7 @@ use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::extract::{self, FileKind, Limits, Segment};
 use crate::ids::{FindingId, ReleaseId};
-use crate::inspect::{column_key, Field};
+use crate::inspect::{names_column, Field};
 use crate::redact::{self, Redaction};
 use crate::scan;
 use crate::service::audit_log;
@@ -342,13 +342,12 @@ impl CellRedactions {
         let mine = &spans[first..self.next];
         self.placed += mine.len();
         let columns = &self.redact.columns;
-        let masked_column = match segment.column.as_ref().filter(|c| c.row > 1) {
-            Some(column) if !columns.is_empty() => {
-                let key = column_key(column);
-                columns.iter().find(|(c, _)| *c == key).map(|(_, e)| e)
-            }
-            _ => None,
-        };
+        let masked_column = segment
+            .column
+            .as_ref()
+            .filter(|c| c.row > 1)
+            .and_then(|column| columns.iter().find(|(key, _)| names_column(key, column)))
+            .map(|(_, entity)| entity);
         if let Some(entity) = masked_column {
             return (!segment.text.is_empty())
                 .then(|| Redaction {
