@@ -232,7 +232,7 @@ pub fn inspect_each(
             }
         }
     })?;
-    columns.summaries(file_name).for_each(&mut emit);
+    columns.summaries(scanner, file_name).for_each(&mut emit);
     for part in &outline.unreadable {
         emit(unreadable(file_name, part));
     }
@@ -383,7 +383,11 @@ impl ColumnTally {
 
     /// One summary per (column, type) with enough findings: dispositioning
     /// it dispositions the whole column.
-    fn summaries(self, file_name: &str) -> impl Iterator<Item = FileFinding> + '_ {
+    fn summaries<'a>(
+        self,
+        scanner: &'a Scanner,
+        file_name: &'a str,
+    ) -> impl Iterator<Item = FileFinding> + 'a {
         self.groups
             .into_iter()
             .filter(|(_, tally)| tally.count >= COLUMN_SUMMARY_MIN)
@@ -392,11 +396,13 @@ impl ColumnTally {
                     Some((sheet, letter)) => (Some(sheet.to_string()), letter.to_string()),
                     None => (None, column.clone()),
                 };
+                // A header may itself hold a value (`身份证号（如…）`): the
+                // excerpt shows it masked, as every excerpt does.
+                let header = &tally.header;
+                let header =
+                    scan::mask_all(header, &scanner.scan_with(header, &ScanHints::default()));
                 FileFinding {
-                    excerpt: format!(
-                        "column {column} ({}): {} {entity}",
-                        tally.header, tally.count
-                    ),
+                    excerpt: format!("column {column} ({header}): {} {entity}", tally.count),
                     entity,
                     detector: COLUMN_DETECTOR.into(),
                     category: tally.category,

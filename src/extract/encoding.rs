@@ -88,28 +88,42 @@ pub(crate) struct Decoded {
     pub bom_len: usize,
 }
 
-impl Decoded {
-    /// Offsets in the original file of the given offsets into `text`
-    /// (ascending, on char boundaries), in one forward pass.
-    pub fn source_offsets(&self, original: &[u8], offsets: &[usize]) -> Vec<usize> {
-        let body = &original[self.bom_len..];
-        if self.encoding == TextEncoding::Utf8 {
-            return offsets.iter().map(|o| o + self.bom_len).collect();
+/// Maps offsets into a decoded text, asked in ascending order, to offsets
+/// in the original bytes: one forward walk however many are asked, which
+/// is what splicing a rendition's edits in file order needs.
+pub(crate) struct SourceCursor<'a> {
+    decoded: &'a Decoded,
+    body: &'a [u8],
+    text_at: usize,
+    source_at: usize,
+}
+
+impl<'a> SourceCursor<'a> {
+    pub fn new(decoded: &'a Decoded, original: &'a [u8]) -> Self {
+        Self {
+            decoded,
+            body: original.get(decoded.bom_len..).unwrap_or_default(),
+            text_at: 0,
+            source_at: 0,
         }
-        let mut out = Vec::with_capacity(offsets.len());
-        let mut wanted = offsets.iter().peekable();
-        let mut src = 0;
-        for (i, c) in self.text.char_indices() {
-            while wanted.next_if(|&&o| o <= i).is_some() {
-                out.push(src + self.bom_len);
+    }
+
+    /// The original offset of `offset`, a char boundary of the text not
+    /// before the last one asked; `None` for any other offset.
+    pub fn source_offset(&mut self, offset: usize) -> Option<usize> {
+        let walked = self.decoded.text.get(self.text_at..offset)?;
+        if self.decoded.encoding == TextEncoding::Utf8 {
+            self.source_at = offset;
+        } else {
+            for c in walked.chars() {
+                self.source_at += self
+                    .decoded
+                    .encoding
+                    .source_len(self.body, self.source_at, c);
             }
-            if wanted.peek().is_none() {
-                break;
-            }
-            src += self.encoding.source_len(body, src, c);
         }
-        out.resize(offsets.len(), body.len() + self.bom_len);
-        out
+        self.text_at = offset;
+        Some((self.source_at + self.decoded.bom_len).min(self.body.len() + self.decoded.bom_len))
     }
 }
 
@@ -326,18 +340,30 @@ mod tests {
     fn maps_offsets_back_to_original_bytes() {
         let (gb, _, _) = GB18030.encode("a中𠀀b");
         let d = decode(&gb).unwrap();
-        let offs: Vec<usize> = d
-            .text
-            .char_indices()
-            .map(|(i, _)| i)
+        let mut cursor = SourceCursor::new(&d, &gb);
+        let mapped: Vec<Option<usize>> = (d.text.char_indices().map(|(i, _)| i))
             .chain([d.text.len()])
+            .map(|o| cursor.source_offset(o))
             .collect();
-        assert_eq!(d.source_offsets(&gb, &offs), vec![0, 1, 3, 7, 8]);
+        assert_eq!(mapped, [0, 1, 3, 7, 8].map(Some));
         let utf16: Vec<u8> = [0xFF, 0xFE]
             .into_iter()
             .chain("a𠀀b".encode_utf16().flat_map(u16::to_le_bytes))
             .collect();
         let d = decode(&utf16).unwrap();
-        assert_eq!(d.source_offsets(&utf16, &[0, 1, 5, 6]), vec![2, 4, 8, 10]);
+        let mut cursor = SourceCursor::new(&d, &utf16);
+        let mapped = [0, 1, 5, 6].map(|o| cursor.source_offset(o));
+        assert_eq!(mapped, [2, 4, 8, 10].map(Some));
+    }
+
+    #[test]
+    fn a_cursor_refuses_to_go_back_or_split_a_character() {
+        let (gb, _, _) = GB18030.encode("中文");
+        let d = decode(&gb).unwrap();
+        let mut cursor = SourceCursor::new(&d, &gb);
+        assert_eq!(cursor.source_offset(3), Some(2));
+        assert_eq!(cursor.source_offset(1), None);
+        assert_eq!(cursor.source_offset(4), None);
+        assert_eq!(cursor.source_offset(6), Some(4));
     }
 }

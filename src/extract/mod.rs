@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 pub use limits::Limits;
 
 pub(crate) use docx::DocxAnchors;
-pub(crate) use encoding::Decoded;
+pub(crate) use encoding::{Decoded, SourceCursor};
 pub(crate) use members::is_stripped;
 pub(crate) use xlsx::XlsxAnchors;
 
@@ -458,7 +458,8 @@ pub fn for_each_segment(
 ) -> Result<Outline, ExtractError> {
     check_size(bytes, limits)?;
     if sniff::sniff(file_name, bytes)? == FileKind::Csv {
-        let decoded = for_each_csv_cell(file_name, bytes, limits, |index, cell, _| {
+        let decoded = decode_csv(bytes, limits)?;
+        visit_csv_cells(file_name, &decoded, limits, |index, cell, _| {
             visit(index, cell)
         })?;
         return Ok(Outline {
@@ -478,24 +479,26 @@ pub fn for_each_segment(
     })
 }
 
-/// The cells of a CSV file, one at a time, with [`extract`]'s indexes and
-/// each cell's place in the decoded text, keeping none: what the rendition
-/// of a large table is written from. Returns the decoded text, through
-/// which those places map back to the file's bytes.
-pub(crate) fn for_each_csv_cell(
+/// A CSV file's text, decoded strictly, for [`visit_csv_cells`].
+pub(crate) fn decode_csv(bytes: &[u8], limits: &Limits) -> Result<Decoded, ExtractError> {
+    check_size(bytes, limits)?;
+    text::decode_text(bytes, limits)
+}
+
+/// The cells of a decoded CSV file, one at a time, with [`extract`]'s
+/// indexes and each cell's place in the decoded text, keeping none: what
+/// the rendition of a large table is written from.
+pub(crate) fn visit_csv_cells(
     file_name: &str,
-    bytes: &[u8],
+    decoded: &Decoded,
     limits: &Limits,
     mut visit: impl FnMut(usize, Segment, SourceSpan),
-) -> Result<Decoded, ExtractError> {
-    check_size(bytes, limits)?;
-    let decoded = text::decode_text(bytes, limits)?;
+) -> Result<(), ExtractError> {
     let mut index = 0;
     csv::visit(file_name, &decoded.text, limits, |cell, span| {
         visit(index, cell, span);
         index += 1;
-    })?;
-    Ok(decoded)
+    })
 }
 
 fn check_size(bytes: &[u8], limits: &Limits) -> Result<(), ExtractError> {

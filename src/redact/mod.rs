@@ -16,8 +16,8 @@ pub use watermark::{append_trace, placement, read_trace, trace_text, Placement, 
 use std::collections::BTreeMap;
 
 use crate::extract::{
-    for_each_csv_cell, parse, Anchors, Decoded, ExtractError, Extracted, FileKind, Limits,
-    Location, Segment,
+    decode_csv, parse, visit_csv_cells, Anchors, Decoded, ExtractError, Extracted, FileKind,
+    Limits, Location, Segment,
 };
 use package::check_residue;
 
@@ -183,35 +183,36 @@ fn check_group(text: &str, segment: usize, group: &mut [&Redaction]) -> Result<(
 
 /// The rendition of a CSV file, written cell by cell: `redactions(index,
 /// cell)` gives one cell's redactions (byte ranges of its text). Only the
-/// file, its decoded text, the rendition and the edits are held, never the
-/// table's cells, so a large table renders in memory bounded by its size.
+/// file, its decoded text and the rendition are held, never the table's
+/// cells nor its edits, so a large table renders in about three times its size.
 /// Every byte outside the redacted cells is copied as submitted.
 pub fn render_csv(
     file_name: &str,
     original: &[u8],
     mut redactions: impl FnMut(usize, &Segment) -> Vec<Redaction>,
 ) -> Result<Vec<u8>, ExtractError> {
-    let mut edits = Vec::new();
+    let limits = Limits::unlimited();
+    let decoded = decode_csv(original, &limits)?;
+    let mut splicer = text::Splicer::new(original, &decoded);
     let mut refused = None;
-    let decoded = for_each_csv_cell(
-        file_name,
-        original,
-        &Limits::unlimited(),
-        |index, cell, span| {
-            let mine = redactions(index, &cell);
-            if mine.is_empty() || refused.is_some() {
-                return;
-            }
-            let mut group: Vec<&Redaction> = mine.iter().collect();
-            match check_group(&cell.text, index, &mut group) {
-                Ok(()) => edits.extend(text::segment_edits(span, &cell.text, &group)),
-                Err(e) => refused = Some(e),
-            }
-        },
-    )?;
+    visit_csv_cells(file_name, &decoded, &limits, |index, cell, span| {
+        let mine = redactions(index, &cell);
+        if mine.is_empty() || refused.is_some() {
+            return;
+        }
+        let mut group: Vec<&Redaction> = mine.iter().collect();
+        let written = check_group(&cell.text, index, &mut group).and_then(|()| {
+            text::segment_edits(span, &cell.text, &group)
+                .into_iter()
+                .try_for_each(|edit| splicer.edit(edit))
+        });
+        if let Err(e) = written {
+            refused = Some(e);
+        }
+    })?;
     match refused {
         Some(e) => Err(e),
-        None => text::splice_edits(original, &decoded, edits),
+        None => Ok(splicer.finish()),
     }
 }
 

@@ -1,8 +1,8 @@
 //! Text, CSV and JSON renditions: each redacted value is spliced into the
 //! original bytes in the original encoding; nothing else is re-encoded.
 
-use super::{apply, redaction_edits, splice, Plan, Redaction};
-use crate::extract::{Decoded, ExtractError, Reserialise, Segment, SourceSpan};
+use super::{apply, redaction_edits, Plan, Redaction};
+use crate::extract::{Decoded, ExtractError, Reserialise, Segment, SourceCursor, SourceSpan};
 
 /// An edit of the decoded text: a byte range and what replaces it.
 pub(super) type TextEdit = (usize, usize, String);
@@ -14,11 +14,16 @@ pub(super) fn render(
     segments: &[Segment],
     plan: &Plan,
 ) -> Result<Vec<u8>, ExtractError> {
-    let edits = plan
+    let mut edits: Vec<TextEdit> = plan
         .iter()
         .flat_map(|(&i, group)| segment_edits(spans[i], &segments[i].text, group))
         .collect();
-    splice_edits(original, decoded, edits)
+    edits.sort_by_key(|e| e.0);
+    let mut splicer = Splicer::new(original, decoded);
+    for edit in edits {
+        splicer.edit(edit)?;
+    }
+    Ok(splicer.finish())
 }
 
 /// One segment's sorted, disjoint redactions as edits of the decoded text,
@@ -42,25 +47,52 @@ pub(super) fn segment_edits(span: SourceSpan, text: &str, group: &[&Redaction]) 
     }
 }
 
-/// `original` with edits of its decoded text applied, each replacement
-/// encoded in the file's own encoding; every other byte stays as it was.
-pub(super) fn splice_edits(
-    original: &[u8],
-    decoded: &Decoded,
-    mut edits: Vec<TextEdit>,
-) -> Result<Vec<u8>, ExtractError> {
-    edits.sort_by_key(|e| e.0);
-    let offsets: Vec<usize> = edits.iter().flat_map(|e| [e.0, e.1]).collect();
-    let mapped = decoded.source_offsets(original, &offsets);
-    let mut byte_edits = Vec::with_capacity(edits.len());
-    for (k, (_, _, text)) in edits.iter().enumerate() {
-        byte_edits.push((
-            mapped[2 * k],
-            mapped[2 * k + 1],
-            decoded.encoding.encode(text)?,
-        ));
+/// Writes `original` with edits of its decoded text, handed over in file
+/// order, each replacement encoded in the file's own encoding; every other
+/// byte is copied as it was. Only the output is held, so a table with
+/// millions of redacted cells renders in about its own size.
+pub(super) struct Splicer<'a> {
+    original: &'a [u8],
+    decoded: &'a Decoded,
+    cursor: SourceCursor<'a>,
+    out: Vec<u8>,
+    /// Where in `original` the bytes not copied yet begin.
+    copied_to: usize,
+}
+
+impl<'a> Splicer<'a> {
+    pub fn new(original: &'a [u8], decoded: &'a Decoded) -> Self {
+        Self {
+            original,
+            decoded,
+            cursor: SourceCursor::new(decoded, original),
+            out: Vec::with_capacity(original.len()),
+            copied_to: 0,
+        }
     }
-    splice(original, &byte_edits)
+
+    /// Replaces `start..end` of the decoded text; an edit that starts
+    /// before the previous one ended is refused, never guessed at.
+    pub fn edit(&mut self, (start, end, replacement): TextEdit) -> Result<(), ExtractError> {
+        let from = self.cursor.source_offset(start);
+        let to = from.and_then(|_| self.cursor.source_offset(end));
+        let (Some(from), Some(to)) = (from, to) else {
+            return Err(ExtractError::malformed(format!(
+                "edit {start}..{end} overlaps the one before it or splits a character; \
+                 cannot redact in place"
+            )));
+        };
+        self.out
+            .extend_from_slice(&self.original[self.copied_to..from]);
+        self.out.extend(self.decoded.encoding.encode(&replacement)?);
+        self.copied_to = to;
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Vec<u8> {
+        self.out.extend_from_slice(&self.original[self.copied_to..]);
+        self.out
+    }
 }
 
 /// Writes a redacted value back in the syntax its source used.

@@ -48,49 +48,42 @@ fn current_files(conn: &mut DbConn, release: &Release) -> AppResult<Vec<StoredFi
 
 /// The `redact` findings inside a file's content (not in its name), read
 /// a page at a time and kept only as what the rendition needs: a table
-/// masked column by column has a finding in every cell.
+/// masked column by column has a finding in every cell. Pages go from the
+/// newest id down, so a file's column summaries (written after its cells)
+/// come before the cells they mask, which are then kept without their
+/// masked values.
 fn redactions_of(conn: &mut DbConn, file: &StoredFile) -> AppResult<FileRedactions> {
     const PAGE: i64 = 10_000;
     let mut out = FileRedactions::default();
     let mut ids = Sha256::new();
-    let mut after: Option<FindingId> = None;
+    let mut before: Option<FindingId> = None;
     loop {
         let mut page = findings::table
             .filter(findings::file_id.eq(&file.id))
             .filter(findings::field.is_null())
             .filter(findings::disposition.eq(Disposition::Redact))
             .into_boxed();
-        if let Some(last) = &after {
-            page = page.filter(findings::id.gt(last.clone()));
+        if let Some(last) = &before {
+            page = page.filter(findings::id.lt(last.clone()));
         }
         let rows: Vec<RedactRow> = page
-            .order(findings::id.asc())
+            .order(findings::id.desc())
             .limit(PAGE)
             .select(RedactRow::as_select())
             .load(conn)?;
         let done = rows.len() < PAGE as usize;
-        after = rows.last().map(|r| r.id.clone());
+        before = rows.last().map(|r| r.id.clone());
         for row in rows {
             ids.update(row.id.as_bytes());
             ids.update(b"\n");
-            out.count += 1;
-            match row.column_ref {
-                Some(column) if row.segment == COLUMN_SUMMARY_SEGMENT => {
-                    out.columns.push((column, row.entity))
-                }
-                _ => out.spans.push(Span {
-                    segment: row.segment as usize,
-                    start: row.start_byte as usize,
-                    end: row.end_byte as usize,
-                    masked_value: row.masked_value,
-                }),
-            }
+            out.add(row);
         }
         if done {
             break;
         }
     }
     out.spans.sort_by_key(|s| (s.segment, s.start));
+    out.covered.sort_by_key(|c| (c.segment, c.start));
     out.digest = hex::encode(ids.finalize());
     Ok(out)
 }
@@ -292,11 +285,43 @@ struct RedactRow {
 struct FileRedactions {
     /// (column key, entity) of each column summary: the column masked whole.
     columns: Vec<(String, String)>,
+    /// Findings of a type whose column is masked whole, by segment and start.
+    covered: Vec<Covered>,
     /// Every other finding, by segment and start.
     spans: Vec<Span>,
     /// How many findings, and a digest of their ids: what was rendered.
     count: usize,
     digest: String,
+}
+
+impl FileRedactions {
+    fn add(&mut self, row: RedactRow) {
+        self.count += 1;
+        let column = row.column_ref.as_deref().map(|key| {
+            self.columns
+                .iter()
+                .position(|(k, entity)| k == key && *entity == row.entity)
+        });
+        match column {
+            _ if row.segment == COLUMN_SUMMARY_SEGMENT => {
+                if let Some(key) = row.column_ref {
+                    self.columns.push((key, row.entity));
+                }
+            }
+            Some(Some(column)) => self.covered.push(Covered {
+                segment: row.segment as u32,
+                start: row.start_byte as u32,
+                end: row.end_byte as u32,
+                column: column as u32,
+            }),
+            _ => self.spans.push(Span {
+                segment: row.segment as usize,
+                start: row.start_byte as usize,
+                end: row.end_byte as usize,
+                masked_value: row.masked_value,
+            }),
+        }
+    }
 }
 
 /// A finding's place and the masked value reviewers saw, which is exactly
@@ -308,15 +333,26 @@ struct Span {
     masked_value: String,
 }
 
+/// A finding inside a column masked whole: its body cell is masked with the
+/// column, so only a header cell needs it, masked as the finding was (by its
+/// type). Two million of these take 32 MB; as [`Span`]s, about 160.
+struct Covered {
+    segment: u32,
+    start: u32,
+    end: u32,
+    /// Index of its column summary in [`FileRedactions::columns`].
+    column: u32,
+}
+
 /// A file's redactions handed out segment by segment, in segment order (as
 /// both a CSV visit and an extraction go): a column summary masks every
 /// body cell of its column, detected or not; any other finding masks its
 /// own span.
 struct CellRedactions {
     redact: FileRedactions,
-    /// The first span not handed out yet.
-    next: usize,
-    /// Spans whose segment was handed out: all of them, or the file no
+    /// The first span and the first covered finding not handed out yet.
+    next: (usize, usize),
+    /// Findings whose segment was handed out: all of them, or the file no
     /// longer reads as it did when it was scanned.
     placed: usize,
 }
@@ -325,22 +361,20 @@ impl CellRedactions {
     fn new(redact: FileRedactions) -> Self {
         Self {
             redact,
-            next: 0,
+            next: (0, 0),
             placed: 0,
         }
     }
 
     fn of(&mut self, index: usize, segment: &Segment) -> Vec<Redaction> {
-        let spans = &self.redact.spans;
-        while spans.get(self.next).is_some_and(|s| s.segment < index) {
-            self.next += 1;
-        }
-        let first = self.next;
-        while spans.get(self.next).is_some_and(|s| s.segment == index) {
-            self.next += 1;
-        }
-        let mine = &spans[first..self.next];
-        self.placed += mine.len();
+        let spans = in_segment(&self.redact.spans, &mut self.next.0, |s| s.segment, index);
+        let covered = in_segment(
+            &self.redact.covered,
+            &mut self.next.1,
+            |c| c.segment as usize,
+            index,
+        );
+        self.placed += spans.len() + covered.len();
         let columns = &self.redact.columns;
         let masked_column = segment
             .column
@@ -359,18 +393,29 @@ impl CellRedactions {
                 .into_iter()
                 .collect();
         }
-        mine.iter()
-            .map(|s| Redaction {
+        let own = spans.iter().map(|s| Redaction {
+            segment: index,
+            start: s.start,
+            end: s.end,
+            replacement: s.masked_value.clone(),
+        });
+        // A range that is no longer the text's is left to the renderer to
+        // refuse, with the others of its segment.
+        let headers = covered.iter().map(|c| {
+            let (start, end) = (c.start as usize, c.end as usize);
+            let value = segment.text.get(start..end).unwrap_or_default();
+            Redaction {
                 segment: index,
-                start: s.start,
-                end: s.end,
-                replacement: s.masked_value.clone(),
-            })
-            .collect()
+                start,
+                end,
+                replacement: scan::mask(&columns[c.column as usize].1, value),
+            }
+        });
+        own.chain(headers).collect()
     }
 
     fn all_placed(&self, file: &StoredFile) -> AppResult<()> {
-        let missing = self.redact.spans.len() - self.placed;
+        let missing = self.redact.spans.len() + self.redact.covered.len() - self.placed;
         if missing == 0 {
             return Ok(());
         }
@@ -379,6 +424,24 @@ impl CellRedactions {
             file.name
         )))
     }
+}
+
+/// The run of `sorted` (by segment) in segment `index`, moving `next` past
+/// it; runs of earlier segments, which the file no longer has, are skipped.
+fn in_segment<'a, T>(
+    sorted: &'a [T],
+    next: &mut usize,
+    segment_of: impl Fn(&T) -> usize,
+    index: usize,
+) -> &'a [T] {
+    while sorted.get(*next).is_some_and(|s| segment_of(s) < index) {
+        *next += 1;
+    }
+    let first = *next;
+    while sorted.get(*next).is_some_and(|s| segment_of(s) == index) {
+        *next += 1;
+    }
+    &sorted[first..*next]
 }
 
 /// Publishes every approved release whose `publish_at` has come. Called by
