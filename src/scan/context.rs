@@ -1,5 +1,6 @@
 //! What surrounds a candidate: the text before it on the same line, and for
-//! CSV-like tables the header of its column (or the caller's [`ScanHints`]).
+//! CSV-like tables (comma- or tab-separated lines) the header of its column
+//! (or the caller's [`ScanHints`]).
 
 use std::cell::OnceCell;
 
@@ -14,11 +15,12 @@ pub struct TextCtx<'t> {
 }
 
 /// A line (without its `\n`/`\r\n`) and the first line of the block of
-/// comma-separated lines it belongs to.
+/// separated lines it belongs to, with their separator.
 struct LineInfo {
     start: usize,
     end: usize,
     header_start: Option<usize>,
+    separator: u8,
 }
 
 /// Table lines longer than this are not split into cells (keeps lookups cheap).
@@ -46,10 +48,16 @@ impl<'t> TextCtx<'t> {
         self.line(pos).end
     }
 
-    /// Whether `pos` lies in the first line of a block of comma-separated lines.
-    pub fn is_table_header(&self, pos: usize) -> bool {
+    /// The separator of the table whose first line holds `pos`, if it does.
+    pub fn table_header(&self, pos: usize) -> Option<u8> {
         let line = self.line(pos);
-        line.header_start == Some(line.start) && line.end - line.start <= MAX_ROW
+        (line.header_start == Some(line.start) && line.end - line.start <= MAX_ROW)
+            .then_some(line.separator)
+    }
+
+    /// Whether the line at `pos` is a row of the table headed at `header_start`.
+    pub fn in_table(&self, pos: usize, header_start: usize) -> bool {
+        self.line(pos).header_start == Some(header_start)
     }
 
     /// Up to `chars` characters before `pos`, not crossing a line break.
@@ -75,8 +83,8 @@ impl<'t> TextCtx<'t> {
     }
 
     /// The header cell of the column holding `pos`: the caller's hint, or, in a
-    /// block of comma-separated lines, the cell with the same index in the
-    /// block's first line.
+    /// block of separated lines, the cell with the same index in the block's
+    /// first line.
     pub fn column_header(&self, pos: usize) -> Option<&str> {
         if let Some(h) = self.hints.column_header.as_deref() {
             return Some(h);
@@ -86,9 +94,10 @@ impl<'t> TextCtx<'t> {
         if header_start == line.start || line.end - line.start > MAX_ROW {
             return None;
         }
-        let col = cell_index(&self.text[line.start..line.end], pos - line.start);
+        let row = &self.text[line.start..line.end];
+        let col = cell_index(row, pos - line.start, line.separator);
         let header = self.line(header_start);
-        cells(&self.text[header.start..header.end]).nth(col)
+        cells(&self.text[header.start..header.end], line.separator).nth(col)
     }
 }
 
@@ -106,7 +115,7 @@ pub fn contains_ci(hay: &str, needle: &str) -> bool {
 fn line_layout(text: &str) -> Vec<LineInfo> {
     let mut out = Vec::new();
     let mut start = 0;
-    let mut block: Option<usize> = None;
+    let mut block: Option<(usize, u8)> = None;
     loop {
         let next = text[start..].find('\n').map(|i| start + i);
         let end = next.unwrap_or(text.len());
@@ -115,16 +124,21 @@ fn line_layout(text: &str) -> Vec<LineInfo> {
         } else {
             end
         };
-        let is_row = text[start..content_end].contains(',');
-        block = if is_row {
-            Some(block.unwrap_or(start))
-        } else {
-            None
+        // Commas first: a tab inside a CSV cell does not make a TSV row.
+        let line = &text[start..content_end];
+        let separator = [b',', b'\t']
+            .into_iter()
+            .find(|s| line.as_bytes().contains(s));
+        block = match (separator, block) {
+            (Some(s), Some((header, before))) if s == before => Some((header, s)),
+            (Some(s), _) => Some((start, s)),
+            (None, _) => None,
         };
         out.push(LineInfo {
             start,
             end: content_end,
-            header_start: block,
+            header_start: block.map(|(header, _)| header),
+            separator: block.map_or(b',', |(_, s)| s),
         });
         match next {
             Some(n) => start = n + 1,
@@ -133,8 +147,8 @@ fn line_layout(text: &str) -> Vec<LineInfo> {
     }
 }
 
-/// Index of the comma-separated cell containing byte `pos` of `row`.
-fn cell_index(row: &str, pos: usize) -> usize {
+/// Index of the cell containing byte `pos` of `row`.
+fn cell_index(row: &str, pos: usize, separator: u8) -> usize {
     let mut quoted = false;
     let mut col = 0;
     for (i, b) in row.bytes().enumerate() {
@@ -143,27 +157,27 @@ fn cell_index(row: &str, pos: usize) -> usize {
         }
         match b {
             b'"' => quoted = !quoted,
-            b',' if !quoted => col += 1,
+            b if b == separator && !quoted => col += 1,
             _ => {}
         }
     }
     col
 }
 
-/// Byte ranges of the cells of a CSV row, without surrounding blanks and
-/// quotes (`"1",周俊艳` -> `1`, `周俊艳`).
-pub fn cell_ranges(row: &str) -> Vec<(usize, usize)> {
+/// Byte ranges of the cells of a row split at `separator`, without
+/// surrounding blanks and quotes (`"1",周俊艳` -> `1`, `周俊艳`).
+pub fn cell_ranges(row: &str, separator: u8) -> Vec<(usize, usize)> {
     let mut quoted = false;
     let mut last = 0;
     let mut bounds = Vec::new();
     for (i, b) in row
         .bytes()
         .enumerate()
-        .chain(std::iter::once((row.len(), b',')))
+        .chain(std::iter::once((row.len(), separator)))
     {
         match b {
             b'"' => quoted = !quoted,
-            b',' if !quoted || i == row.len() => {
+            b if b == separator && (!quoted || i == row.len()) => {
                 let cell = &row[last..i];
                 let inner = cell.trim().trim_matches('"').trim();
                 let off = last + inner.as_ptr() as usize - cell.as_ptr() as usize;
@@ -176,9 +190,11 @@ pub fn cell_ranges(row: &str) -> Vec<(usize, usize)> {
     bounds
 }
 
-/// Cells of a CSV row, quotes and surrounding blanks removed.
-pub fn cells(row: &str) -> impl Iterator<Item = &str> {
-    cell_ranges(row).into_iter().map(move |(s, e)| &row[s..e])
+/// Cells of a row split at `separator`, quotes and surrounding blanks removed.
+pub fn cells(row: &str, separator: u8) -> impl Iterator<Item = &str> {
+    cell_ranges(row, separator)
+        .into_iter()
+        .map(move |(s, e)| &row[s..e])
 }
 
 #[cfg(test)]

@@ -203,7 +203,9 @@ impl Engine {
                     _ => continue,
                 }
             }
-            if fe == folded.len() {
+            // The run of ASCII ends at the extension word (`转`), or at the
+            // blank before it (` 分机 8002`).
+            if folded[fe..].trim_start_matches(' ').is_empty() {
                 end += extension_len(&cx.text[end..], &spec.extension);
             }
             if let Some(confidence) = context_confidence(cx, def, start) {
@@ -276,22 +278,25 @@ pub fn context_confidence(cx: &TextCtx, def: &DetectorDef, start: usize) -> Opti
     }
 }
 
-/// Length of an extension such as `转123` / `分机123` at the start of `rest`
-/// (1–5 digits, not followed by another digit), or 0.
+/// Length of an extension such as `转123` / `分机123` / ` 分机 8002` at the
+/// start of `rest` (1–5 digits, not followed by another digit), or 0.
 fn extension_len(rest: &str, words: &[String]) -> usize {
+    let blanks = |s: &str| s.len() - s.trim_start_matches([' ', '\u{3000}']).len();
+    let lead = blanks(rest);
     for w in words {
-        if let Some(after) = rest.strip_prefix(w.as_str()) {
-            let digits: usize = after
+        if let Some(after) = rest[lead..].strip_prefix(w.as_str()) {
+            let gap = blanks(after);
+            let digits: usize = after[gap..]
                 .chars()
                 .take_while(|c| is_digit(*c))
                 .map(char::len_utf8)
                 .sum();
-            let count = after[..digits].chars().count();
+            let count = after[gap..gap + digits].chars().count();
             // The extension is a token too: no letter or digit may follow it.
             if (1..=5).contains(&count)
-                && !after[digits..].starts_with(|c: char| c.is_ascii_alphanumeric())
+                && !after[gap + digits..].starts_with(|c: char| c.is_ascii_alphanumeric())
             {
-                return w.len() + digits;
+                return lead + w.len() + gap + digits;
             }
         }
     }

@@ -424,3 +424,110 @@ fn glue_is_ascii_only() {
     assert_finds("bind ::1 port 6379", "IP_ADDRESS", "::1");
     assert_none("std::string", "IP_ADDRESS");
 }
+
+/// A title or label followed by a verb no list holds: the end of the name
+/// comes from the given-name statistics.
+#[test]
+fn names_before_an_unlisted_verb_end_where_the_given_name_does() {
+    assert_finds("镇长方晓东通报了一季度情况", "PERSON_NAME", "方晓东");
+    assert_finds("车主葛伟东驾驶小型轿车", "PERSON_NAME", "葛伟东");
+    assert_finds("原副局长毛志勇违规接受宴请", "PERSON_NAME", "毛志勇");
+    for prose in ["副市长高度重视", "副局长会议研究了防汛工作"] {
+        assert_none(prose, "PERSON_NAME");
+    }
+}
+
+/// Appointment, removal and sanction sentences and staff words hold names
+/// without a label; their given names must read as names.
+#[test]
+fn appointments_and_sanctions_name_people_in_running_text() {
+    for (text, name) in [
+        ("任命温建新同志为区发展和改革局副局长", "温建新"),
+        ("拟提任曲海鹰为区商务局局长人选", "曲海鹰"),
+        ("决定给予禤国良政务记过处分", "禤国良"),
+        ("市水务集团职工冼伟明公车私用", "冼伟明"),
+        ("免去司马俊的区教育局副局长职务", "司马俊"),
+    ] {
+        assert_finds(text, "PERSON_NAME", name);
+    }
+    for prose in [
+        "免去费用的申请须在十日内提交",
+        "对表现突出的集体给予宣传报道和表彰奖励",
+        "给予房租补贴，给予高度评价",
+        "任命书已于近日下发，任命程序符合规定",
+        "职工宿舍楼存在消防隐患",
+        "退休人员养老金调整工作已经完成",
+    ] {
+        assert_none(prose, "PERSON_NAME");
+    }
+}
+
+#[test]
+fn surnames_of_the_hundred_families_and_regional_ones() {
+    for (text, name) in [
+        ("联系人：裘嘉伟", "裘嘉伟"),
+        ("户主：练金水，家庭人口4人", "练金水"),
+        ("法定代表人：屠国庆", "屠国庆"),
+        ("请贝丽珍女士于3月20日前到场", "贝丽珍"),
+        ("信访人郭秀珍反映承包地被占用", "郭秀珍"),
+    ] {
+        assert_finds(text, "PERSON_NAME", name);
+    }
+    // A mention before `所反映` is the person, not an office (`派出所`).
+    let text = "信访人郭秀珍反映情况。经调查，郭秀珍所反映的问题属实。";
+    let names: Vec<_> = found(text)
+        .into_iter()
+        .filter(|(e, _)| e == "PERSON_NAME")
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+/// Tab-separated tables pasted into a notice are tables too.
+#[test]
+fn a_name_column_of_a_tab_separated_table() {
+    let text = "序号\t户主\t保障人口\n1\t楼金花\t2\n2\t厉小军\t1\n";
+    let names: Vec<&str> = found(text)
+        .into_iter()
+        .filter(|(e, _)| e == "PERSON_NAME")
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(names, ["楼金花", "厉小军"]);
+}
+
+#[test]
+fn address_boundaries_in_notices() {
+    assert_finds(
+        "聯系地址：深圳市南山區粵海街道海德三道1286號2棟1507室",
+        "ADDRESS",
+        "深圳市南山區粵海街道海德三道1286號2棟1507室",
+    );
+    assert_finds(
+        "，住贵州省凯里市大十字街道北京东路27号。",
+        "ADDRESS",
+        "贵州省凯里市大十字街道北京东路27号",
+    );
+    assert_finds(
+        "集合地点：东阳市横店镇人民政府万盛街168号门口",
+        "ADDRESS",
+        "万盛街168号",
+    );
+}
+
+#[test]
+fn an_extension_written_apart_belongs_to_the_number() {
+    assert_finds(
+        "咨询电话：0571-87051200 分机 8002。",
+        "CN_LANDLINE",
+        "0571-87051200 分机 8002",
+    );
+    assert_finds(
+        "电话：0571-87051200转8001",
+        "CN_LANDLINE",
+        "0571-87051200转8001",
+    );
+    assert_finds(
+        "电话：0571-87051200 转账请备注",
+        "CN_LANDLINE",
+        "0571-87051200",
+    );
+}

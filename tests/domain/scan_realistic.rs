@@ -128,13 +128,23 @@ fn score(fixture: &str) -> (BTreeMap<String, Tally>, Tally) {
     (per_type, all)
 }
 
+/// Holds `fixture` to the issue's targets: micro strict F1 of at least
+/// `micro`, and at least `each` for every type.
+fn assert_scores(fixture: &str, micro: f64, each: f64) {
+    let (per_type, all) = score(fixture);
+    assert!(
+        all.f1() >= micro,
+        "micro strict F1 {:.3} < {micro}",
+        all.f1()
+    );
+    for (kind, t) in &per_type {
+        assert!(t.f1() >= each, "{kind}: strict F1 {:.3} < {each}", t.f1());
+    }
+}
+
 #[test]
 fn every_type_is_found_precisely_on_the_realistic_set() {
-    let (per_type, all) = score("realistic.txt");
-    assert!(all.f1() >= 0.90, "micro strict F1 {:.3} < 0.90", all.f1());
-    for (kind, t) in &per_type {
-        assert!(t.f1() >= 0.85, "{kind}: strict F1 {:.3} < 0.85", t.f1());
-    }
+    assert_scores("realistic.txt", 0.90, 0.85);
 }
 
 /// Names with no label, title or header before them (the statistical part
@@ -169,9 +179,14 @@ fn addresses_are_found_with_their_boundaries() {
 /// the realistic set was built from.
 #[test]
 fn numbers_keys_and_markings_are_found_as_written() {
-    let (per_type, all) = score("formats.txt");
-    assert!(all.f1() >= 0.85, "micro strict F1 {:.3} < 0.85", all.f1());
-    for (kind, t) in &per_type {
-        assert!(t.f1() >= 0.80, "{kind}: strict F1 {:.3} < 0.80", t.f1());
-    }
+    assert_scores("formats.txt", 0.85, 0.80);
+}
+
+/// Every family of issue #12 in one set (`heldout3.txt`, 111 documents, 255
+/// spans), written by someone who had not read the rules. Its first run
+/// scored micro 0.888 (names 0.777, recall 0.636); the rules it prompted
+/// since are tested one by one in `scan_detectors.rs`.
+#[test]
+fn the_third_held_out_set_is_found_precisely() {
+    assert_scores("heldout3.txt", 0.90, 0.85);
 }

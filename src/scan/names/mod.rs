@@ -21,6 +21,7 @@ use std::collections::HashSet;
 use super::context::{cell_ranges, cells, TextCtx};
 use super::engine::context_confidence;
 use super::kinds::{lexicon, required_lexicon, Coded, Found};
+use super::name_model::GivenNameModel;
 use super::normalize::{bounded_end, is_blank, is_han, skip_chars};
 use super::pack::DetectorDef;
 use crate::policy_error::PolicyError;
@@ -44,6 +45,7 @@ pub const LEXICON: &[&str] = &[
     "verbs_after",
     "before_verb",
     "counted_after",
+    "prose_labels",
     "count_units",
     "places",
     "organisations",
@@ -86,6 +88,9 @@ pub struct NameDetector {
     /// Words a name stands before when a head count follows (`等` in
     /// `罗俊杰等3名同志`).
     counted_after: Vec<String>,
+    /// Words of running text a name may follow (`任命`, `给予`, `职工`): no
+    /// label vouches for it, so its given name must read as one.
+    prose_labels: Vec<String>,
     /// What a head count counts (`名`, `人`, `位`).
     count_units: HashSet<char>,
     /// Places and organisations that open with a surname (`宁波`, `金华`,
@@ -108,6 +113,7 @@ enum Group {
     Signoff,
     Verb,
     Counted,
+    ProseLabel,
     ListMark,
 }
 
@@ -164,6 +170,7 @@ impl NameDetector {
             verbs_after: lexicon(def, "verbs_after").to_vec(),
             before_verb: lexicon(def, "before_verb").to_vec(),
             counted_after: lexicon(def, "counted_after").to_vec(),
+            prose_labels: lexicon(def, "prose_labels").to_vec(),
             count_units: chars_of("count_units"),
             proper_nouns: [lexicon(def, "places"), lexicon(def, "organisations")].concat(),
             surname_starts: {
@@ -188,6 +195,7 @@ impl NameDetector {
         let e = d + self.signoffs.len();
         let f = e + self.verbs_after.len();
         let g = f + self.counted_after.len();
+        let h = g + self.prose_labels.len();
         match word {
             w if w < l => Group::Label,
             w if w < a => Group::FieldLabel,
@@ -197,6 +205,7 @@ impl NameDetector {
             w if w < e => Group::Signoff,
             w if w < f => Group::Verb,
             w if w < g => Group::Counted,
+            w if w < h => Group::ProseLabel,
             _ => Group::ListMark,
         }
     }
@@ -281,6 +290,28 @@ impl NameDetector {
             .into_iter()
             .rev()
             .find(|&e| self.ends_here(text, e))
+    }
+
+    /// A name where the text says one stands (after a label or title, in
+    /// a list): where [`Self::ends_here`] allows, or else, when a word no
+    /// list holds follows it (`镇长方晓东通报`, `车主葛伟东驾驶`), the longest
+    /// reading whose given name the statistics accept.
+    fn labelled_name_at(&self, text: &str, pos: usize) -> Option<usize> {
+        self.name_at(text, pos)
+            .or_else(|| self.modelled_name_at(text, pos))
+    }
+
+    /// The longest name at `pos` whose given name the statistics accept.
+    fn modelled_name_at(&self, text: &str, pos: usize) -> Option<usize> {
+        let given = pos + self.surname_at(text, pos)?;
+        let model = self.model();
+        (self.name_ends(text, pos).into_iter().rev()).find(|&end| model.accepts(&text[given..end]))
+    }
+
+    fn model(&self) -> GivenNameModel<'_> {
+        GivenNameModel {
+            listed: &self.given_chars,
+        }
     }
 
     /// The longest run of Han characters ending at `end` (up to four) that
@@ -387,7 +418,7 @@ impl NameDetector {
         let mut p = skip_chars(text, pos, usize::MAX, |c| {
             matches!(c, '：' | ':' | '\t' | '"' | '\'') || is_blank(c)
         });
-        while let Some(end) = self.name_at(text, p) {
+        while let Some(end) = self.labelled_name_at(text, p) {
             self.push(cx, p, end, out);
             let mut q = end;
             let blanks = text[q..].bytes().take_while(|b| *b == b' ').count();
@@ -423,9 +454,9 @@ impl NameDetector {
     /// the header does the work for all columns, so each table is walked once.
     fn columns(&self, cx: &TextCtx, start: usize, out: &mut Vec<Found>) {
         let text = cx.text;
-        if !cx.is_table_header(start) {
+        let Some(separator) = cx.table_header(start) else {
             return;
-        }
+        };
         let header_start = cx.line_start(start);
         if self
             .name_columns
@@ -435,7 +466,7 @@ impl NameDetector {
             return;
         }
         let is_name_column = |c: &str| self.name_columns.iter().any(|n| c.contains(n.as_str()));
-        let cols: Vec<usize> = cells(&text[header_start..cx.line_end(start)])
+        let cols: Vec<usize> = cells(&text[header_start..cx.line_end(start)], separator)
             .enumerate()
             .filter(|(_, c)| is_name_column(c))
             .map(|(i, _)| i)
@@ -446,15 +477,12 @@ impl NameDetector {
                 .bytes()
                 .take_while(|b| *b == b'\r' || *b == b'\n')
                 .count();
-            if row_start >= text.len() {
+            if row_start >= text.len() || !cx.in_table(row_start, header_start) {
                 break;
             }
             let row_end = cx.line_end(row_start);
             let row = &text[row_start..row_end];
-            if !row.contains(',') {
-                break;
-            }
-            for (i, (s, e)) in cell_ranges(row).into_iter().enumerate() {
+            for (i, (s, e)) in cell_ranges(row, separator).into_iter().enumerate() {
                 if cols.contains(&i) {
                     self.whole_cell(cx, row_start + s, row_start + e, out);
                 }
@@ -542,6 +570,7 @@ impl Coded for NameDetector {
             .chain(&self.signoffs)
             .chain(&self.verbs_after)
             .chain(&self.counted_after)
+            .chain(&self.prose_labels)
             .cloned()
             .chain([LIST_MARK.to_string()])
             .collect()
@@ -572,6 +601,11 @@ impl Coded for NameDetector {
             Group::Column => self.columns(cx, start, out),
             Group::Verb => self.clause_subject(cx, start, out),
             Group::Counted => self.counted_group(cx, start, end, out),
+            Group::ProseLabel => {
+                if let Some(name_end) = self.modelled_name_at(cx.text, end) {
+                    self.push(cx, end, name_end, out);
+                }
+            }
             Group::Signoff => {
                 // The signature: the next line(s) after closing punctuation.
                 let p = skip_chars(cx.text, end, MAX_SIGNOFF_GAP, |c| {

@@ -35,9 +35,7 @@ impl NameDetector {
             }
             clause = i;
         }
-        let model = GivenNameModel {
-            listed: &self.given_chars,
-        };
+        let model = self.model();
         let after_openers = text[clause..verb]
             .char_indices()
             .filter(|(_, c)| self.list_openers.contains(c))
@@ -138,9 +136,7 @@ impl NameDetector {
         let Some(surname) = self.surname_at(text, start) else {
             return;
         };
-        let model = GivenNameModel {
-            listed: &self.given_chars,
-        };
+        let model = self.model();
         if model.accepts(&text[start + surname..word]) {
             self.push(cx, start, word, out);
         }
