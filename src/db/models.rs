@@ -100,6 +100,18 @@ pub struct StoredFile {
     pub public_name: Option<String>,
 }
 
+/// How many findings of one severity a version has, counted once when its
+/// inspection concluded (column summaries aside).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = finding_tallies)]
+pub struct FindingTally {
+    pub release_id: ReleaseId,
+    pub version: i32,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub severity: Severity,
+    pub findings: i64,
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = findings)]
 pub struct Finding {

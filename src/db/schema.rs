@@ -168,6 +168,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    finding_tallies (release_id, version, severity) {
+        release_id -> Text,
+        version -> Integer,
+        severity -> Text,
+        findings -> BigInt,
+    }
+}
+
+diesel::table! {
     release_stages (release_id, stage) {
         release_id -> Text,
         stage -> Text,
@@ -442,6 +451,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     release_versions,
     files,
     findings,
+    finding_tallies,
     release_stages,
     stage_decisions,
     audit_head,

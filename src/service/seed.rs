@@ -18,8 +18,10 @@ use diesel::prelude::*;
 
 use super::audit_log;
 use crate::audit::Action;
-use crate::db::models::{Finding, Release, ReleaseStage, ReleaseVersion, StoredFile};
-use crate::db::schema::{departments, files, findings, release_stages, release_versions, releases};
+use crate::db::models::{Finding, FindingTally, Release, ReleaseStage, ReleaseVersion, StoredFile};
+use crate::db::schema::{
+    departments, files, finding_tallies, findings, release_stages, release_versions, releases,
+};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::ids::ReleaseId;
@@ -41,6 +43,7 @@ struct Template {
     version: ReleaseVersion,
     files: Vec<StoredFile>,
     findings: Vec<Finding>,
+    tallies: Vec<FindingTally>,
     stages: Vec<ReleaseStage>,
 }
 
@@ -86,6 +89,7 @@ pub fn seed(
             crate::insert_batch!(conn, release_versions::table, rows.versions);
             crate::insert_batch!(conn, files::table, rows.files);
             crate::insert_batch!(conn, findings::table, rows.findings);
+            crate::insert_batch!(conn, finding_tallies::table, rows.tallies);
             crate::insert_batch!(conn, release_stages::table, rows.stages);
             let details = serde_json::json!({
                 "seeded_from": template.release.id,
@@ -147,6 +151,11 @@ fn load_template(conn: &mut DbConn, id: Option<&str>) -> AppResult<Template> {
         .filter(findings::version.eq(release.version))
         .select(Finding::as_select())
         .load(conn)?;
+    let tallies = finding_tallies::table
+        .filter(finding_tallies::release_id.eq(&release.id))
+        .filter(finding_tallies::version.eq(release.version))
+        .select(FindingTally::as_select())
+        .load(conn)?;
     let stages = release_stages::table
         .filter(release_stages::release_id.eq(&release.id))
         .select(ReleaseStage::as_select())
@@ -156,6 +165,7 @@ fn load_template(conn: &mut DbConn, id: Option<&str>) -> AppResult<Template> {
         version,
         files,
         findings,
+        tallies,
         stages,
     })
 }
@@ -167,6 +177,7 @@ struct Rows {
     versions: Vec<ReleaseVersion>,
     files: Vec<StoredFile>,
     findings: Vec<Finding>,
+    tallies: Vec<FindingTally>,
     stages: Vec<ReleaseStage>,
 }
 
@@ -225,6 +236,12 @@ impl Rows {
                 .as_ref()
                 .and_then(|f| file_ids.get(f).cloned());
             self.findings.push(found);
+        }
+        for tally in &t.tallies {
+            self.tallies.push(FindingTally {
+                release_id: id.clone(),
+                ..tally.clone()
+            });
         }
         let from = format!(",{},", t.release.department);
         let to = format!(",{department},");

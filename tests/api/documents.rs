@@ -86,6 +86,25 @@ async fn gbk_csv_id_column_is_one_column_finding_and_is_masked_whole() {
         .await
         .json();
     assert_eq!(r["findings"]["by_severity"]["high"], 5);
+    // Counted once, when the inspection concluded: the view reads the tally.
+    let release_id = id.clone();
+    let tallied: Vec<(String, i64)> = app
+        .db(move |c| {
+            use diesel::prelude::*;
+            use releasegate::db::schema::finding_tallies as t;
+            t::table
+                .filter(t::release_id.eq(release_id))
+                .order(t::severity)
+                .select((t::severity, t::findings))
+                .load(c)
+                .unwrap()
+        })
+        .await;
+    let shown = r["findings"]["by_severity"].as_object().unwrap();
+    assert_eq!(tallied.len(), shown.len(), "{tallied:?} against {shown:?}");
+    for (severity, n) in &tallied {
+        assert_eq!(shown[severity], *n, "{severity}");
+    }
 
     // One disposition of the summary dispositions the column.
     let res = app

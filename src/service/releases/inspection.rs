@@ -11,10 +11,11 @@ use serde_json::json;
 
 use super::change::{settle, Change};
 use super::publish::Renditions;
+use super::views;
 use super::{load, COLUMN_SUMMARY_SEGMENT, SYSTEM_ACTOR, WHOLE_FILE_SEGMENT};
 use crate::app::AppState;
-use crate::db::models::{Finding, Release, StoredFile};
-use crate::db::schema::{files, findings, releases};
+use crate::db::models::{Finding, FindingTally, Release, StoredFile};
+use crate::db::schema::{files, finding_tallies, findings, releases};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::ids::ReleaseId;
@@ -204,6 +205,7 @@ fn conclude(
     details: serde_json::Value,
 ) -> AppResult<()> {
     let now = crate::audit::now();
+    record_tallies(conn, &release.id, release.version)?;
     // Out of `scanning`; re-evaluation then says blocked or in review.
     release.state = State::InReview;
     diesel::update(releases::table.find(&release.id))
@@ -223,6 +225,30 @@ fn conclude(
         &Renditions::none(),
         now,
     )?;
+    Ok(())
+}
+
+/// Counts the version's findings by severity once, for every later view:
+/// nothing adds a finding to a version after its inspection.
+fn record_tallies(conn: &mut DbConn, release_id: &ReleaseId, version: i32) -> AppResult<()> {
+    diesel::delete(
+        finding_tallies::table
+            .filter(finding_tallies::release_id.eq(release_id))
+            .filter(finding_tallies::version.eq(version)),
+    )
+    .execute(conn)?;
+    let rows: Vec<FindingTally> = views::count_by_severity(conn, release_id, version)?
+        .into_iter()
+        .map(|(severity, findings)| -> AppResult<FindingTally> {
+            Ok(FindingTally {
+                release_id: release_id.clone(),
+                version,
+                severity: severity.parse().map_err(AppError::internal)?,
+                findings,
+            })
+        })
+        .collect::<AppResult<_>>()?;
+    crate::insert_batch!(conn, finding_tallies::table, rows);
     Ok(())
 }
 

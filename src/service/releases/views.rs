@@ -12,7 +12,8 @@ use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db::models::{Finding, Release, ReleaseStage, ReleaseVersion, StoredFile};
 use crate::db::schema::{
-    files, findings, release_stages, release_versions, releases, stage_decisions, users,
+    files, finding_tallies, findings, release_stages, release_versions, releases, stage_decisions,
+    users,
 };
 use crate::db::DbConn;
 use crate::error::AppResult;
@@ -203,17 +204,22 @@ fn scan_progress(
 }
 
 pub fn counts(conn: &mut DbConn, release: &Release) -> AppResult<FindingCounts> {
-    let current = findings::table
+    let tallied: Vec<(String, i64)> = finding_tallies::table
+        .filter(finding_tallies::release_id.eq(&release.id))
+        .filter(finding_tallies::version.eq(release.version))
+        .select((finding_tallies::severity, finding_tallies::findings))
+        .load(conn)?;
+    // A version still being inspected has no tallies yet: it is counted.
+    let by_severity: BTreeMap<String, i64> = match tallied.is_empty() {
+        true => count_by_severity(conn, &release.id, release.version)?,
+        false => tallied,
+    }
+    .into_iter()
+    .collect();
+    let undispositioned = findings::table
         .filter(findings::release_id.eq(&release.id))
         .filter(findings::version.eq(release.version))
-        .filter(findings::segment.ne(COLUMN_SUMMARY_SEGMENT));
-    let by_severity: BTreeMap<String, i64> = current
-        .group_by(findings::severity)
-        .select((findings::severity, count_star()))
-        .load::<(String, i64)>(conn)?
-        .into_iter()
-        .collect();
-    let undispositioned = current
+        .filter(findings::segment.ne(COLUMN_SUMMARY_SEGMENT))
         .filter(findings::disposition.is_null())
         .count()
         .get_result(conn)?;
@@ -222,6 +228,22 @@ pub fn counts(conn: &mut DbConn, release: &Release) -> AppResult<FindingCounts> 
         by_severity,
         undispositioned,
     })
+}
+
+/// A version's findings by severity, counted over the findings themselves
+/// (column summaries aside, which stand for cells already counted).
+pub(super) fn count_by_severity(
+    conn: &mut DbConn,
+    release_id: &ReleaseId,
+    version: i32,
+) -> AppResult<Vec<(String, i64)>> {
+    Ok(findings::table
+        .filter(findings::release_id.eq(release_id))
+        .filter(findings::version.eq(version))
+        .filter(findings::segment.ne(COLUMN_SUMMARY_SEGMENT))
+        .group_by(findings::severity)
+        .select((findings::severity, count_star()))
+        .load(conn)?)
 }
 
 pub fn view(
