@@ -376,22 +376,31 @@ impl CellRedactions {
         );
         self.placed += spans.len() + covered.len();
         let columns = &self.redact.columns;
-        let masked_column = segment
-            .column
-            .as_ref()
-            .filter(|c| c.row > 1)
-            .and_then(|column| columns.iter().find(|(key, _)| names_column(key, column)))
-            .map(|(_, entity)| entity);
-        if let Some(entity) = masked_column {
-            return (!segment.text.is_empty())
-                .then(|| Redaction {
-                    segment: index,
-                    start: 0,
-                    end: segment.text.len(),
-                    replacement: scan::mask(entity, &segment.text),
-                })
-                .into_iter()
-                .collect();
+        let masked_as: Vec<&str> = (segment.column.as_ref().filter(|c| c.row > 1))
+            .map(|column| {
+                (columns.iter().filter(|(key, _)| names_column(key, column)))
+                    .map(|(_, entity)| entity.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !masked_as.is_empty() {
+            if segment.text.is_empty() {
+                return Vec::new();
+            }
+            // Each mask hides only its own kind (a phone's leaves the words
+            // around it): a cell masked as one type shows what reviewers saw
+            // of that type; one that holds more (a second masked type, a
+            // finding of its own) is starred whole.
+            let replacement = match (masked_as.as_slice(), spans.is_empty()) {
+                ([entity], true) => scan::mask(entity, &segment.text),
+                _ => starred(&segment.text),
+            };
+            return vec![Redaction {
+                segment: index,
+                start: 0,
+                end: segment.text.len(),
+                replacement,
+            }];
         }
         let own = spans.iter().map(|s| Redaction {
             segment: index,
@@ -424,6 +433,13 @@ impl CellRedactions {
             file.name
         )))
     }
+}
+
+/// Every character but blanks as `*`.
+fn starred(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_whitespace() { c } else { '*' })
+        .collect()
 }
 
 /// The run of `sorted` (by segment) in segment `index`, moving `next` past
@@ -522,4 +538,60 @@ fn publish_if_due(
         }
         Ok(due.is_ok())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::{ColumnRef, Location};
+
+    fn cell(text: &str, row: usize) -> Segment {
+        Segment {
+            text: text.into(),
+            location: Location::Text {
+                line: row,
+                column: 1,
+            },
+            column: Some(ColumnRef {
+                table: String::new(),
+                index: 1,
+                letter: "B".into(),
+                header: "联系方式".into(),
+                row,
+            }),
+        }
+    }
+
+    fn masked(redact: FileRedactions, segment: &Segment) -> String {
+        let mut cells = CellRedactions::new(redact);
+        let found = cells.of(0, segment);
+        crate::redact::render_text(&segment.text, &found).unwrap()
+    }
+
+    #[test]
+    fn a_cell_of_a_column_masked_as_two_types_is_starred_whole() {
+        let value = "北京市朝阳区建国路88号 13812345678";
+        let one = |entity: &str| FileRedactions {
+            columns: vec![("B".into(), entity.into())],
+            ..FileRedactions::default()
+        };
+        assert_eq!(
+            masked(one("CN_MOBILE"), &cell(value, 2)),
+            scan::mask("CN_MOBILE", value)
+        );
+        let mut both = one("CN_MOBILE");
+        both.columns.push(("B".into(), "ADDRESS".into()));
+        assert_eq!(masked(both, &cell(value, 2)), starred(value));
+        // A finding of its own, of another type, in a column masked as phones.
+        let mut own = one("CN_MOBILE");
+        own.spans.push(Span {
+            segment: 0,
+            start: 0,
+            end: "北京市朝阳区建国路88号".len(),
+            masked_value: scan::mask("ADDRESS", "北京市朝阳区建国路88号"),
+        });
+        assert_eq!(masked(own, &cell(value, 2)), starred(value));
+        // The header is no body cell: only its findings are masked.
+        assert_eq!(masked(one("CN_MOBILE"), &cell(value, 1)), value);
+    }
 }

@@ -9,9 +9,11 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::{clamp_limit, Page};
+use super::{clamp_limit, Page, COLUMN_SUMMARY_SEGMENT};
 use crate::auth::CurrentUser;
-use crate::db::schema::{findings, recusals, release_stages, releases, stage_decisions};
+use crate::db::schema::{
+    finding_tallies, findings, recusals, release_stages, releases, stage_decisions,
+};
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::policy::Role;
@@ -179,23 +181,46 @@ fn parse_cursor(cursor: &str) -> Option<(String, String, String)> {
 }
 
 /// Finding counts by severity of each release's current version, for a page
-/// of releases in one grouped query.
+/// of releases: the tallies written when each inspection concluded, and for
+/// a release still being inspected its findings as they stand.
 pub fn severity_counts(
     conn: &mut DbConn,
     release_ids: &[String],
 ) -> AppResult<BTreeMap<String, BTreeMap<String, i64>>> {
-    let rows: Vec<(String, String, i64)> = findings::table
+    let tallied: Vec<(String, String, i64)> = finding_tallies::table
         .inner_join(
             releases::table.on(releases::id
-                .eq(findings::release_id)
-                .and(releases::version.eq(findings::version))),
+                .eq(finding_tallies::release_id)
+                .and(releases::version.eq(finding_tallies::version))),
         )
-        .filter(findings::release_id.eq_any(release_ids))
-        .group_by((findings::release_id, findings::severity))
-        .select((findings::release_id, findings::severity, count_star()))
+        .filter(finding_tallies::release_id.eq_any(release_ids))
+        .select((
+            finding_tallies::release_id,
+            finding_tallies::severity,
+            finding_tallies::findings,
+        ))
         .load(conn)?;
+    let untallied: Vec<&String> = release_ids
+        .iter()
+        .filter(|id| !tallied.iter().any(|(t, _, _)| t == *id))
+        .collect();
+    let counted: Vec<(String, String, i64)> = if untallied.is_empty() {
+        Vec::new()
+    } else {
+        findings::table
+            .inner_join(
+                releases::table.on(releases::id
+                    .eq(findings::release_id)
+                    .and(releases::version.eq(findings::version))),
+            )
+            .filter(findings::release_id.eq_any(untallied))
+            .filter(findings::segment.ne(COLUMN_SUMMARY_SEGMENT))
+            .group_by((findings::release_id, findings::severity))
+            .select((findings::release_id, findings::severity, count_star()))
+            .load(conn)?
+    };
     let mut out: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
-    for (id, severity, n) in rows {
+    for (id, severity, n) in tallied.into_iter().chain(counted) {
         out.entry(id).or_default().insert(severity, n);
     }
     Ok(out)
