@@ -188,6 +188,17 @@ impl AddressDetector {
                 }
             }
             if s == suffix_start {
+                // A lone suffix character opening the text or a field
+                // (`地址：市民中心…`, `：县人民医院…`) names the place the
+                // reader is in; after a word (`到县人民路`) it is prose.
+                let lone = suffix.chars().count() == 1
+                    && text[..suffix_start]
+                        .chars()
+                        .next_back()
+                        .is_none_or(|c| !is_han(c));
+                if lone {
+                    start = suffix_start;
+                }
                 break;
             }
             start = s;

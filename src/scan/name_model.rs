@@ -22,6 +22,14 @@ const MIN_TWO: f32 = 1.5;
 const MIN_CHAR: f32 = -1.0;
 /// A one-character given name is short evidence: it must be a typical one.
 const MIN_ONE: f32 = 1.5;
+/// A name no word ends (`镇长方晓东通报`) must read strongly: two given
+/// characters whose statistics, unlifted, sum to about 2 (`国良` is -0.1
+/// and 2.1), none below [`MIN_UNENDED_CHAR`]; and the character after it
+/// must not read as a given name's itself (at most [`MAX_NEXT`]), or the
+/// reading is inside a longer word (`卫生健康`: `康` is 1.9).
+const MIN_UNENDED: f32 = 1.95;
+const MIN_UNENDED_CHAR: f32 = -0.5;
+const MAX_NEXT: f32 = 1.5;
 
 static WEIGHTS: LazyLock<HashMap<char, f32>> = LazyLock::new(|| {
     include_str!("name_chars.txt")
@@ -57,6 +65,28 @@ impl GivenNameModel<'_> {
         } else {
             w
         }
+    }
+
+    /// Whether `given` reads as a given name on the statistics alone, none
+    /// lifted: where no label vouches for it (`给予毛志勇`) or no word ends it.
+    pub fn accepts_strongly(&self, given: &str) -> bool {
+        let mut chars = given.chars();
+        match (chars.next(), chars.next(), chars.next()) {
+            (Some(one), None, _) => Self::statistic(one) >= MIN_ONE,
+            (Some(a), Some(b), None) => {
+                let (a, b) = (Self::statistic(a), Self::statistic(b));
+                a + b >= MIN_UNENDED && a.min(b) >= MIN_UNENDED_CHAR
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `given`, which no word after it ends, reads as a
+    /// two-character given name, `next` being the character after it.
+    pub fn accepts_unended(&self, given: &str, next: Option<char>) -> bool {
+        given.chars().count() == 2
+            && self.accepts_strongly(given)
+            && next.is_none_or(|c| Self::statistic(c) <= MAX_NEXT)
     }
 
     /// Whether `given` (one or two characters) reads as a given name.

@@ -237,10 +237,17 @@ impl NameDetector {
     /// Whether a name may end at `pos`: end of text, a non-Han character, or a
     /// follower/title word.
     fn ends_here(&self, text: &str, pos: usize) -> bool {
+        self.end_word_len(text, pos).is_some()
+    }
+
+    /// What ends a name at `pos`: the length in bytes of the longest
+    /// follower/title word there, 0 for the end of the text or a non-Han
+    /// character, `None` when nothing does.
+    fn end_word_len(&self, text: &str, pos: usize) -> Option<usize> {
         let rest = &text[pos..];
         match rest.chars().next() {
-            None => true,
-            Some(c) if !is_han(c) => c != '*' && c != '×',
+            None => Some(0),
+            Some(c) if !is_han(c) => (c != '*' && c != '×').then_some(0),
             Some(_) => self
                 .followers
                 .iter()
@@ -249,7 +256,9 @@ impl NameDetector {
                 .chain(&self.labels)
                 .chain(&self.field_labels)
                 .chain(&self.verbs_after)
-                .any(|f| rest.starts_with(f.as_str())),
+                .filter(|f| rest.starts_with(f.as_str()))
+                .map(|f| f.len())
+                .max(),
         }
     }
 
@@ -284,28 +293,52 @@ impl NameDetector {
     }
 
     /// A name starting at `pos`: surname + 1–2 given characters, ending where
-    /// [`Self::ends_here`] allows. Longer given names are preferred.
+    /// [`Self::ends_here`] allows. Longer given names are preferred, unless
+    /// the shorter one ends at a word running past the longer one's end:
+    /// `马云认为` is `马云` before `认为`, not `马云认` before `为`
+    /// (`王福来表示` stays `王福来`).
     fn name_at(&self, text: &str, pos: usize) -> Option<usize> {
-        self.name_ends(text, pos)
-            .into_iter()
-            .rev()
-            .find(|&e| self.ends_here(text, e))
+        let mut best: Option<(usize, usize)> = None;
+        for end in self.name_ends(text, pos) {
+            let Some(word) = self.end_word_len(text, end) else {
+                continue;
+            };
+            if best.is_none_or(|(shorter, its_word)| shorter + its_word <= end) {
+                best = Some((end, word));
+            }
+        }
+        best.map(|(end, _)| end)
     }
 
     /// A name where the text says one stands (after a label or title, in
-    /// a list): where [`Self::ends_here`] allows, or else, when a word no
-    /// list holds follows it (`镇长方晓东通报`, `车主葛伟东驾驶`), the longest
-    /// reading whose given name the statistics accept.
+    /// a list): where [`Self::ends_here`] allows, or else a name no listed
+    /// word ends (`镇长方晓东通报`, `车主葛伟东驾驶`).
     fn labelled_name_at(&self, text: &str, pos: usize) -> Option<usize> {
         self.name_at(text, pos)
-            .or_else(|| self.modelled_name_at(text, pos))
+            .or_else(|| self.unended_name_at(text, pos))
     }
 
-    /// The longest name at `pos` whose given name the statistics accept.
-    fn modelled_name_at(&self, text: &str, pos: usize) -> Option<usize> {
+    /// A name after a word of running text (`任命`, `给予`): as after a
+    /// label, but its given name must read strongly as one (`免去费用的`,
+    /// `给予严肃处理`, `职工温馨之家` are none).
+    fn prose_name_at(&self, text: &str, pos: usize) -> Option<usize> {
         let given = pos + self.surname_at(text, pos)?;
         let model = self.model();
-        (self.name_ends(text, pos).into_iter().rev()).find(|&end| model.accepts(&text[given..end]))
+        self.name_at(text, pos)
+            .filter(|&end| model.accepts_strongly(&text[given..end]))
+            .or_else(|| self.unended_name_at(text, pos))
+    }
+
+    /// A surname and two given characters followed by a word no list
+    /// holds, when the statistics read the given name strongly and the
+    /// next character does not continue it (`卫生健康` is no `卫生健`).
+    fn unended_name_at(&self, text: &str, pos: usize) -> Option<usize> {
+        let given = pos + self.surname_at(text, pos)?;
+        let end = *self.name_ends(text, pos).get(1)?;
+        let next = text[end..].chars().next().filter(|c| is_han(*c));
+        self.model()
+            .accepts_unended(&text[given..end], next)
+            .then_some(end)
     }
 
     fn model(&self) -> GivenNameModel<'_> {
@@ -602,7 +635,7 @@ impl Coded for NameDetector {
             Group::Verb => self.clause_subject(cx, start, out),
             Group::Counted => self.counted_group(cx, start, end, out),
             Group::ProseLabel => {
-                if let Some(name_end) = self.modelled_name_at(cx.text, end) {
+                if let Some(name_end) = self.prose_name_at(cx.text, end) {
                     self.push(cx, end, name_end, out);
                 }
             }
