@@ -528,6 +528,12 @@ fn address_boundaries_in_notices() {
         "ADDRESS",
         "万盛街168号",
     );
+    assert_finds(
+        "办公地点：市民中心合署办公楼3楼312室",
+        "ADDRESS",
+        "市民中心合署办公楼3楼312室",
+    );
+    assert_finds("到县人民路18号办事", "ADDRESS", "人民路18号");
 }
 
 #[test]
