@@ -81,6 +81,13 @@ impl GivenNameModel<'_> {
         }
     }
 
+    /// Whether no character of `given` is one names shun (`排`, `位`,
+    /// `副`, or one seen in almost no name): what a name after a title,
+    /// which is prose too (`副市长安排部署`), must at least be.
+    pub fn plausible(&self, given: &str) -> bool {
+        given.chars().all(|c| Self::statistic(c) >= MIN_CHAR)
+    }
+
     /// Whether `given`, which no word after it ends, reads as a
     /// two-character given name, `next` being the character after it.
     pub fn accepts_unended(&self, given: &str, next: Option<char>) -> bool {

@@ -492,6 +492,22 @@ fn surnames_of_the_hundred_families_and_regional_ones() {
     assert_eq!(names_in(text), ["郭秀珍", "郭秀珍"]);
 }
 
+/// A title is prose too: a word after it that opens with a surname is no
+/// name when it holds a character names shun.
+#[test]
+fn words_after_a_title_are_not_names() {
+    for prose in [
+        "会上，副市长安排部署了下一阶段工作。",
+        "镇长和副镇长分别带队。",
+        "组长单位负责牵头。",
+        "社区主任常态化走访群众。",
+    ] {
+        assert_none(prose, "PERSON_NAME");
+    }
+    assert_finds("副市长王强表示，", "PERSON_NAME", "王强");
+    assert_finds("联系人：张三", "PERSON_NAME", "张三");
+}
+
 /// A signature after a closing is a person's, not the office signing.
 #[test]
 fn an_office_signing_a_letter_is_no_name() {

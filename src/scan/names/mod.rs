@@ -341,6 +341,17 @@ impl NameDetector {
             .then_some(end)
     }
 
+    /// Whether the name after a title at `pos` holds no character names
+    /// shun: a title is prose too (`副市长安排部署`, `镇长和副镇长`).
+    fn plausible_name_at(&self, text: &str, pos: usize) -> bool {
+        let (Some(surname), Some(end)) =
+            (self.surname_at(text, pos), self.labelled_name_at(text, pos))
+        else {
+            return false;
+        };
+        self.model().plausible(&text[pos + surname..end])
+    }
+
     fn model(&self) -> GivenNameModel<'_> {
         GivenNameModel {
             listed: &self.given_chars,
@@ -618,7 +629,12 @@ impl Coded for NameDetector {
         out: &mut Vec<Found>,
     ) {
         match self.group(word) {
-            Group::Label | Group::TitleBefore => self.names_from(cx, end, out),
+            Group::Label => self.names_from(cx, end, out),
+            Group::TitleBefore => {
+                if self.plausible_name_at(cx.text, end) {
+                    self.names_from(cx, end, out);
+                }
+            }
             Group::FieldLabel => {
                 let after = cx.text[end..].trim_start_matches(['"', '\'']);
                 if after.starts_with([':', '：', ' ', '\t', '\u{3000}']) {
