@@ -124,11 +124,14 @@ fn line_layout(text: &str) -> Vec<LineInfo> {
         } else {
             end
         };
-        // Commas first: a tab inside a CSV cell does not make a TSV row.
-        let line = &text[start..content_end];
-        let separator = [b',', b'\t']
-            .into_iter()
-            .find(|s| line.as_bytes().contains(s));
+        // Commas first: a tab inside a CSV cell does not make a TSV row; but
+        // a row of a tab-separated table stays one with a comma in a cell
+        // (`1,560`).
+        let line = &text.as_bytes()[start..content_end];
+        let separator = match block {
+            Some((_, b'\t')) if line.contains(&b'\t') => Some(b'\t'),
+            _ => [b',', b'\t'].into_iter().find(|s| line.contains(s)),
+        };
         block = match (separator, block) {
             (Some(s), Some((header, before))) if s == before => Some((header, s)),
             (Some(s), _) => Some((start, s)),

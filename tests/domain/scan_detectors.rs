@@ -525,6 +525,9 @@ fn an_office_signing_a_letter_is_no_name() {
 fn a_name_column_of_a_tab_separated_table() {
     let text = "序号\t户主\t保障人口\n1\t楼金花\t2\n2\t厉小军\t1\n";
     assert_eq!(names_in(text), ["楼金花", "厉小军"]);
+    // An amount with a thousands comma leaves the row in its table.
+    let text = "序号\t户主\t月保障金\n1\t楼金花\t1,560\n2\t厉小军\t980\n";
+    assert_eq!(names_in(text), ["楼金花", "厉小军"]);
 }
 
 #[test]
