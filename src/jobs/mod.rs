@@ -7,8 +7,10 @@
 //! concurrent workers pass over each other's rows instead of queueing on
 //! them; on SQLite the statement runs under the database's single writer
 //! lock. Every later write about a job (progress, completion, failure)
-//! names the worker holding it, so a worker whose lease ran out and was
-//! taken over cannot finish the job a second time.
+//! names the worker holding it, and so does every partial result the job
+//! writes (`Heartbeat::hold`), so a worker whose lease ran out and was
+//! taken over can neither finish the job a second time nor add to the
+//! result of the worker that took it over.
 //!
 //! The periodic sweeps (`sweeps`) are not rows: each is idempotent and
 //! claims its own work (due mail, due publications) under a lock.
@@ -29,7 +31,7 @@ use crate::db::DbConn;
 use crate::error::{AppError, AppResult, ErrorCode};
 
 pub use sweeps::{spawn_sweeps, SWEEPS};
-pub use worker::{drain, run_next, spawn_workers, Heartbeat, Lost};
+pub use worker::{drain, run_claimed, run_next, spawn_workers, Heartbeat, Lost};
 
 /// Where a job is in its life.
 #[derive(

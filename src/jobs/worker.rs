@@ -7,7 +7,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 
-use super::{claim, complete, fail, renew, JobState, Task};
+use super::{claim, complete, fail, renew, Job, JobState, Task};
 use crate::app::AppState;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
@@ -112,6 +112,23 @@ impl Heartbeat<'_> {
     pub fn complete(&self, conn: &mut DbConn) -> AppResult<()> {
         complete(conn, self.job_id, self.worker, crate::audit::now())
     }
+
+    /// Confirms, inside the caller's transaction, that this worker still
+    /// holds the job, and extends its lease: every partial write of a job
+    /// goes through it, so a worker that stalled past its lease and was
+    /// taken over writes nothing more (`Err(Lost)` rolls the write back).
+    /// The row lock it takes also keeps another worker from claiming the
+    /// job until the write commits.
+    pub fn hold(&self, conn: &mut DbConn) -> AppResult<()> {
+        renew(
+            conn,
+            self.job_id,
+            self.worker,
+            self.lease,
+            None,
+            crate::audit::now(),
+        )
+    }
 }
 
 /// Claims and runs the next due job as `worker`; `false` when none was due.
@@ -121,6 +138,14 @@ pub fn run_next(state: &AppState, worker: &str) -> AppResult<bool> {
     let Some(job) = claimed else {
         return Ok(false);
     };
+    run_claimed(state, job, worker)?;
+    Ok(true)
+}
+
+/// Runs `job`, which `worker` claimed, and records how it ended. A job
+/// taken over meanwhile by another worker is left to that one.
+pub fn run_claimed(state: &AppState, job: Job, worker: &str) -> AppResult<()> {
+    let lease = state.settings.job_lease;
     let beat = Heartbeat {
         state,
         job_id: &job.id,
@@ -144,11 +169,11 @@ pub fn run_next(state: &AppState, worker: &str) -> AppResult<bool> {
     };
     let Err(err) = outcome else {
         tracing::info!(job = %job.id, kind = %job.kind, attempt = job.attempts, "job done");
-        return Ok(true);
+        return Ok(());
     };
     if is_lost(&err) {
         tracing::warn!(job = %job.id, kind = %job.kind, "{err}");
-        return Ok(true);
+        return Ok(());
     }
     let reason = describe(&err);
     let left = fail(
@@ -162,7 +187,7 @@ pub fn run_next(state: &AppState, worker: &str) -> AppResult<bool> {
     if let (JobState::Failed, Ok(task)) = (left, &task) {
         parked(state, task, &reason)?;
     }
-    Ok(true)
+    Ok(())
 }
 
 fn execute(state: &AppState, beat: &Heartbeat, task: &Task) -> AppResult<()> {

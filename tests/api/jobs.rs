@@ -100,6 +100,81 @@ async fn a_filing_answers_scanning_at_once_and_its_inspection_moves_it_on() {
     assert_eq!(app.run_jobs().await, 0, "the job ran once");
 }
 
+/// A worker that stalls past its lease and is taken over writes nothing
+/// more, though it goes on running: every partial write of the inspection
+/// confirms the lease in its own transaction. The worker that took over
+/// records the findings alone, and the counts it tallies are the findings'.
+#[actix_web::test]
+async fn a_worker_taken_over_after_its_lease_writes_nothing_more() {
+    let (app, cast) = TestApp::builder().manual_jobs().with_cast().await;
+    let text = format!("联系人：张建国，身份证号{ID_NUMBER}，手机{MOBILE}\n").into_bytes();
+    let res = app
+        .post_multipart(
+            "/api/v1/releases",
+            &cast.submitter,
+            Some(meta(&[])),
+            &[("a.txt", &text)],
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let id = res.json()["id"].as_str().unwrap().to_string();
+    let (stalled, took_over) = app
+        .db(|c| {
+            let lease = Duration::seconds(60);
+            let now = releasegate::audit::now();
+            let stalled = jobs::claim(c, "stalled", lease, now).unwrap();
+            // The stalled worker stops renewing; its lease runs out.
+            diesel::update(jobs_table::table)
+                .set(jobs_table::locked_until.eq(now - Duration::seconds(1)))
+                .execute(c)
+                .unwrap();
+            let took_over = jobs::claim(c, "took-over", lease, now).unwrap();
+            (stalled.unwrap(), took_over.unwrap())
+        })
+        .await;
+    assert_eq!(
+        stalled.id, took_over.id,
+        "the expired lease was claimed again"
+    );
+    let findings_of = |id: String| {
+        move |c: &mut releasegate::db::DbConn| -> i64 {
+            use releasegate::db::schema::findings;
+            findings::table
+                .filter(findings::release_id.eq(id))
+                .count()
+                .get_result(c)
+                .unwrap()
+        }
+    };
+
+    let state = app.state.clone();
+    web::block(move || jobs::run_claimed(&state, stalled, "stalled"))
+        .await
+        .unwrap()
+        .expect("a lost job is not an error");
+    assert_eq!(app.db(findings_of(id.clone())).await, 0);
+    let job = the_job(&app).await;
+    assert_eq!(
+        (job.state, job.locked_by.as_deref()),
+        (JobState::Running, Some("took-over"))
+    );
+
+    let state = app.state.clone();
+    web::block(move || jobs::run_claimed(&state, took_over, "took-over"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(the_job(&app).await.state, JobState::Done);
+    let release = app
+        .get(&format!("/api/v1/releases/{id}"), Some(&cast.submitter))
+        .await
+        .json();
+    assert_eq!(release["state"], "in_review", "{release}");
+    let stored = app.db(findings_of(id.clone())).await;
+    assert!(stored >= 2, "{stored} findings");
+    assert_eq!(release["findings"]["total"], stored, "{release}");
+}
+
 /// The job of the one filed release, as the queue holds it.
 async fn the_job(app: &TestApp) -> releasegate::jobs::Job {
     app.db(|c| {

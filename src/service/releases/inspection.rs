@@ -43,9 +43,13 @@ pub fn run(
             return beat.complete(&mut conn);
         }
         // An earlier attempt may have written part of the findings.
-        clear_findings(&mut conn, release_id, version)?;
-        let stored = version_files(&mut conn, release_id, version)?;
-        record_metadata(state, &mut conn, &release, &stored)?;
+        let stored = conn.transaction(|conn| {
+            beat.hold(conn)?;
+            clear_findings(conn, release_id, version)?;
+            let stored = version_files(conn, release_id, version)?;
+            record_metadata(state, conn, &release, &stored)?;
+            AppResult::Ok(stored)
+        })?;
         (release, stored)
     };
     let options = Options {
@@ -57,7 +61,7 @@ pub fn run(
     let bytes_total: i64 = stored.iter().map(|f| f.size).sum();
     let (mut bytes_done, mut summary) = (0i64, Vec::with_capacity(stored.len()));
     for (done, file) in stored.iter().enumerate() {
-        summary.push(inspect_file(state, &release, file, options)?);
+        summary.push(inspect_file(state, beat, &release, file, options)?);
         bytes_done += file.size;
         beat.progress(&json!({
             "files_done": done + 1, "files_total": stored.len(),
@@ -84,6 +88,7 @@ pub fn run(
 /// are found, in batches; returns its line of the audit summary.
 fn inspect_file(
     state: &AppState,
+    beat: &Heartbeat,
     release: &Release,
     file: &StoredFile,
     options: Options,
@@ -92,7 +97,7 @@ fn inspect_file(
         .store
         .get(&file.sha256)
         .map_err(|e| AppError::internal(anyhow::anyhow!("cannot read {}: {e}", file.name)))?;
-    let mut sink = Batches::new(state, release, file);
+    let mut sink = Batches::new(state, beat, release, file);
     let outcome = inspect::inspect_each(
         &state.policies.scanner,
         &file.name,
@@ -102,32 +107,32 @@ fn inspect_file(
         |finding| sink.push(finding),
     );
     drop(bytes);
-    let mut conn = state.pool.get()?;
     let (found, outline) = match outcome {
-        Ok(outline) => (sink.finish()?, Some(outline)),
+        Ok(outline) => (sink.finish()?, outline),
         Err(e) => {
             // Part of the file may have been recorded before the failure:
             // the file is one SCAN_FAILED finding instead.
             drop(sink);
-            diesel::delete(findings::table.filter(findings::file_id.eq(&file.id)))
-                .execute(&mut conn)?;
             let failed = [inspect::scan_failed(&file.name, &e.to_string())];
-            record_findings(
-                &mut conn,
-                Owner::file(release, file),
-                &failed,
-                &mut ulid::Generator::new(),
-                crate::audit::now(),
-            )?;
+            state.pool.get()?.transaction(|conn| {
+                beat.hold(conn)?;
+                diesel::delete(findings::table.filter(findings::file_id.eq(&file.id)))
+                    .execute(conn)?;
+                let mut ids = ulid::Generator::new();
+                let owner = Owner::file(release, file);
+                record_findings(conn, owner, &failed, &mut ids, crate::audit::now())
+            })?;
             return Ok(json!({"name": file.name, "findings": 1, "scan_failed": failed[0].excerpt}));
         }
     };
-    let (kind, encoding) = outline.map_or((file.kind.clone(), None), |o| {
-        (o.kind.as_str().to_string(), o.encoding)
-    });
-    diesel::update(files::table.find(&file.id))
-        .set((files::kind.eq(&kind), files::encoding.eq(&encoding)))
-        .execute(&mut conn)?;
+    let (kind, encoding) = (outline.kind.as_str(), outline.encoding);
+    state.pool.get()?.transaction(|conn| {
+        beat.hold(conn)?;
+        diesel::update(files::table.find(&file.id))
+            .set((files::kind.eq(kind), files::encoding.eq(&encoding)))
+            .execute(conn)?;
+        AppResult::Ok(())
+    })?;
     Ok(json!({"name": file.name, "findings": found, "encoding": encoding}))
 }
 
@@ -137,6 +142,7 @@ fn inspect_file(
 /// returned by `finish`.
 struct Batches<'a> {
     state: &'a AppState,
+    beat: &'a Heartbeat<'a>,
     release: &'a Release,
     file: &'a StoredFile,
     pending: Vec<FileFinding>,
@@ -149,9 +155,15 @@ struct Batches<'a> {
 const BATCH: usize = 2000;
 
 impl<'a> Batches<'a> {
-    fn new(state: &'a AppState, release: &'a Release, file: &'a StoredFile) -> Self {
+    fn new(
+        state: &'a AppState,
+        beat: &'a Heartbeat<'a>,
+        release: &'a Release,
+        file: &'a StoredFile,
+    ) -> Self {
         Self {
             state,
+            beat,
             release,
             file,
             pending: Vec::with_capacity(BATCH),
@@ -178,6 +190,7 @@ impl<'a> Batches<'a> {
         let now = crate::audit::now();
         let (release, file) = (self.release, self.file);
         conn.transaction(|conn| {
+            self.beat.hold(conn)?;
             let owner = Owner::file(release, file);
             record_findings(conn, owner, &self.pending, &mut self.ids, now)
         })?;
