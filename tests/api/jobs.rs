@@ -17,20 +17,30 @@ use crate::common::*;
 use crate::dashboard::{csrf_of, page, post_form};
 use releasegate::policy::Role;
 
-#[actix_web::test]
-async fn a_filing_answers_scanning_at_once_and_its_inspection_moves_it_on() {
-    let (app, cast) = TestApp::builder().manual_jobs().with_cast().await;
-    let text = format!("联系人：张建国，身份证号{ID_NUMBER}，手机{MOBILE}\n").into_bytes();
+/// A text file with a name, an ID number and a mobile number.
+fn contact_sheet() -> Vec<u8> {
+    format!("联系人：张建国，身份证号{ID_NUMBER}，手机{MOBILE}\n").into_bytes()
+}
+
+/// Files `contact_sheet()` as `a.txt`; the release as the filing answers.
+async fn file_contact_sheet(app: &TestApp, cast: &Cast) -> serde_json::Value {
     let res = app
         .post_multipart(
             "/api/v1/releases",
             &cast.submitter,
             Some(meta(&[])),
-            &[("a.txt", &text)],
+            &[("a.txt", &contact_sheet())],
         )
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
-    let filed = res.json();
+    res.json()
+}
+
+#[actix_web::test]
+async fn a_filing_answers_scanning_at_once_and_its_inspection_moves_it_on() {
+    let (app, cast) = TestApp::builder().manual_jobs().with_cast().await;
+    let text = contact_sheet();
+    let filed = file_contact_sheet(&app, &cast).await;
     assert_eq!(filed["state"], "scanning");
     assert_eq!(
         filed["scan"],
@@ -107,17 +117,8 @@ async fn a_filing_answers_scanning_at_once_and_its_inspection_moves_it_on() {
 #[actix_web::test]
 async fn a_worker_taken_over_after_its_lease_writes_nothing_more() {
     let (app, cast) = TestApp::builder().manual_jobs().with_cast().await;
-    let text = format!("联系人：张建国，身份证号{ID_NUMBER}，手机{MOBILE}\n").into_bytes();
-    let res = app
-        .post_multipart(
-            "/api/v1/releases",
-            &cast.submitter,
-            Some(meta(&[])),
-            &[("a.txt", &text)],
-        )
-        .await;
-    assert_eq!(res.status, 201, "{}", res.text());
-    let id = res.json()["id"].as_str().unwrap().to_string();
+    let filed = file_contact_sheet(&app, &cast).await;
+    let id = filed["id"].as_str().unwrap().to_string();
     let (stalled, took_over) = app
         .db(|c| {
             let lease = Duration::seconds(60);
