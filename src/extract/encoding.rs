@@ -6,6 +6,8 @@ use encoding_rs::{
     DecoderResult, Encoding, BIG5, EUC_JP, EUC_KR, GB18030, GBK, SHIFT_JIS, UTF_16BE, UTF_16LE,
 };
 
+use std::borrow::Cow;
+
 use super::ExtractError;
 
 /// Bytes fed to the encoding detector; plenty to tell GBK from its look-alikes.
@@ -80,26 +82,38 @@ impl TextEncoding {
     }
 }
 
-/// A text file decoded strictly: `text` excludes the byte order mark.
+/// A text file decoded strictly: `text` excludes the byte order mark. A
+/// UTF-8 file is its own text, borrowed: a large table is not held twice.
 #[derive(Debug, Clone)]
-pub(crate) struct Decoded {
-    pub text: String,
+pub(crate) struct Decoded<'a> {
+    pub text: Cow<'a, str>,
     pub encoding: TextEncoding,
     pub bom_len: usize,
+}
+
+impl Decoded<'_> {
+    /// The same text, owning it (for a result kept past the bytes).
+    pub fn into_owned(self) -> Decoded<'static> {
+        Decoded {
+            text: Cow::Owned(self.text.into_owned()),
+            encoding: self.encoding,
+            bom_len: self.bom_len,
+        }
+    }
 }
 
 /// Maps offsets into a decoded text, asked in ascending order, to offsets
 /// in the original bytes: one forward walk however many are asked, which
 /// is what splicing a rendition's edits in file order needs.
 pub(crate) struct SourceCursor<'a> {
-    decoded: &'a Decoded,
+    decoded: &'a Decoded<'a>,
     body: &'a [u8],
     text_at: usize,
     source_at: usize,
 }
 
 impl<'a> SourceCursor<'a> {
-    pub fn new(decoded: &'a Decoded, original: &'a [u8]) -> Self {
+    pub fn new(decoded: &'a Decoded<'a>, original: &'a [u8]) -> Self {
         Self {
             decoded,
             body: original.get(decoded.bom_len..).unwrap_or_default(),
@@ -129,7 +143,7 @@ impl<'a> SourceCursor<'a> {
 
 /// Detects the encoding and decodes strictly: undecodable bytes are an
 /// error naming their offset, never replacement characters.
-pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, ExtractError> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>, ExtractError> {
     let by_bom = [
         (&[0xEF, 0xBB, 0xBF][..], TextEncoding::Utf8),
         (&[0xFF, 0xFE][..], TextEncoding::Utf16Le),
@@ -139,10 +153,10 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, ExtractError> {
         let body = &bytes[bom.len()..];
         let text = match enc {
             TextEncoding::Utf8 => std::str::from_utf8(body)
-                .map(str::to_owned)
+                .map(Cow::Borrowed)
                 .map_err(|e| e.valid_up_to()),
-            TextEncoding::Utf16Le => decode_strict(UTF_16LE, body),
-            _ => decode_strict(UTF_16BE, body),
+            TextEncoding::Utf16Le => decode_strict(UTF_16LE, body).map(Cow::Owned),
+            _ => decode_strict(UTF_16BE, body).map(Cow::Owned),
         }
         .map_err(|at| bad_bytes(at + bom.len(), enc.name()))?;
         return finish(text, *enc, bom.len());
@@ -151,7 +165,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, ExtractError> {
     // SIMD validation is several times faster on CJK text; std's validator
     // runs only on failure, to say where the bad bytes are.
     let utf8_error = match simdutf8::basic::from_utf8(bytes) {
-        Ok(s) => return finish(s.to_owned(), TextEncoding::Utf8, 0),
+        Ok(s) => return finish(Cow::Borrowed(s), TextEncoding::Utf8, 0),
         Err(_) => std::str::from_utf8(bytes)
             .err()
             .map_or(0, |e| e.valid_up_to()),
@@ -194,7 +208,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, ExtractError> {
     } else {
         TextEncoding::Gbk
     };
-    finish(text, enc, 0)
+    finish(Cow::Owned(text), enc, 0)
 }
 
 /// GB18030 four-byte sequences are what GBK lacks; walk sequence by
@@ -211,7 +225,11 @@ fn has_four_byte_sequence(bytes: &[u8]) -> bool {
     false
 }
 
-fn finish(text: String, encoding: TextEncoding, bom_len: usize) -> Result<Decoded, ExtractError> {
+fn finish(
+    text: Cow<'_, str>,
+    encoding: TextEncoding,
+    bom_len: usize,
+) -> Result<Decoded<'_>, ExtractError> {
     if let Some(at) = text.find('\0') {
         return Err(binary(at));
     }
@@ -297,10 +315,17 @@ mod tests {
         );
         let le = decode(b"\xFF\xFEh\0i\0").unwrap();
         assert_eq!(
-            (le.encoding, le.text.as_str(), le.bom_len),
+            (le.encoding, &*le.text, le.bom_len),
             (TextEncoding::Utf16Le, "hi", 2)
         );
         assert_eq!(decode(b"\xFE\xFF\0h\0i").unwrap().text, "hi");
+        // UTF-8 is its own text: a large table is not held twice.
+        let utf8 = decode("\u{FEFF}表格".as_bytes()).unwrap();
+        assert!(matches!(utf8.text, Cow::Borrowed("表格")), "{utf8:?}");
+        assert!(matches!(
+            decode("表格".as_bytes()).unwrap().text,
+            Cow::Borrowed("表格")
+        ));
         assert_eq!(
             decode("纯文本".as_bytes()).unwrap().encoding,
             TextEncoding::Utf8

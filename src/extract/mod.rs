@@ -411,7 +411,7 @@ pub(crate) struct SourceSpan {
 /// stays a plain value the service can store and serialise.
 pub(crate) enum Anchors {
     Text {
-        decoded: Decoded,
+        decoded: Decoded<'static>,
         spans: Vec<SourceSpan>,
     },
     Xlsx(XlsxAnchors),
@@ -480,7 +480,10 @@ pub fn for_each_segment(
 }
 
 /// A CSV file's text, decoded strictly, for [`visit_csv_cells`].
-pub(crate) fn decode_csv(bytes: &[u8], limits: &Limits) -> Result<Decoded, ExtractError> {
+pub(crate) fn decode_csv<'a>(
+    bytes: &'a [u8],
+    limits: &Limits,
+) -> Result<Decoded<'a>, ExtractError> {
     check_size(bytes, limits)?;
     text::decode_text(bytes, limits)
 }
@@ -490,7 +493,7 @@ pub(crate) fn decode_csv(bytes: &[u8], limits: &Limits) -> Result<Decoded, Extra
 /// the rendition of a large table is written from.
 pub(crate) fn visit_csv_cells(
     file_name: &str,
-    decoded: &Decoded,
+    decoded: &Decoded<'_>,
     limits: &Limits,
     mut visit: impl FnMut(usize, Segment, SourceSpan),
 ) -> Result<(), ExtractError> {

@@ -11,7 +11,7 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
     let mut decoded = decode_text(bytes, limits)?;
     // The one segment is the whole text: it is moved there rather than
     // copied, and the redactor takes it back from the segment.
-    let text = std::mem::take(&mut decoded.text);
+    let text = std::mem::take(&mut decoded.text).into_owned();
     let spans = if text.is_empty() {
         Vec::new()
     } else {
@@ -34,7 +34,10 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
 }
 
 /// Decodes a line-oriented file and enforces the line-length limit.
-pub(crate) fn decode_text(bytes: &[u8], limits: &Limits) -> Result<Decoded, ExtractError> {
+pub(crate) fn decode_text<'a>(
+    bytes: &'a [u8],
+    limits: &Limits,
+) -> Result<Decoded<'a>, ExtractError> {
     let decoded = encoding::decode(bytes)?;
     if decoded.text.len() <= limits.max_line_bytes {
         return Ok(decoded);
@@ -53,7 +56,7 @@ pub(crate) fn decode_text(bytes: &[u8], limits: &Limits) -> Result<Decoded, Extr
 /// Assembles the result shared by the text-based formats.
 pub(crate) fn finish(
     kind: FileKind,
-    decoded: Decoded,
+    decoded: Decoded<'_>,
     segments: Vec<Segment>,
     spans: Vec<SourceSpan>,
 ) -> Parsed {
@@ -64,6 +67,9 @@ pub(crate) fn finish(
             segments,
             unreadable: Vec::new(),
         },
-        anchors: Anchors::Text { decoded, spans },
+        anchors: Anchors::Text {
+            decoded: decoded.into_owned(),
+            spans,
+        },
     }
 }

@@ -97,7 +97,7 @@ pub fn render(
         // A plain text file's decoded text lives in its one segment.
         Anchors::Text { decoded, spans } if parsed.extracted.kind == FileKind::Text => {
             let whole = Decoded {
-                text: segments.first().map(|s| s.text.clone()).unwrap_or_default(),
+                text: segments.first().map_or("", |s| &s.text).into(),
                 ..*decoded
             };
             text::render(original, &whole, spans, segments, &plan)

@@ -9,7 +9,7 @@ pub(super) type TextEdit = (usize, usize, String);
 
 pub(super) fn render(
     original: &[u8],
-    decoded: &Decoded,
+    decoded: &Decoded<'_>,
     spans: &[SourceSpan],
     segments: &[Segment],
     plan: &Plan,
@@ -53,7 +53,7 @@ pub(super) fn segment_edits(span: SourceSpan, text: &str, group: &[&Redaction]) 
 /// millions of redacted cells renders in about its own size.
 pub(super) struct Splicer<'a> {
     original: &'a [u8],
-    decoded: &'a Decoded,
+    decoded: &'a Decoded<'a>,
     cursor: SourceCursor<'a>,
     out: Vec<u8>,
     /// Where in `original` the bytes not copied yet begin.
@@ -61,7 +61,7 @@ pub(super) struct Splicer<'a> {
 }
 
 impl<'a> Splicer<'a> {
-    pub fn new(original: &'a [u8], decoded: &'a Decoded) -> Self {
+    pub fn new(original: &'a [u8], decoded: &'a Decoded<'a>) -> Self {
         Self {
             original,
             decoded,
