@@ -446,6 +446,21 @@ fn names_before_an_unlisted_verb_end_where_the_given_name_does() {
     }
 }
 
+/// A traffic notice names the driver, then the offence: the offence word
+/// ends the name even when its first character could end a given name
+/// (`超`, `逆`).
+#[test]
+fn an_offence_word_ends_the_name_before_it() {
+    for (text, name) in [
+        ("驾驶人李霞超速行驶被处罚款", "李霞"),
+        ("当事人王海超载运输", "王海"),
+        ("驾驶人赵丽闯红灯", "赵丽"),
+        ("车主孙建逆行被查处", "孙建"),
+    ] {
+        assert_eq!(names_in(text), [name], "{text}");
+    }
+}
+
 /// Appointment, removal and sanction sentences and staff words hold names
 /// without a label; their given names must read as names.
 #[test]
