@@ -122,12 +122,42 @@ impl AddressDetector {
         (dashes >= 2).then_some(pos + len)
     }
 
-    /// Numbered units (with named buildings between them) from `pos`.
-    fn units_from(&self, text: &str, mut pos: usize) -> Option<usize> {
+    /// A floor or building part counted in Han numerals (`三楼`, `十二层`,
+    /// `二单元`), as notices write them; house and room numbers never are.
+    fn han_numbered_part(&self, text: &str, pos: usize) -> Option<usize> {
+        let after = pos
+            + text[pos..]
+                .chars()
+                .take_while(|c| HAN_NUMERALS.contains(*c))
+                .take(MAX_HAN_NUMERALS)
+                .map(char::len_utf8)
+                .sum::<usize>();
+        if after == pos {
+            return None;
+        }
+        self.units
+            .iter()
+            .filter(|u| is_building_part(u))
+            .find(|u| text[after..].starts_with(u.as_str()))
+            .map(|u| after + u.len())
+    }
+
+    /// Numbered units (with named buildings between them) from `pos`, the
+    /// end of a street or building word, and whether the first is a floor
+    /// counted in Han numerals, which only then may follow (`办公楼四楼`).
+    fn units_from(&self, text: &str, mut pos: usize) -> Option<(usize, bool)> {
+        let first = skip_chars(text, pos, 1, is_blank);
+        let han_floor = self.numbered_unit(text, first).is_none()
+            && self.han_numbered_part(text, first).is_some();
         let mut end = None;
-        for _ in 0..MAX_UNITS {
+        for round in 0..MAX_UNITS {
             let p = skip_chars(text, pos, 1, is_blank);
-            if let Some(e) = self.numbered_unit(text, p) {
+            let han = || {
+                (round == 0)
+                    .then(|| self.han_numbered_part(text, p))
+                    .flatten()
+            };
+            if let Some(e) = self.numbered_unit(text, p).or_else(han) {
                 end = Some(e);
                 pos = e;
                 continue;
@@ -149,10 +179,24 @@ impl AddressDetector {
                 }
             }
             if n != usize::MAX || end.is_none() {
-                return end;
+                break;
             }
         }
-        end
+        end.map(|e| (e, han_floor))
+    }
+
+    /// Whether a span opens after a label's colon (`地址：`) or with an
+    /// administrative component (`清溪县…`): what a building with a floor
+    /// in Han numerals needs to be an address, not a direction given
+    /// beside one (`（商贸中心一楼）`).
+    fn placed(&self, text: &str, start: usize, street_start: usize) -> bool {
+        text[..start]
+            .trim_end_matches(is_blank)
+            .ends_with(['：', ':'])
+            || self
+                .admin_suffixes
+                .iter()
+                .any(|s| text[start..street_start].contains(s.as_str()))
     }
 
     /// Start of the street name and administrative components before `pos`.
@@ -234,6 +278,16 @@ impl AddressDetector {
     }
 }
 
+const HAN_NUMERALS: &str = "一二三四五六七八九十";
+/// `二十三楼`: no building has more floors than three numerals write.
+const MAX_HAN_NUMERALS: usize = 3;
+
+/// A unit that names a floor, a building or an entrance (`楼`, `层`, `栋`,
+/// `座`, `单元`), not a house, room or village group.
+fn is_building_part(unit: &str) -> bool {
+    unit == "单元" || unit.ends_with(['楼', '层', '樓', '層', '栋', '幢', '棟', '座'])
+}
+
 /// `1-200`: two numbers, the second larger, as house-number ranges are
 /// written (`12-3` is house 12, entrance 3).
 fn is_range(digits: &str) -> bool {
@@ -265,12 +319,15 @@ impl Coded for AddressDetector {
         out: &mut Vec<Found>,
     ) {
         let text = cx.text;
-        let Some(addr_end) = self.units_from(text, end) else {
+        let Some((addr_end, han_floor)) = self.units_from(text, end) else {
             return;
         };
         let addr_start = self.start_before(text, start);
         if addr_start == start {
             return; // a suffix without a name (`路12号` alone) is not an address
+        }
+        if han_floor && !self.placed(text, addr_start, start) {
+            return;
         }
         if let Some(confidence) = context_confidence(cx, &self.def, addr_start) {
             out.push(Found {

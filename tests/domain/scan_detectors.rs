@@ -570,6 +570,45 @@ fn address_boundaries_in_notices() {
     assert_finds("到县人民路18号办事", "ADDRESS", "人民路18号");
 }
 
+/// An office with no road and no house number: a centre or a building,
+/// then floors and rooms, in digits or in Han numerals.
+#[test]
+fn offices_without_a_road_are_addresses_down_to_the_floor() {
+    for (text, address) in [
+        (
+            "办公地址：清溪县政务服务中心3楼302室",
+            "清溪县政务服务中心3楼302室",
+        ),
+        ("地址：市民中心A座5楼", "市民中心A座5楼"),
+        ("地址：财政局合署办公楼四楼", "财政局合署办公楼四楼"),
+        ("受理地点：县人民医院综合楼二楼", "县人民医院综合楼二楼"),
+        (
+            "地址：清溪县便民服务中心三楼302室",
+            "清溪县便民服务中心三楼302室",
+        ),
+    ] {
+        assert_finds(text, "ADDRESS", address);
+    }
+    // After a house number a floor in Han numerals is a direction, not
+    // part of the address (`市民之家一楼综合窗口`).
+    assert_finds("请到新华路8号一楼大厅办理", "ADDRESS", "新华路8号");
+    // Nor is a building and such a floor given beside an address, with no
+    // label or place of its own.
+    assert_finds(
+        "经营场所：车城西路20号（商贸中心一楼）",
+        "ADDRESS",
+        "车城西路20号",
+    );
+    assert_none("（商贸中心一楼）", "ADDRESS");
+    for prose in [
+        "数据中心三个机房已投入使用",
+        "市应急指挥中心二十四小时值守",
+        "该中心12个窗口",
+    ] {
+        assert_none(prose, "ADDRESS");
+    }
+}
+
 #[test]
 fn an_extension_written_apart_belongs_to_the_number() {
     assert_finds(
