@@ -168,6 +168,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    finding_backlogs (release_id, version) {
+        release_id -> Text,
+        version -> Integer,
+        undispositioned -> BigInt,
+    }
+}
+
+diesel::table! {
     finding_tallies (release_id, version, severity) {
         release_id -> Text,
         version -> Integer,
@@ -451,6 +459,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     release_versions,
     files,
     findings,
+    finding_backlogs,
     finding_tallies,
     release_stages,
     stage_decisions,

@@ -105,6 +105,8 @@ async fn gbk_csv_id_column_is_one_column_finding_and_is_masked_whole() {
     for (severity, n) in &tallied {
         assert_eq!(shown[severity], *n, "{severity}");
     }
+    let pending = r["findings"]["undispositioned"].as_i64().unwrap();
+    assert_eq!(backlog(&app, &id).await, (Some(pending), pending));
 
     // One disposition of the summary dispositions the column.
     let res = app
@@ -118,6 +120,13 @@ async fn gbk_csv_id_column_is_one_column_finding_and_is_masked_whole() {
         )
         .await;
     assert_eq!(res.status, 200);
+    // The backlog drops by the column's five cells, as a count would.
+    let r = app
+        .get(&format!("/api/v1/releases/{id}"), Some(&cast.privacy))
+        .await
+        .json();
+    assert_eq!(r["findings"]["undispositioned"], pending - 5, "{r}");
+    assert_eq!(backlog(&app, &id).await, (Some(pending - 5), pending - 5));
     let after = findings(&app, &id, &cast.privacy).await;
     assert!(after
         .iter()
@@ -155,6 +164,31 @@ async fn gbk_csv_id_column_is_one_column_finding_and_is_masked_whole() {
         Some(format!("序号,姓名,身份证号（如{masked_sample}）,补贴金额").as_str())
     );
     assert_eq!(text.matches("1200.00").count(), 4, "other cells unchanged");
+}
+
+/// The release's recorded backlog of findings wanting a disposition, and
+/// the same counted over the findings.
+async fn backlog(app: &TestApp, id: &str) -> (Option<i64>, i64) {
+    let id = id.to_string();
+    app.db(move |c| {
+        use diesel::prelude::*;
+        use releasegate::db::schema::{finding_backlogs as b, findings as f};
+        let recorded = b::table
+            .filter(b::release_id.eq(&id))
+            .select(b::undispositioned)
+            .first(c)
+            .optional()
+            .unwrap();
+        let counted = f::table
+            .filter(f::release_id.eq(&id))
+            .filter(f::segment.ne(-1))
+            .filter(f::disposition.is_null())
+            .count()
+            .get_result(c)
+            .unwrap();
+        (recorded, counted)
+    })
+    .await
 }
 
 fn xlsx(sheets: &[(&str, Vec<Vec<String>>)]) -> Vec<u8> {

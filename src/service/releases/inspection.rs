@@ -219,6 +219,7 @@ fn conclude(
 ) -> AppResult<()> {
     let now = crate::audit::now();
     record_tallies(conn, &release.id, release.version)?;
+    super::backlog::record(conn, &release.id, release.version)?;
     // Out of `scanning`; re-evaluation then says blocked or in review.
     release.state = State::InReview;
     diesel::update(releases::table.find(&release.id))

@@ -2,6 +2,7 @@
 //! dispositions and decisions (`review`), publication and the public reads
 //! (`publish`), the reviewer queue (`queue`), and the read models here.
 
+mod backlog;
 mod catalogue;
 mod change;
 mod clock;

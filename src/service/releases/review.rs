@@ -84,6 +84,9 @@ pub fn dispose(
             } else {
                 0
             };
+            let own = finding.disposition.is_none() && finding.segment != COLUMN_SUMMARY_SEGMENT;
+            let settled = i64::from(own) + cells as i64;
+            super::backlog::lower(conn, release_id, finding.version, settled)?;
             Ok(Applied {
                 value: (),
                 details: serde_json::json!({

@@ -216,13 +216,7 @@ pub fn counts(conn: &mut DbConn, release: &Release) -> AppResult<FindingCounts> 
     }
     .into_iter()
     .collect();
-    let undispositioned = findings::table
-        .filter(findings::release_id.eq(&release.id))
-        .filter(findings::version.eq(release.version))
-        .filter(findings::segment.ne(COLUMN_SUMMARY_SEGMENT))
-        .filter(findings::disposition.is_null())
-        .count()
-        .get_result(conn)?;
+    let undispositioned = super::backlog::undispositioned(conn, &release.id, release.version)?;
     Ok(FindingCounts {
         total: by_severity.values().sum(),
         by_severity,
