@@ -586,6 +586,10 @@ fn offices_without_a_road_are_addresses_down_to_the_floor() {
             "地址：清溪县便民服务中心三楼302室",
             "清溪县便民服务中心三楼302室",
         ),
+        (
+            "请到清溪县人民医院门诊楼三楼302室办理",
+            "清溪县人民医院门诊楼三楼302室",
+        ),
     ] {
         assert_finds(text, "ADDRESS", address);
     }
