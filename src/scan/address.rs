@@ -146,16 +146,16 @@ impl AddressDetector {
     /// end of a street or building word, and whether the first is a floor
     /// counted in Han numerals, which only then may follow (`办公楼四楼`).
     fn units_from(&self, text: &str, mut pos: usize) -> Option<(usize, bool)> {
-        let first = skip_chars(text, pos, 1, is_blank);
-        let han_floor = self.numbered_unit(text, first).is_none()
-            && self.han_numbered_part(text, first).is_some();
+        let mut han_floor = false;
         let mut end = None;
         for round in 0..MAX_UNITS {
             let p = skip_chars(text, pos, 1, is_blank);
             let han = || {
-                (round == 0)
+                let floor = (round == 0)
                     .then(|| self.han_numbered_part(text, p))
-                    .flatten()
+                    .flatten();
+                han_floor |= floor.is_some();
+                floor
             };
             if let Some(e) = self.numbered_unit(text, p).or_else(han) {
                 end = Some(e);
