@@ -22,6 +22,12 @@ const MIN_TWO: f32 = 1.5;
 const MIN_CHAR: f32 = -1.0;
 /// A one-character given name is short evidence: it must be a typical one.
 const MIN_ONE: f32 = 1.5;
+/// Unless its place says a name stands there (after a title, or as the
+/// whole clause before a speech verb: `，王强表示`): then it need only be a
+/// listed given-name character no rarer in names than in prose (`强` is
+/// 0.5), which a word opening with a surname seldom is (`副乡长安全检查`:
+/// `全` is -0.6; `周末走访`, `严格要求`: `末`, `格` are not listed).
+const MIN_ONE_PLACED: f32 = 0.0;
 /// A name no word ends (`镇长方晓东通报`) must read strongly: two given
 /// characters whose statistics, unlifted, sum to about 2 (`国良` is -0.1
 /// and 2.1), none below [`MIN_UNENDED_CHAR`]; and the character after it
@@ -82,10 +88,28 @@ impl GivenNameModel<'_> {
     }
 
     /// Whether no character of `given` is one names shun (`排`, `位`,
-    /// `副`, or one seen in almost no name): what a name after a title,
-    /// which is prose too (`副市长安排部署`), must at least be.
+    /// `副`, or one seen in almost no name), and a one-character given name
+    /// passes [`Self::accepts_placed`]: what a name after a title, which is
+    /// prose too (`副市长安排部署`, `副乡长安全检查`), must at least be.
     pub fn plausible(&self, given: &str) -> bool {
-        given.chars().all(|c| Self::statistic(c) >= MIN_CHAR)
+        let mut chars = given.chars();
+        match (chars.next(), chars.next()) {
+            (Some(_), None) => self.accepts_placed(given),
+            _ => given.chars().all(|c| Self::statistic(c) >= MIN_CHAR),
+        }
+    }
+
+    /// Whether `given` reads as a given name where the text's shape already
+    /// says a name stands: as [`Self::accepts`], but a one-character given
+    /// name needs only to be listed and reach [`MIN_ONE_PLACED`].
+    pub fn accepts_placed(&self, given: &str) -> bool {
+        let mut chars = given.chars();
+        match (chars.next(), chars.next()) {
+            (Some(one), None) => {
+                self.listed.contains(&one) && Self::statistic(one) >= MIN_ONE_PLACED
+            }
+            _ => self.accepts(given),
+        }
     }
 
     /// Whether `given`, which no word after it ends, reads as a

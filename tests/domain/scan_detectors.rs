@@ -461,6 +461,32 @@ fn an_offence_word_ends_the_name_before_it() {
     }
 }
 
+/// A one-character given name counts where the text's shape places a name:
+/// the whole clause before a speech verb, or right after a title. The
+/// character must be a listed given-name one that does not weigh against
+/// names, and not form an ordinary word with the surname.
+#[test]
+fn a_one_character_given_name_counts_where_its_place_says_a_name_stands() {
+    for (text, name) in [
+        ("会上，王强表示，要加强管理。", "王强"),
+        ("记者采访时，李明说，情况属实。", "李明"),
+        ("副局长王强主持会议。", "王强"),
+        ("副县长李军带队检查。", "李军"),
+    ] {
+        assert_eq!(names_in(text), [name], "{text}");
+    }
+    for prose in [
+        "副乡长安全检查了现场。",
+        "副市长严格要求各单位落实。",
+        "活动安排在周末，周末走访了社区。",
+        "外交部发言人办公室，严正指出这一点。",
+        "经过治疗，康复获得好评。",
+        "项目已完工。白天指出的问题已整改。",
+    ] {
+        assert!(names_in(prose).is_empty(), "{prose}: {:?}", names_in(prose));
+    }
+}
+
 /// Appointment, removal and sanction sentences and staff words hold names
 /// without a label; their given names must read as names.
 #[test]

@@ -49,6 +49,7 @@ pub const LEXICON: &[&str] = &[
     "count_units",
     "places",
     "organisations",
+    "words",
 ];
 
 pub struct NameDetector {
@@ -93,8 +94,8 @@ pub struct NameDetector {
     prose_labels: Vec<String>,
     /// What a head count counts (`名`, `人`, `位`).
     count_units: HashSet<char>,
-    /// Places and organisations that open with a surname (`宁波`, `金华`,
-    /// `苏宁`): never a name.
+    /// Places, organisations and words that open with a surname (`宁波`,
+    /// `苏宁`, `严正`): never a name.
     proper_nouns: Vec<String>,
     /// Bit per BMP code point: a surname starts with it.
     surname_starts: Box<[u64]>,
@@ -172,7 +173,12 @@ impl NameDetector {
             counted_after: lexicon(def, "counted_after").to_vec(),
             prose_labels: lexicon(def, "prose_labels").to_vec(),
             count_units: chars_of("count_units"),
-            proper_nouns: [lexicon(def, "places"), lexicon(def, "organisations")].concat(),
+            proper_nouns: [
+                lexicon(def, "places"),
+                lexicon(def, "organisations"),
+                lexicon(def, "words"),
+            ]
+            .concat(),
             surname_starts: {
                 let mut bits = vec![0u64; SURNAME_TABLE / 64].into_boxed_slice();
                 for cp in surnames.iter().filter_map(|s| s.chars().next()) {

@@ -60,7 +60,16 @@ impl NameDetector {
                         .before_verb
                         .iter()
                         .any(|w| between.starts_with(w.as_str()));
-                if joined && model.accepts(&text[start + surname..end]) {
+                // A name that is the whole clause (`，王强表示`) is placed
+                // by the clause itself: a one-character given name suffices.
+                let whole_clause = start == clause && end == verb;
+                let given = &text[start + surname..end];
+                let reads = if whole_clause {
+                    model.accepts_placed(given)
+                } else {
+                    model.accepts(given)
+                };
+                if joined && reads {
                     self.push(cx, start, end, out);
                     self.joined_subject(cx, start, &model, out);
                     return;
