@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::extract::{self, ColumnRef, ExtractError, FileKind, Limits, Outline, Segment};
+use crate::extract::{
+    self, ColumnRef, FileKind, InMemory, Limits, Outline, Segment, Source, VisitError,
+};
 use crate::scan::{self, Category, Detection, ScanHints, Scanner, Severity};
 
 /// Characters of context on each side of a finding in its excerpt.
@@ -186,9 +188,9 @@ pub fn inspect(
     bytes: &[u8],
     limits: &Limits,
     options: Options,
-) -> Result<Inspection, ExtractError> {
+) -> Result<Inspection, VisitError> {
     let mut findings = Vec::new();
-    let outline = inspect_each(scanner, file_name, bytes, limits, options, |f| {
+    let outline = inspect_each(scanner, file_name, &InMemory(bytes), limits, options, |f| {
         findings.push(f)
     })?;
     Ok(Inspection {
@@ -200,17 +202,18 @@ pub fn inspect(
 
 /// Inspects a file, handing each finding to `emit` as it is found and
 /// keeping none: memory stays one segment (a table row) deep however many
-/// findings a large table holds. Column summaries come last.
+/// findings a large table holds, and a table is read in pieces. Column
+/// summaries come last.
 pub fn inspect_each(
     scanner: &Scanner,
     file_name: &str,
-    bytes: &[u8],
+    source: &dyn Source,
     limits: &Limits,
     options: Options,
     mut emit: impl FnMut(FileFinding),
-) -> Result<Outline, ExtractError> {
+) -> Result<Outline, VisitError> {
     let mut columns = ColumnTally::default();
-    let outline = extract::for_each_segment(file_name, bytes, limits, |index, segment| {
+    let outline = extract::for_each_segment(file_name, source, limits, |index, segment| {
         let hints = ScanHints {
             column_header: segment.column.as_ref().map(|c| c.header.clone()),
         };

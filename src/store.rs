@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::extract::Source;
+
 /// A partial write older than this is left over from a crash.
 const STALE_PART: std::time::Duration = std::time::Duration::from_secs(3600);
 
@@ -91,6 +93,17 @@ impl FileStore {
         Ok(verified)
     }
 
+    /// The stored file as a [`Source`] to read in pieces, as often as
+    /// needed, each reading checking the digest.
+    pub fn source<'a>(&'a self, sha256: &'a str) -> std::io::Result<Stored<'a>> {
+        let len = self.open_verified(sha256)?.len();
+        Ok(Stored {
+            store: self,
+            sha256,
+            len,
+        })
+    }
+
     pub fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
         let bytes = std::fs::read(self.existing_path(sha256)?)?;
         // A file that no longer matches its name was corrupted on disk.
@@ -101,6 +114,23 @@ impl FileStore {
             ));
         }
         Ok(bytes)
+    }
+}
+
+/// A stored file to be read in pieces (see [`FileStore::source`]).
+pub struct Stored<'a> {
+    store: &'a FileStore,
+    sha256: &'a str,
+    len: u64,
+}
+
+impl Source for Stored<'_> {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn open(&self) -> std::io::Result<Box<dyn Read + '_>> {
+        Ok(Box::new(self.store.open_verified(self.sha256)?))
     }
 }
 

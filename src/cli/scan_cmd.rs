@@ -9,8 +9,8 @@ use clap::ValueEnum;
 use rayon::prelude::*;
 
 use super::{policy_dir, usage_error, ScanArgs};
-use crate::extract::Limits;
 use crate::extract::Location;
+use crate::extract::{FileSource, Limits};
 use crate::inspect::{inspect, FileFinding, Options, Place};
 use crate::policy::Policies;
 use crate::scan::{self, Severity};
@@ -69,11 +69,13 @@ pub fn run(args: ScanArgs) -> i32 {
 
 pub(super) fn read(path: &Path) -> Result<(String, Vec<u8>), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let name = path
-        .file_name()
+    Ok((file_name(path), bytes))
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    Ok((name, bytes))
+        .unwrap_or_default()
 }
 
 /// The severities found (one of each), for `--fail-on`.
@@ -131,7 +133,8 @@ fn stream(
         written(out.write_all(b"{\"files\":["))?;
     }
     for (n, path) in files.iter().enumerate() {
-        let (name, bytes) = read(path)?;
+        let source = FileSource::new(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let name = file_name(path);
         let shown = path.display().to_string();
         written(if json {
             let comma = if n > 0 { "," } else { "" };
@@ -143,7 +146,7 @@ fn stream(
         let outline = crate::inspect::inspect_each(
             &policies.scanner,
             &name,
-            &bytes,
+            &source,
             limits,
             options,
             |mut f| {

@@ -4,14 +4,14 @@
 
 use encoding_rs::{
     DecoderResult, Encoding, BIG5, EUC_JP, EUC_KR, GB18030, GBK, SHIFT_JIS, UTF_16BE, UTF_16LE,
+    UTF_8,
 };
 
 use std::borrow::Cow;
+use std::io::Read;
 
-use super::ExtractError;
-
-/// Bytes fed to the encoding detector; plenty to tell GBK from its look-alikes.
-const SNIFF_BYTES: usize = 1 << 20;
+use super::source::{read_piece, InMemory, Source, PIECE_BYTES};
+use super::{ExtractError, VisitError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TextEncoding {
@@ -34,6 +34,16 @@ impl TextEncoding {
     /// The encoding stored as [`TextEncoding::name`].
     pub fn by_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|e| e.name() == name)
+    }
+
+    fn encoding(self) -> &'static Encoding {
+        match self {
+            Self::Utf8 => UTF_8,
+            Self::Utf16Le => UTF_16LE,
+            Self::Utf16Be => UTF_16BE,
+            Self::Gbk => GBK,
+            Self::Gb18030 => GB18030,
+        }
     }
 
     pub fn name(self) -> &'static str {
@@ -144,100 +154,304 @@ impl<'a> SourceCursor<'a> {
 /// Detects the encoding and decodes strictly: undecodable bytes are an
 /// error naming their offset, never replacement characters.
 pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>, ExtractError> {
-    let by_bom = [
-        (&[0xEF, 0xBB, 0xBF][..], TextEncoding::Utf8),
-        (&[0xFF, 0xFE][..], TextEncoding::Utf16Le),
-        (&[0xFE, 0xFF][..], TextEncoding::Utf16Be),
-    ];
-    if let Some((bom, enc)) = by_bom.iter().find(|(bom, _)| bytes.starts_with(bom)) {
-        let body = &bytes[bom.len()..];
-        let text = match enc {
-            TextEncoding::Utf8 => std::str::from_utf8(body)
-                .map(Cow::Borrowed)
-                .map_err(|e| e.valid_up_to()),
-            TextEncoding::Utf16Le => decode_strict(UTF_16LE, body).map(Cow::Owned),
-            _ => decode_strict(UTF_16BE, body).map(Cow::Owned),
+    let (encoding, bom_len) = detect(&InMemory(bytes)).map_err(|e| match e {
+        VisitError::File(e) => e,
+        // Reading a slice cannot fail.
+        VisitError::Read(e) => ExtractError::malformed(e.to_string()),
+    })?;
+    let body = &bytes[bom_len..];
+    let text = match encoding {
+        // Checked valid by `detect`: UTF-8 is its own text, borrowed.
+        TextEncoding::Utf8 => Cow::Borrowed(
+            std::str::from_utf8(body).map_err(|e| bad_bytes(e.valid_up_to(), "UTF-8"))?,
+        ),
+        other => {
+            let mut text = String::new();
+            let mut strict = Strict::new(other.encoding());
+            if !strict.feed(body, true, &mut text) {
+                return Err(bad_bytes(strict.error_at(bom_len), other.name()));
+            }
+            Cow::Owned(text)
         }
-        .map_err(|at| bad_bytes(at + bom.len(), enc.name()))?;
-        return finish(text, *enc, bom.len());
-    }
-    // Valid UTF-8 is the common case: `finish` looks for NUL bytes in it.
-    // SIMD validation is several times faster on CJK text; std's validator
-    // runs only on failure, to say where the bad bytes are.
-    let utf8_error = match simdutf8::basic::from_utf8(bytes) {
-        Ok(s) => return finish(Cow::Borrowed(s), TextEncoding::Utf8, 0),
-        Err(_) => std::str::from_utf8(bytes)
-            .err()
-            .map_or(0, |e| e.valid_up_to()),
     };
-    // `contains` on bytes is memchr-fast; the position is only for the message.
-    if bytes.contains(&0) {
-        return Err(binary(
-            bytes.iter().position(|&b| b == 0).unwrap_or_default(),
-        ));
-    }
-    let mut detector = chardetng::EncodingDetector::new();
-    detector.feed(
-        &bytes[..bytes.len().min(SNIFF_BYTES)],
-        bytes.len() <= SNIFF_BYTES,
-    );
-    let guess = detector.guess(None, false);
-    // Other CJK double-byte encodings often decode "successfully" as GBK
-    // into plausible-looking nonsense; refuse them rather than mislead.
-    if [BIG5, SHIFT_JIS, EUC_JP, EUC_KR].contains(&guess) {
-        return Err(unsupported_encoding(utf8_error, guess));
-    }
-    let text = match decode_strict(GB18030, bytes) {
-        Ok(text) => text,
-        // One bad sequence makes the detector give up on GBK; if what comes
-        // before it reads as Chinese, name the bad bytes, not a guess.
-        Err(at)
-            if guess == GBK
-                || decode_strict(GB18030, &bytes[..at]).is_ok_and(|t| mostly_chinese(&t)) =>
-        {
-            return Err(bad_bytes(at, "GBK/GB18030"))
-        }
-        Err(_) => return Err(unsupported_encoding(utf8_error, guess)),
-    };
-    // A single-byte guess is accepted as GBK only when the result reads as Chinese.
-    if guess != GBK && !mostly_chinese(&text) {
-        return Err(unsupported_encoding(utf8_error, guess));
-    }
-    let enc = if has_four_byte_sequence(bytes) {
-        TextEncoding::Gb18030
-    } else {
-        TextEncoding::Gbk
-    };
-    finish(Cow::Owned(text), enc, 0)
-}
-
-/// GB18030 four-byte sequences are what GBK lacks; walk sequence by
-/// sequence so a trail byte followed by a digit is not mistaken for one.
-fn has_four_byte_sequence(bytes: &[u8]) -> bool {
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            0x00..=0x80 | 0xFF => i += 1,
-            _ if matches!(bytes.get(i + 1), Some(0x30..=0x39)) => return true,
-            _ => i += 2,
-        }
-    }
-    false
-}
-
-fn finish(
-    text: Cow<'_, str>,
-    encoding: TextEncoding,
-    bom_len: usize,
-) -> Result<Decoded<'_>, ExtractError> {
-    if let Some(at) = text.find('\0') {
-        return Err(binary(at));
-    }
     Ok(Decoded {
         text,
         encoding,
         bom_len,
     })
+}
+
+/// The encoding of the text `source` holds and the length of its byte
+/// order mark, read in pieces and keeping none, so a large table is
+/// surveyed without being held: a first pass checks UTF-8 (and looks for
+/// NUL bytes); only a file that is not UTF-8 is read again for GBK and
+/// GB18030. Undecodable bytes are an error naming their offset.
+pub(crate) fn detect(source: &dyn Source) -> Result<(TextEncoding, usize), VisitError> {
+    let mut read = source.open()?;
+    let mut piece = vec![0; PIECE_BYTES];
+    let n = read_piece(&mut read, &mut piece)?;
+    let by_bom = [
+        (&[0xEF, 0xBB, 0xBF][..], TextEncoding::Utf8),
+        (&[0xFF, 0xFE][..], TextEncoding::Utf16Le),
+        (&[0xFE, 0xFF][..], TextEncoding::Utf16Be),
+    ];
+    let bom = by_bom.iter().find(|(bom, _)| piece[..n].starts_with(bom));
+    let (declared, bom_len) = bom.map_or((TextEncoding::Utf8, 0), |(b, e)| (*e, b.len()));
+    // The declared (or assumed UTF-8) reading, and the first NUL in it.
+    let mut strict = Strict::new(declared.encoding());
+    let mut scratch = String::new();
+    let (mut nul, mut text_len) = (None, 0);
+    let mut first = Some((bom_len, n));
+    loop {
+        let (from, n) = match first.take() {
+            Some(range) => range,
+            None => (0, read_piece(&mut read, &mut piece)?),
+        };
+        scratch.clear();
+        if !strict.feed(&piece[from..n], n < PIECE_BYTES, &mut scratch) {
+            break;
+        }
+        if nul.is_none() {
+            nul = scratch.find('\0').map(|at| text_len + at);
+        }
+        text_len += scratch.len();
+        if n < PIECE_BYTES {
+            break;
+        }
+    }
+    match (strict.error, bom) {
+        (None, _) => match nul {
+            Some(at) => Err(binary(at).into()),
+            None => Ok((declared, bom_len)),
+        },
+        (Some(_), Some(_)) => Err(bad_bytes(strict.error_at(bom_len), declared.name()).into()),
+        (Some(utf8_error), None) => Ok((detect_legacy(source, utf8_error)?, 0)),
+    }
+}
+
+/// The second pass over a file that is not UTF-8: GBK or GB18030, when
+/// the bytes decode strictly and read as Chinese.
+fn detect_legacy(source: &dyn Source, utf8_error: usize) -> Result<TextEncoding, VisitError> {
+    let mut read = source.open()?;
+    let mut piece = vec![0; PIECE_BYTES];
+    let mut detector = chardetng::EncodingDetector::new();
+    let mut strict = Strict::new(GB18030);
+    let mut scratch = String::new();
+    let mut script = Script::default();
+    let (mut offset, mut four_byte) = (0, FourByteWalk::default());
+    loop {
+        let n = read_piece(&mut read, &mut piece)?;
+        let bytes = &piece[..n];
+        let last = n < PIECE_BYTES;
+        // `contains` on bytes is memchr-fast; the position is only for the message.
+        if let Some(at) = bytes.iter().position(|&b| b == 0) {
+            return Err(binary(offset + at).into());
+        }
+        // The detector reads the first piece only: plenty to tell GBK from
+        // its look-alikes.
+        if offset == 0 {
+            detector.feed(bytes, last);
+        }
+        if strict.error.is_none() {
+            scratch.clear();
+            strict.feed(bytes, last, &mut scratch);
+            script.count(&scratch);
+        }
+        four_byte.walk(bytes);
+        offset += n;
+        if last {
+            break;
+        }
+    }
+    let guess = detector.guess(None, false);
+    // Other CJK double-byte encodings often decode "successfully" as GBK
+    // into plausible-looking nonsense; refuse them rather than mislead.
+    if [BIG5, SHIFT_JIS, EUC_JP, EUC_KR].contains(&guess) {
+        return Err(unsupported_encoding(utf8_error, guess).into());
+    }
+    if let Some(at) = strict.error {
+        // One bad sequence makes the detector give up on GBK; if what comes
+        // before it reads as Chinese, name the bad bytes, not a guess.
+        return Err(if guess == GBK || script.mostly_chinese() {
+            bad_bytes(at, "GBK/GB18030")
+        } else {
+            unsupported_encoding(utf8_error, guess)
+        }
+        .into());
+    }
+    // A single-byte guess is accepted as GBK only when the result reads as Chinese.
+    if guess != GBK && !script.mostly_chinese() {
+        return Err(unsupported_encoding(utf8_error, guess).into());
+    }
+    Ok(if four_byte.found {
+        TextEncoding::Gb18030
+    } else {
+        TextEncoding::Gbk
+    })
+}
+
+/// The decoded text of a file whose encoding [`detect`] found, a piece at
+/// a time.
+pub(crate) struct DecodedPieces<'a> {
+    read: Box<dyn Read + 'a>,
+    strict: Strict,
+    piece: Vec<u8>,
+    bom_len: usize,
+    done: bool,
+}
+
+impl<'a> DecodedPieces<'a> {
+    pub fn open(
+        source: &'a dyn Source,
+        encoding: TextEncoding,
+        bom_len: usize,
+    ) -> Result<Self, VisitError> {
+        let mut read = source.open()?;
+        std::io::copy(&mut (&mut read).take(bom_len as u64), &mut std::io::sink())?;
+        Ok(Self {
+            read,
+            strict: Strict::new(encoding.encoding()),
+            piece: vec![0; PIECE_BYTES],
+            bom_len,
+            done: false,
+        })
+    }
+
+    /// Appends the next piece of text to `out`; `false` once the file has
+    /// been read to its end.
+    pub fn next_into(&mut self, out: &mut String) -> Result<bool, VisitError> {
+        if self.done {
+            return Ok(false);
+        }
+        let n = read_piece(&mut self.read, &mut self.piece)?;
+        self.done = n < PIECE_BYTES;
+        // `detect` decoded the same bytes; a file changed since is refused.
+        if !self.strict.feed(&self.piece[..n], self.done, out) {
+            let at = self.strict.error_at(self.bom_len);
+            return Err(bad_bytes(at, "text in the detected encoding").into());
+        }
+        Ok(!self.done)
+    }
+}
+
+/// A strict decoder fed in pieces, keeping the offset of the first bad
+/// byte; after it nothing more is decoded.
+struct Strict {
+    decoder: encoding_rs::Decoder,
+    read: usize,
+    error: Option<usize>,
+}
+
+impl Strict {
+    fn new(encoding: &'static Encoding) -> Self {
+        Self {
+            decoder: encoding.new_decoder_without_bom_handling(),
+            read: 0,
+            error: None,
+        }
+    }
+
+    /// Decodes `bytes` onto `out`; `false` at the first bad byte.
+    fn feed(&mut self, bytes: &[u8], last: bool, out: &mut String) -> bool {
+        if self.error.is_some() {
+            return false;
+        }
+        let mut done = 0;
+        loop {
+            let needed = self
+                .decoder
+                .max_utf8_buffer_length_without_replacement(bytes.len() - done)
+                .unwrap_or(bytes.len() - done);
+            out.reserve(needed);
+            let (result, read) =
+                self.decoder
+                    .decode_to_string_without_replacement(&bytes[done..], out, last);
+            done += read;
+            match result {
+                DecoderResult::InputEmpty => {
+                    self.read += done;
+                    return true;
+                }
+                DecoderResult::OutputFull => {}
+                DecoderResult::Malformed(bad, after) => {
+                    let at = (self.read + done).saturating_sub(bad as usize + after as usize);
+                    self.error = Some(at);
+                    return false;
+                }
+            }
+        }
+    }
+
+    /// The offset of the first bad byte in the file, whose first `skipped`
+    /// bytes were not fed.
+    fn error_at(&self, skipped: usize) -> usize {
+        self.error.unwrap_or(self.read) + skipped
+    }
+}
+
+/// GB18030 four-byte sequences are what GBK lacks; walked sequence by
+/// sequence, across pieces, so a trail byte followed by a digit is not
+/// mistaken for one.
+#[derive(Default)]
+struct FourByteWalk {
+    /// The last piece ended on a lead byte: the next begins with its pair.
+    lead_pending: bool,
+    found: bool,
+}
+
+impl FourByteWalk {
+    fn walk(&mut self, bytes: &[u8]) {
+        let mut i = 0;
+        if self.lead_pending && !bytes.is_empty() {
+            self.lead_pending = false;
+            self.found |= bytes[0].is_ascii_digit();
+            i = 1;
+        }
+        while i < bytes.len() && !self.found {
+            match bytes[i] {
+                0x00..=0x80 | 0xFF => i += 1,
+                _ => match bytes.get(i + 1) {
+                    Some(b) if b.is_ascii_digit() => self.found = true,
+                    Some(_) => i += 2,
+                    None => {
+                        self.lead_pending = true;
+                        i += 1;
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// Counts of the non-ASCII characters of a text by script.
+#[derive(Default)]
+struct Script {
+    cjk: usize,
+    other: usize,
+}
+
+impl Script {
+    fn count(&mut self, text: &str) {
+        for c in text.chars().filter(|c| !c.is_ascii()) {
+            match c {
+                '\u{3000}'..='\u{303F}'
+                | '\u{3400}'..='\u{4DBF}'
+                | '\u{4E00}'..='\u{9FFF}'
+                | '\u{FF00}'..='\u{FFEF}'
+                | '\u{F900}'..='\u{FAFF}'
+                | '\u{20000}'..='\u{3FFFF}'
+                | '\u{2000}'..='\u{206F}'
+                | '\u{00B7}' => self.cjk += 1,
+                _ => self.other += 1,
+            }
+        }
+    }
+
+    /// True when the non-ASCII characters are overwhelmingly Chinese script
+    /// or CJK punctuation, which mis-decoded Latin text almost never is.
+    fn mostly_chinese(&self) -> bool {
+        self.cjk >= 9 * self.other && self.cjk > 0
+    }
 }
 
 fn binary(at: usize) -> ExtractError {
@@ -259,48 +473,6 @@ fn unsupported_encoding(utf8_error: usize, guess: &'static Encoding) -> ExtractE
             guess.name()
         ),
     }
-}
-
-/// Decodes without replacement; `Err` carries the offset of the first bad byte.
-fn decode_strict(encoding: &'static Encoding, src: &[u8]) -> Result<String, usize> {
-    let mut decoder = encoding.new_decoder_without_bom_handling();
-    let capacity = decoder
-        .max_utf8_buffer_length_without_replacement(src.len())
-        .unwrap_or(src.len());
-    let mut out = String::with_capacity(capacity);
-    let mut read_total = 0;
-    loop {
-        let (result, read) =
-            decoder.decode_to_string_without_replacement(&src[read_total..], &mut out, true);
-        read_total += read;
-        match result {
-            DecoderResult::InputEmpty => return Ok(out),
-            DecoderResult::OutputFull => out.reserve(src.len() - read_total + 16),
-            DecoderResult::Malformed(bad, after) => {
-                return Err(read_total.saturating_sub(bad as usize + after as usize))
-            }
-        }
-    }
-}
-
-/// True when the non-ASCII characters are overwhelmingly Chinese script or
-/// CJK punctuation, which mis-decoded Latin text almost never is.
-fn mostly_chinese(text: &str) -> bool {
-    let (mut cjk, mut other) = (0usize, 0usize);
-    for c in text.chars().filter(|c| !c.is_ascii()) {
-        match c {
-            '\u{3000}'..='\u{303F}'
-            | '\u{3400}'..='\u{4DBF}'
-            | '\u{4E00}'..='\u{9FFF}'
-            | '\u{FF00}'..='\u{FFEF}' => cjk += 1,
-            '\u{F900}'..='\u{FAFF}'
-            | '\u{20000}'..='\u{3FFFF}'
-            | '\u{2000}'..='\u{206F}'
-            | '\u{00B7}' => cjk += 1,
-            _ => other += 1,
-        }
-    }
-    cjk >= 9 * other && cjk > 0
 }
 
 #[cfg(test)]
@@ -342,6 +514,41 @@ mod tests {
         // U+20000 needs a GB18030 four-byte sequence.
         let (gb, _, _) = GB18030.encode("关于做好年度工作的通知𠀀");
         assert_eq!(decode(&gb).unwrap().encoding, TextEncoding::Gb18030);
+    }
+
+    /// What decides the encoding is found wherever the pieces of a large
+    /// file split it: a four-byte sequence across the boundary, a bad byte
+    /// or a NUL in a later piece, each named at its offset in the file.
+    #[test]
+    fn detection_reads_across_pieces() {
+        let han = |n: usize| "中".repeat(n);
+        // One ASCII byte puts the four-byte sequence's lead byte last in
+        // the first piece and its digit first in the second.
+        let text = format!("a{}𠀀{}", han((PIECE_BYTES - 2) / 2), han(100));
+        let (gb, _, _) = GB18030.encode(&text);
+        assert_eq!(gb[PIECE_BYTES - 1..PIECE_BYTES + 1], [0x95, 0x32]);
+        assert_eq!(detect(&InMemory(&gb)).unwrap(), (TextEncoding::Gb18030, 0));
+        let mut gbk = GBK.encode(&han(PIECE_BYTES)).0.into_owned();
+        let bad = PIECE_BYTES + 10;
+        gbk[bad] = 0xFF;
+        let err = detect(&InMemory(&gbk)).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!("bytes at offset {bad} are not valid GBK/GB18030")
+        );
+        gbk[bad] = 0;
+        let err = detect(&InMemory(&gbk)).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("NUL byte near offset {bad}")),
+            "{err}"
+        );
+        let mut utf8 = "中".repeat(PIECE_BYTES).into_bytes();
+        utf8[bad - 1] = 0;
+        let err = detect(&InMemory(&utf8)).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("NUL byte near offset {}", bad - 1)),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Turning submitted files into text segments with locations.
 //!
-//! Pure functions over a byte slice: no file system, no network, no database.
-//! Every input either yields segments or an [`ExtractError`]; nothing panics.
+//! Pure functions over a byte slice or a [`Source`] read in pieces: no
+//! network, no database. Every input either yields segments or an
+//! [`ExtractError`]; nothing panics.
 
 mod csv;
 pub(crate) mod docx;
@@ -16,6 +17,7 @@ mod ooxml;
 pub(crate) mod package;
 mod pdf;
 mod sniff;
+mod source;
 mod text;
 pub(crate) mod xlsx;
 pub(crate) mod xml;
@@ -23,6 +25,7 @@ pub(crate) mod xml;
 use serde::{Deserialize, Serialize};
 
 pub use limits::Limits;
+pub use source::{FileSource, InMemory, Source};
 
 pub(crate) use docx::DocxAnchors;
 pub(crate) use encoding::{Decoded, SourceCursor};
@@ -369,6 +372,16 @@ pub enum ExtractError {
     Malformed { detail: String },
 }
 
+/// Why a file read in pieces could not be visited: the file itself, or
+/// reading it (which a retry may cure).
+#[derive(Debug, thiserror::Error)]
+pub enum VisitError {
+    #[error(transparent)]
+    File(#[from] ExtractError),
+    #[error("cannot read the file: {0}")]
+    Read(#[from] std::io::Error),
+}
+
 impl ExtractError {
     pub(crate) fn malformed(detail: impl Into<String>) -> Self {
         Self::Malformed {
@@ -447,28 +460,36 @@ pub struct Outline {
 }
 
 /// Hands the segments of a file to `visit` one at a time, in order and with
-/// the indexes [`extract`] gives them, keeping none: a CSV file is read row
-/// by row, so a large table costs its text, not millions of segments. The
-/// other kinds are extracted whole first (their limits bound them).
+/// the indexes [`extract`] gives them, keeping none. A CSV file is read in
+/// pieces and visited row by row: a large table costs a piece of its text,
+/// not the file. The other kinds are read and extracted whole first (their
+/// limits bound them).
 pub fn for_each_segment(
     file_name: &str,
-    bytes: &[u8],
+    source: &dyn Source,
     limits: &Limits,
     mut visit: impl FnMut(usize, Segment),
-) -> Result<Outline, ExtractError> {
-    check_size(bytes, limits)?;
-    if sniff::sniff(file_name, bytes)? == FileKind::Csv {
-        let decoded = decode_csv(bytes, limits)?;
-        visit_csv_cells(file_name, &decoded, limits, |index, cell, _| {
-            visit(index, cell)
+) -> Result<Outline, VisitError> {
+    check_size(source.len(), limits)?;
+    let mut head = [0; sniff::HEAD_BYTES];
+    let n = source::read_piece(&mut source.open()?, &mut head)?;
+    if sniff::is_plain_table(file_name, &head[..n]) {
+        let (encoding, bom_len) = encoding::detect(source)?;
+        let mut pieces = encoding::DecodedPieces::open(source, encoding, bom_len)?;
+        let mut index = 0;
+        csv::visit_pieces(file_name, &mut pieces, limits, |cell, _| {
+            visit(index, cell);
+            index += 1;
         })?;
         return Ok(Outline {
             kind: FileKind::Csv,
-            encoding: Some(decoded.encoding.name().to_owned()),
+            encoding: Some(encoding.name().to_owned()),
             unreadable: Vec::new(),
         });
     }
-    let extracted = parse(file_name, bytes, limits)?.extracted;
+    let bytes = source::read_whole(source)?;
+    let extracted = parse(file_name, &bytes, limits)?.extracted;
+    drop(bytes);
     for (index, segment) in extracted.segments.into_iter().enumerate() {
         visit(index, segment);
     }
@@ -484,7 +505,7 @@ pub(crate) fn decode_csv<'a>(
     bytes: &'a [u8],
     limits: &Limits,
 ) -> Result<Decoded<'a>, ExtractError> {
-    check_size(bytes, limits)?;
+    check_size(bytes.len() as u64, limits)?;
     text::decode_text(bytes, limits)
 }
 
@@ -504,10 +525,10 @@ pub(crate) fn visit_csv_cells(
     })
 }
 
-fn check_size(bytes: &[u8], limits: &Limits) -> Result<(), ExtractError> {
+fn check_size(len: u64, limits: &Limits) -> Result<(), ExtractError> {
     match limits.max_file_bytes {
-        Some(max) if bytes.len() as u64 > max => Err(ExtractError::too_large(
-            format!("file size {} bytes", bytes.len()),
+        Some(max) if len > max => Err(ExtractError::too_large(
+            format!("file size {len} bytes"),
             max,
         )),
         _ => Ok(()),
@@ -519,7 +540,7 @@ pub(crate) fn parse(
     bytes: &[u8],
     limits: &Limits,
 ) -> Result<Parsed, ExtractError> {
-    check_size(bytes, limits)?;
+    check_size(bytes.len() as u64, limits)?;
     match sniff::sniff(file_name, bytes)? {
         FileKind::Text => text::parse(bytes, limits),
         FileKind::Csv => csv::parse(file_name, bytes, limits),

@@ -23,15 +23,36 @@ const MAGIC: &[(&[u8], &str)] = &[
     (b"SQLite format 3", "SQLite database"),
 ];
 
-pub(crate) fn sniff(file_name: &str, bytes: &[u8]) -> Result<FileKind, ExtractError> {
-    let ext = file_name
+const ZIP_MAGIC: [&[u8]; 2] = [b"PK\x03\x04", b"PK\x05\x06"];
+const PDF_MAGIC: &[u8] = b"%PDF-";
+
+/// Bytes enough to see every magic number above.
+pub(crate) const HEAD_BYTES: usize = 16;
+
+/// Whether a file whose first bytes are `head` is a CSV or TSV table by
+/// its name and carries no other format's magic: what is read in pieces.
+pub(crate) fn is_plain_table(file_name: &str, head: &[u8]) -> bool {
+    let magic = ZIP_MAGIC
+        .into_iter()
+        .chain([PDF_MAGIC, super::legacy::OLE_MAGIC])
+        .chain(MAGIC.iter().map(|(m, _)| *m))
+        .any(|m| head.starts_with(m));
+    !magic && matches!(extension(file_name).as_str(), "csv" | "tsv")
+}
+
+fn extension(file_name: &str) -> String {
+    file_name
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        .unwrap_or_default()
+}
+
+pub(crate) fn sniff(file_name: &str, bytes: &[u8]) -> Result<FileKind, ExtractError> {
+    let ext = extension(file_name);
+    if ZIP_MAGIC.iter().any(|m| bytes.starts_with(m)) {
         return sniff_zip(bytes);
     }
-    if bytes.starts_with(b"%PDF-") {
+    if bytes.starts_with(PDF_MAGIC) {
         return Ok(FileKind::Pdf);
     }
     if bytes.starts_with(super::legacy::OLE_MAGIC) {

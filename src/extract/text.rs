@@ -39,18 +39,50 @@ pub(crate) fn decode_text<'a>(
     limits: &Limits,
 ) -> Result<Decoded<'a>, ExtractError> {
     let decoded = encoding::decode(bytes)?;
-    if decoded.text.len() <= limits.max_line_bytes {
-        return Ok(decoded);
-    }
-    for (line, chunk) in (1..).zip(decoded.text.as_bytes().split(|&b| b == b'\n')) {
-        if chunk.len() > limits.max_line_bytes {
-            return Err(ExtractError::too_large(
-                format!("line {line} length {} bytes", chunk.len()),
-                limits.max_line_bytes,
-            ));
+    LineLimit::new(limits.max_line_bytes).check(&decoded.text)?;
+    Ok(decoded)
+}
+
+/// Holds every line of a text to a length, the text arriving whole or in
+/// pieces (a line may run across them).
+pub(crate) struct LineLimit {
+    max: usize,
+    /// The line being read (1-based) and its length so far.
+    line: usize,
+    len: usize,
+}
+
+impl LineLimit {
+    pub fn new(max: usize) -> Self {
+        Self {
+            max,
+            line: 1,
+            len: 0,
         }
     }
-    Ok(decoded)
+
+    /// Checks the next piece of the text.
+    pub fn check(&mut self, piece: &str) -> Result<(), ExtractError> {
+        if self.len + piece.len() <= self.max && !piece.contains('\n') {
+            self.len += piece.len();
+            return Ok(());
+        }
+        let mut chunks = piece.as_bytes().split(|&b| b == b'\n').peekable();
+        while let Some(chunk) = chunks.next() {
+            self.len += chunk.len();
+            if self.len > self.max {
+                return Err(ExtractError::too_large(
+                    format!("line {} length {} bytes", self.line, self.len),
+                    self.max,
+                ));
+            }
+            if chunks.peek().is_some() {
+                self.line += 1;
+                self.len = 0;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Assembles the result shared by the text-based formats.

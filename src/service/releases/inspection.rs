@@ -18,6 +18,7 @@ use crate::db::models::{Finding, FindingTally, Release, StoredFile};
 use crate::db::schema::{files, finding_tallies, findings, releases};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
+use crate::extract::VisitError;
 use crate::ids::ReleaseId;
 use crate::inspect::{self, Field, FileFinding, Options, Place};
 use crate::jobs::Heartbeat;
@@ -93,23 +94,26 @@ fn inspect_file(
     file: &StoredFile,
     options: Options,
 ) -> AppResult<serde_json::Value> {
-    let bytes = state
-        .store
-        .get(&file.sha256)
-        .map_err(|e| AppError::internal(anyhow::anyhow!("cannot read {}: {e}", file.name)))?;
+    let cannot_read =
+        |e: std::io::Error| AppError::internal(anyhow::anyhow!("cannot read {}: {e}", file.name));
+    // Read in pieces from the store (a table is never held whole); the
+    // digest is checked on every reading.
+    let source = state.store.source(&file.sha256).map_err(cannot_read)?;
     let mut sink = Batches::new(state, beat, release, file);
     let outcome = inspect::inspect_each(
         &state.policies.scanner,
         &file.name,
-        &bytes,
+        &source,
         &state.settings.limits,
         options,
         |finding| sink.push(finding),
     );
-    drop(bytes);
     let (found, outline) = match outcome {
         Ok(outline) => (sink.finish()?, outline),
-        Err(e) => {
+        // A store that cannot be read is no verdict on the file: the job
+        // fails and is retried.
+        Err(VisitError::Read(e)) => return Err(cannot_read(e)),
+        Err(VisitError::File(e)) => {
             // Part of the file may have been recorded before the failure:
             // the file is one SCAN_FAILED finding instead.
             drop(sink);
