@@ -49,23 +49,23 @@ impl FileStore {
 
     /// Stores `bytes` and returns their SHA-256 (hex).
     pub fn put(&self, bytes: &[u8]) -> std::io::Result<String> {
-        let digest = sha256_hex(bytes);
-        let target = self
-            .path_of(&digest)
-            .expect("a sha256 hex digest is a valid key");
-        if target.exists() {
-            return Ok(digest);
-        }
-        std::fs::create_dir_all(target.parent().unwrap_or(&self.root))?;
-        let mut tmp = tempfile_in(&self.root.join("tmp"))?;
-        tmp.1.write_all(bytes)?;
-        tmp.1.sync_all()?;
-        std::fs::rename(&tmp.0, &target)?;
-        // The rename is durable only once its directory is synced.
-        if let Some(dir) = target.parent() {
-            std::fs::File::open(dir)?.sync_all()?;
-        }
-        Ok(digest)
+        let mut writer = self.writer()?;
+        writer.write_all(bytes)?;
+        writer.finish()
+    }
+
+    /// A file to be stored as it is written (a rendition of a large
+    /// table), named by its digest when [`StoreWriter::finish`]ed; a writer
+    /// dropped unfinished leaves a partial file that [`Self::open`] removes.
+    pub fn writer(&self) -> std::io::Result<StoreWriter<'_>> {
+        let (tmp, file) = tempfile_in(&self.root.join("tmp"))?;
+        Ok(StoreWriter {
+            store: self,
+            tmp,
+            file: std::io::BufWriter::with_capacity(1 << 16, file),
+            hasher: Sha256::new(),
+            stored: false,
+        })
     }
 
     fn existing_path(&self, sha256: &str) -> std::io::Result<PathBuf> {
@@ -114,6 +114,61 @@ impl FileStore {
             ));
         }
         Ok(bytes)
+    }
+}
+
+/// A file being written into the store (see [`FileStore::writer`]). One
+/// dropped before it is finished is removed.
+pub struct StoreWriter<'a> {
+    store: &'a FileStore,
+    tmp: PathBuf,
+    file: std::io::BufWriter<std::fs::File>,
+    hasher: Sha256,
+    stored: bool,
+}
+
+impl StoreWriter<'_> {
+    /// Stores what was written under its SHA-256 (hex) and returns it.
+    pub fn finish(mut self) -> std::io::Result<String> {
+        let digest = hex::encode(std::mem::take(&mut self.hasher).finalize());
+        let target = self
+            .store
+            .path_of(&digest)
+            .expect("a sha256 hex digest is a valid key");
+        if target.exists() {
+            return Ok(digest);
+        }
+        self.file.flush()?;
+        self.file.get_ref().sync_all()?;
+        std::fs::create_dir_all(target.parent().unwrap_or(&self.store.root))?;
+        std::fs::rename(&self.tmp, &target)?;
+        self.stored = true;
+        // The rename is durable only once its directory is synced.
+        if let Some(dir) = target.parent() {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+        Ok(digest)
+    }
+}
+
+impl Drop for StoreWriter<'_> {
+    fn drop(&mut self) {
+        if !self.stored {
+            // Best effort: `FileStore::open` removes what is left.
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+impl Write for StoreWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
     }
 }
 
@@ -248,6 +303,30 @@ mod tests {
         assert_eq!(drain(v).unwrap(), body, "nothing past the announced length");
         std::fs::write(&path, b"").unwrap();
         assert!(store.open_verified(&sha).is_err());
+    }
+
+    /// A file written in pieces is stored under the digest of what was
+    /// written; one abandoned half-way leaves nothing behind.
+    #[test]
+    fn a_writer_stores_what_it_was_given_and_an_abandoned_one_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::open(dir.path()).unwrap();
+        let mut w = store.writer().unwrap();
+        for piece in [&b"hello, "[..], b"world"] {
+            w.write_all(piece).unwrap();
+        }
+        let sha = w.finish().unwrap();
+        assert_eq!(sha, sha256_hex(b"hello, world"));
+        assert_eq!(store.get(&sha).unwrap(), b"hello, world");
+        // The same content again: stored once, the second copy dropped.
+        let mut again = store.writer().unwrap();
+        again.write_all(b"hello, world").unwrap();
+        assert_eq!(again.finish().unwrap(), sha);
+        let mut abandoned = store.writer().unwrap();
+        abandoned.write_all(b"half").unwrap();
+        drop(abandoned);
+        let parts = std::fs::read_dir(dir.path().join("tmp")).unwrap().count();
+        assert_eq!(parts, 0, "no partial file is left");
     }
 
     #[test]

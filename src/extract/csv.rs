@@ -42,12 +42,15 @@ pub(crate) fn visit(
 
 /// As [`visit`], for a table decoded a piece at a time: the window of text
 /// held is the rows not yet visited, so a large table costs a piece and a
-/// row, not the file. Spans are offsets in the whole decoded text.
+/// row, not the file. Spans are offsets in the whole decoded text;
+/// `passed` gets that text in order, each stretch once its rows have been
+/// visited.
 pub(crate) fn visit_pieces(
     file_name: &str,
     pieces: &mut DecodedPieces<'_>,
     limits: &Limits,
     mut f: impl FnMut(Segment, SourceSpan),
+    mut passed: impl FnMut(&str) -> Result<(), VisitError>,
 ) -> Result<(), VisitError> {
     let mut window = String::new();
     let mut base = 0;
@@ -63,6 +66,7 @@ pub(crate) fn visit_pieces(
         }
         if let Some(table) = &mut table {
             let visited = table.records(&window, base, !more, limits, &mut f)?;
+            passed(&window[..visited])?;
             window.drain(..visited);
             base += visited;
         }
@@ -325,10 +329,22 @@ mod tests {
         let (encoding, bom) = crate::extract::encoding::detect(source).unwrap();
         let mut pieces = DecodedPieces::open(source, encoding, bom).unwrap();
         let mut cells = Vec::new();
-        visit_pieces("t.csv", &mut pieces, &Limits::unlimited(), |cell, span| {
-            cells.push((cell, span.start, span.end, source.read.get()))
-        })
+        let mut passed = String::new();
+        visit_pieces(
+            "t.csv",
+            &mut pieces,
+            &Limits::unlimited(),
+            |cell, span| cells.push((cell, span.start, span.end, source.read.get())),
+            |text| {
+                passed.push_str(text);
+                Ok(())
+            },
+        )
         .unwrap();
+        let (whole, _) = encoding
+            .encoding()
+            .decode_without_bom_handling(&source.bytes[bom..]);
+        assert_eq!(passed, whole, "the text is passed on whole, in order");
         cells
     }
 

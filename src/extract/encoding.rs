@@ -36,7 +36,7 @@ impl TextEncoding {
         Self::ALL.into_iter().find(|e| e.name() == name)
     }
 
-    fn encoding(self) -> &'static Encoding {
+    pub(crate) fn encoding(self) -> &'static Encoding {
         match self {
             Self::Utf8 => UTF_8,
             Self::Utf16Le => UTF_16LE,
@@ -79,7 +79,7 @@ impl TextEncoding {
 
     /// Original byte length of the character starting at `body[at]`, which
     /// decoded to `c`. Strict decoding guarantees one sequence per character.
-    fn source_len(self, body: &[u8], at: usize, c: char) -> usize {
+    pub(crate) fn source_len(self, body: &[u8], at: usize, c: char) -> usize {
         match self {
             Self::Utf8 => c.len_utf8(),
             Self::Utf16Le | Self::Utf16Be => c.len_utf16() * 2,

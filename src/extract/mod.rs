@@ -17,7 +17,7 @@ mod ooxml;
 pub(crate) mod package;
 mod pdf;
 mod sniff;
-mod source;
+pub(crate) mod source;
 mod text;
 pub(crate) mod xlsx;
 pub(crate) mod xml;
@@ -476,11 +476,13 @@ pub fn for_each_segment(
     if sniff::is_plain_table(file_name, &head[..n]) {
         let (encoding, bom_len) = encoding::detect(source)?;
         let mut pieces = encoding::DecodedPieces::open(source, encoding, bom_len)?;
-        let mut index = 0;
-        csv::visit_pieces(file_name, &mut pieces, limits, |cell, _| {
-            visit(index, cell);
-            index += 1;
-        })?;
+        visit_csv_pieces(
+            file_name,
+            &mut pieces,
+            limits,
+            |index, cell, _| visit(index, cell),
+            |_| Ok(()),
+        )?;
         return Ok(Outline {
             kind: FileKind::Csv,
             encoding: Some(encoding.name().to_owned()),
@@ -500,29 +502,28 @@ pub fn for_each_segment(
     })
 }
 
-/// A CSV file's text, decoded strictly, for [`visit_csv_cells`].
-pub(crate) fn decode_csv<'a>(
-    bytes: &'a [u8],
-    limits: &Limits,
-) -> Result<Decoded<'a>, ExtractError> {
-    check_size(bytes.len() as u64, limits)?;
-    text::decode_text(bytes, limits)
-}
-
-/// The cells of a decoded CSV file, one at a time, with [`extract`]'s
-/// indexes and each cell's place in the decoded text, keeping none: what
+/// The cells of a CSV file decoded in pieces, one at a time, with
+/// [`extract`]'s indexes and each cell's place in the decoded text; the
+/// text itself goes to `passed` in order once its rows are visited: what
 /// the rendition of a large table is written from.
-pub(crate) fn visit_csv_cells(
+pub(crate) fn visit_csv_pieces(
     file_name: &str,
-    decoded: &Decoded<'_>,
+    pieces: &mut encoding::DecodedPieces<'_>,
     limits: &Limits,
     mut visit: impl FnMut(usize, Segment, SourceSpan),
-) -> Result<(), ExtractError> {
+    passed: impl FnMut(&str) -> Result<(), VisitError>,
+) -> Result<(), VisitError> {
     let mut index = 0;
-    csv::visit(file_name, &decoded.text, limits, |cell, span| {
-        visit(index, cell, span);
-        index += 1;
-    })
+    csv::visit_pieces(
+        file_name,
+        pieces,
+        limits,
+        |cell, span| {
+            visit(index, cell, span);
+            index += 1;
+        },
+        passed,
+    )
 }
 
 fn check_size(len: u64, limits: &Limits) -> Result<(), ExtractError> {

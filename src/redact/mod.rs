@@ -13,11 +13,13 @@ mod xlsx;
 
 pub use watermark::{append_trace, placement, read_trace, trace_text, Placement, LAST_BYTES};
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::io::Write;
 
 use crate::extract::{
-    decode_csv, parse, visit_csv_cells, Anchors, Decoded, ExtractError, Extracted, FileKind,
-    Limits, Location, Segment,
+    encoding, parse, visit_csv_pieces, Anchors, Decoded, ExtractError, Extracted, FileKind, Limits,
+    Location, Segment, Source, VisitError,
 };
 use package::check_residue;
 
@@ -181,39 +183,48 @@ fn check_group(text: &str, segment: usize, group: &mut [&Redaction]) -> Result<(
     Ok(())
 }
 
-/// The rendition of a CSV file, written cell by cell: `redactions(index,
-/// cell)` gives one cell's redactions (byte ranges of its text). Only the
-/// file, its decoded text and the rendition are held, never the table's
-/// cells nor its edits, so a large table renders in about three times its size.
-/// Every byte outside the redacted cells is copied as submitted.
+/// The rendition of a CSV file, written to `out` as the file is read in
+/// pieces: `redactions(index, cell)` gives one cell's redactions (byte
+/// ranges of its text). Neither the file, its text nor the rendition is
+/// held, only a piece of each, so a table of any size renders in bounded
+/// memory. Every byte outside the redacted cells is copied as submitted.
 pub fn render_csv(
     file_name: &str,
-    original: &[u8],
+    source: &dyn Source,
+    out: &mut dyn Write,
     mut redactions: impl FnMut(usize, &Segment) -> Vec<Redaction>,
-) -> Result<Vec<u8>, ExtractError> {
+) -> Result<(), VisitError> {
     let limits = Limits::unlimited();
-    let decoded = decode_csv(original, &limits)?;
-    let mut splicer = text::Splicer::new(original, &decoded);
+    let (encoding, bom_len) = encoding::detect(source)?;
+    let mut pieces = encoding::DecodedPieces::open(source, encoding, bom_len)?;
+    let mut splicer = text::StreamSplicer::new(source.open()?, encoding, bom_len, out)?;
+    // Filled by the cells of a stretch of text, emptied when it is passed.
+    let edits = RefCell::new(Vec::new());
     let mut refused = None;
-    visit_csv_cells(file_name, &decoded, &limits, |index, cell, span| {
-        let mine = redactions(index, &cell);
-        if mine.is_empty() || refused.is_some() {
-            return;
-        }
-        let mut group: Vec<&Redaction> = mine.iter().collect();
-        let written = check_group(&cell.text, index, &mut group).and_then(|()| {
-            text::segment_edits(span, &cell.text, &group)
-                .into_iter()
-                .try_for_each(|edit| splicer.edit(edit))
-        });
-        if let Err(e) = written {
-            refused = Some(e);
-        }
-    })?;
-    match refused {
-        Some(e) => Err(e),
-        None => Ok(splicer.finish()),
+    visit_csv_pieces(
+        file_name,
+        &mut pieces,
+        &limits,
+        |index, cell, span| {
+            let mine = redactions(index, &cell);
+            if mine.is_empty() || refused.is_some() {
+                return;
+            }
+            let mut group: Vec<&Redaction> = mine.iter().collect();
+            match check_group(&cell.text, index, &mut group) {
+                Ok(()) => edits
+                    .borrow_mut()
+                    .extend(text::segment_edits(span, &cell.text, &group)),
+                Err(e) => refused = Some(e),
+            }
+        },
+        |passed| splicer.pass(passed, &mut edits.borrow_mut()),
+    )?;
+    if let Some(e) = refused {
+        return Err(e.into());
     }
+    splicer.finish()?;
+    Ok(())
 }
 
 /// `text` with sorted, disjoint `(start, end, replacement)` edits applied.

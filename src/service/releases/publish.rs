@@ -242,27 +242,37 @@ impl PublicMetadata {
 
 /// Writes the rendition of one file with its `redact` findings masked and
 /// returns its SHA-256. The original stays untouched in the store. A CSV
-/// file is rendered cell by cell, never held as cells (a large table's
-/// cells take many times its size); other kinds are extracted whole, as
-/// their limits allow.
+/// file is rendered cell by cell as it is read, never held; other kinds
+/// are extracted whole, as their limits allow.
 fn render(state: &AppState, file: &StoredFile, redact: FileRedactions) -> AppResult<String> {
     let kind = FileKind::parse(&file.kind);
     if redact.count == 0 && !kind.is_some_and(FileKind::is_package) {
         return Ok(file.sha256.clone());
     }
-    let original = state.store.get(&file.sha256).map_err(AppError::internal)?;
     let mut cells = CellRedactions::new(redact);
-    let bytes = if kind == Some(FileKind::Csv) {
-        redact::render_csv(&file.name, &original, |index, cell| cells.of(index, cell))
-    } else {
-        extract::extract(&file.name, &original, &Limits::unlimited()).and_then(|extracted| {
-            let redactions: Vec<Redaction> = (extracted.segments.iter().enumerate())
-                .flat_map(|(index, segment)| cells.of(index, segment))
-                .collect();
-            redact::render(&file.name, &original, &extracted, &redactions)
+    if kind == Some(FileKind::Csv) {
+        // Read from the store and written into it in pieces: a large
+        // table is never held.
+        let source = state
+            .store
+            .source(&file.sha256)
+            .map_err(AppError::internal)?;
+        let mut rendition = state.store.writer().map_err(AppError::internal)?;
+        redact::render_csv(&file.name, &source, &mut rendition, |index, cell| {
+            cells.of(index, cell)
         })
+        .map_err(AppError::internal)?;
+        cells.all_placed(file)?;
+        return rendition.finish().map_err(AppError::internal);
     }
-    .map_err(AppError::internal)?;
+    let original = state.store.get(&file.sha256).map_err(AppError::internal)?;
+    let extracted = extract::extract(&file.name, &original, &Limits::unlimited())
+        .map_err(AppError::internal)?;
+    let redactions: Vec<Redaction> = (extracted.segments.iter().enumerate())
+        .flat_map(|(index, segment)| cells.of(index, segment))
+        .collect();
+    let bytes = redact::render(&file.name, &original, &extracted, &redactions)
+        .map_err(AppError::internal)?;
     cells.all_placed(file)?;
     state.store.put(&bytes).map_err(AppError::internal)
 }
