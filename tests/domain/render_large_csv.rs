@@ -47,6 +47,15 @@ fn rendered(bytes: &[u8], out: &mut dyn std::io::Write) {
     render_csv("roster.csv", &InMemory(bytes), out, id_column).unwrap();
 }
 
+/// The rendition the whole extraction writes.
+fn whole_rendition(bytes: &[u8]) -> Vec<u8> {
+    let extracted = extract("roster.csv", bytes, &Limits::unlimited()).unwrap();
+    let redactions: Vec<Redaction> = (extracted.segments.iter().enumerate())
+        .flat_map(|(index, cell)| id_column(index, cell))
+        .collect();
+    render("roster.csv", bytes, &extracted, &redactions).unwrap()
+}
+
 /// A sink that keeps only a digest of what it was given.
 #[derive(Default)]
 struct Digest(sha2::Sha256);
@@ -67,11 +76,7 @@ fn a_csv_renders_cell_by_cell_as_the_whole_extraction_does() {
     let bytes = roster(60_000);
     let mut streamed = Vec::new();
     rendered(&bytes, &mut streamed);
-    let extracted = extract("roster.csv", &bytes, &Limits::unlimited()).unwrap();
-    let redactions: Vec<Redaction> = (extracted.segments.iter().enumerate())
-        .flat_map(|(index, cell)| id_column(index, cell))
-        .collect();
-    let whole = render("roster.csv", &bytes, &extracted, &redactions).unwrap();
+    let whole = whole_rendition(&bytes);
     assert_eq!(streamed, whole, "both paths write the same rendition");
     let text = String::from_utf8(streamed).unwrap();
     assert!(
@@ -94,11 +99,7 @@ fn a_gbk_csv_renders_in_pieces_as_the_whole_extraction_does() {
     assert!(!unmappable && gbk.contains(&0x80));
     let mut streamed = Vec::new();
     rendered(&gbk, &mut streamed);
-    let extracted = extract("roster.csv", &gbk, &Limits::unlimited()).unwrap();
-    let redactions: Vec<Redaction> = (extracted.segments.iter().enumerate())
-        .flat_map(|(index, cell)| id_column(index, cell))
-        .collect();
-    let whole = render("roster.csv", &gbk, &extracted, &redactions).unwrap();
+    let whole = whole_rendition(&gbk);
     assert!(streamed == whole, "both paths write the same rendition");
     let (back, _, _) = encoding_rs::GBK.decode(&streamed);
     assert!(back.contains("张7,******************,13800000007,"));
