@@ -95,8 +95,8 @@ pub struct NameDetector {
     /// What a head count counts (`名`, `人`, `位`).
     count_units: HashSet<char>,
     /// Places, organisations and words that open with a surname (`宁波`,
-    /// `苏宁`, `严正`): never a name.
-    proper_nouns: Vec<String>,
+    /// `苏宁`, `严正`): never a name. Asked of every candidate, so a set.
+    proper_nouns: HashSet<String>,
     /// Bit per BMP code point: a surname starts with it.
     surname_starts: Box<[u64]>,
 }
@@ -178,7 +178,9 @@ impl NameDetector {
                 lexicon(def, "organisations"),
                 lexicon(def, "words"),
             ]
-            .concat(),
+            .concat()
+            .into_iter()
+            .collect(),
             surname_starts: {
                 let mut bits = vec![0u64; SURNAME_TABLE / 64].into_boxed_slice();
                 for cp in surnames.iter().filter_map(|s| s.chars().next()) {
@@ -284,11 +286,7 @@ impl NameDetector {
             return Vec::new();
         }
         // `宁波` is no name, `吴忠洋` is one.
-        let place = |end: usize| {
-            self.proper_nouns
-                .iter()
-                .any(|p| &text[pos..end] == p.as_str())
-        };
+        let place = |end: usize| self.proper_nouns.contains(&text[pos..end]);
         text[given_start..]
             .char_indices()
             .take(2)
