@@ -6,6 +6,7 @@
 //! `cargo run --release --example submit_rate [COUNT]` (a fresh database in
 //! a temporary directory; nothing else is touched).
 
+use std::io::Write;
 use std::time::Instant;
 
 use releasegate::app::AppState;
@@ -50,9 +51,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     for i in 0..count {
         let text = format!("第{i}期统计数据\n联系人：张建国，手机13812345678。\n");
+        let mut spool = state.store.writer()?;
+        spool.write_all(text.as_bytes())?;
         let uploads = vec![Upload {
             name: "stats.txt".into(),
-            bytes: text.into_bytes(),
+            spool,
         }];
         let stored = releases::store_uploads(&state, uploads)?;
         releases::submit(&state, &mut conn, &user, meta.clone(), stored)?;

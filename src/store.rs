@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::extract::Source;
+use crate::extract::{FileSource, Source};
 
 /// A partial write older than this is left over from a crash.
 const STALE_PART: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -40,11 +40,7 @@ impl FileStore {
     }
 
     fn path_of(&self, sha256: &str) -> Option<PathBuf> {
-        let valid = sha256.len() == 64
-            && sha256
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
-        valid.then(|| self.root.join(&sha256[..2]).join(&sha256[2..]))
+        path_in(&self.root, sha256)
     }
 
     /// Stores `bytes` and returns their SHA-256 (hex).
@@ -57,13 +53,14 @@ impl FileStore {
     /// A file to be stored as it is written (a rendition of a large
     /// table), named by its digest when [`StoreWriter::finish`]ed; a writer
     /// dropped unfinished leaves a partial file that [`Self::open`] removes.
-    pub fn writer(&self) -> std::io::Result<StoreWriter<'_>> {
+    pub fn writer(&self) -> std::io::Result<StoreWriter> {
         let (tmp, file) = tempfile_in(&self.root.join("tmp"))?;
         Ok(StoreWriter {
-            store: self,
+            root: self.root.clone(),
             tmp,
             file: std::io::BufWriter::with_capacity(1 << 16, file),
             hasher: Sha256::new(),
+            len: 0,
             stored: false,
         })
     }
@@ -119,28 +116,42 @@ impl FileStore {
 
 /// A file being written into the store (see [`FileStore::writer`]). One
 /// dropped before it is finished is removed.
-pub struct StoreWriter<'a> {
-    store: &'a FileStore,
+pub struct StoreWriter {
+    root: PathBuf,
     tmp: PathBuf,
     file: std::io::BufWriter<std::fs::File>,
     hasher: Sha256,
+    len: u64,
     stored: bool,
 }
 
-impl StoreWriter<'_> {
+impl StoreWriter {
+    /// Bytes written so far.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// What was written so far, to be read before it is stored (an upload
+    /// checked before anything of its submission is kept).
+    pub fn read_back(&mut self) -> std::io::Result<FileSource> {
+        self.file.flush()?;
+        FileSource::new(&self.tmp)
+    }
+
     /// Stores what was written under its SHA-256 (hex) and returns it.
     pub fn finish(mut self) -> std::io::Result<String> {
         let digest = hex::encode(std::mem::take(&mut self.hasher).finalize());
-        let target = self
-            .store
-            .path_of(&digest)
-            .expect("a sha256 hex digest is a valid key");
+        let target = path_in(&self.root, &digest).expect("a sha256 hex digest is a valid key");
         if target.exists() {
             return Ok(digest);
         }
         self.file.flush()?;
         self.file.get_ref().sync_all()?;
-        std::fs::create_dir_all(target.parent().unwrap_or(&self.store.root))?;
+        std::fs::create_dir_all(target.parent().unwrap_or(&self.root))?;
         std::fs::rename(&self.tmp, &target)?;
         self.stored = true;
         // The rename is durable only once its directory is synced.
@@ -151,7 +162,7 @@ impl StoreWriter<'_> {
     }
 }
 
-impl Drop for StoreWriter<'_> {
+impl Drop for StoreWriter {
     fn drop(&mut self) {
         if !self.stored {
             // Best effort: `FileStore::open` removes what is left.
@@ -160,10 +171,11 @@ impl Drop for StoreWriter<'_> {
     }
 }
 
-impl Write for StoreWriter<'_> {
+impl Write for StoreWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.file.write(buf)?;
         self.hasher.update(&buf[..n]);
+        self.len += n as u64;
         Ok(n)
     }
 
@@ -252,6 +264,16 @@ impl Read for Verified {
     }
 }
 
+/// Where the file named `sha256` lies under `root`; `None` for a name
+/// that is no digest.
+fn path_in(root: &Path, sha256: &str) -> Option<PathBuf> {
+    let valid = sha256.len() == 64
+        && sha256
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+    valid.then(|| root.join(&sha256[..2]).join(&sha256[2..]))
+}
+
 fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
     let path = dir.join(format!("{}.part", ulid::Ulid::new()));
     let file = std::fs::OpenOptions::new()
@@ -315,6 +337,9 @@ mod tests {
         for piece in [&b"hello, "[..], b"world"] {
             w.write_all(piece).unwrap();
         }
+        // What was written can be read back (and checked) before it is stored.
+        let written = crate::extract::read_whole(&w.read_back().unwrap()).unwrap();
+        assert_eq!((written.as_slice(), w.len()), (&b"hello, world"[..], 12));
         let sha = w.finish().unwrap();
         assert_eq!(sha, sha256_hex(b"hello, world"));
         assert_eq!(store.get(&sha).unwrap(), b"hello, world");

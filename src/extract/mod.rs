@@ -25,7 +25,7 @@ pub(crate) mod xml;
 use serde::{Deserialize, Serialize};
 
 pub use limits::Limits;
-pub use source::{FileSource, InMemory, Source};
+pub use source::{read_whole, FileSource, InMemory, Source};
 
 pub(crate) use docx::DocxAnchors;
 pub(crate) use encoding::{Decoded, SourceCursor};
@@ -441,9 +441,17 @@ pub(crate) struct Parsed {
 }
 
 /// The kind of a file from its name and first bytes, without reading it
-/// through: what an upload is checked against before it is accepted.
-pub fn kind_of(file_name: &str, bytes: &[u8]) -> Result<FileKind, ExtractError> {
-    sniff::sniff(file_name, bytes)
+/// through: what an upload is checked against before it is accepted. The
+/// first bytes are enough unless they open a package (zip, OLE) whose
+/// directory tells the kind, which is then read whole (its size limit
+/// bounds it).
+pub fn kind_of_source(file_name: &str, source: &dyn Source) -> Result<FileKind, VisitError> {
+    let mut head = [0; sniff::HEAD_BYTES];
+    let n = source::read_piece(&mut source.open()?, &mut head)?;
+    if sniff::is_package(&head[..n]) {
+        return Ok(sniff::sniff(file_name, &source::read_whole(source)?)?);
+    }
+    Ok(sniff::sniff(file_name, &head[..n])?)
 }
 
 /// Extracts the text segments of a submitted file.

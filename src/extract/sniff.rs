@@ -29,14 +29,21 @@ const PDF_MAGIC: &[u8] = b"%PDF-";
 /// Bytes enough to see every magic number above.
 pub(crate) const HEAD_BYTES: usize = 16;
 
+/// Whether a file whose first bytes are `head` is a package (zip, OLE)
+/// whose kind only its directory tells.
+pub(crate) fn is_package(head: &[u8]) -> bool {
+    ZIP_MAGIC
+        .into_iter()
+        .chain([super::legacy::OLE_MAGIC])
+        .any(|m| head.starts_with(m))
+}
+
 /// Whether a file whose first bytes are `head` is a CSV or TSV table by
 /// its name and carries no other format's magic: what is read in pieces.
 pub(crate) fn is_plain_table(file_name: &str, head: &[u8]) -> bool {
-    let magic = ZIP_MAGIC
-        .into_iter()
-        .chain([PDF_MAGIC, super::legacy::OLE_MAGIC])
-        .chain(MAGIC.iter().map(|(m, _)| *m))
-        .any(|m| head.starts_with(m));
+    let magic = is_package(head)
+        || head.starts_with(PDF_MAGIC)
+        || MAGIC.iter().any(|(m, _)| head.starts_with(m));
     !magic && matches!(extension(file_name).as_str(), "csv" | "tsv")
 }
 

@@ -74,7 +74,7 @@ pub(crate) fn read_piece(read: &mut dyn Read, buf: &mut [u8]) -> std::io::Result
 
 /// The whole file, for the formats that are parsed whole (their limits
 /// bound them).
-pub(crate) fn read_whole(source: &dyn Source) -> std::io::Result<Vec<u8>> {
+pub fn read_whole(source: &dyn Source) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::with_capacity(usize::try_from(source.len()).unwrap_or(0));
     source.open()?.read_to_end(&mut bytes)?;
     Ok(bytes)

@@ -201,6 +201,15 @@ async fn bad_uploads_are_refused_with_a_reason_and_store_nothing() {
     )
     .await
     .assert_error(422, "invalid_file");
+    // Refused files were spooled into the store as they arrived; none is
+    // kept, stored or partial.
+    let data = app.db.dir().join("data");
+    let sha = |b: &[u8]| releasegate::store::sha256_hex(b);
+    for refused in [&b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"[..], b"y"] {
+        let digest = sha(refused);
+        assert!(!data.join(&digest[..2]).join(&digest[2..]).exists());
+    }
+    assert_eq!(std::fs::read_dir(data.join("tmp")).unwrap().count(), 0);
     let mut m = meta(&["NOPE"]);
     upload(vec![("a.txt", b"x".to_vec())], Some(m.clone()))
         .await

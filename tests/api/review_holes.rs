@@ -1,6 +1,7 @@
 //! The two holes an outside probe found in the review rules, and the pool
 //! that uploads used to drain: each test fails on the code before the fix.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -69,9 +70,13 @@ async fn prepared_version(
         .expect("the release takes a new version before the race");
     let state = app.state.clone();
     let stored = web::block(move || {
+        let mut spool = state.store.writer().unwrap();
+        spool
+            .write_all("公开统计数据（第二版）\n".as_bytes())
+            .unwrap();
         let uploads = vec![Upload {
             name: "a.txt".into(),
-            bytes: "公开统计数据（第二版）\n".as_bytes().to_vec(),
+            spool,
         }];
         releases::store_uploads(&state, uploads)
     })

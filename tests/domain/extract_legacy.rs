@@ -4,7 +4,7 @@
 
 use crate::files::unlimited;
 use crate::legacy::{doc, property_stream, roster_xls, Stories};
-use releasegate::extract::{extract, kind_of, ExtractError, FileKind, Limits};
+use releasegate::extract::{extract, kind_of_source, ExtractError, FileKind, InMemory, Limits};
 use releasegate::redact::{render, Redaction};
 
 const ID: &str = "420704198503121233";
@@ -41,7 +41,10 @@ fn a_workbook_is_read_cell_by_cell_hidden_sheets_included() {
     let id_cell = ex.segments.iter().find(|s| s.text == ID).unwrap();
     assert_eq!(id_cell.column.as_ref().unwrap().header, "身份证号");
     // A WPS spreadsheet (.et) is the same format.
-    assert_eq!(kind_of("名单.et", &roster_xls()).unwrap(), FileKind::Xls);
+    assert_eq!(
+        kind_of_source("名单.et", &InMemory(&roster_xls())).unwrap(),
+        FileKind::Xls
+    );
 }
 
 fn notice(id: &str) -> Vec<u8> {
@@ -98,7 +101,10 @@ fn a_word_97_document_is_read_by_story_and_paragraph_with_its_properties() {
         .collect();
     assert_eq!(pictures, [r#"{"part":"body","paragraph":4} picture"#]);
     // A WPS document (.wps) is the same format.
-    assert_eq!(kind_of("说明.wps", &notice(ID)).unwrap(), FileKind::Doc);
+    assert_eq!(
+        kind_of_source("说明.wps", &InMemory(&notice(ID))).unwrap(),
+        FileKind::Doc
+    );
 }
 
 #[test]

@@ -83,7 +83,7 @@ pub(super) async fn submit_release(
     user.require(Role::Submitter)?;
     let max = state.settings.max_upload_bytes;
     check_length(&req, max)?;
-    let form = multipart::read(payload, max).await?;
+    let form = multipart::read(payload, &state.store, max).await?;
     let meta = form
         .meta
         .ok_or_else(|| AppError::BadRequest("the \"meta\" part is required".into()))?;
@@ -121,7 +121,7 @@ pub(super) async fn add_version(
     user.require(Role::Submitter)?;
     let max = state.settings.max_upload_bytes;
     check_length(&req, max)?;
-    let form = multipart::read(payload, max).await?;
+    let form = multipart::read(payload, &state.store, max).await?;
     let meta = form.meta.map(NewRelease::try_from).transpose()?;
     let release = releases::revise_release(&state, user, id.into_inner(), meta, form.files).await?;
     Ok(HttpResponse::Created().json(release))

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::{local_time, parse_form_time, render, see_other, Ctx, PageResult, Shell};
 use crate::error::AppError;
-use crate::http::multipart::read_parts;
+use crate::http::multipart::{read_parts, Body};
 use crate::ids::ReleaseId;
 use crate::policy::Role;
 use crate::service::releases::{self, ListFilter, NewRelease, ReleaseMeta, ReleaseSummary, Upload};
@@ -59,6 +59,7 @@ const MAX_FIELD_BYTES: usize = 64 * 1024;
 async fn read_form(ctx: &Ctx, payload: Multipart) -> Result<FormData, AppError> {
     let parts = read_parts(
         payload,
+        &ctx.state.store,
         ctx.state.settings.max_upload_bytes,
         MAX_FIELD_BYTES,
     )
@@ -68,17 +69,24 @@ async fn read_form(ctx: &Ctx, payload: Multipart) -> Result<FormData, AppError> 
         files: Vec::new(),
     };
     for part in parts {
-        match part.file_name {
-            Some(file) if part.name == "files" => {
-                if !file.is_empty() {
+        match part.body {
+            // An input with no file chosen sends an empty name.
+            Body::File { name, spool } if part.name == "files" => {
+                if !name.is_empty() {
                     form.files.push(Upload {
-                        name: file,
-                        bytes: part.bytes,
+                        name,
+                        spool: *spool,
                     });
                 }
             }
-            _ => {
-                let text = String::from_utf8(part.bytes).map_err(|_| {
+            Body::File { .. } => {
+                return Err(AppError::BadRequest(format!(
+                    "the field {} is not a file input",
+                    part.name
+                )))
+            }
+            Body::Field(bytes) => {
+                let text = String::from_utf8(bytes).map_err(|_| {
                     AppError::BadRequest(format!("the field {} is not UTF-8", part.name))
                 })?;
                 form.fields.insert(part.name, text);

@@ -17,10 +17,10 @@ use crate::db::schema::{departments, files, release_versions, releases, stage_de
 use crate::db::types::CodeList;
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::extract::{self, ExtractError, FileKind, Limits};
+use crate::extract::{self, ExtractError, FileKind, Limits, VisitError};
 use crate::ids::ReleaseId;
 use crate::jobs::{self, Task};
-use crate::store::sha256_hex;
+use crate::store::{sha256_hex, StoreWriter};
 use crate::workflow::{self, Action, OpenMode, State};
 
 /// The `meta` part of a submission.
@@ -117,7 +117,9 @@ impl ReleaseMeta {
 /// One uploaded file.
 pub struct Upload {
     pub name: String,
-    pub bytes: Vec<u8>,
+    /// Its bytes, spooled in the store and kept there only once every
+    /// file of the submission passed (`store_uploads`).
+    pub spool: StoreWriter,
 }
 
 /// A file the upload rules refuse (its name, emptiness, a repeat, the
@@ -155,19 +157,25 @@ fn validate_file_name(name: &str) -> AppResult<()> {
 /// service cannot read at all (415) or a file over the size limit (413).
 /// Whatever else is wrong with a file is found by its inspection, and ends
 /// as a `SCAN_FAILED` finding.
-fn refuse_upfront(name: &str, bytes: &[u8], limits: &Limits) -> AppResult<Option<FileKind>> {
-    if let Some(max) = limits.max_file_bytes.filter(|&m| bytes.len() as u64 > m) {
+fn refuse_upfront(
+    name: &str,
+    spool: &mut StoreWriter,
+    limits: &Limits,
+) -> AppResult<Option<FileKind>> {
+    if let Some(max) = limits.max_file_bytes.filter(|&m| spool.len() > m) {
         return Err(AppError::TooLarge(format!(
             "{name}: file size {} bytes exceeds limit {max}",
-            bytes.len()
+            spool.len()
         )));
     }
-    match extract::kind_of(name, bytes) {
+    let written = spool.read_back().map_err(AppError::internal)?;
+    match extract::kind_of_source(name, &written) {
         Ok(kind) => Ok(Some(kind)),
-        Err(e @ ExtractError::Unsupported { .. }) => {
+        Err(VisitError::Read(e)) => Err(AppError::internal(e)),
+        Err(VisitError::File(e @ ExtractError::Unsupported { .. })) => {
             Err(AppError::UnsupportedType(format!("{name}: {e}")))
         }
-        Err(_) => Ok(None),
+        Err(VisitError::File(_)) => Ok(None),
     }
 }
 
@@ -183,7 +191,7 @@ pub struct Stored {
 /// Checks the uploads and stores them (content-addressed): the half of a
 /// submission that needs no database, run with no connection held
 /// (`AppState::off_pool`). Nothing is stored unless every file passed.
-pub fn store_uploads(state: &AppState, uploads: Vec<Upload>) -> AppResult<Vec<Stored>> {
+pub fn store_uploads(state: &AppState, mut uploads: Vec<Upload>) -> AppResult<Vec<Stored>> {
     if uploads.is_empty() {
         return Err(AppError::BadRequest(
             "at least one \"file\" part is required".into(),
@@ -198,12 +206,12 @@ pub fn store_uploads(state: &AppState, uploads: Vec<Upload>) -> AppResult<Vec<St
     }
     let mut names = BTreeSet::new();
     let mut kinds = Vec::with_capacity(uploads.len());
-    for upload in &uploads {
+    for upload in &mut uploads {
         validate_file_name(&upload.name)?;
-        if upload.bytes.is_empty() {
+        if upload.spool.is_empty() {
             return Err(invalid_file(format!("file {:?} is empty", upload.name)));
         }
-        if !names.insert(upload.name.as_str()) {
+        if !names.insert(upload.name.clone()) {
             return Err(invalid_file(format!(
                 "two files are named {:?}",
                 upload.name
@@ -211,7 +219,7 @@ pub fn store_uploads(state: &AppState, uploads: Vec<Upload>) -> AppResult<Vec<St
         }
         kinds.push(refuse_upfront(
             &upload.name,
-            &upload.bytes,
+            &mut upload.spool,
             &state.settings.limits,
         )?);
     }
@@ -219,11 +227,12 @@ pub fn store_uploads(state: &AppState, uploads: Vec<Upload>) -> AppResult<Vec<St
         .into_iter()
         .zip(kinds)
         .map(|(upload, kind)| {
-            let sha256 = state.store.put(&upload.bytes).map_err(AppError::internal)?;
+            let size = upload.spool.len();
+            let sha256 = upload.spool.finish().map_err(AppError::internal)?;
             Ok(Stored {
                 name: upload.name,
                 sha256,
-                size: upload.bytes.len(),
+                size: usize::try_from(size).unwrap_or(usize::MAX),
                 kind,
             })
         })
