@@ -446,12 +446,11 @@ pub(crate) struct Parsed {
 /// directory tells the kind, which is then read whole (its size limit
 /// bounds it).
 pub fn kind_of_source(file_name: &str, source: &dyn Source) -> Result<FileKind, VisitError> {
-    let mut head = [0; sniff::HEAD_BYTES];
-    let n = source::read_piece(&mut source.open()?, &mut head)?;
-    if sniff::is_package(&head[..n]) {
+    let head = source::first_bytes(source, sniff::HEAD_BYTES)?;
+    if sniff::is_package(&head) {
         return Ok(sniff::sniff(file_name, &source::read_whole(source)?)?);
     }
-    Ok(sniff::sniff(file_name, &head[..n])?)
+    Ok(sniff::sniff(file_name, &head)?)
 }
 
 /// Extracts the text segments of a submitted file.
@@ -479,9 +478,8 @@ pub fn for_each_segment(
     mut visit: impl FnMut(usize, Segment),
 ) -> Result<Outline, VisitError> {
     check_size(source.len(), limits)?;
-    let mut head = [0; sniff::HEAD_BYTES];
-    let n = source::read_piece(&mut source.open()?, &mut head)?;
-    if sniff::is_plain_table(file_name, &head[..n]) {
+    let head = source::first_bytes(source, sniff::HEAD_BYTES)?;
+    if sniff::is_plain_table(file_name, &head) {
         let (encoding, bom_len) = encoding::detect(source)?;
         let mut pieces = encoding::DecodedPieces::open(source, encoding, bom_len)?;
         visit_csv_pieces(

@@ -72,6 +72,15 @@ pub(crate) fn read_piece(read: &mut dyn Read, buf: &mut [u8]) -> std::io::Result
     Ok(filled)
 }
 
+/// The file's first `n` bytes (fewer for a shorter file): what its kind is
+/// told by before it is read through.
+pub(crate) fn first_bytes(source: &dyn Source, n: usize) -> std::io::Result<Vec<u8>> {
+    let mut head = vec![0; n];
+    let read = read_piece(&mut source.open()?, &mut head)?;
+    head.truncate(read);
+    Ok(head)
+}
+
 /// The whole file, for the formats that are parsed whole (their limits
 /// bound them).
 pub fn read_whole(source: &dyn Source) -> std::io::Result<Vec<u8>> {
