@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::extract::{
@@ -200,10 +201,19 @@ pub fn inspect(
     })
 }
 
+/// Cells scanned together, spread over the worker threads: enough to keep
+/// every core busy, few enough that a batch and its findings stay small.
+const SCAN_BATCH: usize = 1024;
+
+/// Segments of one batch with the findings of each.
+type Scanned = (Vec<(usize, Segment)>, Vec<Vec<FileFinding>>);
+
 /// Inspects a file, handing each finding to `emit` as it is found and
-/// keeping none: memory stays one segment (a table row) deep however many
-/// findings a large table holds, and a table is read in pieces. Column
-/// summaries come last.
+/// keeping none: memory stays two batches of segments (table cells) deep
+/// however many findings a large table holds, and a table is read in
+/// pieces. A batch is scanned on the worker threads while the caller's
+/// thread hands the previous batch's findings to `emit`, in file order.
+/// Column summaries come last.
 pub fn inspect_each(
     scanner: &Scanner,
     file_name: &str,
@@ -213,33 +223,76 @@ pub fn inspect_each(
     mut emit: impl FnMut(FileFinding),
 ) -> Result<Outline, VisitError> {
     let mut columns = ColumnTally::default();
-    let outline = extract::for_each_segment(file_name, source, limits, |index, segment| {
-        let hints = ScanHints {
-            column_header: segment.column.as_ref().map(|c| c.header.clone()),
-        };
-        let detections = scanner.scan_with(&segment.text, &hints);
-        if !detections.is_empty() {
-            let offsets: Vec<usize> = detections.iter().map(|d| d.start).collect();
-            let locations = extract::locate_in(&segment, &offsets);
-            for (i, location) in locations.into_iter().enumerate() {
-                let at = at(file_name, location);
-                let finding = describe(at, &segment, index, &detections, i);
+    let mut deliver = |(segments, found): Scanned| {
+        for ((_, segment), findings) in segments.into_iter().zip(found) {
+            for finding in findings {
                 columns.count(&segment, &finding);
                 emit(finding);
             }
         }
-        if let Some(threshold) = options.small_cell_threshold {
-            if let Some(finding) = small_cell(file_name, &segment, index, threshold) {
-                columns.count(&segment, &finding);
-                emit(finding);
+    };
+    let mut scanned: Option<Scanned> = None;
+    let mut scan_next = |batch: Vec<(usize, Segment)>, deliver: &mut dyn FnMut(Scanned)| {
+        let mut found = Vec::new();
+        rayon::in_place_scope(|s| {
+            s.spawn(|_| {
+                found = batch
+                    .par_iter()
+                    .map(|(index, segment)| {
+                        findings_in(scanner, file_name, *index, segment, options)
+                    })
+                    .collect();
+            });
+            if let Some(previous) = scanned.take() {
+                deliver(previous);
             }
+        });
+        scanned = Some((batch, found));
+    };
+    let mut batch = Vec::with_capacity(SCAN_BATCH);
+    let outline = extract::for_each_segment(file_name, source, limits, |index, segment| {
+        batch.push((index, segment));
+        if batch.len() == SCAN_BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(SCAN_BATCH));
+            scan_next(full, &mut deliver);
         }
     })?;
+    scan_next(batch, &mut deliver);
+    if let Some(last) = scanned.take() {
+        deliver(last);
+    }
     columns.summaries(scanner, file_name).for_each(&mut emit);
     for part in &outline.unreadable {
         emit(unreadable(file_name, part));
     }
     Ok(outline)
+}
+
+/// The findings of one segment, in text order.
+fn findings_in(
+    scanner: &Scanner,
+    file_name: &str,
+    index: usize,
+    segment: &Segment,
+    options: Options,
+) -> Vec<FileFinding> {
+    let hints = ScanHints {
+        column_header: segment.column.as_ref().map(|c| c.header.as_str()),
+    };
+    let detections = scanner.scan_with(&segment.text, &hints);
+    let mut findings = Vec::with_capacity(detections.len());
+    if !detections.is_empty() {
+        let offsets: Vec<usize> = detections.iter().map(|d| d.start).collect();
+        let locations = extract::locate_in(segment, &offsets);
+        for (i, location) in locations.into_iter().enumerate() {
+            let at = at(file_name, location);
+            findings.push(describe(at, segment, index, &detections, i));
+        }
+    }
+    if let Some(threshold) = options.small_cell_threshold {
+        findings.extend(small_cell(file_name, segment, index, threshold));
+    }
+    findings
 }
 
 fn unreadable(file_name: &str, part: &extract::Unreadable) -> FileFinding {
@@ -356,7 +409,8 @@ fn small_cell(
 /// summary per sensitive column without keeping the findings.
 #[derive(Default)]
 struct ColumnTally {
-    groups: BTreeMap<(String, String), Tally>,
+    /// Column key, then finding type.
+    groups: BTreeMap<String, BTreeMap<String, Tally>>,
 }
 
 struct Tally {
@@ -371,15 +425,26 @@ impl ColumnTally {
         let (Some(column), Some(key)) = (&segment.column, &finding.column) else {
             return;
         };
-        let tally = self
-            .groups
-            .entry((key.clone(), finding.entity.clone()))
-            .or_insert_with(|| Tally {
+        // Looked up before inserting: a table's millions of findings fall
+        // into a few groups, and only a new group needs its keys copied.
+        if !self.groups.contains_key(key) {
+            self.groups.insert(key.clone(), BTreeMap::new());
+        }
+        let Some(types) = self.groups.get_mut(key) else {
+            return;
+        };
+        if !types.contains_key(&finding.entity) {
+            let tally = Tally {
                 count: 0,
                 header: column.header.clone(),
                 category: finding.category,
                 severity: finding.severity,
-            });
+            };
+            types.insert(finding.entity.clone(), tally);
+        }
+        let Some(tally) = types.get_mut(&finding.entity) else {
+            return;
+        };
         tally.count += 1;
         tally.severity = tally.severity.max(finding.severity);
     }
@@ -393,8 +458,9 @@ impl ColumnTally {
     ) -> impl Iterator<Item = FileFinding> + 'a {
         self.groups
             .into_iter()
-            .filter(|(_, tally)| tally.count >= COLUMN_SUMMARY_MIN)
-            .map(move |((column, entity), tally)| {
+            .flat_map(|(column, types)| types.into_iter().map(move |t| (column.clone(), t)))
+            .filter(|(_, (_, tally))| tally.count >= COLUMN_SUMMARY_MIN)
+            .map(move |(column, (entity, tally))| {
                 let (sheet, letter) = match column.split_once('!') {
                     Some((sheet, letter)) => (Some(sheet.to_string()), letter.to_string()),
                     None => (None, column.clone()),

@@ -10,7 +10,7 @@ use super::ScanHints;
 /// pass) only when some detector first asks about lines or tables.
 pub struct TextCtx<'t> {
     pub text: &'t str,
-    pub hints: &'t ScanHints,
+    pub hints: &'t ScanHints<'t>,
     lines: OnceCell<Vec<LineInfo>>,
 }
 
@@ -27,7 +27,7 @@ struct LineInfo {
 const MAX_ROW: usize = 8192;
 
 impl<'t> TextCtx<'t> {
-    pub fn new(text: &'t str, hints: &'t ScanHints) -> Self {
+    pub fn new(text: &'t str, hints: &'t ScanHints<'t>) -> Self {
         Self {
             text,
             hints,
@@ -86,7 +86,7 @@ impl<'t> TextCtx<'t> {
     /// block of separated lines, the cell with the same index in the block's
     /// first line.
     pub fn column_header(&self, pos: usize) -> Option<&str> {
-        if let Some(h) = self.hints.column_header.as_deref() {
+        if let Some(h) = self.hints.column_header {
             return Some(h);
         }
         let line = self.line(pos);

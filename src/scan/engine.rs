@@ -47,6 +47,8 @@ pub struct Engine {
     regex_set: RegexSet,
     set_owner: Vec<(usize, usize)>,
     coded: Vec<(usize, Box<dyn Coded>)>,
+    /// Indexes into `coded` of the kinds that look at every window.
+    window_coded: Vec<usize>,
     /// Trigger words of all coded detectors, with (index into `coded`, word index).
     triggers: TriggerSet,
     trigger_owner: Vec<Vec<(usize, usize)>>,
@@ -97,7 +99,11 @@ impl Engine {
         }
         let triggers = TriggerSet::new(&words)
             .map_err(|e| PolicyError::new("detectors", None, format!("trigger words: {e}")))?;
+        let window_coded = (0..coded.len())
+            .filter(|&ci| coded[ci].1.wants_windows())
+            .collect();
         Ok(Engine {
+            window_coded,
             defs,
             regex,
             regex_set,
@@ -120,11 +126,6 @@ impl Engine {
         let take = |det: usize, found: &mut Vec<Found>, cands: &mut Vec<Candidate>| {
             cands.extend(found.drain(..).map(|found| Candidate { det, found }));
         };
-        let window_coded: Vec<&(usize, Box<dyn Coded>)> = self
-            .coded
-            .iter()
-            .filter(|(_, c)| c.wants_windows())
-            .collect();
         for_each_window(text, 1, |w| {
             if worth_searching(w) {
                 for i in self.regex_set.matches(&w.folded).iter() {
@@ -133,7 +134,8 @@ impl Engine {
                     self.run_regex(&cx, w, *det, &re.spec, &re.regexes[pi], &mut cands);
                 }
             }
-            for (det, c) in &window_coded {
+            for &ci in &self.window_coded {
+                let (det, c) = &self.coded[ci];
                 c.on_window(&cx, w, &mut found);
                 take(*det, &mut found, &mut cands);
             }

@@ -27,6 +27,7 @@ mod normalize;
 mod pack;
 mod triggers;
 pub(crate) mod validators;
+mod words;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -162,9 +163,9 @@ pub struct Detection {
 
 /// Context the caller knows about a text, e.g. a table cell under a column
 /// headed 姓名/身份证号/护照号码.
-#[derive(Debug, Clone, Default)]
-pub struct ScanHints {
-    pub column_header: Option<String>,
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScanHints<'h> {
+    pub column_header: Option<&'h str>,
 }
 
 /// All detectors of all packs, compiled once; cheap to share via `Arc`.

@@ -130,7 +130,7 @@ fn travel_documents_need_context() {
     assert_finds("回乡证号H1234567890", "CN_HKMO_PERMIT", "H1234567890");
     assert_none("档案盒号C12345678", "CN_HKMO_PERMIT");
     let hints = ScanHints {
-        column_header: Some("护照号码".into()),
+        column_header: Some("护照号码"),
     };
     let d = scanner().scan_with("E12345678", &hints);
     assert_eq!(d.len(), 1);
@@ -274,7 +274,7 @@ fn names() {
     );
     assert_finds("姓名,电话\n司马丽,13812345678\n", "PERSON_NAME", "司马丽");
     let hints = ScanHints {
-        column_header: Some("姓名".into()),
+        column_header: Some("姓名"),
     };
     let d = scanner().scan_with("周俊艳", &hints);
     assert_eq!(

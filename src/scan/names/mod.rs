@@ -24,6 +24,7 @@ use super::kinds::{lexicon, required_lexicon, Coded, Found};
 use super::name_model::GivenNameModel;
 use super::normalize::{bounded_end, is_blank, is_han, skip_chars};
 use super::pack::DetectorDef;
+use super::words::Words;
 use crate::policy_error::PolicyError;
 
 mod prose;
@@ -70,10 +71,15 @@ pub struct NameDetector {
     followers: Vec<String>,
     /// Characters never used as a given name in these positions (`某`, `局`).
     not_given: HashSet<char>,
-    /// Surname + word combinations that are no name (`先生`, `女士`).
-    non_names: Vec<String>,
     /// Column headers holding names (`姓名`, `户主`).
     name_columns: Vec<String>,
+    /// `name_columns`, asked of every cell's header.
+    name_column_words: Words,
+    /// The words a name may end at (followers, after words, titles, labels,
+    /// field labels, verbs): asked at every candidate end.
+    end_words: Words,
+    /// Surname + word combinations that are no name (`先生`, `女士`).
+    non_names: Words,
     /// Closings a signature follows on the same or next line (`此致敬礼`, `Regards`).
     signoffs: Vec<String>,
     /// Characters common in given names: what a name in a bare list is made of.
@@ -134,7 +140,21 @@ impl NameDetector {
     pub fn new(def: &DetectorDef) -> Result<Self, PolicyError> {
         let surnames = required_lexicon(def, "surnames")?;
         let chars_of = |key: &str| lexicon(def, key).iter().flat_map(|w| w.chars()).collect();
+        let words = |keys: &[&str]| {
+            Words::new(keys.iter().flat_map(|key| lexicon(def, key)))
+                .map_err(|e| def.error(format!("detector `{}`: {keys:?}: {e}", def.id)))
+        };
         Ok(Self {
+            name_column_words: words(&["name_columns"])?,
+            end_words: words(&[
+                "followers",
+                "after_words",
+                "titles_before",
+                "labels",
+                "field_labels",
+                "verbs_after",
+            ])?,
+            non_names: words(&["non_names"])?,
             def: def.clone(),
             single_surnames: surnames
                 .iter()
@@ -162,7 +182,6 @@ impl NameDetector {
             after_words: lexicon(def, "after_words").to_vec(),
             followers: lexicon(def, "followers").to_vec(),
             not_given: chars_of("not_given"),
-            non_names: lexicon(def, "non_names").to_vec(),
             name_columns: lexicon(def, "name_columns").to_vec(),
             signoffs: lexicon(def, "signoffs").to_vec(),
             given_chars: chars_of("given_chars"),
@@ -256,17 +275,7 @@ impl NameDetector {
         match rest.chars().next() {
             None => Some(0),
             Some(c) if !is_han(c) => (c != '*' && c != '×').then_some(0),
-            Some(_) => self
-                .followers
-                .iter()
-                .chain(&self.after_words)
-                .chain(&self.titles_before)
-                .chain(&self.labels)
-                .chain(&self.field_labels)
-                .chain(&self.verbs_after)
-                .filter(|f| rest.starts_with(f.as_str()))
-                .map(|f| f.len())
-                .max(),
+            Some(_) => self.end_words.longest_prefix(rest),
         }
     }
 
@@ -280,8 +289,8 @@ impl NameDetector {
         let given_start = pos + sl;
         if self
             .non_names
-            .iter()
-            .any(|w| text[given_start..].starts_with(w.as_str()))
+            .longest_prefix(&text[given_start..])
+            .is_some()
         {
             return Vec::new();
         }
@@ -506,14 +515,10 @@ impl NameDetector {
             return;
         };
         let header_start = cx.line_start(start);
-        if self
-            .name_columns
-            .iter()
-            .any(|n| text[header_start..start].contains(n.as_str()))
-        {
+        if self.name_column_words.occur_in(&text[header_start..start]) {
             return;
         }
-        let is_name_column = |c: &str| self.name_columns.iter().any(|n| c.contains(n.as_str()));
+        let is_name_column = |c: &str| self.name_column_words.occur_in(c);
         let cols: Vec<usize> = cells(&text[header_start..cx.line_end(start)], separator)
             .enumerate()
             .filter(|(_, c)| is_name_column(c))
@@ -673,10 +678,10 @@ impl Coded for NameDetector {
 
     fn finish(&self, cx: &TextCtx, earlier: &[Found], out: &mut Vec<Found>) {
         self.mentions(cx, earlier, out);
-        let Some(h) = cx.hints.column_header.as_deref() else {
+        let Some(h) = cx.hints.column_header else {
             return;
         };
-        if self.name_columns.iter().any(|n| h.contains(n.as_str())) {
+        if self.name_column_words.occur_in(h) {
             let t = cx.text.trim();
             let start = cx.text.find(t).unwrap_or(0);
             self.whole_cell(cx, start, start + t.len(), out);
