@@ -12,6 +12,7 @@ use super::engine::context_confidence;
 use super::kinds::{required_lexicon, Coded, Found};
 use super::normalize::{fold_char, is_blank, is_digit, is_han, skip_chars};
 use super::pack::DetectorDef;
+use super::words::CharSet;
 use crate::policy_error::PolicyError;
 
 pub const LEXICON: &[&str] = &[
@@ -33,9 +34,9 @@ pub struct AddressDetector {
     labels: AhoCorasick,
     /// The last character of every administrative suffix, so that a name
     /// character is compared with the suffixes only when it could end one.
-    admin_last_chars: String,
+    admin_last_chars: CharSet,
     /// Characters a component name never contains (`的`, `在`, …).
-    stop_chars: String,
+    stop_chars: CharSet,
 }
 
 /// Longest Han name before a component suffix or unit.
@@ -57,10 +58,8 @@ impl AddressDetector {
         admin_suffixes.sort_by_key(|u| std::cmp::Reverse(u.len()));
         let labels = AhoCorasick::new(super::kinds::lexicon(def, "labels"))
             .map_err(|e| def.error(format!("labels: {e}")))?;
-        let admin_last_chars = admin_suffixes
-            .iter()
-            .filter_map(|s| s.chars().next_back())
-            .collect();
+        let admin_last_chars =
+            CharSet::new(admin_suffixes.iter().filter_map(|s| s.chars().next_back()));
         Ok(Self {
             def: def.clone(),
             street_suffixes: required_lexicon(def, "street_suffixes")?.to_vec(),
@@ -68,7 +67,11 @@ impl AddressDetector {
             admin_last_chars,
             units,
             labels,
-            stop_chars: super::kinds::lexicon(def, "stop_chars").concat(),
+            stop_chars: CharSet::new(
+                super::kinds::lexicon(def, "stop_chars")
+                    .iter()
+                    .flat_map(|w| w.chars()),
+            ),
         })
     }
 

@@ -1,5 +1,6 @@
-//! A policy word list asked about at many places of a text: one automaton
-//! answers in one pass instead of a comparison per word.
+//! Policy words and characters asked about at many places of a text: one
+//! automaton answers for a word list in one pass instead of a comparison
+//! per word, and a sorted set for a character list.
 
 use aho_corasick::{AhoCorasick, Anchored, BuildError, Input, MatchKind, StartKind};
 
@@ -29,6 +30,24 @@ impl Words {
     }
 }
 
+/// A few dozen characters asked about at every character of a span:
+/// sorted, so a lookup is a handful of comparisons (cheaper than hashing
+/// or a walk through a string).
+pub struct CharSet(Vec<char>);
+
+impl CharSet {
+    pub fn new(chars: impl IntoIterator<Item = char>) -> Self {
+        let mut chars: Vec<char> = chars.into_iter().collect();
+        chars.sort_unstable();
+        chars.dedup();
+        Self(chars)
+    }
+
+    pub fn contains(&self, c: char) -> bool {
+        self.0.binary_search(&c).is_ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,5 +64,12 @@ mod tests {
         assert_eq!(w.longest_prefix("我同志"), None);
         assert!(w.occur_in("王副区长说"));
         assert!(!w.occur_in("王区长说"));
+    }
+
+    #[test]
+    fn a_char_set_holds_what_it_was_given() {
+        let set = CharSet::new("的在省的".chars());
+        assert!(set.contains('的') && set.contains('省'));
+        assert!(!set.contains('市'));
     }
 }
