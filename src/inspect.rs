@@ -136,6 +136,12 @@ pub struct Inspection {
 pub struct Options {
     /// Apply the small-cell rule with this threshold (aggregate statistics).
     pub small_cell_threshold: Option<u32>,
+    /// Scan each batch of segments on rayon's worker threads while the
+    /// caller's thread hands on the previous batch's findings. The CLI
+    /// wants this. The service does not: it already inspects several files
+    /// at once, and its bottleneck, SQLite's single writer, slowed down
+    /// when the scans took both cores from it.
+    pub parallel: bool,
 }
 
 /// `Sheet1!C`, or `C` for a CSV file.
@@ -180,6 +186,39 @@ mod tests {
         assert!(!names_column("Sheet1!D", &column("Sheet1", "C")));
         assert!(!names_column("Sheet2!C", &column("Sheet1", "C")));
     }
+
+    #[test]
+    fn batches_scanned_in_parallel_give_one_threads_findings_in_the_same_order() {
+        let policies = crate::policy::Policies::load(std::path::Path::new("policies"))
+            .expect("the repository's policies");
+        let mut table = "姓名,身份证号,手机号,地址\n".to_string();
+        // 2,800 cells: three batches, the last one short.
+        (0..700).for_each(|i| table.push_str(&crate::cli::dev::row(i)));
+        let run = |parallel| {
+            let mut seen = Vec::new();
+            let options = Options {
+                small_cell_threshold: None,
+                parallel,
+            };
+            let source = InMemory(table.as_bytes());
+            inspect_each(
+                &policies.scanner,
+                "roster.csv",
+                &source,
+                &Limits::unlimited(),
+                options,
+                |f| {
+                    let json = serde_json::to_string(&f).expect("a finding serialises");
+                    seen.push(format!("{json} {:?}", f.span));
+                },
+            )
+            .expect("the roster is read");
+            seen
+        };
+        let one_thread = run(false);
+        assert!(one_thread.len() > 4 * 700, "{} findings", one_thread.len());
+        assert_eq!(run(true), one_thread);
+    }
 }
 
 /// Inspects a file and collects every finding.
@@ -211,9 +250,8 @@ type Scanned = (Vec<(usize, Segment)>, Vec<Vec<FileFinding>>);
 /// Inspects a file, handing each finding to `emit` as it is found and
 /// keeping none: memory stays two batches of segments (table cells) deep
 /// however many findings a large table holds, and a table is read in
-/// pieces. A batch is scanned on the worker threads while the caller's
-/// thread hands the previous batch's findings to `emit`, in file order.
-/// Column summaries come last.
+/// pieces. Findings reach `emit` in file order, on the caller's thread
+/// (see [`Options::parallel`]). Column summaries come last.
 pub fn inspect_each(
     scanner: &Scanner,
     file_name: &str,
@@ -232,21 +270,24 @@ pub fn inspect_each(
         }
     };
     let mut scanned: Option<Scanned> = None;
+    let scan = |segment: &(usize, Segment)| {
+        findings_in(scanner, file_name, segment.0, &segment.1, options)
+    };
     let mut scan_next = |batch: Vec<(usize, Segment)>, deliver: &mut dyn FnMut(Scanned)| {
         let mut found = Vec::new();
-        rayon::in_place_scope(|s| {
-            s.spawn(|_| {
-                found = batch
-                    .par_iter()
-                    .map(|(index, segment)| {
-                        findings_in(scanner, file_name, *index, segment, options)
-                    })
-                    .collect();
+        if options.parallel {
+            rayon::in_place_scope(|s| {
+                s.spawn(|_| found = batch.par_iter().map(scan).collect());
+                if let Some(previous) = scanned.take() {
+                    deliver(previous);
+                }
             });
+        } else {
             if let Some(previous) = scanned.take() {
                 deliver(previous);
             }
-        });
+            found = batch.iter().map(scan).collect();
+        }
         scanned = Some((batch, found));
     };
     let mut batch = Vec::with_capacity(SCAN_BATCH);

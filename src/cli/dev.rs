@@ -28,7 +28,7 @@ const ROADS: [&str; 6] = [
 ];
 
 /// Row `i` of the roster; the same `i` always gives the same row.
-fn row(i: u64) -> String {
+pub(crate) fn row(i: u64) -> String {
     let name = format!(
         "{}{}",
         SURNAMES[(i % 12) as usize],

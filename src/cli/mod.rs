@@ -5,7 +5,7 @@
 mod admin;
 mod audit_cmd;
 mod backup;
-mod dev;
+pub(crate) mod dev;
 mod jobs_cmd;
 mod reminders_cmd;
 mod scan_cmd;

@@ -48,6 +48,7 @@ pub fn run(args: ScanArgs) -> i32 {
         small_cell_threshold: args
             .statistics
             .then_some(policies.statistics.small_cell_threshold),
+        parallel: true,
     };
     let limits = Limits {
         max_file_bytes: args.max_size,

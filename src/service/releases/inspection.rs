@@ -58,6 +58,7 @@ pub fn run(
             .policies
             .statistics
             .small_cell_threshold_for(&release.data_category),
+        parallel: false,
     };
     let bytes_total: i64 = stored.iter().map(|f| f.size).sum();
     let (mut bytes_done, mut summary) = (0i64, Vec::with_capacity(stored.len()));
