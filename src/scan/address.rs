@@ -116,8 +116,9 @@ impl AddressDetector {
             .iter()
             .find(|u| text[after..].starts_with(u.as_str()))
         {
-            if u == "号" && is_range(number) {
-                return None; // `1-200号`: a stretch of a street, no house
+            // `1-200号`, `1-12幢`: a stretch of a street or an estate, no house.
+            if (u == "号" || is_building(u)) && is_range(number) {
+                return None;
             }
             return Some(after + u.len());
         }
@@ -289,6 +290,11 @@ const MAX_HAN_NUMERALS: usize = 3;
 /// `座`, `单元`), not a house, room or village group.
 fn is_building_part(unit: &str) -> bool {
     unit == "单元" || unit.ends_with(['楼', '层', '樓', '層', '栋', '幢', '棟', '座'])
+}
+
+/// A unit that numbers the buildings of an estate (`栋`, `幢`).
+fn is_building(unit: &str) -> bool {
+    matches!(unit, "栋" | "幢" | "棟")
 }
 
 /// `1-200`: two numbers, the second larger, as house-number ranges are

@@ -49,9 +49,9 @@ impl CredentialDetector {
         })
     }
 
-    /// Position of the value after a key ending at `key_end`, and whether the
-    /// key sits in a URL query.
-    fn value_start(&self, text: &str, key_start: usize, key_end: usize) -> Option<(usize, bool)> {
+    /// Where the value after a key ending at `key_end` starts, and how it
+    /// is joined to the key.
+    fn value_start(&self, text: &str, key_start: usize, key_end: usize) -> Option<ValueAt> {
         let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.';
         let (mut start, mut end) = (key_start, key_end);
         if text[key_start..key_end].is_ascii() {
@@ -102,6 +102,16 @@ impl CredentialDetector {
             q + s.len()
         } else if flag && q > p {
             q
+        } else if !text[key_start..key_end].is_ascii()
+            && q == p
+            && rest.starts_with(|c: char| c.is_ascii_alphanumeric())
+        {
+            // `数据库口令Lq7#Vw2e9Tb`: prose glues the value to a Han key.
+            return Some(ValueAt {
+                start: q,
+                in_url,
+                glued: true,
+            });
         } else {
             return None;
         };
@@ -109,7 +119,11 @@ impl CredentialDetector {
         if text[v..].starts_with(['"', '\'']) {
             v += 1;
         }
-        Some((v, in_url))
+        Some(ValueAt {
+            start: v,
+            in_url,
+            glued: false,
+        })
     }
 
     /// End of the value starting at `start`, `None` for a truncated token
@@ -124,7 +138,7 @@ impl CredentialDetector {
                 || matches!(c, '"' | '\'' | '`')
                 || is_han(c)
                 || is_cjk_punct(c)
-                || (in_url && matches!(c, '&' | '@' | '#'))
+                || (in_url && matches!(c, '&' | '#'))
                 || (matches!(c, ';' | '&') && starts_field(&text[end + 1..]));
             if stop {
                 break;
@@ -149,6 +163,8 @@ impl CredentialDetector {
             // Code, not a literal: `secret = {`, `token = (`, `key = [`.
             || !value.chars().any(char::is_alphanumeric)
             || value.starts_with(['{', '(', '['])
+            // A call reads the value from elsewhere (`System.getenv(`).
+            || value.ends_with('(')
             || value.contains("**")
             || v.starts_with("${")
             || v.starts_with("{{")
@@ -192,6 +208,24 @@ impl CredentialDetector {
 
 /// `name=` at the start of `rest`: the next field of a connection string
 /// (`Password=abc;Server=db`, `pwd=abc&user=x`).
+/// The value after a credential key.
+struct ValueAt {
+    start: usize,
+    /// The key is a URL query parameter (`?password=`): `&` and `#` end it.
+    in_url: bool,
+    /// No separator stands between key and value (`口令Lq7#Vw2e9Tb`).
+    glued: bool,
+}
+
+/// Whether a value glued to its key reads as a secret rather than a word
+/// or a code (`密码MD5加密`, `口令123456`): at least eight characters,
+/// letters and digits both.
+fn looks_generated(value: &str) -> bool {
+    value.len() >= 8
+        && value.bytes().any(|b| b.is_ascii_alphabetic())
+        && value.bytes().any(|b| b.is_ascii_digit())
+}
+
 fn starts_field(rest: &str) -> bool {
     let name = rest
         .bytes()
@@ -224,9 +258,11 @@ impl Coded for CredentialDetector {
         if word == self.keys.len() {
             return self.userinfo(cx, end, out);
         }
-        if let Some((v, in_url)) = self.value_start(cx.text, start, end) {
-            if let Some(e) = Self::value_end(cx.text, v, in_url) {
-                self.emit(cx, v, e, out);
+        if let Some(value) = self.value_start(cx.text, start, end) {
+            if let Some(e) = Self::value_end(cx.text, value.start, value.in_url) {
+                if !value.glued || looks_generated(&cx.text[value.start..e]) {
+                    self.emit(cx, value.start, e, out);
+                }
             }
         }
     }

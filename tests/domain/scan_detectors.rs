@@ -679,3 +679,125 @@ fn traditional_labels_and_surnames() {
     assert_eq!(names_in(text), ["黃志明", "吳曉燕"]);
     assert_finds("記者 歐陽曉明 報導", "PERSON_NAME", "歐陽曉明");
 }
+
+/// Surnames that open common words (`区域`, `容易`, `权利`) are read only
+/// where a label, a field or a signature vouches for a name, and then at
+/// every mention.
+#[test]
+fn surnames_that_open_words_count_where_a_label_vouches_for_them() {
+    let text = "被告：区伟强，男。经审理，区伟强未按期还款。";
+    assert_eq!(names_in(text), ["区伟强", "区伟强"]);
+    for (text, name) in [
+        ("负责人：容小燕\n", "容小燕"),
+        ("{\"approver\":\"敬文涛\",\"status\":\"done\"}", "敬文涛"),
+        ("法定代表人：保振华\n注册资本：壹佰万元", "保振华"),
+    ] {
+        assert_finds(text, "PERSON_NAME", name);
+    }
+    for prose in [
+        "推进区域协调发展，容易出现问题的环节要重点检查。",
+        "依法保障群众权利，敬请广大市民相互转告。",
+        "联系人：区政府办公室",
+        "此致\n敬礼！\n",
+    ] {
+        assert_none(prose, "PERSON_NAME");
+    }
+}
+
+/// The role words of news and notices: the given name after them must read
+/// as one, so the word's ordinary uses stay clean.
+#[test]
+fn role_words_of_news_name_the_person_after_them() {
+    for (text, name) in [
+        ("退休教师缪桂兰告诉记者，", "缪桂兰"),
+        ("市三中学生钟雨桐的作品获奖", "钟雨桐"),
+        ("街道职工洪建平反映，", "洪建平"),
+        ("本人严志华不慎遗失身份证", "严志华"),
+    ] {
+        assert_finds(text, "PERSON_NAME", name);
+    }
+    for prose in [
+        "学生时代的回忆",
+        "教师节表彰大会在礼堂举行",
+        "本人承诺以上信息属实",
+        "职工温馨之家建成",
+    ] {
+        assert_none(prose, "PERSON_NAME");
+    }
+}
+
+/// Labels of letters, court and press notices and data exports.
+#[test]
+fn labels_of_letters_exports_and_press_notices() {
+    for (text, name) in [
+        ("经营者：戴永福\n经营场所：", "戴永福"),
+        ("寄件人：伍晓丽　0571", "伍晓丽"),
+        ("患者家属：龚建新\n2026年5月", "龚建新"),
+        ("业主代表：欧阳明辉\n", "欧阳明辉"),
+        ("新闻联络：尹嘉怡，电话", "尹嘉怡"),
+        ("{\"xm\":\"邝永健\",\"xb\":\"男\"}", "邝永健"),
+        ("{\"handler\":\"黎晓军\"}", "黎晓军"),
+        ("户名\t开户银行\n俞桂芳\t农业银行\n", "俞桂芳"),
+        ("邢国栋（公民身份号码：略）：", "邢国栋"),
+        ("当晚，邹文杰医生带领团队手术", "邹文杰"),
+        ("下午，何丽娟来到银行网点", "何丽娟"),
+        ("决定授予侯建平、牛晓燕同志荣誉称号", "侯建平"),
+    ] {
+        assert_finds(text, "PERSON_NAME", name);
+    }
+}
+
+/// Hong Kong and Taiwan notices: labels, surnames and given names in
+/// traditional characters read as their simplified forms.
+#[test]
+fn names_in_traditional_script() {
+    assert_finds("聯絡人：麥嘉穎女士", "PERSON_NAME", "麥嘉穎");
+    assert_finds("高級經理馮子謙表示，", "PERSON_NAME", "馮子謙");
+    assert_finds("傳媒查詢：岑家樂（電郵", "PERSON_NAME", "岑家樂");
+}
+
+/// A value glued to a Han key counts when it reads as generated; a call
+/// reads the value from elsewhere; `@` may sit inside a URL query value.
+#[test]
+fn credentials_glued_to_their_key_in_urls_and_in_code() {
+    assert_finds(
+        "截图中含有服务器口令Xy8#kP2m9Q及地址",
+        "SECRET_KEY",
+        "Xy8#kP2m9Q",
+    );
+    assert_finds(
+        "jdbc:mysql://db/app?user=app&password=Ab@12cd!&useSSL=true",
+        "SECRET_KEY",
+        "Ab@12cd!",
+    );
+    for clean in [
+        "请修改密码MD5加密方式",
+        "口令123456属于弱口令",
+        "String token = request.getParameter(\"t\");",
+        "String secret = System.getenv(\"APP_SECRET\");",
+    ] {
+        assert_none(clean, "SECRET_KEY");
+    }
+}
+
+/// Registered and household addresses after their labels, flats numbered
+/// `座`/`房`, and a range of buildings that is no address.
+#[test]
+fn addresses_after_domicile_labels_and_in_flats() {
+    assert_finds(
+        "住所地杭州市上城区望江路12号，",
+        "ADDRESS",
+        "杭州市上城区望江路12号",
+    );
+    assert_finds(
+        "户籍地金华市婺城区城北街道五一村3组12号。",
+        "ADDRESS",
+        "金华市婺城区城北街道五一村3组12号",
+    );
+    assert_finds(
+        "收件地址：佛山市禅城区季华路88号2座1803房\n",
+        "ADDRESS",
+        "佛山市禅城区季华路88号2座1803房",
+    );
+    assert_none("本小区3-15幢明日停水", "ADDRESS");
+}

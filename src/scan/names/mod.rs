@@ -31,6 +31,7 @@ mod prose;
 
 pub const LEXICON: &[&str] = &[
     "surnames",
+    "vouched_surnames",
     "labels",
     "field_labels",
     "titles_before",
@@ -56,6 +57,9 @@ pub const LEXICON: &[&str] = &[
 pub struct NameDetector {
     def: DetectorDef,
     single_surnames: HashSet<char>,
+    /// Surnames that open common words (`区`, `容`, `权`): read only where
+    /// a label, a field or a name column vouches for a name.
+    vouched_surnames: HashSet<char>,
     compound_surnames: Vec<String>,
     /// First characters of the compound surnames, sorted.
     compound_firsts: Vec<char>,
@@ -110,6 +114,15 @@ pub struct NameDetector {
 /// Code points the surname bitmap covers: the Basic Multilingual Plane.
 const SURNAME_TABLE: usize = 0x10000;
 
+/// Which surnames a candidate may open with: in prose only those that open
+/// few words; where a label, field, signature or name column vouches for a
+/// name, also those that open common words (`负责人：区志强`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    Prose,
+    Vouched,
+}
+
 /// Which trigger group a trigger word belongs to.
 enum Group {
     Label,
@@ -161,6 +174,7 @@ impl NameDetector {
                 .filter(|s| s.chars().count() == 1)
                 .flat_map(|s| s.chars())
                 .collect(),
+            vouched_surnames: chars_of("vouched_surnames"),
             compound_surnames: surnames
                 .iter()
                 .filter(|s| s.chars().count() > 1)
@@ -202,7 +216,12 @@ impl NameDetector {
             .collect(),
             surname_starts: {
                 let mut bits = vec![0u64; SURNAME_TABLE / 64].into_boxed_slice();
-                for cp in surnames.iter().filter_map(|s| s.chars().next()) {
+                let vouched = lexicon(def, "vouched_surnames").iter();
+                for cp in surnames
+                    .iter()
+                    .chain(vouched)
+                    .filter_map(|s| s.chars().next())
+                {
                     let cp = cp as usize;
                     if cp < SURNAME_TABLE {
                         bits[cp / 64] |= 1 << (cp % 64);
@@ -243,8 +262,9 @@ impl NameDetector {
         cp < SURNAME_TABLE && self.surname_starts[cp / 64] & (1 << (cp % 64)) != 0
     }
 
-    /// Length in bytes of the surname at `pos`.
-    fn surname_at(&self, text: &str, pos: usize) -> Option<usize> {
+    /// Length in bytes of the surname at `pos`; under [`Reading::Vouched`]
+    /// the surnames that open common words (`区`, `容`) count too.
+    fn surname_at(&self, text: &str, pos: usize, reading: Reading) -> Option<usize> {
         let rest = &text[pos..];
         let c = rest.chars().next()?;
         // The compounds are compared only after their first character, which
@@ -258,7 +278,8 @@ impl NameDetector {
                 return Some(compound.len());
             }
         }
-        self.single_surnames.contains(&c).then_some(c.len_utf8())
+        let vouched = reading == Reading::Vouched && self.vouched_surnames.contains(&c);
+        (vouched || self.single_surnames.contains(&c)).then_some(c.len_utf8())
     }
 
     /// Whether a name may end at `pos`: end of text, a non-Han character, or a
@@ -282,8 +303,8 @@ impl NameDetector {
     /// Where a name starting at `pos` may end, shortest first: after the
     /// surname and one or two given characters that are neither `not_given`
     /// nor the start of a `non_names` word (`张先生`), and not a place.
-    fn name_ends(&self, text: &str, pos: usize) -> Vec<usize> {
-        let Some(sl) = self.surname_at(text, pos) else {
+    fn name_ends(&self, text: &str, pos: usize, reading: Reading) -> Vec<usize> {
+        let Some(sl) = self.surname_at(text, pos, reading) else {
             return Vec::new();
         };
         let given_start = pos + sl;
@@ -310,9 +331,9 @@ impl NameDetector {
     /// the shorter one ends at a word running past the longer one's end:
     /// `马云认为` is `马云` before `认为`, not `马云认` before `为`
     /// (`王福来表示` stays `王福来`).
-    fn name_at(&self, text: &str, pos: usize) -> Option<usize> {
+    fn name_at(&self, text: &str, pos: usize, reading: Reading) -> Option<usize> {
         let mut best: Option<(usize, usize)> = None;
-        for end in self.name_ends(text, pos) {
+        for end in self.name_ends(text, pos, reading) {
             let Some(word) = self.end_word_len(text, end) else {
                 continue;
             };
@@ -326,28 +347,28 @@ impl NameDetector {
     /// A name where the text says one stands (after a label or title, in
     /// a list): where [`Self::ends_here`] allows, or else a name no listed
     /// word ends (`镇长方晓东通报`, `车主葛伟东驾驶`).
-    fn labelled_name_at(&self, text: &str, pos: usize) -> Option<usize> {
-        self.name_at(text, pos)
-            .or_else(|| self.unended_name_at(text, pos))
+    fn labelled_name_at(&self, text: &str, pos: usize, reading: Reading) -> Option<usize> {
+        self.name_at(text, pos, reading)
+            .or_else(|| self.unended_name_at(text, pos, reading))
     }
 
     /// A name after a word of running text (`任命`, `给予`): as after a
-    /// label, but its given name must read strongly as one (`免去费用的`,
-    /// `给予严肃处理`, `职工温馨之家` are none).
+    /// label, but its given name must read as one (`免去费用的`, `给予严肃
+    /// 处理`, `职工温馨之家` are none), strongly where no word ends it.
     fn prose_name_at(&self, text: &str, pos: usize) -> Option<usize> {
-        let given = pos + self.surname_at(text, pos)?;
+        let given = pos + self.surname_at(text, pos, Reading::Prose)?;
         let model = self.model();
-        self.name_at(text, pos)
-            .filter(|&end| model.accepts_strongly(&text[given..end]))
-            .or_else(|| self.unended_name_at(text, pos))
+        self.name_at(text, pos, Reading::Prose)
+            .filter(|&end| model.accepts(&text[given..end]))
+            .or_else(|| self.unended_name_at(text, pos, Reading::Prose))
     }
 
     /// A surname and two given characters followed by a word no list
     /// holds, when the statistics read the given name strongly and the
     /// next character does not continue it (`卫生健康` is no `卫生健`).
-    fn unended_name_at(&self, text: &str, pos: usize) -> Option<usize> {
-        let given = pos + self.surname_at(text, pos)?;
-        let end = *self.name_ends(text, pos).get(1)?;
+    fn unended_name_at(&self, text: &str, pos: usize, reading: Reading) -> Option<usize> {
+        let given = pos + self.surname_at(text, pos, reading)?;
+        let end = *self.name_ends(text, pos, reading).get(1)?;
         let next = text[end..].chars().next().filter(|c| is_han(*c));
         self.model()
             .accepts_unended(&text[given..end], next)
@@ -357,9 +378,10 @@ impl NameDetector {
     /// Whether the name after a title at `pos` holds no character names
     /// shun: a title is prose too (`副市长安排部署`, `镇长和副镇长`).
     fn plausible_name_at(&self, text: &str, pos: usize) -> bool {
-        let (Some(surname), Some(end)) =
-            (self.surname_at(text, pos), self.labelled_name_at(text, pos))
-        else {
+        let (Some(surname), Some(end)) = (
+            self.surname_at(text, pos, Reading::Prose),
+            self.labelled_name_at(text, pos, Reading::Prose),
+        ) else {
             return false;
         };
         self.model().plausible(&text[pos + surname..end])
@@ -397,13 +419,15 @@ impl NameDetector {
     /// follows it: `先生和李四女士` holds `李四`, not `和李四`. Other surnames
     /// that open lists (`向`) stay surnames: `会见向明华同志`.
     fn name_before(&self, text: &str, end: usize) -> Option<usize> {
-        let start = Self::start_of_name_before(text, end, |s| self.name_at(text, s) == Some(end))?;
+        let start = Self::start_of_name_before(text, end, |s| {
+            self.name_at(text, s, Reading::Prose) == Some(end)
+        })?;
         let joiner = self
             .joiners
             .iter()
             .find(|j| text[start..end].starts_with(j.as_str()))
             .map_or(0, |j| j.len());
-        if joiner > 0 && self.name_at(text, start + joiner) == Some(end) {
+        if joiner > 0 && self.name_at(text, start + joiner, Reading::Prose) == Some(end) {
             return Some(start + joiner);
         }
         Some(start)
@@ -411,8 +435,8 @@ impl NameDetector {
 
     /// A name at `pos` whose given characters are all common in names.
     fn plain_name_at(&self, text: &str, pos: usize) -> Option<usize> {
-        let end = self.name_at(text, pos)?;
-        let given = &text[pos + self.surname_at(text, pos)?..end];
+        let end = self.name_at(text, pos, Reading::Prose)?;
+        let given = &text[pos + self.surname_at(text, pos, Reading::Prose)?..end];
         given
             .chars()
             .all(|c| self.given_chars.contains(&c))
@@ -444,7 +468,7 @@ impl NameDetector {
         }
         if self.plain_name_at(cx.text, after).is_some() {
             self.push(cx, first, mark, out);
-            self.names_from(cx, after, out);
+            self.names_from(cx, after, Reading::Prose, out);
         }
     }
 
@@ -454,7 +478,7 @@ impl NameDetector {
             .iter()
             .find(|j| text[pos..].starts_with(j.as_str()))
             .map(|j| j.len())
-            .filter(|len| self.name_at(text, pos + len).is_some())
+            .filter(|len| self.name_at(text, pos + len, Reading::Prose).is_some())
     }
 
     fn push(&self, cx: &TextCtx, start: usize, end: usize, out: &mut Vec<Found>) {
@@ -468,14 +492,14 @@ impl NameDetector {
     }
 
     /// Names from `pos` on: one name, then more of the list it heads
-    /// (`张三（市财政局）、李四`).
-    fn names_from(&self, cx: &TextCtx, pos: usize, out: &mut Vec<Found>) {
+    /// (`张三（市财政局）、李四`), read as `reading` says.
+    fn names_from(&self, cx: &TextCtx, pos: usize, reading: Reading, out: &mut Vec<Found>) {
         let text = cx.text;
         // Quotes for a JSON or YAML field (`"name": "宋佳怡"`).
         let mut p = skip_chars(text, pos, usize::MAX, |c| {
             matches!(c, '：' | ':' | '\t' | '"' | '\'') || is_blank(c)
         });
-        while let Some(end) = self.labelled_name_at(text, p) {
+        while let Some(end) = self.labelled_name_at(text, p, reading) {
             self.push(cx, p, end, out);
             let mut q = end;
             let blanks = text[q..].bytes().take_while(|b| *b == b' ').count();
@@ -563,7 +587,7 @@ impl NameDetector {
             if pos < resume || !self.may_start_surname(c) || firsts.binary_search(&c).is_err() {
                 continue;
             }
-            let Some(sl) = self.surname_at(text, pos) else {
+            let Some(sl) = self.surname_at(text, pos, Reading::Vouched) else {
                 continue;
             };
             let ends = text[pos + sl..]
@@ -587,7 +611,7 @@ impl NameDetector {
     /// is a one-character given name inside a longer word without an end.
     fn mention_at(&self, cx: &TextCtx, pos: usize, end: usize, out: &mut Vec<Found>) -> bool {
         let text = cx.text;
-        let Some(sl) = self.surname_at(text, pos) else {
+        let Some(sl) = self.surname_at(text, pos, Reading::Vouched) else {
             return false;
         };
         let rest = &text[end..];
@@ -606,7 +630,7 @@ impl NameDetector {
 
     /// The cell `start..end` as a name when all of it is one.
     fn whole_cell(&self, cx: &TextCtx, start: usize, end: usize, out: &mut Vec<Found>) {
-        if self.name_at(cx.text, start) == Some(end) {
+        if self.name_at(cx.text, start, Reading::Vouched) == Some(end) {
             self.push(cx, start, end, out);
         }
     }
@@ -638,16 +662,16 @@ impl Coded for NameDetector {
         out: &mut Vec<Found>,
     ) {
         match self.group(word) {
-            Group::Label => self.names_from(cx, end, out),
+            Group::Label => self.names_from(cx, end, Reading::Vouched, out),
             Group::TitleBefore => {
                 if self.plausible_name_at(cx.text, end) {
-                    self.names_from(cx, end, out);
+                    self.names_from(cx, end, Reading::Prose, out);
                 }
             }
             Group::FieldLabel => {
                 let after = cx.text[end..].trim_start_matches(['"', '\'']);
                 if after.starts_with([':', '：', ' ', '\t', '\u{3000}']) {
-                    self.names_from(cx, end, out);
+                    self.names_from(cx, end, Reading::Vouched, out);
                 }
             }
             Group::ListMark => self.bare_list(cx, start, end, out),
@@ -670,7 +694,7 @@ impl Coded for NameDetector {
                     c.is_whitespace() || matches!(c, '!' | '！' | ',' | '，' | '。' | '-' | '—')
                 });
                 if cx.text[end..p].contains('\n') {
-                    self.names_from(cx, p, out);
+                    self.names_from(cx, p, Reading::Vouched, out);
                 }
             }
         }

@@ -4,7 +4,7 @@
 //! head count (`罗俊杰等3名同志`). Each given name must pass the statistics
 //! of [`GivenNameModel`].
 
-use super::NameDetector;
+use super::{NameDetector, Reading};
 use crate::scan::context::TextCtx;
 use crate::scan::kinds::Found;
 use crate::scan::name_model::GivenNameModel;
@@ -46,12 +46,19 @@ impl NameDetector {
                 .chars()
                 .next()
                 .is_some_and(|c| self.list_openers.contains(&c));
-            let Some(surname) = self.surname_at(text, start).filter(|_| !opens) else {
+            let Some(surname) = self
+                .surname_at(text, start, Reading::Prose)
+                .filter(|_| !opens)
+            else {
                 continue;
             };
             // The longer reading first; a name running into the verb (`…说`
             // read as a given name) is none.
-            for end in self.name_ends(text, start).into_iter().rev() {
+            for end in self
+                .name_ends(text, start, Reading::Prose)
+                .into_iter()
+                .rev()
+            {
                 let Some(between) = text.get(end..verb) else {
                     continue;
                 };
@@ -101,7 +108,9 @@ impl NameDetector {
         let Some(start) = self.name_before(text, end) else {
             return;
         };
-        let given = self.surname_at(text, start).map(|s| &text[start + s..end]);
+        let given = self
+            .surname_at(text, start, Reading::Prose)
+            .map(|s| &text[start + s..end]);
         if given.is_some_and(|g| model.accepts(g)) {
             self.push(cx, start, end, out);
         }
@@ -137,12 +146,12 @@ impl NameDetector {
         }
         // The name ends exactly at `等`: a longer reading (`王宏等`) that a
         // digit would end is no name here.
-        let Some(start) =
-            Self::start_of_name_before(text, word, |s| self.name_ends(text, s).contains(&word))
-        else {
+        let Some(start) = Self::start_of_name_before(text, word, |s| {
+            self.name_ends(text, s, Reading::Prose).contains(&word)
+        }) else {
             return;
         };
-        let Some(surname) = self.surname_at(text, start) else {
+        let Some(surname) = self.surname_at(text, start, Reading::Prose) else {
             return;
         };
         let model = self.model();
