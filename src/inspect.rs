@@ -243,6 +243,9 @@ pub fn inspect(
 /// Cells scanned together, spread over the worker threads: enough to keep
 /// every core busy, few enough that a batch and its findings stay small.
 const SCAN_BATCH: usize = 1024;
+/// A batch is also full with this much text (a text's segments are
+/// paragraphs of up to megabytes, not cells).
+const SCAN_BATCH_BYTES: usize = 4 << 20;
 
 /// Segments of one batch with the findings of each.
 type Scanned = (Vec<(usize, Segment)>, Vec<Vec<FileFinding>>);
@@ -291,10 +294,13 @@ pub fn inspect_each(
         scanned = Some((batch, found));
     };
     let mut batch = Vec::with_capacity(SCAN_BATCH);
+    let mut batch_bytes = 0;
     let outline = extract::for_each_segment(file_name, source, limits, |index, segment| {
+        batch_bytes += segment.text.len();
         batch.push((index, segment));
-        if batch.len() == SCAN_BATCH {
+        if batch.len() == SCAN_BATCH || batch_bytes >= SCAN_BATCH_BYTES {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(SCAN_BATCH));
+            batch_bytes = 0;
             scan_next(full, &mut deliver);
         }
     })?;

@@ -246,7 +246,7 @@ pub struct ColumnRef {
     pub row: usize,
 }
 
-/// One unit of text: a whole text file, one CSV/XLSX cell, one DOCX
+/// One unit of text: paragraphs of a text file, one CSV/XLSX cell, one DOCX
 /// paragraph or table cell, one JSON string (or ID-like number) value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Segment {
@@ -467,10 +467,10 @@ pub struct Outline {
 }
 
 /// Hands the segments of a file to `visit` one at a time, in order and with
-/// the indexes [`extract`] gives them, keeping none. A CSV file is read in
-/// pieces and visited row by row: a large table costs a piece of its text,
-/// not the file. The other kinds are read and extracted whole first (their
-/// limits bound them).
+/// the indexes [`extract`] gives them, keeping none. A CSV file or a plain
+/// text is read in pieces and visited row by row or paragraphs at a time:
+/// a large file costs a piece of its text, not the file. The other kinds
+/// are read and extracted whole first (their limits bound them).
 pub fn for_each_segment(
     file_name: &str,
     source: &dyn Source,
@@ -479,18 +479,26 @@ pub fn for_each_segment(
 ) -> Result<Outline, VisitError> {
     check_size(source.len(), limits)?;
     let head = source::first_bytes(source, sniff::HEAD_BYTES)?;
-    if sniff::is_plain_table(file_name, &head) {
+    if let Some(kind) = sniff::read_in_pieces(file_name, &head) {
         let (encoding, bom_len) = encoding::detect(source)?;
         let mut pieces = encoding::DecodedPieces::open(source, encoding, bom_len)?;
-        visit_csv_pieces(
-            file_name,
-            &mut pieces,
-            limits,
-            |index, cell, _| visit(index, cell),
-            |_| Ok(()),
-        )?;
+        if kind == FileKind::Csv {
+            visit_csv_pieces(
+                file_name,
+                &mut pieces,
+                limits,
+                |index, cell, _| visit(index, cell),
+                |_| Ok(()),
+            )?;
+        } else {
+            let mut index = 0;
+            text::visit_pieces(&mut pieces, limits, |segment| {
+                visit(index, segment);
+                index += 1;
+            })?;
+        }
         return Ok(Outline {
-            kind: FileKind::Csv,
+            kind,
             encoding: Some(encoding.name().to_owned()),
             unreadable: Vec::new(),
         });

@@ -38,13 +38,17 @@ pub(crate) fn is_package(head: &[u8]) -> bool {
         .any(|m| head.starts_with(m))
 }
 
-/// Whether a file whose first bytes are `head` is a CSV or TSV table by
-/// its name and carries no other format's magic: what is read in pieces.
-pub(crate) fn is_plain_table(file_name: &str, head: &[u8]) -> bool {
+/// The kind of a file whose first bytes are `head` when it is one read in
+/// pieces: a CSV or TSV table or a plain text by its name, carrying no
+/// other format's magic.
+pub(crate) fn read_in_pieces(file_name: &str, head: &[u8]) -> Option<FileKind> {
     let magic = is_package(head)
         || head.starts_with(PDF_MAGIC)
         || MAGIC.iter().any(|(m, _)| head.starts_with(m));
-    !magic && matches!(extension(file_name).as_str(), "csv" | "tsv")
+    match sniff(file_name, head) {
+        Ok(kind @ (FileKind::Csv | FileKind::Text)) if !magic => Some(kind),
+        _ => None,
+    }
 }
 
 fn extension(file_name: &str) -> String {

@@ -96,10 +96,15 @@ pub fn render(
         return Ok(original.to_vec());
     }
     match &parsed.anchors {
-        // A plain text file's decoded text lives in its one segment.
+        // A plain text file's decoded text lives in its segments, which
+        // follow one another without a gap.
         Anchors::Text { decoded, spans } if parsed.extracted.kind == FileKind::Text => {
             let whole = Decoded {
-                text: segments.first().map_or("", |s| &s.text).into(),
+                text: segments
+                    .iter()
+                    .map(|s| s.text.as_str())
+                    .collect::<String>()
+                    .into(),
                 ..*decoded
             };
             text::render(original, &whole, spans, segments, &plan)

@@ -24,6 +24,7 @@ mod extract_package_parts;
 mod extract_pdf;
 mod extract_text_formats;
 mod extract_xlsx;
+mod inspect_large_text;
 mod render_large_csv;
 mod scan_detectors;
 mod scan_evasion;
