@@ -36,6 +36,14 @@ const MIN_ONE_PLACED: f32 = 0.0;
 const MIN_UNENDED: f32 = 1.95;
 const MIN_UNENDED_CHAR: f32 = -0.5;
 const MAX_NEXT: f32 = 1.5;
+/// After a role word (`厂长翟立群拿起`, `队长石磊接到`) the place vouches for a
+/// name but no listed word ends it: the reading passes [`GivenNameModel::accepts`]
+/// and the character after it reads as prose, at most this.
+const MAX_NEXT_AFTER_ROLE: f32 = 0.5;
+/// There a two-character given name is judged on the statistics alone
+/// (`村民安居乐业`: `居乐` is 0.0 + 1.0), none of its characters leaning to
+/// prose by more than this (`民警温馨提示`: `提` is -0.6; `国华` is -0.1 + 1.8).
+const MIN_CHAR_AFTER_ROLE: f32 = -0.3;
 
 static WEIGHTS: LazyLock<HashMap<char, f32>> = LazyLock::new(|| {
     include_str!("name_chars.txt")
@@ -63,13 +71,13 @@ impl GivenNameModel<'_> {
 
     /// The statistic, lifted to [`LISTED`] for a listed character the
     /// statistics do not weigh against (`学`, `生` are listed, and
-    /// `学生` is no given name).
+    /// `学生` is no given name), or do not know (`彤`, rare in the
+    /// dictionary the statistics come from).
     fn weight(&self, c: char) -> f32 {
-        let w = Self::statistic(c);
-        if self.listed.contains(&c) && w >= 0.0 {
-            w.max(LISTED)
-        } else {
-            w
+        match (self.listed.contains(&c), WEIGHTS.get(&c)) {
+            (true, None) => LISTED,
+            (true, Some(&w)) if w >= 0.0 => w.max(LISTED),
+            _ => Self::statistic(c),
         }
     }
 
@@ -118,6 +126,26 @@ impl GivenNameModel<'_> {
         given.chars().count() == 2
             && self.accepts_strongly(given)
             && next.is_none_or(|c| Self::statistic(c) <= MAX_NEXT)
+    }
+
+    /// Whether `given`, after a role word and with no listed word after
+    /// it, reads as a given name, `next` being the character after it. A
+    /// one-character given name needs a next character the statistics
+    /// know as prose: a rare one (`封雨彤`) may be the name's own.
+    pub fn accepts_after_role(&self, given: &str, next: Option<char>) -> bool {
+        let one = given.chars().nth(1).is_none();
+        let prose = |c: char| match WEIGHTS.get(&c) {
+            Some(&w) => w <= MAX_NEXT_AFTER_ROLE,
+            None => !one,
+        };
+        let reads = if one {
+            self.accepts(given)
+        } else {
+            let weights = given.chars().map(Self::statistic);
+            weights.clone().sum::<f32>() >= MIN_TWO
+                && weights.fold(f32::MAX, f32::min) >= MIN_CHAR_AFTER_ROLE
+        };
+        reads && next.is_none_or(prose)
     }
 
     /// Whether `given` (one or two characters) reads as a given name.

@@ -801,3 +801,57 @@ fn addresses_after_domicile_labels_and_in_flats() {
     );
     assert_none("本小区3-15幢明日停水", "ADDRESS");
 }
+
+/// A word for a person (`志愿者`, `护士长`, `厂长`) before a name: the last
+/// character stands for every such word. No label vouches for the name,
+/// so the statistics must read it, and the character after a name no word
+/// ends must read as prose.
+#[test]
+fn a_name_after_a_word_for_a_person() {
+    for (text, name) in [
+        ("志愿者邱晓燕每天骑车送餐", "邱晓燕"),
+        ("护士长葛丽萍带领团队连夜护理", "葛丽萍"),
+        ("厂长邓国华拿起一枚样品", "邓国华"),
+        ("站长丁磊接到电话后赶往现场", "丁磊"),
+        ("班主任柳静老师第一时间赶到", "柳静"),
+        ("五年级学生温雨彤今年11岁", "温雨彤"),
+        ("孝男：东方振宇", "东方振宇"),
+    ] {
+        assert_eq!(names_in(text), [name], "{text}");
+    }
+    for prose in [
+        "民警温馨提示：注意安全",
+        "村民安居乐业",
+        "局长高兴地说，这次活动很成功",
+        "现任柯岩街道党工委副书记",
+        "项目将落户黄石新港园区",
+        "工人文化宫今天开放",
+        "学生时代的回忆",
+        "作物成长周期较长",
+    ] {
+        assert_none(prose, "PERSON_NAME");
+    }
+}
+
+/// Words after a name that say it is a person's (`委员`, `老人`, `家庭`),
+/// when the statistics read the given name.
+#[test]
+fn a_name_before_a_word_for_its_bearer() {
+    assert_eq!(names_in("余海峰委员、程丽娜委员："), ["余海峰", "程丽娜"]);
+    assert_eq!(names_in("他又看望了邢桂英老人。"), ["邢桂英"]);
+    assert_eq!(names_in("授予周建华家庭荣誉称号"), ["周建华"]);
+    for prose in ["创建和谐家庭", "市人大代表视察", "评选五好家庭"] {
+        assert_none(prose, "PERSON_NAME");
+    }
+}
+
+/// A line opening with a name and a colon: a transcript's speaker, a
+/// letter's addressee; ordinary field names stay clean.
+#[test]
+fn a_speaker_or_addressee_opening_a_line() {
+    let transcript = "记者：今年收成怎么样？\n葛长明：一共流转了两千亩。\n记者：明年呢？";
+    assert_eq!(names_in(transcript), ["葛长明"]);
+    assert_eq!(names_in("邵文秀：\n你于三月反映的问题已办结。"), ["邵文秀"]);
+    let fields = "范围：全县\n时间：5月\n金额：100元\n高度：3米\n方式：线上";
+    assert_none(fields, "PERSON_NAME");
+}

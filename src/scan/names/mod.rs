@@ -48,6 +48,7 @@ pub const LEXICON: &[&str] = &[
     "before_verb",
     "counted_after",
     "prose_labels",
+    "roles_after",
     "count_units",
     "places",
     "organisations",
@@ -102,6 +103,9 @@ pub struct NameDetector {
     /// Words of running text a name may follow (`任命`, `给予`, `职工`): no
     /// label vouches for it, so its given name must read as one.
     prose_labels: Vec<String>,
+    /// Words of running text after a name (`委员`, `老人`, `家庭`): no
+    /// label vouches for it, so its given name must read as one.
+    roles_after: Vec<String>,
     /// What a head count counts (`名`, `人`, `位`).
     count_units: HashSet<char>,
     /// Places, organisations and words that open with a surname (`宁波`,
@@ -134,7 +138,9 @@ enum Group {
     Verb,
     Counted,
     ProseLabel,
+    RoleAfter,
     ListMark,
+    Speaker,
 }
 
 /// Longest name in characters: a compound surname and two given characters.
@@ -142,6 +148,8 @@ const MAX_NAME_CHARS: usize = 4;
 
 /// The list mark a bare list of names is found from.
 const LIST_MARK: &str = "、";
+/// The colons a speaker's name opens a line with (`符建业：一共流转了…`).
+const SPEAKER_MARKS: [&str; 2] = ["：", ":"];
 
 const LIST_SEPARATORS: &[char] = &['、', '，', ',', ' '];
 /// Blanks, line breaks and punctuation skipped between a closing and its signature.
@@ -166,6 +174,7 @@ impl NameDetector {
                 "labels",
                 "field_labels",
                 "verbs_after",
+                "roles_after",
             ])?,
             non_names: words(&["non_names"])?,
             def: def.clone(),
@@ -205,6 +214,7 @@ impl NameDetector {
             before_verb: lexicon(def, "before_verb").to_vec(),
             counted_after: lexicon(def, "counted_after").to_vec(),
             prose_labels: lexicon(def, "prose_labels").to_vec(),
+            roles_after: lexicon(def, "roles_after").to_vec(),
             count_units: chars_of("count_units"),
             proper_nouns: [
                 lexicon(def, "places"),
@@ -242,6 +252,7 @@ impl NameDetector {
         let f = e + self.verbs_after.len();
         let g = f + self.counted_after.len();
         let h = g + self.prose_labels.len();
+        let i = h + self.roles_after.len();
         match word {
             w if w < l => Group::Label,
             w if w < a => Group::FieldLabel,
@@ -252,7 +263,9 @@ impl NameDetector {
             w if w < f => Group::Verb,
             w if w < g => Group::Counted,
             w if w < h => Group::ProseLabel,
-            _ => Group::ListMark,
+            w if w < i => Group::RoleAfter,
+            w if w == i => Group::ListMark,
+            _ => Group::Speaker,
         }
     }
 
@@ -352,15 +365,40 @@ impl NameDetector {
             .or_else(|| self.unended_name_at(text, pos, reading))
     }
 
-    /// A name after a word of running text (`任命`, `给予`): as after a
-    /// label, but its given name must read as one (`免去费用的`, `给予严肃
-    /// 处理`, `职工温馨之家` are none), strongly where no word ends it.
+    /// A name after a word of running text (`任命`, `给予`, a role word): as
+    /// after a label, but its given name must read as one (`免去费用的`,
+    /// `给予严肃处理`, `职工温馨之家` are none).
     fn prose_name_at(&self, text: &str, pos: usize) -> Option<usize> {
         let given = pos + self.surname_at(text, pos, Reading::Prose)?;
         let model = self.model();
-        self.name_at(text, pos, Reading::Prose)
-            .filter(|&end| model.accepts(&text[given..end]))
-            .or_else(|| self.unended_name_at(text, pos, Reading::Prose))
+        // A reading a word ends is judged first (`免去仝立新的`); no other
+        // runs into that word (`柳静老师` is `柳静` or nothing).
+        let worded = self.name_at(text, pos, Reading::Prose);
+        if let Some(end) = worded.filter(|&end| model.accepts(&text[given..end])) {
+            return Some(end);
+        }
+        // Else a reading no word ends (`厂长翟立群拿起`; `队长石磊接到`, where
+        // `到` ends a wrong `石磊接`): the longer one the statistics accept,
+        // the character after it reading as prose and naming no place
+        // (`现任柯岩街道`), none running on from a place (`落户黄石新港`).
+        let limit = worded.unwrap_or(usize::MAX);
+        let from_place = |end: usize| {
+            (text[given..end].char_indices().skip(1))
+                .any(|(i, _)| self.proper_nouns.contains(&text[pos..given + i]))
+        };
+        let unended = self.unended_name_at(text, pos, Reading::Prose);
+        unended
+            .filter(|&end| end <= limit && !from_place(end))
+            .or_else(|| {
+                let ends = self.name_ends(text, pos, Reading::Prose);
+                ends.into_iter().rev().find(|&end| {
+                    let next = text[end..].chars().next().filter(|c| is_han(*c));
+                    end <= limit
+                        && !from_place(end)
+                        && !next.is_some_and(|c| self.not_given.contains(&c))
+                        && model.accepts_after_role(&text[given..end], next)
+                })
+            })
     }
 
     /// A surname and two given characters followed by a word no list
@@ -469,6 +507,28 @@ impl NameDetector {
         if self.plain_name_at(cx.text, after).is_some() {
             self.push(cx, first, mark, out);
             self.names_from(cx, after, Reading::Prose, out);
+        }
+    }
+
+    /// `符建业：一共流转了…`, `文桂香：\n你于…`: a line that opens with a
+    /// name and a colon (a transcript's speaker, a letter's addressee).
+    /// No label vouches for it, so its given name must read as one.
+    fn speaker(&self, cx: &TextCtx, colon: usize, out: &mut Vec<Found>) {
+        let text = cx.text;
+        // Walked back from the colon, not looked up: colons are common and
+        // a line layout costs a pass over the text.
+        let Some(start) = Self::start_of_name_before(text, colon, |s| {
+            let before = text[..s].trim_end_matches(is_blank);
+            before.is_empty() || before.ends_with('\n')
+        }) else {
+            return;
+        };
+        let Some(surname) = self.surname_at(text, start, Reading::Prose) else {
+            return;
+        };
+        let is_name = self.name_at(text, start, Reading::Prose) == Some(colon);
+        if is_name && self.model().accepts(&text[start + surname..colon]) {
+            self.push(cx, start, colon, out);
         }
     }
 
@@ -648,8 +708,10 @@ impl Coded for NameDetector {
             .chain(&self.verbs_after)
             .chain(&self.counted_after)
             .chain(&self.prose_labels)
+            .chain(&self.roles_after)
             .cloned()
             .chain([LIST_MARK.to_string()])
+            .chain(SPEAKER_MARKS.map(String::from))
             .collect()
     }
 
@@ -675,17 +737,49 @@ impl Coded for NameDetector {
                 }
             }
             Group::ListMark => self.bare_list(cx, start, end, out),
+            Group::Speaker => self.speaker(cx, start, out),
             Group::After => {
                 if let Some(s) = self.name_before(cx.text, start) {
                     self.push(cx, s, start, out);
+                }
+            }
+            Group::RoleAfter => {
+                let given = |s: usize| {
+                    let surname = self.surname_at(cx.text, s, Reading::Prose)?;
+                    Some(&cx.text[s + surname..start])
+                };
+                if let Some(s) = self.name_before(cx.text, start) {
+                    if given(s).is_some_and(|g| self.model().accepts(g)) {
+                        self.push(cx, s, start, out);
+                    }
                 }
             }
             Group::Column => self.columns(cx, start, out),
             Group::Verb => self.clause_subject(cx, start, out),
             Group::Counted => self.counted_group(cx, start, end, out),
             Group::ProseLabel => {
-                if let Some(name_end) = self.prose_name_at(cx.text, end) {
-                    self.push(cx, end, name_end, out);
+                // `孝男：东方振华`, `审判员　韦宁`: a colon or blanks may follow.
+                let at = skip_chars(cx.text, end, 1, |c| matches!(c, '：' | ':'));
+                let at = skip_chars(cx.text, at, 2, is_blank);
+                // Role characters are common: most are followed by no surname.
+                if !cx.text[at..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| self.may_start_surname(c))
+                {
+                    return;
+                }
+                // `主任王刚`: `任` ends `主任` and is a surname; the name
+                // follows the label that runs on (`任`), not `主`.
+                let runs_on = self
+                    .prose_labels
+                    .iter()
+                    .any(|w| cx.text[end..].starts_with(w.as_str()));
+                if runs_on {
+                    return;
+                }
+                if let Some(name_end) = self.prose_name_at(cx.text, at) {
+                    self.push(cx, at, name_end, out);
                 }
             }
             Group::Signoff => {
