@@ -7,11 +7,12 @@
 //! caller's column hint). Where the name ends is decided by what follows:
 //! punctuation, a non-Han character, or a known follower word (`同志`, `反映`).
 //!
-//! Three rules need no label. The subject of a clause whose verb is a speech
-//! or action verb (`，张建国表示`, `据李晓燕介绍`, `孙宏伟在讲话中强调`) counts
-//! when the statistics of the given-name model read its given name as one
-//! (`prose.rs`, with the name joined before it and the name before a head
-//! count). A bare list (`王建华、李秀英和陈志强`) counts when
+//! Some rules need no label. Names in running text (`prose.rs`) count when
+//! the statistics of the given-name model read their given name as one:
+//! the subject of a clause whose verb is a speech or action verb
+//! (`，张建国表示`, `据李晓燕介绍`), a name after a word for a person
+//! (`护士长葛丽萍`) or before a word for its bearer (`邢桂英老人`), a speaker
+//! opening a line (`葛长明：`). A bare list (`王建华、李秀英和陈志强`) counts when
 //! the names on both sides of a `、` have only given-name characters that are
 //! common in names (`given_chars`): `金融、石油` does not. And a name found
 //! once is found at every other mention in the same text (`潘红梅所述`).
@@ -365,42 +366,6 @@ impl NameDetector {
             .or_else(|| self.unended_name_at(text, pos, reading))
     }
 
-    /// A name after a word of running text (`任命`, `给予`, a role word): as
-    /// after a label, but its given name must read as one (`免去费用的`,
-    /// `给予严肃处理`, `职工温馨之家` are none).
-    fn prose_name_at(&self, text: &str, pos: usize) -> Option<usize> {
-        let given = pos + self.surname_at(text, pos, Reading::Prose)?;
-        let model = self.model();
-        // A reading a word ends is judged first (`免去仝立新的`); no other
-        // runs into that word (`柳静老师` is `柳静` or nothing).
-        let worded = self.name_at(text, pos, Reading::Prose);
-        if let Some(end) = worded.filter(|&end| model.accepts(&text[given..end])) {
-            return Some(end);
-        }
-        // Else a reading no word ends (`厂长翟立群拿起`; `队长石磊接到`, where
-        // `到` ends a wrong `石磊接`): the longer one the statistics accept,
-        // the character after it reading as prose and naming no place
-        // (`现任柯岩街道`), none running on from a place (`落户黄石新港`).
-        let limit = worded.unwrap_or(usize::MAX);
-        let from_place = |end: usize| {
-            (text[given..end].char_indices().skip(1))
-                .any(|(i, _)| self.proper_nouns.contains(&text[pos..given + i]))
-        };
-        let unended = self.unended_name_at(text, pos, Reading::Prose);
-        unended
-            .filter(|&end| end <= limit && !from_place(end))
-            .or_else(|| {
-                let ends = self.name_ends(text, pos, Reading::Prose);
-                ends.into_iter().rev().find(|&end| {
-                    let next = text[end..].chars().next().filter(|c| is_han(*c));
-                    end <= limit
-                        && !from_place(end)
-                        && !next.is_some_and(|c| self.not_given.contains(&c))
-                        && model.accepts_after_role(&text[given..end], next)
-                })
-            })
-    }
-
     /// A surname and two given characters followed by a word no list
     /// holds, when the statistics read the given name strongly and the
     /// next character does not continue it (`卫生健康` is no `卫生健`).
@@ -507,28 +472,6 @@ impl NameDetector {
         if self.plain_name_at(cx.text, after).is_some() {
             self.push(cx, first, mark, out);
             self.names_from(cx, after, Reading::Prose, out);
-        }
-    }
-
-    /// `符建业：一共流转了…`, `文桂香：\n你于…`: a line that opens with a
-    /// name and a colon (a transcript's speaker, a letter's addressee).
-    /// No label vouches for it, so its given name must read as one.
-    fn speaker(&self, cx: &TextCtx, colon: usize, out: &mut Vec<Found>) {
-        let text = cx.text;
-        // Walked back from the colon, not looked up: colons are common and
-        // a line layout costs a pass over the text.
-        let Some(start) = Self::start_of_name_before(text, colon, |s| {
-            let before = text[..s].trim_end_matches(is_blank);
-            before.is_empty() || before.ends_with('\n')
-        }) else {
-            return;
-        };
-        let Some(surname) = self.surname_at(text, start, Reading::Prose) else {
-            return;
-        };
-        let is_name = self.name_at(text, start, Reading::Prose) == Some(colon);
-        if is_name && self.model().accepts(&text[start + surname..colon]) {
-            self.push(cx, start, colon, out);
         }
     }
 
@@ -743,45 +686,11 @@ impl Coded for NameDetector {
                     self.push(cx, s, start, out);
                 }
             }
-            Group::RoleAfter => {
-                let given = |s: usize| {
-                    let surname = self.surname_at(cx.text, s, Reading::Prose)?;
-                    Some(&cx.text[s + surname..start])
-                };
-                if let Some(s) = self.name_before(cx.text, start) {
-                    if given(s).is_some_and(|g| self.model().accepts(g)) {
-                        self.push(cx, s, start, out);
-                    }
-                }
-            }
+            Group::RoleAfter => self.role_after(cx, start, out),
             Group::Column => self.columns(cx, start, out),
             Group::Verb => self.clause_subject(cx, start, out),
             Group::Counted => self.counted_group(cx, start, end, out),
-            Group::ProseLabel => {
-                // `孝男：东方振华`, `审判员　韦宁`: a colon or blanks may follow.
-                let at = skip_chars(cx.text, end, 1, |c| matches!(c, '：' | ':'));
-                let at = skip_chars(cx.text, at, 2, is_blank);
-                // Role characters are common: most are followed by no surname.
-                if !cx.text[at..]
-                    .chars()
-                    .next()
-                    .is_some_and(|c| self.may_start_surname(c))
-                {
-                    return;
-                }
-                // `主任王刚`: `任` ends `主任` and is a surname; the name
-                // follows the label that runs on (`任`), not `主`.
-                let runs_on = self
-                    .prose_labels
-                    .iter()
-                    .any(|w| cx.text[end..].starts_with(w.as_str()));
-                if runs_on {
-                    return;
-                }
-                if let Some(name_end) = self.prose_name_at(cx.text, at) {
-                    self.push(cx, at, name_end, out);
-                }
-            }
+            Group::ProseLabel => self.prose_label(cx, end, out),
             Group::Signoff => {
                 // The signature: the next line(s) after closing punctuation.
                 let p = skip_chars(cx.text, end, MAX_SIGNOFF_GAP, |c| {

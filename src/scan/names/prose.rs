@@ -1,14 +1,16 @@
 //! Names that no label vouches for, in running text: the subject of a
 //! clause ending in a speech or action verb (`，张建国表示`), the name joined
-//! before such a subject (`薛佳怡和程子轩分别获得`), and the name before a
-//! head count (`罗俊杰等3名同志`). Each given name must pass the statistics
-//! of [`GivenNameModel`].
+//! before such a subject (`薛佳怡和程子轩分别获得`), the name before a head
+//! count (`罗俊杰等3名同志`), after a prose label or a word for a person
+//! (`任命温建新`, `护士长葛丽萍`), before a word for its bearer (`邢桂英老人`),
+//! and a speaker opening a line (`葛长明：`). Each given name must pass the
+//! statistics of [`GivenNameModel`].
 
 use super::{NameDetector, Reading};
 use crate::scan::context::TextCtx;
 use crate::scan::kinds::Found;
 use crate::scan::name_model::GivenNameModel;
-use crate::scan::normalize::{is_digit, is_han, skip_chars};
+use crate::scan::normalize::{is_blank, is_digit, is_han, skip_chars};
 
 /// Numerals of a head count written in characters (`等三名`).
 const CHINESE_NUMERALS: &str = "一二三四五六七八九十百千两几数";
@@ -157,6 +159,105 @@ impl NameDetector {
         let model = self.model();
         if model.accepts(&text[start + surname..word]) {
             self.push(cx, start, word, out);
+        }
+    }
+
+    /// The name after a prose label at `end` (`任命`, a role character).
+    pub(super) fn prose_label(&self, cx: &TextCtx, end: usize, out: &mut Vec<Found>) {
+        // `孝男：东方振华`, `审判员　韦宁`: a colon or blanks may follow.
+        let at = skip_chars(cx.text, end, 1, |c| matches!(c, '：' | ':'));
+        let at = skip_chars(cx.text, at, 2, is_blank);
+        // Role characters are common: most are followed by no surname.
+        if !cx.text[at..]
+            .chars()
+            .next()
+            .is_some_and(|c| self.may_start_surname(c))
+        {
+            return;
+        }
+        // `主任王刚`: `任` ends `主任` and is a surname; the name follows the
+        // label that runs on (`任`), not `主`.
+        let runs_on = self
+            .prose_labels
+            .iter()
+            .any(|w| cx.text[end..].starts_with(w.as_str()));
+        if runs_on {
+            return;
+        }
+        if let Some(name_end) = self.prose_name_at(cx.text, at) {
+            self.push(cx, at, name_end, out);
+        }
+    }
+
+    /// The name before a `roles_after` word at `word` (`余海峰委员`), when
+    /// the statistics read its given name (`和谐家庭` is none).
+    pub(super) fn role_after(&self, cx: &TextCtx, word: usize, out: &mut Vec<Found>) {
+        let Some(start) = self.name_before(cx.text, word) else {
+            return;
+        };
+        let Some(surname) = self.surname_at(cx.text, start, Reading::Prose) else {
+            return;
+        };
+        if self.model().accepts(&cx.text[start + surname..word]) {
+            self.push(cx, start, word, out);
+        }
+    }
+
+    /// A name after a word of running text (`任命`, `给予`, a role word): as
+    /// after a label, but its given name must read as one (`免去费用的`,
+    /// `给予严肃处理`, `职工温馨之家` are none).
+    fn prose_name_at(&self, text: &str, pos: usize) -> Option<usize> {
+        let given = pos + self.surname_at(text, pos, Reading::Prose)?;
+        let model = self.model();
+        // A reading a word ends is judged first (`免去仝立新的`); no other
+        // runs into that word (`柳静老师` is `柳静` or nothing).
+        let worded = self.name_at(text, pos, Reading::Prose);
+        if let Some(end) = worded.filter(|&end| model.accepts(&text[given..end])) {
+            return Some(end);
+        }
+        // Else a reading no word ends (`厂长翟立群拿起`; `队长石磊接到`, where
+        // `到` ends a wrong `石磊接`): the longer one the statistics accept,
+        // the character after it reading as prose and naming no place
+        // (`现任柯岩街道`), none running on from a place (`落户黄石新港`).
+        let limit = worded.unwrap_or(usize::MAX);
+        let from_place = |end: usize| {
+            (text[given..end].char_indices().skip(1))
+                .any(|(i, _)| self.proper_nouns.contains(&text[pos..given + i]))
+        };
+        let unended = self.unended_name_at(text, pos, Reading::Prose);
+        unended
+            .filter(|&end| end <= limit && !from_place(end))
+            .or_else(|| {
+                let ends = self.name_ends(text, pos, Reading::Prose);
+                ends.into_iter().rev().find(|&end| {
+                    let next = text[end..].chars().next().filter(|c| is_han(*c));
+                    end <= limit
+                        && !from_place(end)
+                        && !next.is_some_and(|c| self.not_given.contains(&c))
+                        && model.accepts_after_role(&text[given..end], next)
+                })
+            })
+    }
+
+    /// `符建业：一共流转了…`, `文桂香：\n你于…`: a line that opens with a
+    /// name and a colon (a transcript's speaker, a letter's addressee).
+    /// No label vouches for it, so its given name must read as one.
+    pub(super) fn speaker(&self, cx: &TextCtx, colon: usize, out: &mut Vec<Found>) {
+        let text = cx.text;
+        // Walked back from the colon, not looked up: colons are common and
+        // a line layout costs a pass over the text.
+        let Some(start) = Self::start_of_name_before(text, colon, |s| {
+            let before = text[..s].trim_end_matches(is_blank);
+            before.is_empty() || before.ends_with('\n')
+        }) else {
+            return;
+        };
+        let Some(surname) = self.surname_at(text, start, Reading::Prose) else {
+            return;
+        };
+        let is_name = self.name_at(text, start, Reading::Prose) == Some(colon);
+        if is_name && self.model().accepts(&text[start + surname..colon]) {
+            self.push(cx, start, colon, out);
         }
     }
 }
