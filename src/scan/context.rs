@@ -1,6 +1,6 @@
 //! What surrounds a candidate: the text before it on the same line, and for
-//! CSV-like tables (comma- or tab-separated lines) the header of its column
-//! (or the caller's [`ScanHints`]).
+//! CSV-like tables (comma- or tab-separated lines, or columns aligned with
+//! runs of blanks) the header of its column (or the caller's [`ScanHints`]).
 
 use std::cell::OnceCell;
 
@@ -125,12 +125,16 @@ fn line_layout(text: &str) -> Vec<LineInfo> {
             end
         };
         // Commas first: a tab inside a CSV cell does not make a TSV row; but
-        // a row of a tab-separated table stays one with a comma in a cell
-        // (`1,560`).
+        // a row of a tab-separated or aligned table stays one with a comma
+        // in a cell (`1,560`).
         let line = &text.as_bytes()[start..content_end];
+        let holds = |s: u8| match s {
+            ALIGNED => is_aligned(line),
+            s => line.contains(&s),
+        };
         let separator = match block {
-            Some((_, b'\t')) if line.contains(&b'\t') => Some(b'\t'),
-            _ => [b',', b'\t'].into_iter().find(|s| line.contains(s)),
+            Some((_, s @ (b'\t' | ALIGNED))) if holds(s) => Some(s),
+            _ => [b',', b'\t', ALIGNED].into_iter().find(|&s| holds(s)),
         };
         block = match (separator, block) {
             (Some(s), Some((header, before))) if s == before => Some((header, s)),
@@ -150,8 +154,24 @@ fn line_layout(text: &str) -> Vec<LineInfo> {
     }
 }
 
+/// The separator of a table whose columns are aligned with blanks
+/// (`户号    被征收人      房屋坐落`, pasted from a word processor): a run of
+/// two or more spaces, never one.
+const ALIGNED: u8 = b' ';
+
+/// Whether a line holds cells aligned with runs of blanks.
+fn is_aligned(line: &[u8]) -> bool {
+    line.trim_ascii().windows(2).any(|w| w == b"  ")
+}
+
 /// Index of the cell containing byte `pos` of `row`.
 fn cell_index(row: &str, pos: usize, separator: u8) -> usize {
+    if separator == ALIGNED {
+        return aligned_cells(row)
+            .take_while(|&(start, _)| start <= pos)
+            .count()
+            .saturating_sub(1);
+    }
     let mut quoted = false;
     let mut col = 0;
     for (i, b) in row.bytes().enumerate() {
@@ -167,9 +187,34 @@ fn cell_index(row: &str, pos: usize, separator: u8) -> usize {
     col
 }
 
+/// Byte ranges of the cells of a row aligned with runs of blanks.
+fn aligned_cells(row: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let bytes = row.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < bytes.len() && bytes[at] == b' ' {
+            at += 1;
+        }
+        if at >= bytes.len() {
+            return None;
+        }
+        let start = at;
+        // A cell ends at two blanks in a row or at the end of the row.
+        while at < bytes.len()
+            && !(bytes[at] == b' ' && bytes.get(at + 1).is_none_or(|&b| b == b' '))
+        {
+            at += 1;
+        }
+        Some((start, at))
+    })
+}
+
 /// Byte ranges of the cells of a row split at `separator`, without
 /// surrounding blanks and quotes (`"1",周俊艳` -> `1`, `周俊艳`).
 pub fn cell_ranges(row: &str, separator: u8) -> Vec<(usize, usize)> {
+    if separator == ALIGNED {
+        return aligned_cells(row).collect();
+    }
     let mut quoted = false;
     let mut last = 0;
     let mut bounds = Vec::new();
@@ -213,6 +258,24 @@ mod tests {
         assert_eq!(cx.column_header(pos), Some("护照号码"));
         assert_eq!(cx.column_header(t.find("张三").unwrap()), Some("姓名"));
         assert_eq!(cx.column_header(2), None);
+    }
+
+    #[test]
+    fn finds_the_header_of_an_aligned_column() {
+        let t = "公示\n户号    被征收人      房屋坐落\nBG-07   丁阿根        人民西路212弄4号\n 8      慕容丽华      人民西路 6 号\n";
+        let hints = ScanHints::default();
+        let cx = TextCtx::new(t, &hints);
+        assert_eq!(
+            cx.column_header(t.find("丁阿根").unwrap()),
+            Some("被征收人")
+        );
+        assert_eq!(cx.column_header(t.find("慕容").unwrap()), Some("被征收人"));
+        // One blank stays inside a cell.
+        assert_eq!(cx.column_header(t.find("6 号").unwrap()), Some("房屋坐落"));
+        assert_eq!(cx.column_header(t.find("212弄").unwrap()), Some("房屋坐落"));
+        let row = "BG-07   丁阿根        人民西路 212弄";
+        let cells: Vec<&str> = cells(row, ALIGNED).collect();
+        assert_eq!(cells, ["BG-07", "丁阿根", "人民西路 212弄"]);
     }
 
     #[test]

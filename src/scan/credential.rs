@@ -163,8 +163,10 @@ impl CredentialDetector {
             // Code, not a literal: `secret = {`, `token = (`, `key = [`.
             || !value.chars().any(char::is_alphanumeric)
             || value.starts_with(['{', '(', '['])
-            // A call reads the value from elsewhere (`System.getenv(`).
+            // A call reads the value from elsewhere (`System.getenv(`), and
+            // so does a constant's name (`API_KEY}`, `DB_PASSWORD`).
             || value.ends_with('(')
+            || is_constant_name(value.trim_end_matches([')', '}', ']']))
             || value.contains("**")
             || v.starts_with("${")
             || v.starts_with("{{")
@@ -208,6 +210,16 @@ impl CredentialDetector {
 
 /// `name=` at the start of `rest`: the next field of a connection string
 /// (`Password=abc;Server=db`, `pwd=abc&user=x`).
+/// `API_KEY`, `DB_PASSWORD`: upper-case words joined by `_`, the name of a
+/// constant or an environment variable holding the secret, not the secret.
+fn is_constant_name(value: &str) -> bool {
+    value.contains('_')
+        && value.starts_with(|c: char| c.is_ascii_uppercase())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
 /// The value after a credential key.
 struct ValueAt {
     start: usize,

@@ -855,3 +855,74 @@ fn a_speaker_or_addressee_opening_a_line() {
     let fields = "范围：全县\n时间：5月\n金额：100元\n高度：3米\n方式：线上";
     assert_none(fields, "PERSON_NAME");
 }
+
+/// Tables pasted as text with columns aligned by blanks: a name column is
+/// read like a CSV column, and one blank stays inside a cell.
+#[test]
+fn a_name_column_of_a_table_aligned_with_blanks() {
+    let table = "户号    被征收人      房屋坐落\nHQ-01   钱阿根        东关街道解放路 18 号\nHQ-02   上官玉兰      东关街道解放路20号\n";
+    assert_eq!(names_in(table), ["钱阿根", "上官玉兰"]);
+    let table = " 序号  户主姓名  家庭住址\n 1    汪金土    东门村3组\n";
+    assert_eq!(names_in(table), ["汪金土"]);
+}
+
+/// A line opening with a name before a comma or parenthesis is a roster's
+/// entry; a label or a word for a role there is none, nor is it before
+/// `，身份证`.
+#[test]
+fn a_roster_line_opens_with_a_name_not_with_a_role() {
+    let roster = "团组人员：\n邢雅静，区投资促进中心副主任，护照号码略；\n乐天（男，42岁）";
+    assert_eq!(names_in(roster), ["邢雅静"]);
+    for clean in [
+        "序号,申请人,身份证号码\n",
+        "申请人，身份证号码：略",
+        "同时，各部门要加强协作。",
+        "高度重视，周密部署。",
+    ] {
+        assert_none(clean, "PERSON_NAME");
+    }
+}
+
+/// A word for a person before a colon is a label (`唱标人：`), and then a
+/// surname that opens common words reads only when its given name does
+/// (`发布人：区发展和改革局局长` has no name `区发展`).
+#[test]
+fn a_word_for_a_person_before_a_colon_is_a_label() {
+    assert_eq!(names_in("唱标人：晏紫　监督人：区财政局"), ["晏紫"]);
+    assert_eq!(names_in("发布人：区发展和改革局局长 邬立群"), ["邬立群"]);
+    assert_eq!(names_in("交出人：区家明　接收人：仇晓"), ["区家明", "仇晓"]);
+    assert_eq!(names_in("任命万俟晓峰为区统计局副局长"), ["万俟晓峰"]);
+    assert_eq!(
+        names_in("法定代表人：覃小燕，原经营地址：台州市"),
+        ["覃小燕"]
+    );
+}
+
+/// A constant's or environment variable's name after a key holds no
+/// secret (`"X-Api-Key": API_KEY}`).
+#[test]
+fn a_constant_name_after_a_key_is_no_secret() {
+    for code in [
+        "headers = {\"X-Api-Key\": API_KEY}",
+        "password = DB_PASSWORD",
+        "token: ${TOKEN}",
+    ] {
+        assert_none(code, "SECRET_KEY");
+    }
+    assert_finds("password = Db_Pass2026", "SECRET_KEY", "Db_Pass2026");
+}
+
+/// Flats in an apartment block and houses in a lane (`212弄4号`).
+#[test]
+fn apartments_and_lanes_are_addresses() {
+    assert_finds(
+        "住址：东湖人才公寓3幢512室",
+        "ADDRESS",
+        "东湖人才公寓3幢512室",
+    );
+    assert_finds(
+        "房屋坐落：百官街道人民西路212弄4号",
+        "ADDRESS",
+        "百官街道人民西路212弄4号",
+    );
+}

@@ -141,7 +141,7 @@ enum Group {
     ProseLabel,
     RoleAfter,
     ListMark,
-    Speaker,
+    LineHead,
 }
 
 /// Longest name in characters: a compound surname and two given characters.
@@ -149,8 +149,10 @@ const MAX_NAME_CHARS: usize = 4;
 
 /// The list mark a bare list of names is found from.
 const LIST_MARK: &str = "、";
-/// The colons a speaker's name opens a line with (`符建业：一共流转了…`).
-const SPEAKER_MARKS: [&str; 2] = ["：", ":"];
+/// What follows a name that opens a line: a transcript's speaker or a
+/// letter's addressee (`符建业：…`), an entry of a roster (`郝斌，区商务局…`,
+/// `乐天（男，42岁）`).
+const LINE_HEAD_MARKS: [&str; 6] = ["：", ":", "，", ",", "（", "("];
 
 const LIST_SEPARATORS: &[char] = &['、', '，', ',', ' '];
 /// Blanks, line breaks and punctuation skipped between a closing and its signature.
@@ -266,7 +268,7 @@ impl NameDetector {
             w if w < h => Group::ProseLabel,
             w if w < i => Group::RoleAfter,
             w if w == i => Group::ListMark,
-            _ => Group::Speaker,
+            _ => Group::LineHead,
         }
     }
 
@@ -362,8 +364,16 @@ impl NameDetector {
     /// a list): where [`Self::ends_here`] allows, or else a name no listed
     /// word ends (`镇长方晓东通报`, `车主葛伟东驾驶`).
     fn labelled_name_at(&self, text: &str, pos: usize, reading: Reading) -> Option<usize> {
-        self.name_at(text, pos, reading)
-            .or_else(|| self.unended_name_at(text, pos, reading))
+        let end = self
+            .name_at(text, pos, reading)
+            .or_else(|| self.unended_name_at(text, pos, reading))?;
+        // A surname that opens common words opens an office as often
+        // (`发布人：区发展和改革局`): its given name must read as one.
+        if self.surname_at(text, pos, Reading::Prose).is_none() {
+            let given = &text[pos + self.surname_at(text, pos, reading)?..end];
+            return self.model().accepts(given).then_some(end);
+        }
+        Some(end)
     }
 
     /// A surname and two given characters followed by a word no list
@@ -475,6 +485,17 @@ impl NameDetector {
         }
     }
 
+    /// Whether `word`, read as a name, is a word for a role: a label or
+    /// title (`主任`), or a word for a person ending in `人` (`申请人`,
+    /// `发布人`), as table headers and forms put them before a comma.
+    fn is_role_word(&self, word: &str) -> bool {
+        word.ends_with('人')
+            || (self.labels.iter())
+                .chain(&self.field_labels)
+                .chain(&self.titles_before)
+                .any(|l| l == word)
+    }
+
     /// Length of a joiner (`和`) at `pos` that a further name follows.
     fn joiner_at(&self, text: &str, pos: usize) -> Option<usize> {
         self.joiners
@@ -496,7 +517,7 @@ impl NameDetector {
 
     /// Names from `pos` on: one name, then more of the list it heads
     /// (`张三（市财政局）、李四`), read as `reading` says.
-    fn names_from(&self, cx: &TextCtx, pos: usize, reading: Reading, out: &mut Vec<Found>) {
+    fn names_from(&self, cx: &TextCtx, pos: usize, mut reading: Reading, out: &mut Vec<Found>) {
         let text = cx.text;
         // Quotes for a JSON or YAML field (`"name": "宋佳怡"`).
         let mut p = skip_chars(text, pos, usize::MAX, |c| {
@@ -504,6 +525,9 @@ impl NameDetector {
         });
         while let Some(end) = self.labelled_name_at(text, p, reading) {
             self.push(cx, p, end, out);
+            // The label vouches for its first name; what follows a comma
+            // may be prose again (`法定代表人：覃小燕，原经营地址`).
+            reading = Reading::Prose;
             let mut q = end;
             let blanks = text[q..].bytes().take_while(|b| *b == b' ').count();
             if text[q + blanks..].starts_with(['（', '(']) {
@@ -654,7 +678,7 @@ impl Coded for NameDetector {
             .chain(&self.roles_after)
             .cloned()
             .chain([LIST_MARK.to_string()])
-            .chain(SPEAKER_MARKS.map(String::from))
+            .chain(LINE_HEAD_MARKS.map(String::from))
             .collect()
     }
 
@@ -680,9 +704,10 @@ impl Coded for NameDetector {
                 }
             }
             Group::ListMark => self.bare_list(cx, start, end, out),
-            Group::Speaker => self.speaker(cx, start, out),
+            Group::LineHead => self.line_head(cx, start, out),
             Group::After => {
-                if let Some(s) = self.name_before(cx.text, start) {
+                let name = self.name_before(cx.text, start);
+                if let Some(s) = name.filter(|&s| !self.is_role_word(&cx.text[s..start])) {
                     self.push(cx, s, start, out);
                 }
             }

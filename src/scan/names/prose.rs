@@ -164,9 +164,10 @@ impl NameDetector {
 
     /// The name after a prose label at `end` (`任命`, a role character).
     pub(super) fn prose_label(&self, cx: &TextCtx, end: usize, out: &mut Vec<Found>) {
-        // `孝男：东方振华`, `审判员　韦宁`: a colon or blanks may follow.
-        let at = skip_chars(cx.text, end, 1, |c| matches!(c, '：' | ':'));
-        let at = skip_chars(cx.text, at, 2, is_blank);
+        // `审判员　韦宁`: blanks may follow. After a colon the word is a
+        // label (`唱标人：晏紫`, `孝男：东方振宇`).
+        let colon = skip_chars(cx.text, end, 1, |c| matches!(c, '：' | ':'));
+        let at = skip_chars(cx.text, colon, 2, is_blank);
         // Role characters are common: most are followed by no surname.
         if !cx.text[at..]
             .chars()
@@ -183,6 +184,9 @@ impl NameDetector {
             .any(|w| cx.text[end..].starts_with(w.as_str()));
         if runs_on {
             return;
+        }
+        if colon > end {
+            return self.names_from(cx, at, Reading::Vouched, out);
         }
         if let Some(name_end) = self.prose_name_at(cx.text, at) {
             self.push(cx, at, name_end, out);
@@ -239,25 +243,31 @@ impl NameDetector {
             })
     }
 
-    /// `符建业：一共流转了…`, `文桂香：\n你于…`: a line that opens with a
-    /// name and a colon (a transcript's speaker, a letter's addressee).
-    /// No label vouches for it, so its given name must read as one.
-    pub(super) fn speaker(&self, cx: &TextCtx, colon: usize, out: &mut Vec<Found>) {
+    /// `符建业：一共流转了…`, `文桂香：\n你于…`, `郝斌，区商务局…`: a line
+    /// that opens with a name and a colon, comma or parenthesis (a
+    /// transcript's speaker, a letter's addressee, a roster's entry). No
+    /// label vouches for it, so its given name must read as one, and a
+    /// label or title is none (`申请人：`, `主任，`).
+    pub(super) fn line_head(&self, cx: &TextCtx, mark: usize, out: &mut Vec<Found>) {
         let text = cx.text;
-        // Walked back from the colon, not looked up: colons are common and
+        // Walked back from the mark, not looked up: commas are common and
         // a line layout costs a pass over the text.
-        let Some(start) = Self::start_of_name_before(text, colon, |s| {
+        let Some(start) = Self::start_of_name_before(text, mark, |s| {
             let before = text[..s].trim_end_matches(is_blank);
             before.is_empty() || before.ends_with('\n')
         }) else {
             return;
         };
-        let Some(surname) = self.surname_at(text, start, Reading::Prose) else {
+        let role = self.is_role_word(&text[start..mark]);
+        let Some(surname) = self
+            .surname_at(text, start, Reading::Prose)
+            .filter(|_| !role)
+        else {
             return;
         };
-        let is_name = self.name_at(text, start, Reading::Prose) == Some(colon);
-        if is_name && self.model().accepts(&text[start + surname..colon]) {
-            self.push(cx, start, colon, out);
+        let is_name = self.name_at(text, start, Reading::Prose) == Some(mark);
+        if is_name && self.model().accepts(&text[start + surname..mark]) {
+            self.push(cx, start, mark, out);
         }
     }
 }
