@@ -389,11 +389,12 @@ impl NameDetector {
     }
 
     /// Whether the name after a title at `pos` holds no character names
-    /// shun: a title is prose too (`副市长安排部署`, `镇长和副镇长`).
+    /// shun: a title is prose too (`副市长安排部署`, `镇长和副镇长`). A title
+    /// vouches for a surname that opens words (`县长乐志坚`).
     fn plausible_name_at(&self, text: &str, pos: usize) -> bool {
         let (Some(surname), Some(end)) = (
-            self.surname_at(text, pos, Reading::Prose),
-            self.labelled_name_at(text, pos, Reading::Prose),
+            self.surname_at(text, pos, Reading::Vouched),
+            self.labelled_name_at(text, pos, Reading::Vouched),
         ) else {
             return false;
         };
@@ -693,8 +694,10 @@ impl Coded for NameDetector {
         match self.group(word) {
             Group::Label => self.names_from(cx, end, Reading::Vouched, out),
             Group::TitleBefore => {
+                // A title vouches for a surname that opens words
+                // (`县长乐志坚`), whose given name must then read as one.
                 if self.plausible_name_at(cx.text, end) {
-                    self.names_from(cx, end, Reading::Prose, out);
+                    self.names_from(cx, end, Reading::Vouched, out);
                 }
             }
             Group::FieldLabel => {
