@@ -3,8 +3,8 @@
 //! A surname list alone over-fires (`王家店`, `高新区`), so a name is only
 //! looked for where the text says one stands: after a label (`联系人：`,
 //! `驾驶人`), before or after a title (`副市长`, `同志`), in a list continuing
-//! such a name (`、`), or in a table column headed `姓名`/`户主` (or under the
-//! caller's column hint). Where the name ends is decided by what follows:
+//! such a name (`、`), or in a table column headed `姓名`/`户主` (`table.rs`,
+//! or under the caller's column hint). Where the name ends is decided by what follows:
 //! punctuation, a non-Han character, or a known follower word (`同志`, `反映`).
 //!
 //! Some rules need no label. Names in running text (`prose.rs`) count when
@@ -15,11 +15,12 @@
 //! opening a line (`葛长明：`). A bare list (`王建华、李秀英和陈志强`) counts when
 //! the names on both sides of a `、` have only given-name characters that are
 //! common in names (`given_chars`): `金融、石油` does not. And a name found
-//! once is found at every other mention in the same text (`潘红梅所述`).
+//! once is found at every other mention in the same text (`mentions.rs`,
+//! `潘红梅所述`).
 
 use std::collections::HashSet;
 
-use super::context::{cell_ranges, cells, TextCtx};
+use super::context::TextCtx;
 use super::engine::context_confidence;
 use super::kinds::{lexicon, required_lexicon, Coded, Found};
 use super::name_model::GivenNameModel;
@@ -28,7 +29,9 @@ use super::pack::DetectorDef;
 use super::words::Words;
 use crate::policy_error::PolicyError;
 
+mod mentions;
 mod prose;
+mod table;
 
 pub const LEXICON: &[&str] = &[
     "surnames",
@@ -555,111 +558,6 @@ impl NameDetector {
                 n => n,
             };
             p = q + sep;
-        }
-    }
-
-    /// Every cell under a name column (`姓名`, `户主` …) of the table whose
-    /// header line holds the trigger at `start`. The first name-column word of
-    /// the header does the work for all columns, so each table is walked once.
-    fn columns(&self, cx: &TextCtx, start: usize, out: &mut Vec<Found>) {
-        let text = cx.text;
-        let Some(separator) = cx.table_header(start) else {
-            return;
-        };
-        let header_start = cx.line_start(start);
-        if self.name_column_words.occur_in(&text[header_start..start]) {
-            return;
-        }
-        let is_name_column = |c: &str| self.name_column_words.occur_in(c);
-        let cols: Vec<usize> = cells(&text[header_start..cx.line_end(start)], separator)
-            .enumerate()
-            .filter(|(_, c)| is_name_column(c))
-            .map(|(i, _)| i)
-            .collect();
-        let mut row_start = cx.line_end(start);
-        while row_start < text.len() {
-            row_start += text[row_start..]
-                .bytes()
-                .take_while(|b| *b == b'\r' || *b == b'\n')
-                .count();
-            if row_start >= text.len() || !cx.in_table(row_start, header_start) {
-                break;
-            }
-            let row_end = cx.line_end(row_start);
-            let row = &text[row_start..row_end];
-            for (i, (s, e)) in cell_ranges(row, separator).into_iter().enumerate() {
-                if cols.contains(&i) {
-                    self.whole_cell(cx, row_start + s, row_start + e, out);
-                }
-            }
-            row_start = row_end;
-        }
-    }
-
-    /// Every other mention of a name found in this text. One walk: only at
-    /// a character that begins a found name (a binary search in a few
-    /// hundred at most) are the two possible lengths looked up, so a roster
-    /// of many names costs little more than a text with a few.
-    fn mentions(&self, cx: &TextCtx, earlier: &[Found], out: &mut Vec<Found>) {
-        let text = cx.text;
-        let names: HashSet<&str> = earlier.iter().map(|f| &text[f.start..f.end]).collect();
-        if names.is_empty() {
-            return;
-        }
-        let known: HashSet<usize> = earlier.iter().map(|f| f.start).collect();
-        let mut firsts: Vec<char> = names.iter().filter_map(|n| n.chars().next()).collect();
-        firsts.sort_unstable();
-        firsts.dedup();
-        let mut resume = 0;
-        for (pos, c) in text.char_indices() {
-            if pos < resume || !self.may_start_surname(c) || firsts.binary_search(&c).is_err() {
-                continue;
-            }
-            let Some(sl) = self.surname_at(text, pos, Reading::Vouched) else {
-                continue;
-            };
-            let ends = text[pos + sl..]
-                .char_indices()
-                .take(2)
-                .map(|(i, ch)| pos + sl + i + ch.len_utf8());
-            let Some(end) = ends.filter(|&e| names.contains(&text[pos..e])).last() else {
-                continue;
-            };
-            if known.contains(&pos) {
-                continue;
-            }
-            if self.mention_at(cx, pos, end, out) {
-                resume = end;
-            }
-        }
-    }
-
-    /// A found name again at `pos..end`, unless it sits inside a place or an
-    /// office (`梁子湖区`; `所述` is a follower, though `所` ends offices), or
-    /// is a one-character given name inside a longer word without an end.
-    fn mention_at(&self, cx: &TextCtx, pos: usize, end: usize, out: &mut Vec<Found>) -> bool {
-        let text = cx.text;
-        let Some(sl) = self.surname_at(text, pos, Reading::Vouched) else {
-            return false;
-        };
-        let rest = &text[end..];
-        let place = rest
-            .chars()
-            .next()
-            .is_some_and(|c| self.not_given.contains(&c))
-            && !self.followers.iter().any(|f| rest.starts_with(f.as_str()));
-        let given = text[pos + sl..end].chars().count();
-        let found = !place && (given == 2 || self.ends_here(text, end));
-        if found {
-            self.push(cx, pos, end, out);
-        }
-        found
-    }
-
-    /// The cell `start..end` as a name when all of it is one.
-    fn whole_cell(&self, cx: &TextCtx, start: usize, end: usize, out: &mut Vec<Found>) {
-        if self.name_at(cx.text, start, Reading::Vouched) == Some(end) {
-            self.push(cx, start, end, out);
         }
     }
 }

@@ -1,0 +1,53 @@
+//! Names in the columns of a table whose header names them (`姓名`, `户主`,
+//! `被征收人`), and in a cell the caller says is under such a header.
+
+use super::{NameDetector, Reading};
+use crate::scan::context::{cell_ranges, cells, TextCtx};
+use crate::scan::kinds::Found;
+
+impl NameDetector {
+    /// Every cell under a name column (`姓名`, `户主` …) of the table whose
+    /// header line holds the trigger at `start`. The first name-column word of
+    /// the header does the work for all columns, so each table is walked once.
+    pub(super) fn columns(&self, cx: &TextCtx, start: usize, out: &mut Vec<Found>) {
+        let text = cx.text;
+        let Some(separator) = cx.table_header(start) else {
+            return;
+        };
+        let header_start = cx.line_start(start);
+        if self.name_column_words.occur_in(&text[header_start..start]) {
+            return;
+        }
+        let is_name_column = |c: &str| self.name_column_words.occur_in(c);
+        let cols: Vec<usize> = cells(&text[header_start..cx.line_end(start)], separator)
+            .enumerate()
+            .filter(|(_, c)| is_name_column(c))
+            .map(|(i, _)| i)
+            .collect();
+        let mut row_start = cx.line_end(start);
+        while row_start < text.len() {
+            row_start += text[row_start..]
+                .bytes()
+                .take_while(|b| *b == b'\r' || *b == b'\n')
+                .count();
+            if row_start >= text.len() || !cx.in_table(row_start, header_start) {
+                break;
+            }
+            let row_end = cx.line_end(row_start);
+            let row = &text[row_start..row_end];
+            for (i, (s, e)) in cell_ranges(row, separator).into_iter().enumerate() {
+                if cols.contains(&i) {
+                    self.whole_cell(cx, row_start + s, row_start + e, out);
+                }
+            }
+            row_start = row_end;
+        }
+    }
+
+    /// The cell `start..end` as a name when all of it is one.
+    pub(super) fn whole_cell(&self, cx: &TextCtx, start: usize, end: usize, out: &mut Vec<Found>) {
+        if self.name_at(cx.text, start, Reading::Vouched) == Some(end) {
+            self.push(cx, start, end, out);
+        }
+    }
+}
