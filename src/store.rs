@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::extract::{FileSource, Source};
+use crate::extract::{FileSource, ReadSeek, Source};
 
 /// A partial write older than this is left over from a crash.
 const STALE_PART: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -199,6 +199,11 @@ impl Source for Stored<'_> {
     fn open(&self) -> std::io::Result<Box<dyn Read + '_>> {
         Ok(Box::new(self.store.open_verified(self.sha256)?))
     }
+
+    fn open_seekable(&self) -> std::io::Result<Box<dyn ReadSeek + '_>> {
+        let file = self.store.open_verified(self.sha256)?.checked_file()?;
+        Ok(Box::new(std::io::BufReader::new(file)))
+    }
 }
 
 /// A stored file being read. Its digest is computed on the way and
@@ -233,6 +238,16 @@ impl Verified {
         self.file.read_exact(&mut last)?;
         self.file.seek(SeekFrom::Start(at))?;
         Ok(last)
+    }
+
+    /// The file itself, to be read at any offset (a zip package), once
+    /// all of it has been read through and found to match its digest.
+    /// Checked through the same handle that is returned: the store
+    /// replaces a file by renaming, never by writing into it.
+    pub fn checked_file(mut self) -> std::io::Result<std::fs::File> {
+        std::io::copy(&mut self, &mut std::io::sink())?;
+        self.file.seek(SeekFrom::Start(0))?;
+        Ok(self.file)
     }
 
     fn corrupted(&self) -> std::io::Error {
@@ -325,6 +340,29 @@ mod tests {
         assert_eq!(drain(v).unwrap(), body, "nothing past the announced length");
         std::fs::write(&path, b"").unwrap();
         assert!(store.open_verified(&sha).is_err());
+    }
+
+    /// A package is read at any offset, so it is checked through before
+    /// its first byte is handed on.
+    #[test]
+    fn a_seekable_read_is_refused_for_a_changed_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::open(dir.path()).unwrap();
+        let body = b"PK\x03\x04 a package's bytes".repeat(10);
+        let sha = store.put(&body).unwrap();
+        let mut whole = Vec::new();
+        let source = store.source(&sha).unwrap();
+        source
+            .open_seekable()
+            .unwrap()
+            .read_to_end(&mut whole)
+            .unwrap();
+        assert_eq!(whole, body);
+        let mut changed = body.clone();
+        changed[40] ^= 1;
+        std::fs::write(store.path_of(&sha).unwrap(), &changed).unwrap();
+        let err = source.open_seekable().err().unwrap();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
     }
 
     /// A file written in pieces is stored under the digest of what was

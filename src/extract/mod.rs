@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 pub use limits::Limits;
 pub use locate::locate_in;
-pub use source::{read_whole, FileSource, InMemory, Source};
+pub use source::{read_whole, FileSource, InMemory, ReadSeek, Source};
 
 pub(crate) use docx::DocxAnchors;
 pub(crate) use encoding::{Decoded, SourceCursor};
@@ -384,6 +384,9 @@ pub(crate) struct Parsed {
 /// bounds it).
 pub fn kind_of_source(file_name: &str, source: &dyn Source) -> Result<FileKind, VisitError> {
     let head = source::first_bytes(source, sniff::HEAD_BYTES)?;
+    if sniff::is_zip(&head) {
+        return Ok(sniff::sniff_zip(source.open_seekable()?)?);
+    }
     if sniff::is_package(&head) {
         return Ok(sniff::sniff(file_name, &source::read_whole(source)?)?);
     }
@@ -406,8 +409,10 @@ pub struct Outline {
 /// Hands the segments of a file to `visit` one at a time, in order and with
 /// the indexes [`extract`] gives them, keeping none. A CSV file or a plain
 /// text is read in pieces and visited row by row or paragraphs at a time:
-/// a large file costs a piece of its text, not the file. The other kinds
-/// are read and extracted whole first (their limits bound them).
+/// a large file costs a piece of its text, not the file. A workbook's
+/// sheets are read as streams of XML from the package, never inflated
+/// whole. The other kinds are read and extracted whole first (their
+/// limits bound them).
 pub fn for_each_segment(
     file_name: &str,
     source: &dyn Source,
@@ -438,6 +443,19 @@ pub fn for_each_segment(
             kind,
             encoding: Some(encoding.name().to_owned()),
             unreadable: Vec::new(),
+        });
+    }
+    if sniff::is_zip(&head) && sniff::sniff_zip(source.open_seekable()?)? == FileKind::Xlsx {
+        let package = package::Package::read_from(source.open_seekable()?, limits)?;
+        let mut index = 0;
+        let unreadable = xlsx::visit(package, limits, &mut |segment| {
+            visit(index, segment);
+            index += 1;
+        })?;
+        return Ok(Outline {
+            kind: FileKind::Xlsx,
+            encoding: None,
+            unreadable,
         });
     }
     let bytes = source::read_whole(source)?;

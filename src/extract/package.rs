@@ -2,14 +2,18 @@
 //! decompressed bytes, counted while inflating rather than trusted from
 //! headers, so a zip bomb stops at the limit instead of filling memory.
 
-use std::io::{Cursor, Read};
+use std::io::{BufRead, BufReader, Cursor, Read};
 
 use zip::ZipArchive;
 
+use super::source::ReadSeek;
 use super::{ExtractError, Limits};
 
+/// A zip package read under the limits, from memory or from a file: a
+/// trait object, so the readers of every format take one type whatever
+/// the bytes come from (the zip crate buffers its own reads).
 pub(crate) struct Package<'a> {
-    archive: ZipArchive<Cursor<&'a [u8]>>,
+    archive: ZipArchive<Box<dyn ReadSeek + 'a>>,
     /// Decompressed bytes still allowed for the rest of this package.
     remaining: u64,
     limit: u64,
@@ -17,7 +21,14 @@ pub(crate) struct Package<'a> {
 
 impl<'a> Package<'a> {
     pub fn open(bytes: &'a [u8], limits: &Limits) -> Result<Self, ExtractError> {
-        let archive = open_archive(bytes)?;
+        Self::read_from(Box::new(Cursor::new(bytes)), limits)
+    }
+
+    /// A package read from `file` as its members are asked for, never held
+    /// whole.
+    pub fn read_from(file: Box<dyn ReadSeek + 'a>, limits: &Limits) -> Result<Self, ExtractError> {
+        let archive = ZipArchive::new(file)
+            .map_err(|e| ExtractError::malformed(format!("broken zip package: {e}")))?;
         if archive.len() > limits.max_zip_members {
             return Err(ExtractError::too_large(
                 format!("zip member count {}", archive.len()),
@@ -64,6 +75,24 @@ impl<'a> Package<'a> {
         Ok(Some(data))
     }
 
+    /// One member as a stream, inflated as it is read and charged to the
+    /// package budget on the way: what a large sheet is parsed from.
+    pub fn stream(&mut self, name: &str) -> Result<Option<Member<'_>>, ExtractError> {
+        let Some(index) = self.archive.index_for_name(name) else {
+            return Ok(None);
+        };
+        let file = self
+            .archive
+            .by_index(index)
+            .map_err(|e| ExtractError::malformed(format!("zip member {name}: {e}")))?;
+        Ok(Some(Member {
+            inner: Box::new(BufReader::with_capacity(1 << 16, file)),
+            remaining: &mut self.remaining,
+            limit: self.limit,
+            exceeded: false,
+        }))
+    }
+
     /// Like [`Package::read`], for members that must exist and be UTF-8 XML.
     pub fn read_xml(&mut self, name: &str) -> Result<Option<String>, ExtractError> {
         match self.read(name)? {
@@ -72,6 +101,52 @@ impl<'a> Package<'a> {
                 .map(Some)
                 .map_err(|e| ExtractError::malformed(format!("{name} is not UTF-8 XML: {e}"))),
         }
+    }
+}
+
+/// A member being inflated (see [`Package::stream`]).
+pub(crate) struct Member<'p> {
+    inner: Box<dyn BufRead + 'p>,
+    remaining: &'p mut u64,
+    limit: u64,
+    exceeded: bool,
+}
+
+impl Member<'_> {
+    /// The error for a stream whose parsing failed: the package budget,
+    /// when reading ran past it; otherwise what the parser saw.
+    pub fn explain(&self, parse: ExtractError) -> ExtractError {
+        if self.exceeded {
+            ExtractError::too_large("decompressed size", self.limit)
+        } else {
+            parse
+        }
+    }
+}
+
+impl Read for Member<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for Member<'_> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        let available = self.inner.fill_buf()?;
+        if available.len() as u64 > *self.remaining {
+            self.exceeded = true;
+            return Err(std::io::Error::other("decompressed size exceeds the limit"));
+        }
+        Ok(available)
+    }
+
+    fn consume(&mut self, n: usize) {
+        *self.remaining -= n as u64;
+        self.inner.consume(n);
     }
 }
 

@@ -1,7 +1,10 @@
 //! File type detection: magic bytes first (a renamed PDF is still a PDF),
 //! then the extension.
 
-use super::package::open_archive;
+use std::io::{Read, Seek};
+
+use zip::ZipArchive;
+
 use super::{ExtractError, FileKind};
 
 const MAGIC: &[(&[u8], &str)] = &[
@@ -28,6 +31,11 @@ const PDF_MAGIC: &[u8] = b"%PDF-";
 
 /// Bytes enough to see every magic number above.
 pub(crate) const HEAD_BYTES: usize = 16;
+
+/// Whether a file whose first bytes are `head` is a zip package.
+pub(crate) fn is_zip(head: &[u8]) -> bool {
+    ZIP_MAGIC.iter().any(|m| head.starts_with(m))
+}
 
 /// Whether a file whose first bytes are `head` is a package (zip, OLE)
 /// whose kind only its directory tells.
@@ -60,8 +68,8 @@ fn extension(file_name: &str) -> String {
 
 pub(crate) fn sniff(file_name: &str, bytes: &[u8]) -> Result<FileKind, ExtractError> {
     let ext = extension(file_name);
-    if ZIP_MAGIC.iter().any(|m| bytes.starts_with(m)) {
-        return sniff_zip(bytes);
+    if is_zip(bytes) {
+        return sniff_zip(std::io::Cursor::new(bytes));
     }
     if bytes.starts_with(PDF_MAGIC) {
         return Ok(FileKind::Pdf);
@@ -97,8 +105,11 @@ pub(crate) fn sniff(file_name: &str, bytes: &[u8]) -> Result<FileKind, ExtractEr
     })
 }
 
-fn sniff_zip(bytes: &[u8]) -> Result<FileKind, ExtractError> {
-    let mut archive = open_archive(bytes)?;
+/// The kind of a zip package from its directory (and an OpenDocument
+/// file's `mimetype`), reading nothing else.
+pub(crate) fn sniff_zip(file: impl Read + Seek) -> Result<FileKind, ExtractError> {
+    let mut archive = ZipArchive::new(file)
+        .map_err(|e| ExtractError::malformed(format!("broken zip package: {e}")))?;
     if let Some(mimetype) = super::odf::mimetype(&mut archive) {
         let kind = super::odf::kind_of(&mimetype)?;
         if super::odf::is_encrypted(&mut archive) {

@@ -2,7 +2,7 @@
 //! is surveyed for its encoding, then read again and visited a piece at a
 //! time, so it is never held whole.
 
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::PathBuf;
 
 /// Bytes read at a time from a [`Source`].
@@ -19,7 +19,18 @@ pub trait Source {
 
     /// A reader from the first byte.
     fn open(&self) -> std::io::Result<Box<dyn Read + '_>>;
+
+    /// A reader that can seek, for a zip package, whose directory sits at
+    /// its end. A source that cannot seek is read whole into memory.
+    fn open_seekable(&self) -> std::io::Result<Box<dyn ReadSeek + '_>> {
+        Ok(Box::new(std::io::Cursor::new(read_whole(self)?)))
+    }
 }
+
+/// [`Read`] and [`Seek`] in one trait object.
+pub trait ReadSeek: Read + Seek {}
+
+impl<T: Read + Seek> ReadSeek for T {}
 
 /// A file already in memory (an upload, a test).
 pub struct InMemory<'a>(pub &'a [u8]);
@@ -31,6 +42,10 @@ impl Source for InMemory<'_> {
 
     fn open(&self) -> std::io::Result<Box<dyn Read + '_>> {
         Ok(Box::new(self.0))
+    }
+
+    fn open_seekable(&self) -> std::io::Result<Box<dyn ReadSeek + '_>> {
+        Ok(Box::new(std::io::Cursor::new(self.0)))
     }
 }
 
@@ -55,6 +70,12 @@ impl Source for FileSource {
 
     fn open(&self) -> std::io::Result<Box<dyn Read + '_>> {
         Ok(Box::new(std::fs::File::open(&self.path)?))
+    }
+
+    fn open_seekable(&self) -> std::io::Result<Box<dyn ReadSeek + '_>> {
+        Ok(Box::new(std::io::BufReader::new(std::fs::File::open(
+            &self.path,
+        )?)))
     }
 }
 
@@ -83,7 +104,7 @@ pub(crate) fn first_bytes(source: &dyn Source, n: usize) -> std::io::Result<Vec<
 
 /// The whole file, for the formats that are parsed whole (their limits
 /// bound them).
-pub fn read_whole(source: &dyn Source) -> std::io::Result<Vec<u8>> {
+pub fn read_whole<S: Source + ?Sized>(source: &S) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::with_capacity(usize::try_from(source.len()).unwrap_or(0));
     source.open()?.read_to_end(&mut bytes)?;
     Ok(bytes)

@@ -20,9 +20,16 @@ pub(crate) struct Ns {
 
 impl Ns {
     pub fn detect(xml: &str, uris: &[&str], fallback: &str) -> Self {
-        let mut reader = Reader::from_str(xml);
+        Self::detect_in(xml.as_bytes(), uris, fallback)
+    }
+
+    /// [`Ns::detect`] on a part read as a stream: it stops at the root
+    /// element.
+    pub fn detect_in(xml: impl std::io::BufRead, uris: &[&str], fallback: &str) -> Self {
+        let mut reader = Reader::from_reader(xml);
+        let mut buf = Vec::new();
         loop {
-            match reader.read_event() {
+            match reader.read_event_into(&mut buf) {
                 Ok(Event::Start(e) | Event::Empty(e)) => {
                     let prefix = e.attributes().flatten().find_map(|a| {
                         let value = unescaped(&a)?;
@@ -39,7 +46,7 @@ impl Ns {
                     return Self::with_prefix(prefix, fallback);
                 }
                 Ok(Event::Eof) | Err(_) => return Self::with_prefix(None, fallback),
-                Ok(_) => {}
+                Ok(_) => buf.clear(),
             }
         }
     }

@@ -49,6 +49,7 @@ pub(super) fn check_residue<'a>(
             )));
         }
     }
+    drop(pkg);
     Ok(out)
 }
 

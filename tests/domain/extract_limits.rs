@@ -1,7 +1,7 @@
 //! Zip bombs, oversized packages and inputs, unsupported types.
 
 use crate::files::zip_of;
-use releasegate::extract::{extract, ExtractError, Limits};
+use releasegate::extract::{extract, for_each_segment, ExtractError, InMemory, Limits};
 
 fn small_budget() -> Limits {
     Limits {
@@ -29,13 +29,45 @@ fn zip_bomb_is_rejected_by_declared_size() {
 #[test]
 fn zip_bomb_with_lying_headers_is_stopped_while_inflating() {
     let mut bytes = bomb(5_000_000);
-    // Claim 100 bytes in both the local header and the central directory.
+    lie_about_first_member(&mut bytes);
+    let err = extract("b.xlsx", &bytes, &small_budget()).unwrap_err();
+    assert_eq!(err.to_string(), "decompressed size exceeds limit 1000000");
+}
+
+/// Claims 100 bytes for the first member in both its local header and the
+/// central directory.
+fn lie_about_first_member(bytes: &mut [u8]) {
     for (sig, offset) in [(b"PK\x03\x04", 22), (b"PK\x01\x02", 24)] {
         let at = bytes.windows(4).position(|w| w == sig).unwrap() + offset;
         bytes[at..at + 4].copy_from_slice(&100u32.to_le_bytes());
     }
-    let err = extract("b.xlsx", &bytes, &small_budget()).unwrap_err();
-    assert_eq!(err.to_string(), "decompressed size exceeds limit 1000000");
+}
+
+#[test]
+fn a_sheet_read_as_a_stream_is_stopped_at_the_budget() {
+    let sheet = [
+        &b"<worksheet><sheetData>"[..],
+        &vec![b' '; 5_000_000],
+        b"</sheetData></worksheet>",
+    ]
+    .concat();
+    let mut bytes = zip_of(&[
+        ("xl/worksheets/sheet1.xml", &sheet),
+        (
+            "xl/workbook.xml",
+            br#"<workbook><sheets><sheet name="S" r:id="rId1"/></sheets></workbook>"#,
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            br#"<Relationships><Relationship Id="rId1" Type="x/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
+        ),
+    ]);
+    lie_about_first_member(&mut bytes);
+    let whole = extract("b.xlsx", &bytes, &small_budget()).unwrap_err();
+    let streamed =
+        for_each_segment("b.xlsx", &InMemory(&bytes), &small_budget(), |_, _| {}).unwrap_err();
+    assert_eq!(whole.to_string(), "decompressed size exceeds limit 1000000");
+    assert_eq!(streamed.to_string(), whole.to_string());
 }
 
 #[test]

@@ -1,10 +1,28 @@
 //! Helpers shared by the integration tests: find a value, redact it, re-read.
 
-use releasegate::extract::{extract, Extracted, Limits, Location, Part};
+use releasegate::extract::{
+    extract, for_each_segment, Extracted, InMemory, Limits, Location, Part,
+};
 use releasegate::redact::{render, Redaction};
 
+/// The whole extraction of a file, checked against its segments visited
+/// one at a time (which reads a workbook's sheets as streams): both must
+/// give the same segments, in the same order.
 pub fn unlimited(name: &str, bytes: &[u8]) -> Extracted {
-    extract(name, bytes, &Limits::unlimited()).unwrap_or_else(|e| panic!("{name}: {e}"))
+    let limits = Limits::unlimited();
+    let extracted = extract(name, bytes, &limits).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let mut visited = Vec::new();
+    let outline = for_each_segment(name, &InMemory(bytes), &limits, |index, segment| {
+        assert_eq!(index, visited.len(), "{name}: segments out of order");
+        visited.push(segment);
+    })
+    .unwrap_or_else(|e| panic!("{name} visited: {e}"));
+    assert_eq!(
+        visited, extracted.segments,
+        "{name}: visited segments differ"
+    );
+    assert_eq!(outline.unreadable, extracted.unreadable, "{name}");
+    extracted
 }
 
 pub fn is_property(location: &Location) -> bool {

@@ -25,6 +25,7 @@ mod extract_pdf;
 mod extract_text_formats;
 mod extract_xlsx;
 mod inspect_large_text;
+mod inspect_large_workbook;
 mod render_large_csv;
 mod scan_detectors;
 mod scan_evasion;

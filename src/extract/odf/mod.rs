@@ -17,7 +17,7 @@
 mod content;
 
 use std::collections::HashSet;
-use std::io::{Cursor, Read};
+use std::io::{Read, Seek};
 
 use zip::ZipArchive;
 
@@ -38,7 +38,7 @@ const NUMBER_NS: &str = "urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0";
 
 /// The `mimetype` member of a package, when it has a short one: every
 /// OpenDocument package starts with it.
-pub(crate) fn mimetype(archive: &mut ZipArchive<Cursor<&[u8]>>) -> Option<String> {
+pub(crate) fn mimetype<R: Read + Seek>(archive: &mut ZipArchive<R>) -> Option<String> {
     let member = archive.by_name("mimetype").ok()?;
     let mut text = String::new();
     member.take(200).read_to_string(&mut text).ok()?;
@@ -47,7 +47,7 @@ pub(crate) fn mimetype(archive: &mut ZipArchive<Cursor<&[u8]>>) -> Option<String
 
 /// Whether the package's manifest says its parts are encrypted (a
 /// password-protected document): nothing in it can be read.
-pub(crate) fn is_encrypted(archive: &mut ZipArchive<Cursor<&[u8]>>) -> bool {
+pub(crate) fn is_encrypted<R: Read + Seek>(archive: &mut ZipArchive<R>) -> bool {
     let Ok(member) = archive.by_name("META-INF/manifest.xml") else {
         return false;
     };

@@ -22,11 +22,11 @@ use dates::*;
 use parts::*;
 use sheet::*;
 
-use super::package::{resolve, Package};
+use super::package::{resolve, Member, Package};
 use super::xml::{attr, push_text, raw_attr, xml_error, Ns};
 use super::{
     cell_segment, Anchors, ExtractError, Extracted, FileKind, Limits, Location, Parsed, Segment,
-    WorkbookNames,
+    Unreadable, WorkbookNames,
 };
 use super::{members, ooxml};
 
@@ -118,6 +118,61 @@ struct Rel {
 
 pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractError> {
     let mut pkg = Package::open(bytes, limits)?;
+    let mut segments = Vec::new();
+    let book = walk(&mut pkg, limits, Keep::Anchors, &mut |s| segments.push(s))?;
+    Ok(Parsed {
+        extracted: Extracted {
+            kind: FileKind::Xlsx,
+            encoding: None,
+            segments,
+            unreadable: book.unreadable,
+        },
+        anchors: Anchors::Xlsx(XlsxAnchors {
+            sheets: book.sheets,
+            shared: book.shared,
+            cells: book.cells,
+            calc_chain: book.calc_chain,
+        }),
+    })
+}
+
+/// Hands the segments of a workbook to `visit` in [`parse`]'s order,
+/// reading each sheet as a stream of XML events: a large sheet costs its
+/// shared strings and a buffer, not its XML and all its cells at once.
+/// What the package holds unread is returned.
+pub(crate) fn visit(
+    mut pkg: Package<'_>,
+    limits: &Limits,
+    visit: &mut dyn FnMut(Segment),
+) -> Result<Vec<Unreadable>, ExtractError> {
+    walk(&mut pkg, limits, Keep::Nothing, visit).map(|book| book.unreadable)
+}
+
+/// What a walk through a workbook keeps beside the segments it hands on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Every part's XML and where each segment sits in it, for the
+    /// rendition: the parts are read whole.
+    Anchors,
+    /// Nothing: the sheets are read as streams.
+    Nothing,
+}
+
+/// What a walk found besides the segments.
+struct Walked {
+    sheets: Vec<SheetXml>,
+    shared: Option<SharedXml>,
+    cells: Vec<CellAnchor>,
+    calc_chain: Option<String>,
+    unreadable: Vec<Unreadable>,
+}
+
+fn walk(
+    pkg: &mut Package<'_>,
+    limits: &Limits,
+    keep: Keep,
+    emit: &mut dyn FnMut(Segment),
+) -> Result<Walked, ExtractError> {
     let workbook = pkg
         .read_xml("xl/workbook.xml")?
         .ok_or_else(|| ExtractError::malformed("xl/workbook.xml is missing"))?;
@@ -133,19 +188,28 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
 
     let shared_member =
         rel_of_kind("sharedStrings").unwrap_or_else(|| "xl/sharedStrings.xml".into());
-    let (shared_texts, mut shared) = match pkg.read_xml(&shared_member)? {
-        Some(xml) => {
-            let (texts, items) = parse_shared(&xml, &shared_member)?;
-            let uses = vec![0; items.len()];
-            let ns = Ns::detect(&xml, MAIN_NS, "");
-            let part = SheetXml {
-                member: shared_member,
-                xml,
-                ns,
-            };
-            (texts, Some(SharedXml { part, items, uses }))
-        }
-        None => (Vec::new(), None),
+    let (shared_texts, mut shared) = match keep {
+        Keep::Anchors => match pkg.read_xml(&shared_member)? {
+            Some(xml) => {
+                let ns = Ns::detect(&xml, MAIN_NS, "");
+                let (texts, items) = parse_shared(Reader::from_str(&xml), &ns, &shared_member)?;
+                let uses = vec![0; items.len()];
+                let part = SheetXml {
+                    member: shared_member.clone(),
+                    xml,
+                    ns,
+                };
+                (texts, Some(SharedXml { part, items, uses }))
+            }
+            None => (Vec::new(), None),
+        },
+        Keep::Nothing => (
+            streamed(pkg, &shared_member, MAIN_NS, |reader, ns| {
+                parse_shared(reader, ns, &shared_member).map(|(texts, _)| texts)
+            })?
+            .unwrap_or_default(),
+            None,
+        ),
     };
 
     let styles_member = rel_of_kind("styles").unwrap_or_else(|| "xl/styles.xml".into());
@@ -162,19 +226,18 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
         cells: 0,
         shared_texts: &shared_texts,
         shared_uses: shared.as_mut().map(|s| &mut s.uses),
-        segments: Vec::new(),
-        anchors: Vec::new(),
+        emit,
+        anchors: (keep == Keep::Anchors).then(Vec::new),
         validations: Vec::new(),
     };
+    // Every part read, in order; with anchors, also their XML.
+    let mut members: Vec<String> = Vec::new();
     let mut sheets = Vec::new();
     for (name, rid) in &book.sheets {
         let name = name.as_str();
         let target = match rels.iter().find(|r| r.id == *rid) {
             // A part listed twice is read once, so its cells have one anchor each.
-            Some(rel)
-                if rel.kind == "worksheet"
-                    && sheets.iter().all(|s: &SheetXml| s.member != rel.target) =>
-            {
+            Some(rel) if rel.kind == "worksheet" && !members.contains(&rel.target) => {
                 rel.target.clone()
             }
             // Chart sheets and dialog sheets hold no cells.
@@ -185,17 +248,32 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
                 )))
             }
         };
-        let xml = pkg.read_xml(&target)?.ok_or_else(|| {
-            ExtractError::malformed(format!("sheet {name:?}: {target} is missing"))
-        })?;
-        let ns = Ns::detect(&xml, MAIN_NS, "");
-        let sheet = SheetXml {
-            member: target.clone(),
-            xml,
-            ns,
-        };
-        reader.read_sheet(&sheet, name, sheets.len())?;
-        sheets.push(sheet);
+        let missing = || ExtractError::malformed(format!("sheet {name:?}: {target} is missing"));
+        let index = members.len();
+        match keep {
+            Keep::Anchors => {
+                let xml = pkg.read_xml(&target)?.ok_or_else(missing)?;
+                let ns = Ns::detect(&xml, MAIN_NS, "");
+                reader.read_sheet(
+                    Reader::from_str(&xml),
+                    &ns,
+                    &target,
+                    Some(&xml),
+                    name,
+                    index,
+                )?;
+                sheets.push(SheetXml {
+                    member: target.clone(),
+                    xml,
+                    ns,
+                });
+            }
+            Keep::Nothing => streamed(pkg, &target, MAIN_NS, |xml, ns| {
+                reader.read_sheet(xml, ns, &target, None, name, index)
+            })?
+            .ok_or_else(missing)?,
+        }
+        members.push(target.clone());
         // Cell comments, legacy and threaded, live in parts of their own.
         let (dir, file) = target.rsplit_once('/').unwrap_or(("", target.as_str()));
         let rels_member = format!("{dir}/_rels/{file}.rels");
@@ -204,23 +282,28 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
         };
         for rel in parse_rels(&rels_xml, &rels_member, dir)? {
             let is_comments = rel.kind == "comments" || rel.kind == "threadedComment";
-            if !is_comments || sheets.iter().any(|s| s.member == rel.target) {
+            if !is_comments || members.contains(&rel.target) {
                 continue;
             }
+            // Comments are few and short: read whole either way.
             let Some(xml) = pkg.read_xml(&rel.target)? else {
                 continue;
             };
             let ns = Ns::detect(&xml, &[MAIN_NS, &[THREADED_NS]].concat(), "");
-            let part = SheetXml {
-                member: rel.target,
-                xml,
-                ns,
-            };
-            reader.read_comments(&part, name, sheets.len())?;
-            sheets.push(part);
+            reader.read_comments(&xml, &ns, &rel.target, name, members.len())?;
+            members.push(rel.target.clone());
+            if keep == Keep::Anchors {
+                sheets.push(SheetXml {
+                    member: rel.target,
+                    xml,
+                    ns,
+                });
+            }
         }
     }
-    let (mut segments, cells) = (reader.segments, reader.anchors);
+    let cells = reader.anchors.take().unwrap_or_default();
+    let validations = std::mem::take(&mut reader.validations);
+    let emit = reader.emit;
     // Workbook names after the cells, which alone have anchors.
     let mut workbook = WorkbookNames::default();
     for (name, _) in &book.sheets {
@@ -229,32 +312,46 @@ pub(crate) fn parse(bytes: &[u8], limits: &Limits) -> Result<Parsed, ExtractErro
     for (name, formula) in &book.names {
         workbook.push("defined name", format!("{name}\n{formula}"));
     }
-    for text in reader.validations {
+    for text in validations {
         workbook.push("validation", text);
     }
-    segments.extend(workbook.segments);
+    workbook.segments.into_iter().for_each(&mut *emit);
     let names = pkg.names();
-    let mut read: HashSet<&str> = sheets.iter().map(|s| s.member.as_str()).collect();
+    let mut read: HashSet<&str> = members.iter().map(String::as_str).collect();
     read.insert("xl/workbook.xml");
     read.insert(&styles_member);
-    if let Some(shared) = &shared {
-        read.insert(&shared.part.member);
-    }
+    read.insert(&shared_member);
     let unreadable = members::unreadable(&names, &read);
     // Properties come after the cells, which alone have anchors.
-    segments.extend(ooxml::properties(&mut pkg, &names)?);
-    Ok(Parsed {
-        extracted: Extracted {
-            kind: FileKind::Xlsx,
-            encoding: None,
-            segments,
-            unreadable,
-        },
-        anchors: Anchors::Xlsx(XlsxAnchors {
-            sheets,
-            shared,
-            cells,
-            calc_chain: rel_of_kind("calcChain"),
-        }),
+    ooxml::properties(pkg, &names)?
+        .into_iter()
+        .for_each(&mut *emit);
+    Ok(Walked {
+        sheets,
+        shared,
+        cells,
+        calc_chain: rel_of_kind("calcChain"),
+        unreadable,
     })
+}
+
+/// Parses member `name` as a stream with `parse` (given the reader and the
+/// namespace its root element binds); `None` when there is no such member.
+/// A stream cut short by the package's budget fails as too large.
+fn streamed<T>(
+    pkg: &mut Package<'_>,
+    name: &str,
+    uris: &[&str],
+    parse: impl FnOnce(Reader<&mut Member<'_>>, &Ns) -> Result<T, ExtractError>,
+) -> Result<Option<T>, ExtractError> {
+    // The root element opens the part: reading up to it costs a few bytes.
+    let ns = match pkg.stream(name)? {
+        Some(mut head) => Ns::detect_in(&mut head, uris, ""),
+        None => return Ok(None),
+    };
+    let Some(mut member) = pkg.stream(name)? else {
+        return Ok(None);
+    };
+    let parsed = parse(Reader::from_reader(&mut member), &ns);
+    parsed.map(Some).map_err(|e| member.explain(e))
 }

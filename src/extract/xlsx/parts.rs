@@ -78,14 +78,20 @@ pub(super) fn parse_rels(xml: &str, member: &str, base: &str) -> Result<Vec<Rel>
 /// Texts and spans of the `<si>` items; phonetic runs (`<rPh>`) are not text.
 type SharedItems = (Vec<String>, Vec<(usize, usize)>);
 
-pub(super) fn parse_shared(xml: &str, member: &str) -> Result<SharedItems, ExtractError> {
-    let ns = Ns::detect(xml, MAIN_NS, "");
-    let mut reader = Reader::from_str(xml);
+pub(super) fn parse_shared<B: std::io::BufRead>(
+    mut reader: Reader<B>,
+    ns: &Ns,
+    member: &str,
+) -> Result<SharedItems, ExtractError> {
     let (mut texts, mut spans) = (Vec::new(), Vec::new());
     let (mut start, mut current, mut in_t, mut phonetic) = (0, String::new(), false, 0usize);
+    let mut buf = Vec::new();
     loop {
+        buf.clear();
         let before = reader.buffer_position() as usize;
-        let event = reader.read_event().map_err(|e| xml_error(member, e))?;
+        let event = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| xml_error(member, e))?;
         match &event {
             Event::Start(e) if ns.is(e.name().as_ref(), "si") => {
                 start = before;

@@ -1,6 +1,8 @@
 //! One worksheet's XML, read as a stream of cells, comments and
 //! header/footer text.
 
+use std::io::BufRead;
+
 use super::*;
 
 /// The cell being read.
@@ -23,22 +25,29 @@ pub(super) struct SheetReader<'a> {
     pub(super) cells: usize,
     pub(super) shared_texts: &'a [String],
     pub(super) shared_uses: Option<&'a mut Vec<usize>>,
-    pub(super) segments: Vec<Segment>,
-    pub(super) anchors: Vec<CellAnchor>,
+    /// Where each segment goes, in order.
+    pub(super) emit: &'a mut dyn FnMut(Segment),
+    /// One per segment, when the rendition needs them.
+    pub(super) anchors: Option<Vec<CellAnchor>>,
     /// The lists and bounds of data validations (`<formula1>`), whose
     /// entries are offered in a drop-down: `"张三,李四"` is data.
     pub(super) validations: Vec<String>,
 }
 
 impl SheetReader<'_> {
-    pub(super) fn read_sheet(
+    /// Reads a sheet's cells and page headers from `reader`; `whole` is
+    /// the sheet's XML when anchors are kept (a shared formula's master is
+    /// copied from it).
+    pub(super) fn read_sheet<B: BufRead>(
         &mut self,
-        sheet: &SheetXml,
+        mut reader: Reader<B>,
+        ns: &Ns,
+        member: &str,
+        whole: Option<&str>,
         name: &str,
         index: usize,
     ) -> Result<(), ExtractError> {
-        let (ns, member) = (&sheet.ns, sheet.member.as_str());
-        let mut reader = Reader::from_str(&sheet.xml);
+        let mut buf = Vec::new();
         let (mut row, mut next_col) = (0usize, 0usize);
         let mut headers: Vec<String> = Vec::new();
         let mut cell: Option<Cell> = None;
@@ -51,8 +60,11 @@ impl SheetReader<'_> {
         // formula sits in an `xm:f` inside it).
         let mut validation: Option<String> = None;
         loop {
+            buf.clear();
             let before = reader.buffer_position() as usize;
-            let event = reader.read_event().map_err(|e| xml_error(member, e))?;
+            let event = reader
+                .read_event_into(&mut buf)
+                .map_err(|e| xml_error(member, e))?;
             match &event {
                 Event::Start(e) | Event::Empty(e) if ns.is(e.name().as_ref(), "row") => {
                     row = raw_attr(e, b"r")
@@ -105,8 +117,10 @@ impl SheetReader<'_> {
                 }
                 Event::End(e) if ns.is(e.name().as_ref(), "f") => {
                     let end = reader.buffer_position() as usize;
-                    if let (Some(start), Some(c)) = (formula_start.take(), cell.as_mut()) {
-                        c.formula = Formula::SharedMaster(sheet.xml[start..end].to_owned());
+                    if let (Some(start), Some(c), Some(xml)) =
+                        (formula_start.take(), cell.as_mut(), whole)
+                    {
+                        c.formula = Formula::SharedMaster(xml[start..end].to_owned());
                     }
                 }
                 Event::Start(e) if ns.is(e.name().as_ref(), "rPh") => phonetic += 1,
@@ -207,19 +221,21 @@ impl SheetReader<'_> {
         }
         let header = headers.get(c.col).map(String::as_str).unwrap_or_default();
         let segment = cell_segment(Some(sheet), c.col, c.row, header, text);
-        self.anchors.push(CellAnchor {
-            sheet: index,
-            start: c.start,
-            end,
-            what: Anchored::Cell {
-                col: c.col,
-                row: c.row,
-                style: c.style,
-                shared,
-                formula: c.formula,
-            },
-        });
-        self.segments.push(segment);
+        if let Some(anchors) = self.anchors.as_mut() {
+            anchors.push(CellAnchor {
+                sheet: index,
+                start: c.start,
+                end,
+                what: Anchored::Cell {
+                    col: c.col,
+                    row: c.row,
+                    style: c.style,
+                    shared,
+                    formula: c.formula,
+                },
+            });
+        }
+        (self.emit)(segment);
     }
 
     /// A page header/footer (where classification marks are often printed),
@@ -237,7 +253,7 @@ impl SheetReader<'_> {
         if text.trim().is_empty() {
             return;
         }
-        self.segments.push(Segment {
+        (self.emit)(Segment {
             text,
             location: Location::Cell {
                 sheet: Some(sheet.to_owned()),
@@ -245,12 +261,14 @@ impl SheetReader<'_> {
             },
             column: None,
         });
-        self.anchors.push(CellAnchor {
-            sheet: index,
-            start,
-            end,
-            what: Anchored::HeaderFooter { element },
-        });
+        if let Some(anchors) = self.anchors.as_mut() {
+            anchors.push(CellAnchor {
+                sheet: index,
+                start,
+                end,
+                what: Anchored::HeaderFooter { element },
+            });
+        }
     }
 }
 
@@ -259,12 +277,13 @@ impl SheetReader<'_> {
     /// (like the cell's value, but without a `column`).
     pub(super) fn read_comments(
         &mut self,
-        part: &SheetXml,
+        xml: &str,
+        ns: &Ns,
+        member: &str,
         sheet: &str,
         index: usize,
     ) -> Result<(), ExtractError> {
-        let (ns, member) = (&part.ns, part.member.as_str());
-        let mut reader = Reader::from_str(&part.xml);
+        let mut reader = Reader::from_str(xml);
         let mut cell_ref: Option<String> = None;
         // The open `<text>`: start, name, text, name of a `<t>` seen inside.
         let mut open: Option<(usize, String, String, Option<String>)> = None;
@@ -293,7 +312,7 @@ impl SheetReader<'_> {
                     if let (Some((start, element, text, run)), Some(cell)) =
                         (text, cell_ref.clone())
                     {
-                        self.segments.push(Segment {
+                        (self.emit)(Segment {
                             text,
                             location: Location::Cell {
                                 sheet: Some(sheet.to_owned()),
@@ -302,13 +321,15 @@ impl SheetReader<'_> {
                             column: None,
                         });
                         let end = reader.buffer_position() as usize;
-                        let what = Anchored::Comment { element, run };
-                        self.anchors.push(CellAnchor {
-                            sheet: index,
-                            start,
-                            end,
-                            what,
-                        });
+                        if let Some(anchors) = self.anchors.as_mut() {
+                            let what = Anchored::Comment { element, run };
+                            anchors.push(CellAnchor {
+                                sheet: index,
+                                start,
+                                end,
+                                what,
+                            });
+                        }
                     }
                 }
                 Event::Start(e) if open.is_some() => {
