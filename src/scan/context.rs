@@ -125,16 +125,16 @@ fn line_layout(text: &str) -> Vec<LineInfo> {
             end
         };
         // Commas first: a tab inside a CSV cell does not make a TSV row; but
-        // a row of a tab-separated or aligned table stays one with a comma
-        // in a cell (`1,560`).
+        // a row of a tab-separated, Markdown (`|`) or aligned table stays
+        // one with a comma in a cell (`1,560`).
         let line = &text.as_bytes()[start..content_end];
         let holds = |s: u8| match s {
             ALIGNED => is_aligned(line),
             s => line.contains(&s),
         };
         let separator = match block {
-            Some((_, s @ (b'\t' | ALIGNED))) if holds(s) => Some(s),
-            _ => [b',', b'\t', ALIGNED].into_iter().find(|&s| holds(s)),
+            Some((_, s @ (b'\t' | b'|' | ALIGNED))) if holds(s) => Some(s),
+            _ => [b',', b'\t', b'|', ALIGNED].into_iter().find(|&s| holds(s)),
         };
         block = match (separator, block) {
             (Some(s), Some((header, before))) if s == before => Some((header, s)),

@@ -943,3 +943,98 @@ fn a_title_vouches_for_a_surname_that_opens_words() {
     }
     assert_eq!(names_in("温丽娟不慎遗失居民身份证一张"), ["温丽娟"]);
 }
+
+/// A line whose heading (a constituency, a school, a panel) is followed by
+/// a colon and nothing but names: the heading vouches for all of them.
+/// Where the line holds anything else, or the heading is no such word,
+/// nothing is read.
+#[test]
+fn a_heading_before_a_colon_vouches_for_a_line_of_names() {
+    assert_eq!(
+        names_in("第一选区：谷满仓、邝美玲\n第三选区：姚丹、佃建雄"),
+        ["谷满仓", "邝美玲", "姚丹", "佃建雄"]
+    );
+    assert_eq!(names_in("湖州市第二中学：凌晓"), ["凌晓"]);
+    assert_eq!(
+        names_in("评审小组：蒲建、税文、母红霞"),
+        ["蒲建", "税文", "母红霞"]
+    );
+    for clean in [
+        "状态：正常、高新、王府井",
+        "第一选区：高新区东片",
+        "评审小组：高度重视，认真评审",
+        "湖州市第二中学：周一至周五开放",
+    ] {
+        assert_none(clean, "PERSON_NAME");
+    }
+}
+
+/// Lists go on past a parenthetical after a name opening a line, keep the
+/// label's vouching across `、`, and continue after an ideographic space.
+#[test]
+fn lists_of_names_continue_past_parentheticals_and_marks() {
+    assert_eq!(
+        names_in("拟录取以下学生：\n周逸凡（篮球）、林可馨（田径）、池浩（篮球）"),
+        ["周逸凡", "林可馨", "池浩"]
+    );
+    assert_eq!(
+        names_in("列席：姬云鹏（市政府办公室）、权晓敏（市住建局）"),
+        ["姬云鹏", "权晓敏"]
+    );
+    assert_eq!(names_in("投资人：鲁建勋、乐佳"), ["鲁建勋", "乐佳"]);
+    assert_eq!(
+        names_in("拟将岑晓雯、庹强2名同志发展为预备党员"),
+        ["岑晓雯", "庹强"]
+    );
+    // A comma after a labelled name lets prose back in.
+    assert_eq!(names_in("法定代表人：覃小燕，原经营地址变更"), ["覃小燕"]);
+}
+
+/// Labels in the shapes forms and bylines write them: a title before a
+/// colon, a party with a parenthetical, an office between the label and
+/// the contact, a byline's `文/`.
+#[test]
+fn labels_with_parentheticals_offices_and_bylines() {
+    assert_eq!(names_in("项目经理：仇建明"), ["仇建明"]);
+    assert_eq!(names_in("总监：钟离越"), ["钟离越"]);
+    assert_eq!(
+        names_in("甲方（签字）：樊建国　　乙方（签字）：车晓琳"),
+        ["樊建国", "车晓琳"]
+    );
+    assert_eq!(
+        names_in("联系人：市统计局执法监督处 丰晓云，0573-82527631"),
+        ["丰晓云"]
+    );
+    assert_eq!(names_in("联系人：护理部 蔺慧　电话：69156812"), ["蔺慧"]);
+    assert_eq!(names_in("文/陆晨曦　图/贝亮"), ["陆晨曦", "贝亮"]);
+    for clean in [
+        "联系人：市统计局执法监督处",
+        "甲方（盖章）：杭州悦禾餐饮管理有限公司",
+        "中文/英文",
+        "当事人：杭州悦禾餐饮管理有限公司",
+    ] {
+        assert_none(clean, "PERSON_NAME");
+    }
+}
+
+/// A one-character given name found once is found again after a label
+/// (`被告人骆飞冒用`), though no word ends it there; elsewhere it still
+/// needs an end.
+#[test]
+fn a_short_name_is_found_again_after_its_label() {
+    let text = "被告人骆飞，男，1987年生。经审理查明，被告人骆飞冒用他人信用卡。";
+    assert_eq!(names_in(text), ["骆飞", "骆飞"]);
+    assert_eq!(
+        names_in("原告林海与被告卓文斌民间借贷纠纷一案"),
+        ["林海", "卓文斌"]
+    );
+    assert_eq!(names_in("外卖骑手佘志强勇救落水儿童"), ["佘志强"]);
+}
+
+/// A Markdown table's column headed with a name column is read like any
+/// other table's.
+#[test]
+fn markdown_tables_have_name_columns() {
+    let table = "| 序号 | 成交供应商 | 项目负责人 |\n| 1 | 广西绿桂环境科技有限公司 | 覃海波 |\n";
+    assert_eq!(names_in(table), ["覃海波"]);
+}

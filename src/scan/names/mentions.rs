@@ -47,7 +47,16 @@ impl NameDetector {
 
     /// A found name again at `pos..end`, unless it sits inside a place or an
     /// office (`梁子湖区`; `所述` is a follower, though `所` ends offices), or
-    /// is a one-character given name inside a longer word without an end.
+    /// is a one-character given name inside a longer word with neither an
+    /// end nor a label before it (`被告人骆飞冒用` is a mention).
+    /// Whether a label or title ends right before `pos`.
+    fn after_label(&self, text: &str, pos: usize) -> bool {
+        let before = &text[..pos];
+        (self.labels.iter())
+            .chain(&self.titles_before)
+            .any(|l| before.ends_with(l.as_str()))
+    }
+
     fn mention_at(&self, cx: &TextCtx, pos: usize, end: usize, out: &mut Vec<Found>) -> bool {
         let text = cx.text;
         let Some(sl) = self.surname_at(text, pos, Reading::Vouched) else {
@@ -60,7 +69,8 @@ impl NameDetector {
             .is_some_and(|c| self.not_given.contains(&c))
             && !self.followers.iter().any(|f| rest.starts_with(f.as_str()));
         let given = text[pos + sl..end].chars().count();
-        let found = !place && (given == 2 || self.ends_here(text, end));
+        let found =
+            !place && (given == 2 || self.ends_here(text, end) || self.after_label(text, pos));
         if found {
             self.push(cx, pos, end, out);
         }

@@ -53,6 +53,7 @@ pub const LEXICON: &[&str] = &[
     "counted_after",
     "prose_labels",
     "roles_after",
+    "list_headings",
     "count_units",
     "places",
     "organisations",
@@ -110,6 +111,9 @@ pub struct NameDetector {
     /// Words of running text after a name (`委员`, `老人`, `家庭`): no
     /// label vouches for it, so its given name must read as one.
     roles_after: Vec<String>,
+    /// Ends of a line's heading before a colon and a list of names
+    /// (`选区`, `中学`, `小组`).
+    list_headings: Vec<String>,
     /// What a head count counts (`名`, `人`, `位`).
     count_units: HashSet<char>,
     /// Places, organisations and words that open with a surname (`宁波`,
@@ -157,11 +161,21 @@ const LIST_MARK: &str = "、";
 /// `乐天（男，42岁）`).
 const LINE_HEAD_MARKS: [&str; 6] = ["：", ":", "，", ",", "（", "("];
 
-const LIST_SEPARATORS: &[char] = &['、', '，', ',', ' '];
+const LIST_SEPARATORS: &[char] = &['、', '，', ',', ' ', '\u{3000}'];
 /// Blanks, line breaks and punctuation skipped between a closing and its signature.
 const MAX_SIGNOFF_GAP: usize = 12;
 /// Longest parenthetical (in bytes) skipped between two names of a list.
 const MAX_PAREN: usize = 90;
+/// Longest parenthetical (in bytes) between a label and its colon
+/// (`甲方（签字）：`).
+const MAX_LABEL_PAREN: usize = 24;
+/// Longest office (in bytes) between a label and the name it introduces
+/// (`联系人：市统计局执法监督处 丰晓云`).
+const MAX_OFFICE: usize = 45;
+/// Last characters of an office a contact's name may follow after a blank.
+const OFFICE_ENDS: &[char] = &[
+    '处', '科', '室', '部', '局', '办', '股', '站', '所', '队', '组',
+];
 
 impl NameDetector {
     pub fn new(def: &DetectorDef) -> Result<Self, PolicyError> {
@@ -221,6 +235,7 @@ impl NameDetector {
             counted_after: lexicon(def, "counted_after").to_vec(),
             prose_labels: lexicon(def, "prose_labels").to_vec(),
             roles_after: lexicon(def, "roles_after").to_vec(),
+            list_headings: lexicon(def, "list_headings").to_vec(),
             count_units: chars_of("count_units"),
             proper_nouns: [
                 lexicon(def, "places"),
@@ -519,45 +534,91 @@ impl NameDetector {
         }
     }
 
-    /// Names from `pos` on: one name, then more of the list it heads
-    /// (`张三（市财政局）、李四`), read as `reading` says.
-    fn names_from(&self, cx: &TextCtx, pos: usize, mut reading: Reading, out: &mut Vec<Found>) {
-        let text = cx.text;
-        // Quotes for a JSON or YAML field (`"name": "宋佳怡"`).
-        let mut p = skip_chars(text, pos, usize::MAX, |c| {
+    /// Where the value of a label ending at `end` starts: after quotes, a
+    /// short parenthetical (`甲方（签字）：`) and then `：`, `:` or blanks;
+    /// `None` when none of these follows.
+    fn value_after_label(text: &str, end: usize) -> Option<usize> {
+        let mut p = skip_chars(text, end, 2, |c| matches!(c, '"' | '\''));
+        if text[p..].starts_with('（') {
+            let window = bounded_end(text, p, MAX_LABEL_PAREN);
+            let close = text[p..window].find('）')?;
+            p += close + '）'.len_utf8();
+            if !text[p..].starts_with(['：', ':']) {
+                return None;
+            }
+        }
+        let value = skip_chars(text, p, usize::MAX, |c| {
             matches!(c, '：' | ':' | '\t' | '"' | '\'') || is_blank(c)
         });
+        (value > p).then_some(value)
+    }
+
+    /// Past an office named before a contact (`执法监督处 丰晓云`,
+    /// `护理部　蔺慧`): where the name after its blank starts.
+    fn past_office(text: &str, pos: usize) -> Option<usize> {
+        let window = bounded_end(text, pos, MAX_OFFICE);
+        let (office, _) = text[pos..window].split_once(is_blank)?;
+        let at = pos + office.len();
+        (office.chars().all(is_han) && office.ends_with(OFFICE_ENDS))
+            .then(|| skip_chars(text, at, usize::MAX, is_blank))
+    }
+
+    /// Names from `pos` on: one name, then more of the list it heads
+    /// (`张三（市财政局）、李四`), read as `reading` says.
+    fn names_from(&self, cx: &TextCtx, pos: usize, reading: Reading, out: &mut Vec<Found>) {
+        let text = cx.text;
+        // Quotes for a JSON or YAML field (`"name": "宋佳怡"`).
+        let p = skip_chars(text, pos, usize::MAX, |c| {
+            matches!(c, '：' | ':' | '\t' | '"' | '\'') || is_blank(c)
+        });
+        let p = match self.labelled_name_at(text, p, reading) {
+            None => match Self::past_office(text, p) {
+                Some(q) => q,
+                None => return,
+            },
+            Some(_) => p,
+        };
+        self.list_from(cx, p, reading, out);
+    }
+
+    /// The name at `p` and the names of the list it heads.
+    fn list_from(&self, cx: &TextCtx, mut p: usize, mut reading: Reading, out: &mut Vec<Found>) {
+        let text = cx.text;
         while let Some(end) = self.labelled_name_at(text, p, reading) {
             self.push(cx, p, end, out);
-            // The label vouches for its first name; what follows a comma
-            // may be prose again (`法定代表人：覃小燕，原经营地址`).
-            reading = Reading::Prose;
-            let mut q = end;
-            let blanks = text[q..].bytes().take_while(|b| *b == b' ').count();
-            if text[q + blanks..].starts_with(['（', '(']) {
-                q += blanks;
-                // A short parenthetical (`（市财政局）`), searched within a bound.
-                let window = bounded_end(text, q, MAX_PAREN);
-                match text[q..window].find(['）', ')']) {
-                    Some(close) => {
-                        q += close + text[q + close..].chars().next().map_or(1, char::len_utf8)
-                    }
-                    None => return,
-                }
-            }
-            let sep: usize = text[q..]
-                .chars()
-                .take_while(|c| LIST_SEPARATORS.contains(c))
-                .map(char::len_utf8)
-                .sum();
-            let sep = match sep {
-                0 => match self.joiner_at(text, q) {
-                    Some(len) => len,
-                    None => return,
-                },
-                n => n,
+            let Some((next, list_mark)) = self.next_in_list(text, end) else {
+                return;
             };
-            p = q + sep;
+            // The label vouches for the names of its list (`、`); what
+            // follows a comma may be prose again (`法定代表人：覃小燕，原经营地址`).
+            if !list_mark {
+                reading = Reading::Prose;
+            }
+            p = next;
+        }
+    }
+
+    /// Where the next name of a list may start after a name ending at
+    /// `end`, past a short parenthetical (`（市财政局）`) and a separator
+    /// or joiner, and whether the separator was the list mark `、`.
+    fn next_in_list(&self, text: &str, end: usize) -> Option<(usize, bool)> {
+        let mut q = end;
+        let blanks = text[q..].bytes().take_while(|b| *b == b' ').count();
+        if text[q + blanks..].starts_with(['（', '(']) {
+            q += blanks;
+            // A short parenthetical, searched within a bound.
+            let window = bounded_end(text, q, MAX_PAREN);
+            let close = text[q..window].find(['）', ')'])?;
+            q += close + text[q + close..].chars().next().map_or(1, char::len_utf8);
+        }
+        let sep: usize = text[q..]
+            .chars()
+            .take_while(|c| LIST_SEPARATORS.contains(c))
+            .map(char::len_utf8)
+            .sum();
+        match sep {
+            0 => self.joiner_at(text, q).map(|len| (q + len, false)),
+            n => Some((q + n, text[q..q + n].contains(LIST_MARK))),
         }
     }
 }
@@ -591,6 +652,10 @@ impl Coded for NameDetector {
     ) {
         match self.group(word) {
             Group::Label => self.names_from(cx, end, Reading::Vouched, out),
+            // A title before a colon is a label (`项目经理：仇建明`).
+            Group::TitleBefore if cx.text[end..].starts_with(['：', ':']) => {
+                self.names_from(cx, end, Reading::Vouched, out)
+            }
             Group::TitleBefore => {
                 // A title vouches for a surname that opens words
                 // (`县长乐志坚`), whose given name must then read as one.
@@ -599,9 +664,8 @@ impl Coded for NameDetector {
                 }
             }
             Group::FieldLabel => {
-                let after = cx.text[end..].trim_start_matches(['"', '\'']);
-                if after.starts_with([':', '：', ' ', '\t', '\u{3000}']) {
-                    self.names_from(cx, end, Reading::Vouched, out);
+                if let Some(value) = Self::value_after_label(cx.text, end) {
+                    self.names_from(cx, value, Reading::Vouched, out);
                 }
             }
             Group::ListMark => self.bare_list(cx, start, end, out),

@@ -256,18 +256,52 @@ impl NameDetector {
             let before = text[..s].trim_end_matches(is_blank);
             before.is_empty() || before.ends_with('\n')
         }) else {
-            return;
+            return self.list_after_heading(cx, mark, out);
         };
         let role = self.is_role_word(&text[start..mark]);
         let Some(surname) = self
             .surname_at(text, start, Reading::Prose)
             .filter(|_| !role)
         else {
-            return;
+            return self.list_after_heading(cx, mark, out);
         };
         let is_name = self.name_at(text, start, Reading::Prose) == Some(mark);
-        if is_name && self.model().accepts(&text[start + surname..mark]) {
-            self.push(cx, start, mark, out);
+        if !(is_name && self.model().accepts(&text[start + surname..mark])) {
+            return;
+        }
+        self.push(cx, start, mark, out);
+        // A roster opening the line goes on after `、` (`周逸凡（篮球）、林可馨（田径）`).
+        if let Some((next, true)) = self.next_in_list(text, mark) {
+            self.list_from(cx, next, Reading::Prose, out);
+        }
+    }
+
+    /// `第一选区：谷满仓、邝美玲`, `湖州市第二中学：凌晓`: a line whose
+    /// heading (a unit, a group, a constituency) is followed by a colon and
+    /// nothing but names, which the heading vouches for. Read only when the
+    /// names run to the end of the line.
+    fn list_after_heading(&self, cx: &TextCtx, colon: usize, out: &mut Vec<Found>) {
+        let text = cx.text;
+        if !text[colon..].starts_with(['：', ':']) {
+            return;
+        }
+        let heading = text[cx.line_start(colon)..colon].trim_matches(is_blank);
+        if !self
+            .list_headings
+            .iter()
+            .any(|h| heading.ends_with(h.as_str()))
+        {
+            return;
+        }
+        let value = skip_chars(text, colon, usize::MAX, |c| {
+            matches!(c, '：' | ':') || is_blank(c)
+        });
+        let line_end = cx.line_end(colon);
+        let value_end = value + text[value..line_end].trim_end_matches(is_blank).len();
+        let mut names = Vec::new();
+        self.list_from(cx, value, Reading::Vouched, &mut names);
+        if names.last().is_some_and(|n| n.end == value_end) {
+            out.extend(names);
         }
     }
 }
