@@ -12,7 +12,7 @@
 //! the subject of a clause whose verb is a speech or action verb
 //! (`，张建国表示`, `据李晓燕介绍`), a name after a word for a person
 //! (`护士长葛丽萍`) or before a word for its bearer (`邢桂英老人`), a speaker
-//! opening a line (`葛长明：`). A bare list (`王建华、李秀英和陈志强`) counts when
+//! opening a line (`葛长明：`). A bare list (`王建华、李秀英和陈志强`, `lists.rs`) counts when
 //! the names on both sides of a `、` have only given-name characters that are
 //! common in names (`given_chars`): `金融、石油` does not. And a name found
 //! once is found at every other mention in the same text (`mentions.rs`,
@@ -24,11 +24,12 @@ use super::context::TextCtx;
 use super::engine::context_confidence;
 use super::kinds::{lexicon, required_lexicon, Coded, Found};
 use super::name_model::GivenNameModel;
-use super::normalize::{bounded_end, is_blank, is_han, skip_chars};
+use super::normalize::{is_han, skip_chars};
 use super::pack::DetectorDef;
 use super::words::Words;
 use crate::policy_error::PolicyError;
 
+mod lists;
 mod mentions;
 mod prose;
 mod table;
@@ -487,23 +488,6 @@ impl NameDetector {
         })
     }
 
-    /// `王建华、李秀英和陈志强`: no label, so both names around the mark must
-    /// be plain names; then the rest of the list is read as after a label.
-    fn bare_list(&self, cx: &TextCtx, mark: usize, after: usize, out: &mut Vec<Found>) {
-        let Some(first) = self.plain_name_before(cx.text, mark) else {
-            return;
-        };
-        // Only from the head of a list: the head's mark reads the whole list,
-        // so a long list is read once, not once per mark.
-        if cx.text[..first].ends_with(LIST_MARK) {
-            return;
-        }
-        if self.plain_name_at(cx.text, after).is_some() {
-            self.push(cx, first, mark, out);
-            self.names_from(cx, after, Reading::Prose, out);
-        }
-    }
-
     /// Whether `word`, read as a name, is a word for a role: a label or
     /// title (`主任`), or a word for a person ending in `人` (`申请人`,
     /// `发布人`), as table headers and forms put them before a comma.
@@ -515,15 +499,6 @@ impl NameDetector {
                 .any(|l| l == word)
     }
 
-    /// Length of a joiner (`和`) at `pos` that a further name follows.
-    fn joiner_at(&self, text: &str, pos: usize) -> Option<usize> {
-        self.joiners
-            .iter()
-            .find(|j| text[pos..].starts_with(j.as_str()))
-            .map(|j| j.len())
-            .filter(|len| self.name_at(text, pos + len, Reading::Prose).is_some())
-    }
-
     fn push(&self, cx: &TextCtx, start: usize, end: usize, out: &mut Vec<Found>) {
         if let Some(confidence) = context_confidence(cx, &self.def, start) {
             out.push(Found {
@@ -531,94 +506,6 @@ impl NameDetector {
                 end,
                 confidence,
             });
-        }
-    }
-
-    /// Where the value of a label ending at `end` starts: after quotes, a
-    /// short parenthetical (`甲方（签字）：`) and then `：`, `:` or blanks;
-    /// `None` when none of these follows.
-    fn value_after_label(text: &str, end: usize) -> Option<usize> {
-        let mut p = skip_chars(text, end, 2, |c| matches!(c, '"' | '\''));
-        if text[p..].starts_with('（') {
-            let window = bounded_end(text, p, MAX_LABEL_PAREN);
-            let close = text[p..window].find('）')?;
-            p += close + '）'.len_utf8();
-            if !text[p..].starts_with(['：', ':']) {
-                return None;
-            }
-        }
-        let value = skip_chars(text, p, usize::MAX, |c| {
-            matches!(c, '：' | ':' | '\t' | '"' | '\'') || is_blank(c)
-        });
-        (value > p).then_some(value)
-    }
-
-    /// Past an office named before a contact (`执法监督处 丰晓云`,
-    /// `护理部　蔺慧`): where the name after its blank starts.
-    fn past_office(text: &str, pos: usize) -> Option<usize> {
-        let window = bounded_end(text, pos, MAX_OFFICE);
-        let (office, _) = text[pos..window].split_once(is_blank)?;
-        let at = pos + office.len();
-        (office.chars().all(is_han) && office.ends_with(OFFICE_ENDS))
-            .then(|| skip_chars(text, at, usize::MAX, is_blank))
-    }
-
-    /// Names from `pos` on: one name, then more of the list it heads
-    /// (`张三（市财政局）、李四`), read as `reading` says.
-    fn names_from(&self, cx: &TextCtx, pos: usize, reading: Reading, out: &mut Vec<Found>) {
-        let text = cx.text;
-        // Quotes for a JSON or YAML field (`"name": "宋佳怡"`).
-        let p = skip_chars(text, pos, usize::MAX, |c| {
-            matches!(c, '：' | ':' | '\t' | '"' | '\'') || is_blank(c)
-        });
-        let p = match self.labelled_name_at(text, p, reading) {
-            None => match Self::past_office(text, p) {
-                Some(q) => q,
-                None => return,
-            },
-            Some(_) => p,
-        };
-        self.list_from(cx, p, reading, out);
-    }
-
-    /// The name at `p` and the names of the list it heads.
-    fn list_from(&self, cx: &TextCtx, mut p: usize, mut reading: Reading, out: &mut Vec<Found>) {
-        let text = cx.text;
-        while let Some(end) = self.labelled_name_at(text, p, reading) {
-            self.push(cx, p, end, out);
-            let Some((next, list_mark)) = self.next_in_list(text, end) else {
-                return;
-            };
-            // The label vouches for the names of its list (`、`); what
-            // follows a comma may be prose again (`法定代表人：覃小燕，原经营地址`).
-            if !list_mark {
-                reading = Reading::Prose;
-            }
-            p = next;
-        }
-    }
-
-    /// Where the next name of a list may start after a name ending at
-    /// `end`, past a short parenthetical (`（市财政局）`) and a separator
-    /// or joiner, and whether the separator was the list mark `、`.
-    fn next_in_list(&self, text: &str, end: usize) -> Option<(usize, bool)> {
-        let mut q = end;
-        let blanks = text[q..].bytes().take_while(|b| *b == b' ').count();
-        if text[q + blanks..].starts_with(['（', '(']) {
-            q += blanks;
-            // A short parenthetical, searched within a bound.
-            let window = bounded_end(text, q, MAX_PAREN);
-            let close = text[q..window].find(['）', ')'])?;
-            q += close + text[q + close..].chars().next().map_or(1, char::len_utf8);
-        }
-        let sep: usize = text[q..]
-            .chars()
-            .take_while(|c| LIST_SEPARATORS.contains(c))
-            .map(char::len_utf8)
-            .sum();
-        match sep {
-            0 => self.joiner_at(text, q).map(|len| (q + len, false)),
-            n => Some((q + n, text[q..q + n].contains(LIST_MARK))),
         }
     }
 }
