@@ -55,13 +55,18 @@ pub(crate) fn row(i: u64) -> String {
 }
 
 pub fn roster(rows: u64, out: Option<&Path>) -> i32 {
+    let workbook = out.filter(|p| p.extension().is_some_and(|e| e == "xlsx"));
     let written = (|| -> std::io::Result<()> {
+        if let Some(path) = workbook {
+            return roster_workbook(rows, std::fs::File::create(path)?);
+        }
         let sink: Box<dyn Write> = match out {
             Some(path) => Box::new(std::fs::File::create(path)?),
             None => Box::new(std::io::stdout().lock()),
         };
         let mut sink = std::io::BufWriter::with_capacity(1 << 16, sink);
-        sink.write_all("姓名,身份证号,手机号,地址\n".as_bytes())?;
+        sink.write_all(ROSTER_HEADER.join(",").as_bytes())?;
+        sink.write_all(b"\n")?;
         for i in 0..rows {
             sink.write_all(row(i).as_bytes())?;
         }
@@ -71,6 +76,81 @@ pub fn roster(rows: u64, out: Option<&Path>) -> i32 {
         Ok(()) => 0,
         Err(e) => usage_error(format!("cannot write the roster: {e}")),
     }
+}
+
+const ROSTER_HEADER: [&str; 4] = ["姓名", "身份证号", "手机号", "地址"];
+
+/// The roster as a workbook of one sheet, its cells inline strings (as
+/// database exports and streaming writers produce them), written as it is
+/// generated.
+fn roster_workbook(rows: u64, file: std::fs::File) -> std::io::Result<()> {
+    use zip::write::SimpleFileOptions;
+    let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
+    let deflated = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    const MAIN: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    const RELS: &str = "http://schemas.openxmlformats.org/package/2006/relationships";
+    const DOC_RELS: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let parts = [
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#
+                .to_owned(),
+        ),
+        (
+            "_rels/.rels",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{RELS}"><Relationship Id="rId1" Type="{DOC_RELS}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+            ),
+        ),
+        (
+            "xl/workbook.xml",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{DOC_RELS}"><sheets><sheet name="名单" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+            ),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{RELS}"><Relationship Id="rId1" Type="{DOC_RELS}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#
+            ),
+        ),
+    ];
+    for (name, xml) in parts {
+        zip.start_file(name, deflated)?;
+        zip.write_all(xml.as_bytes())?;
+    }
+    zip.start_file("xl/worksheets/sheet1.xml", deflated)?;
+    write!(
+        zip,
+        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}"><sheetData>"#
+    )?;
+    let header = ROSTER_HEADER.map(String::from);
+    for (r, cells) in std::iter::once(header)
+        .chain((0..rows).map(|i| roster_cells(&row(i))))
+        .enumerate()
+    {
+        write!(zip, r#"<row r="{}">"#, r + 1)?;
+        for (c, text) in cells.iter().enumerate() {
+            let column = char::from(b'A' + c as u8);
+            let text = quick_xml::escape::escape(text.as_str());
+            write!(
+                zip,
+                r#"<c r="{column}{}" t="inlineStr"><is><t>{text}</t></is></c>"#,
+                r + 1
+            )?;
+        }
+        zip.write_all(b"</row>")?;
+    }
+    zip.write_all(b"</sheetData></worksheet>")?;
+    zip.finish()?.flush()
+}
+
+/// The four cells of a CSV row of the roster.
+fn roster_cells(line: &str) -> [String; 4] {
+    let mut cells = line.trim_end().splitn(4, ',').map(str::to_owned);
+    std::array::from_fn(|_| cells.next().unwrap_or_default())
 }
 
 /// Writes `count` copies of a filed release.

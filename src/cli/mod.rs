@@ -111,11 +111,12 @@ enum Command {
 #[derive(Subcommand)]
 enum DevCommand {
     /// Write a dense personal-data CSV (name, ID number, mobile, address per
-    /// row), deterministic for a given --rows; about 100 bytes a row.
+    /// row), deterministic for a given --rows; about 100 bytes a row. An
+    /// --out ending in .xlsx gets the same rows as a workbook.
     Roster {
         #[arg(long)]
         rows: u64,
-        /// Output file (default: stdout).
+        /// Output file (default: stdout as CSV).
         #[arg(long)]
         out: Option<PathBuf>,
     },

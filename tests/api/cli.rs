@@ -380,6 +380,69 @@ fn scanning_a_large_table_holds_no_more_than_a_row_of_findings() {
     assert!(peak < 100 << 20, "peak RSS {} MiB", peak >> 20);
 }
 
+/// The same roster as a workbook: its sheet is read as a stream from the
+/// package, so memory stays bounded the same way, and its cells give the
+/// findings the CSV's give, at the same cells.
+#[test]
+fn a_large_workbook_is_scanned_like_the_same_table_as_csv() {
+    let db = TestDb::new();
+    let write = |name: &str, rows: &str| {
+        let path = db.dir().join(name);
+        let args = [
+            "dev",
+            "roster",
+            "--rows",
+            rows,
+            "--out",
+            path.to_str().unwrap(),
+        ];
+        let out = run_cli(&db, &args, None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        path
+    };
+    let scan = |path: &std::path::Path| {
+        let out = run_cli(
+            &db,
+            &["scan", "--format", "json", path.to_str().unwrap()],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut found: Vec<(String, String, String)> = report["files"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let cell = f["location"]["cell"]
+                    .as_str()
+                    .or(f["location"]["column"].as_str());
+                (
+                    f["type"].as_str().unwrap().to_owned(),
+                    cell.unwrap_or_default().to_owned(),
+                    f["masked_value"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let (csv, book) = (write("small.csv", "300"), write("small.xlsx", "300"));
+    let from_csv = scan(&csv);
+    assert!(from_csv.len() > 1200, "{}", from_csv.len());
+    assert_eq!(scan(&book), from_csv);
+
+    let book = write("roster.xlsx", "60000");
+    let mut scan = cli_command(&db, &["scan", "--format", "json", book.to_str().unwrap()]);
+    scan.stdin(std::process::Stdio::null());
+    let (status, peak) = peak_rss(scan);
+    assert_eq!(status, Some(0));
+    eprintln!(
+        "peak RSS scanning a workbook of 60,000 dense rows: {} MiB",
+        peak >> 20
+    );
+    assert!(peak < 100 << 20, "peak RSS {} MiB", peak >> 20);
+}
+
 /// `dev seed` copies a filed release; with none to copy it says so.
 #[test]
 fn seeding_needs_a_release_to_copy() {
