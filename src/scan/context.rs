@@ -159,9 +159,13 @@ fn line_layout(text: &str) -> Vec<LineInfo> {
 /// two or more spaces, never one.
 const ALIGNED: u8 = b' ';
 
-/// Whether a line holds cells aligned with runs of blanks.
+/// Whether a line holds cells aligned with runs of blanks (ASCII or
+/// ideographic, `姓名　　　单位`).
 fn is_aligned(line: &[u8]) -> bool {
-    line.trim_ascii().windows(2).any(|w| w == b"  ")
+    // Most lines hold no blank at all: a byte search first.
+    let ideographic = "\u{3000}".as_bytes();
+    let may = line.windows(2).any(|w| w == b"  ") || line.windows(3).any(|w| w == ideographic);
+    may && std::str::from_utf8(line).is_ok_and(|line| aligned_cells(line).nth(1).is_some())
 }
 
 /// Index of the cell containing byte `pos` of `row`.
@@ -187,25 +191,28 @@ fn cell_index(row: &str, pos: usize, separator: u8) -> usize {
     col
 }
 
-/// Byte ranges of the cells of a row aligned with runs of blanks.
+/// Byte ranges of the cells of a row aligned with runs of blanks: two or
+/// more in a row, ASCII or ideographic (`　`); a single blank stays inside
+/// a cell (`书　记　员`, `Zhang San`).
 fn aligned_cells(row: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let bytes = row.as_bytes();
-    let mut at = 0;
+    let is_blank = |c: char| c == ' ' || c == '\u{3000}';
+    let mut chars = row.char_indices().peekable();
     std::iter::from_fn(move || {
-        while at < bytes.len() && bytes[at] == b' ' {
-            at += 1;
+        while chars.next_if(|&(_, c)| is_blank(c)).is_some() {}
+        let (start, first) = chars.next()?;
+        let mut end = start + first.len_utf8();
+        while let Some(&(i, c)) = chars.peek() {
+            if is_blank(c) {
+                // One blank stays in the cell; two end it.
+                let rest = &row[i + c.len_utf8()..];
+                if rest.chars().next().is_none_or(is_blank) {
+                    break;
+                }
+            }
+            end = i + c.len_utf8();
+            chars.next();
         }
-        if at >= bytes.len() {
-            return None;
-        }
-        let start = at;
-        // A cell ends at two blanks in a row or at the end of the row.
-        while at < bytes.len()
-            && !(bytes[at] == b' ' && bytes.get(at + 1).is_none_or(|&b| b == b' '))
-        {
-            at += 1;
-        }
-        Some((start, at))
+        Some((start, end))
     })
 }
 
@@ -276,6 +283,21 @@ mod tests {
         let row = "BG-07   丁阿根        人民西路 212弄";
         let cells: Vec<&str> = cells(row, ALIGNED).collect();
         assert_eq!(cells, ["BG-07", "丁阿根", "人民西路 212弄"]);
+    }
+
+    /// Word processors align with ideographic spaces too; one of them
+    /// inside a cell (`书　记　员`) does not split it.
+    #[test]
+    fn finds_the_header_of_a_column_aligned_with_ideographic_spaces() {
+        let hints = ScanHints::default();
+        let t = "序号　　姓名　　　单位\n1　　　张　伟　　　市统计局\n";
+        let cx = TextCtx::new(t, &hints);
+        assert_eq!(cx.column_header(t.find("张").unwrap()), Some("姓名"));
+        assert_eq!(cx.column_header(t.find("市统计局").unwrap()), Some("单位"));
+        assert_eq!(
+            cells("书　记　员　　傅悦", ALIGNED).collect::<Vec<_>>(),
+            ["书　记　员", "傅悦"]
+        );
     }
 
     #[test]
