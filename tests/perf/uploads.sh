@@ -4,12 +4,13 @@
 # 10 concurrent 20 MB roster uploads to `serve --demo`, with a cheap read
 # (`GET /api/v1/me`) every 50 ms meanwhile; prints the upload answers, the
 # read latencies, the server's peak RSS and how long the inspections took.
+# EXT=xlsx uploads the same rosters as workbooks.
 set -eu
-RG=${RG:-$PWD/target/release/releasegate}; API=http://127.0.0.1:8080
-N=${N:-10}; ROWS=${ROWS:-200000}
+RG=${RG:-$PWD/target/release/releasegate}; GEN=${GEN:-$RG}; API=http://127.0.0.1:8080
+N=${N:-10}; ROWS=${ROWS:-200000}; EXT=${EXT:-csv}
 DIR=$(mktemp -d); cd "$DIR"
-for i in $(seq 1 "$N"); do "$RG" dev roster --rows $((ROWS + i)) --out roster$i.csv; done
-ls -l roster1.csv | awk '{print "file bytes:", $5}'
+for i in $(seq 1 "$N"); do "$GEN" dev roster --rows $((ROWS + i)) --out roster$i.$EXT; done
+ls -l roster1.$EXT | awk '{print "file bytes:", $5}'
 "$RG" serve --demo > serve.log 2>&1 & PID=$!
 trap 'kill $PID 2>/dev/null' EXIT
 until curl -s -o /dev/null $API/public/releases; do sleep 0.2; done
@@ -19,7 +20,7 @@ META='meta={"title":"补贴名单","department":"FGW","data_category":"subsidy",
 ( for i in $(seq 1 600); do curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $SUB" $API/api/v1/me; sleep 0.05; done > me.txt ) & READS=$!
 START=$(date +%s.%N)
 for i in $(seq 1 "$N"); do
-  curl -s -o up$i.json -w "%{http_code} %{time_total}\n" -H "Authorization: Bearer $SUB" -F "$META" -F file=@roster$i.csv $API/api/v1/releases > code$i.txt &
+  curl -s -o up$i.json -w "%{http_code} %{time_total}\n" -H "Authorization: Bearer $SUB" -F "$META" -F file=@roster$i.$EXT $API/api/v1/releases > code$i.txt &
 done
 wait $(jobs -p | tail -n "$N")
 echo "uploads (status, seconds):"; cat code*.txt | sort | uniq -c | awk '{print $2}' | sort | uniq -c; cat code*.txt | awk '{print $2}' | sort -n | tail -1 | sed 's/^/slowest upload s: /'
