@@ -74,12 +74,45 @@ impl<'t> TextCtx<'t> {
     }
 
     /// True when one of `words` occurs within `window` characters before `pos`
-    /// on the same line, in the header of the CSV column holding `pos`, or in
-    /// the caller's column header.
+    /// on the same line, in the header of the CSV column holding `pos`, in
+    /// the caller's column header, or on the line opening the list `pos`
+    /// is an item of.
     pub fn has_context(&self, words: &[String], pos: usize, window: usize) -> bool {
         let before = self.before(pos, window);
         let hit = |s: &str| words.iter().any(|w| contains_ci(s, w));
-        hit(before) || self.column_header(pos).is_some_and(hit)
+        hit(before)
+            || self.column_header(pos).is_some_and(hit)
+            || self.list_key(pos).is_some_and(hit)
+    }
+
+    /// The line opening the list whose item `pos` is, in data or code
+    /// (`"passport": [` above `"E61428307",`; YAML `passport:` above
+    /// `- E61428307`): the line holding `pos` has nothing but blanks,
+    /// quotes or a dash before it, and so do the lines between, up to a
+    /// line ending in `[`, `(`, `{` or `:`.
+    fn list_key(&self, pos: usize) -> Option<&'t str> {
+        const MAX_ITEMS: usize = 50;
+        let is_item_head = |s: &str| {
+            s.chars()
+                .all(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '-' | '*'))
+        };
+        let mut line_start = self.line_start(pos);
+        if !is_item_head(&self.text[line_start..pos]) {
+            return None;
+        }
+        for _ in 0..MAX_ITEMS {
+            let prev_end = line_start.checked_sub(1)?;
+            line_start = self.line_start(prev_end);
+            let line = self.text[line_start..prev_end].trim_end();
+            if line.ends_with(['[', '(', '{', ':', '：']) {
+                return Some(line);
+            }
+            let first = line.trim_start().chars().next();
+            if !matches!(first, Some('"' | '\'' | '-' | '*') | None) {
+                return None;
+            }
+        }
+        None
     }
 
     /// The header cell of the column holding `pos`: the caller's hint, or, in a
@@ -298,6 +331,25 @@ mod tests {
             cells("书　记　员　　傅悦", ALIGNED).collect::<Vec<_>>(),
             ["书　记　员", "傅悦"]
         );
+    }
+
+    #[test]
+    fn a_list_item_has_its_key_for_context() {
+        let hints = ScanHints::default();
+        let words = ["passport".to_string()];
+        let t = "SAMPLES = {\n    \"passport\": [\n        \"E61428307\",\n        \"G38016452\",\n    ],\n    \"order\": [\n        \"E12345678\",\n    ]\n}";
+        let cx = TextCtx::new(t, &hints);
+        for value in ["E61428307", "G38016452"] {
+            assert!(
+                cx.has_context(&words, t.find(value).unwrap(), 30),
+                "{value}"
+            );
+        }
+        assert!(!cx.has_context(&words, t.find("E12345678").unwrap(), 30));
+        let yaml = "passport:\n  - E61428307\nnote: E12345678\n";
+        let cx = TextCtx::new(yaml, &hints);
+        assert!(cx.has_context(&words, yaml.find("E61428307").unwrap(), 30));
+        assert!(!cx.has_context(&words, yaml.find("E12345678").unwrap(), 30));
     }
 
     #[test]

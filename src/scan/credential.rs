@@ -163,9 +163,14 @@ impl CredentialDetector {
             // Code, not a literal: `secret = {`, `token = (`, `key = [`.
             || !value.chars().any(char::is_alphanumeric)
             || value.starts_with(['{', '(', '['])
-            // A call reads the value from elsewhere (`System.getenv(`), and
-            // so does a constant's name (`API_KEY}`, `DB_PASSWORD`).
-            || value.ends_with('(')
+            // A call or a subscript reads the value from elsewhere
+            // (`System.getenv(`, `os.environ[`), and so does a constant's
+            // name (`API_KEY}`, `DB_PASSWORD`); `your_api_key_here` and a
+            // run of one character stand in for a value.
+            || value.ends_with(['(', '['])
+            || !crate::scan::validators::random_token(value)
+            || v.starts_with("your_")
+            || v.starts_with("your-")
             || is_constant_name(value.trim_end_matches([')', '}', ']']))
             || value.contains("**")
             || v.starts_with("${")

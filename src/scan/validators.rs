@@ -39,6 +39,10 @@ const VALIDATORS: &[Validator] = &[
         check: cn_mobile,
     },
     Validator {
+        name: "random_token",
+        check: random_token,
+    },
+    Validator {
         name: "cn_landline",
         check: cn_landline,
     },
@@ -139,6 +143,18 @@ pub fn cn_uscc(value: &str) -> bool {
     let sum: u32 = vals[..17].iter().zip(W).map(|(x, w)| x * w).sum();
     let check = (31 - sum % 31) % 31;
     registrar_ok && kind_ok && region_ok && vals[17] == check
+}
+
+/// A token a generator made: no character repeated six times in a row,
+/// which a random key almost never has and a placeholder always does
+/// (`AKIAXXXXXXXXXXXXXXXX`, `AKID000000…`). A vendor's documentation key
+/// (`…EXAMPLE`) passes: it is published, but it is a key's shape a
+/// reviewer should see.
+pub fn random_token(value: &str) -> bool {
+    !value
+        .as_bytes()
+        .windows(6)
+        .any(|w| w.iter().all(|&b| b == w[0]))
 }
 
 /// Luhn (mod 10) over the digits of the value; separators are ignored.

@@ -1038,3 +1038,39 @@ fn markdown_tables_have_name_columns() {
     let table = "| 序号 | 成交供应商 | 项目负责人 |\n| 1 | 广西绿桂环境科技有限公司 | 覃海波 |\n";
     assert_eq!(names_in(table), ["覃海波"]);
 }
+
+/// A `、` list one of whose names a rule found (here the last, before a
+/// verb) gives its other names, each read by the statistics; the walk
+/// stops at the first item that is no name.
+#[test]
+fn a_found_name_gives_the_other_names_of_its_list() {
+    assert_eq!(
+        names_in("经评选，左丹、贺晓鸣、温柔、麦子、解文涛被评为年度优秀志愿者"),
+        ["左丹", "贺晓鸣", "温柔", "麦子", "解文涛"]
+    );
+    assert_eq!(
+        names_in("会上，武汉、黄石、张建国介绍了经验"),
+        ["张建国"],
+        "places are no list items"
+    );
+    assert_eq!(names_in("副市长王忠林、高新区负责人出席"), ["王忠林"]);
+}
+
+/// Placeholders in credential tests are no keys: a run of one character,
+/// `your_…_here`, a subscript reading the environment.
+#[test]
+fn credential_placeholders_are_no_keys() {
+    for placeholder in [
+        "aws_access_key_id = AKIAXXXXXXXXXXXXXXXX",
+        "secret_id = AKIDxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "WEATHER_API_KEY = \"your_api_key_here\"",
+        "SMTP_PASSWORD = os.environ[\"SMTP_PASSWORD\"]",
+    ] {
+        assert_none(placeholder, "SECRET_KEY");
+    }
+    assert_finds(
+        "aws_access_key_id = AKIA4QZ7N2L5RT6WY3HB",
+        "SECRET_KEY",
+        "AKIA4QZ7N2L5RT6WY3HB",
+    );
+}

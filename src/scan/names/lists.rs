@@ -1,6 +1,9 @@
 //! Lists of names: where a label's value starts, the names of a list it
-//! heads (`张三（市财政局）、李四`), and a bare list no label vouches for
-//! (`王建华、李秀英和陈志强`).
+//! heads (`张三（市财政局）、李四`), a bare list no label vouches for
+//! (`王建华、李秀英和陈志强`), and the other names of a list one found name
+//! stands in.
+
+use std::collections::HashSet;
 
 use super::{
     NameDetector, Reading, LIST_MARK, LIST_SEPARATORS, MAX_LABEL_PAREN, MAX_OFFICE, MAX_PAREN,
@@ -28,6 +31,63 @@ impl NameDetector {
         }
     }
 
+    /// The other items of a `、` list around each name found by any rule
+    /// (`左丹、贺一鸣、温柔、麦子、解文涛被评为`, where only the last stands
+    /// before a verb): each must be a whole name whose given name the
+    /// statistics read; a walk stops at the first item that is not one.
+    pub(super) fn list_neighbours(&self, cx: &TextCtx, found: &[Found], out: &mut Vec<Found>) {
+        let text = cx.text;
+        let mut taken: HashSet<usize> = found.iter().map(|f| f.start).collect();
+        for f in found {
+            let mut end = f.start;
+            while text[..end].ends_with(LIST_MARK) {
+                let mark = end - LIST_MARK.len();
+                let Some(start) = self.list_item_before(text, mark) else {
+                    break;
+                };
+                if !taken.insert(start) {
+                    break;
+                }
+                self.push(cx, start, mark, out);
+                end = start;
+            }
+            let mut start = f.end;
+            while text[start..].starts_with(LIST_MARK) {
+                let item = start + LIST_MARK.len();
+                let Some(end) = self.list_item_at(text, item) else {
+                    break;
+                };
+                if !taken.insert(item) {
+                    break;
+                }
+                self.push(cx, item, end, out);
+                start = end;
+            }
+        }
+    }
+
+    /// A name at `pos` whose given name the statistics read as one where
+    /// the text's shape says a name stands (a one-character given name
+    /// need only be a listed one no rarer in names than in prose: `温柔`,
+    /// `麦子` in a list of names).
+    fn list_item_at(&self, text: &str, pos: usize) -> Option<usize> {
+        let end = self.name_at(text, pos, Reading::Prose)?;
+        let given = &text[pos + self.surname_at(text, pos, Reading::Prose)?..end];
+        self.model().accepts_placed(given).then_some(end)
+    }
+
+    /// A [`Self::list_item_at`] ending at `end` that starts where a list
+    /// item may: after a non-Han character (`、`, `，`) or a list opener.
+    fn list_item_before(&self, text: &str, end: usize) -> Option<usize> {
+        Self::start_of_name_before(text, end, |s| {
+            let opens = text[..s]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !is_han(c) || self.list_openers.contains(&c));
+            opens && self.list_item_at(text, s) == Some(end)
+        })
+    }
+
     /// Length of a joiner (`和`) at `pos` that a further name follows.
     fn joiner_at(&self, text: &str, pos: usize) -> Option<usize> {
         self.joiners
@@ -42,6 +102,14 @@ impl NameDetector {
     /// `None` when none of these follows.
     pub(super) fn value_after_label(text: &str, end: usize) -> Option<usize> {
         let mut p = skip_chars(text, end, 2, |c| matches!(c, '"' | '\''));
+        // A numbered field (`专业人员1：`), only before a colon.
+        let numbered = skip_chars(text, p, 2, |c| c.is_ascii_digit());
+        if numbered > p {
+            if !text[numbered..].starts_with(['：', ':']) {
+                return None;
+            }
+            p = numbered;
+        }
         if text[p..].starts_with('（') {
             let window = bounded_end(text, p, MAX_LABEL_PAREN);
             let close = text[p..window].find('）')?;
@@ -56,10 +124,22 @@ impl NameDetector {
 
     /// Past the colons, blanks and quotes between a label and its value
     /// (quotes for a JSON or YAML field: `"name": "宋佳怡"`).
+    /// A colon ending a line puts the value on the next (`名单：⏎沈一帆、…`).
     fn past_label_marks(text: &str, pos: usize) -> usize {
-        skip_chars(text, pos, usize::MAX, |c| {
-            matches!(c, '：' | ':' | '\t' | '"' | '\'') || is_blank(c)
-        })
+        let marks = |p| {
+            skip_chars(text, p, usize::MAX, |c| {
+                matches!(c, '：' | ':' | '\t' | '"' | '\'') || is_blank(c)
+            })
+        };
+        let p = marks(pos);
+        let colon = text[pos..p].contains(['：', ':']);
+        match text[p..]
+            .strip_prefix("\r\n")
+            .or(text[p..].strip_prefix('\n'))
+        {
+            Some(rest) if colon => marks(text.len() - rest.len()),
+            _ => p,
+        }
     }
 
     /// Past an office named before a contact (`执法监督处 丰晓云`,
@@ -70,6 +150,22 @@ impl NameDetector {
         let at = pos + office.len();
         (office.chars().all(is_han) && office.ends_with(OFFICE_ENDS))
             .then(|| skip_chars(text, at, usize::MAX, is_blank))
+    }
+
+    /// Where a contact's name starts right after the office it works in
+    /// (`市科技局高新技术处林森，`, `军事科司马骏，`): at the first office end
+    /// after which a name runs to a comma or a parenthesis.
+    fn after_office(&self, text: &str, pos: usize) -> Option<usize> {
+        let window = bounded_end(text, pos, MAX_OFFICE);
+        text[pos..window]
+            .char_indices()
+            .take_while(|(_, c)| is_han(*c))
+            .filter(|(_, c)| OFFICE_ENDS.contains(c))
+            .map(|(i, c)| pos + i + c.len_utf8())
+            .find(|&q| {
+                self.name_at(text, q, Reading::Prose)
+                    .is_some_and(|end| text[end..].starts_with(['，', ',', '（', '(']))
+            })
     }
 
     /// Names from `pos` on: one name, then more of the list it heads
@@ -84,11 +180,11 @@ impl NameDetector {
         let text = cx.text;
         let p = Self::past_label_marks(text, pos);
         let p = match self.labelled_name_at(text, p, reading) {
-            None => match Self::past_office(text, p) {
+            Some(_) => p,
+            None => match Self::past_office(text, p).or_else(|| self.after_office(text, p)) {
                 Some(q) => q,
                 None => return,
             },
-            Some(_) => p,
         };
         self.list_from(cx, p, reading, out);
     }

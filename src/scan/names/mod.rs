@@ -581,7 +581,14 @@ impl Coded for NameDetector {
     }
 
     fn finish(&self, cx: &TextCtx, earlier: &[Found], out: &mut Vec<Found>) {
-        self.mentions(cx, earlier, out);
+        let mut neighbours = Vec::new();
+        self.list_neighbours(cx, earlier, &mut neighbours);
+        if neighbours.is_empty() {
+            self.mentions(cx, earlier, out);
+        } else {
+            self.mentions(cx, &[earlier, &neighbours].concat(), out);
+            out.extend(neighbours);
+        }
         let Some(h) = cx.hints.column_header else {
             return;
         };
