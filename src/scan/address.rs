@@ -120,6 +120,12 @@ impl AddressDetector {
             if (u == "号" || is_building(u)) && is_range(number) {
                 return None;
             }
+            // `188号至256号`: the same stretch written with words.
+            let beyond = &text[after + u.len()..];
+            let to = beyond.strip_prefix(['至', '到', '~', '～']);
+            if u == "号" && to.is_some_and(|t| t.starts_with(|c: char| is_digit(c))) {
+                return None;
+            }
             return Some(after + u.len());
         }
         // A bare room number in `3-2-1102` style.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use regex::{Regex, RegexSet};
 
-use super::context::TextCtx;
+use super::context::{contains_ci, TextCtx};
 use super::kinds::{Coded, Found};
 use super::normalize::{fold_char, for_each_window, is_digit, Window};
 use super::pack::{DetectorDef, RegexSpec};
@@ -269,6 +269,12 @@ impl Engine {
 /// when the words are required and absent.
 pub fn context_confidence(cx: &TextCtx, def: &DetectorDef, start: usize) -> Option<f32> {
     let ctx = &def.context;
+    if !ctx.refused.is_empty() {
+        let before = cx.before(start, ctx.window);
+        if ctx.refused.iter().any(|w| contains_ci(before, w)) {
+            return None;
+        }
+    }
     if ctx.words.is_empty() {
         return Some(def.confidence);
     }

@@ -1,5 +1,6 @@
-//! Latitude/longitude pairs: decimal degrees with at least four decimals
-//! (`°` or `度` after them), or
+//! Latitude/longitude pairs: decimal degrees with at least four decimals,
+//! or two after a hemisphere in words (`北纬29.62度`: about a kilometre;
+//! `东经114.1度` describes a region) (`°` or `度` after them), or
 //! degrees-minutes-seconds, each with optional hemisphere prefix (`北纬`, `N`)
 //! and suffix letter, separated by a comma, `、`, `;`, `/` or whitespace.
 
@@ -22,9 +23,14 @@ fn digits_len(s: &str) -> usize {
 /// One coordinate starting exactly at `pos`; returns its end.
 fn coordinate(text: &str, pos: usize) -> Option<usize> {
     let mut p = pos;
+    // A hemisphere in words says what the number is: then two decimals
+    // (about a kilometre) do (`北纬29.62度`), where a bare pair needs four
+    // to be no other pair of numbers; one (`东经114.1度`) names a region.
+    let mut min_decimals = MIN_DECIMALS;
     if let Some(h) = HAN_HEMISPHERES.iter().find(|h| text[p..].starts_with(*h)) {
         // `北纬 30°…`: notices often leave a blank after the hemisphere.
         p = skip_chars(text, p + h.len(), 2, is_blank);
+        min_decimals = 2;
     } else if let Some(c) = text[p..]
         .chars()
         .next()
@@ -47,7 +53,7 @@ fn coordinate(text: &str, pos: usize) -> Option<usize> {
     if rest.starts_with('.') || rest.starts_with('．') {
         let dot = rest.chars().next().map_or(1, char::len_utf8);
         let frac = digits_len(&rest[dot..]);
-        if rest[dot..dot + frac].chars().count() < MIN_DECIMALS {
+        if rest[dot..dot + frac].chars().count() < min_decimals {
             return None;
         }
         p += dot + frac;

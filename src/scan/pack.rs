@@ -47,6 +47,8 @@ struct DetectorSpec {
     #[serde(default)]
     context_window: Option<usize>,
     #[serde(default)]
+    refuse_context: Vec<String>,
+    #[serde(default)]
     allow: Vec<String>,
     #[serde(default)]
     prefix_chars: Option<String>,
@@ -71,6 +73,9 @@ pub struct ContextSpec {
     pub required: bool,
     /// How many characters before the value (same line) are searched.
     pub window: usize,
+    /// Words that, in the same window, say the value is something else
+    /// (`版本：2.4.1.0` is a version, not an address).
+    pub refused: Vec<String>,
 }
 
 /// What a regex detector needs beyond its patterns.
@@ -273,6 +278,7 @@ fn validate(
             words: spec.context,
             required: spec.context_required,
             window: spec.context_window.unwrap_or(24),
+            refused: spec.refuse_context,
         },
         allow: spec.allow,
         kind,

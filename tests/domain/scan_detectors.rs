@@ -1074,3 +1074,27 @@ fn credential_placeholders_are_no_keys() {
         "AKIA4QZ7N2L5RT6WY3HB",
     );
 }
+
+/// A hemisphere in words says a number is a coordinate, so two decimals
+/// do; a range written with `至` is a stretch of street, no address; a
+/// version number is no IP address.
+#[test]
+fn coordinates_in_words_ranges_with_words_and_versions() {
+    assert_finds(
+        "震中位于北纬29.62度，东经102.18度。",
+        "GEO_COORDINATE",
+        "北纬29.62度，东经102.18度",
+    );
+    assert_none("成绩为29.62，比上年增长102.18", "GEO_COORDINATE");
+    assert_none("北纬30度线", "GEO_COORDINATE");
+    assert_none("位于东经114.1度、北纬30.5度之间", "GEO_COORDINATE");
+    assert_none("文二路188号至256号路段封闭", "ADDRESS");
+    assert_finds("住址：文二路188号", "ADDRESS", "文二路188号");
+    assert_none("数据生成器版本：2.4.1.0", "IP_ADDRESS");
+    assert_none("Version 3.8.2.1104", "IP_ADDRESS");
+    assert_finds(
+        "服务器地址：192.168.1.20，版本号见附件",
+        "IP_ADDRESS",
+        "192.168.1.20",
+    );
+}
