@@ -193,12 +193,30 @@ fn line_layout(text: &str) -> Vec<LineInfo> {
 const ALIGNED: u8 = b' ';
 
 /// Whether a line holds cells aligned with runs of blanks (ASCII or
-/// ideographic, `姓名　　　单位`).
+/// ideographic, `姓名　　　单位`): a run of two inside it, once the blanks
+/// at either end (a paragraph's indent) are set aside. Asked of every
+/// line, so over bytes, decoding nothing.
 fn is_aligned(line: &[u8]) -> bool {
-    // Most lines hold no blank at all: a byte search first.
-    let ideographic = "\u{3000}".as_bytes();
-    let may = line.windows(2).any(|w| w == b"  ") || line.windows(3).any(|w| w == ideographic);
-    may && std::str::from_utf8(line).is_ok_and(|line| aligned_cells(line).nth(1).is_some())
+    const IDEOGRAPHIC: &[u8] = "\u{3000}".as_bytes();
+    let blank_at = |b: &[u8]| match b {
+        [b' ', ..] => Some(1),
+        [0xE3, 0x80, 0x80, ..] => Some(IDEOGRAPHIC.len()),
+        _ => None,
+    };
+    let blank_before = |b: &[u8]| match b {
+        [.., b' '] => Some(1),
+        [.., 0xE3, 0x80, 0x80] => Some(IDEOGRAPHIC.len()),
+        _ => None,
+    };
+    let mut inner = line;
+    while let Some(n) = blank_at(inner) {
+        inner = &inner[n..];
+    }
+    while let Some(n) = blank_before(inner) {
+        inner = &inner[..inner.len() - n];
+    }
+    memchr::memchr2_iter(b' ', 0xE3, inner)
+        .any(|i| blank_at(&inner[i..]).is_some_and(|n| blank_at(&inner[i + n..]).is_some()))
 }
 
 /// Index of the cell containing byte `pos` of `row`.
