@@ -241,13 +241,19 @@ impl Verified {
     }
 
     /// The file itself, to be read at any offset (a zip package), once
-    /// all of it has been read through and found to match its digest.
-    /// Checked through the same handle that is returned: the store
-    /// replaces a file by renaming, never by writing into it.
-    pub fn checked_file(mut self) -> std::io::Result<std::fs::File> {
+    /// all of it has been read through and found to match its digest;
+    /// never past the length that was checked (a zip's directory is
+    /// looked for from the end). Checked through the same handle that is
+    /// returned: the store replaces a file by renaming, never by writing
+    /// into it.
+    pub fn checked_file(mut self) -> std::io::Result<CheckedFile> {
         std::io::copy(&mut self, &mut std::io::sink())?;
         self.file.seek(SeekFrom::Start(0))?;
-        Ok(self.file)
+        Ok(CheckedFile {
+            file: self.file,
+            len: self.len,
+            pos: 0,
+        })
     }
 
     fn corrupted(&self) -> std::io::Error {
@@ -276,6 +282,39 @@ impl Read for Verified {
             return Err(self.corrupted());
         }
         Ok(n)
+    }
+}
+
+/// A stored file whose digest was checked, read at any offset within the
+/// length that was checked (see [`Verified::checked_file`]).
+pub struct CheckedFile {
+    file: std::fs::File,
+    len: u64,
+    pos: u64,
+}
+
+impl Read for CheckedFile {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = usize::try_from(self.len.saturating_sub(self.pos)).unwrap_or(usize::MAX);
+        let want = buf.len().min(left);
+        let n = self.file.read(&mut buf[..want])?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for CheckedFile {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        let target = target.ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before the start")
+        })?;
+        self.pos = self.file.seek(SeekFrom::Start(target))?;
+        Ok(self.pos)
     }
 }
 
@@ -358,9 +397,22 @@ mod tests {
             .read_to_end(&mut whole)
             .unwrap();
         assert_eq!(whole, body);
+        // Seeking from the end is from the end that was checked.
+        let mut file = source.open_seekable().unwrap();
+        let path = store.path_of(&sha).unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"appended after the check")
+            .unwrap();
+        file.seek(SeekFrom::End(-4)).unwrap();
+        let mut tail = Vec::new();
+        file.read_to_end(&mut tail).unwrap();
+        assert_eq!(tail, &body[body.len() - 4..]);
         let mut changed = body.clone();
         changed[40] ^= 1;
-        std::fs::write(store.path_of(&sha).unwrap(), &changed).unwrap();
+        std::fs::write(&path, &changed).unwrap();
         let err = source.open_seekable().err().unwrap();
         assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
     }

@@ -23,6 +23,8 @@ mod text;
 pub(crate) mod xlsx;
 pub(crate) mod xml;
 
+use std::io::Seek;
+
 use serde::{Deserialize, Serialize};
 
 pub use limits::Limits;
@@ -445,18 +447,23 @@ pub fn for_each_segment(
             unreadable: Vec::new(),
         });
     }
-    if sniff::is_zip(&head) && sniff::sniff_zip(source.open_seekable()?)? == FileKind::Xlsx {
-        let package = package::Package::read_from(source.open_seekable()?, limits)?;
-        let mut index = 0;
-        let unreadable = xlsx::visit(package, limits, &mut |segment| {
-            visit(index, segment);
-            index += 1;
-        })?;
-        return Ok(Outline {
-            kind: FileKind::Xlsx,
-            encoding: None,
-            unreadable,
-        });
+    if sniff::is_zip(&head) {
+        // Opened once: a stored file is checked against its digest on opening.
+        let mut file = source.open_seekable()?;
+        if sniff::sniff_zip(&mut file)? == FileKind::Xlsx {
+            file.seek(std::io::SeekFrom::Start(0))?;
+            let package = package::Package::read_from(file, limits)?;
+            let mut index = 0;
+            let unreadable = xlsx::visit(package, limits, &mut |segment| {
+                visit(index, segment);
+                index += 1;
+            })?;
+            return Ok(Outline {
+                kind: FileKind::Xlsx,
+                encoding: None,
+                unreadable,
+            });
+        }
     }
     let bytes = source::read_whole(source)?;
     let extracted = parse(file_name, &bytes, limits)?.extracted;

@@ -4,9 +4,11 @@
 
 use std::io::{BufRead, BufReader, Cursor, Read};
 
+use zip::read::ZipFile;
 use zip::ZipArchive;
 
 use super::source::ReadSeek;
+use super::xml::Ns;
 use super::{ExtractError, Limits};
 
 /// A zip package read under the limits, from memory or from a file: a
@@ -56,18 +58,14 @@ impl<'a> Package<'a> {
 
     /// Inflates one member, charging its bytes to the package budget.
     pub fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>, ExtractError> {
-        let Some(index) = self.archive.index_for_name(name) else {
+        let Some(member) = member(&mut self.archive, name)? else {
             return Ok(None);
         };
-        let member = self
-            .archive
-            .by_index(index)
-            .map_err(|e| ExtractError::malformed(format!("zip member {name}: {e}")))?;
         let mut data = Vec::new();
         member
             .take(self.remaining.saturating_add(1))
             .read_to_end(&mut data)
-            .map_err(|e| ExtractError::malformed(format!("zip member {name}: {e}")))?;
+            .map_err(|e| member_error(name, e))?;
         if data.len() as u64 > self.remaining {
             return Err(ExtractError::too_large("decompressed size", self.limit));
         }
@@ -81,16 +79,36 @@ impl<'a> Package<'a> {
         let Some(index) = self.archive.index_for_name(name) else {
             return Ok(None);
         };
+        // Not through `member`: the stream borrows the budget beside it.
         let file = self
             .archive
             .by_index(index)
-            .map_err(|e| ExtractError::malformed(format!("zip member {name}: {e}")))?;
+            .map_err(|e| member_error(name, e))?;
         Ok(Some(Member {
             inner: Box::new(BufReader::with_capacity(1 << 16, file)),
             remaining: &mut self.remaining,
             limit: self.limit,
             exceeded: false,
         }))
+    }
+
+    /// The namespace prefix a member's root element binds (see
+    /// [`Ns::detect`]), read from at most its first 64 KiB and not charged
+    /// to the budget: the root element opens the part.
+    pub fn root_namespace(
+        &mut self,
+        name: &str,
+        uris: &[&str],
+    ) -> Result<Option<Ns>, ExtractError> {
+        const HEAD: u64 = 64 << 10;
+        let Some(file) = member(&mut self.archive, name)? else {
+            return Ok(None);
+        };
+        Ok(Some(Ns::detect_in(
+            BufReader::new(file.take(HEAD)),
+            uris,
+            "",
+        )))
     }
 
     /// Like [`Package::read`], for members that must exist and be UTF-8 XML.
@@ -102,6 +120,22 @@ impl<'a> Package<'a> {
                 .map_err(|e| ExtractError::malformed(format!("{name} is not UTF-8 XML: {e}"))),
         }
     }
+}
+
+/// The member of `archive` named `name`, ready to inflate.
+fn member<'p, 'a>(
+    archive: &'p mut ZipArchive<Box<dyn ReadSeek + 'a>>,
+    name: &str,
+) -> Result<Option<ZipFile<'p, Box<dyn ReadSeek + 'a>>>, ExtractError> {
+    let Some(index) = archive.index_for_name(name) else {
+        return Ok(None);
+    };
+    let file = archive.by_index(index).map_err(|e| member_error(name, e))?;
+    Ok(Some(file))
+}
+
+fn member_error(name: &str, e: impl std::fmt::Display) -> ExtractError {
+    ExtractError::malformed(format!("zip member {name}: {e}"))
 }
 
 /// A member being inflated (see [`Package::stream`]).
@@ -145,7 +179,8 @@ impl BufRead for Member<'_> {
     }
 
     fn consume(&mut self, n: usize) {
-        *self.remaining -= n as u64;
+        // `fill_buf` refused more than the budget holds; saturating all the same.
+        *self.remaining = self.remaining.saturating_sub(n as u64);
         self.inner.consume(n);
     }
 }

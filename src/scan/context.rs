@@ -4,6 +4,7 @@
 
 use std::cell::OnceCell;
 
+use super::normalize::is_blank;
 use super::ScanHints;
 
 /// Per-scan view of the text; the line layout is computed (in one linear
@@ -246,7 +247,6 @@ fn cell_index(row: &str, pos: usize, separator: u8) -> usize {
 /// more in a row, ASCII or ideographic (`　`); a single blank stays inside
 /// a cell (`书　记　员`, `Zhang San`).
 fn aligned_cells(row: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let is_blank = |c: char| c == ' ' || c == '\u{3000}';
     let mut chars = row.char_indices().peekable();
     std::iter::from_fn(move || {
         while chars.next_if(|&(_, c)| is_blank(c)).is_some() {}

@@ -166,9 +166,10 @@ impl CredentialDetector {
             // A call or a subscript reads the value from elsewhere
             // (`System.getenv(`, `os.environ[`), and so does a constant's
             // name (`API_KEY}`, `DB_PASSWORD`); `your_api_key_here` and a
-            // run of one character stand in for a value.
+            // run of x (`AKIDxxxxxx…`) stand in for a value, where `888888`
+            // is a weak password, not a placeholder.
             || value.ends_with(['(', '['])
-            || !crate::scan::validators::random_token(value)
+            || v.contains("xxxxxx")
             || v.starts_with("your_")
             || v.starts_with("your-")
             || is_constant_name(value.trim_end_matches([')', '}', ']']))

@@ -955,6 +955,8 @@ fn a_heading_before_a_colon_vouches_for_a_line_of_names() {
         ["谷满仓", "邝美玲", "姚丹", "佃建雄"]
     );
     assert_eq!(names_in("湖州市第二中学：凌晓"), ["凌晓"]);
+    // A short heading that opens with a surname is still a heading.
+    assert_eq!(names_in("金山中学：王芳、李丽"), ["王芳", "李丽"]);
     assert_eq!(
         names_in("评审小组：蒲建、税文、母红霞"),
         ["蒲建", "税文", "母红霞"]

@@ -204,7 +204,7 @@ fn walk(
             None => (Vec::new(), None),
         },
         Keep::Nothing => (
-            streamed(pkg, &shared_member, MAIN_NS, |reader, ns| {
+            streamed(pkg, &shared_member, |reader, ns| {
                 parse_shared(reader, ns, &shared_member).map(|(texts, _)| texts)
             })?
             .unwrap_or_default(),
@@ -268,7 +268,7 @@ fn walk(
                     ns,
                 });
             }
-            Keep::Nothing => streamed(pkg, &target, MAIN_NS, |xml, ns| {
+            Keep::Nothing => streamed(pkg, &target, |xml, ns| {
                 reader.read_sheet(xml, ns, &target, None, name, index)
             })?
             .ok_or_else(missing)?,
@@ -341,13 +341,10 @@ fn walk(
 fn streamed<T>(
     pkg: &mut Package<'_>,
     name: &str,
-    uris: &[&str],
     parse: impl FnOnce(Reader<&mut Member<'_>>, &Ns) -> Result<T, ExtractError>,
 ) -> Result<Option<T>, ExtractError> {
-    // The root element opens the part: reading up to it costs a few bytes.
-    let ns = match pkg.stream(name)? {
-        Some(mut head) => Ns::detect_in(&mut head, uris, ""),
-        None => return Ok(None),
+    let Some(ns) = pkg.root_namespace(name, MAIN_NS)? else {
+        return Ok(None);
     };
     let Some(mut member) = pkg.stream(name)? else {
         return Ok(None);

@@ -45,10 +45,6 @@ impl NameDetector {
         }
     }
 
-    /// A found name again at `pos..end`, unless it sits inside a place or an
-    /// office (`梁子湖区`; `所述` is a follower, though `所` ends offices), or
-    /// is a one-character given name inside a longer word with neither an
-    /// end nor a label before it (`被告人骆飞冒用` is a mention).
     /// Whether a label or title ends right before `pos`.
     fn after_label(&self, text: &str, pos: usize) -> bool {
         let before = &text[..pos];
@@ -57,6 +53,10 @@ impl NameDetector {
             .any(|l| before.ends_with(l.as_str()))
     }
 
+    /// A found name again at `pos..end`, unless it sits inside a place or an
+    /// office (`梁子湖区`; `所述` is a follower, though `所` ends offices), or
+    /// is a one-character given name inside a longer word with neither an
+    /// end nor a label before it (`被告人骆飞冒用` is a mention).
     fn mention_at(&self, cx: &TextCtx, pos: usize, end: usize, out: &mut Vec<Found>) -> bool {
         let text = cx.text;
         let Some(sl) = self.surname_at(text, pos, Reading::Vouched) else {

@@ -267,7 +267,8 @@ impl NameDetector {
         };
         let is_name = self.name_at(text, start, Reading::Prose) == Some(mark);
         if !(is_name && self.model().accepts(&text[start + surname..mark])) {
-            return;
+            // A heading that opens with a surname (`金山中学：`, `全体股东：`).
+            return self.list_after_heading(cx, mark, out);
         }
         self.push(cx, start, mark, out);
         // A roster opening the line goes on after `、` (`周逸凡（篮球）、林可馨（田径）`).
