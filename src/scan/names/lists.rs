@@ -77,14 +77,10 @@ impl NameDetector {
     }
 
     /// A [`Self::list_item_at`] ending at `end` that starts where a list
-    /// item may: after a non-Han character (`、`, `，`) or a list opener.
+    /// item may ([`Self::opens_list_item`]).
     fn list_item_before(&self, text: &str, end: usize) -> Option<usize> {
         Self::start_of_name_before(text, end, |s| {
-            let opens = text[..s]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !is_han(c) || self.list_openers.contains(&c));
-            opens && self.list_item_at(text, s) == Some(end)
+            self.opens_list_item(text, s) && self.list_item_at(text, s) == Some(end)
         })
     }
 

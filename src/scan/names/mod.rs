@@ -480,12 +480,17 @@ impl NameDetector {
     /// beginning of the text, a character other than Han, or a list opener.
     fn plain_name_before(&self, text: &str, end: usize) -> Option<usize> {
         Self::start_of_name_before(text, end, |s| {
-            let opens = text[..s]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !is_han(c) || self.list_openers.contains(&c));
-            opens && self.plain_name_at(text, s) == Some(end)
+            self.opens_list_item(text, s) && self.plain_name_at(text, s) == Some(end)
         })
+    }
+
+    /// Whether a list item may start at `pos`: at the start of the text,
+    /// after a character other than Han (`、`, `，`) or after a list opener.
+    fn opens_list_item(&self, text: &str, pos: usize) -> bool {
+        text[..pos]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !is_han(c) || self.list_openers.contains(&c))
     }
 
     /// Whether `word`, read as a name, is a word for a role: a label or
