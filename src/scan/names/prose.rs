@@ -249,32 +249,32 @@ impl NameDetector {
     /// label vouches for it, so its given name must read as one, and a
     /// label or title is none (`申请人：`, `主任，`).
     pub(super) fn line_head(&self, cx: &TextCtx, mark: usize, out: &mut Vec<Found>) {
-        let text = cx.text;
-        // Walked back from the mark, not looked up: commas are common and
-        // a line layout costs a pass over the text.
-        let Some(start) = Self::start_of_name_before(text, mark, |s| {
-            let before = text[..s].trim_end_matches(is_blank);
-            before.is_empty() || before.ends_with('\n')
-        }) else {
+        let Some(start) = self.line_head_name(cx.text, mark) else {
+            // Else perhaps a heading (`金山中学：`, `第一选区：`).
             return self.list_after_heading(cx, mark, out);
         };
-        let role = self.is_role_word(&text[start..mark]);
-        let Some(surname) = self
-            .surname_at(text, start, Reading::Prose)
-            .filter(|_| !role)
-        else {
-            return self.list_after_heading(cx, mark, out);
-        };
-        let is_name = self.name_at(text, start, Reading::Prose) == Some(mark);
-        if !(is_name && self.model().accepts(&text[start + surname..mark])) {
-            // A heading that opens with a surname (`金山中学：`, `全体股东：`).
-            return self.list_after_heading(cx, mark, out);
-        }
         self.push(cx, start, mark, out);
         // A roster opening the line goes on after `、` (`周逸凡（篮球）、林可馨（田径）`).
-        if let Some((next, true)) = self.next_in_list(text, mark) {
+        if let Some((next, true)) = self.next_in_list(cx.text, mark) {
             self.list_from(cx, next, Reading::Prose, out);
         }
+    }
+
+    /// The start of the name that opens the line and ends at `mark`, when
+    /// it is no label or title and its given name reads as one.
+    fn line_head_name(&self, text: &str, mark: usize) -> Option<usize> {
+        // Walked back from the mark, not looked up: commas are common and
+        // a line layout costs a pass over the text.
+        let start = Self::start_of_name_before(text, mark, |s| {
+            let before = text[..s].trim_end_matches(is_blank);
+            before.is_empty() || before.ends_with('\n')
+        })?;
+        if self.is_role_word(&text[start..mark]) {
+            return None;
+        }
+        let surname = self.surname_at(text, start, Reading::Prose)?;
+        let is_name = self.name_at(text, start, Reading::Prose) == Some(mark);
+        (is_name && self.model().accepts(&text[start + surname..mark])).then_some(start)
     }
 
     /// `第一选区：谷满仓、邝美玲`, `湖州市第二中学：凌晓`: a line whose
