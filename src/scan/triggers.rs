@@ -14,15 +14,16 @@ const TABLE: usize = 0x10000;
 pub struct TriggerSet {
     words: Vec<Word>,
     /// `slot[cp]` = 1 + index into `buckets` of words starting with `cp`, or 0.
-    slot: Box<[u8]>,
+    /// Sixteen bits: operators add words, and the packs already use more
+    /// than 255 first characters.
+    slot: Box<[u16]>,
     buckets: Vec<Vec<u32>>,
 }
 
 impl TriggerSet {
-    /// Fails when a word is empty or starts outside the BMP, or when more than
-    /// 255 distinct first characters are used.
+    /// Fails when a word is empty or starts outside the BMP.
     pub fn new(words: &[String]) -> Result<Self, String> {
-        let mut slot = vec![0u8; TABLE].into_boxed_slice();
+        let mut slot = vec![0u16; TABLE].into_boxed_slice();
         let mut buckets: Vec<Vec<u32>> = Vec::new();
         for (i, w) in words.iter().enumerate() {
             let first = w
@@ -36,11 +37,9 @@ impl TriggerSet {
                 ));
             }
             if slot[first] == 0 {
-                if buckets.len() == u8::MAX as usize {
-                    return Err("more than 255 distinct first characters of trigger words".into());
-                }
                 buckets.push(Vec::new());
-                slot[first] = buckets.len() as u8;
+                slot[first] = u16::try_from(buckets.len())
+                    .map_err(|_| "a trigger word starts with every character of the BMP")?;
             }
             buckets[slot[first] as usize - 1].push(i as u32);
         }

@@ -1100,3 +1100,100 @@ fn coordinates_in_words_ranges_with_words_and_versions() {
         "192.168.1.20",
     );
 }
+
+/// Tibetan names are two name words in a row; transliterated names have a
+/// middle dot between parts of transliteration characters. One name word
+/// alone, a plate's dot or a dot between ordinary words is none.
+#[test]
+fn names_without_a_han_surname() {
+    assert_eq!(
+        names_in("乡小学教师次仁卓玛裹着藏袍，在牧民旦增罗布家的帐篷里上课。"),
+        ["次仁卓玛", "旦增罗布"]
+    );
+    assert_eq!(names_in("扎西多吉，男，藏族，1981年11月生"), ["扎西多吉"]);
+    assert_eq!(
+        names_in("门口，买买提·艾力正用流利的普通话介绍"),
+        ["买买提·艾力"]
+    );
+    assert_eq!(
+        names_in("经营绸店的阿依努尔・库尔班说，阿卜杜拉·艾尼·买买提也来了"),
+        ["阿依努尔・库尔班", "阿卜杜拉·艾尼·买买提"]
+    );
+    for clean in [
+        "尼玛乡卫生院",
+        "扎西岗村",
+        "牌照浙A·12345",
+        "马克思主义·列宁主义",
+        "质量·安全·效率",
+    ] {
+        assert_none(clean, "PERSON_NAME");
+    }
+}
+
+/// Forms of news and notices: a photographer's credit, a title before
+/// `任` (the post a name is put in), a title after the name, a label with
+/// a parenthetical, `兼任`, a log's `key=value`, a traveller.
+#[test]
+fn credits_posts_and_log_fields() {
+    assert_eq!(names_in("农户抢收水稻。（诸葛晓峰 摄）"), ["诸葛晓峰"]);
+    assert_eq!(names_in("王蕾/摄"), ["王蕾"]);
+    assert_eq!(
+        names_in("由副县长解国强任总指挥，局长亓海鷹任常务副总指挥。"),
+        ["解国强", "亓海鷹"]
+    );
+    assert_eq!(names_in("指导教师为阮国平副教授。"), ["阮国平"]);
+    assert_eq!(names_in("项目联系人（询问）：阮晓东"), ["阮晓东"]);
+    assert_eq!(
+        names_in("连长由部长司马卫东兼任，指导员由邬海涛兼任。"),
+        ["司马卫东", "邬海涛"]
+    );
+    assert_eq!(
+        names_in("WARN 申请人校验失败 applicant=亓晓丽 from=1.2.3.4"),
+        ["亓晓丽"]
+    );
+    assert_eq!(names_in("旅客上官语嫣，护照号"), ["上官语嫣"]);
+    for clean in [
+        "拍摄于2026年",
+        "王府井 摄影展",
+        "来自官方文档",
+        "任务=完成",
+        "主任委员会任期",
+    ] {
+        assert_none(clean, "PERSON_NAME");
+    }
+}
+
+/// Lists under a heading may end in a parenthetical or a head count; a
+/// district heads a commendation list; a table cell may hold two names;
+/// a vouched surname before a name is part of it, never cut off.
+#[test]
+fn headed_lists_cells_and_vouched_surnames() {
+    assert_eq!(
+        names_in("信息工程学院：司马晨阳（2022级计算机科学与技术）"),
+        ["司马晨阳"]
+    );
+    assert_eq!(
+        names_in("评标委员会：保晓霞、朵兰芳等5人"),
+        ["保晓霞", "朵兰芳"]
+    );
+    assert_eq!(
+        names_in("上城区：马力、区志坚\n萧山区：种桂芝（女）和都兴旺"),
+        ["马力", "区志坚", "种桂芝", "都兴旺"]
+    );
+    assert_eq!(
+        names_in("序号  不动产权利人  不动产坐落\n2  林阿珠、颜志明  大羽村后埔46号"),
+        ["林阿珠", "颜志明"]
+    );
+    assert_eq!(
+        names_in("日期  带班领导  职务  值班人员\n1月1日  季风  局长  麻晓军"),
+        ["季风", "麻晓军"]
+    );
+    assert_eq!(names_in("请种桂芝（女）参加"), ["种桂芝"]);
+    for clean in [
+        "上城区：辖区内高新企业、都市农业",
+        "评标委员会：依法组建，共5人",
+        "萧山区：种植面积扩大",
+    ] {
+        assert_none(clean, "PERSON_NAME");
+    }
+}

@@ -84,13 +84,14 @@ impl NameDetector {
         })
     }
 
-    /// Length of a joiner (`和`) at `pos` that a further name follows.
+    /// Length of a joiner (`和`) at `pos` that a further name may follow
+    /// (the list's reading decides whether one does).
     fn joiner_at(&self, text: &str, pos: usize) -> Option<usize> {
         self.joiners
             .iter()
             .find(|j| text[pos..].starts_with(j.as_str()))
             .map(|j| j.len())
-            .filter(|len| self.name_at(text, pos + len, Reading::Prose).is_some())
+            .filter(|len| self.name_at(text, pos + len, Reading::Vouched).is_some())
     }
 
     /// Where the value of a label ending at `end` starts: after quotes, a
@@ -119,12 +120,13 @@ impl NameDetector {
     }
 
     /// Past the colons, blanks and quotes between a label and its value
-    /// (quotes for a JSON or YAML field: `"name": "宋佳怡"`).
+    /// (quotes for a JSON or YAML field: `"name": "宋佳怡"`; `=` for a log's
+    /// `applicant=亓晓丽`).
     /// A colon ending a line puts the value on the next (`名单：⏎沈一帆、…`).
     fn past_label_marks(text: &str, pos: usize) -> usize {
         let marks = |p| {
             skip_chars(text, p, usize::MAX, |c| {
-                matches!(c, '：' | ':' | '\t' | '"' | '\'') || is_blank(c)
+                matches!(c, '：' | ':' | '=' | '\t' | '"' | '\'') || is_blank(c)
             })
         };
         let p = marks(pos);
@@ -199,7 +201,7 @@ impl NameDetector {
             let Some((next, list_mark)) = self.next_in_list(text, end) else {
                 return;
             };
-            // The label vouches for the names of its list (`、`); what
+            // The label vouches for the names of its list (`、`, `和`); what
             // follows a comma may be prose again (`法定代表人：覃小燕，原经营地址`).
             if !list_mark {
                 reading = Reading::Prose;
@@ -210,7 +212,8 @@ impl NameDetector {
 
     /// Where the next name of a list may start after a name ending at
     /// `end`, past a short parenthetical (`（市财政局）`) and a separator
-    /// or joiner, and whether the separator was the list mark `、`.
+    /// or joiner, and whether it was the list mark `、` or a joiner, along
+    /// which a label's vouching lasts.
     pub(super) fn next_in_list(&self, text: &str, end: usize) -> Option<(usize, bool)> {
         let mut q = end;
         let blanks = text[q..].bytes().take_while(|b| *b == b' ').count();
@@ -227,7 +230,7 @@ impl NameDetector {
             .map(char::len_utf8)
             .sum();
         match sep {
-            0 => self.joiner_at(text, q).map(|len| (q + len, false)),
+            0 => self.joiner_at(text, q).map(|len| (q + len, true)),
             n => Some((q + n, text[q..q + n].contains(LIST_MARK))),
         }
     }

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use super::{NameDetector, Reading};
 use crate::scan::context::TextCtx;
 use crate::scan::kinds::Found;
+use crate::scan::normalize::is_han;
 
 impl NameDetector {
     /// Every other mention of a name found in this text. One walk: only at
@@ -56,7 +57,7 @@ impl NameDetector {
     /// A found name again at `pos..end`, unless it sits inside a place or an
     /// office (`梁子湖区`; `所述` is a follower, though `所` ends offices), or
     /// is a one-character given name inside a longer word with neither an
-    /// end nor a label before it (`被告人骆飞冒用` is a mention).
+    /// end nor a label or punctuation before it (`被告人骆飞冒用` is a mention).
     fn mention_at(&self, cx: &TextCtx, pos: usize, end: usize, out: &mut Vec<Found>) -> bool {
         let text = cx.text;
         let Some(sl) = self.surname_at(text, pos, Reading::Vouched) else {
@@ -69,8 +70,10 @@ impl NameDetector {
             .is_some_and(|c| self.not_given.contains(&c))
             && !self.followers.iter().any(|f| rest.starts_with(f.as_str()));
         let given = text[pos + sl..end].chars().count();
-        let found =
-            !place && (given == 2 || self.ends_here(text, end) || self.after_label(text, pos));
+        // `"…。"章慧提醒`: punctuation before the mention bounds it as a label would.
+        let bounded = !text[..pos].chars().next_back().is_some_and(is_han);
+        let found = !place
+            && (given == 2 || bounded || self.ends_here(text, end) || self.after_label(text, pos));
         if found {
             self.push(cx, pos, end, out);
         }

@@ -16,7 +16,8 @@
 //! the names on both sides of a `、` have only given-name characters that are
 //! common in names (`given_chars`): `金融、石油` does not. And a name found
 //! once is found at every other mention in the same text (`mentions.rs`,
-//! `潘红梅所述`).
+//! `潘红梅所述`). Tibetan and dotted transliterated names, which have no
+//! Han surname, need no label (`transliterated.rs`: `次仁卓玛`, `买买提·艾力`).
 
 use std::collections::HashSet;
 
@@ -33,6 +34,7 @@ mod lists;
 mod mentions;
 mod prose;
 mod table;
+mod transliterated;
 
 pub const LEXICON: &[&str] = &[
     "surnames",
@@ -55,6 +57,8 @@ pub const LEXICON: &[&str] = &[
     "prose_labels",
     "roles_after",
     "list_headings",
+    "tibetan_names",
+    "transliterated_chars",
     "count_units",
     "places",
     "organisations",
@@ -115,6 +119,10 @@ pub struct NameDetector {
     /// Ends of a line's heading before a colon and a list of names
     /// (`选区`, `中学`, `小组`).
     list_headings: Vec<String>,
+    /// Words Tibetan names are made of, two to a name (`扎西`, `多吉`).
+    tibetan_names: Vec<String>,
+    /// Characters of names transliterated with a middle dot (`买买提·艾力`).
+    transliterated_chars: HashSet<char>,
     /// What a head count counts (`名`, `人`, `位`).
     count_units: HashSet<char>,
     /// Places, organisations and words that open with a surname (`宁波`,
@@ -148,6 +156,8 @@ enum Group {
     Counted,
     ProseLabel,
     RoleAfter,
+    TibetanName,
+    NameDot,
     ListMark,
     LineHead,
 }
@@ -237,6 +247,8 @@ impl NameDetector {
             prose_labels: lexicon(def, "prose_labels").to_vec(),
             roles_after: lexicon(def, "roles_after").to_vec(),
             list_headings: lexicon(def, "list_headings").to_vec(),
+            tibetan_names: lexicon(def, "tibetan_names").to_vec(),
+            transliterated_chars: chars_of("transliterated_chars"),
             count_units: chars_of("count_units"),
             proper_nouns: [
                 lexicon(def, "places"),
@@ -275,6 +287,8 @@ impl NameDetector {
         let g = f + self.counted_after.len();
         let h = g + self.prose_labels.len();
         let i = h + self.roles_after.len();
+        let j = i + self.tibetan_names.len();
+        let k = j + transliterated::NAME_DOTS.len();
         match word {
             w if w < l => Group::Label,
             w if w < a => Group::FieldLabel,
@@ -286,7 +300,9 @@ impl NameDetector {
             w if w < g => Group::Counted,
             w if w < h => Group::ProseLabel,
             w if w < i => Group::RoleAfter,
-            w if w == i => Group::ListMark,
+            w if w < j => Group::TibetanName,
+            w if w < k => Group::NameDot,
+            w if w == k => Group::ListMark,
             _ => Group::LineHead,
         }
     }
@@ -463,7 +479,19 @@ impl NameDetector {
         if joiner > 0 && self.name_at(text, start + joiner, Reading::Prose) == Some(end) {
             return Some(start + joiner);
         }
-        Some(start)
+        Some(self.vouched_start(text, start, end).unwrap_or(start))
+    }
+
+    /// The start of a name running from a vouched surname right before
+    /// `start` to `end` (`种桂芝（女）`, not `桂芝`), when there is one.
+    fn vouched_start(&self, text: &str, start: usize, end: usize) -> Option<usize> {
+        let c = text[..start].chars().next_back()?;
+        let earlier = start - c.len_utf8();
+        (self.vouched_surnames.contains(&c)
+            && self
+                .name_ends(text, earlier, Reading::Vouched)
+                .contains(&end))
+        .then_some(earlier)
     }
 
     /// A name at `pos` whose given characters are all common in names.
@@ -528,7 +556,9 @@ impl Coded for NameDetector {
             .chain(&self.counted_after)
             .chain(&self.prose_labels)
             .chain(&self.roles_after)
+            .chain(&self.tibetan_names)
             .cloned()
+            .chain(transliterated::NAME_DOTS.map(String::from))
             .chain([LIST_MARK.to_string()])
             .chain(LINE_HEAD_MARKS.map(String::from))
             .collect()
@@ -543,7 +573,11 @@ impl Coded for NameDetector {
         out: &mut Vec<Found>,
     ) {
         match self.group(word) {
-            Group::Label => self.names_from(cx, end, Reading::Vouched, out),
+            // `项目联系人（询问）：阮晓东`: a parenthetical may stand before the colon.
+            Group::Label => {
+                let value = Self::value_after_label(cx.text, end).unwrap_or(end);
+                self.names_from(cx, value, Reading::Vouched, out)
+            }
             // A title before a colon is a label (`项目经理：仇建明`).
             Group::TitleBefore if cx.text[end..].starts_with(['：', ':']) => {
                 self.names_from(cx, end, Reading::Vouched, out)
@@ -569,6 +603,8 @@ impl Coded for NameDetector {
                 }
             }
             Group::RoleAfter => self.role_after(cx, start, out),
+            Group::TibetanName => self.tibetan_name(cx, start, end, out),
+            Group::NameDot => self.dotted_name(cx, start, end, out),
             Group::Column => self.columns(cx, start, out),
             Group::Verb => self.clause_subject(cx, start, out),
             Group::Counted => self.counted_group(cx, start, end, out),

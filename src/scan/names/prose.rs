@@ -153,6 +153,10 @@ impl NameDetector {
         }) else {
             return;
         };
+        // `朵兰芳等5人` is no `兰芳`.
+        if self.vouched_start(text, start, word).is_some() {
+            return;
+        }
         let Some(surname) = self.surname_at(text, start, Reading::Prose) else {
             return;
         };
@@ -195,15 +199,19 @@ impl NameDetector {
 
     /// The name before a `roles_after` word at `word` (`余海峰委员`), when
     /// the statistics read its given name (`和谐家庭` is none).
+    /// Blanks or a slash may stand between (`（诸葛晓峰 摄）`, `王蕾/摄`).
     pub(super) fn role_after(&self, cx: &TextCtx, word: usize, out: &mut Vec<Found>) {
-        let Some(start) = self.name_before(cx.text, word) else {
+        let end = cx.text[..word]
+            .trim_end_matches(|c| is_blank(c) || c == '/' || c == '／')
+            .len();
+        let Some(start) = self.name_before(cx.text, end) else {
             return;
         };
         let Some(surname) = self.surname_at(cx.text, start, Reading::Prose) else {
             return;
         };
-        if self.model().accepts(&cx.text[start + surname..word]) {
-            self.push(cx, start, word, out);
+        if self.model().accepts(&cx.text[start + surname..end]) {
+            self.push(cx, start, end, out);
         }
     }
 
@@ -280,7 +288,8 @@ impl NameDetector {
     /// `第一选区：谷满仓、邝美玲`, `湖州市第二中学：凌晓`: a line whose
     /// heading (a unit, a group, a constituency) is followed by a colon and
     /// nothing but names, which the heading vouches for. Read only when the
-    /// names run to the end of the line.
+    /// names run to the end of the line, but for a parenthetical or a head
+    /// count (`信息工程学院：司马晨阳（2022级）`, `评标委员会：保晓霞、朵兰芳等5人`).
     fn list_after_heading(&self, cx: &TextCtx, colon: usize, out: &mut Vec<Found>) {
         let text = cx.text;
         if !text[colon..].starts_with(['：', ':']) {
@@ -301,8 +310,36 @@ impl NameDetector {
         let value_end = value + text[value..line_end].trim_end_matches(is_blank).len();
         let mut names = Vec::new();
         self.list_from(cx, value, Reading::Vouched, &mut names);
-        if names.last().is_some_and(|n| n.end == value_end) {
+        if names
+            .last()
+            .is_some_and(|n| self.only_remarks(&text[n.end..value_end]))
+        {
             out.extend(names);
         }
+    }
+
+    /// Whether what follows the last name of a line is only a remark on it:
+    /// nothing, one parenthetical, or a head count (`等5人`).
+    fn only_remarks(&self, tail: &str) -> bool {
+        let tail = match tail.strip_prefix(['（', '(']) {
+            Some(inner) => {
+                let Some(close) = inner.find(['）', ')']) else {
+                    return false;
+                };
+                let after = &inner[close..];
+                &after[after.chars().next().map_or(0, char::len_utf8)..]
+            }
+            None => tail,
+        };
+        let Some(count) = tail.strip_prefix('等') else {
+            return tail.is_empty();
+        };
+        let unit = count.trim_start_matches(|c: char| is_digit(c) || CHINESE_NUMERALS.contains(c));
+        unit.len() < count.len()
+            && unit
+                .chars()
+                .next()
+                .is_some_and(|c| self.count_units.contains(&c))
+            && unit.chars().count() == 1
     }
 }

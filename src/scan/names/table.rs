@@ -5,6 +5,9 @@ use super::{NameDetector, Reading};
 use crate::scan::context::{cell_ranges, cells, TextCtx};
 use crate::scan::kinds::Found;
 
+/// What separates the names of one cell.
+const CELL_LIST_MARKS: &[char] = &['、', '，', ',', '；', ';', '/'];
+
 impl NameDetector {
     /// Every cell under a name column (`姓名`, `户主` …) of the table whose
     /// header line holds the trigger at `start`. The first name-column word of
@@ -44,10 +47,22 @@ impl NameDetector {
         }
     }
 
-    /// The cell `start..end` as a name when all of it is one.
+    /// The cell `start..end` as names when all of it is one, or a list of
+    /// them (`林阿珠、颜志明` for a house two people own).
     pub(super) fn whole_cell(&self, cx: &TextCtx, start: usize, end: usize, out: &mut Vec<Found>) {
-        if self.name_at(cx.text, start, Reading::Vouched) == Some(end) {
-            self.push(cx, start, end, out);
+        let text = cx.text;
+        let mut names = Vec::new();
+        let mut at = start;
+        for item in text[start..end].split(CELL_LIST_MARKS) {
+            let item_end = at + item.len();
+            if self.name_at(text, at, Reading::Vouched) != Some(item_end) {
+                return;
+            }
+            names.push((at, item_end));
+            at = item_end + text[item_end..].chars().next().map_or(0, char::len_utf8);
+        }
+        for (s, e) in names {
+            self.push(cx, s, e, out);
         }
     }
 }
