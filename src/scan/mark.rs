@@ -3,12 +3,12 @@
 //! A level word is everywhere in policy prose (`保护国家秘密`), so a bare level
 //! counts only where a marking is written: alone on a header/stamp line, alone
 //! in brackets, as the value of a `密级` field or cell. Forms with `★` count
-//! wherever they occur.
+//! wherever they occur, but for one quoted as an example in a sentence.
 
 use super::context::TextCtx;
 use super::engine::context_confidence;
 use super::kinds::{required_lexicon, Coded, Found};
-use super::normalize::{fold_char, is_blank, is_digit, skip_chars};
+use super::normalize::{fold_char, is_blank, is_digit, is_han, skip_chars};
 use super::pack::DetectorDef;
 use crate::policy_error::PolicyError;
 
@@ -114,6 +114,20 @@ impl MarkDetector {
                 .is_some_and(|h| self.field_labels.iter().any(|l| h.contains(l.as_str())))
     }
 
+    /// Whether `start..end` is quoted as an example in a sentence
+    /// (`例如"机密★5年"表示`, `标注“秘密★启用前”的`): quotes around it and
+    /// running text against either quote. A quoted marking alone on its
+    /// line or after `密级：` is still one.
+    fn quoted_in_prose(text: &str, start: usize, end: usize) -> bool {
+        let mut before = text[..start].chars().rev();
+        let mut after = text[end..].chars();
+        let (Some(open), Some(close)) = (before.next(), after.next()) else {
+            return false;
+        };
+        let quoted = matches!((open, close), ('"', '"') | ('“', '”') | ('「', '」') | ('『', '』') | ('‘', '’'));
+        quoted && (before.next().is_some_and(is_han) || after.next().is_some_and(is_han))
+    }
+
     fn emit(&self, cx: &TextCtx, start: usize, end: usize, out: &mut Vec<Found>) {
         if let Some(confidence) = context_confidence(cx, &self.def, start) {
             out.push(Found {
@@ -148,7 +162,12 @@ impl Coded for MarkDetector {
         let n_standalone = self.standalone.len();
         if word < n_levels {
             if let Some((mark_end, star)) = self.level_form(text, start) {
-                if star || self.in_marking_position(cx, start, mark_end) {
+                let marking = if star {
+                    !Self::quoted_in_prose(text, start, mark_end)
+                } else {
+                    self.in_marking_position(cx, start, mark_end)
+                };
+                if marking {
                     self.emit(cx, start, mark_end, out);
                 }
             }

@@ -1197,3 +1197,19 @@ fn headed_lists_cells_and_vouched_surnames() {
         assert_none(clean, "PERSON_NAME");
     }
 }
+
+/// A marking quoted as an example in a sentence is prose about markings;
+/// quoted alone on its line, after `密级：`, or unquoted, it is a marking.
+#[test]
+fn a_marking_quoted_in_a_sentence_is_an_example() {
+    for prose in [
+        "标注形式为\"密级★保密期限\"，例如\"机密★5年\"表示该文件为机密级",
+        "例如“秘密★启用前”常见于考试试卷",
+        "文件标注“机密★”的，应当妥善保管",
+    ] {
+        assert_none(prose, "CLASSIFICATION_MARK");
+    }
+    assert_finds("密级：“机密★10年”", "CLASSIFICATION_MARK", "机密★10年");
+    assert_finds("“绝密★长期”\n关于……的通知", "CLASSIFICATION_MARK", "绝密★长期");
+    assert_finds("本文件为机密★5年，请妥善保管", "CLASSIFICATION_MARK", "机密★5年");
+}
