@@ -124,7 +124,10 @@ impl MarkDetector {
         let (Some(open), Some(close)) = (before.next(), after.next()) else {
             return false;
         };
-        let quoted = matches!((open, close), ('"', '"') | ('“', '”') | ('「', '」') | ('『', '』') | ('‘', '’'));
+        let quoted = matches!(
+            (open, close),
+            ('"', '"') | ('“', '”') | ('「', '」') | ('『', '』') | ('‘', '’')
+        );
         quoted && (before.next().is_some_and(is_han) || after.next().is_some_and(is_han))
     }
 

@@ -1210,6 +1210,34 @@ fn a_marking_quoted_in_a_sentence_is_an_example() {
         assert_none(prose, "CLASSIFICATION_MARK");
     }
     assert_finds("密级：“机密★10年”", "CLASSIFICATION_MARK", "机密★10年");
-    assert_finds("“绝密★长期”\n关于……的通知", "CLASSIFICATION_MARK", "绝密★长期");
-    assert_finds("本文件为机密★5年，请妥善保管", "CLASSIFICATION_MARK", "机密★5年");
+    assert_finds(
+        "“绝密★长期”\n关于……的通知",
+        "CLASSIFICATION_MARK",
+        "绝密★长期",
+    );
+    assert_finds(
+        "本文件为机密★5年，请妥善保管",
+        "CLASSIFICATION_MARK",
+        "机密★5年",
+    );
+}
+
+/// An SQL `INSERT` is a table: its column list is the header, each tuple
+/// a row. Only whole quoted values under a name column are names; a
+/// company under `company_name` or a placeholder under `legal_person` is
+/// none, nor is a name-like run inside a place (`长沙岳麓区`).
+#[test]
+fn names_in_the_rows_of_an_sql_insert() {
+    let sql = "INSERT INTO t_customer (id, cust_name, mobile) VALUES\n\
+               (1001, '麻建军', '13974108862'),\n\
+               (1003, '司马浩然', NULL);\n\
+               INSERT INTO t_company (id, company_name, legal_person) VALUES\n\
+               (2002, '长沙岳麓区小吴便利店', '吴某'), (2003, 'x', '瞿秋白');";
+    assert_eq!(names_in(sql), ["麻建军", "司马浩然", "瞿秋白"]);
+    assert_none(
+        "INSERT INTO t (id, note) VALUES (1, '王建国')",
+        "PERSON_NAME",
+    );
+    assert_none("The values (of 'x') are", "PERSON_NAME");
+    assert_none("位于长沙岳麓区", "PERSON_NAME");
 }

@@ -113,6 +113,17 @@ const PIECES: &[&str] = &[
     "4111111111111111",
     "11010519491231002X",
     "13812345678",
+    // SQL rows, dotted and Tibetan names.
+    "INSERT INTO t (id, name) ",
+    "VALUES",
+    "(",
+    ")",
+    "'",
+    ",",
+    "·",
+    "扎西",
+    "多吉",
+    "摄",
 ];
 
 fn pieces() -> impl Strategy<Value = String> {
@@ -199,6 +210,9 @@ fn pathological_repetitions_scale_linearly() {
         "鄂A",
         "0711-",
         "★",
+        "(name) VALUES ('王伟'), ",
+        "阿依·",
+        "扎西",
     ] {
         assert_linear(unit, 100_000);
     }

@@ -18,6 +18,7 @@
 //! once is found at every other mention in the same text (`mentions.rs`,
 //! `潘红梅所述`). Tibetan and dotted transliterated names, which have no
 //! Han surname, need no label (`transliterated.rs`: `次仁卓玛`, `买买提·艾力`).
+//! An SQL `INSERT` is a table whose column list is its header (`sql.rs`).
 
 use std::collections::HashSet;
 
@@ -33,6 +34,7 @@ use crate::policy_error::PolicyError;
 mod lists;
 mod mentions;
 mod prose;
+mod sql;
 mod table;
 mod transliterated;
 
@@ -158,6 +160,7 @@ enum Group {
     RoleAfter,
     TibetanName,
     NameDot,
+    SqlValues,
     ListMark,
     LineHead,
 }
@@ -289,6 +292,7 @@ impl NameDetector {
         let i = h + self.roles_after.len();
         let j = i + self.tibetan_names.len();
         let k = j + transliterated::NAME_DOTS.len();
+        let m = k + 1;
         match word {
             w if w < l => Group::Label,
             w if w < a => Group::FieldLabel,
@@ -302,7 +306,8 @@ impl NameDetector {
             w if w < i => Group::RoleAfter,
             w if w < j => Group::TibetanName,
             w if w < k => Group::NameDot,
-            w if w == k => Group::ListMark,
+            w if w < m => Group::SqlValues,
+            w if w == m => Group::ListMark,
             _ => Group::LineHead,
         }
     }
@@ -559,7 +564,7 @@ impl Coded for NameDetector {
             .chain(&self.tibetan_names)
             .cloned()
             .chain(transliterated::NAME_DOTS.map(String::from))
-            .chain([LIST_MARK.to_string()])
+            .chain([sql::VALUES.to_string(), LIST_MARK.to_string()])
             .chain(LINE_HEAD_MARKS.map(String::from))
             .collect()
     }
@@ -605,6 +610,7 @@ impl Coded for NameDetector {
             Group::RoleAfter => self.role_after(cx, start, out),
             Group::TibetanName => self.tibetan_name(cx, start, end, out),
             Group::NameDot => self.dotted_name(cx, start, end, out),
+            Group::SqlValues => self.sql_values(cx, start, end, out),
             Group::Column => self.columns(cx, start, out),
             Group::Verb => self.clause_subject(cx, start, out),
             Group::Counted => self.counted_group(cx, start, end, out),

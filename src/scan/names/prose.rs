@@ -236,16 +236,23 @@ impl NameDetector {
             (text[given..end].char_indices().skip(1))
                 .any(|(i, _)| self.proper_nouns.contains(&text[pos..given + i]))
         };
+        // `长沙岳麓区` holds no `沙岳麓`: a place's character follows.
+        let before_place = |end: usize| {
+            text[end..]
+                .chars()
+                .next()
+                .is_some_and(|c| self.not_given.contains(&c))
+        };
         let unended = self.unended_name_at(text, pos, Reading::Prose);
         unended
-            .filter(|&end| end <= limit && !from_place(end))
+            .filter(|&end| end <= limit && !from_place(end) && !before_place(end))
             .or_else(|| {
                 let ends = self.name_ends(text, pos, Reading::Prose);
                 ends.into_iter().rev().find(|&end| {
                     let next = text[end..].chars().next().filter(|c| is_han(*c));
                     end <= limit
                         && !from_place(end)
-                        && !next.is_some_and(|c| self.not_given.contains(&c))
+                        && !before_place(end)
                         && model.accepts_after_role(&text[given..end], next)
                 })
             })
