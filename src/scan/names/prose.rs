@@ -14,6 +14,9 @@ use crate::scan::normalize::{is_blank, is_digit, is_han, skip_chars};
 
 /// Numerals of a head count written in characters (`等三名`).
 const CHINESE_NUMERALS: &str = "一二三四五六七八九十百千两几数";
+/// Last characters of places (`岳麓区`), which no name stands right before
+/// after a role word.
+const PLACE_ENDS: &[char] = &['省', '市', '区', '县', '镇', '乡', '村', '路', '街'];
 /// Longest clause (in characters) searched back from a verb for its subject.
 const MAX_CLAUSE: usize = 16;
 
@@ -236,13 +239,8 @@ impl NameDetector {
             (text[given..end].char_indices().skip(1))
                 .any(|(i, _)| self.proper_nouns.contains(&text[pos..given + i]))
         };
-        // `长沙岳麓区` holds no `沙岳麓`: a place's character follows.
-        let before_place = |end: usize| {
-            text[end..]
-                .chars()
-                .next()
-                .is_some_and(|c| self.not_given.contains(&c))
-        };
+        // `长沙岳麓区` holds no `沙岳麓`: a place's last character follows.
+        let before_place = |end: usize| text[end..].starts_with(PLACE_ENDS);
         let unended = self.unended_name_at(text, pos, Reading::Prose);
         unended
             .filter(|&end| end <= limit && !from_place(end) && !before_place(end))
@@ -252,7 +250,7 @@ impl NameDetector {
                     let next = text[end..].chars().next().filter(|c| is_han(*c));
                     end <= limit
                         && !from_place(end)
-                        && !before_place(end)
+                        && !next.is_some_and(|c| self.not_given.contains(&c))
                         && model.accepts_after_role(&text[given..end], next)
                 })
             })
