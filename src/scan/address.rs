@@ -172,11 +172,14 @@ impl AddressDetector {
                 pos = e;
                 continue;
             }
-            // A named building or compound, then a numbered unit.
+            // A named building or compound, then a numbered unit; a tower's
+            // letters and digits may follow two Han characters of its name
+            // (`万达J3写字楼1106室`, but `2楼B区18号窗口` ends at `2楼`).
             let mut q = p;
             let mut n = 0;
             for c in text[p..].chars() {
-                if !is_han(c) || n == MAX_BUILDING || self.stop_chars.contains(c) {
+                let named = is_han(c) || (n >= 2 && c.is_ascii_alphanumeric());
+                if !named || n == MAX_BUILDING || self.stop_chars.contains(c) {
                     break;
                 }
                 q += c.len_utf8();

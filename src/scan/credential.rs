@@ -165,13 +165,13 @@ impl CredentialDetector {
             || value.starts_with(['{', '(', '['])
             // A call or a subscript reads the value from elsewhere
             // (`System.getenv(`, `os.environ[`), and so does a constant's
-            // name (`API_KEY}`, `DB_PASSWORD`); `your_api_key_here` and a
+            // name (`API_KEY}`, `DB_PASSWORD`); `your_api_key_here`, `xoxb-your-token` and a
             // run of x (`AKIDxxxxxx…`) stand in for a value, where `888888`
             // is a weak password, not a placeholder.
             || value.ends_with(['(', '['])
             || v.contains("xxxxxx")
-            || v.starts_with("your_")
-            || v.starts_with("your-")
+            || v.contains("your_")
+            || v.contains("your-")
             || is_constant_name(value.trim_end_matches([')', '}', ']']))
             || value.contains("**")
             || v.starts_with("${")
@@ -199,14 +199,14 @@ impl CredentialDetector {
     fn userinfo(&self, cx: &TextCtx, end: usize, out: &mut Vec<Found>) {
         let text = cx.text;
         let limit = bounded_end(text, end, MAX_VALUE);
-        let Some(auth_len) =
-            text[end..limit].find(|c: char| c == '/' || c == '@' || c.is_whitespace() || is_han(c))
-        else {
+        // The authority runs to the path; its last `@` ends the userinfo, so
+        // a password holding a raw `@` stays whole (`redis://:Rds@pr0d@host`).
+        let authority_len = text[end..limit]
+            .find(|c: char| matches!(c, '/' | '"' | '\'' | '`') || c.is_whitespace() || is_han(c))
+            .unwrap_or(limit - end);
+        let Some(auth_len) = text[end..end + authority_len].rfind('@') else {
             return;
         };
-        if !text[end + auth_len..].starts_with('@') {
-            return;
-        }
         let auth = &text[end..end + auth_len];
         if let Some(colon) = auth.find(':') {
             self.emit(cx, end + colon + 1, end + auth_len, out);
@@ -214,8 +214,6 @@ impl CredentialDetector {
     }
 }
 
-/// `name=` at the start of `rest`: the next field of a connection string
-/// (`Password=abc;Server=db`, `pwd=abc&user=x`).
 /// `API_KEY`, `DB_PASSWORD`: upper-case words joined by `_`, the name of a
 /// constant or an environment variable holding the secret, not the secret.
 fn is_constant_name(value: &str) -> bool {
@@ -244,6 +242,8 @@ fn looks_generated(value: &str) -> bool {
         && value.bytes().any(|b| b.is_ascii_digit())
 }
 
+/// `name=` at the start of `rest`: the next field of a connection string
+/// (`Password=abc;Server=db`, `pwd=abc&user=x`).
 fn starts_field(rest: &str) -> bool {
     let name = rest
         .bytes()

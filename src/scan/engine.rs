@@ -155,6 +155,12 @@ impl Engine {
                 .collect();
             c.finish(&cx, &earlier, &mut found);
             take(*det, &mut found, &mut cands);
+            let withdrawn = c.withdrawn(&cx, &earlier);
+            if !withdrawn.is_empty() {
+                cands.retain(|k| {
+                    k.det != *det || !withdrawn.contains(&&text[k.found.start..k.found.end])
+                });
+            }
         }
         self.resolve(text, cands)
     }

@@ -110,6 +110,14 @@ pub trait Coded: Send + Sync {
     /// Called once per scan after all triggers and windows (e.g. for the whole
     /// text as one table cell), with what this detector found so far.
     fn finish(&self, _cx: &TextCtx, _earlier: &[Found], _out: &mut Vec<Found>) {}
+
+    /// Values whose findings the text itself withdraws, asked after
+    /// [`Coded::finish`] with what was found before it: every finding of
+    /// this detector holding one of them is dropped (a name the text marks
+    /// as a pseudonym at one mention is none at any).
+    fn withdrawn<'t>(&self, _cx: &TextCtx<'t>, _found: &[Found]) -> Vec<&'t str> {
+        Vec::new()
+    }
 }
 
 /// Reads lexicon `key` of a coded detector, failing with the pack location

@@ -147,14 +147,13 @@ pub fn cn_uscc(value: &str) -> bool {
 
 /// A token a generator made: no character repeated six times in a row,
 /// which a random key almost never has and a placeholder always does
-/// (`AKIAXXXXXXXXXXXXXXXX`, `AKID000000…`). A vendor's documentation key
-/// (`…EXAMPLE`) passes: it is published, but it is a key's shape a
-/// reviewer should see.
+/// (`AKIAXXXXXXXXXXXXXXXX`, `AKID000000…`), and no `your` (`xoxb-your-bot-token`).
+/// A vendor's documentation key (`…EXAMPLE`) passes: it is published, but
+/// it is a key's shape a reviewer should see.
 pub fn random_token(value: &str) -> bool {
-    !value
-        .as_bytes()
-        .windows(6)
-        .any(|w| w.iter().all(|&b| b == w[0]))
+    let b = value.as_bytes();
+    !b.windows(6).any(|w| w.iter().all(|&c| c == w[0]))
+        && !b.windows(4).any(|w| w.eq_ignore_ascii_case(b"your"))
 }
 
 /// Luhn (mod 10) over the digits of the value; separators are ignored.

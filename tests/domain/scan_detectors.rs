@@ -1241,3 +1241,75 @@ fn names_in_the_rows_of_an_sql_insert() {
     assert_none("The values (of 'x') are", "PERSON_NAME");
     assert_none("位于长沙岳麓区", "PERSON_NAME");
 }
+
+/// Officials in work reports and press conferences: a post after the
+/// name (`马丽娟副县长一行`), a post inside a longer title (`副主席周丽`,
+/// never `席周丽`), a post before the blank and the name after a label
+/// (`主持人：市政府新闻办副主任 田甜`), an ideographic-space roster, and
+/// verbs and adverbs after a name.
+#[test]
+fn officials_in_reports_and_rosters() {
+    assert_eq!(names_in("马丽娟副县长一行调研文旅项目"), ["马丽娟"]);
+    assert_eq!(
+        names_in("区人大常委会主任许国庆，区政协主席冯德明等参加学习。县政协副主席周丽列席会议。"),
+        ["许国庆", "冯德明", "周丽"]
+    );
+    assert_eq!(
+        names_in("主持人：市政府新闻办副主任 田甜\n\n田甜：各位媒体朋友，大家上午好！"),
+        ["田甜", "田甜"]
+    );
+    assert_eq!(
+        names_in("丁福生（东山街道）　王德贵（清溪镇）　欧阳明（西坑乡）"),
+        ["丁福生", "王德贵", "欧阳明"]
+    );
+    assert_eq!(names_in("联系人：谢婷老师、孔令杰老师"), ["谢婷", "孔令杰"]);
+    assert_eq!(names_in("镇党委书记谢建平陪同调研"), ["谢建平"]);
+    assert_eq!(names_in("退休教师刘国强还自发组织了菜园课堂"), ["刘国强"]);
+    assert_eq!(names_in("被询问人：生产主管杜文斌"), ["杜文斌"]);
+    for clean in [
+        "吸引市民游客3万余人次",
+        "主席台就座",
+        "分管副县长",
+        "常务副县长",
+        "金老师、王老师",
+    ] {
+        assert_none(clean, "PERSON_NAME");
+    }
+}
+
+/// A password holding a raw `@` in a URL's userinfo stays whole (the last
+/// `@` ends it); `change-me` and a token with `your-` inside are
+/// placeholders.
+#[test]
+fn userinfo_passwords_and_more_placeholders() {
+    assert_finds(
+        "connect failed: redis://:Rds@pr0d2026@10.18.6.30:6379/0",
+        "SECRET_KEY",
+        "Rds@pr0d2026",
+    );
+    assert_finds(
+        "mongodb://admin:Mg7kP2xq@10.0.0.5:27017/db",
+        "SECRET_KEY",
+        "Mg7kP2xq",
+    );
+    for placeholder in [
+        "JWT_SECRET=change-me",
+        "SLACK_TOKEN=\"xoxb-your-bot-token\"",
+    ] {
+        assert_none(placeholder, "SECRET_KEY");
+    }
+}
+
+/// A name the text calls a pseudonym (`陈明（化名）`) is none at any
+/// mention; a doubled character before a name is a word (`谢谢黎明副局长`);
+/// `辩称` reads its subject whole (`王建明`, not `王建明辩`).
+#[test]
+fn pseudonyms_thanks_and_longer_verbs() {
+    assert_eq!(
+        names_in("小周（化名）和陈明（化名）是好友。陈明以资金周转为由借款。审理中，陈明辩称已归还。承办法官王建国表示"),
+        ["王建国"]
+    );
+    assert_eq!(names_in("主持人：谢谢黎明副局长。"), ["黎明"]);
+    assert_eq!(names_in("审理中，王建明辩称部分款项已归还。"), ["王建明"]);
+    assert_eq!(names_in("谢谢。\n谢建平副局长介绍"), ["谢建平"]);
+}

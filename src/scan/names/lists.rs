@@ -140,13 +140,19 @@ impl NameDetector {
         }
     }
 
-    /// Past an office named before a contact (`执法监督处 丰晓云`,
-    /// `护理部　蔺慧`): where the name after its blank starts.
-    fn past_office(text: &str, pos: usize) -> Option<usize> {
+    /// Past an office or a post named before a contact (`执法监督处 丰晓云`,
+    /// `护理部　蔺慧`, `市政府新闻办副主任 田甜`): where the name after its
+    /// blank starts.
+    fn past_office(&self, text: &str, pos: usize) -> Option<usize> {
         let window = bounded_end(text, pos, MAX_OFFICE);
         let (office, _) = text[pos..window].split_once(is_blank)?;
         let at = pos + office.len();
-        (office.chars().all(is_han) && office.ends_with(OFFICE_ENDS))
+        let post = || {
+            self.titles_before
+                .iter()
+                .any(|t| office.ends_with(t.as_str()))
+        };
+        (office.chars().all(is_han) && (office.ends_with(OFFICE_ENDS) || post()))
             .then(|| skip_chars(text, at, usize::MAX, is_blank))
     }
 
@@ -179,7 +185,10 @@ impl NameDetector {
         let p = Self::past_label_marks(text, pos);
         let p = match self.labelled_name_at(text, p, reading) {
             Some(_) => p,
-            None => match Self::past_office(text, p).or_else(|| self.after_office(text, p)) {
+            None => match self
+                .past_office(text, p)
+                .or_else(|| self.after_office(text, p))
+            {
                 Some(q) => q,
                 None => return,
             },
@@ -212,7 +221,8 @@ impl NameDetector {
 
     /// Where the next name of a list may start after a name ending at
     /// `end`, past a short parenthetical (`（市财政局）`) and a separator
-    /// or joiner, and whether it was the list mark `、` or a joiner, along
+    /// or joiner, and whether it was the list mark `、`, the ideographic
+    /// space of a roster (`丁福生（东山街道）　王德贵`) or a joiner, along
     /// which a label's vouching lasts.
     pub(super) fn next_in_list(&self, text: &str, end: usize) -> Option<(usize, bool)> {
         let mut q = end;
@@ -231,7 +241,7 @@ impl NameDetector {
             .sum();
         match sep {
             0 => self.joiner_at(text, q).map(|len| (q + len, true)),
-            n => Some((q + n, text[q..q + n].contains(LIST_MARK))),
+            n => Some((q + n, text[q..q + n].contains(['、', '\u{3000}']))),
         }
     }
 }

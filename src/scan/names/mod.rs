@@ -168,6 +168,9 @@ enum Group {
 /// Longest name in characters: a compound surname and two given characters.
 const MAX_NAME_CHARS: usize = 4;
 
+/// What follows a name, in parentheses, that the text says is made up
+/// (`陈明（化名）`).
+const PSEUDONYM: &str = "化名";
 /// The list mark a bare list of names is found from.
 const LIST_MARK: &str = "、";
 /// What follows a name that opens a line: a transcript's speaker or a
@@ -484,6 +487,22 @@ impl NameDetector {
         if joiner > 0 && self.name_at(text, start + joiner, Reading::Prose) == Some(end) {
             return Some(start + joiner);
         }
+        // `谢谢黎明副局长`: a doubled character is a word (`谢谢`), and so is
+        // a title the first character ends (`班主任柳静老师`); the name
+        // starts after it.
+        let first = text[start..].chars().next()?;
+        let closes_title = || {
+            let through = &text[..start + first.len_utf8()];
+            (self.titles_before.iter())
+                .chain(&self.labels)
+                .any(|t| t.len() > first.len_utf8() && through.ends_with(t.as_str()))
+        };
+        if text[..start].ends_with(first) || closes_title() {
+            let after = start + first.len_utf8();
+            if self.name_at(text, after, Reading::Prose) == Some(end) {
+                return Some(after);
+            }
+        }
         Some(self.vouched_start(text, start, end).unwrap_or(start))
     }
 
@@ -524,6 +543,13 @@ impl NameDetector {
             .chars()
             .next_back()
             .is_none_or(|c| !is_han(c) || self.list_openers.contains(&c))
+    }
+
+    /// Whether the verb at `start..end` ends a longer listed verb.
+    fn ends_longer_verb(&self, text: &str, start: usize, end: usize) -> bool {
+        self.verbs_after
+            .iter()
+            .any(|w| w.len() > end - start && text[..end].ends_with(w.as_str()))
     }
 
     /// Whether `word`, read as a name, is a word for a role: a label or
@@ -612,6 +638,8 @@ impl Coded for NameDetector {
             Group::NameDot => self.dotted_name(cx, start, end, out),
             Group::SqlValues => self.sql_values(cx, start, end, out),
             Group::Column => self.columns(cx, start, out),
+            // `辩称` holds `称`: the longer verb reads the subject.
+            Group::Verb if self.ends_longer_verb(cx.text, start, end) => {}
             Group::Verb => self.clause_subject(cx, start, out),
             Group::Counted => self.counted_group(cx, start, end, out),
             Group::ProseLabel => self.prose_label(cx, end, out),
@@ -625,6 +653,25 @@ impl Coded for NameDetector {
                 }
             }
         }
+    }
+
+    /// `陈明（化名）`: a name the text calls a pseudonym is none, here or at
+    /// any other mention.
+    fn withdrawn<'t>(&self, cx: &TextCtx<'t>, found: &[Found]) -> Vec<&'t str> {
+        let text = cx.text;
+        if found.is_empty() || !text.contains(PSEUDONYM) {
+            return Vec::new();
+        }
+        let mut names: Vec<&str> = found.iter().map(|f| &text[f.start..f.end]).collect();
+        names.sort_unstable();
+        names.dedup();
+        names.retain(|name| {
+            text.match_indices(name).any(|(i, _)| {
+                let rest = text[i + name.len()..].trim_start_matches(['（', '(']);
+                rest.starts_with(PSEUDONYM)
+            })
+        });
+        names
     }
 
     fn finish(&self, cx: &TextCtx, earlier: &[Found], out: &mut Vec<Found>) {

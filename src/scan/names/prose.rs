@@ -189,7 +189,14 @@ impl NameDetector {
             .prose_labels
             .iter()
             .any(|w| cx.text[end..].starts_with(w.as_str()));
-        if runs_on {
+        // `副主席周丽`: `主` opens the title `主席`, whose own trigger reads
+        // the name after it.
+        let next = cx.text[end..].chars().next().map_or(0, char::len_utf8);
+        let in_title = self
+            .titles_before
+            .iter()
+            .any(|t| cx.text[..end + next].ends_with(t.as_str()));
+        if runs_on || in_title {
             return;
         }
         if colon > end {
@@ -210,10 +217,27 @@ impl NameDetector {
         let Some(start) = self.name_before(cx.text, end) else {
             return;
         };
-        let Some(surname) = self.surname_at(cx.text, start, Reading::Prose) else {
-            return;
+        let model = self.model();
+        let reads = |s: usize| {
+            self.surname_at(cx.text, s, Reading::Prose)
+                .is_some_and(|surname| model.accepts(&cx.text[s + surname..end]))
         };
-        if self.model().accepts(&cx.text[start + surname..end]) {
+        // `向柳静老师`: an opener that is also a surname (`向`) is read as the
+        // preposition when the name after it reads as one.
+        if let Some(c) = cx.text[start..].chars().next() {
+            let after = start + c.len_utf8();
+            let placed = |s: usize| {
+                self.surname_at(cx.text, s, Reading::Prose)
+                    .is_some_and(|surname| model.accepts_placed(&cx.text[s + surname..end]))
+            };
+            if self.list_openers.contains(&c)
+                && self.name_at(cx.text, after, Reading::Prose) == Some(end)
+                && placed(after)
+            {
+                return self.push(cx, after, end, out);
+            }
+        }
+        if reads(start) {
             self.push(cx, start, end, out);
         }
     }
