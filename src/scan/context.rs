@@ -81,8 +81,13 @@ impl<'t> TextCtx<'t> {
     pub fn has_context(&self, words: &[String], pos: usize, window: usize) -> bool {
         let before = self.before(pos, window);
         let hit = |s: &str| words.iter().any(|w| contains_ci(s, w));
+        // In a table the rest of the row speaks for the value too (`| TC-08 |
+        // E48201736 | 命中 | 普通护照 |`).
+        let row_rest = || &self.text[pos..self.line_end(pos)];
         hit(before)
-            || self.column_header(pos).is_some_and(hit)
+            || self
+                .column_header(pos)
+                .is_some_and(|h| hit(h) || hit(row_rest()))
             || self.list_key(pos).is_some_and(hit)
     }
 
@@ -164,11 +169,14 @@ fn line_layout(text: &str) -> Vec<LineInfo> {
         let line = &text.as_bytes()[start..content_end];
         let holds = |s: u8| match s {
             ALIGNED => is_aligned(line),
+            FULL_BAR => memchr::memmem::find(line, FULL_BAR_STR.as_bytes()).is_some(),
             s => line.contains(&s),
         };
         let separator = match block {
-            Some((_, s @ (b'\t' | b'|' | ALIGNED))) if holds(s) => Some(s),
-            _ => [b',', b'\t', b'|', ALIGNED].into_iter().find(|&s| holds(s)),
+            Some((_, s @ (b'\t' | b'|' | FULL_BAR | ALIGNED))) if holds(s) => Some(s),
+            _ => [b',', b'\t', b'|', FULL_BAR, ALIGNED]
+                .into_iter()
+                .find(|&s| holds(s)),
         };
         block = match (separator, block) {
             (Some(s), Some((header, before))) if s == before => Some((header, s)),
@@ -187,6 +195,11 @@ fn line_layout(text: &str) -> Vec<LineInfo> {
         }
     }
 }
+
+/// The separator of a table whose cells are split by full-width bars
+/// (`序号｜申请人｜身份证号`): a byte UTF-8 never holds stands for it.
+const FULL_BAR: u8 = 0xFF;
+const FULL_BAR_STR: &str = "｜";
 
 /// The separator of a table whose columns are aligned with blanks
 /// (`户号    被征收人      房屋坐落`, pasted from a word processor): a run of
@@ -272,6 +285,18 @@ fn aligned_cells(row: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 pub fn cell_ranges(row: &str, separator: u8) -> Vec<(usize, usize)> {
     if separator == ALIGNED {
         return aligned_cells(row).collect();
+    }
+    if separator == FULL_BAR {
+        let mut at = 0;
+        return row
+            .split(FULL_BAR_STR)
+            .map(|cell| {
+                let inner = cell.trim_matches(|c: char| c.is_whitespace() || c == '"');
+                let off = at + (inner.as_ptr() as usize - cell.as_ptr() as usize);
+                at += cell.len() + FULL_BAR_STR.len();
+                (off, off + inner.len())
+            })
+            .collect();
     }
     let mut quoted = false;
     let mut last = 0;

@@ -309,17 +309,17 @@ impl Coded for PemDetector {
         out: &mut Vec<Found>,
     ) {
         let text = cx.text;
-        let line_end = cx.line_end(end);
-        if !text[end..line_end].ends_with(PEM_PRIVATE) {
-            return;
-        }
-        let limit = bounded_end(text, line_end, MAX_PEM);
-        let Some(rel) = text[line_end..limit].find(PEM_END) else {
+        // The label runs to `PRIVATE KEY-----`; what follows on the line may
+        // be code (`"""`, `\n"`), as may what follows the END label.
+        let Some(body) = pem_label_end(text, end) else {
             return;
         };
-        let end_line = line_end + rel;
-        let close = cx.line_end(end_line);
-        if text[end_line..close].ends_with(PEM_PRIVATE) {
+        let limit = bounded_end(text, body, MAX_PEM);
+        let Some(rel) = text[body..limit].find(PEM_END) else {
+            return;
+        };
+        let end_label = body + rel + PEM_END.len();
+        if let Some(close) = pem_label_end(text, end_label) {
             out.push(Found {
                 start,
                 end: close,
@@ -327,4 +327,16 @@ impl Coded for PemDetector {
             });
         }
     }
+}
+
+/// The end of a PEM label starting at `pos` (`RSA PRIVATE KEY-----`,
+/// `ENCRYPTED PRIVATE KEY-----`), when it names a private key.
+fn pem_label_end(text: &str, pos: usize) -> Option<usize> {
+    const MAX_LABEL: usize = 40;
+    let window = bounded_end(text, pos, MAX_LABEL);
+    let label = text[pos..window].find(PEM_PRIVATE)?;
+    text[pos..pos + label]
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b == b' ')
+        .then_some(pos + label + PEM_PRIVATE.len())
 }

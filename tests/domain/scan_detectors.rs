@@ -1313,3 +1313,75 @@ fn pseudonyms_thanks_and_longer_verbs() {
     assert_eq!(names_in("审理中，王建明辩称部分款项已归还。"), ["王建明"]);
     assert_eq!(names_in("谢谢。\n谢建平副局长介绍"), ["谢建平"]);
 }
+
+/// A word that asks for a person (`联系`) may name the office before the
+/// name (`可联系街道城管中队石磊，`); in a table the rest of the row gives a
+/// value its context (`| E48201736 | 命中 | 普通护照 |`).
+#[test]
+fn offices_after_a_verb_and_context_later_in_the_row() {
+    assert_eq!(
+        names_in("如有问题，可联系街道城管中队石磊，电话：0571-86970511"),
+        ["石磊"]
+    );
+    assert_none("可联系街道城管中队，周一至周五", "PERSON_NAME");
+    let table = "| 用例 | 输入 | 期望 | 说明 |\n|---|---|---|---|\n| TC-08 | E48201736 | 命中 | 普通护照 |\n| TC-09 | C37016284 | 命中 | 往来港澳通行证 |";
+    assert_finds(table, "CN_PASSPORT", "E48201736");
+    assert_finds(table, "CN_HKMO_PERMIT", "C37016284");
+    assert_none("| 编号 | 值 |\n|---|---|\n| 1 | E48201736 |", "CN_PASSPORT");
+}
+
+/// Shapes of the eleventh set: tables split by full-width bars; a roster
+/// line opening with a name (after a row number) and an ideographic
+/// space; a long parenthetical before a label's colon; a slash byline;
+/// a household count; Hong Kong, Macao and Taiwan landlines; a PEM key
+/// inside a code string; build numbers are no IP addresses.
+#[test]
+fn bars_rosters_bylines_and_keys_in_code() {
+    assert_eq!(
+        names_in(
+            "序号｜申请人｜身份证号\n1｜梁嘉欣｜4401061990****2025\n2｜罗志明｜4409231985****1438"
+        ),
+        ["梁嘉欣", "罗志明"]
+    );
+    assert_eq!(
+        names_in("序号　姓名　救助原因\n1　　王秀兰　因病\n2　　刘建平　意外事故"),
+        ["王秀兰", "刘建平"]
+    );
+    assert_eq!(
+        names_in("何建军　县委副书记、县长\n主持县政府全面工作。"),
+        ["何建军"]
+    );
+    assert_eq!(names_in("法定代表人（负责人、经营者）：崔雅婷"), ["崔雅婷"]);
+    assert_eq!(names_in("杨帆/文　李文斌/摄"), ["杨帆", "李文斌"]);
+    assert_eq!(names_in("何德兵等12户被征收人反映"), ["何德兵"]);
+    for clean in [
+        "高新区　管委会",
+        "一、总则　第一条",
+        "其余领导同志之间",
+        "清理景田片区长期占用",
+    ] {
+        assert_none(clean, "PERSON_NAME");
+    }
+    assert_finds(
+        "報名及查詢：陳家慧姑娘\n電話：(852) 2396 4817",
+        "CN_LANDLINE",
+        "(852) 2396 4817",
+    );
+    assert_finds(
+        "承辦人：林怡君　電話：(02)2725-6941",
+        "CN_LANDLINE",
+        "(02)2725-6941",
+    );
+    let key = "APP_PRIVATE_KEY = \"\"\"-----BEGIN PRIVATE KEY-----\nMIICeQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\"\"\"";
+    assert_finds(
+        key,
+        "SECRET_KEY",
+        "-----BEGIN PRIVATE KEY-----\nMIICeQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----",
+    );
+    assert_none(
+        "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----",
+        "SECRET_KEY",
+    );
+    assert_none("内部构建号格式调整为 3.10.2.15", "IP_ADDRESS");
+    assert_none("running, build 2.4.1.3", "IP_ADDRESS");
+}

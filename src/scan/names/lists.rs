@@ -159,7 +159,7 @@ impl NameDetector {
     /// Where a contact's name starts right after the office it works in
     /// (`市科技局高新技术处林森，`, `军事科司马骏，`): at the first office end
     /// after which a name runs to a comma or a parenthesis.
-    fn after_office(&self, text: &str, pos: usize) -> Option<usize> {
+    pub(super) fn after_office(&self, text: &str, pos: usize) -> Option<usize> {
         let window = bounded_end(text, pos, MAX_OFFICE);
         text[pos..window]
             .char_indices()

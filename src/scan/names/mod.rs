@@ -175,8 +175,8 @@ const PSEUDONYM: &str = "化名";
 const LIST_MARK: &str = "、";
 /// What follows a name that opens a line: a transcript's speaker or a
 /// letter's addressee (`符建业：…`), an entry of a roster (`郝斌，区商务局…`,
-/// `乐天（男，42岁）`).
-const LINE_HEAD_MARKS: [&str; 6] = ["：", ":", "，", ",", "（", "("];
+/// `乐天（男，42岁）`, `何建军　县委副书记`).
+const LINE_HEAD_MARKS: [&str; 7] = ["：", ":", "，", ",", "（", "(", "\u{3000}"];
 
 const LIST_SEPARATORS: &[char] = &['、', '，', ',', ' ', '\u{3000}'];
 /// Blanks, line breaks and punctuation skipped between a closing and its signature.
@@ -184,8 +184,8 @@ const MAX_SIGNOFF_GAP: usize = 12;
 /// Longest parenthetical (in bytes) skipped between two names of a list.
 const MAX_PAREN: usize = 90;
 /// Longest parenthetical (in bytes) between a label and its colon
-/// (`甲方（签字）：`).
-const MAX_LABEL_PAREN: usize = 24;
+/// (`甲方（签字）：`, `法定代表人（负责人、经营者）：`).
+const MAX_LABEL_PAREN: usize = 45;
 /// Longest office (in bytes) between a label and the name it introduces
 /// (`联系人：市统计局执法监督处 丰晓云`).
 const MAX_OFFICE: usize = 45;

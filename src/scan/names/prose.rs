@@ -14,6 +14,8 @@ use crate::scan::normalize::{is_blank, is_digit, is_han, skip_chars};
 
 /// Numerals of a head count written in characters (`等三名`).
 const CHINESE_NUMERALS: &str = "一二三四五六七八九十百千两几数";
+/// The prose label after which an office may precede the name.
+const CONTACT_VERB: &str = "联系";
 /// Last characters of places (`岳麓区`), which no name stands right before
 /// after a role word.
 const PLACE_ENDS: &[char] = &['省', '市', '区', '县', '镇', '乡', '村', '路', '街'];
@@ -175,12 +177,21 @@ impl NameDetector {
         // label (`唱标人：晏紫`, `孝男：东方振宇`).
         let colon = skip_chars(cx.text, end, 1, |c| matches!(c, '：' | ':'));
         let at = skip_chars(cx.text, colon, 2, is_blank);
-        // Role characters are common: most are followed by no surname.
+        // Role characters are common: most are followed by no surname. After
+        // `联系` an office may come first (`可联系街道城管中队石磊，`).
         if !cx.text[at..]
             .chars()
             .next()
             .is_some_and(|c| self.may_start_surname(c))
         {
+            if cx.text[..end].ends_with(CONTACT_VERB) {
+                let name = self.after_office(cx.text, at);
+                if let Some((name, name_end)) =
+                    name.and_then(|n| Some((n, self.name_at(cx.text, n, Reading::Prose)?)))
+                {
+                    self.push(cx, name, name_end, out);
+                }
+            }
             return;
         }
         // `主任王刚`: `任` ends `主任` and is a surname; the name follows the
@@ -302,8 +313,12 @@ impl NameDetector {
     fn line_head_name(&self, text: &str, mark: usize) -> Option<usize> {
         // Walked back from the mark, not looked up: commas are common and
         // a line layout costs a pass over the text.
+        // A row number may stand before it (`1　　王秀兰　370683…`).
         let start = Self::start_of_name_before(text, mark, |s| {
-            let before = text[..s].trim_end_matches(is_blank);
+            let before = text[..s]
+                .trim_end_matches(is_blank)
+                .trim_end_matches(|c: char| c.is_ascii_digit())
+                .trim_end_matches(is_blank);
             before.is_empty() || before.ends_with('\n')
         })?;
         if self.is_role_word(&text[start..mark]) {
