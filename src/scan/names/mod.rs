@@ -28,7 +28,7 @@ use super::kinds::{lexicon, required_lexicon, Coded, Found};
 use super::name_model::GivenNameModel;
 use super::normalize::{is_han, skip_chars};
 use super::pack::DetectorDef;
-use super::words::Words;
+use super::words::{CharSet, Words};
 use crate::policy_error::PolicyError;
 
 mod lists;
@@ -82,6 +82,12 @@ pub struct NameDetector {
     field_labels: Vec<String>,
     /// Titles a name follows directly (`副市长王忠林`).
     titles_before: Vec<String>,
+    /// `titles_before`, asked where a prose label's character may open one
+    /// (`主` in `副主席`).
+    title_words: Words,
+    /// Last characters of titles and labels longer than one character:
+    /// where a name's first character may close one (`班主任柳静`).
+    title_ends: CharSet,
     /// Words that directly follow a name and mark it (`同志`, `副区长`, `，身份证`).
     after_words: Vec<String>,
     /// Words that may directly follow a name (`同志`, `反映`, `的`).
@@ -107,6 +113,8 @@ pub struct NameDetector {
     joiners: Vec<String>,
     /// Speech and action verbs whose clause may open with a name (`表示`).
     verbs_after: Vec<String>,
+    /// Per verb of `verbs_after`: whether it ends a longer one (`称` in `辩称`).
+    verb_suffixes: Vec<bool>,
     /// Words that may stand between such a name and its verb (`在`, `随后`).
     before_verb: Vec<String>,
     /// Words a name stands before when a head count follows (`等` in
@@ -154,7 +162,8 @@ enum Group {
     After,
     Column,
     Signoff,
-    Verb,
+    /// The index of the verb in `verbs_after`.
+    Verb(usize),
     Counted,
     ProseLabel,
     RoleAfter,
@@ -204,6 +213,25 @@ impl NameDetector {
         };
         Ok(Self {
             name_column_words: words(&["name_columns"])?,
+            title_words: words(&["titles_before"])?,
+            title_ends: CharSet::new(
+                lexicon(def, "titles_before")
+                    .iter()
+                    .chain(required_lexicon(def, "labels")?)
+                    .filter(|w| w.chars().count() > 1)
+                    .filter_map(|w| w.chars().next_back()),
+            ),
+            verb_suffixes: {
+                let verbs = lexicon(def, "verbs_after");
+                verbs
+                    .iter()
+                    .map(|v| {
+                        verbs
+                            .iter()
+                            .any(|w| w.len() > v.len() && w.ends_with(v.as_str()))
+                    })
+                    .collect()
+            },
             end_words: words(&[
                 "followers",
                 "after_words",
@@ -303,7 +331,7 @@ impl NameDetector {
             w if w < c => Group::After,
             w if w < d => Group::Column,
             w if w < e => Group::Signoff,
-            w if w < f => Group::Verb,
+            w if w < f => Group::Verb(w - e),
             w if w < g => Group::Counted,
             w if w < h => Group::ProseLabel,
             w if w < i => Group::RoleAfter,
@@ -493,9 +521,10 @@ impl NameDetector {
         let first = text[start..].chars().next()?;
         let closes_title = || {
             let through = &text[..start + first.len_utf8()];
-            (self.titles_before.iter())
-                .chain(&self.labels)
-                .any(|t| t.len() > first.len_utf8() && through.ends_with(t.as_str()))
+            self.title_ends.contains(first)
+                && (self.titles_before.iter())
+                    .chain(&self.labels)
+                    .any(|t| t.len() > first.len_utf8() && through.ends_with(t.as_str()))
         };
         if text[..start].ends_with(first) || closes_title() {
             let after = start + first.len_utf8();
@@ -545,11 +574,15 @@ impl NameDetector {
             .is_none_or(|c| !is_han(c) || self.list_openers.contains(&c))
     }
 
-    /// Whether the verb at `start..end` ends a longer listed verb.
-    fn ends_longer_verb(&self, text: &str, start: usize, end: usize) -> bool {
-        self.verbs_after
-            .iter()
-            .any(|w| w.len() > end - start && text[..end].ends_with(w.as_str()))
+    /// Whether `verbs_after[verb]`, ending at `end`, ends a longer listed
+    /// verb there.
+    fn ends_longer_verb(&self, text: &str, verb: usize, end: usize) -> bool {
+        let len = self.verbs_after[verb].len();
+        self.verb_suffixes[verb]
+            && self
+                .verbs_after
+                .iter()
+                .any(|w| w.len() > len && text[..end].ends_with(w.as_str()))
     }
 
     /// Whether `word`, read as a name, is a word for a role: a label or
@@ -639,8 +672,8 @@ impl Coded for NameDetector {
             Group::SqlValues => self.sql_values(cx, start, end, out),
             Group::Column => self.columns(cx, start, out),
             // `辩称` holds `称`: the longer verb reads the subject.
-            Group::Verb if self.ends_longer_verb(cx.text, start, end) => {}
-            Group::Verb => self.clause_subject(cx, start, out),
+            Group::Verb(verb) if self.ends_longer_verb(cx.text, verb, end) => {}
+            Group::Verb(_) => self.clause_subject(cx, start, out),
             Group::Counted => self.counted_group(cx, start, end, out),
             Group::ProseLabel => self.prose_label(cx, end, out),
             Group::Signoff => {

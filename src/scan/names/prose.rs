@@ -202,11 +202,11 @@ impl NameDetector {
             .any(|w| cx.text[end..].starts_with(w.as_str()));
         // `副主席周丽`: `主` opens the title `主席`, whose own trigger reads
         // the name after it.
-        let next = cx.text[end..].chars().next().map_or(0, char::len_utf8);
+        let last = cx.text[..end].chars().next_back().map_or(0, char::len_utf8);
         let in_title = self
-            .titles_before
-            .iter()
-            .any(|t| cx.text[..end + next].ends_with(t.as_str()));
+            .title_words
+            .longest_prefix(&cx.text[end - last..])
+            .is_some_and(|len| len > last);
         if runs_on || in_title {
             return;
         }
