@@ -145,9 +145,10 @@ pub fn cn_uscc(value: &str) -> bool {
     registrar_ok && kind_ok && region_ok && vals[17] == check
 }
 
-/// A token a generator made: no character repeated six times in a row,
-/// which a random key almost never has and a placeholder always does
-/// (`AKIAXXXXXXXXXXXXXXXX`, `AKID000000…`), and no `your` (`xoxb-your-bot-token`).
+/// A token a generator or an issuer made: no character repeated six times
+/// in a row, which a random key or an issued number almost never has and a
+/// placeholder always does (`AKIAXXXXXXXXXXXXXXXX`, `AKID000000…`, a test
+/// passport `E00000000`), and no `your` (`xoxb-your-bot-token`).
 /// A vendor's documentation key (`…EXAMPLE`) passes: it is published, but
 /// it is a key's shape a reviewer should see.
 pub fn random_token(value: &str) -> bool {

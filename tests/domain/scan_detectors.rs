@@ -1385,3 +1385,13 @@ fn bars_rosters_bylines_and_keys_in_code() {
     assert_none("内部构建号格式调整为 3.10.2.15", "IP_ADDRESS");
     assert_none("running, build 2.4.1.3", "IP_ADDRESS");
 }
+
+/// A travel document number of six or more equal digits is a fixture's
+/// dummy; a real-looking one in the same place is found.
+#[test]
+fn dummy_travel_document_numbers_are_placeholders() {
+    assert_none("\"passport\": \"E00000000\",", "CN_PASSPORT");
+    assert_none("\"hkmo_permit\": \"C00000000\",", "CN_HKMO_PERMIT");
+    assert_finds("\"passport\": \"E48201736\",", "CN_PASSPORT", "E48201736");
+    assert_finds("港澳通行证：C37016284", "CN_HKMO_PERMIT", "C37016284");
+}
