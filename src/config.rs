@@ -198,6 +198,10 @@ impl Settings {
             max_cells: number("RELEASEGATE_MAX_CELLS", defaults.max_cells)?,
             max_line_bytes: number("RELEASEGATE_MAX_LINE_BYTES", defaults.max_line_bytes)?,
             max_pages: number("RELEASEGATE_MAX_PAGES", defaults.max_pages)?,
+            shared_strings_in_memory: number(
+                "RELEASEGATE_SHARED_STRINGS_IN_MEMORY",
+                defaults.shared_strings_in_memory,
+            )?,
         };
         let data_dir: PathBuf = var("RELEASEGATE_DATA_DIR")
             .unwrap_or_else(|| "./data".into())

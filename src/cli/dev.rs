@@ -54,11 +54,11 @@ pub(crate) fn row(i: u64) -> String {
     )
 }
 
-pub fn roster(rows: u64, out: Option<&Path>) -> i32 {
+pub fn roster(rows: u64, out: Option<&Path>, shared_strings: bool) -> i32 {
     let workbook = out.filter(|p| p.extension().is_some_and(|e| e == "xlsx"));
     let written = (|| -> std::io::Result<()> {
         if let Some(path) = workbook {
-            return roster_workbook(rows, std::fs::File::create(path)?);
+            return roster_workbook(rows, std::fs::File::create(path)?, shared_strings);
         }
         let sink: Box<dyn Write> = match out {
             Some(path) => Box::new(std::fs::File::create(path)?),
@@ -80,10 +80,12 @@ pub fn roster(rows: u64, out: Option<&Path>) -> i32 {
 
 const ROSTER_HEADER: [&str; 4] = ["姓名", "身份证号", "手机号", "地址"];
 
-/// The roster as a workbook of one sheet, its cells inline strings (as
-/// database exports and streaming writers produce them), written as it is
-/// generated.
-fn roster_workbook(rows: u64, file: std::fs::File) -> std::io::Result<()> {
+/// The roster as a workbook of one sheet, written as it is generated. Its
+/// cells are inline strings (as database exports and streaming writers
+/// produce them) or, with `shared_strings`, indexes into a shared-string
+/// table of one entry per cell, written after the sheet (as Excel keeps
+/// them, but for its merging of equal texts).
+fn roster_workbook(rows: u64, file: std::fs::File, shared_strings: bool) -> std::io::Result<()> {
     use zip::write::SimpleFileOptions;
     let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
     let deflated = SimpleFileOptions::default()
@@ -95,7 +97,7 @@ fn roster_workbook(rows: u64, file: std::fs::File) -> std::io::Result<()> {
     let parts = [
         (
             "[Content_Types].xml",
-            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>"#
                 .to_owned(),
         ),
         (
@@ -113,7 +115,7 @@ fn roster_workbook(rows: u64, file: std::fs::File) -> std::io::Result<()> {
         (
             "xl/_rels/workbook.xml.rels",
             format!(
-                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{RELS}"><Relationship Id="rId1" Type="{DOC_RELS}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{RELS}"><Relationship Id="rId1" Type="{DOC_RELS}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{DOC_RELS}/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#
             ),
         ),
     ];
@@ -127,23 +129,39 @@ fn roster_workbook(rows: u64, file: std::fs::File) -> std::io::Result<()> {
         r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}"><sheetData>"#
     )?;
     let header = ROSTER_HEADER.map(String::from);
-    for (r, cells) in std::iter::once(header)
-        .chain((0..rows).map(|i| roster_cells(&row(i))))
-        .enumerate()
-    {
+    let all_rows =
+        || std::iter::once(header.clone()).chain((0..rows).map(|i| roster_cells(&row(i))));
+    for (r, cells) in all_rows().enumerate() {
         write!(zip, r#"<row r="{}">"#, r + 1)?;
         for (c, text) in cells.iter().enumerate() {
             let column = char::from(b'A' + c as u8);
-            let text = quick_xml::escape::escape(text.as_str());
-            write!(
-                zip,
-                r#"<c r="{column}{}" t="inlineStr"><is><t>{text}</t></is></c>"#,
-                r + 1
-            )?;
+            if shared_strings {
+                let index = r * cells.len() + c;
+                write!(zip, r#"<c r="{column}{}" t="s"><v>{index}</v></c>"#, r + 1)?;
+            } else {
+                let text = quick_xml::escape::escape(text.as_str());
+                write!(
+                    zip,
+                    r#"<c r="{column}{}" t="inlineStr"><is><t>{text}</t></is></c>"#,
+                    r + 1
+                )?;
+            }
         }
         zip.write_all(b"</row>")?;
     }
     zip.write_all(b"</sheetData></worksheet>")?;
+    zip.start_file("xl/sharedStrings.xml", deflated)?;
+    write!(
+        zip,
+        r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}">"#
+    )?;
+    if shared_strings {
+        for text in all_rows().flatten() {
+            let text = quick_xml::escape::escape(text.as_str());
+            write!(zip, "<si><t>{text}</t></si>")?;
+        }
+    }
+    zip.write_all(b"</sst>")?;
     zip.finish()?.flush()
 }
 

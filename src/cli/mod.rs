@@ -119,6 +119,10 @@ enum DevCommand {
         /// Output file (default: stdout as CSV).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// In a workbook, keep the texts in a shared-string table, as Excel
+        /// does, rather than in the cells.
+        #[arg(long)]
+        shared_strings: bool,
     },
     /// Copy a filed release COUNT times (six in ten published), with its
     /// version, files, findings, stages and an audit event each: a
@@ -424,8 +428,13 @@ pub fn run(cli: Cli) -> i32 {
             command: PolicyCommand::Show { dir },
         } => admin::policy_show(dir),
         Command::Dev {
-            command: DevCommand::Roster { rows, out },
-        } => dev::roster(rows, out.as_deref()),
+            command:
+                DevCommand::Roster {
+                    rows,
+                    out,
+                    shared_strings,
+                },
+        } => dev::roster(rows, out.as_deref(), shared_strings),
         Command::Dev {
             command: DevCommand::Seed { releases, template },
         } => dev::seed(releases, template.as_deref()),

@@ -19,7 +19,14 @@ pub struct Limits {
     pub max_line_bytes: usize,
     /// Pages of an OFD or PDF file.
     pub max_pages: usize,
+    /// Text of a workbook's shared strings held in memory while its
+    /// sheets are streamed; past it the table spills to a scratch file.
+    /// A bound on memory, not on the file: nothing is refused for it.
+    pub shared_strings_in_memory: usize,
 }
+
+/// Default for [`Limits::shared_strings_in_memory`].
+const SHARED_STRINGS_IN_MEMORY: usize = 8 << 20;
 
 impl Limits {
     /// Limits for uploads to the service.
@@ -32,6 +39,7 @@ impl Limits {
             max_cells: 5_000_000,
             max_line_bytes: 1024 * 1024,
             max_pages: 10_000,
+            shared_strings_in_memory: SHARED_STRINGS_IN_MEMORY,
         }
     }
 
@@ -45,6 +53,7 @@ impl Limits {
             max_cells: usize::MAX,
             max_line_bytes: usize::MAX,
             max_pages: usize::MAX,
+            shared_strings_in_memory: SHARED_STRINGS_IN_MEMORY,
         }
     }
 }

@@ -309,6 +309,10 @@ pub enum ExtractError {
     Undecodable { detail: String },
     #[error("malformed file: {detail}")]
     Malformed { detail: String },
+    /// The scratch file a large part is spilled to could not be used: the
+    /// machine's fault (a full disk), not the file's.
+    #[error("cannot use scratch space: {0}")]
+    Scratch(String),
 }
 
 /// Why a file read in pieces could not be visited: the file itself, or

@@ -382,13 +382,14 @@ fn scanning_a_large_table_holds_no_more_than_a_row_of_findings() {
 
 /// The same roster as a workbook: its sheet is read as a stream from the
 /// package, so memory stays bounded the same way, and its cells give the
-/// findings the CSV's give, at the same cells.
+/// findings the CSV's give, at the same cells, whether the cells hold their
+/// texts or index a shared-string table.
 #[test]
 fn a_large_workbook_is_scanned_like_the_same_table_as_csv() {
     let db = TestDb::new();
-    let write = |name: &str, rows: &str| {
+    let write = |name: &str, rows: &str, more: &[&str]| {
         let path = db.dir().join(name);
-        let args = [
+        let mut args = vec![
             "dev",
             "roster",
             "--rows",
@@ -396,6 +397,7 @@ fn a_large_workbook_is_scanned_like_the_same_table_as_csv() {
             "--out",
             path.to_str().unwrap(),
         ];
+        args.extend(more);
         let out = run_cli(&db, &args, None);
         assert!(out.status.success(), "{}", text(&out.stderr));
         path
@@ -426,12 +428,17 @@ fn a_large_workbook_is_scanned_like_the_same_table_as_csv() {
         found.sort();
         found
     };
-    let (csv, book) = (write("small.csv", "300"), write("small.xlsx", "300"));
+    let (csv, book) = (
+        write("small.csv", "300", &[]),
+        write("small.xlsx", "300", &[]),
+    );
+    let shared = write("shared.xlsx", "300", &["--shared-strings"]);
     let from_csv = scan(&csv);
     assert!(from_csv.len() > 1200, "{}", from_csv.len());
     assert_eq!(scan(&book), from_csv);
+    assert_eq!(scan(&shared), from_csv);
 
-    let book = write("roster.xlsx", "60000");
+    let book = write("roster.xlsx", "60000", &[]);
     let mut scan = cli_command(&db, &["scan", "--format", "json", book.to_str().unwrap()]);
     scan.stdin(std::process::Stdio::null());
     let (status, peak) = peak_rss(scan);

@@ -16,10 +16,12 @@ use quick_xml::Reader;
 
 pub(crate) mod dates;
 mod parts;
+mod shared;
 mod sheet;
 
 use dates::*;
 use parts::*;
+use shared::SharedStrings;
 use sheet::*;
 
 use super::package::{resolve, Member, Package};
@@ -188,29 +190,35 @@ fn walk(
 
     let shared_member =
         rel_of_kind("sharedStrings").unwrap_or_else(|| "xl/sharedStrings.xml".into());
-    let (shared_texts, mut shared) = match keep {
-        Keep::Anchors => match pkg.read_xml(&shared_member)? {
-            Some(xml) => {
+    let (mut shared_texts, mut shared) =
+        (SharedStrings::new(limits.shared_strings_in_memory), None);
+    match keep {
+        Keep::Anchors => {
+            if let Some(xml) = pkg.read_xml(&shared_member)? {
                 let ns = Ns::detect(&xml, MAIN_NS, "");
-                let (texts, items) = parse_shared(Reader::from_str(&xml), &ns, &shared_member)?;
+                let mut items = Vec::new();
+                parse_shared(Reader::from_str(&xml), &ns, &shared_member, |text, span| {
+                    items.push(span);
+                    shared_texts.push(text)
+                })?;
                 let uses = vec![0; items.len()];
                 let part = SheetXml {
                     member: shared_member.clone(),
                     xml,
                     ns,
                 };
-                (texts, Some(SharedXml { part, items, uses }))
+                shared = Some(SharedXml { part, items, uses });
             }
-            None => (Vec::new(), None),
-        },
-        Keep::Nothing => (
+        }
+        Keep::Nothing => {
             streamed(pkg, &shared_member, |reader, ns| {
-                parse_shared(reader, ns, &shared_member).map(|(texts, _)| texts)
-            })?
-            .unwrap_or_default(),
-            None,
-        ),
-    };
+                parse_shared(reader, ns, &shared_member, |text, _| {
+                    shared_texts.push(text)
+                })
+            })?;
+        }
+    }
+    shared_texts.complete()?;
 
     let styles_member = rel_of_kind("styles").unwrap_or_else(|| "xl/styles.xml".into());
     let date_styles = match pkg.read_xml(&styles_member)? {
@@ -224,7 +232,7 @@ fn walk(
         date1904: book.date1904,
         rows: 0,
         cells: 0,
-        shared_texts: &shared_texts,
+        shared_texts: &mut shared_texts,
         shared_uses: shared.as_mut().map(|s| &mut s.uses),
         emit,
         anchors: (keep == Keep::Anchors).then(Vec::new),

@@ -75,15 +75,14 @@ pub(super) fn parse_rels(xml: &str, member: &str, base: &str) -> Result<Vec<Rel>
     }
 }
 
-/// Texts and spans of the `<si>` items; phonetic runs (`<rPh>`) are not text.
-type SharedItems = (Vec<String>, Vec<(usize, usize)>);
-
+/// Hands each `<si>` item's text and span to `item`, in order; phonetic
+/// runs (`<rPh>`) are not text.
 pub(super) fn parse_shared<B: std::io::BufRead>(
     mut reader: Reader<B>,
     ns: &Ns,
     member: &str,
-) -> Result<SharedItems, ExtractError> {
-    let (mut texts, mut spans) = (Vec::new(), Vec::new());
+    mut item: impl FnMut(String, (usize, usize)) -> Result<(), ExtractError>,
+) -> Result<(), ExtractError> {
     let (mut start, mut current, mut in_t, mut phonetic) = (0, String::new(), false, 0usize);
     let mut buf = Vec::new();
     loop {
@@ -98,12 +97,11 @@ pub(super) fn parse_shared<B: std::io::BufRead>(
                 current.clear();
             }
             Event::Empty(e) if ns.is(e.name().as_ref(), "si") => {
-                texts.push(String::new());
-                spans.push((before, reader.buffer_position() as usize));
+                item(String::new(), (before, reader.buffer_position() as usize))?;
             }
             Event::End(e) if ns.is(e.name().as_ref(), "si") => {
-                texts.push(std::mem::take(&mut current));
-                spans.push((start, reader.buffer_position() as usize));
+                let span = (start, reader.buffer_position() as usize);
+                item(std::mem::take(&mut current), span)?;
             }
             Event::Start(e) if ns.is(e.name().as_ref(), "rPh") => phonetic += 1,
             Event::End(e) if ns.is(e.name().as_ref(), "rPh") => {
@@ -111,7 +109,7 @@ pub(super) fn parse_shared<B: std::io::BufRead>(
             }
             Event::Start(e) if ns.is(e.name().as_ref(), "t") => in_t = phonetic == 0,
             Event::End(e) if ns.is(e.name().as_ref(), "t") => in_t = false,
-            Event::Eof => return Ok((texts, spans)),
+            Event::Eof => return Ok(()),
             ev if in_t => push_text(&mut current, ev, member)?,
             _ => {}
         }

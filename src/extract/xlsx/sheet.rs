@@ -23,7 +23,7 @@ pub(super) struct SheetReader<'a> {
     pub(super) date1904: bool,
     pub(super) rows: usize,
     pub(super) cells: usize,
-    pub(super) shared_texts: &'a [String],
+    pub(super) shared_texts: &'a mut SharedStrings,
     pub(super) shared_uses: Option<&'a mut Vec<usize>>,
     /// Where each segment goes, in order.
     pub(super) emit: &'a mut dyn FnMut(Segment),
@@ -100,7 +100,7 @@ impl SheetReader<'_> {
                 Event::End(e) if ns.is(e.name().as_ref(), "c") => {
                     if let Some(c) = cell.take() {
                         let end = reader.buffer_position() as usize;
-                        self.finish_cell(c, end, name, index, &mut headers);
+                        self.finish_cell(c, end, name, index, &mut headers)?;
                     }
                 }
                 Event::Start(e) | Event::Empty(e)
@@ -184,7 +184,7 @@ impl SheetReader<'_> {
         sheet: &str,
         index: usize,
         headers: &mut Vec<String>,
-    ) {
+    ) -> Result<(), ExtractError> {
         let mut shared = None;
         let text = match c.kind {
             CellType::Shared => {
@@ -198,7 +198,10 @@ impl SheetReader<'_> {
                     uses[i] += 1;
                 }
                 shared = i;
-                i.map(|i| self.shared_texts[i].clone()).unwrap_or_default()
+                match i {
+                    Some(i) => self.shared_texts.get(i)?,
+                    None => String::new(),
+                }
             }
             CellType::Skipped => String::new(),
             CellType::Text => c.value,
@@ -211,7 +214,7 @@ impl SheetReader<'_> {
             }
         };
         if text.is_empty() {
-            return;
+            return Ok(());
         }
         if c.row == 1 {
             if headers.len() <= c.col {
@@ -236,6 +239,7 @@ impl SheetReader<'_> {
             });
         }
         (self.emit)(segment);
+        Ok(())
     }
 
     /// A page header/footer (where classification marks are often printed),
