@@ -5,7 +5,7 @@
 use super::context::TextCtx;
 use super::engine::context_confidence;
 use super::kinds::{lexicon, required_lexicon, Coded, Found};
-use super::normalize::{bounded_end, is_han, skip_chars};
+use super::normalize::{bounded_end, bounded_start, is_han, skip_chars};
 use super::pack::DetectorDef;
 use crate::policy_error::PolicyError;
 
@@ -28,6 +28,16 @@ pub struct CredentialDetector {
 }
 
 const URL_USERINFO: &str = "://";
+/// MySQL's clients take the password glued to `-p` (`mysql -uroot -pS3cr3t`).
+const MYSQL_PASSWORD_FLAG: &str = "-p";
+/// Commands whose `-p` is a password (elsewhere it is a port or a path).
+const MYSQL_CLIENTS: &[&str] = &[
+    "mysql",
+    "mysqldump",
+    "mysqladmin",
+    "mysqlimport",
+    "mysqlcheck",
+];
 /// Longest key name and value considered; bounds the work per trigger.
 const MAX_KEY: usize = 64;
 const MAX_VALUE: usize = 512;
@@ -75,6 +85,9 @@ impl CredentialDetector {
         }
         let flag = text[..start].ends_with("--");
         let in_url = text[..start].ends_with(['?', '&']);
+        // A web URL's `#` starts its fragment; a connection URL's password
+        // may hold a raw `#` (`jdbc:mysql://db/app?password=Ab#12cd`).
+        let fragment_ends = in_url && web_url_before(text, start);
         let mut p = end;
         if text[p..].starts_with(['"', '\'']) {
             p += 1;
@@ -110,6 +123,7 @@ impl CredentialDetector {
             return Some(ValueAt {
                 start: q,
                 in_url,
+                fragment_ends,
                 glued: true,
             });
         } else {
@@ -122,13 +136,14 @@ impl CredentialDetector {
         Some(ValueAt {
             start: v,
             in_url,
+            fragment_ends,
             glued: false,
         })
     }
 
     /// End of the value starting at `start`, `None` for a truncated token
     /// (`eyJhbGciOiJIUzI1NiJ9...`) or an implausibly long run.
-    fn value_end(text: &str, start: usize, in_url: bool) -> Option<usize> {
+    fn value_end(text: &str, start: usize, value: &ValueAt) -> Option<usize> {
         let mut end = start;
         for c in text[start..].chars() {
             if end - start > MAX_VALUE {
@@ -138,7 +153,8 @@ impl CredentialDetector {
                 || matches!(c, '"' | '\'' | '`')
                 || is_han(c)
                 || is_cjk_punct(c)
-                || (in_url && matches!(c, '&' | '#'))
+                || (value.in_url && c == '&')
+                || (value.fragment_ends && c == '#')
                 || (matches!(c, ';' | '&') && starts_field(&text[end + 1..]));
             if stop {
                 break;
@@ -195,6 +211,32 @@ impl CredentialDetector {
         }
     }
 
+    /// `mysql -uroot -pVALUE`: the value glued to the flag, on a line that
+    /// runs a MySQL client. A bare `-p` asks for the password instead.
+    fn mysql_password(&self, cx: &TextCtx, flag: usize, end: usize, out: &mut Vec<Found>) {
+        let text = cx.text;
+        if !text[..flag].ends_with([' ', '\t']) {
+            return;
+        }
+        let line = &text[cx.line_start(flag)..flag];
+        let runs_client = line
+            .split(|c: char| c.is_whitespace() || matches!(c, '/' | ';' | '|' | '&' | '`' | '('))
+            .any(|word| MYSQL_CLIENTS.contains(&word));
+        if !runs_client || text[end..].starts_with(|c: char| c.is_whitespace() || c == '-') {
+            return;
+        }
+        let start = end + usize::from(text[end..].starts_with(['"', '\'']));
+        let plain = ValueAt {
+            start,
+            in_url: false,
+            fragment_ends: false,
+            glued: true,
+        };
+        if let Some(e) = Self::value_end(text, start, &plain) {
+            self.emit(cx, start, e, out);
+        }
+    }
+
     /// `scheme://user:VALUE@host`
     fn userinfo(&self, cx: &TextCtx, end: usize, out: &mut Vec<Found>) {
         let text = cx.text;
@@ -214,6 +256,18 @@ impl CredentialDetector {
     }
 }
 
+/// Whether the URL holding a query parameter at `param` is a web address
+/// (`http://`, `https://`): the token it stands in starts so.
+fn web_url_before(text: &str, param: usize) -> bool {
+    let from = bounded_start(text, param, MAX_VALUE);
+    let token = text[from..param]
+        .rsplit(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '(' | '<'))
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    token.starts_with("http://") || token.starts_with("https://")
+}
+
 /// `API_KEY`, `DB_PASSWORD`: upper-case words joined by `_`, the name of a
 /// constant or an environment variable holding the secret, not the secret.
 fn is_constant_name(value: &str) -> bool {
@@ -227,8 +281,10 @@ fn is_constant_name(value: &str) -> bool {
 /// The value after a credential key.
 struct ValueAt {
     start: usize,
-    /// The key is a URL query parameter (`?password=`): `&` and `#` end it.
+    /// The key is a URL query parameter (`?password=`): `&` ends it.
     in_url: bool,
+    /// The URL is a web address, whose `#` starts a fragment.
+    fragment_ends: bool,
     /// No separator stands between key and value (`口令Lq7#Vw2e9Tb`).
     glued: bool,
 }
@@ -262,6 +318,7 @@ impl Coded for CredentialDetector {
     fn triggers(&self) -> Vec<String> {
         let mut t = self.keys.clone();
         t.push(URL_USERINFO.to_string());
+        t.push(MYSQL_PASSWORD_FLAG.to_string());
         t
     }
 
@@ -276,8 +333,11 @@ impl Coded for CredentialDetector {
         if word == self.keys.len() {
             return self.userinfo(cx, end, out);
         }
+        if word == self.keys.len() + 1 {
+            return self.mysql_password(cx, start, end, out);
+        }
         if let Some(value) = self.value_start(cx.text, start, end) {
-            if let Some(e) = Self::value_end(cx.text, value.start, value.in_url) {
+            if let Some(e) = Self::value_end(cx.text, value.start, &value) {
                 if !value.glued || looks_generated(&cx.text[value.start..e]) {
                     self.emit(cx, value.start, e, out);
                 }

@@ -81,6 +81,16 @@ pub fn bounded_end(text: &str, pos: usize, max_bytes: usize) -> usize {
     end
 }
 
+/// The smallest char boundary at or after `pos - max_bytes`: bounds a
+/// search back from `pos`.
+pub fn bounded_start(text: &str, pos: usize, max_bytes: usize) -> usize {
+    let mut start = pos.saturating_sub(max_bytes);
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    start
+}
+
 /// Byte length of a window character starting at `i`, or `None` when the
 /// character there ends a window. Works on raw bytes so that Han text is
 /// skipped without decoding it.

@@ -224,7 +224,8 @@ pub fn ipv6(value: &str) -> bool {
 }
 
 /// Mainland mobile: 11 digits (after an optional +86 / 0086 prefix) with an
-/// allocated three-digit prefix.
+/// allocated three-digit prefix. Eight zeros after the prefix
+/// (`13800000000`) are a form's or a test's dummy, no subscriber.
 pub fn cn_mobile(value: &str) -> bool {
     let digits: Vec<u8> = digits_only(value).collect();
     let national = match digits.len() {
@@ -237,6 +238,7 @@ pub fn cn_mobile(value: &str) -> bool {
         num(&national[..3]),
         130..=139 | 145..=149 | 150..=153 | 155..=159 | 162 | 165..=167 | 170..=178 | 180..=199
     ) && !matches!(num(&national[..3]), 194)
+        && national[3..].iter().any(|&d| d != 0)
 }
 
 /// Fixed line: `010`/`02X` + 8 digits or `0XXX` + 7–8 digits (subscriber

@@ -1300,6 +1300,54 @@ fn userinfo_passwords_and_more_placeholders() {
     }
 }
 
+/// A MySQL client's password is glued to `-p`, bare or quoted; `-p` of
+/// other commands is a port, and a bare `-p` asks for the password. A
+/// connection URL's password may hold a raw `#`, where a web URL's `#`
+/// starts its fragment.
+#[test]
+fn command_line_passwords_and_hashes_in_connection_urls() {
+    assert_finds(
+        "mysql -uroot -pS3cr3tPass2024 -h 10.0.0.5",
+        "SECRET_KEY",
+        "S3cr3tPass2024",
+    );
+    assert_finds(
+        "$ mysqldump -u backup -p\"Bk#2024pass\" shop > shop.sql",
+        "SECRET_KEY",
+        "Bk#2024pass",
+    );
+    for no_password in [
+        "mysql -u root -p",
+        "ssh -p 2222 deploy@host",
+        "docker run -p 3306:3306 mysql:8",
+        "mysql -uroot -p$MYSQL_ROOT_PASSWORD",
+        "tar -pczf backup.tgz mysql",
+    ] {
+        assert_none(no_password, "SECRET_KEY");
+    }
+    assert_finds(
+        "jdbc:mysql://db:3306/app?user=app&password=Ab#12cd!x",
+        "SECRET_KEY",
+        "Ab#12cd!x",
+    );
+    assert_finds(
+        "https://x.gov.cn/cb?token=abc123def456#top",
+        "SECRET_KEY",
+        "abc123def456",
+    );
+}
+
+/// A mobile of eight zeros after its prefix is a dummy; one more digit
+/// makes it a subscriber's.
+#[test]
+fn dummy_mobiles_are_no_subscribers() {
+    assert_none(
+        "assert mask_phone(\"13800000000\") == \"138****0000\"",
+        "CN_MOBILE",
+    );
+    assert_finds("电话：13800000001", "CN_MOBILE", "13800000001");
+}
+
 /// A name the text calls a pseudonym (`陈明（化名）`) is none at any
 /// mention; a doubled character before a name is a word (`谢谢黎明副局长`);
 /// `辩称` reads its subject whole (`王建明`, not `王建明辩`).
