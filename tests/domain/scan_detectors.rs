@@ -1348,6 +1348,26 @@ fn dummy_mobiles_are_no_subscribers() {
     assert_finds("电话：13800000001", "CN_MOBILE", "13800000001");
 }
 
+/// A later cell of a roster row set apart by ideographic spaces holds a
+/// name when the row goes on to a phone; without the number, in a sentence
+/// or when the cell reads as no name, it holds none.
+#[test]
+fn later_cells_of_a_roster_row() {
+    assert_eq!(names_in("古楼街道　宋军　0635-8312345"), ["宋军"]);
+    assert_eq!(
+        names_in("1　　新区街道　李秀英　13912345678\n2　　湖西街道　王军　　0635-8312346"),
+        ["李秀英", "王军"]
+    );
+    for none in [
+        "古楼街道　宋军　值班",
+        "古楼街道　发展　0635-8312345",
+        "会议纪要，古楼街道　宋军　0635-8312345",
+        "城关镇　张村　0635-8312345",
+    ] {
+        assert!(names_in(none).is_empty(), "{none}: {:?}", names_in(none));
+    }
+}
+
 /// A name the text calls a pseudonym (`陈明（化名）`) is none at any
 /// mention; a doubled character before a name is a word (`谢谢黎明副局长`);
 /// `辩称` reads its subject whole (`王建明`, not `王建明辩`).

@@ -21,6 +21,13 @@ const CONTACT_VERB: &str = "联系";
 const PLACE_ENDS: &[char] = &['省', '市', '区', '县', '镇', '乡', '村', '路', '街'];
 /// Longest clause (in characters) searched back from a verb for its subject.
 const MAX_CLAUSE: usize = 16;
+/// What sets a row's cells apart in a roster typed in a word processor.
+const ROW_CELL_GAP: char = '\u{3000}';
+/// Punctuation of sentences, which a row's cells do not hold.
+const SENTENCE_MARKS: &[char] = &['，', '。', '；', '：', ':', '！', '？'];
+/// Digits of the shortest number that makes a row a person's: a local
+/// landline (`8312345`).
+const MIN_ROW_NUMBER_DIGITS: usize = 7;
 
 impl NameDetector {
     /// The subject of the clause whose verb starts at `verb`, when it is a
@@ -298,7 +305,11 @@ impl NameDetector {
     /// label or title is none (`申请人：`, `主任，`).
     pub(super) fn line_head(&self, cx: &TextCtx, mark: usize, out: &mut Vec<Found>) {
         let Some(start) = self.line_head_name(cx.text, mark) else {
-            // Else perhaps a heading (`金山中学：`, `第一选区：`).
+            // Else perhaps a later cell of a row, or a heading (`金山中学：`,
+            // `第一选区：`).
+            if let Some(start) = self.row_cell_name(cx, mark) {
+                return self.push(cx, start, mark, out);
+            }
             return self.list_after_heading(cx, mark, out);
         };
         self.push(cx, start, mark, out);
@@ -327,6 +338,34 @@ impl NameDetector {
         let surname = self.surname_at(text, start, Reading::Prose)?;
         let is_name = self.name_at(text, start, Reading::Prose) == Some(mark);
         (is_name && self.model().accepts(&text[start + surname..mark])).then_some(start)
+    }
+
+    /// `古楼街道　宋军　0635-8312345`: a later cell of a row whose cells
+    /// are set apart by ideographic spaces, holding a whole name, in a row
+    /// that goes on to a phone or an ID number. The number says the row is
+    /// a person's; the given name must still read as one.
+    fn row_cell_name(&self, cx: &TextCtx, mark: usize) -> Option<usize> {
+        let text = cx.text;
+        if !text[mark..].starts_with(ROW_CELL_GAP) {
+            return None;
+        }
+        let start = Self::start_of_name_before(text, mark, |s| text[..s].ends_with(ROW_CELL_GAP))?;
+        let earlier = text[cx.line_start(start)..start].trim_matches(is_blank);
+        if earlier.is_empty() || earlier.contains(SENTENCE_MARKS) {
+            return None;
+        }
+        let rest = &text[mark..cx.line_end(mark)];
+        let longest_number = rest
+            .split(|c: char| !is_digit(c) && c != '-')
+            .map(|run| run.chars().filter(|c| is_digit(*c)).count())
+            .max()
+            .unwrap_or(0);
+        if longest_number < MIN_ROW_NUMBER_DIGITS || self.is_role_word(&text[start..mark]) {
+            return None;
+        }
+        let surname = self.surname_at(text, start, Reading::Prose)?;
+        let is_name = self.name_at(text, start, Reading::Prose) == Some(mark);
+        (is_name && self.model().accepts_placed(&text[start + surname..mark])).then_some(start)
     }
 
     /// `第一选区：谷满仓、邝美玲`, `湖州市第二中学：凌晓`: a line whose
