@@ -1364,8 +1364,78 @@ fn later_cells_of_a_roster_row() {
         "会议纪要，古楼街道　宋军　0635-8312345",
         "城关镇　张村　0635-8312345",
     ] {
-        assert!(names_in(none).is_empty(), "{none}: {:?}", names_in(none));
+        assert_none(none, "PERSON_NAME");
     }
+}
+
+/// Mongolian names have no surname: two name words in a row are a name,
+/// and so is one word of three characters that no place word follows.
+/// Dotted Uyghur names hold `不`, `都`, `来`, `肉` and `地`.
+#[test]
+fn mongolian_names_and_more_dotted_ones() {
+    assert_eq!(names_in("嘎查党支部书记巴特尔介绍，今年"), ["巴特尔"]);
+    assert_eq!(names_in("牧民巴图孟和家的草场"), ["巴图孟和"]);
+    assert_eq!(names_in("额日和木巴特尔说"), ["额日和木巴特尔"]);
+    assert_eq!(names_in("乌云其木格（女）"), ["乌云其木格"]);
+    for place in ["额尔敦苏木位于", "呼和浩特市", "乌兰浩特市", "乌兰", "巴图"]
+    {
+        assert_none(place, "PERSON_NAME");
+    }
+    assert_eq!(
+        names_in("评审小组：阿不都外力·吐尔地、迪丽努尔·阿不都拉"),
+        ["阿不都外力·吐尔地", "迪丽努尔·阿不都拉"]
+    );
+    assert_eq!(
+        names_in("通讯员买合木提·阿不来提报道"),
+        ["买合木提·阿不来提"]
+    );
+}
+
+/// A string passed to a function named for names is a name when all of it
+/// is one (`maskName('覃美玲')`); a file or a company is none.
+#[test]
+fn names_passed_to_name_functions() {
+    assert_eq!(
+        names_in("expect(maskName('覃美玲')).toBe('覃**')"),
+        ["覃美玲"]
+    );
+    assert_eq!(
+        names_in("assert mask_name(\"欧阳晓红\") == \"欧阳**\""),
+        ["欧阳晓红"]
+    );
+    for none in [
+        "getName(\"张三丰科技\")",
+        "setName('王')",
+        "rename(\"李建国.txt\")",
+        "maskName(name)",
+    ] {
+        assert_none(none, "PERSON_NAME");
+    }
+}
+
+/// Words of village elections, commendations, land boundaries and lectures:
+/// `得票`, `提起` and `当选` read their subject, `等同志` closes a name,
+/// `主讲：` and `支书` vouch for one, `纳` `海` `虎` `朴` are surnames after
+/// a label or title, and `大姐`, `单位`, `曾经` are no names.
+#[test]
+fn election_results_lectures_and_hui_surnames() {
+    assert_eq!(
+        names_in("李建军得票412票，当选为村民委员会主任；"),
+        ["李建军"]
+    );
+    assert_eq!(names_in("向奋战在一线的钟丽华等同志学习"), ["钟丽华"]);
+    assert_eq!(names_in("主讲：县国家保密局　任志强"), ["任志强"]);
+    assert_eq!(names_in("还常常提起老支书杨德林。"), ["杨德林"]);
+    assert_eq!(names_in("庄主马学军提起当年"), ["马学军"]);
+    assert_eq!(
+        names_in("评标委员会成员：马俊、虎勇、冶晓梅"),
+        ["马俊", "虎勇", "冶晓梅"]
+    );
+    assert_eq!(names_in("副局长纳文忠传达会议精神"), ["纳文忠"]);
+    for none in ["65岁的黄大姐已经是", "单位及职务", "海量数据", "纳入范围"] {
+        assert_none(none, "PERSON_NAME");
+    }
+    assert_eq!(names_in("马占福，曾经也是"), ["马占福"]);
 }
 
 /// A name the text calls a pseudonym (`陈明（化名）`) is none at any

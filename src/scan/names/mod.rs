@@ -18,7 +18,8 @@
 //! once is found at every other mention in the same text (`mentions.rs`,
 //! `潘红梅所述`). Tibetan and dotted transliterated names, which have no
 //! Han surname, need no label (`transliterated.rs`: `次仁卓玛`, `买买提·艾力`).
-//! An SQL `INSERT` is a table whose column list is its header (`sql.rs`).
+//! An SQL `INSERT` is a table whose column list is its header (`sql.rs`),
+//! and a string passed to a function named for names is one (`calls.rs`).
 //! `reading.rs` reads a name at a place of the text: what every rule asks.
 
 use std::collections::HashSet;
@@ -31,6 +32,7 @@ use super::pack::DetectorDef;
 use super::words::{CharSet, Words};
 use crate::policy_error::PolicyError;
 
+mod calls;
 mod lists;
 mod mentions;
 mod prose;
@@ -61,6 +63,7 @@ pub const LEXICON: &[&str] = &[
     "roles_after",
     "list_headings",
     "tibetan_names",
+    "mongolian_names",
     "transliterated_chars",
     "count_units",
     "places",
@@ -130,8 +133,10 @@ pub struct NameDetector {
     /// Ends of a line's heading before a colon and a list of names
     /// (`选区`, `中学`, `小组`).
     list_headings: Vec<String>,
-    /// Words Tibetan names are made of, two to a name (`扎西`, `多吉`).
-    tibetan_names: Vec<String>,
+    /// Words Tibetan names are made of (`扎西`, `多吉`) and Mongolian ones
+    /// (`巴图`, `孟和`, `巴特尔`): the names of peoples with no surname,
+    /// two words to a name or one word of three characters or more.
+    name_words: Vec<String>,
     /// Characters of names transliterated with a middle dot (`买买提·艾力`).
     transliterated_chars: HashSet<char>,
     /// What a head count counts (`名`, `人`, `位`).
@@ -168,9 +173,10 @@ enum Group {
     Counted,
     ProseLabel,
     RoleAfter,
-    TibetanName,
+    NameWord,
     NameDot,
     SqlValues,
+    NameCall,
     ListMark,
     LineHead,
 }
@@ -282,7 +288,11 @@ impl NameDetector {
             prose_labels: lexicon(def, "prose_labels").to_vec(),
             roles_after: lexicon(def, "roles_after").to_vec(),
             list_headings: lexicon(def, "list_headings").to_vec(),
-            tibetan_names: lexicon(def, "tibetan_names").to_vec(),
+            name_words: [
+                lexicon(def, "tibetan_names"),
+                lexicon(def, "mongolian_names"),
+            ]
+            .concat(),
             transliterated_chars: chars_of("transliterated_chars"),
             count_units: chars_of("count_units"),
             proper_nouns: [
@@ -322,9 +332,10 @@ impl NameDetector {
         let g = f + self.counted_after.len();
         let h = g + self.prose_labels.len();
         let i = h + self.roles_after.len();
-        let j = i + self.tibetan_names.len();
+        let j = i + self.name_words.len();
         let k = j + transliterated::NAME_DOTS.len();
         let m = k + 1;
+        let n = m + 1;
         match word {
             w if w < l => Group::Label,
             w if w < a => Group::FieldLabel,
@@ -336,10 +347,11 @@ impl NameDetector {
             w if w < g => Group::Counted,
             w if w < h => Group::ProseLabel,
             w if w < i => Group::RoleAfter,
-            w if w < j => Group::TibetanName,
+            w if w < j => Group::NameWord,
             w if w < k => Group::NameDot,
             w if w < m => Group::SqlValues,
-            w if w == m => Group::ListMark,
+            w if w < n => Group::NameCall,
+            w if w == n => Group::ListMark,
             _ => Group::LineHead,
         }
     }
@@ -396,10 +408,10 @@ impl Coded for NameDetector {
             .chain(&self.counted_after)
             .chain(&self.prose_labels)
             .chain(&self.roles_after)
-            .chain(&self.tibetan_names)
+            .chain(&self.name_words)
             .cloned()
             .chain(transliterated::NAME_DOTS.map(String::from))
-            .chain([sql::VALUES.to_string(), LIST_MARK.to_string()])
+            .chain([sql::VALUES, calls::NAME_CALL, LIST_MARK].map(String::from))
             .chain(LINE_HEAD_MARKS.map(String::from))
             .collect()
     }
@@ -443,9 +455,10 @@ impl Coded for NameDetector {
                 }
             }
             Group::RoleAfter => self.role_after(cx, start, out),
-            Group::TibetanName => self.tibetan_name(cx, start, end, out),
+            Group::NameWord => self.name_of_words(cx, start, end, out),
             Group::NameDot => self.dotted_name(cx, start, end, out),
             Group::SqlValues => self.sql_values(cx, start, end, out),
+            Group::NameCall => self.name_argument(cx, end, out),
             Group::Column => self.columns(cx, start, out),
             // `辩称` holds `称`: the longer verb reads the subject.
             Group::Verb(verb) if self.ends_longer_verb(cx.text, verb, end) => {}

@@ -40,7 +40,7 @@ impl NameDetector {
         }
         let mut p = after;
         loop {
-            p += text[p..].len() - text[p..].trim_start().len();
+            p = after_blanks(text, p, text.len());
             if !text[p..].starts_with('(') {
                 return;
             }
@@ -52,13 +52,22 @@ impl NameDetector {
                     self.whole_cell(cx, s, e, out);
                 }
             }
-            p = end + text[end..].len() - text[end..].trim_start().len();
+            p = after_blanks(text, end, text.len());
             match text[p..].strip_prefix(',') {
                 Some(_) => p += 1,
                 None => return,
             }
         }
     }
+}
+
+/// The position of the first byte at or after `p`, below `limit`, that is
+/// no ASCII blank or line break.
+fn after_blanks(text: &str, p: usize, limit: usize) -> usize {
+    p + text.as_bytes()[p..limit]
+        .iter()
+        .take_while(|b| b.is_ascii_whitespace())
+        .count()
 }
 
 /// The column list in parentheses right before `VALUES` at `values`.
@@ -79,9 +88,7 @@ fn tuple(text: &str, start: usize) -> Option<(Vec<(usize, usize)>, usize)> {
     let mut fields = Vec::new();
     let mut p = start;
     loop {
-        while p < limit && b[p].is_ascii_whitespace() {
-            p += 1;
-        }
+        p = after_blanks(text, p, limit);
         if p >= limit {
             return None;
         }
@@ -104,9 +111,7 @@ fn tuple(text: &str, start: usize) -> Option<(Vec<(usize, usize)>, usize)> {
             fields.push((p, p));
             p += bare;
         }
-        while p < limit && b[p].is_ascii_whitespace() {
-            p += 1;
-        }
+        p = after_blanks(text, p, limit);
         match b.get(p) {
             Some(b',') if p < limit => p += 1,
             Some(b')') if p < limit => return Some((fields, p + 1)),

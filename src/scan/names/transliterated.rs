@@ -1,9 +1,10 @@
-//! Names that have no Han surname: Tibetan names, written as two name
-//! words (`扎西多吉`, `次仁卓玛`), and Uyghur, Kazakh and other names
+//! Names that have no Han surname: Tibetan and Mongolian names, written as
+//! two name words (`扎西多吉`, `次仁卓玛`, `巴图孟和`) or as one long one
+//! (`巴特尔`, `格日勒图`), and Uyghur, Kazakh and other names
 //! transliterated with a middle dot between given name and father's name
-//! (`买买提·艾力`, `阿依古丽·吐尔逊`). Neither needs a label: two Tibetan
-//! name words in a row, or two runs of transliteration characters around a
-//! dot, seldom read as anything else.
+//! (`买买提·艾力`, `阿依古丽·吐尔逊`). None needs a label: two name words
+//! in a row, a name word of three characters, or two runs of
+//! transliteration characters around a dot seldom read as anything else.
 
 use super::NameDetector;
 use crate::scan::context::TextCtx;
@@ -11,15 +12,24 @@ use crate::scan::kinds::Found;
 
 /// Dots written between the parts of a transliterated name.
 pub(super) const NAME_DOTS: [&str; 3] = ["·", "・", "•"];
+/// Fewest characters of a name word that is a whole name.
+const MIN_WHOLE_WORD: usize = 3;
+/// What makes a name word part of a place (`额尔敦苏木`, `巴彦嘎查`,
+/// `乌兰浩特市`): the first characters of the words for places.
+const PLACE_WORDS: &[char] = &[
+    '苏', '嘎', '旗', '盟', '市', '县', '镇', '乡', '村', '路', '街', '山', '河', '湖', '浩', '区',
+];
 /// Fewest and most characters in one part of a dotted name.
 const MIN_PART: usize = 2;
 const MAX_PART: usize = 6;
 
 impl NameDetector {
-    /// The Tibetan name opening with the name word at `start..end`, when
-    /// another name word follows it (`扎西` + `多吉`). A word that itself
-    /// follows a name word is the second half of a name already found.
-    pub(super) fn tibetan_name(
+    /// The name opening with the name word at `start..end`: with the
+    /// longest name word that follows it (`扎西` + `多吉`, `额日和木` +
+    /// `巴特尔`), or alone when it is three characters or more and no
+    /// place word follows (`巴特尔介绍`, not `额尔敦苏木`). A word that
+    /// itself follows a name word is part of a name already found.
+    pub(super) fn name_of_words(
         &self,
         cx: &TextCtx,
         start: usize,
@@ -28,18 +38,26 @@ impl NameDetector {
     ) {
         let text = cx.text;
         let follows_word = self
-            .tibetan_names
+            .name_words
             .iter()
             .any(|w| text[..start].ends_with(w.as_str()));
         if follows_word {
             return;
         }
-        if let Some(second) = self
-            .tibetan_names
+        let second = self
+            .name_words
             .iter()
-            .find(|w| text[end..].starts_with(w.as_str()))
-        {
-            self.push(cx, start, end + second.len(), out);
+            .filter(|w| text[end..].starts_with(w.as_str()))
+            .map(String::len)
+            .max();
+        match second {
+            Some(len) => self.push(cx, start, end + len, out),
+            None if text[start..end].chars().count() >= MIN_WHOLE_WORD
+                && !text[end..].starts_with(PLACE_WORDS) =>
+            {
+                self.push(cx, start, end, out)
+            }
+            None => {}
         }
     }
 
