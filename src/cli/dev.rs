@@ -46,7 +46,8 @@ pub(crate) fn row(i: u64) -> String {
         .map(|c| format!("{body}{c}"))
         .find(|candidate| cn_id_card(candidate))
         .unwrap_or_else(|| format!("{body}0"));
-    let mobile = format!("13{}{:08}", i % 10, (i * 7919) % 100_000_000);
+    // Never eight zeros after the prefix: that is a dummy, no subscriber.
+    let mobile = format!("13{}{:08}", i % 10, 1 + (i * 7919) % 99_999_999);
     let road = ROADS[(i % 6) as usize];
     format!(
         "{name},{id},{mobile},湖北省鄂州市鄂城区{road}{}号\n",

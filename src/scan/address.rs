@@ -152,6 +152,29 @@ impl AddressDetector {
             .map(|u| after + u.len())
     }
 
+    /// A block of an estate named by its letter, then a numbered building
+    /// part of it (`B区5栋`, `C区2单元`); returns the part's end. A block
+    /// before a house or a window number is a place inside a building
+    /// (`2楼B区18号窗口`), no part of the address.
+    fn lettered_block(&self, text: &str, pos: usize) -> Option<usize> {
+        let letter = text[pos..]
+            .chars()
+            .next()
+            .filter(|c| fold_char(*c).is_ascii_uppercase())?;
+        let block = pos + letter.len_utf8();
+        let part = block + BLOCK.len() * usize::from(text[block..].starts_with(BLOCK));
+        if part == block {
+            return None;
+        }
+        let end = self.numbered_unit(text, part)?;
+        self.units
+            .iter()
+            .filter(|u| text[..end].ends_with(u.as_str()))
+            .max_by_key(|u| u.len())
+            .filter(|u| is_building_part(u))
+            .map(|_| end)
+    }
+
     /// Numbered units (with named buildings between them) from `pos`, the
     /// end of a street or building word, and whether the first is a floor
     /// counted in Han numerals, which only then may follow (`办公楼四楼`).
@@ -167,7 +190,11 @@ impl AddressDetector {
                 han_floor |= floor.is_some();
                 floor
             };
-            if let Some(e) = self.numbered_unit(text, p).or_else(han) {
+            if let Some(e) = self
+                .numbered_unit(text, p)
+                .or_else(han)
+                .or_else(|| self.lettered_block(text, p))
+            {
                 end = Some(e);
                 pos = e;
                 continue;
@@ -292,6 +319,8 @@ impl AddressDetector {
 }
 
 const HAN_NUMERALS: &str = "一二三四五六七八九十";
+/// What follows a block's letter (`B区`).
+const BLOCK: &str = "区";
 /// `二十三楼`: no building has more floors than three numerals write.
 const MAX_HAN_NUMERALS: usize = 3;
 

@@ -28,15 +28,33 @@ pub struct CredentialDetector {
 }
 
 const URL_USERINFO: &str = "://";
-/// MySQL's clients take the password glued to `-p` (`mysql -uroot -pS3cr3t`).
-const MYSQL_PASSWORD_FLAG: &str = "-p";
-/// Commands whose `-p` is a password (elsewhere it is a port or a path).
-const MYSQL_CLIENTS: &[&str] = &[
-    "mysql",
-    "mysqldump",
-    "mysqladmin",
-    "mysqlimport",
-    "mysqlcheck",
+/// A command-line flag that takes a password from the commands that read
+/// it so (elsewhere `-p` is a port and `-a` a switch).
+struct PasswordFlag {
+    flag: &'static str,
+    commands: &'static [&'static str],
+    /// The value is glued to the flag (`-pS3cr3t`), where a blank asks
+    /// for the password instead; otherwise a blank stands between.
+    glued: bool,
+}
+
+const PASSWORD_FLAGS: [PasswordFlag; 2] = [
+    PasswordFlag {
+        flag: "-p",
+        commands: &[
+            "mysql",
+            "mysqldump",
+            "mysqladmin",
+            "mysqlimport",
+            "mysqlcheck",
+        ],
+        glued: true,
+    },
+    PasswordFlag {
+        flag: "-a",
+        commands: &["redis-cli"],
+        glued: false,
+    },
 ];
 /// Longest key name and value considered; bounds the work per trigger.
 const MAX_KEY: usize = 64;
@@ -211,21 +229,33 @@ impl CredentialDetector {
         }
     }
 
-    /// `mysql -uroot -pVALUE`: the value glued to the flag, on a line that
-    /// runs a MySQL client. A bare `-p` asks for the password instead.
-    fn mysql_password(&self, cx: &TextCtx, flag: usize, end: usize, out: &mut Vec<Found>) {
+    /// `mysql -uroot -pVALUE`, `redis-cli -a VALUE`: a password flag's
+    /// value on a line that runs a command taking it so.
+    fn flag_password(
+        &self,
+        cx: &TextCtx,
+        flag: &PasswordFlag,
+        at: usize,
+        end: usize,
+        out: &mut Vec<Found>,
+    ) {
         let text = cx.text;
-        if !text[..flag].ends_with([' ', '\t']) {
+        if !text[..at].ends_with([' ', '\t']) {
             return;
         }
-        let line = &text[cx.line_start(flag)..flag];
-        let runs_client = line
+        let line = &text[cx.line_start(at)..at];
+        let runs_command = line
             .split(|c: char| c.is_whitespace() || matches!(c, '/' | ';' | '|' | '&' | '`' | '('))
-            .any(|word| MYSQL_CLIENTS.contains(&word));
-        if !runs_client || text[end..].starts_with(|c: char| c.is_whitespace() || c == '-') {
+            .any(|word| flag.commands.contains(&word));
+        let blank = text[end..].starts_with([' ', '\t']);
+        if !runs_command || blank == flag.glued {
             return;
         }
-        let start = end + usize::from(text[end..].starts_with(['"', '\'']));
+        let mut start = skip_chars(text, end, usize::MAX, |c| c == ' ' || c == '\t');
+        if text[start..].starts_with('-') {
+            return;
+        }
+        start += usize::from(text[start..].starts_with(['"', '\'']));
         let plain = ValueAt {
             start,
             in_url: false,
@@ -318,7 +348,7 @@ impl Coded for CredentialDetector {
     fn triggers(&self) -> Vec<String> {
         let mut t = self.keys.clone();
         t.push(URL_USERINFO.to_string());
-        t.push(MYSQL_PASSWORD_FLAG.to_string());
+        t.extend(PASSWORD_FLAGS.iter().map(|f| f.flag.to_string()));
         t
     }
 
@@ -333,8 +363,11 @@ impl Coded for CredentialDetector {
         if word == self.keys.len() {
             return self.userinfo(cx, end, out);
         }
-        if word == self.keys.len() + 1 {
-            return self.mysql_password(cx, start, end, out);
+        if let Some(flag) = word
+            .checked_sub(self.keys.len() + 1)
+            .and_then(|i| PASSWORD_FLAGS.get(i))
+        {
+            return self.flag_password(cx, flag, start, end, out);
         }
         if let Some(value) = self.value_start(cx.text, start, end) {
             if let Some(e) = Self::value_end(cx.text, value.start, &value) {

@@ -20,7 +20,8 @@ fn export(documents: usize) -> String {
              根据县政府常务会议研究，现将有关事项公示如下。公示期内如有异议，\
              请以书面形式向县政府办公室反映。公示期为五个工作日。\n\
              联系人：张建国，联系电话：138{:08}。\n\n\x0c\n",
-            i % 100_000_000
+            // Eight zeros would be a dummy number, no subscriber's.
+            1 + i % 99_999_999
         ));
     }
     text

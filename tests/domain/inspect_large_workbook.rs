@@ -34,7 +34,7 @@ fn roster(rows: u32) -> Vec<u8> {
         );
         sheet.write_string(i + 1, 0, name).unwrap();
         sheet
-            .write_string(i + 1, 1, format!("138{:08}", i))
+            .write_string(i + 1, 1, format!("138{:08}", i + 1))
             .unwrap();
         sheet
             .write_string(
@@ -114,7 +114,7 @@ fn distinct_roster(rows: u32) -> (Vec<u8>, usize) {
                 SURNAMES[(i % 6) as usize],
                 GIVEN[(i / 6 % 6) as usize]
             ),
-            format!("139{:08}", i),
+            format!("139{:08}", i + 1),
             format!("湖北省鄂州市鄂城区滨湖路{i}号"),
             format!(
                 "第{i}条备注：{}",

@@ -311,6 +311,17 @@ fn addresses() {
         "ADDRESS",
         "鄂州市滨湖南路１３２号",
     );
+    // A block by its letter goes on to a building part, not to a window.
+    assert_finds(
+        "\"address\": \"贵州省贵阳市南明区花果园大街1号B区5栋2单元2304室\",",
+        "ADDRESS",
+        "贵州省贵阳市南明区花果园大街1号B区5栋2单元2304室",
+    );
+    assert_finds(
+        "地点：鄂州市政务服务中心2楼B区18号窗口",
+        "ADDRESS",
+        "鄂州市政务服务中心2楼",
+    );
     for not_address in [
         "鄂州市鄂城区",
         "华容区葛店镇",
@@ -1300,8 +1311,9 @@ fn userinfo_passwords_and_more_placeholders() {
     }
 }
 
-/// A MySQL client's password is glued to `-p`, bare or quoted; `-p` of
-/// other commands is a port, and a bare `-p` asks for the password. A
+/// A MySQL client's password is glued to `-p`, bare or quoted, and
+/// redis-cli's follows `-a`; `-p` of other commands is a port, and a bare
+/// `-p` asks for the password. A
 /// connection URL's password may hold a raw `#`, where a web URL's `#`
 /// starts its fragment.
 #[test]
@@ -1322,9 +1334,17 @@ fn command_line_passwords_and_hashes_in_connection_urls() {
         "docker run -p 3306:3306 mysql:8",
         "mysql -uroot -p$MYSQL_ROOT_PASSWORD",
         "tar -pczf backup.tgz mysql",
+        "redis-cli -a",
+        "ls -a /var/lib/redis-cli",
+        "redis-cli -a $REDIS_PASSWORD ping",
     ] {
         assert_none(no_password, "SECRET_KEY");
     }
+    assert_finds(
+        "  421  redis-cli -h 172.16.20.12 -a Rd!s2024#hr ping",
+        "SECRET_KEY",
+        "Rd!s2024#hr",
+    );
     assert_finds(
         "jdbc:mysql://db:3306/app?user=app&password=Ab#12cd!x",
         "SECRET_KEY",
