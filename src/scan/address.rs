@@ -21,6 +21,7 @@ pub const LEXICON: &[&str] = &[
     "units",
     "labels",
     "stop_chars",
+    "regions",
 ];
 
 pub struct AddressDetector {
@@ -37,6 +38,11 @@ pub struct AddressDetector {
     admin_last_chars: CharSet,
     /// Characters a component name never contains (`的`, `在`, …).
     stop_chars: CharSet,
+    /// Places named whole, with no suffix (`香港`, `新界`, `氹仔`): taken
+    /// before the street as components of their own.
+    regions: Vec<String>,
+    /// The last character of every region.
+    region_last_chars: CharSet,
 }
 
 /// Longest Han name before a component suffix or unit.
@@ -46,6 +52,9 @@ const MAX_NAME: usize = 8;
 const MAX_BUILDING: usize = 12;
 /// Administrative components taken before the street.
 const MAX_ADMIN: usize = 6;
+/// Characters before an address's start searched for a label running into
+/// it.
+const LABEL_LEAD: usize = 3;
 /// Numbered units after the street (`号`, `栋`, `单元`, `室` …); bounds the
 /// work per trigger on text that repeats them endlessly.
 const MAX_UNITS: usize = 8;
@@ -60,6 +69,8 @@ impl AddressDetector {
             .map_err(|e| def.error(format!("labels: {e}")))?;
         let admin_last_chars =
             CharSet::new(admin_suffixes.iter().filter_map(|s| s.chars().next_back()));
+        let regions = super::kinds::lexicon(def, "regions").to_vec();
+        let region_last_chars = CharSet::new(regions.iter().filter_map(|s| s.chars().next_back()));
         Ok(Self {
             def: def.clone(),
             street_suffixes: required_lexicon(def, "street_suffixes")?.to_vec(),
@@ -72,6 +83,8 @@ impl AddressDetector {
                     .iter()
                     .flat_map(|w| w.chars()),
             ),
+            regions,
+            region_last_chars,
         })
     }
 
@@ -246,6 +259,10 @@ impl AddressDetector {
             // One blank may separate components (`鄂州市 鄂城区 文星路`).
             let before = &text[..start];
             let before = before.strip_suffix([' ', '\u{3000}']).unwrap_or(before);
+            if let Some(region) = self.region_ending(before) {
+                start = before.len() - region.len();
+                continue;
+            }
             let Some(suffix) = self
                 .admin_suffixes
                 .iter()
@@ -288,10 +305,17 @@ impl AddressDetector {
             start = s;
         }
         // Labels and words that never belong to an address (`家住湖北省…`,
-        // `村民张三反映杨湖村3组`) cut it: it starts after the last one.
+        // `村民张三反映杨湖村3组`) cut it: it starts after the last one. One
+        // may open before the start, on a stop character (`到达广州市…`).
+        let from = text[..start]
+            .char_indices()
+            .rev()
+            .nth(LABEL_LEAD - 1)
+            .map_or(0, |(i, _)| i);
         self.labels
-            .find_overlapping_iter(&text[start..pos])
-            .map(|m| start + m.end())
+            .find_overlapping_iter(&text[from..pos])
+            .map(|m| from + m.end())
+            .filter(|&end| end > start)
             .max()
             .unwrap_or(start)
     }
@@ -312,9 +336,23 @@ impl AddressDetector {
             {
                 break;
             }
+            if self.region_last_chars.contains(c)
+                && self.region_ending(&text[..i + c.len_utf8()]).is_some()
+            {
+                break;
+            }
             start = i;
         }
         start
+    }
+
+    /// The region `text` ends with, the longest (`香港岛` before `港岛`).
+    fn region_ending(&self, text: &str) -> Option<&str> {
+        self.regions
+            .iter()
+            .filter(|r| text.ends_with(r.as_str()))
+            .max_by_key(|r| r.len())
+            .map(String::as_str)
     }
 }
 

@@ -241,6 +241,9 @@ fn cell_index(row: &str, pos: usize, separator: u8) -> usize {
             .count()
             .saturating_sub(1);
     }
+    if separator == FULL_BAR {
+        return row[..pos].matches(FULL_BAR_STR).count();
+    }
     let mut quoted = false;
     let mut col = 0;
     for (i, b) in row.bytes().enumerate() {
@@ -331,6 +334,15 @@ pub fn cells(row: &str, separator: u8) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_the_column_header_of_a_full_width_bar_table() {
+        let t = "序号｜姓名｜往来港澳通行证号码｜签注\n1｜袁志刚｜C52408173｜团队旅游\n";
+        let hints = ScanHints::default();
+        let cx = TextCtx::new(t, &hints);
+        let pos = t.find("C524").unwrap();
+        assert_eq!(cx.column_header(pos), Some("往来港澳通行证号码"));
+    }
 
     #[test]
     fn finds_the_column_header() {

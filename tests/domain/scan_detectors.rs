@@ -1553,3 +1553,87 @@ fn dummy_travel_document_numbers_are_placeholders() {
     assert_finds("\"passport\": \"E48201736\",", "CN_PASSPORT", "E48201736");
     assert_finds("港澳通行证：C37016284", "CN_HKMO_PERMIT", "C37016284");
 }
+
+/// The thirteenth set's families: lists under a heading with a head count,
+/// plot boundaries, chat messages, roster cells with a post and a phone,
+/// Hong Kong places, merchant keys, a full-width bar's column header.
+#[test]
+fn counted_headings_boundaries_chats_and_roster_cells() {
+    assert_eq!(
+        names_in("一类保障（4户）：郝二平　刘爱莲　郝长顺　田桂英"),
+        ["郝二平", "刘爱莲", "郝长顺", "田桂英"]
+    );
+    assert_eq!(
+        names_in("本科生（2人）：梁晓彤（计科2301）　韦嘉诚（软件2302）"),
+        ["梁晓彤", "韦嘉诚"]
+    );
+    // A count of things, or a heading with prose after it, is no list.
+    assert_none("采购需求（3项）：高清投影仪　交互平板", "PERSON_NAME");
+    assert_none("分配结果（4户）：全部按期入住，无异议", "PERSON_NAME");
+
+    assert_eq!(
+        names_in("四至：东至覃永贵宅基地，南至村道，西至蒙桂芳菜地，北至水塘。"),
+        ["覃永贵", "蒙桂芳"]
+    );
+    assert_none("东至王家，西至机耕路，北至河堤。", "PERSON_NAME");
+
+    assert_eq!(
+        names_in("[08:02] 蒋晓楠（班主任）：各位家长好\n[08:07] 邬子涵爸爸：收到"),
+        ["蒋晓楠", "邬子涵"]
+    );
+    assert_none("[08:15] 宿管阿姨：晚上十点熄灯", "PERSON_NAME");
+
+    assert_eq!(
+        names_in("水库名称｜行政责任人｜巡查责任人\n黄泥塘水库｜封立军（镇长）19167626073｜冉学贵　19553552185"),
+        ["封立军", "冉学贵"]
+    );
+    assert_eq!(
+        names_in("原告滕飞诉被告冼国明、冼伟强房屋买卖合同纠纷；被告人伦子健犯危险驾驶罪"),
+        ["滕飞", "冼国明", "冼伟强", "伦子健"]
+    );
+    assert_eq!(names_in("辩护人邵婉清，江苏瑞衡律师事务所律师"), ["邵婉清"]);
+    assert_eq!(names_in("中五甲班班主任：周慧玲老師"), ["周慧玲"]);
+    assert_none("联系人：郑法官", "PERSON_NAME");
+    assert_none("当事人应自收到本决定书之日起十五日内缴纳", "PERSON_NAME");
+
+    assert_finds(
+        "服務中心地址：香港新界荃灣青山公路432號荃新商業大廈12樓1205室",
+        "ADDRESS",
+        "香港新界荃灣青山公路432號荃新商業大廈12樓1205室",
+    );
+    assert_finds(
+        "入住澳門氹仔望德聖母灣大馬路199號",
+        "ADDRESS",
+        "澳門氹仔望德聖母灣大馬路199號",
+    );
+    assert_finds(
+        "提前20分钟到达广州市番禺区市桥街道清河东路321号本院",
+        "ADDRESS",
+        "广州市番禺区市桥街道清河东路321号",
+    );
+    assert_finds(
+        "綦志伟遗失石家庄市桥西区中华南大街98号购房收据",
+        "ADDRESS",
+        "石家庄市桥西区中华南大街98号",
+    );
+
+    assert_finds(
+        "序號｜姓名｜往來港澳通行證號碼\n1｜袁志剛｜C52408173",
+        "CN_HKMO_PERMIT",
+        "C52408173",
+    );
+    assert_none("序號｜姓名｜備註\n1｜袁志剛｜C52408173", "CN_HKMO_PERMIT");
+
+    assert_finds(
+        "  api-v3-key: 81c8b5b71001f634a939f39a6cdb068c",
+        "SECRET_KEY",
+        "81c8b5b71001f634a939f39a6cdb068c",
+    );
+    assert_finds(
+        "\"mch_key\": \"A18dVUhuGkWOCj0ZqZzi2O6FXH5UiaEZ\"",
+        "SECRET_KEY",
+        "A18dVUhuGkWOCj0ZqZzi2O6FXH5UiaEZ",
+    );
+    assert_none("access_key_id = example-id-value", "SECRET_KEY");
+    assert_none("修复在 Android 10.0.0.1 以下版本崩溃的问题", "IP_ADDRESS");
+}

@@ -324,10 +324,17 @@ impl NameDetector {
     fn line_head_name(&self, text: &str, mark: usize) -> Option<usize> {
         // Walked back from the mark, not looked up: commas are common and
         // a line layout costs a pass over the text.
-        // A row number may stand before it (`1　　王秀兰　370683…`).
+        // A row number may stand before it (`1　　王秀兰　370683…`), or the
+        // time of a chat message (`[08:02] 蒋晓楠（班主任）：`).
         let start = Self::start_of_name_before(text, mark, |s| {
-            let before = text[..s]
-                .trim_end_matches(is_blank)
+            let before = text[..s].trim_end_matches(is_blank);
+            let before = before
+                .strip_suffix(']')
+                .and_then(|b| b.strip_suffix(|c: char| c.is_ascii_digit() || c == ':'))
+                .and_then(|b| b.rsplit_once('['))
+                .filter(|(_, time)| time.chars().all(|c| c.is_ascii_digit() || c == ':'))
+                .map_or(before, |(b, _)| b);
+            let before = before
                 .trim_end_matches(|c: char| c.is_ascii_digit())
                 .trim_end_matches(is_blank);
             before.is_empty() || before.ends_with('\n')
@@ -379,10 +386,11 @@ impl NameDetector {
             return;
         }
         let heading = text[cx.line_start(colon)..colon].trim_matches(is_blank);
-        if !self
-            .list_headings
-            .iter()
-            .any(|h| heading.ends_with(h.as_str()))
+        if !self.is_counted_heading(heading)
+            && !self
+                .list_headings
+                .iter()
+                .any(|h| heading.ends_with(h.as_str()))
         {
             return;
         }
@@ -399,6 +407,22 @@ impl NameDetector {
         {
             out.extend(names);
         }
+    }
+
+    /// `一类保障（4户）`, `大专组（3名）`: a heading that ends in a head count
+    /// of people in parentheses says the list after it is of people.
+    fn is_counted_heading(&self, heading: &str) -> bool {
+        let Some(inner) = heading
+            .strip_suffix(['）', ')'])
+            .and_then(|h| h.rsplit_once(['（', '(']))
+            .map(|(_, inner)| inner)
+        else {
+            return false;
+        };
+        let unit = inner.trim_start_matches(|c: char| is_digit(c) || CHINESE_NUMERALS.contains(c));
+        unit.len() < inner.len()
+            && unit.chars().count() == 1
+            && unit.chars().all(|c| self.count_units.contains(&c))
     }
 
     /// Whether what follows the last name of a line is only a remark on it:

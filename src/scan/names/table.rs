@@ -4,6 +4,7 @@
 use super::{NameDetector, Reading};
 use crate::scan::context::{cell_ranges, cells, TextCtx};
 use crate::scan::kinds::Found;
+use crate::scan::normalize::{is_blank, is_digit};
 
 /// What separates the names of one cell.
 const CELL_LIST_MARKS: &[char] = &['、', '，', ',', '；', ';', '/'];
@@ -40,7 +41,8 @@ impl NameDetector {
             let row = &text[row_start..row_end];
             for (i, (s, e)) in cell_ranges(row, separator).into_iter().enumerate() {
                 if cols.contains(&i) {
-                    self.whole_cell(cx, row_start + s, row_start + e, out);
+                    let end = row_start + s + names_end(&row[s..e]);
+                    self.whole_cell(cx, row_start + s, end, out);
                 }
             }
             row_start = row_end;
@@ -65,4 +67,16 @@ impl NameDetector {
             self.push(cx, s, e, out);
         }
     }
+}
+
+/// Where the names of a cell end, before what a roster may write after
+/// them: a phone number and a post in parentheses
+/// (`封立军（镇长）19167626073`, `冉学贵　19553552185`).
+fn names_end(cell: &str) -> usize {
+    let cell = cell.trim_end_matches(|c: char| is_digit(c) || c == '-' || is_blank(c));
+    let cell = cell
+        .strip_suffix(['）', ')'])
+        .and_then(|c| c.rfind(['（', '(']).map(|open| &c[..open]))
+        .unwrap_or(cell);
+    cell.trim_end_matches(is_blank).len()
 }
