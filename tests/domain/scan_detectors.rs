@@ -1637,3 +1637,25 @@ fn counted_headings_boundaries_chats_and_roster_cells() {
     assert_none("access_key_id = example-id-value", "SECRET_KEY");
     assert_none("修复在 Android 10.0.0.1 以下版本崩溃的问题", "IP_ADDRESS");
 }
+
+/// Yi names (a clan name and two syllables), a subject after `的` or
+/// before an adverb, and the desk a thing is handed to.
+#[test]
+fn yi_names_subjects_after_de_and_before_adverbs() {
+    assert_eq!(
+        names_in("同事沙马伍呷告诉记者，每逢周末，吉克阿呷都要走两个多小时山路"),
+        ["沙马伍呷", "吉克阿呷"]
+    );
+    assert_eq!(names_in("校长曲比拉杰说"), ["曲比拉杰"]);
+    for clean in ["吉木乃县边境", "木乃伊展览", "阿苏卫垃圾场"] {
+        assert_none(clean, "PERSON_NAME");
+    }
+    assert_eq!(
+        names_in("在二道白河镇经营民宿的朴成浩说，今年雪季客房全满"),
+        ["朴成浩"]
+    );
+    assert_eq!(names_in("说起师傅，李文博至今记得他的那句话"), ["李文博"]);
+    assert_none("，全市已经完成", "PERSON_NAME");
+    assert_eq!(names_in("将培训签到表交至任志强处。"), ["任志强"]);
+    assert_none("材料报送宣传处。", "PERSON_NAME");
+}

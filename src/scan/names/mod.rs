@@ -64,6 +64,8 @@ pub const LEXICON: &[&str] = &[
     "list_headings",
     "tibetan_names",
     "mongolian_names",
+    "yi_clans",
+    "yi_given_chars",
     "transliterated_chars",
     "count_units",
     "places",
@@ -137,6 +139,10 @@ pub struct NameDetector {
     /// (`巴图`, `孟和`, `巴特尔`): the names of peoples with no surname,
     /// two words to a name or one word of three characters or more.
     name_words: Vec<String>,
+    /// Clan names Yi names open with (`吉克`, `沙马`, `曲比`).
+    yi_clans: Vec<String>,
+    /// Syllables of Yi given names (`阿呷`, `伍呷`, `拉杰`).
+    yi_given_chars: HashSet<char>,
     /// Characters of names transliterated with a middle dot (`买买提·艾力`).
     transliterated_chars: HashSet<char>,
     /// What a head count counts (`名`, `人`, `位`).
@@ -174,6 +180,7 @@ enum Group {
     ProseLabel,
     RoleAfter,
     NameWord,
+    YiClan,
     NameDot,
     SqlValues,
     NameCall,
@@ -293,6 +300,8 @@ impl NameDetector {
                 lexicon(def, "mongolian_names"),
             ]
             .concat(),
+            yi_clans: lexicon(def, "yi_clans").to_vec(),
+            yi_given_chars: chars_of("yi_given_chars"),
             transliterated_chars: chars_of("transliterated_chars"),
             count_units: chars_of("count_units"),
             proper_nouns: [
@@ -333,7 +342,8 @@ impl NameDetector {
         let h = g + self.prose_labels.len();
         let i = h + self.roles_after.len();
         let j = i + self.name_words.len();
-        let k = j + transliterated::NAME_DOTS.len();
+        let y = j + self.yi_clans.len();
+        let k = y + transliterated::NAME_DOTS.len();
         let m = k + 1;
         let n = m + 1;
         match word {
@@ -348,6 +358,7 @@ impl NameDetector {
             w if w < h => Group::ProseLabel,
             w if w < i => Group::RoleAfter,
             w if w < j => Group::NameWord,
+            w if w < y => Group::YiClan,
             w if w < k => Group::NameDot,
             w if w < m => Group::SqlValues,
             w if w < n => Group::NameCall,
@@ -409,6 +420,7 @@ impl Coded for NameDetector {
             .chain(&self.prose_labels)
             .chain(&self.roles_after)
             .chain(&self.name_words)
+            .chain(&self.yi_clans)
             .cloned()
             .chain(transliterated::NAME_DOTS.map(String::from))
             .chain([sql::VALUES, calls::NAME_CALL, LIST_MARK].map(String::from))
@@ -456,6 +468,7 @@ impl Coded for NameDetector {
             }
             Group::RoleAfter => self.role_after(cx, start, out),
             Group::NameWord => self.name_of_words(cx, start, end, out),
+            Group::YiClan => self.yi_name(cx, start, end, out),
             Group::NameDot => self.dotted_name(cx, start, end, out),
             Group::SqlValues => self.sql_values(cx, start, end, out),
             Group::NameCall => self.name_argument(cx, end, out),

@@ -1,6 +1,7 @@
 //! Names that have no Han surname: Tibetan and Mongolian names, written as
 //! two name words (`扎西多吉`, `次仁卓玛`, `巴图孟和`) or as one long one
-//! (`巴特尔`, `格日勒图`), and Uyghur, Kazakh and other names
+//! (`巴特尔`, `格日勒图`), Yi names (a clan name and two syllables:
+//! `吉克阿呷`), and Uyghur, Kazakh and other names
 //! transliterated with a middle dot between given name and father's name
 //! (`买买提·艾力`, `阿依古丽·吐尔逊`). None needs a label: two name words
 //! in a row, a name word of three characters, or two runs of
@@ -19,6 +20,8 @@ const MIN_WHOLE_WORD: usize = 3;
 const PLACE_WORDS: &[char] = &[
     '苏', '嘎', '旗', '盟', '市', '县', '镇', '乡', '村', '路', '街', '山', '河', '湖', '浩', '区',
 ];
+/// Syllables of a Yi given name after the clan name.
+const YI_GIVEN: usize = 2;
 /// Fewest and most characters in one part of a dotted name.
 const MIN_PART: usize = 2;
 const MAX_PART: usize = 6;
@@ -58,6 +61,22 @@ impl NameDetector {
                 self.push(cx, start, end, out)
             }
             None => {}
+        }
+    }
+
+    /// `吉克阿呷`, `曲比拉杰`: the clan name at `start..end` and the two
+    /// syllables of a Yi given name after it, when no third follows.
+    pub(super) fn yi_name(&self, cx: &TextCtx, start: usize, end: usize, out: &mut Vec<Found>) {
+        let mut after = cx.text[end..].chars();
+        let given: Vec<char> = after.by_ref().take(YI_GIVEN).collect();
+        let syllables = given.len() == YI_GIVEN
+            && given.iter().all(|c| self.yi_given_chars.contains(c))
+            && after
+                .next()
+                .is_none_or(|c| !self.yi_given_chars.contains(&c));
+        if syllables {
+            let len: usize = given.iter().map(|c| c.len_utf8()).sum();
+            self.push(cx, start, end + len, out);
         }
     }
 
