@@ -1657,5 +1657,11 @@ fn yi_names_subjects_after_de_and_before_adverbs() {
     assert_eq!(names_in("说起师傅，李文博至今记得他的那句话"), ["李文博"]);
     assert_none("，全市已经完成", "PERSON_NAME");
     assert_eq!(names_in("将培训签到表交至任志强处。"), ["任志强"]);
+    assert_eq!(
+        names_in("上虞区：俞国庆家庭\n诸暨市：斯建新家庭"),
+        ["俞国庆", "斯建新"]
+    );
+    assert_none("上城区：和谐家庭", "PERSON_NAME");
+    assert_eq!(names_in("红榜：吴金凤家庭院整洁"), ["吴金凤"]);
     assert_none("材料报送宣传处。", "PERSON_NAME");
 }

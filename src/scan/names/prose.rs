@@ -426,8 +426,12 @@ impl NameDetector {
     }
 
     /// Whether what follows the last name of a line is only a remark on it:
-    /// nothing, one parenthetical, or a head count (`等5人`).
+    /// nothing, one parenthetical, a head count (`等5人`), or a word for
+    /// its bearer (`诸暨市：斯建新家庭`).
     fn only_remarks(&self, tail: &str) -> bool {
+        if self.roles_after.iter().any(|w| w == tail) {
+            return true;
+        }
         let tail = match tail.strip_prefix(['（', '(']) {
             Some(inner) => {
                 let Some(close) = inner.find(['）', ')']) else {
