@@ -84,11 +84,41 @@ impl<'t> TextCtx<'t> {
         // In a table the rest of the row speaks for the value too (`| TC-08 |
         // E48201736 | 命中 | 普通护照 |`).
         let row_rest = || &self.text[pos..self.line_end(pos)];
-        hit(before)
+        if hit(before)
             || self
                 .column_header(pos)
                 .is_some_and(|h| hit(h) || hit(row_rest()))
             || self.list_key(pos).is_some_and(hit)
+        {
+            return true;
+        }
+        // A value listed after another (`电话：0579-82267351、82267352`,
+        // `6021135/6021136`) shares the context of the first.
+        let mut at = pos;
+        for _ in 0..MAX_LISTED_VALUES {
+            let Some(first) = self.value_listed_before(at) else {
+                return false;
+            };
+            if hit(self.before(first, window)) || self.column_header(first).is_some_and(&hit) {
+                return true;
+            }
+            at = first;
+        }
+        false
+    }
+
+    /// The start of the number `pos` follows in a list: only `、` or `/`
+    /// stands between, and it holds at least [`MIN_LISTED_DIGITS`] digits.
+    fn value_listed_before(&self, pos: usize) -> Option<usize> {
+        let head = self.text[..pos].strip_suffix(['、', '/', '／'])?;
+        let start = head
+            .trim_end_matches(|c: char| {
+                c.is_ascii_digit()
+                    || matches!(c, '-' | '—' | '–' | '－' | '(' | ')' | '（' | '）' | ' ')
+            })
+            .len();
+        let digits = head[start..].bytes().filter(u8::is_ascii_digit).count();
+        (digits >= MIN_LISTED_DIGITS).then_some(start)
     }
 
     /// The line opening the list whose item `pos` is, in data or code
@@ -199,6 +229,11 @@ fn line_layout(text: &str) -> Vec<LineInfo> {
 /// The separator of a table whose cells are split by full-width bars
 /// (`序号｜申请人｜身份证号`): a byte UTF-8 never holds stands for it.
 const FULL_BAR: u8 = 0xFF;
+/// Values walked back along a list for the context of its first.
+const MAX_LISTED_VALUES: usize = 8;
+/// Digits of the shortest value whose context a listed value shares: a
+/// local landline.
+const MIN_LISTED_DIGITS: usize = 7;
 const FULL_BAR_STR: &str = "｜";
 
 /// The separator of a table whose columns are aligned with blanks

@@ -32,28 +32,27 @@ const URL_USERINFO: &str = "://";
 /// it so (elsewhere `-p` is a port and `-a` a switch).
 struct PasswordFlag {
     flag: &'static str,
-    commands: &'static [&'static str],
-    /// The value is glued to the flag (`-pS3cr3t`), where a blank asks
-    /// for the password instead; otherwise a blank stands between.
-    glued: bool,
+    /// The commands reading it so, each with whether the value is glued
+    /// to the flag (`mysql -pS3cr3t`, where a blank asks for the password
+    /// instead) or follows a blank (`sshpass -p VALUE`).
+    commands: &'static [(&'static str, bool)],
 }
 
 const PASSWORD_FLAGS: [PasswordFlag; 2] = [
     PasswordFlag {
         flag: "-p",
         commands: &[
-            "mysql",
-            "mysqldump",
-            "mysqladmin",
-            "mysqlimport",
-            "mysqlcheck",
+            ("mysql", true),
+            ("mysqldump", true),
+            ("mysqladmin", true),
+            ("mysqlimport", true),
+            ("mysqlcheck", true),
+            ("sshpass", false),
         ],
-        glued: true,
     },
     PasswordFlag {
         flag: "-a",
-        commands: &["redis-cli"],
-        glued: false,
+        commands: &[("redis-cli", false)],
     },
 ];
 /// Longest key name and value considered; bounds the work per trigger.
@@ -207,6 +206,11 @@ impl CredentialDetector {
             || v.contains("your_")
             || v.contains("your-")
             || is_constant_name(value.trim_end_matches([')', '}', ']']))
+            // A constant reached through a path (`process.env.SMS_SECRET`,
+            // `settings.DB_PASSWORD`).
+            || value
+                .rsplit_once('.')
+                .is_some_and(|(_, last)| is_constant_name(last.trim_end_matches([')', '}', ']', ','])))
             || value.contains("**")
             || v.starts_with("${")
             || v.starts_with("{{")
@@ -244,11 +248,12 @@ impl CredentialDetector {
             return;
         }
         let line = &text[cx.line_start(at)..at];
-        let runs_command = line
+        let glued = line
             .split(|c: char| c.is_whitespace() || matches!(c, '/' | ';' | '|' | '&' | '`' | '('))
-            .any(|word| flag.commands.contains(&word));
+            .find_map(|word| flag.commands.iter().find(|(c, _)| *c == word))
+            .map(|&(_, glued)| glued);
         let blank = text[end..].starts_with([' ', '\t']);
-        if !runs_command || blank == flag.glued {
+        if glued.is_none_or(|glued| blank == glued) {
             return;
         }
         let mut start = skip_chars(text, end, usize::MAX, |c| c == ' ' || c == '\t');

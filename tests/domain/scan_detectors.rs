@@ -1665,3 +1665,76 @@ fn yi_names_subjects_after_de_and_before_adverbs() {
     assert_eq!(names_in("红榜：吴金凤家庭院整洁"), ["吴金凤"]);
     assert_none("材料报送宣传处。", "PERSON_NAME");
 }
+
+/// The fourteenth set's families: a number listed after another shares its
+/// context, seven-digit local numbers, development zones, traditional
+/// folds for plates and places, password flags and keys.
+#[test]
+fn listed_numbers_zones_folds_and_flags() {
+    assert_finds(
+        "电话：0579-82267351、82267352（24小时值班）",
+        "CN_LANDLINE",
+        "82267352",
+    );
+    assert_finds("电话为0580-2263718/2263719，传真", "CN_LANDLINE", "2263719");
+    assert_finds(
+        "科室 | 姓名 | 办公电话\n投资项目科 | 滕雪梅 | 6021135/6021136",
+        "CN_LANDLINE",
+        "6021136",
+    );
+    // A list of other numbers, or one with no context, lends none.
+    assert_none("编号2024001、2024002已归档", "CN_LANDLINE");
+    assert_none("合同金额3028657元", "CN_LANDLINE");
+
+    assert_finds(
+        "建设地点：长沙望城经济技术开发区腾飞路二段88号",
+        "ADDRESS",
+        "长沙望城经济技术开发区腾飞路二段88号",
+    );
+    assert_finds(
+        "生产基地位于衢州市衢江区衢州高新技术产业开发区华荫北路21号。",
+        "ADDRESS",
+        "衢州市衢江区衢州高新技术产业开发区华荫北路21号",
+    );
+    assert_finds(
+        "送达地址：甲方杭州市滨江区浦沿街道东冠路618号东冠小区2幢301室；",
+        "ADDRESS",
+        "杭州市滨江区浦沿街道东冠路618号东冠小区2幢301室",
+    );
+    assert_finds(
+        "手機17178375570，常駐珠海市香洲區前山街道翠微西路96號5棟2單元702室。",
+        "ADDRESS",
+        "珠海市香洲區前山街道翠微西路96號5棟2單元702室",
+    );
+    assert_finds(
+        "首批試點車輛：粵BD56218（新能源廂式貨車）",
+        "CN_LICENSE_PLATE",
+        "粵BD56218",
+    );
+    assert_finds(
+        "內部\n拱北口岸旅檢大廳失物登記簿",
+        "CLASSIFICATION_MARK",
+        "內部",
+    );
+
+    assert_finds(
+        "sshpass -p 'Cy^ZNGz^rv' scp backup.tar",
+        "SECRET_KEY",
+        "Cy^ZNGz^rv",
+    );
+    assert_none("ssh -p 2222 admin@host", "SECRET_KEY");
+    assert_finds(
+        "WECHAT_PAY_KEY=brVCzz4EyfYi6IMXMQMd9BT20pSyeeA7",
+        "SECRET_KEY",
+        "brVCzz4EyfYi6IMXMQMd9BT20pSyeeA7",
+    );
+    assert_none(
+        "  accessKeySecret: process.env.SMS_ACCESS_KEY_SECRET,",
+        "SECRET_KEY",
+    );
+    assert_none(
+        "private-key-file=/opt/sso/keys/sso_private.pem",
+        "SECRET_KEY",
+    );
+    assert_none("网关组件升级至 3.10.2.15", "IP_ADDRESS");
+}
