@@ -1737,4 +1737,23 @@ fn listed_numbers_zones_folds_and_flags() {
         "SECRET_KEY",
     );
     assert_none("网关组件升级至 3.10.2.15", "IP_ADDRESS");
+
+    // Names in the columns of a fleet table; none in a firm's name after
+    // a role character, nor in words a label stands before.
+    assert_eq!(
+        names_in("| 号牌 | 登记车主 | 司机 |\n| 浙A·5T2N8 | 冯建军 | 熊大勇 |"),
+        ["冯建军", "熊大勇"]
+    );
+    assert_eq!(
+        names_in("组长：施志勇　成员：苏婉清等4人"),
+        ["施志勇", "苏婉清"]
+    );
+    for clean in [
+        "建设单位：长沙麓谷精工装备有限公司",
+        "提醒广大市民：严禁在楼道停放电动自行车",
+        "当事人冷库（宁波市海曙区）",
+        "資料僅限協作雙方指定聯絡人查閱",
+    ] {
+        assert_none(clean, "PERSON_NAME");
+    }
 }

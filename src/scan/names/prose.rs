@@ -28,6 +28,11 @@ const SENTENCE_MARKS: &[char] = &['，', '。', '；', '：', ':', '！', '？']
 /// Digits of the shortest number that makes a row a person's: a local
 /// landline (`8312345`).
 const MIN_ROW_NUMBER_DIGITS: usize = 7;
+/// Ends of the names of firms: a name no word ends that runs into one is
+/// the firm's (`长沙麓谷精工装备有限公司` holds no `沙麓谷` after `长`).
+const FIRM_ENDS: &[&str] = &["有限公司", "股份公司", "公司", "集团", "事务所", "合作社"];
+/// Characters searched after such a name for the end of a firm's name.
+const MAX_FIRM_NAME: usize = 12;
 
 impl NameDetector {
     /// The subject of the clause whose verb starts at `verb`, when it is a
@@ -284,6 +289,9 @@ impl NameDetector {
         // `长沙岳麓区` holds no `沙岳麓`: a place's last character follows.
         let before_place = |end: usize| text[end..].starts_with(PLACE_ENDS);
         let unended = self.unended_name_at(text, pos, Reading::Prose);
+        if unended.is_some_and(|end| opens_firm_name(&text[end..])) {
+            return None;
+        }
         unended
             .filter(|&end| end <= limit && !from_place(end) && !before_place(end))
             .or_else(|| {
@@ -453,4 +461,16 @@ impl NameDetector {
                 .is_some_and(|c| self.count_units.contains(&c))
             && unit.chars().count() == 1
     }
+}
+
+/// Whether `rest`, the text after a candidate name, goes on to the end of
+/// a firm's name within its run of Han characters.
+fn opens_firm_name(rest: &str) -> bool {
+    let run: usize = rest
+        .chars()
+        .take_while(|c| is_han(*c))
+        .take(MAX_FIRM_NAME)
+        .map(char::len_utf8)
+        .sum();
+    FIRM_ENDS.iter().any(|end| rest[..run].contains(end))
 }
