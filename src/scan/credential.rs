@@ -55,6 +55,11 @@ const PASSWORD_FLAGS: [PasswordFlag; 2] = [
         commands: &[("redis-cli", false)],
     },
 ];
+/// Prefixes of cloud access key IDs (Alibaba, Tencent, AWS), whose secret
+/// code passes as the next argument (`oss2.Auth('LTAI…', 'secret')`).
+const ACCESS_KEY_ID_PREFIXES: [&str; 3] = ["LTAI", "AKID", "AKIA"];
+/// Fewest characters of a secret passed after its key ID.
+const MIN_PAIRED_SECRET: usize = 16;
 /// Longest key name and value considered; bounds the work per trigger.
 const MAX_KEY: usize = 64;
 const MAX_VALUE: usize = 512;
@@ -272,6 +277,49 @@ impl CredentialDetector {
         }
     }
 
+    /// `oss2.Auth('LTAI…', 'VALUE')`, `Credential("AKID…", "VALUE")`: a
+    /// quoted access key ID whose next argument is a quoted generated
+    /// string of [`MIN_PAIRED_SECRET`] characters or more, the key's secret.
+    fn secret_after_key_id(&self, cx: &TextCtx, start: usize, end: usize, out: &mut Vec<Found>) {
+        let text = cx.text;
+        let Some(quote) = text[..start]
+            .chars()
+            .next_back()
+            .filter(|c| matches!(c, '"' | '\''))
+        else {
+            return;
+        };
+        let id_end = end
+            + text[end..]
+                .bytes()
+                .take_while(u8::is_ascii_alphanumeric)
+                .count();
+        let Some(rest) = text[id_end..].strip_prefix(quote) else {
+            return;
+        };
+        let rest = rest.trim_start_matches([' ', '\t']);
+        let Some(rest) = rest.strip_prefix(',') else {
+            return;
+        };
+        let Some(value) = rest.trim_start_matches([' ', '\t']).strip_prefix(quote) else {
+            return;
+        };
+        let len = value
+            .bytes()
+            .take(MAX_VALUE)
+            .take_while(|b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'_' | b'-')
+            })
+            .count();
+        if len >= MIN_PAIRED_SECRET
+            && value[len..].starts_with(quote)
+            && looks_generated(&value[..len])
+        {
+            let value_start = text.len() - value.len();
+            self.emit(cx, value_start, value_start + len, out);
+        }
+    }
+
     /// `scheme://user:VALUE@host`
     fn userinfo(&self, cx: &TextCtx, end: usize, out: &mut Vec<Found>) {
         let text = cx.text;
@@ -354,6 +402,7 @@ impl Coded for CredentialDetector {
         let mut t = self.keys.clone();
         t.push(URL_USERINFO.to_string());
         t.extend(PASSWORD_FLAGS.iter().map(|f| f.flag.to_string()));
+        t.extend(ACCESS_KEY_ID_PREFIXES.map(String::from));
         t
     }
 
@@ -368,11 +417,12 @@ impl Coded for CredentialDetector {
         if word == self.keys.len() {
             return self.userinfo(cx, end, out);
         }
-        if let Some(flag) = word
-            .checked_sub(self.keys.len() + 1)
-            .and_then(|i| PASSWORD_FLAGS.get(i))
-        {
+        let after_userinfo = word.checked_sub(self.keys.len() + 1);
+        if let Some(flag) = after_userinfo.and_then(|i| PASSWORD_FLAGS.get(i)) {
             return self.flag_password(cx, flag, start, end, out);
+        }
+        if after_userinfo.is_some() {
+            return self.secret_after_key_id(cx, start, end, out);
         }
         if let Some(value) = self.value_start(cx.text, start, end) {
             if let Some(e) = Self::value_end(cx.text, value.start, &value) {

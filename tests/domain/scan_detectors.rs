@@ -1737,6 +1737,16 @@ fn listed_numbers_zones_folds_and_flags() {
         "SECRET_KEY",
     );
     assert_none("网关组件升级至 3.10.2.15", "IP_ADDRESS");
+    assert_finds(
+        "auth = oss2.Auth('LTAI5tQ8ZfKO6eV3rlTa', 'qquHohNrndKOq5bFevbPsgUjDjxOPC')",
+        "SECRET_KEY",
+        "qquHohNrndKOq5bFevbPsgUjDjxOPC",
+    );
+    let placeholder = "oss2.Auth('LTAI5tQ8ZfKO6eV3rlTa', 'your-secret-here')";
+    assert_eq!(
+        found(placeholder),
+        [("SECRET_KEY".to_string(), "LTAI5tQ8ZfKO6eV3rlTa")]
+    );
 
     // Names in the columns of a fleet table; none in a firm's name after
     // a role character, nor in words a label stands before.
