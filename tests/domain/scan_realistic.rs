@@ -289,3 +289,12 @@ fn the_thirteenth_held_out_set_is_found_precisely() {
 fn the_fourteenth_held_out_set_is_found_precisely() {
     assert_scores("heldout14.txt", 0.90, 0.85);
 }
+
+/// The fifteenth held-out set (`heldout15.txt`, 64 documents, 363 spans,
+/// 128 of them names: PII test suites in code, credential rule tests and
+/// leak samples, notices, news with bylines, markings), written blind
+/// after the rules of the fourteenth.
+#[test]
+fn the_fifteenth_held_out_set_is_found_precisely() {
+    assert_scores("heldout15.txt", 0.90, 0.85);
+}
