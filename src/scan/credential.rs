@@ -210,6 +210,9 @@ impl CredentialDetector {
             || v.contains("xxxxxx")
             || v.contains("your_")
             || v.contains("your-")
+            || v.contains("replace_me")
+            || v.contains("replace-me")
+            || v.contains("placeholder")
             || is_constant_name(value.trim_end_matches([')', '}', ']']))
             // A constant reached through a path (`process.env.SMS_SECRET`,
             // `settings.DB_PASSWORD`).

@@ -153,8 +153,10 @@ pub fn cn_uscc(value: &str) -> bool {
 /// it is a key's shape a reviewer should see.
 pub fn random_token(value: &str) -> bool {
     let b = value.as_bytes();
+    // `AKIAIOSFODNN7EXAMPLE` is the key AWS documents for examples.
     !b.windows(6).any(|w| w.iter().all(|&c| c == w[0]))
         && !b.windows(4).any(|w| w.eq_ignore_ascii_case(b"your"))
+        && !b.windows(7).any(|w| w.eq_ignore_ascii_case(b"example"))
 }
 
 /// Luhn (mod 10) over the digits of the value; separators are ignored.

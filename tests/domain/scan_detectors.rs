@@ -239,9 +239,9 @@ fn secrets() {
         "Q1w2;e3!",
     );
     assert_finds(
-        "key AKIAIOSFODNN7EXAMPLE",
+        "key AKIA4QW7ZLMT2HVXJ5NB",
         "SECRET_KEY",
-        "AKIAIOSFODNN7EXAMPLE",
+        "AKIA4QW7ZLMT2HVXJ5NB",
     );
     let pem = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----";
     assert_finds(&format!("key:\n{pem}\n"), "SECRET_KEY", pem);
@@ -1766,4 +1766,34 @@ fn listed_numbers_zones_folds_and_flags() {
     ] {
         assert_none(clean, "PERSON_NAME");
     }
+}
+
+/// The fifteenth set's families: documentation keys and placeholders in
+/// rule tests, hashes named as such, a placeholder joined to a title,
+/// bylines with a picture credit, a village accountant.
+#[test]
+fn documentation_keys_hashes_and_bylines() {
+    assert_none(
+        "示例 AWS 密钥 `AKIAIOSFODNN7EXAMPLE` 仅用于文档演示。",
+        "SECRET_KEY",
+    );
+    assert_finds(
+        "aws_key = \"AKIA4QW7ZLMT2HVXJ5NB\"",
+        "SECRET_KEY",
+        "AKIA4QW7ZLMT2HVXJ5NB",
+    );
+    assert_none("  \"webhookSecret\": \"whsec_REPLACE_ME\"", "SECRET_KEY");
+    assert_none(
+        "ADMIN_PASSWORD_SHA256=9b74c9897bac770ffc029102a200c5de1c1d3b6b8c3b59f9a2f2e2b5f0a4c7d1",
+        "SECRET_KEY",
+    );
+    assert_none("Upgrade to nginx 1.24.0.2 done", "IP_ADDRESS");
+    assert_none("王书记和刘女士出席", "PERSON_NAME");
+    assert_eq!(names_in("张先生和李建国同志出席"), ["李建国"]);
+    assert_eq!(
+        names_in("记者 田德胜/文 董晓琳/图\n编写：龙海燕  审核：万志刚"),
+        ["田德胜", "董晓琳", "龙海燕", "万志刚"]
+    );
+    assert_eq!(names_in("联系人：村会计罗丽萍，18082400284"), ["罗丽萍"]);
+    assert_eq!(names_in("她的同事秦建华回忆，有一次"), ["秦建华"]);
 }

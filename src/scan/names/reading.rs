@@ -183,6 +183,12 @@ impl NameDetector {
         if joiner > 0 && self.name_at(text, start + joiner, Reading::Prose) == Some(end) {
             return Some(start + joiner);
         }
+        // `王书记和刘女士`: a joiner before a surname alone joins a
+        // placeholder, not a name `和刘`.
+        let rest = start + joiner;
+        if joiner > 0 && self.surname_at(text, rest, Reading::Prose) == Some(end - rest) {
+            return None;
+        }
         // `谢谢黎明副局长`: a doubled character is a word (`谢谢`), and so is
         // a title the first character ends (`班主任柳静老师`); the name
         // starts after it.
