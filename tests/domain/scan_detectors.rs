@@ -1796,4 +1796,13 @@ fn documentation_keys_hashes_and_bylines() {
     );
     assert_eq!(names_in("联系人：村会计罗丽萍，18082400284"), ["罗丽萍"]);
     assert_eq!(names_in("她的同事秦建华回忆，有一次"), ["秦建华"]);
+    assert_eq!(
+        names_in("test.each([\n  ['陈思远', '陈**'],\n  ['欧阳晓薇', '欧阳**'],\n  [\"石磊\", \"石*\"],\n])"),
+        ["陈思远", "欧阳晓薇", "石磊"]
+    );
+    // The string must open with the surname the mask keeps, and be a name.
+    assert_none(
+        "cases = [('陈思远', '王**'), ('地址', '地**')]",
+        "PERSON_NAME",
+    );
 }

@@ -184,6 +184,7 @@ enum Group {
     NameDot,
     SqlValues,
     NameCall,
+    MaskedPair,
     ListMark,
     LineHead,
 }
@@ -345,7 +346,8 @@ impl NameDetector {
         let y = j + self.yi_clans.len();
         let k = y + transliterated::NAME_DOTS.len();
         let m = k + 1;
-        let n = m + 1;
+        let masked = m + 1;
+        let n = masked + calls::MASKED_CLOSES.len();
         match word {
             w if w < l => Group::Label,
             w if w < a => Group::FieldLabel,
@@ -361,7 +363,8 @@ impl NameDetector {
             w if w < y => Group::YiClan,
             w if w < k => Group::NameDot,
             w if w < m => Group::SqlValues,
-            w if w < n => Group::NameCall,
+            w if w < masked => Group::NameCall,
+            w if w < n => Group::MaskedPair,
             w if w == n => Group::ListMark,
             _ => Group::LineHead,
         }
@@ -423,7 +426,9 @@ impl Coded for NameDetector {
             .chain(&self.yi_clans)
             .cloned()
             .chain(transliterated::NAME_DOTS.map(String::from))
-            .chain([sql::VALUES, calls::NAME_CALL, LIST_MARK].map(String::from))
+            .chain([sql::VALUES, calls::NAME_CALL].map(String::from))
+            .chain(calls::MASKED_CLOSES.map(String::from))
+            .chain([LIST_MARK].map(String::from))
             .chain(LINE_HEAD_MARKS.map(String::from))
             .collect()
     }
@@ -472,6 +477,7 @@ impl Coded for NameDetector {
             Group::NameDot => self.dotted_name(cx, start, end, out),
             Group::SqlValues => self.sql_values(cx, start, end, out),
             Group::NameCall => self.name_argument(cx, end, out),
+            Group::MaskedPair => self.masked_pair(cx, start, end, out),
             Group::Column => self.columns(cx, start, out),
             // `辩称` holds `称`: the longer verb reads the subject.
             Group::Verb(verb) if self.ends_longer_verb(cx.text, verb, end) => {}
