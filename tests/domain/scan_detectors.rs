@@ -1800,6 +1800,10 @@ fn documentation_keys_hashes_and_bylines() {
         names_in("test.each([\n  ['陈思远', '陈**'],\n  ['欧阳晓薇', '欧阳**'],\n  [\"石磊\", \"石*\"],\n])"),
         ["陈思远", "欧阳晓薇", "石磊"]
     );
+    assert_eq!(
+        names_in("联系电话：13516704285（孟庆祥）、0571-87051234（市场部）"),
+        ["孟庆祥"]
+    );
     // The string must open with the surname the mask keeps, and be a name.
     assert_none(
         "cases = [('陈思远', '王**'), ('地址', '地**')]",

@@ -4,7 +4,7 @@
 //! still be one whole. A test table pairing a string with its masked form
 //! (`['陈思远', '陈**']`) says the same of the string.
 
-use super::NameDetector;
+use super::{NameDetector, MAX_NAME_BYTES};
 use crate::scan::context::TextCtx;
 use crate::scan::kinds::Found;
 
@@ -13,9 +13,6 @@ use crate::scan::kinds::Found;
 pub(super) const NAME_CALL: &str = "name(";
 /// Quotes a string argument is written in.
 const QUOTES: [char; 3] = ['\'', '"', '`'];
-/// Longest argument (in bytes) read: a compound surname and two given
-/// characters.
-const MAX_ARGUMENT: usize = 12;
 /// How a masked name's string closes: its last mask character and quote.
 pub(super) const MASKED_CLOSES: [&str; 2] = ["*'", "*\""];
 /// Longest surname kept visible in a masked name, in bytes (`欧阳**`).
@@ -32,7 +29,7 @@ impl NameDetector {
         let start = open + quote.len_utf8();
         let Some(len) = text[start..]
             .char_indices()
-            .take_while(|&(i, _)| i <= MAX_ARGUMENT)
+            .take_while(|&(i, _)| i <= MAX_NAME_BYTES)
             .find(|&(_, c)| c == quote)
             .map(|(i, _)| i)
         else {
@@ -85,7 +82,7 @@ impl NameDetector {
         let Some(open) = inner
             .char_indices()
             .rev()
-            .take_while(|&(i, _)| inner.len() - i <= MAX_ARGUMENT + quote.len_utf8())
+            .take_while(|&(i, _)| inner.len() - i <= MAX_NAME_BYTES + quote.len_utf8())
             .find(|&(_, c)| c == quote)
             .map(|(i, c)| i + c.len_utf8())
         else {

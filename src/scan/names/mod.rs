@@ -191,6 +191,8 @@ enum Group {
 
 /// Longest name in characters: a compound surname and two given characters.
 const MAX_NAME_CHARS: usize = 4;
+/// Longest name in bytes: four Han characters.
+const MAX_NAME_BYTES: usize = MAX_NAME_CHARS * '王'.len_utf8();
 
 /// What follows a name, in parentheses, that the text says is made up
 /// (`陈明（化名）`).

@@ -6,11 +6,11 @@
 //! and a speaker opening a line (`葛长明：`). Each given name must pass the
 //! statistics of [`GivenNameModel`].
 
-use super::{NameDetector, Reading};
+use super::{NameDetector, Reading, MAX_NAME_BYTES};
 use crate::scan::context::TextCtx;
 use crate::scan::kinds::Found;
 use crate::scan::name_model::GivenNameModel;
-use crate::scan::normalize::{is_blank, is_digit, is_han, skip_chars};
+use crate::scan::normalize::{bounded_end, is_blank, is_digit, is_han, skip_chars};
 
 /// Numerals of a head count written in characters (`等三名`).
 const CHINESE_NUMERALS: &str = "一二三四五六七八九十百千两几数";
@@ -312,6 +312,9 @@ impl NameDetector {
     /// label vouches for it, so its given name must read as one, and a
     /// label or title is none (`申请人：`, `主任，`).
     pub(super) fn line_head(&self, cx: &TextCtx, mark: usize, out: &mut Vec<Found>) {
+        if self.name_after_number(cx, mark, out) {
+            return;
+        }
         let Some(start) = self.line_head_name(cx.text, mark) else {
             // Else perhaps a later cell of a row, or a heading (`金山中学：`,
             // `第一选区：`).
@@ -325,6 +328,28 @@ impl NameDetector {
         if let Some((next, true)) = self.next_in_list(cx.text, mark) {
             self.list_from(cx, next, Reading::Prose, out);
         }
+    }
+
+    /// `17796401780（孟庆祥）`: a phone's owner in parentheses right after
+    /// it, when the parenthetical is one whole name. Whether the mark at
+    /// `mark` opened such a parenthetical after a number.
+    fn name_after_number(&self, cx: &TextCtx, mark: usize, out: &mut Vec<Found>) -> bool {
+        let text = cx.text;
+        let Some(open) = ['（', '(']
+            .into_iter()
+            .find(|p| text[mark..].starts_with(*p))
+        else {
+            return false;
+        };
+        if !text[..mark].ends_with(|c: char| c.is_ascii_digit()) {
+            return false;
+        }
+        let start = mark + open.len_utf8();
+        let window = bounded_end(text, start, MAX_NAME_BYTES);
+        if let Some(len) = text[start..window].find(['）', ')']) {
+            self.whole_cell(cx, start, start + len, out);
+        }
+        true
     }
 
     /// The start of the name that opens the line and ends at `mark`, when
