@@ -452,10 +452,16 @@ impl NameDetector {
         else {
             return false;
         };
-        let unit = inner.trim_start_matches(|c: char| is_digit(c) || CHINESE_NUMERALS.contains(c));
-        unit.len() < inner.len()
-            && unit.chars().count() == 1
-            && unit.chars().all(|c| self.count_units.contains(&c))
+        self.is_head_count(inner)
+    }
+
+    /// `4户`, `三名`: a number, in digits or characters, and one count unit.
+    fn is_head_count(&self, count: &str) -> bool {
+        let unit = count.trim_start_matches(|c: char| is_digit(c) || CHINESE_NUMERALS.contains(c));
+        let mut chars = unit.chars();
+        unit.len() < count.len()
+            && chars.next().is_some_and(|c| self.count_units.contains(&c))
+            && chars.next().is_none()
     }
 
     /// Whether what follows the last name of a line is only a remark on it:
@@ -475,16 +481,10 @@ impl NameDetector {
             }
             None => tail,
         };
-        let Some(count) = tail.strip_prefix('等') else {
-            return tail.is_empty();
-        };
-        let unit = count.trim_start_matches(|c: char| is_digit(c) || CHINESE_NUMERALS.contains(c));
-        unit.len() < count.len()
-            && unit
-                .chars()
-                .next()
-                .is_some_and(|c| self.count_units.contains(&c))
-            && unit.chars().count() == 1
+        match tail.strip_prefix('等') {
+            Some(count) => self.is_head_count(count),
+            None => tail.is_empty(),
+        }
     }
 }
 
